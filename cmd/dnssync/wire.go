@@ -1,0 +1,84 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/lmittmann/tint"
+
+	"github.com/dnssync/dnssync/internal/apply"
+	"github.com/dnssync/dnssync/internal/config"
+	"github.com/dnssync/dnssync/internal/desired"
+	"github.com/dnssync/dnssync/internal/diff"
+	"github.com/dnssync/dnssync/internal/observed"
+	"github.com/dnssync/dnssync/internal/reconcile"
+	"github.com/dnssync/dnssync/internal/verify"
+)
+
+// newLogger picks tint for a terminal, plain text (or JSON) otherwise, e.g.
+// under systemd where the journal adds its own timestamps.
+func newLogger(c config.Log, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(c.Level)) // checked by config
+	switch {
+	case c.Format == "json":
+		return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level}))
+	case c.Format == "auto" && isTerminal(w):
+		return slog.New(tint.NewHandler(w, &tint.Options{Level: level, TimeFormat: time.TimeOnly}))
+	default:
+		return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
+	}
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+func desiredOptions(cfg *config.Config) desired.Options {
+	return desired.Options{
+		Dir:        cfg.Records.Dir,
+		Zones:      cfg.ZoneNames(),
+		DefaultTTL: cfg.Orchestrator.DNS.TTL,
+		Reserved:   cfg.Reserved,
+	}
+}
+
+// newReconciler wires the packages together from the config.
+func newReconciler(cfg *config.Config, log *slog.Logger) (*reconcile.Reconciler, *desired.Store, error) {
+	addr, err := cfg.DNSAddr()
+	if err != nil {
+		return nil, nil, err
+	}
+	zones := make(map[string]config.Zone, len(cfg.Zones))
+	for _, z := range cfg.Zones {
+		zones[z.Name] = z
+	}
+	var backend apply.Backend
+	switch cfg.Backend.Type {
+	case "zonefile":
+		backend = &apply.ZoneFile{Dir: cfg.Backend.ZoneDir, Zones: zones, Now: time.Now, Log: log.With("component", "apply")}
+	default:
+		return nil, nil, fmt.Errorf("backend %q is not supported", cfg.Backend.Type)
+	}
+	store := desired.NewStore(desiredOptions(cfg), log)
+	r := &reconcile.Reconciler{
+		Zones:         cfg.ZoneNames(),
+		Store:         store,
+		Observed:      &observed.Client{Addr: addr, Timeout: 30 * time.Second},
+		Backend:       backend,
+		Verifier:      &verify.Resolver{Addr: addr, Timeout: 2 * time.Second},
+		Safety:        diff.Safety{MaxDeletePercent: cfg.Safety.MaxDeletePercent, MinRecords: cfg.Safety.MinRecords},
+		CreatesZones:  cfg.Backend.Type == "zonefile",
+		VerifyTimeout: cfg.Verify.Timeout.Duration,
+		Log:           log.With("component", "reconcile"),
+	}
+	return r, store, nil
+}

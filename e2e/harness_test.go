@@ -1,0 +1,263 @@
+// Package e2e runs the dnssync binary against a real CoreDNS on loopback and
+// checks what CoreDNS answers over DNS.
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/miekg/dns"
+
+	"github.com/dnssync/dnssync/internal/corednstest"
+	"github.com/dnssync/dnssync/internal/rrset"
+	"github.com/dnssync/dnssync/internal/verify"
+)
+
+var dnssyncBin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "dnssync-e2e")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	dnssyncBin = filepath.Join(dir, "dnssync")
+	build := exec.Command("go", "build", "-race", "-o", dnssyncBin, "../cmd/dnssync")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "build dnssync:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// env is one CoreDNS plus the files of one dnssync installation.
+type env struct {
+	t       *testing.T
+	dns     *corednstest.Server
+	dir     string // root of the installation
+	records string // records.d
+	zones   string // zone_dir
+	config  string // config.toml
+	res     *verify.Resolver
+}
+
+// newEnv starts CoreDNS serving zone_dir and writes a config whose extra
+// TOML (may be "") is appended to the defaults below.
+func newEnv(t *testing.T, extra string) *env {
+	t.Helper()
+	dir := t.TempDir()
+	e := &env{t: t, dir: dir, records: filepath.Join(dir, "records.d"), zones: filepath.Join(dir, "zones"),
+		config: filepath.Join(dir, "config.toml")}
+	for _, d := range []string{e.records, e.zones} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.dns = corednstest.Start(t, corednstest.AutoCorefile(e.zones))
+	e.res = &verify.Resolver{Addr: e.dns.Addr, Timeout: time.Second}
+	e.writeConfig(extra)
+	return e
+}
+
+func (e *env) writeConfig(extra string) {
+	e.t.Helper()
+	cfg := fmt.Sprintf(`
+[orchestrator.dns]
+coredns_url = "dns://%s"
+
+[records]
+dir = %q
+debounce = "50ms"
+
+[backend]
+type = "zonefile"
+zone_dir = %q
+
+[verify]
+schedule = "@every 1s"
+timeout = "5s"
+
+[log]
+level = "debug"
+
+[[zones]]
+name = "example.com"
+
+[[zones]]
+name = "example.org"
+%s`, e.dns.Addr, e.records, e.zones, extra)
+	if err := os.WriteFile(e.config, []byte(cfg), 0o644); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// write puts a record file in place the way an orchestrator should:
+// temp file, then rename.
+func (e *env) write(name, content string) {
+	e.t.Helper()
+	tmp := filepath.Join(e.records, "."+name+".tmp")
+	if err := os.WriteFile(tmp, []byte(content), 0o644); err != nil {
+		e.t.Fatal(err)
+	}
+	if err := os.Rename(tmp, filepath.Join(e.records, name)); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// writeInPlace overwrites a file directly, as a careless editor would.
+func (e *env) writeInPlace(name, content string) {
+	e.t.Helper()
+	if err := os.WriteFile(filepath.Join(e.records, name), []byte(content), 0o644); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+func (e *env) remove(name string) {
+	e.t.Helper()
+	if err := os.Remove(filepath.Join(e.records, name)); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// cli runs one dnssync command to completion.
+func (e *env) cli(args ...string) (stdout, stderr string, code int) {
+	e.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, dnssyncBin, append(args, "--config", e.config)...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code = cmd.ProcessState.ExitCode()
+	if err != nil && code < 0 {
+		e.t.Fatalf("dnssync %v: %v", args, err)
+	}
+	return out.String(), errb.String(), code
+}
+
+// daemon is a running `dnssync run`.
+type daemon struct {
+	t    *testing.T
+	cmd  *exec.Cmd
+	out  *syncBuffer
+	done chan struct{}
+}
+
+func (e *env) start() *daemon {
+	e.t.Helper()
+	cmd := exec.Command(dnssyncBin, "run", "--config", e.config)
+	d := &daemon{t: e.t, cmd: cmd, out: &syncBuffer{}, done: make(chan struct{})}
+	cmd.Stdout, cmd.Stderr = d.out, d.out
+	if err := cmd.Start(); err != nil {
+		e.t.Fatal(err)
+	}
+	go func() { cmd.Wait(); close(d.done) }()
+	e.t.Cleanup(func() {
+		d.stop()
+		if e.t.Failed() {
+			e.t.Logf("dnssync log:\n%s", d.out.String())
+		}
+	})
+	return d
+}
+
+// stop sends SIGTERM and returns the exit code and how long it took.
+func (d *daemon) stop() (int, time.Duration) {
+	start := time.Now()
+	select {
+	case <-d.done:
+		return d.cmd.ProcessState.ExitCode(), 0
+	default:
+	}
+	d.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-d.done:
+	case <-time.After(15 * time.Second):
+		d.cmd.Process.Kill()
+		<-d.done
+		d.t.Errorf("dnssync did not stop within 15s of SIGTERM")
+	}
+	return d.cmd.ProcessState.ExitCode(), time.Since(start)
+}
+
+// waitLog polls the daemon's log until it contains s.
+func (d *daemon) waitLog(s string) {
+	d.t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		if strings.Contains(d.out.String(), s) {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	d.t.Fatalf("dnssync log never said %q", s)
+}
+
+// set builds the RRset that should be served.
+func set(t *testing.T, records ...string) *rrset.Set {
+	t.Helper()
+	var rrs []dns.RR
+	for _, r := range records {
+		rr, err := dns.NewRR(r)
+		if err != nil {
+			t.Fatalf("test record %q: %v", r, err)
+		}
+		rrs = append(rrs, rr)
+	}
+	return rrset.New(rrs...)
+}
+
+// served polls until CoreDNS answers name/type with want (nil: no such
+// records), failing the test after the deadline.
+func (e *env) served(name string, t uint16, want *rrset.Set) {
+	e.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	var got *rrset.Set
+	var err error
+	for time.Now().Before(deadline) {
+		got, err = e.res.Query(context.Background(), name, t)
+		if err == nil && got.Equal(want) {
+			return
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	e.t.Fatalf("%s %s: want %v, served %v (err %v)", name, dns.TypeToString[t], want, got, err)
+}
+
+// stillServed asserts that name/type is served as want right now.
+func (e *env) stillServed(name string, t uint16, want *rrset.Set) {
+	e.t.Helper()
+	got, err := e.res.Query(context.Background(), name, t)
+	if err != nil || !got.Equal(want) {
+		e.t.Fatalf("%s %s: want %v still served, got %v (err %v)", name, dns.TypeToString[t], want, got, err)
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}

@@ -1,0 +1,132 @@
+package apply
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/miekg/dns"
+
+	"github.com/dnssync/dnssync/internal/diff"
+	"github.com/dnssync/dnssync/internal/observed"
+	"github.com/dnssync/dnssync/internal/rrset"
+)
+
+// RFC2136 applies plans as TSIG-signed DNS UPDATE messages over TCP: only the
+// RRsets that changed, deletes before adds, so a name can change type in
+// one message. It works with CoreDNS's dynupdate, BIND and Knot. The zone's
+// SOA and NS and every RRset dnssync does not own stay untouched.
+type RFC2136 struct {
+	Server string // host:port
+	TSIG   observed.TSIG
+	// MaxRecords bounds the records in one UPDATE (CoreDNS's
+	// max_update_records, default 1024); larger plans are split.
+	MaxRecords int
+	Timeout    time.Duration
+	Owned      *Owned
+	Log        *slog.Logger
+}
+
+var _ Backend = (*RFC2136)(nil)
+
+// Base: the server's own SOA and NS are not dnssync's.
+func (b *RFC2136) Base(string) []dns.RR { return nil }
+
+// Managed: only what dnssync created.
+func (b *RFC2136) Managed(zone string) func(rrset.Key) bool {
+	return func(k rrset.Key) bool { return b.Owned.Has(zone, k) }
+}
+
+// Apply sends the plan and records what dnssync now owns. Adoptions (sets
+// already served exactly as desired) need no message, only ownership.
+func (b *RFC2136) Apply(ctx context.Context, served *observed.Zone, p diff.Plan) (Result, error) {
+	for _, m := range BuildUpdates(p, b.MaxRecords) {
+		if err := b.send(ctx, p.Zone, m); err != nil {
+			return Result{}, err
+		}
+	}
+	add := append([]rrset.Key(nil), p.Adopt...)
+	var remove []rrset.Key
+	for _, c := range p.Changes {
+		if c.New == nil {
+			remove = append(remove, c.Key)
+		} else {
+			add = append(add, c.Key)
+		}
+	}
+	if err := b.Owned.Update(p.Zone, add, remove); err != nil {
+		// The server has the change; the next pass adopts what matches.
+		return Result{}, fmt.Errorf("changes sent, but ownership not saved: %w", err)
+	}
+	return Result{}, nil
+}
+
+// BuildUpdates turns a plan into UPDATE messages: one when it fits, split
+// between RRsets past maxRecords (0: no limit). A changed RRset is deleted
+// whole and added whole, so TTL changes and value changes are one step.
+func BuildUpdates(p diff.Plan, maxRecords int) []*dns.Msg {
+	var (
+		out []*dns.Msg
+		cur *dns.Msg
+		n   int
+	)
+	for _, c := range p.Changes {
+		var ops []dns.RR
+		if c.Old != nil {
+			ops = append(ops, &dns.ANY{Hdr: dns.RR_Header{Name: c.Key.Name, Rrtype: c.Key.Type, Class: dns.ClassANY}})
+		}
+		if c.New != nil {
+			ops = append(ops, c.New.RRs...)
+		}
+		if cur == nil || maxRecords > 0 && n+len(ops) > maxRecords && n > 0 {
+			cur = new(dns.Msg)
+			cur.SetUpdate(p.Zone)
+			out = append(out, cur)
+			n = 0
+		}
+		cur.Ns = append(cur.Ns, ops...)
+		n += len(ops)
+	}
+	return out
+}
+
+func (b *RFC2136) send(ctx context.Context, zone string, m *dns.Msg) error {
+	key := dns.Fqdn(b.TSIG.Name)
+	m.SetTsig(key, dns.Fqdn(b.TSIG.Algorithm), 300, time.Now().Unix())
+	c := &dns.Client{Net: "tcp", Timeout: b.Timeout, TsigSecret: map[string]string{key: b.TSIG.Secret}}
+	start := time.Now()
+	resp, _, err := c.ExchangeContext(ctx, m, b.Server)
+	if err != nil {
+		if resp != nil || errors.Is(err, dns.ErrSig) || errors.Is(err, dns.ErrSecret) || errors.Is(err, dns.ErrKeyAlg) {
+			return fmt.Errorf("update %s at %s: %w: the server did not accept or sign with key %s; check tsig_key, tsig_algorithm and the secret in tsig_secret_file against the server's key", zone, b.Server, err, key)
+		}
+		return fmt.Errorf("update %s at %s: %w", zone, b.Server, err)
+	}
+	if err := rcodeError(zone, b.Server, key, resp); err != nil {
+		return err
+	}
+	b.Log.Debug("update sent", "zone", zone, "records", len(m.Ns), "took", time.Since(start).Round(time.Microsecond))
+	return nil
+}
+
+// rcodeError explains a failed UPDATE by what to check.
+func rcodeError(zone, server, key string, resp *dns.Msg) error {
+	if t := resp.IsTsig(); t != nil && t.Error != dns.RcodeSuccess {
+		return fmt.Errorf("update %s at %s: TSIG %s: check that the server knows key %s with the same algorithm and secret (tsig_key, tsig_algorithm, tsig_secret_file), and that the clocks agree",
+			zone, server, dns.RcodeToString[int(t.Error)], key)
+	}
+	rc := dns.RcodeToString[resp.Rcode]
+	switch resp.Rcode {
+	case dns.RcodeSuccess:
+		return nil
+	case dns.RcodeRefused:
+		return fmt.Errorf("update %s at %s: REFUSED: check that key %s may update this zone (CoreDNS: `allow %s * *` in dynupdate; BIND: update-policy or allow-update) and the server's size limits (max_update_records, max_records)",
+			zone, server, key, key)
+	case dns.RcodeNotAuth:
+		return fmt.Errorf("update %s at %s: NOTAUTH: the server is not primary for this zone, or rejected key %s; check the zone name, the server address and the key", zone, server, key)
+	default:
+		return fmt.Errorf("update %s at %s: server answered %s", zone, server, rc)
+	}
+}

@@ -1,0 +1,727 @@
+package apply
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fsnotify/fsnotify"
+	"github.com/miekg/dns"
+
+	"github.com/dnssync/dnssync/internal/config"
+	"github.com/dnssync/dnssync/internal/diff"
+	"github.com/dnssync/dnssync/internal/observed"
+	"github.com/dnssync/dnssync/internal/rrset"
+)
+
+func TestNextSerial(t *testing.T) {
+	day := time.Date(2026, 4, 15, 12, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name           string
+		served, onDisk uint32
+		now            time.Time
+		want           uint32
+	}{
+		{name: "fresh zone takes the clock", now: day, want: 2026041500},
+		{name: "served ahead of the clock", served: 2026041507, now: day, want: 2026041508},
+		{name: "disk ahead of served", served: 2026041501, onDisk: 2026041509, now: day, want: 2026041510},
+		{name: "served ahead of disk", served: 2026041509, onDisk: 2026041501, now: day, want: 2026041510},
+		{name: "yesterday's serials give way to today's", served: 2026041499, onDisk: 2026041499, now: day, want: 2026041500},
+		{name: "served far in the future", served: 4000000000, now: day, want: 4000000001},
+		{name: "small served serial", served: 1, onDisk: 7, now: day, want: 2026041500},
+		{name: "clock is read in UTC", now: time.Date(2026, 4, 15, 23, 30, 0, 0, time.FixedZone("EST", -5*3600)), want: 2026041600},
+		{name: "first of January", now: time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC), want: 2027010100},
+		{name: "served at the top wraps to the clock, not 0", served: math.MaxUint32, now: day, want: 2026041500},
+		{name: "everything at the top is never 0", served: math.MaxUint32, onDisk: math.MaxUint32, now: time.Time{}, want: 1010100},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := NextSerial(tt.served, tt.onDisk, tt.now)
+			if got != tt.want {
+				t.Errorf("NextSerial(%d, %d, %v) = %d, want %d", tt.served, tt.onDisk, tt.now, got, tt.want)
+			}
+			if got == 0 {
+				t.Error("serial 0: CoreDNS never loads it")
+			}
+		})
+	}
+}
+
+// zones loads config zones from TOML, as dnssync does.
+func zones(t testing.TB, toml string) map[string]config.Zone {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "config.toml")
+	if err := os.WriteFile(path, []byte(toml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, err := config.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]config.Zone{}
+	for _, z := range c.Zones {
+		out[z.Name] = z
+	}
+	return out
+}
+
+func mustRR(t testing.TB, s string) dns.RR {
+	t.Helper()
+	r, err := dns.NewRR(s)
+	if err != nil {
+		t.Fatalf("parse %q: %v", s, err)
+	}
+	return r
+}
+
+func TestBase(t *testing.T) {
+	c, err := config.Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defaults := map[string]config.Zone{}
+	for _, z := range c.Zones {
+		defaults[z.Name] = z
+	}
+	tests := []struct {
+		name  string
+		zones map[string]config.Zone
+		zone  string
+		want  []string
+	}{
+		{
+			name:  "defaults",
+			zones: defaults,
+			zone:  "example.com.",
+			want: []string{
+				"example.com.\t3600\tIN\tSOA\tns1.example.com. hostmaster.example.com. 0 3600 600 604800 300",
+				"example.com.\t3600\tIN\tNS\tns1.example.com.",
+				"ns1.example.com.\t3600\tIN\tA\t127.0.0.1",
+			},
+		},
+		{
+			name: "two nameservers, one outside, both address families",
+			zones: zones(t, `[[zones]]
+name = "example.org"
+nameservers = ["ns.example.org", "ns.provider.net"]
+nameserver_addresses = ["192.0.2.53", "2001:db8::53"]
+hostmaster = "admin.example.net"
+soa_ttl = 86400
+negative_ttl = 60
+`),
+			zone: "example.org.",
+			want: []string{
+				"example.org.\t86400\tIN\tSOA\tns.example.org. admin.example.net. 0 3600 600 604800 60",
+				"example.org.\t86400\tIN\tNS\tns.example.org.",
+				"ns.example.org.\t86400\tIN\tA\t192.0.2.53",
+				"ns.example.org.\t86400\tIN\tAAAA\t2001:db8::53",
+				"example.org.\t86400\tIN\tNS\tns.provider.net.",
+			},
+		},
+		{
+			name:  "unknown zone",
+			zones: defaults,
+			zone:  "example.net.",
+			want:  nil,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := &ZoneFile{Dir: t.TempDir(), Zones: tt.zones}
+			var got []string
+			for _, rr := range b.Base(tt.zone) {
+				got = append(got, rr.String())
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("Base(%s) =\n  %s\nwant\n  %s", tt.zone, strings.Join(got, "\n  "), strings.Join(tt.want, "\n  "))
+			}
+		})
+	}
+}
+
+func TestPathAndManaged(t *testing.T) {
+	b := &ZoneFile{Dir: "/srv/zones"}
+	tests := []struct{ zone, want string }{
+		{"example.com.", "/srv/zones/db.example.com"},
+		{"Example.COM", "/srv/zones/db.example.com"},
+		{"2.0.192.in-addr.arpa.", "/srv/zones/db.2.0.192.in-addr.arpa"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.zone, func(t *testing.T) {
+			if got := b.Path(tt.zone); got != tt.want {
+				t.Errorf("Path(%q) = %q, want %q", tt.zone, got, tt.want)
+			}
+		})
+	}
+	if b.Managed("example.com.") != nil {
+		t.Error("Managed() != nil: everything in a zone file is dnssync's")
+	}
+}
+
+// longTXT is several full 255-byte strings with characters that need
+// escaping in zone-file text. Txt holds miekg/dns's escaped form, which is
+// what an AXFR delivers (checked by TestLongTXTIsWireForm).
+func longTXT() *dns.TXT {
+	raw := []string{
+		strings.Repeat("a", 255),
+		strings.Repeat(`"q\`, 85), // 255 bytes of quotes and backslashes
+		strings.Repeat(`x;y "z" \ é`, 40)[:255],
+		"v=DKIM1; k=rsa; p=MIIB",
+		"",
+		"tab\there",
+	}
+	txt := &dns.TXT{Hdr: dns.RR_Header{Name: "long.example.com.", Rrtype: dns.TypeTXT, Class: dns.ClassINET, Ttl: 300}}
+	for _, r := range raw {
+		txt.Txt = append(txt.Txt, escapeTXT(r))
+	}
+	return txt
+}
+
+// escapeTXT escapes a character-string as miekg/dns does when unpacking.
+func escapeTXT(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '"' || c == '\\':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		case c < ' ' || c > '~':
+			fmt.Fprintf(&b, "\\%03d", c)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+func TestLongTXTIsWireForm(t *testing.T) {
+	txt := longTXT()
+	buf := make([]byte, 4096)
+	n, err := dns.PackRR(txt, buf, 0, nil, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, _, err := dns.UnpackRR(buf[:n], 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := back.(*dns.TXT).Txt; !slices.Equal(got, txt.Txt) {
+		t.Fatalf("TXT after a wire round trip =\n%q\nwant\n%q", got, txt.Txt)
+	}
+	// rdata: one length octet and the bytes for each string.
+	if want := 1 + 255 + 1 + 255 + 1 + 255 + 1 + 22 + 1 + 1 + 8; int(back.Header().Rdlength) != want {
+		t.Errorf("rdlength = %d, want %d", back.Header().Rdlength, want)
+	}
+}
+
+// richZone is a zone with every kind of record dnssync serves.
+func richZone(t testing.TB) rrset.Zone {
+	z := rrset.Zone{}
+	for _, s := range []string{
+		"example.com. 3600 IN SOA ns1.example.com. hostmaster.example.com. 0 3600 600 604800 300",
+		"example.com. 3600 IN NS ns1.example.com.",
+		"example.com. 3600 IN NS ns2.example.net.",
+		"ns1.example.com. 3600 IN A 127.0.0.1",
+		"example.com. 300 IN MX 10 mail.example.com.",
+		"example.com. 300 IN MX 20 mx2.example.net.",
+		`example.com. 300 IN TXT "v=spf1 ip4:192.0.2.0/24 -all"`,
+		`example.com. 300 IN CAA 0 issue "letsencrypt.org"`,
+		`example.com. 300 IN CAA 128 iodef "mailto:security@example.com"`,
+		"mail.example.com. 300 IN A 192.0.2.20",
+		"app.example.com. 60 IN A 192.0.2.10",
+		"app.example.com. 60 IN A 192.0.2.11",
+		"app.example.com. 60 IN AAAA 2001:db8::10",
+		"www.example.com. 300 IN CNAME app.example.com.",
+		"_sip._tcp.example.com. 300 IN SRV 10 5 5060 app.example.com.",
+		"_sip._tcp.example.com. 300 IN SRV 20 0 5060 sip.example.net.",
+		"*.apps.example.com. 300 IN A 192.0.2.30",
+		"sub.example.com. 86400 IN NS ns1.sub.example.com.",
+		"sub.example.com. 86400 IN NS ns.example.net.",
+		"ns1.sub.example.com. 86400 IN A 192.0.2.53",
+		"ns1.sub.example.com. 86400 IN AAAA 2001:db8::53",
+		"10.example.com. 300 IN PTR app.example.com.",
+		`_acme-challenge.example.com. 120 IN TXT "abc_DEF-123"`,
+	} {
+		z.Put(mustRR(t, s))
+	}
+	z.Put(longTXT())
+	return z
+}
+
+func reverseZone(t testing.TB) rrset.Zone {
+	z := rrset.Zone{}
+	for _, s := range []string{
+		"2.0.192.in-addr.arpa. 3600 IN SOA ns1.example.com. hostmaster.example.com. 0 3600 600 604800 300",
+		"2.0.192.in-addr.arpa. 3600 IN NS ns1.example.com.",
+		"10.2.0.192.in-addr.arpa. 300 IN PTR app.example.com.",
+		"11.2.0.192.in-addr.arpa. 300 IN PTR app.example.com.",
+		"20.2.0.192.in-addr.arpa. 300 IN PTR mail.example.com.",
+	} {
+		z.Put(mustRR(t, s))
+	}
+	return z
+}
+
+// parseZone reads zone-file text back into a zone, and returns its serial.
+func parseZone(t testing.TB, origin string, text []byte) (rrset.Zone, uint32) {
+	t.Helper()
+	zp := dns.NewZoneParser(bytes.NewReader(text), origin, "rendered")
+	z := rrset.Zone{}
+	var serial uint32
+	first := true
+	for rr, ok := zp.Next(); ok; rr, ok = zp.Next() {
+		if soa, isSOA := rr.(*dns.SOA); isSOA {
+			if !first {
+				t.Errorf("SOA is not the first record")
+			}
+			serial = soa.Serial
+			soa.Serial = 0
+		}
+		first = false
+		z.Put(rr)
+	}
+	if err := zp.Err(); err != nil {
+		t.Fatalf("rendered zone does not parse: %v\n%s", err, text)
+	}
+	return z, serial
+}
+
+func zoneOf(rrs ...dns.RR) rrset.Zone {
+	z := rrset.Zone{}
+	for _, rr := range rrs {
+		z.Put(rr)
+	}
+	return z
+}
+
+func sameZone(t testing.TB, got, want rrset.Zone) {
+	t.Helper()
+	for _, k := range want.Keys() {
+		if !want[k].Equal(got[k]) {
+			t.Errorf("%v: got %v, want %v", k, got[k], want[k])
+		}
+	}
+	for _, k := range got.Keys() {
+		if _, ok := want[k]; !ok {
+			t.Errorf("%v: unexpected %v", k, got[k])
+		}
+	}
+}
+
+func TestRenderRoundTrip(t *testing.T) {
+	tests := []struct {
+		name   string
+		zone   string
+		sets   rrset.Zone
+		serial uint32
+	}{
+		{"forward zone", "example.com.", richZone(t), 2026041501},
+		{"reverse zone", "2.0.192.in-addr.arpa.", reverseZone(t), 1},
+		{"SOA only", "example.com.", zoneOf(mustRR(t, "example.com. 3600 IN SOA ns1.example.com. hostmaster.example.com. 0 3600 600 604800 300")), math.MaxUint32},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := Render(&buf, tt.zone, tt.serial, tt.sets); err != nil {
+				t.Fatal(err)
+			}
+			got, serial := parseZone(t, tt.zone, buf.Bytes())
+			if serial != tt.serial {
+				t.Errorf("serial = %d, want %d", serial, tt.serial)
+			}
+			sameZone(t, got, tt.sets)
+			if t.Failed() {
+				t.Logf("rendered:\n%s", buf.Bytes())
+			}
+			// The SOA in sets keeps serial 0: Render must not change its input.
+			for _, rr := range tt.sets[rrset.Key{Name: tt.zone, Type: dns.TypeSOA}].RRs {
+				if s := rr.(*dns.SOA).Serial; s != 0 {
+					t.Errorf("Render changed the input SOA's serial to %d", s)
+				}
+			}
+		})
+	}
+}
+
+func TestRenderOrderAndLongTXT(t *testing.T) {
+	var buf bytes.Buffer
+	if err := Render(&buf, "example.com.", 7, richZone(t)); err != nil {
+		t.Fatal(err)
+	}
+	var owners []rrset.Key
+	for _, line := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
+		if strings.HasPrefix(line, ";") {
+			continue
+		}
+		rr := mustRR(t, line) // every line stands alone: no $ORIGIN, no relative names, no continuation
+		owners = append(owners, rrset.KeyOf(rr))
+		if txt, ok := rr.(*dns.TXT); ok && txt.Hdr.Name == "long.example.com." {
+			if !slices.Equal(txt.Txt, longTXT().Txt) {
+				t.Errorf("long TXT strings =\n%q\nwant\n%q", txt.Txt, longTXT().Txt)
+			}
+		}
+	}
+	if owners[0].Type != dns.TypeSOA {
+		t.Errorf("first record is %v, want the SOA", owners[0])
+	}
+	if !slices.IsSortedFunc(owners[1:], rrset.Key.Compare) {
+		t.Errorf("records are not in canonical order: %v", owners)
+	}
+}
+
+func TestRenderWithoutSOA(t *testing.T) {
+	z := rrset.Zone{}
+	z.Put(mustRR(t, "www.example.com. 300 IN A 192.0.2.1"))
+	if err := Render(&bytes.Buffer{}, "example.com.", 1, z); err == nil {
+		t.Error("Render of a zone without SOA succeeded")
+	}
+}
+
+// namedCheckzone finds BIND's named-checkzone. Without it the test is skipped
+// on a workstation but fails in CI, where .ci/run installs bind9-utils.
+func namedCheckzone(t *testing.T) string {
+	t.Helper()
+	if p, err := exec.LookPath("named-checkzone"); err == nil {
+		return p
+	}
+	for _, p := range []string{"/usr/bin/named-checkzone", "/usr/sbin/named-checkzone"} {
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal("named-checkzone not found (install bind9-utils)")
+	}
+	t.Skip("named-checkzone not found (install bind9-utils); skipped outside CI")
+	return ""
+}
+
+func TestRenderLoadsInBIND(t *testing.T) {
+	bin := namedCheckzone(t)
+	tests := []struct {
+		name string
+		zone string
+		sets rrset.Zone
+	}{
+		{"forward zone", "example.com.", richZone(t)},
+		{"reverse zone", "2.0.192.in-addr.arpa.", reverseZone(t)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := Render(&buf, tt.zone, 2026041501, tt.sets); err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join(t.TempDir(), "db.zone")
+			if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			// Every check that named-checkzone only warns about by default fails here.
+			cmd := exec.Command(bin, "-k", "fail", "-n", "fail", "-m", "fail", "-M", "fail", "-S", "fail", "-i", "full", tt.zone, path)
+			out, err := cmd.CombinedOutput()
+			if err != nil {
+				t.Fatalf("named-checkzone: %v\n%s\nzone:\n%s", err, out, buf.Bytes())
+			}
+			if !strings.Contains(string(out), "loaded serial 2026041501") {
+				t.Errorf("named-checkzone did not load serial 2026041501:\n%s", out)
+			}
+			for _, line := range strings.Split(string(out), "\n") {
+				if strings.Contains(strings.ToLower(line), "warning") || strings.Contains(line, "ignoring") {
+					t.Errorf("named-checkzone: %s", line)
+				}
+			}
+		})
+	}
+	t.Run("in-zone NS without address is refused", func(t *testing.T) {
+		// Guards the test itself: BIND must refuse what config refuses.
+		z := rrset.Zone{}
+		z.Put(mustRR(t, "example.com. 3600 IN SOA ns1.example.com. hostmaster.example.com. 0 3600 600 604800 300"))
+		z.Put(mustRR(t, "example.com. 3600 IN NS ns1.example.com."))
+		var buf bytes.Buffer
+		if err := Render(&buf, "example.com.", 1, z); err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(t.TempDir(), "db.zone")
+		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if out, err := exec.Command(bin, "example.com.", path).CombinedOutput(); err == nil {
+			t.Errorf("named-checkzone accepted an in-zone NS without address:\n%s", out)
+		}
+	})
+}
+
+// fixedNow is 2026-04-15, so the clock serial is 2026041500.
+func fixedNow() time.Time { return time.Date(2026, 4, 15, 8, 0, 0, 0, time.UTC) }
+
+func newZoneFile(t *testing.T) (*ZoneFile, string) {
+	t.Helper()
+	parent := t.TempDir()
+	return &ZoneFile{
+		Dir:   filepath.Join(parent, "zones"),
+		Zones: zones(t, "[[zones]]\nname = \"example.com\"\n"),
+		Now:   fixedNow,
+		Log:   slog.New(slog.DiscardHandler),
+	}, parent
+}
+
+// desiredZone is Base plus a few records.
+func desiredZone(t *testing.T, b *ZoneFile) rrset.Zone {
+	z := rrset.Zone{}
+	for _, rr := range b.Base("example.com.") {
+		z.Put(rr)
+	}
+	z.Put(mustRR(t, "www.example.com. 300 IN A 192.0.2.1"))
+	z.Put(mustRR(t, `long.example.com. 300 IN TXT "`+strings.Repeat("x", 255)+`" "more"`))
+	return z
+}
+
+func TestZoneFileApply(t *testing.T) {
+	tests := []struct {
+		name       string
+		served     uint32
+		onDisk     string // existing zone file content; "" for none
+		wantSerial uint32
+	}{
+		{name: "new zone takes the clock serial", wantSerial: 2026041500},
+		{name: "served serial ahead", served: 2026041505, wantSerial: 2026041506},
+		{
+			name:       "file on disk ahead of served",
+			served:     2026041505,
+			onDisk:     "example.com. 3600 IN SOA ns1.example.com. hostmaster.example.com. 2099010100 3600 600 604800 300\n",
+			wantSerial: 2099010101,
+		},
+		{
+			name:       "file on disk behind served",
+			served:     2026041509,
+			onDisk:     "example.com. 3600 IN SOA ns1.example.com. hostmaster.example.com. 2026041502 3600 600 604800 300\n",
+			wantSerial: 2026041510,
+		},
+		{
+			name:       "unparseable file on disk is replaced",
+			onDisk:     "this is not a zone file {\n",
+			wantSerial: 2026041500,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b, parent := newZoneFile(t)
+			if err := os.MkdirAll(b.Dir, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join(b.Dir, "db.example.com")
+			if tt.onDisk != "" {
+				if err := os.WriteFile(path, []byte(tt.onDisk), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			events := watch(t, b.Dir)
+
+			want := desiredZone(t, b)
+			served := &observed.Zone{Name: "example.com.", Serial: tt.served, Sets: rrset.Zone{}}
+			p := diff.Compute(diff.Input{Zone: "example.com.", Desired: want, Observed: served.Sets})
+			res, err := b.Apply(context.Background(), served, p)
+			if err != nil {
+				t.Fatalf("Apply: %v", err)
+			}
+			if res.Serial != tt.wantSerial {
+				t.Errorf("Result.Serial = %d, want %d", res.Serial, tt.wantSerial)
+			}
+
+			text, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, serial := parseZone(t, "example.com.", text)
+			if serial != tt.wantSerial {
+				t.Errorf("serial in %s = %d, want %d", path, serial, tt.wantSerial)
+			}
+			sameZone(t, got, want)
+
+			fi, err := os.Stat(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if perm := fi.Mode().Perm(); perm != 0o644 {
+				t.Errorf("zone file mode %v, want 0644", perm)
+			}
+			// Only the zone file itself ever appeared in Dir: a temp file
+			// there would be loaded by auto's db\.(.*) regex.
+			waitFor(t, events, "db.example.com")
+			checkOnly(t, b.Dir, "db.example.com")
+			checkOnly(t, parent, "zones")
+		})
+	}
+}
+
+func TestZoneFileApplyCreatesDir(t *testing.T) {
+	b, parent := newZoneFile(t)
+	b.Dir = filepath.Join(parent, "var", "zones")
+	if err := os.MkdirAll(filepath.Dir(b.Dir), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	served := &observed.Zone{Name: "example.com.", Sets: rrset.Zone{}}
+	p := diff.Compute(diff.Input{Zone: "example.com.", Desired: desiredZone(t, b), Observed: served.Sets})
+	if _, err := b.Apply(context.Background(), served, p); err != nil {
+		t.Fatal(err)
+	}
+	checkOnly(t, b.Dir, "db.example.com")
+	checkOnly(t, filepath.Dir(b.Dir), "zones")
+}
+
+// TestZoneFileApplyOnServed applies a plan on top of a served zone: what is
+// served and not in the plan stays.
+func TestZoneFileApplyOnServed(t *testing.T) {
+	b, _ := newZoneFile(t)
+	served := &observed.Zone{Name: "example.com.", Serial: 2026041503, Sets: desiredZone(t, b)}
+	want := desiredZone(t, b)
+	delete(want, rrset.Key{Name: "www.example.com.", Type: dns.TypeA})
+	want.Put(mustRR(t, "new.example.com. 60 IN AAAA 2001:db8::1"))
+	p := diff.Compute(diff.Input{Zone: "example.com.", Desired: want, Observed: served.Sets})
+	if len(p.Changes) != 2 {
+		t.Fatalf("plan = %+v, want a delete and a create", p.Changes)
+	}
+	res, err := b.Apply(context.Background(), served, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, err := os.ReadFile(b.Path("example.com."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, serial := parseZone(t, "example.com.", text)
+	if serial != 2026041504 || res.Serial != serial {
+		t.Errorf("serial = %d, result %d, want 2026041504", serial, res.Serial)
+	}
+	sameZone(t, got, want)
+}
+
+func TestZoneFileApplyErrors(t *testing.T) {
+	tests := []struct {
+		name   string
+		ctx    func() context.Context
+		plan   func(b *ZoneFile) diff.Plan
+		served rrset.Zone
+	}{
+		{
+			name: "cancelled context",
+			ctx: func() context.Context {
+				ctx, cancel := context.WithCancel(context.Background())
+				cancel()
+				return ctx
+			},
+			plan: func(b *ZoneFile) diff.Plan {
+				return diff.Compute(diff.Input{Zone: "example.com.", Desired: desiredZone(t, b), Observed: rrset.Zone{}})
+			},
+		},
+		{
+			name: "plan leaves no SOA",
+			ctx:  context.Background,
+			plan: func(b *ZoneFile) diff.Plan {
+				z := rrset.Zone{}
+				z.Put(mustRR(t, "www.example.com. 300 IN A 192.0.2.1"))
+				return diff.Compute(diff.Input{Zone: "example.com.", Desired: z, Observed: rrset.Zone{}})
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b, parent := newZoneFile(t)
+			served := &observed.Zone{Name: "example.com.", Sets: rrset.Zone{}}
+			if _, err := b.Apply(tt.ctx(), served, tt.plan(b)); err == nil {
+				t.Fatal("Apply succeeded")
+			}
+			if _, err := os.Stat(b.Path("example.com.")); !os.IsNotExist(err) {
+				t.Errorf("zone file written after a failed apply (stat: %v)", err)
+			}
+			entries, _ := os.ReadDir(parent)
+			for _, e := range entries {
+				if e.Name() != "zones" {
+					t.Errorf("left behind in %s: %s", parent, e.Name())
+				}
+			}
+		})
+	}
+}
+
+// watch reports the names of files that appear in dir.
+func watch(t *testing.T, dir string) <-chan string {
+	t.Helper()
+	w, err := fsnotify.NewWatcher()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.Close() })
+	if err := w.Add(dir); err != nil {
+		t.Fatal(err)
+	}
+	out := make(chan string, 100)
+	go func() {
+		defer close(out)
+		for {
+			select {
+			case ev, ok := <-w.Events:
+				if !ok {
+					return
+				}
+				if ev.Has(fsnotify.Create) || ev.Has(fsnotify.Write) || ev.Has(fsnotify.Rename) {
+					out <- filepath.Base(ev.Name)
+				}
+			case _, ok := <-w.Errors:
+				if !ok {
+					return
+				}
+			}
+		}
+	}()
+	return out
+}
+
+// waitFor reads events until name appears, failing on any other name first.
+func waitFor(t *testing.T, events <-chan string, name string) {
+	t.Helper()
+	deadline := time.After(5 * time.Second)
+	seen := map[string]bool{}
+	for {
+		select {
+		case got, ok := <-events:
+			if !ok {
+				t.Fatalf("watcher closed before %s appeared", name)
+			}
+			if got == name {
+				return
+			}
+			if !seen[got] {
+				seen[got] = true
+				t.Errorf("%s appeared in the zone dir before %s", got, name)
+			}
+		case <-deadline:
+			t.Fatalf("no event for %s within 5s", name)
+		}
+	}
+}
+
+// checkOnly fails unless dir holds exactly the named entries.
+func checkOnly(t *testing.T, dir string, names ...string) {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range entries {
+		got = append(got, e.Name())
+	}
+	if !slices.Equal(got, names) {
+		t.Errorf("%s holds %v, want %v", dir, got, names)
+	}
+}

@@ -1,0 +1,208 @@
+package atomicfile
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// dirs returns a target dir and a separate temp dir on the same filesystem.
+func dirs(t *testing.T) (dir, tmp string) {
+	t.Helper()
+	root := t.TempDir()
+	dir, tmp = filepath.Join(root, "zones"), filepath.Join(root, "tmp")
+	for _, d := range []string{dir, tmp} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir, tmp
+}
+
+func entries(t *testing.T, dir string) []string {
+	t.Helper()
+	es, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range es {
+		names = append(names, e.Name())
+	}
+	return names
+}
+
+func TestWrite(t *testing.T) {
+	tests := []struct {
+		name    string
+		old     []byte      // nil: no file before
+		oldPerm os.FileMode // of the old file
+		data    []byte
+		perm    os.FileMode
+	}{
+		{name: "new file", data: []byte("hello\n"), perm: 0o644},
+		{name: "replace content", old: []byte("old content that is longer than the new\n"), oldPerm: 0o644, data: []byte("new\n"), perm: 0o644},
+		{name: "replace with empty", old: []byte("old\n"), oldPerm: 0o644, data: []byte{}, perm: 0o644},
+		{name: "private", data: []byte("secret\n"), perm: 0o600},
+		{name: "permissions change on replace", old: []byte("old\n"), oldPerm: 0o600, data: []byte("new\n"), perm: 0o640},
+		{name: "permissions not masked by umask", data: []byte("x"), perm: 0o666},
+		{name: "large", data: bytes.Repeat([]byte("0123456789abcdef"), 1<<16), perm: 0o644},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir, tmp := dirs(t)
+			path := filepath.Join(dir, "db.example.com")
+			if tt.old != nil {
+				if err := os.WriteFile(path, tt.old, tt.oldPerm); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.Chmod(path, tt.oldPerm); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := Write(path, tmp, tt.data, tt.perm); err != nil {
+				t.Fatalf("Write: %v", err)
+			}
+			got, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, tt.data) {
+				t.Errorf("content = %.60q (%d bytes), want %.60q (%d bytes)", got, len(got), tt.data, len(tt.data))
+			}
+			fi, err := os.Stat(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fi.Mode().Perm() != tt.perm || !fi.Mode().IsRegular() {
+				t.Errorf("mode = %v, want %v", fi.Mode(), tt.perm)
+			}
+			if names := entries(t, dir); len(names) != 1 || names[0] != "db.example.com" {
+				t.Errorf("%s holds %v, want only db.example.com", dir, names)
+			}
+			if names := entries(t, tmp); len(names) != 0 {
+				t.Errorf("temp dir holds %v after success", names)
+			}
+		})
+	}
+}
+
+func TestWriteSameDir(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "f")
+	if err := Write(path, dir, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if names := entries(t, dir); len(names) != 1 || names[0] != "f" {
+		t.Errorf("%s holds %v, want only f", dir, names)
+	}
+}
+
+func TestWriteFailure(t *testing.T) {
+	tests := []struct {
+		name  string
+		setup func(t *testing.T, dir, tmp string) (path, tmpDir string)
+	}{
+		{
+			name: "temp dir missing",
+			setup: func(t *testing.T, dir, tmp string) (string, string) {
+				return filepath.Join(dir, "db.example.com"), filepath.Join(tmp, "missing")
+			},
+		},
+		{
+			name: "target dir missing",
+			setup: func(t *testing.T, dir, tmp string) (string, string) {
+				return filepath.Join(dir, "missing", "db.example.com"), tmp
+			},
+		},
+		{
+			name: "target is a non-empty directory",
+			setup: func(t *testing.T, dir, tmp string) (string, string) {
+				path := filepath.Join(dir, "db.example.com")
+				if err := os.MkdirAll(filepath.Join(path, "inside"), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				return path, tmp
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir, tmp := dirs(t)
+			keep := filepath.Join(dir, "keep")
+			if err := os.WriteFile(keep, []byte("old"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			path, tmpDir := tt.setup(t, dir, tmp)
+			err := Write(path, tmpDir, []byte("new"), 0o644)
+			if err == nil {
+				t.Fatal("Write succeeded")
+			}
+			if !strings.Contains(err.Error(), "write "+path) {
+				t.Errorf("error %q does not name %s", err, path)
+			}
+			if names := entries(t, tmp); len(names) != 0 {
+				t.Errorf("temp dir holds %v after a failure", names)
+			}
+			for _, name := range entries(t, dir) {
+				if strings.HasSuffix(name, ".tmp") {
+					t.Errorf("temp file %s in the target dir", name)
+				}
+			}
+			if b, err := os.ReadFile(keep); err != nil || string(b) != "old" {
+				t.Errorf("unrelated file changed: %q, %v", b, err)
+			}
+		})
+	}
+}
+
+// TestWriteReadersSeeWholeFiles: a reader racing the writer sees the old
+// content or the new, never a mix or a truncated file.
+func TestWriteReadersSeeWholeFiles(t *testing.T) {
+	dir, tmp := dirs(t)
+	path := filepath.Join(dir, "db.example.com")
+	a := bytes.Repeat([]byte("a"), 256<<10)
+	b := bytes.Repeat([]byte("b"), 128<<10)
+	if err := Write(path, tmp, a, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	var bad []string
+	var mu sync.Mutex
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			got, err := os.ReadFile(path)
+			if err != nil || !bytes.Equal(got, a) && !bytes.Equal(got, b) {
+				mu.Lock()
+				bad = append(bad, fmt.Sprintf("%d bytes starting %.8q (err %v)", len(got), got, err))
+				mu.Unlock()
+			}
+		}
+	}()
+	for i := range 100 {
+		data := a
+		if i%2 == 0 {
+			data = b
+		}
+		if err := Write(path, tmp, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(done)
+	wg.Wait()
+	if len(bad) > 0 {
+		t.Errorf("%d partial reads, first: %s", len(bad), bad[0])
+	}
+}

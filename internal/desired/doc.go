@@ -1,0 +1,31 @@
+// Package desired turns the records.d directory of small YAML files into
+// validated, canonical RRsets per managed zone.
+//
+// Its promise to the rest of dnssync is that a bad moment on disk never reads
+// as "delete these records":
+//
+//   - A file that is invalid or unreadable keeps its last good content (from
+//     an earlier read by the same Store) in force, and the problem is
+//     reported. A file that was never good contributes nothing, and the
+//     State lists it as Incomplete so the caller can hold deletions: nobody
+//     knows what that file used to declare.
+//   - A records dir that is missing, unreadable or suddenly empty is an error
+//     and leaves the previous content in place.
+//   - A name whose files disagree (different TTLs in one RRset, a CNAME beside
+//     other data) is held: it is reported and left out of the desired zone,
+//     so the caller leaves it as served. Everything else still applies.
+//
+// Everything is canonical (lower case, fully qualified, the rrset package's
+// form) so that comparing desired with observed is plain equality.
+//
+// The file format is a contract shared with the orchestrator and the API:
+//
+//	records:
+//	  - name: web-01.example.com   # trailing dot optional, case-insensitive
+//	    type: A
+//	    value: 192.168.1.10        # or values: [..., ...]
+//	    ttl: 300                   # optional
+//
+// Decoding is strict (unknown keys are errors) and every error carries the
+// file and line, because a person has to find and fix it.
+package desired

@@ -1,0 +1,222 @@
+package desired
+
+import (
+	"cmp"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/dnssync/dnssync/internal/rrset"
+	"github.com/miekg/dns"
+)
+
+// Merging is incremental by owner name: records.d may hold 100,000 records
+// in one zone, and one file changing must not re-merge them all. The index
+// keeps, per name, each file's records there; a change marks the names it
+// touches and the next State re-merges only those. A name is the unit
+// because both kinds of conflict (TTLs within an RRset, CNAME beside other
+// data) are decided within one name.
+
+type nameKey struct{ zone, name string }
+
+// location is where a record was declared.
+type location struct {
+	file string
+	line int
+}
+
+func (l location) String() string { return fmt.Sprintf("%s:%d", l.file, l.line) }
+
+type index struct {
+	byName map[nameKey]map[string][]record // name -> file path -> records there
+	zones  map[string]*zoneView
+	dirty  map[nameKey]struct{}
+	merges int // names merged so far; tests check that merging stays incremental
+}
+
+// zoneView is the merged result for one zone, updated in place; State copies
+// the maps so that what it hands out never changes.
+type zoneView struct {
+	sets   rrset.Zone
+	keys   map[string][]rrset.Key // name -> its keys in sets
+	held   map[string]Conflict
+	heldAt map[string][]location // name -> where the conflicting records are
+}
+
+func newIndex(zones []string) *index {
+	ix := &index{
+		byName: make(map[nameKey]map[string][]record),
+		zones:  make(map[string]*zoneView, len(zones)),
+		dirty:  make(map[nameKey]struct{}),
+	}
+	for _, z := range zones {
+		ix.zones[z] = &zoneView{
+			sets:   make(rrset.Zone),
+			keys:   make(map[string][]rrset.Key),
+			held:   make(map[string]Conflict),
+			heldAt: make(map[string][]location),
+		}
+	}
+	return ix
+}
+
+// replace swaps a file's contribution and returns the zones touched (old and
+// new), marking the names for the next merge.
+func (ix *index) replace(path string, old, recs []record) map[string]bool {
+	zones := make(map[string]bool)
+	for _, r := range old {
+		k := nameKey{r.zone, r.rr.Header().Name}
+		if m := ix.byName[k]; m != nil {
+			delete(m, path)
+			if len(m) == 0 {
+				delete(ix.byName, k)
+			}
+		}
+		ix.dirty[k] = struct{}{}
+		zones[r.zone] = true
+	}
+	for _, r := range recs {
+		k := nameKey{r.zone, r.rr.Header().Name}
+		m := ix.byName[k]
+		if m == nil {
+			m = make(map[string][]record)
+			ix.byName[k] = m
+		}
+		m[path] = append(m[path], r)
+		ix.dirty[k] = struct{}{}
+		zones[r.zone] = true
+	}
+	return zones
+}
+
+// flush re-merges the names changed since the last flush.
+func (ix *index) flush() {
+	for k := range ix.dirty {
+		zv := ix.zones[k.zone]
+		for _, key := range zv.keys[k.name] {
+			delete(zv.sets, key)
+		}
+		delete(zv.keys, k.name)
+		delete(zv.held, k.name)
+		delete(zv.heldAt, k.name)
+
+		sets, reason, at := mergeName(ix.byName[k])
+		ix.merges++
+		switch {
+		case reason != "":
+			zv.held[k.name] = Conflict{Zone: k.zone, Name: k.name, Reason: reason}
+			zv.heldAt[k.name] = at
+		case len(sets) > 0:
+			keys := make([]rrset.Key, len(sets))
+			for i, s := range sets {
+				zv.sets[s.Key] = s
+				keys[i] = s.Key
+			}
+			zv.keys[k.name] = keys
+		}
+	}
+	clear(ix.dirty)
+}
+
+// mergeName merges every file's records at one name into RRsets, or explains
+// why the name must be held, naming each file and line involved.
+func mergeName(byFile map[string][]record) (sets []*rrset.Set, reason string, at []location) {
+	byType := make(map[uint16][]located)
+	for _, file := range slices.Sorted(maps.Keys(byFile)) {
+		for _, r := range byFile[file] {
+			t := r.rr.Header().Rrtype
+			byType[t] = append(byType[t], located{r, location{file, r.line}})
+		}
+	}
+	types := slices.Sorted(maps.Keys(byType))
+
+	var reasons []string
+	for _, t := range types {
+		recs := byType[t]
+		if ttls := distinct(recs, func(l located) string { return fmt.Sprint(l.rr.Header().Ttl) }); len(ttls) > 1 {
+			reasons = append(reasons, fmt.Sprintf("%s records have different TTLs: %s", dns.TypeToString[t], describeGroups(ttls)))
+			at = appendLocations(at, recs)
+		}
+		s := rrset.New(rrs(recs)...)
+		if t == dns.TypeCNAME && len(s.RRs) > 1 {
+			targets := distinct(recs, func(l located) string { return rrset.Rdata(l.rr) })
+			reasons = append(reasons, fmt.Sprintf("CNAME has %d different targets: %s", len(s.RRs), describeGroups(targets)))
+			at = appendLocations(at, recs)
+		}
+		sets = append(sets, s)
+	}
+	if _, ok := byType[dns.TypeCNAME]; ok && len(types) > 1 {
+		var all []located
+		for _, t := range types {
+			all = append(all, byType[t]...)
+		}
+		groups := distinct(all, func(l located) string { return dns.TypeToString[l.rr.Header().Rrtype] })
+		reasons = append(reasons, fmt.Sprintf("CNAME beside other data: %s", describeGroups(groups)))
+		at = appendLocations(at, all)
+	}
+	if len(reasons) > 0 {
+		slices.SortFunc(at, func(a, b location) int {
+			return cmp.Or(strings.Compare(a.file, b.file), cmp.Compare(a.line, b.line))
+		})
+		return nil, strings.Join(reasons, "; "), slices.Compact(at)
+	}
+	return sets, "", nil
+}
+
+type located struct {
+	record
+	at location
+}
+
+func rrs(recs []located) []dns.RR {
+	out := make([]dns.RR, len(recs))
+	for i, r := range recs {
+		out[i] = r.rr
+	}
+	return out
+}
+
+// group is the records sharing one value of what is in conflict (a TTL, a
+// target, a type), with the first line of each file declaring it.
+type group struct {
+	value string
+	at    []location
+}
+
+func distinct(recs []located, value func(located) string) []group {
+	var groups []group
+	for _, r := range recs {
+		v := value(r)
+		i := slices.IndexFunc(groups, func(g group) bool { return g.value == v })
+		if i < 0 {
+			groups = append(groups, group{value: v})
+			i = len(groups) - 1
+		}
+		g := &groups[i]
+		if !slices.ContainsFunc(g.at, func(l location) bool { return l.file == r.at.file }) {
+			g.at = append(g.at, r.at)
+		}
+	}
+	return groups
+}
+
+// describeGroups renders e.g. "300 at a.yaml:3, c.yaml:9 vs 600 at b.yaml:2".
+func describeGroups(groups []group) string {
+	parts := make([]string, len(groups))
+	for i, g := range groups {
+		locs := make([]string, len(g.at))
+		for j, l := range g.at {
+			locs[j] = l.String()
+		}
+		parts[i] = g.value + " at " + strings.Join(locs, ", ")
+	}
+	return strings.Join(parts, " vs ")
+}
+
+func appendLocations(at []location, recs []located) []location {
+	for _, r := range recs {
+		at = append(at, r.at)
+	}
+	return at
+}

@@ -1,0 +1,89 @@
+package desired
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/miekg/dns"
+)
+
+const (
+	maxNameLen  = 253 // octets, without the trailing dot
+	maxLabelLen = 63
+)
+
+// checkName validates a DNS name as a person writes it in records.d and
+// returns it canonical (lower case, fully qualified). Owner names may start
+// with a "*" label; targets may not. Underscores are allowed in every label:
+// SRV owners, DKIM and ACME names need them, and CNAME targets point at such
+// names too. Anything else (spaces, escapes, "@") is refused rather than
+// interpreted, so a name means the same here as in the zone file we render.
+func checkName(s string, wildcard bool) (string, error) {
+	s = strings.TrimSuffix(s, ".")
+	if s == "" {
+		return "", fmt.Errorf("empty name")
+	}
+	if len(s) > maxNameLen {
+		return "", fmt.Errorf("longer than %d octets", maxNameLen)
+	}
+	for i, label := range strings.Split(s, ".") {
+		switch {
+		case label == "":
+			return "", fmt.Errorf("empty label")
+		case len(label) > maxLabelLen:
+			return "", fmt.Errorf("label %q is longer than %d octets", label, maxLabelLen)
+		case label == "*" && wildcard && i == 0:
+			continue
+		case label == "*" && wildcard:
+			return "", fmt.Errorf("\"*\" is only allowed as the first label")
+		}
+		for _, r := range label {
+			if !isNameChar(r) {
+				return "", fmt.Errorf("label %q has invalid character %q", label, r)
+			}
+		}
+	}
+	return dns.CanonicalName(s), nil
+}
+
+func isNameChar(r rune) bool {
+	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_'
+}
+
+// zoneSet finds the managed zone of a name.
+type zoneSet struct {
+	zones []string // canonical, unique, sorted
+	list  string   // for error messages
+}
+
+func newZoneSet(zones []string) zoneSet {
+	var zs zoneSet
+	for _, z := range zones {
+		if z = strings.TrimSpace(z); z != "" {
+			zs.zones = append(zs.zones, dns.CanonicalName(z))
+		}
+	}
+	slices.Sort(zs.zones)
+	zs.zones = slices.Compact(zs.zones)
+	zs.list = strings.Join(zs.zones, ", ")
+	if zs.list == "" {
+		zs.list = "none configured"
+	}
+	return zs
+}
+
+// zoneOf returns the zone whose name is the longest label-aligned suffix of
+// name ("badexample.com." is not in "example.com."), or "".
+func (zs zoneSet) zoneOf(name string) string {
+	best := ""
+	for _, z := range zs.zones {
+		if dns.IsSubDomain(z, name) && dns.CountLabel(z) > dns.CountLabel(best) {
+			best = z
+		}
+	}
+	if best == "" && slices.Contains(zs.zones, ".") {
+		return "."
+	}
+	return best
+}

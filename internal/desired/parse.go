@@ -1,0 +1,192 @@
+package desired
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// The file is decoded into yaml.Node and walked by hand rather than into
+// structs: yaml.v3 forgets KnownFields inside custom unmarshalers, and a
+// hand walk lets every error point at the line of the offending key or value.
+
+// recordFields are one entry of a file as written; nil means absent.
+type recordFields struct {
+	line                          int // of the entry itself
+	name, typ, value, values, ttl *yaml.Node
+}
+
+const wantRecordFields = "want name, type, value, values, ttl"
+
+// lineError is a problem inside a file, before the path is known to it.
+type lineError struct {
+	line int
+	msg  string
+}
+
+func errAt(line int, format string, args ...any) *lineError {
+	return &lineError{line: line, msg: fmt.Sprintf(format, args...)}
+}
+
+// parseFile decodes and validates one record file. Either records or problems
+// is empty: any problem makes the whole file invalid.
+func parseFile(path string, data []byte, v *validator) ([]record, []Problem) {
+	fields, lerr := decodeFile(data)
+	if lerr != nil {
+		return nil, []Problem{{File: path, Line: lerr.line, Msg: lerr.msg}}
+	}
+	var recs []record
+	var problems []Problem
+	for _, f := range fields {
+		got, errs := v.record(f)
+		for _, e := range errs {
+			problems = append(problems, Problem{File: path, Line: e.line, Msg: e.msg})
+		}
+		recs = append(recs, got...)
+	}
+	if len(problems) > 0 {
+		return nil, problems
+	}
+	return recs, nil
+}
+
+// decodeFile checks the file's structure and returns its entries.
+func decodeFile(data []byte) ([]recordFields, *lineError) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			// A file with nothing in it is what an in-place write looks
+			// like between truncate and write; reading it as "no records"
+			// would delete the file's records. `records: []` says none.
+			return nil, errAt(0, "file is empty (half-written?); write `records: []` to declare no records")
+		}
+		return nil, yamlError(err)
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
+		if err != nil {
+			return nil, yamlError(err)
+		}
+		return nil, errAt(extra.Line, "more than one YAML document (want one)")
+	}
+
+	root := &doc
+	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
+		root = root.Content[0]
+	}
+	root = deref(root)
+	if root.Kind != yaml.MappingNode {
+		return nil, errAt(root.Line, "top level must be a mapping with a \"records\" list, got %s", describe(root))
+	}
+	var records *yaml.Node
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		k, val := root.Content[i], deref(root.Content[i+1])
+		switch {
+		case k.Kind != yaml.ScalarNode:
+			return nil, errAt(k.Line, "top-level key must be a string, got %s", describe(k))
+		case k.Value != "records":
+			return nil, errAt(k.Line, "unknown field %q at top level (want records)", k.Value)
+		case records != nil:
+			return nil, errAt(k.Line, "duplicate field \"records\"")
+		}
+		records = val
+	}
+	if records == nil {
+		return nil, errAt(root.Line, "no \"records\" list (use records: [] for none)")
+	}
+	if records.Kind != yaml.SequenceNode {
+		// `records:` with nothing after it is refused too: a truncated
+		// write looks exactly like that, and reading it as "no records"
+		// would delete the file's records.
+		return nil, errAt(records.Line, "\"records\" must be a list, got %s", describe(records))
+	}
+
+	out := make([]recordFields, 0, len(records.Content))
+	for _, item := range records.Content {
+		item = deref(item)
+		if item.Kind != yaml.MappingNode {
+			return nil, errAt(item.Line, "record must be a mapping, got %s", describe(item))
+		}
+		f, lerr := decodeRecord(item)
+		if lerr != nil {
+			return nil, lerr
+		}
+		out = append(out, f)
+	}
+	return out, nil
+}
+
+func decodeRecord(m *yaml.Node) (recordFields, *lineError) {
+	f := recordFields{line: m.Line}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		k, val := m.Content[i], deref(m.Content[i+1])
+		if k.Kind != yaml.ScalarNode {
+			return f, errAt(k.Line, "record key must be a string, got %s", describe(k))
+		}
+		var slot **yaml.Node
+		switch k.Value {
+		case "name":
+			slot = &f.name
+		case "type":
+			slot = &f.typ
+		case "value":
+			slot = &f.value
+		case "values":
+			slot = &f.values
+		case "ttl":
+			slot = &f.ttl
+		default:
+			return f, errAt(k.Line, "unknown field %q in record (%s)", k.Value, wantRecordFields)
+		}
+		if *slot != nil {
+			return f, errAt(k.Line, "duplicate field %q in record", k.Value)
+		}
+		*slot = val
+	}
+	return f, nil
+}
+
+// deref follows YAML aliases (bounded, in case of a cycle).
+func deref(n *yaml.Node) *yaml.Node {
+	for i := 0; n.Kind == yaml.AliasNode && n.Alias != nil && i < 16; i++ {
+		n = n.Alias
+	}
+	return n
+}
+
+func isNull(n *yaml.Node) bool { return n.Kind == yaml.ScalarNode && n.Tag == "!!null" }
+
+// describe names a node's shape for error messages.
+func describe(n *yaml.Node) string {
+	switch {
+	case n.Kind == yaml.MappingNode:
+		return "a mapping"
+	case n.Kind == yaml.SequenceNode:
+		return "a list"
+	case isNull(n):
+		return "nothing"
+	case n.Kind == yaml.ScalarNode:
+		return strconv.Quote(n.Value)
+	}
+	return "an alias"
+}
+
+var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+// yamlError turns a yaml.v3 syntax error into a line and a message, so that
+// it prints like every other problem.
+func yamlError(err error) *lineError {
+	msg := err.Error()
+	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		return errAt(line, "invalid YAML: %s", m[2])
+	}
+	return errAt(0, "invalid YAML: %s", strings.TrimPrefix(msg, "yaml: "))
+}

@@ -1,0 +1,394 @@
+package desired
+
+import (
+	"cmp"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/dnssync/dnssync/internal/rrset"
+)
+
+const maxFileSize = 8 << 20 // a records file is a few KiB; anything near this is a mistake
+
+var errTooLarge = fmt.Errorf("larger than %d bytes", maxFileSize)
+
+// Store holds each record file's last good content and the merged view. Its
+// methods are safe for concurrent use (one mutex: the work is short and the
+// callers are one loop and a watcher).
+type Store struct {
+	mu    sync.Mutex
+	opts  Options
+	v     *validator
+	log   *slog.Logger
+	files map[string]*file // by path as joined from Options.Dir
+	ix    *index
+	reads int // files read so far; tests check that unchanged files are not re-read
+
+	// racyWindow: a file modified this recently before it was read is read
+	// again on the next Scan even if its stat looks unchanged, because an
+	// in-place rewrite of the same size within one timestamp tick would
+	// otherwise go unnoticed (git's "racy clean" problem).
+	racyWindow time.Duration
+}
+
+// file is what the Store knows about one record file.
+type file struct {
+	info     os.FileInfo       // stat before the last read; nil forces a re-read
+	racy     bool              // modified just before the last read: read again
+	sum      [sha256.Size]byte // of the content last parsed, valid when hasSum
+	hasSum   bool
+	good     []record // last good content, valid when hasGood
+	hasGood  bool
+	problems []Problem // why the current content is invalid; nil when valid
+}
+
+// NewStore returns an empty Store; call Scan to fill it.
+func NewStore(opts Options, log *slog.Logger) *Store {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	v := newValidator(opts)
+	return &Store{
+		opts:  opts,
+		v:     v,
+		log:   log.With("component", "desired"),
+		files: make(map[string]*file),
+		ix:    newIndex(v.zones.zones),
+
+		racyWindow: 2 * time.Second,
+	}
+}
+
+// Scan lists the dir, reads new files and files whose size, mtime or inode
+// changed, drops deleted ones, and returns the zones whose desired content
+// may have changed (sorted). A missing or unreadable dir, or one suddenly
+// empty (ErrSuddenlyEmpty), is an error and changes nothing. Problems with
+// single files are not errors: see State().Problems.
+//
+// When a file that was invalid and never good is fixed or removed, every
+// zone is returned: deletions the caller held because of it may now proceed.
+func (s *Store) Scan() ([]string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	found, err := s.list()
+	if err != nil {
+		return nil, err
+	}
+	p := newPass()
+	var gone []string
+	for path := range s.files {
+		if _, ok := found[path]; !ok {
+			gone = append(gone, path)
+		}
+	}
+	for _, path := range slices.Sorted(maps.Keys(found)) {
+		fi := found[path]
+		if f := s.files[path]; f != nil && !f.racy && f.info != nil && fi != nil && unchanged(f.info, fi) {
+			continue
+		}
+		if s.load(path, fi, p) {
+			gone = append(gone, path)
+		}
+	}
+	if err := s.drop(gone, found, p); err != nil {
+		return nil, err // only when found is empty, so nothing was loaded either
+	}
+	return p.result(s.ix), nil
+}
+
+// Reload re-reads exactly these paths (from the watcher), treating a missing
+// path as deleted, and returns the zones of the files' old and new records
+// (a file that stays invalid affects none). Paths outside the dir or not
+// named like record files are ignored. Deletions that would leave the store
+// empty, or that come with an unreadable dir, are refused and logged: Scan
+// reports them as errors.
+func (s *Store) Reload(paths []string) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := newPass()
+	var gone []string
+	for _, raw := range paths {
+		path, ok := s.pathOf(raw)
+		if !ok {
+			s.log.Debug("ignoring path outside the records dir", "path", raw)
+			continue
+		}
+		fi, err := os.Stat(path)
+		switch {
+		case errors.Is(err, fs.ErrNotExist), err == nil && !fi.Mode().IsRegular():
+			gone = append(gone, path)
+		case err != nil:
+			s.load(path, nil, p) // the read fails too and records the problem
+		default:
+			if s.load(path, fi, p) {
+				gone = append(gone, path)
+			}
+		}
+	}
+	if err := s.drop(gone, nil, p); err != nil {
+		s.log.Warn("not removing records of deleted files", "files", gone, "err", err)
+	}
+	return p.result(s.ix)
+}
+
+// State builds the merged view, re-merging only names changed since the
+// last call.
+func (s *Store) State() *State {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ix.flush()
+	st := &State{
+		Zones: make(map[string]rrset.Zone, len(s.ix.zones)),
+		Held:  make(map[string]map[string]Conflict, len(s.ix.zones)),
+		Files: len(s.files),
+	}
+	for z, zv := range s.ix.zones {
+		st.Zones[z] = maps.Clone(zv.sets)
+		st.Held[z] = maps.Clone(zv.held)
+	}
+	for _, path := range slices.Sorted(maps.Keys(s.files)) {
+		f := s.files[path]
+		st.Problems = append(st.Problems, f.problems...)
+		if len(f.problems) > 0 && !f.hasGood {
+			st.Incomplete = append(st.Incomplete, path)
+		}
+	}
+	slices.SortStableFunc(st.Problems, func(a, b Problem) int {
+		return cmp.Or(strings.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line))
+	})
+	return st
+}
+
+// list returns the record files in the dir with their stat (nil when stat
+// failed for a reason other than the file being gone).
+func (s *Store) list() (map[string]os.FileInfo, error) {
+	entries, err := os.ReadDir(s.opts.Dir)
+	if err != nil {
+		return nil, fmt.Errorf("scan records dir %s: %w", s.opts.Dir, err)
+	}
+	found := make(map[string]os.FileInfo)
+	for _, e := range entries {
+		if !isRecordFile(e.Name()) {
+			continue
+		}
+		path := filepath.Join(s.opts.Dir, e.Name())
+		// Stat, not the entry's own type: record files may be symlinks
+		// (a Kubernetes ConfigMap mount is made of them).
+		fi, err := os.Stat(path)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			continue // removed since the listing, or a dangling link
+		case err == nil && !fi.Mode().IsRegular():
+			continue // a directory or FIFO named *.yaml: never read it
+		}
+		found[path] = fi
+	}
+	return found, nil
+}
+
+// load reads and parses one file and applies the result. It reports whether
+// the file turned out to be gone.
+func (s *Store) load(path string, fi os.FileInfo, p *pass) (gone bool) {
+	now := time.Now()
+	data, err := s.read(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return true
+	}
+	f := s.files[path]
+	if f == nil {
+		f = &file{}
+		s.files[path] = f
+	}
+	f.info = fi
+	f.racy = fi != nil && fi.ModTime().After(now.Add(-s.racyWindow))
+	if err != nil {
+		if !errors.Is(err, errTooLarge) {
+			f.info = nil // retry on every scan: a permission fix does not change mtime
+		}
+		f.hasSum = false
+		problems := []Problem{{File: path, Msg: "cannot read: " + err.Error()}}
+		if !slices.Equal(problems, f.problems) { // log once per change, not per retry
+			s.logRejected(path, f, problems)
+		}
+		f.problems = problems
+		return false
+	}
+	// Same bytes, same result: skip the parse (a touch, a racy re-read, a
+	// watcher event for a write we already saw).
+	sum := sha256.Sum256(data)
+	if f.hasSum && sum == f.sum {
+		return false
+	}
+	f.sum, f.hasSum = sum, true
+	recs, problems := parseFile(path, data, s.v)
+	s.apply(path, f, recs, problems, p)
+	return false
+}
+
+func (s *Store) read(path string) ([]byte, error) {
+	s.reads++
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, unwrapPath(err)
+	}
+	defer fh.Close()
+	data, err := io.ReadAll(io.LimitReader(fh, maxFileSize+1))
+	if err != nil {
+		return nil, unwrapPath(err)
+	}
+	if len(data) > maxFileSize {
+		return nil, errTooLarge
+	}
+	return data, nil
+}
+
+// apply records a file's newly read content: valid content replaces the last
+// good one; invalid content only replaces the problems.
+func (s *Store) apply(path string, f *file, recs []record, problems []Problem, p *pass) {
+	if len(problems) > 0 {
+		s.logRejected(path, f, problems)
+		f.problems = problems
+		return
+	}
+	if len(f.problems) > 0 {
+		s.log.Info("record file valid again", "file", path)
+		p.resolved = p.resolved || !f.hasGood
+	}
+	f.problems = nil
+	if f.hasGood && sameRecords(f.good, recs, true) {
+		return
+	}
+	zones := s.ix.replace(path, f.good, recs)
+	if !f.hasGood || !sameRecords(f.good, recs, false) { // not just moved lines
+		for z := range zones {
+			p.zones[z] = true
+		}
+	}
+	f.good, f.hasGood = recs, true
+	s.log.Debug("record file loaded", "file", path, "records", len(recs))
+}
+
+func (s *Store) logRejected(path string, f *file, problems []Problem) {
+	s.log.Warn("record file rejected", "file", path, "problems", len(problems),
+		"reason", summarize(problems), "kept_last_good", f.hasGood)
+}
+
+// drop removes deleted files, unless that would empty the store or the dir
+// itself is unreadable: both look the same as mass deletion from here.
+// found is the dir listing, or nil to list it now.
+func (s *Store) drop(gone []string, found map[string]os.FileInfo, p *pass) error {
+	if len(gone) == 0 {
+		return nil
+	}
+	if found == nil {
+		var err error
+		if found, err = s.list(); err != nil {
+			return err
+		}
+	}
+	if len(found) == 0 && !s.opts.AllowEmpty {
+		return fmt.Errorf("scan records dir %s: %w", s.opts.Dir, ErrSuddenlyEmpty)
+	}
+	for _, path := range gone {
+		f := s.files[path]
+		if f == nil {
+			continue
+		}
+		if f.hasGood {
+			for z := range s.ix.replace(path, f.good, nil) {
+				p.zones[z] = true
+			}
+		} else if len(f.problems) > 0 {
+			p.resolved = true
+		}
+		delete(s.files, path)
+		s.log.Info("record file removed", "file", path)
+	}
+	return nil
+}
+
+// pathOf maps a path from the watcher to the Store's key for it.
+func (s *Store) pathOf(raw string) (string, bool) {
+	name := filepath.Base(raw)
+	if !isRecordFile(name) || !sameDir(filepath.Dir(raw), s.opts.Dir) {
+		return "", false
+	}
+	return filepath.Join(s.opts.Dir, name), true
+}
+
+// pass collects what one Scan or Reload changed.
+type pass struct {
+	zones    map[string]bool
+	resolved bool // a file that was invalid and never good got fixed or removed
+}
+
+func newPass() *pass { return &pass{zones: make(map[string]bool)} }
+
+func (p *pass) result(ix *index) []string {
+	if p.resolved {
+		return slices.Sorted(maps.Keys(ix.zones))
+	}
+	return slices.Sorted(maps.Keys(p.zones))
+}
+
+// isRecordFile is the naming rule for records.d: *.yaml and *.yml, except
+// dotfiles (editor and writer temp files, Kubernetes' ..data).
+func isRecordFile(name string) bool {
+	if strings.HasPrefix(name, ".") {
+		return false
+	}
+	return strings.HasSuffix(name, ".yaml") || strings.HasSuffix(name, ".yml")
+}
+
+func unchanged(a, b os.FileInfo) bool {
+	return a.Size() == b.Size() && a.ModTime().Equal(b.ModTime()) && os.SameFile(a, b)
+}
+
+func sameDir(a, b string) bool {
+	if filepath.Clean(a) == filepath.Clean(b) {
+		return true
+	}
+	aa, err1 := filepath.Abs(a)
+	bb, err2 := filepath.Abs(b)
+	return err1 == nil && err2 == nil && aa == bb
+}
+
+// sameRecords compares two contents of one file; withLines also compares
+// where each record was declared.
+func sameRecords(a, b []record, withLines bool) bool {
+	return slices.EqualFunc(a, b, func(x, y record) bool {
+		return x.zone == y.zone && x.rr.String() == y.rr.String() && (!withLines || x.line == y.line)
+	})
+}
+
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+func summarize(problems []Problem) string {
+	const max = 5
+	msgs := make([]string, 0, max+1)
+	for i, p := range problems {
+		if i == max {
+			msgs = append(msgs, fmt.Sprintf("and %d more", len(problems)-max))
+			break
+		}
+		msgs = append(msgs, p.Error())
+	}
+	return strings.Join(msgs, "; ")
+}

@@ -1,0 +1,428 @@
+package desired
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/dnssync/dnssync/internal/rrset"
+	"github.com/miekg/dns"
+)
+
+func newTestStore(t *testing.T) (*Store, string) {
+	t.Helper()
+	dir := t.TempDir()
+	return NewStore(testOptions(dir), nil), dir
+}
+
+func mustScan(t *testing.T, s *Store) []string {
+	t.Helper()
+	zones, err := s.Scan()
+	if err != nil {
+		t.Fatalf("Scan: %v", err)
+	}
+	return zones
+}
+
+func aRecord(name, ip string, ttl int) string {
+	return fmt.Sprintf("  - name: %s\n    type: A\n    value: %s\n    ttl: %d\n", name, ip, ttl)
+}
+
+func yamlFile(recs ...string) string { return "records:\n" + strings.Join(recs, "") }
+
+func TestScanLoadsFilesIntoZones(t *testing.T) {
+	s, dir := newTestStore(t)
+	writeFile(t, dir, "a.yaml", yamlFile(aRecord("web.example.com", "10.0.0.1", 300)))
+	writeFile(t, dir, "b.yml", yamlFile(aRecord("x.sub.example.com", "10.0.0.2", 300)))
+	// None of these is a record file.
+	writeFile(t, dir, ".hidden.yaml", yamlFile(aRecord("hidden.example.com", "10.0.0.3", 300)))
+	writeFile(t, dir, "c.yaml.tmp", "garbage: [")
+	writeFile(t, dir, "c.yaml~", "garbage: [")
+	writeFile(t, dir, ".c.yaml.swp", "garbage: [")
+	writeFile(t, dir, "notes.txt", "garbage: [")
+	if err := os.Mkdir(filepath.Join(dir, "sub.yaml"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+
+	zones := mustScan(t, s)
+	if want := []string{"example.com.", "sub.example.com."}; !slices.Equal(zones, want) {
+		t.Errorf("zones = %q, want %q", zones, want)
+	}
+	st := s.State()
+	if st.Files != 2 || len(st.Problems) != 0 || len(st.Incomplete) != 0 {
+		t.Errorf("Files=%d Problems=%v Incomplete=%v; want 2 files, no problems", st.Files, st.Problems, st.Incomplete)
+	}
+	if got := zoneTexts(st.Zones["example.com."]); !slices.Equal(got, []string{"web.example.com. 300 IN A 10.0.0.1"}) {
+		t.Errorf("example.com. = %q", got)
+	}
+	if got := zoneTexts(st.Zones["sub.example.com."]); !slices.Equal(got, []string{"x.sub.example.com. 300 IN A 10.0.0.2"}) {
+		t.Errorf("sub.example.com. = %q", got)
+	}
+	if z, ok := st.Zones["10.in-addr.arpa."]; !ok || len(z) != 0 {
+		t.Errorf("every managed zone must be present, empty here: %v %v", z, ok)
+	}
+}
+
+func TestLastGoodContentKept(t *testing.T) {
+	s, dir := newTestStore(t)
+	path := writeFile(t, dir, "web.yaml", yamlFile(aRecord("web.example.com", "10.0.0.1", 300)))
+	mustScan(t, s)
+
+	writeFile(t, dir, "web.yaml", "records:\n  - name: web.example.com\n    type: A\n    value: \"10.0")
+	if zones := mustScan(t, s); len(zones) != 0 {
+		t.Errorf("an invalid file changed zones %q; its last good content should stay", zones)
+	}
+	st := s.State()
+	if got := zoneTexts(st.Zones["example.com."]); !slices.Equal(got, []string{"web.example.com. 300 IN A 10.0.0.1"}) {
+		t.Errorf("last good content gone: %q", got)
+	}
+	if len(st.Problems) != 1 || st.Problems[0].File != path || st.Problems[0].Line != 4 {
+		t.Errorf("Problems = %v, want one for %s line 4", st.Problems, path)
+	}
+	if len(st.Incomplete) != 0 {
+		t.Errorf("Incomplete = %v; the file has last good content", st.Incomplete)
+	}
+
+	writeFile(t, dir, "web.yaml", yamlFile(aRecord("web.example.com", "10.0.0.9", 300)))
+	if zones := mustScan(t, s); !slices.Equal(zones, []string{"example.com."}) {
+		t.Errorf("zones = %q after the fix", zones)
+	}
+	st = s.State()
+	if got := zoneTexts(st.Zones["example.com."]); !slices.Equal(got, []string{"web.example.com. 300 IN A 10.0.0.9"}) {
+		t.Errorf("after the fix: %q", got)
+	}
+	if len(st.Problems) != 0 {
+		t.Errorf("Problems after the fix: %v", st.Problems)
+	}
+}
+
+func TestIncompleteWhenNeverGood(t *testing.T) {
+	s, dir := newTestStore(t)
+	writeFile(t, dir, "good.yaml", yamlFile(aRecord("web.example.com", "10.0.0.1", 300)))
+	bad := writeFile(t, dir, "bad.yaml", yamlFile(aRecord("db.example.com", "10.0.0.300", 300)))
+	mustScan(t, s)
+	st := s.State()
+	if !slices.Equal(st.Incomplete, []string{bad}) {
+		t.Errorf("Incomplete = %q, want [%s]", st.Incomplete, bad)
+	}
+	if want := bad + `:4: invalid A value "10.0.0.300": not an IPv4 address`; len(st.Problems) != 1 || st.Problems[0].Error() != want {
+		t.Errorf("Problems = %v, want %s", st.Problems, want)
+	}
+	if st.Files != 2 {
+		t.Errorf("Files = %d, want 2 (invalid files count)", st.Files)
+	}
+
+	// Fixing it releases the deletions the caller held: every zone.
+	writeFile(t, dir, "bad.yaml", yamlFile(aRecord("db.example.com", "10.0.0.3", 300)))
+	if zones := mustScan(t, s); len(zones) != 3 {
+		t.Errorf("zones = %q, want all three", zones)
+	}
+	if st := s.State(); len(st.Incomplete) != 0 || len(st.Problems) != 0 {
+		t.Errorf("after the fix: Incomplete=%v Problems=%v", st.Incomplete, st.Problems)
+	}
+}
+
+func TestMergeAcrossFiles(t *testing.T) {
+	s, dir := newTestStore(t)
+	writeFile(t, dir, "a.yaml", yamlFile(aRecord("app.example.com", "10.0.0.1", 300), aRecord("app.example.com", "10.0.0.2", 300)))
+	writeFile(t, dir, "b.yaml", yamlFile(aRecord("App.Example.com.", "10.0.0.2", 300), aRecord("app.example.com", "10.0.0.3", 300)))
+	mustScan(t, s)
+	st := s.State()
+	want := []string{
+		"app.example.com. 300 IN A 10.0.0.1",
+		"app.example.com. 300 IN A 10.0.0.2",
+		"app.example.com. 300 IN A 10.0.0.3",
+	}
+	if got := zoneTexts(st.Zones["example.com."]); !slices.Equal(got, want) {
+		t.Errorf("merged:\n got %q\nwant %q", got, want)
+	}
+	if n := len(st.Zones["example.com."]); n != 1 {
+		t.Errorf("%d RRsets, want 1", n)
+	}
+}
+
+func TestConflictsAreHeld(t *testing.T) {
+	s, dir := newTestStore(t)
+	a := writeFile(t, dir, "a.yaml", yamlFile(
+		aRecord("web.example.com", "10.0.0.1", 300),
+		"  - name: www.example.com\n    type: CNAME\n    value: web.example.com\n",
+		aRecord("ok.example.com", "10.0.0.5", 300),
+	))
+	b := writeFile(t, dir, "b.yaml", yamlFile(
+		aRecord("web.example.com", "10.0.0.2", 600),
+		aRecord("www.example.com", "10.0.0.3", 300),
+	))
+	mustScan(t, s)
+	st := s.State()
+
+	held := st.Held["example.com."]
+	if len(held) != 2 {
+		t.Fatalf("held = %v, want web and www", held)
+	}
+	wantWeb := fmt.Sprintf("A records have different TTLs: 300 at %s:2 vs 600 at %s:2", a, b)
+	if c := held["web.example.com."]; c.Reason != wantWeb || c.Zone != "example.com." || c.Name != "web.example.com." {
+		t.Errorf("web conflict = %+v\nwant reason %s", c, wantWeb)
+	}
+	wantWWW := fmt.Sprintf("CNAME beside other data: A at %s:6 vs CNAME at %s:6", b, a)
+	if c := held["www.example.com."]; c.Reason != wantWWW {
+		t.Errorf("www conflict = %q\nwant %q", c.Reason, wantWWW)
+	}
+	// Held names are left out; everything else applies.
+	if got := zoneTexts(st.Zones["example.com."]); !slices.Equal(got, []string{"ok.example.com. 300 IN A 10.0.0.5"}) {
+		t.Errorf("zone = %q, want only ok.example.com.", got)
+	}
+
+	// Resolving the conflict releases the name.
+	writeFile(t, dir, "b.yaml", yamlFile(aRecord("web.example.com", "10.0.0.2", 300)))
+	mustScan(t, s)
+	st = s.State()
+	if len(st.Held["example.com."]) != 0 {
+		t.Errorf("still held: %v", st.Held["example.com."])
+	}
+	if n := len(st.Zones["example.com."]); n != 3 {
+		t.Errorf("%d sets, want web A, www CNAME, ok A", n)
+	}
+}
+
+func TestCNAMETargetsConflict(t *testing.T) {
+	s, dir := newTestStore(t)
+	cname := func(target string) string {
+		return "records:\n  - name: www.example.com\n    type: CNAME\n    value: " + target + "\n"
+	}
+	a := writeFile(t, dir, "a.yaml", cname("x.example.net"))
+	b := writeFile(t, dir, "b.yaml", cname("y.example.net"))
+	writeFile(t, dir, "c.yaml", cname("X.example.net."))
+	mustScan(t, s)
+	want := fmt.Sprintf("CNAME has 2 different targets: x.example.net. at %s:2, %s:2 vs y.example.net. at %s:2", a, filepath.Join(filepath.Dir(a), "c.yaml"), b)
+	if got := s.State().Held["example.com."]["www.example.com."].Reason; got != want {
+		t.Errorf("reason:\n got %q\nwant %q", got, want)
+	}
+}
+
+func TestDeletedFileTakesItsRecords(t *testing.T) {
+	s, dir := newTestStore(t)
+	writeFile(t, dir, "a.yaml", yamlFile(aRecord("a.example.com", "10.0.0.1", 300)))
+	writeFile(t, dir, "b.yaml", yamlFile(aRecord("b.sub.example.com", "10.0.0.2", 300)))
+	mustScan(t, s)
+	removeFile(t, dir, "b.yaml")
+	if zones := mustScan(t, s); !slices.Equal(zones, []string{"sub.example.com."}) {
+		t.Errorf("zones = %q", zones)
+	}
+	st := s.State()
+	if len(st.Zones["sub.example.com."]) != 0 || len(st.Zones["example.com."]) != 1 || st.Files != 1 {
+		t.Errorf("after delete: %v, Files=%d", st.Zones, st.Files)
+	}
+}
+
+func TestSuddenlyEmptyKeepsContent(t *testing.T) {
+	s, dir := newTestStore(t)
+	writeFile(t, dir, "a.yaml", yamlFile(aRecord("a.example.com", "10.0.0.1", 300)))
+	mustScan(t, s)
+	removeFile(t, dir, "a.yaml")
+	writeFile(t, dir, "README", "not a record file")
+
+	_, err := s.Scan()
+	if !errors.Is(err, ErrSuddenlyEmpty) {
+		t.Fatalf("Scan error = %v, want ErrSuddenlyEmpty", err)
+	}
+	if st := s.State(); len(st.Zones["example.com."]) != 1 || st.Files != 1 {
+		t.Errorf("content dropped: %v", st.Zones)
+	}
+
+	allow := testOptions(dir)
+	allow.AllowEmpty = true
+	s.opts = allow // as a Store built with AllowEmpty would do
+	if zones := mustScan(t, s); !slices.Equal(zones, []string{"example.com."}) {
+		t.Errorf("zones = %q", zones)
+	}
+	if st := s.State(); len(st.Zones["example.com."]) != 0 || st.Files != 0 {
+		t.Errorf("emptiness not accepted: %v", st.Zones)
+	}
+}
+
+func TestFirstScanOfEmptyDirIsFine(t *testing.T) {
+	s, _ := newTestStore(t)
+	if zones := mustScan(t, s); len(zones) != 0 {
+		t.Errorf("zones = %q", zones)
+	}
+	if st := s.State(); st.Files != 0 || len(st.Zones) != 3 {
+		t.Errorf("Files=%d zones=%d", st.Files, len(st.Zones))
+	}
+}
+
+func TestMissingDirKeepsContent(t *testing.T) {
+	parent := t.TempDir()
+	dir := filepath.Join(parent, "records.d")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	s := NewStore(testOptions(dir), nil)
+	writeFile(t, dir, "a.yaml", yamlFile(aRecord("a.example.com", "10.0.0.1", 300)))
+	mustScan(t, s)
+	if err := os.Rename(dir, dir+".moved"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Scan(); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("Scan error = %v, want not exist", err)
+	}
+	if zones := s.Reload([]string{filepath.Join(dir, "a.yaml")}); len(zones) != 0 {
+		t.Errorf("Reload of a file in a vanished dir changed %q", zones)
+	}
+	if st := s.State(); len(st.Zones["example.com."]) != 1 {
+		t.Errorf("content dropped: %v", st.Zones)
+	}
+}
+
+func TestScanRereadsOnlyChangedFiles(t *testing.T) {
+	s, dir := newTestStore(t)
+	s.racyWindow = 0 // every write below changes the size or the inode
+	writeFile(t, dir, "a.yaml", yamlFile(aRecord("a.example.com", "10.0.0.1", 300)))
+	writeFile(t, dir, "b.yaml", yamlFile(aRecord("b.sub.example.com", "10.0.0.2", 300)))
+	writeFile(t, dir, "c.yaml", "records:\n  - name: 1.0.0.10.in-addr.arpa\n    type: PTR\n    value: a.example.com\n")
+	mustScan(t, s)
+	if s.reads != 3 {
+		t.Fatalf("reads = %d after the first scan, want 3", s.reads)
+	}
+	if zones := mustScan(t, s); len(zones) != 0 || s.reads != 3 {
+		t.Errorf("an unchanged dir: zones %q, reads %d (want none, 3)", zones, s.reads)
+	}
+	writeFile(t, dir, "b.yaml", yamlFile(aRecord("b.sub.example.com", "10.0.0.22", 300)))
+	if zones := mustScan(t, s); !slices.Equal(zones, []string{"sub.example.com."}) || s.reads != 4 {
+		t.Errorf("one changed file: zones %q, reads %d (want [sub.example.com.], 4)", zones, s.reads)
+	}
+	// Same content, new inode (temp-then-rename): re-read, but no zone changed.
+	tmp := writeFile(t, dir, ".a.yaml.tmp", yamlFile(aRecord("a.example.com", "10.0.0.1", 300)))
+	if err := os.Rename(tmp, filepath.Join(dir, "a.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	if zones := mustScan(t, s); len(zones) != 0 || s.reads != 5 {
+		t.Errorf("same content renamed in: zones %q, reads %d (want none, 5)", zones, s.reads)
+	}
+}
+
+func TestReload(t *testing.T) {
+	s, dir := newTestStore(t)
+	a := writeFile(t, dir, "a.yaml", yamlFile(aRecord("a.example.com", "10.0.0.1", 300)))
+	b := writeFile(t, dir, "b.yaml", yamlFile(aRecord("b.example.com", "10.0.0.2", 300)))
+	mustScan(t, s)
+
+	// Moving a record between zones affects both.
+	writeFile(t, dir, "a.yaml", yamlFile(aRecord("a.sub.example.com", "10.0.0.1", 300)))
+	if zones := s.Reload([]string{a}); !slices.Equal(zones, []string{"example.com.", "sub.example.com."}) {
+		t.Errorf("moved record: zones %q", zones)
+	}
+	// Invalid, then still invalid: nothing changes.
+	writeFile(t, dir, "a.yaml", "records: {")
+	if zones := s.Reload([]string{a}); len(zones) != 0 {
+		t.Errorf("invalid file: zones %q", zones)
+	}
+	writeFile(t, dir, "a.yaml", "records: [")
+	if zones := s.Reload([]string{a}); len(zones) != 0 {
+		t.Errorf("still invalid file: zones %q", zones)
+	}
+	// Paths that are not record files of this dir are ignored.
+	if zones := s.Reload([]string{filepath.Join(dir, "x.txt"), "/elsewhere/b.yaml", filepath.Join(dir, ".b.yaml")}); len(zones) != 0 {
+		t.Errorf("ignored paths: zones %q", zones)
+	}
+	// A deleted file takes its records, even while invalid.
+	removeFile(t, dir, "a.yaml")
+	if zones := s.Reload([]string{a}); !slices.Equal(zones, []string{"sub.example.com."}) {
+		t.Errorf("deleted: zones %q", zones)
+	}
+	// Deleting the last file is refused without AllowEmpty.
+	removeFile(t, dir, "b.yaml")
+	if zones := s.Reload([]string{b}); len(zones) != 0 {
+		t.Errorf("last file deleted: zones %q", zones)
+	}
+	if st := s.State(); len(st.Zones["example.com."]) != 1 || st.Files != 1 {
+		t.Errorf("last file's content dropped: %v", st.Zones)
+	}
+	if _, err := s.Scan(); !errors.Is(err, ErrSuddenlyEmpty) {
+		t.Errorf("Scan error = %v, want ErrSuddenlyEmpty", err)
+	}
+}
+
+func TestStateIsNotMutatedLater(t *testing.T) {
+	s, dir := newTestStore(t)
+	writeFile(t, dir, "a.yaml", yamlFile(aRecord("a.example.com", "10.0.0.1", 300)))
+	mustScan(t, s)
+	old := s.State()
+	before := zoneTexts(old.Zones["example.com."])
+
+	writeFile(t, dir, "a.yaml", yamlFile(aRecord("a.example.com", "10.0.0.2", 300), aRecord("b.example.com", "10.0.0.3", 300)))
+	writeFile(t, dir, "bad.yaml", "nope")
+	mustScan(t, s)
+	_ = s.State()
+	if after := zoneTexts(old.Zones["example.com."]); !slices.Equal(before, after) || len(old.Problems) != 0 {
+		t.Errorf("an earlier State changed: %q -> %q, problems %v", before, after, old.Problems)
+	}
+	// And the caller may modify its State without touching the Store.
+	clear(s.State().Zones["example.com."])
+	if n := len(s.State().Zones["example.com."]); n != 2 {
+		t.Errorf("the Store shares its maps with callers: %d sets", n)
+	}
+}
+
+// With many files in one zone, one changed file must cost its own names,
+// not a merge of everything.
+func TestStateMergesIncrementally(t *testing.T) {
+	s, dir := newTestStore(t)
+	s.racyWindow = 0
+	const files, perFile = 200, 50
+	for f := range files {
+		var recs []string
+		for r := range perFile {
+			recs = append(recs, aRecord(fmt.Sprintf("h%d-%d.example.com", f, r), "10.0.0.1", 300))
+		}
+		writeFile(t, dir, fmt.Sprintf("f%03d.yaml", f), yamlFile(recs...))
+	}
+	mustScan(t, s)
+	if n := len(s.State().Zones["example.com."]); n != files*perFile {
+		t.Fatalf("%d sets, want %d", n, files*perFile)
+	}
+	start := s.ix.merges
+	s.State()
+	if s.ix.merges != start {
+		t.Errorf("State without changes merged %d names", s.ix.merges-start)
+	}
+	writeFile(t, dir, "f007.yaml", yamlFile(aRecord("h7-0.example.com", "10.0.0.2", 300), aRecord("new.example.com", "10.0.0.2", 300)))
+	mustScan(t, s)
+	st := s.State()
+	if merged := s.ix.merges - start; merged > perFile+1 {
+		t.Errorf("one changed file re-merged %d names, want at most %d", merged, perFile+1)
+	}
+	if n := len(st.Zones["example.com."]); n != files*perFile-perFile+2 {
+		t.Errorf("%d sets after the change", n)
+	}
+	k := rrset.Key{Name: "h7-0.example.com.", Type: dns.TypeA}
+	if got := st.Zones["example.com."][k].String(); got != "300 [10.0.0.2]" {
+		t.Errorf("%s = %s", k, got)
+	}
+}
+
+// An in-place rewrite of the same size within one mtime tick must still be
+// seen by the next Scan.
+func TestScanSeesSameSizeRewrite(t *testing.T) {
+	s, dir := newTestStore(t)
+	path := writeFile(t, dir, "a.yaml", yamlFile(aRecord("a.example.com", "10.0.0.1", 300)))
+	mustScan(t, s)
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, dir, "a.yaml", yamlFile(aRecord("a.example.com", "10.0.0.2", 300)))
+	if err := os.Chtimes(path, fi.ModTime(), fi.ModTime()); err != nil { // same tick
+		t.Fatal(err)
+	}
+	if zones := mustScan(t, s); !slices.Equal(zones, []string{"example.com."}) {
+		t.Errorf("same-size rewrite not seen: zones %q", zones)
+	}
+	if got := zoneTexts(s.State().Zones["example.com."]); !slices.Equal(got, []string{"a.example.com. 300 IN A 10.0.0.2"}) {
+		t.Errorf("zone = %q", got)
+	}
+}

@@ -1,0 +1,75 @@
+package desired
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/dnssync/dnssync/internal/rrset"
+)
+
+// ErrSuddenlyEmpty is returned (wrapped) by Scan when the records dir holds no
+// record files although the previous scan found some. An emptied directory is
+// far more often an accident (a failed deploy, a wrong mount) than an intent
+// to delete every record, so the previous content stays until the caller
+// opts in with Options.AllowEmpty.
+var ErrSuddenlyEmpty = errors.New("records dir has no record files but had some before; keeping the previous records (allow empty to accept)")
+
+// Options configure a Store.
+type Options struct {
+	// Dir is the records directory. Problem.File is this joined with the
+	// file name.
+	Dir string
+	// Zones are the managed zones, in any form ("Example.com", "example.com.").
+	Zones []string
+	// DefaultTTL applies to records without a ttl.
+	DefaultTTL uint32
+	// Reserved, if not nil, returns a non-empty reason when a name and type
+	// may not be declared in records.d (for example the nameserver's own
+	// glue address). Keys are canonical.
+	Reserved func(rrset.Key) string
+	// AllowEmpty accepts a records dir that became empty as "delete all".
+	AllowEmpty bool
+}
+
+// Problem is one reason a file is invalid (or, from Validate, a conflict).
+type Problem struct {
+	File string // the path as joined from Options.Dir
+	Line int    // 1-based; 0 when the problem is not about one line
+	Msg  string
+}
+
+// Error is "FILE:LINE: MSG", or "FILE: MSG" when Line is 0.
+func (p Problem) Error() string {
+	if p.Line == 0 {
+		return fmt.Sprintf("%s: %s", p.File, p.Msg)
+	}
+	return fmt.Sprintf("%s:%d: %s", p.File, p.Line, p.Msg)
+}
+
+// Conflict is a name held out of the desired zone because its records
+// disagree. Reason names the files (and lines) involved.
+type Conflict struct {
+	Zone, Name string
+	Reason     string
+}
+
+// State is the merged desired view at one moment. It belongs to the caller:
+// the Store never modifies a State it returned. The *rrset.Set values are
+// shared between States and must be treated as read-only.
+type State struct {
+	// Zones maps each managed zone (canonical) to its desired RRsets. Every
+	// managed zone is present, possibly empty. Held names are absent.
+	Zones map[string]rrset.Zone
+	// Held maps zone -> name -> conflict: names to leave as served. Every
+	// managed zone is present, possibly empty.
+	Held map[string]map[string]Conflict
+	// Problems lists the problems of files currently invalid, sorted by file
+	// and line. Their last good content, where it exists, is in Zones.
+	Problems []Problem
+	// Incomplete lists files (sorted) that are invalid and were never read
+	// successfully, so their intended records are unknown. While it is not
+	// empty the caller should hold deletions.
+	Incomplete []string
+	// Files is the number of record files currently counted, valid or not.
+	Files int
+}

@@ -1,0 +1,183 @@
+package desired
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/dnssync/dnssync/internal/rrset"
+	"github.com/miekg/dns"
+	"gopkg.in/yaml.v3"
+)
+
+const maxTTL = 2147483647 // RFC 2181 section 8
+
+// record is one validated record with where it came from, for conflict
+// reports.
+type record struct {
+	zone string
+	rr   dns.RR // canonical; TTL set
+	line int    // of the entry (its "- name:" line)
+}
+
+// validator holds what checking a record needs from Options.
+type validator struct {
+	zones      zoneSet
+	defaultTTL uint32
+	reserved   func(rrset.Key) string
+}
+
+func newValidator(o Options) *validator {
+	return &validator{zones: newZoneSet(o.Zones), defaultTTL: o.DefaultTTL, reserved: o.Reserved}
+}
+
+// record checks one entry and returns its records (one per value). Every bad
+// value is reported, not only the first: a person fixes them in one go.
+func (v *validator) record(f recordFields) ([]record, []*lineError) {
+	e, lerr := v.check(f)
+	if lerr != nil {
+		return nil, []*lineError{lerr}
+	}
+	var recs []record
+	var errs []*lineError
+	for _, n := range e.values {
+		rr, lerr := e.value(n)
+		if lerr != nil {
+			errs = append(errs, lerr)
+			continue
+		}
+		recs = append(recs, record{zone: e.zone, rr: rr, line: f.line})
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return recs, nil
+}
+
+// entry is a record entry whose name, type, TTL and shape are valid.
+type entry struct {
+	zone   string
+	hdr    dns.RR_Header
+	parse  valueParser
+	values []*yaml.Node
+}
+
+func (v *validator) check(f recordFields) (entry, *lineError) {
+	var e entry
+	if f.name == nil {
+		return e, errAt(f.line, "record has no name")
+	}
+	raw, lerr := scalar(f.name, "name")
+	if lerr != nil {
+		return e, lerr
+	}
+	name, err := checkName(raw, true)
+	if err != nil {
+		return e, errAt(f.name.Line, "invalid name %q: %v", raw, err)
+	}
+	if f.typ == nil {
+		return e, errAt(f.line, "record %s has no type", name)
+	}
+	typName, lerr := scalar(f.typ, "type")
+	if lerr != nil {
+		return e, lerr
+	}
+	typ, ok := dns.StringToType[strings.ToUpper(typName)]
+	if e.parse = valueParsers[typ]; !ok || e.parse == nil {
+		return e, errAt(f.typ.Line, "unsupported type %q (want %s)", typName, strings.Join(typeNames, ", "))
+	}
+	typName = dns.TypeToString[typ]
+
+	if e.values, lerr = valueNodes(f, name); lerr != nil {
+		return e, lerr
+	}
+	ttl, lerr := v.ttl(f.ttl)
+	if lerr != nil {
+		return e, lerr
+	}
+
+	e.zone = v.zones.zoneOf(name)
+	switch {
+	case e.zone == "":
+		return e, errAt(f.name.Line, "name %s is not inside a managed zone (%s)", name, v.zones.list)
+	case name == e.zone && typ == dns.TypeCNAME:
+		return e, errAt(f.line, "CNAME at the zone apex %s is not allowed", e.zone)
+	case name == e.zone && typ == dns.TypeNS:
+		return e, errAt(f.line, "NS at the zone apex %s is not allowed: the apex NS records come from the configuration", e.zone)
+	case typ == dns.TypeCNAME && len(e.values) > 1:
+		return e, errAt(f.line, "CNAME %s has %d values; a CNAME has exactly one", name, len(e.values))
+	}
+	if v.reserved != nil {
+		if why := v.reserved(rrset.Key{Name: name, Type: typ}); why != "" {
+			return e, errAt(f.line, "%s %s is reserved: %s", name, typName, why)
+		}
+	}
+	e.hdr = dns.RR_Header{Name: name, Rrtype: typ, Class: dns.ClassINET, Ttl: ttl}
+	return e, nil
+}
+
+// value parses one value of the entry into a canonical record.
+func (e entry) value(n *yaml.Node) (dns.RR, *lineError) {
+	typName := dns.TypeToString[e.hdr.Rrtype]
+	s, lerr := scalar(n, "value")
+	if lerr != nil {
+		return nil, lerr
+	}
+	if hasControl(s) {
+		return nil, errAt(n.Line, "invalid %s value %q: contains a control character (newline, tab, ...)", typName, s)
+	}
+	rr, err := e.parse(e.hdr, s)
+	if err != nil {
+		return nil, errAt(n.Line, "invalid %s value %q: %v", typName, s, err)
+	}
+	return rrset.Canonical(rr), nil
+}
+
+// valueNodes returns the value nodes of an entry: exactly one of value and
+// values, and values not empty.
+func valueNodes(f recordFields, name string) ([]*yaml.Node, *lineError) {
+	switch {
+	case f.value != nil && f.values != nil:
+		return nil, errAt(f.line, "record %s has both value and values (use one)", name)
+	case f.value != nil:
+		return []*yaml.Node{f.value}, nil
+	case f.values == nil:
+		return nil, errAt(f.line, "record %s has neither value nor values", name)
+	case f.values.Kind != yaml.SequenceNode:
+		return nil, errAt(f.values.Line, "values must be a list, got %s (use value for one)", describe(f.values))
+	case len(f.values.Content) == 0:
+		return nil, errAt(f.values.Line, "values is empty")
+	}
+	out := make([]*yaml.Node, len(f.values.Content))
+	for i, n := range f.values.Content {
+		out[i] = deref(n)
+	}
+	return out, nil
+}
+
+// ttl reads a plain decimal TTL; YAML's other integer spellings (0x.., 1_000)
+// are refused as surprising in a TTL.
+func (v *validator) ttl(n *yaml.Node) (uint32, *lineError) {
+	if n == nil {
+		return v.defaultTTL, nil
+	}
+	if n.Kind == yaml.ScalarNode && !isNull(n) {
+		if t, err := strconv.ParseUint(n.Value, 10, 32); err == nil && t <= maxTTL {
+			return uint32(t), nil
+		}
+	}
+	text := n.Value
+	if n.Kind != yaml.ScalarNode {
+		text = describe(n)
+	}
+	return 0, errAt(n.Line, "invalid ttl %q: want an integer from 0 to %d", text, maxTTL)
+}
+
+// scalar returns the text of a scalar as written. The YAML type does not
+// matter (a TXT value of 123 is the text "123"), but null and collections
+// are errors.
+func scalar(n *yaml.Node, what string) (string, *lineError) {
+	if n.Kind != yaml.ScalarNode || isNull(n) {
+		return "", errAt(n.Line, "%s must be a string, got %s", what, describe(n))
+	}
+	return n.Value, nil
+}

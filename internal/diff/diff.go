@@ -1,0 +1,152 @@
+// Package diff computes the minimal change that makes what is served equal to
+// what is desired. It is pure: no I/O, no clock, deterministic output, so
+// that a plan can be printed, checked for safety and applied by any backend.
+package diff
+
+import (
+	"cmp"
+	"slices"
+
+	"github.com/miekg/dns"
+
+	"github.com/dnssync/dnssync/internal/rrset"
+)
+
+// Action is what a Change does to one RRset.
+type Action int
+
+// The actions, in the order a plan applies them.
+const (
+	Delete Action = iota
+	Create
+	Update
+)
+
+func (a Action) String() string {
+	switch a {
+	case Create:
+		return "create"
+	case Update:
+		return "update"
+	default:
+		return "delete"
+	}
+}
+
+// Symbol is the plan's one-character mark for the action.
+func (a Action) Symbol() string {
+	switch a {
+	case Create:
+		return "+"
+	case Update:
+		return "~"
+	default:
+		return "-"
+	}
+}
+
+// Change replaces one RRset: Old is nil for a create, New is nil for a delete.
+type Change struct {
+	Action Action
+	Key    rrset.Key
+	Old    *rrset.Set
+	New    *rrset.Set
+}
+
+// Plan is the ordered list of changes for one zone.
+type Plan struct {
+	Zone    string
+	Changes []Change
+	// Adopt lists desired sets already served exactly as desired but not
+	// yet managed: the backend takes them over without a change.
+	Adopt []rrset.Key
+	// Foreign lists desired sets that differ from a served set dnssync does
+	// not manage. They are left alone and reported.
+	Foreign []rrset.Key
+}
+
+// Empty reports whether nothing needs to change.
+func (p Plan) Empty() bool { return len(p.Changes) == 0 }
+
+// Input is everything Compute looks at.
+type Input struct {
+	Zone     string
+	Desired  rrset.Zone
+	Observed rrset.Zone
+	// Held names stay as served: they are in conflict in records.d.
+	Held map[string]bool
+	// HoldDeletes keeps every served RRset that desired lacks: some record
+	// file could not be read, so what it declares is unknown.
+	HoldDeletes bool
+	// Managed reports whether an observed RRset is dnssync's to change or
+	// delete. Nil means every RRset in the zone is.
+	Managed func(rrset.Key) bool
+}
+
+// Compute returns the changes that turn Observed into Desired, within the
+// limits Input sets. Deletes come first (CNAMEs before anything else, so a
+// name can change type in one message), then creates, then updates.
+func Compute(in Input) Plan {
+	p := Plan{Zone: in.Zone}
+	managed := func(k rrset.Key) bool { return in.Managed == nil || in.Managed(k) }
+	for k, want := range in.Desired {
+		if in.Held[k.Name] {
+			continue
+		}
+		have, ok := in.Observed[k]
+		switch {
+		case !ok:
+			p.Changes = append(p.Changes, Change{Action: Create, Key: k, New: want})
+		case !managed(k) && want.Equal(have):
+			p.Adopt = append(p.Adopt, k)
+		case !managed(k):
+			p.Foreign = append(p.Foreign, k)
+		case !want.Equal(have):
+			p.Changes = append(p.Changes, Change{Action: Update, Key: k, Old: have, New: want})
+		}
+	}
+	if !in.HoldDeletes {
+		for k, have := range in.Observed {
+			if _, ok := in.Desired[k]; ok || in.Held[k.Name] || !managed(k) {
+				continue
+			}
+			p.Changes = append(p.Changes, Change{Action: Delete, Key: k, Old: have})
+		}
+	}
+	slices.SortFunc(p.Changes, compareChanges)
+	slices.SortFunc(p.Adopt, rrset.Key.Compare)
+	slices.SortFunc(p.Foreign, rrset.Key.Compare)
+	return p
+}
+
+func compareChanges(a, b Change) int {
+	if c := cmp.Compare(a.Action, b.Action); c != 0 {
+		return c
+	}
+	if a.Action == Delete {
+		// CNAMEs go first so that a name freed of its CNAME can take other data.
+		if ac, bc := a.Key.Type == dns.TypeCNAME, b.Key.Type == dns.TypeCNAME; ac != bc {
+			if ac {
+				return -1
+			}
+			return 1
+		}
+	}
+	return a.Key.Compare(b.Key)
+}
+
+// Apply returns observed with the plan applied, sharing unchanged sets.
+func (p Plan) Apply(observed rrset.Zone) rrset.Zone {
+	out := make(rrset.Zone, len(observed)+len(p.Changes))
+	for k, s := range observed {
+		out[k] = s
+	}
+	for _, c := range p.Changes {
+		if c.New == nil {
+			delete(out, c.Key)
+		} else {
+			out[c.Key] = c.New
+		}
+	}
+	return out
+}

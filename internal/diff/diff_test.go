@@ -1,0 +1,287 @@
+package diff
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/miekg/dns"
+
+	"github.com/dnssync/dnssync/internal/rrset"
+)
+
+const zone = "example.com."
+
+// zoneOf builds a zone from records in zone-file syntax.
+func zoneOf(t testing.TB, lines ...string) rrset.Zone {
+	t.Helper()
+	z := rrset.Zone{}
+	for _, l := range lines {
+		r, err := dns.NewRR(l)
+		if err != nil {
+			t.Fatalf("parse %q: %v", l, err)
+		}
+		z.Put(r)
+	}
+	return z
+}
+
+// base is what every served zone holds: not counted by the safety check.
+var base = []string{
+	"example.com. 3600 IN SOA ns1.example.com. hostmaster.example.com. 0 3600 600 604800 300",
+	"example.com. 3600 IN NS ns1.example.com.",
+	"ns1.example.com. 3600 IN A 127.0.0.1",
+}
+
+func with(extra ...string) []string { return append(slices.Clone(base), extra...) }
+
+// summary renders a plan as "action name type" lines, one per change.
+func summary(p Plan) []string {
+	out := make([]string, len(p.Changes))
+	for i, c := range p.Changes {
+		out[i] = fmt.Sprintf("%s %s %s", c.Action, c.Key.Name, dns.TypeToString[c.Key.Type])
+	}
+	return out
+}
+
+func TestCompute(t *testing.T) {
+	tests := []struct {
+		name     string
+		desired  []string
+		observed []string
+		held     []string
+		holdDel  bool
+		managed  func(rrset.Key) bool
+		want     []string
+	}{
+		{
+			name:     "in sync",
+			desired:  with("www.example.com. 300 IN A 192.0.2.1"),
+			observed: with("www.example.com. 300 IN A 192.0.2.1"),
+			want:     []string{},
+		},
+		{
+			name:     "in sync despite case and IPv6 spelling",
+			desired:  with("WWW.example.com. 300 IN CNAME App.Example.com.", "v6.example.com. 300 IN AAAA 2001:0db8::0001"),
+			observed: with("www.example.com. 300 IN CNAME app.example.com.", "v6.example.com. 300 IN AAAA 2001:db8::1"),
+			want:     []string{},
+		},
+		{
+			name:     "create",
+			desired:  with("www.example.com. 300 IN A 192.0.2.1"),
+			observed: with(),
+			want:     []string{"create www.example.com. A"},
+		},
+		{
+			name:     "create into an empty zone includes the base",
+			desired:  with("www.example.com. 300 IN A 192.0.2.1"),
+			observed: nil,
+			want: []string{
+				"create example.com. NS",
+				"create example.com. SOA",
+				"create ns1.example.com. A",
+				"create www.example.com. A",
+			},
+		},
+		{
+			name:     "update value",
+			desired:  with("www.example.com. 300 IN A 192.0.2.2"),
+			observed: with("www.example.com. 300 IN A 192.0.2.1"),
+			want:     []string{"update www.example.com. A"},
+		},
+		{
+			name:     "update TTL only",
+			desired:  with("www.example.com. 60 IN A 192.0.2.1"),
+			observed: with("www.example.com. 300 IN A 192.0.2.1"),
+			want:     []string{"update www.example.com. A"},
+		},
+		{
+			name:     "update adds a value",
+			desired:  with("www.example.com. 300 IN A 192.0.2.1", "www.example.com. 300 IN A 192.0.2.2"),
+			observed: with("www.example.com. 300 IN A 192.0.2.1"),
+			want:     []string{"update www.example.com. A"},
+		},
+		{
+			name:     "delete",
+			desired:  with(),
+			observed: with("old.example.com. 300 IN A 192.0.2.1"),
+			want:     []string{"delete old.example.com. A"},
+		},
+		{
+			name:     "type change at one name",
+			desired:  with("www.example.com. 300 IN A 192.0.2.1"),
+			observed: with("www.example.com. 300 IN CNAME app.example.com."),
+			want:     []string{"delete www.example.com. CNAME", "create www.example.com. A"},
+		},
+		{
+			name:     "held name is left as served",
+			desired:  with("held.example.com. 300 IN A 192.0.2.9", "new.held.example.com. 300 IN A 192.0.2.9"),
+			observed: with("held.example.com. 300 IN A 192.0.2.1", "held.example.com. 300 IN TXT \"gone\""),
+			held:     []string{"held.example.com."},
+			want:     []string{"create new.held.example.com. A"},
+		},
+		{
+			name:     "held name not yet served is not created",
+			desired:  with("held.example.com. 300 IN A 192.0.2.9"),
+			observed: with(),
+			held:     []string{"held.example.com."},
+			want:     []string{},
+		},
+		{
+			name:     "HoldDeletes keeps sets desired lacks, still creates and updates",
+			desired:  with("a.example.com. 300 IN A 192.0.2.2", "b.example.com. 300 IN A 192.0.2.3"),
+			observed: with("a.example.com. 300 IN A 192.0.2.1", "old.example.com. 300 IN A 192.0.2.1"),
+			holdDel:  true,
+			want:     []string{"create b.example.com. A", "update a.example.com. A"},
+		},
+		{
+			name:     "unmanaged sets are neither updated nor deleted",
+			desired:  with("mine.example.com. 300 IN A 192.0.2.2", "theirs.example.com. 300 IN A 192.0.2.2", "new.example.com. 300 IN A 192.0.2.3"),
+			observed: with("mine.example.com. 300 IN A 192.0.2.1", "theirs.example.com. 300 IN A 192.0.2.1", "other.example.com. 300 IN A 192.0.2.1", "gone.example.com. 300 IN A 192.0.2.1"),
+			managed: func(k rrset.Key) bool {
+				return k.Name == "mine.example.com." || k.Name == "gone.example.com." || k.Name == "new.example.com."
+			},
+			want: []string{"delete gone.example.com. A", "create new.example.com. A", "update mine.example.com. A"},
+		},
+		{
+			name: "order: CNAME deletes, deletes, creates, updates, each by name",
+			desired: with(
+				"a.example.com. 300 IN A 192.0.2.9",
+				"b.example.com. 300 IN A 192.0.2.9",
+				"z.example.com. 300 IN A 192.0.2.2",
+				"c.example.com. 300 IN TXT \"new\"",
+				"c.example.com. 300 IN A 192.0.2.2",
+				"example.com. 300 IN TXT \"apex\"",
+			),
+			observed: with(
+				"a.example.com. 300 IN A 192.0.2.1",
+				"z.example.com. 300 IN A 192.0.2.1",
+				"y.example.com. 300 IN CNAME a.example.com.",
+				"x.example.com. 300 IN A 192.0.2.1",
+				"x.example.com. 300 IN TXT \"old\"",
+				"b.example.com. 300 IN CNAME a.example.com.",
+				"w.example.com. 300 IN MX 10 a.example.com.",
+			),
+			want: []string{
+				"delete b.example.com. CNAME",
+				"delete y.example.com. CNAME",
+				"delete w.example.com. MX",
+				"delete x.example.com. A",
+				"delete x.example.com. TXT",
+				"create example.com. TXT",
+				"create b.example.com. A",
+				"create c.example.com. A",
+				"create c.example.com. TXT",
+				"update a.example.com. A",
+				"update z.example.com. A",
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			held := map[string]bool{}
+			for _, h := range tt.held {
+				held[h] = true
+			}
+			in := Input{
+				Zone:        zone,
+				Desired:     zoneOf(t, tt.desired...),
+				Observed:    zoneOf(t, tt.observed...),
+				Held:        held,
+				HoldDeletes: tt.holdDel,
+				Managed:     tt.managed,
+			}
+			p := Compute(in)
+			if p.Zone != zone {
+				t.Errorf("plan zone = %q", p.Zone)
+			}
+			if got := summary(p); !slices.Equal(got, tt.want) {
+				t.Fatalf("plan:\n  %s\nwant:\n  %s", strings.Join(got, "\n  "), strings.Join(tt.want, "\n  "))
+			}
+			if p.Empty() != (len(tt.want) == 0) {
+				t.Errorf("Empty() = %v with %d changes", p.Empty(), len(p.Changes))
+			}
+			for _, c := range p.Changes {
+				checkChange(t, in, c)
+			}
+			// Determinism: map iteration order must not show.
+			for range 20 {
+				if again := Compute(in); !slices.Equal(summary(again), summary(p)) {
+					t.Fatalf("plan changed between runs:\n%v\n%v", summary(p), summary(again))
+				}
+			}
+		})
+	}
+}
+
+// checkChange checks that a change carries the sets it claims to replace.
+func checkChange(t *testing.T, in Input, c Change) {
+	t.Helper()
+	switch c.Action {
+	case Create:
+		if c.Old != nil || c.New != in.Desired[c.Key] {
+			t.Errorf("create %v: old %v, new %v", c.Key, c.Old, c.New)
+		}
+	case Update:
+		if c.Old != in.Observed[c.Key] || c.New != in.Desired[c.Key] {
+			t.Errorf("update %v: old %v, new %v", c.Key, c.Old, c.New)
+		}
+	case Delete:
+		if c.Old != in.Observed[c.Key] || c.New != nil {
+			t.Errorf("delete %v: old %v, new %v", c.Key, c.Old, c.New)
+		}
+	}
+}
+
+// TestComputeThenApply: applying the plan to observed gives desired, and the
+// next plan is empty (no perpetual diffs).
+func TestComputeThenApply(t *testing.T) {
+	desired := zoneOf(t, with(
+		"www.example.com. 300 IN CNAME App.example.com.",
+		"app.example.com. 60 IN A 192.0.2.1",
+		"app.example.com. 60 IN A 192.0.2.2",
+		"v6.example.com. 300 IN AAAA 2001:DB8:0:0::1",
+		"example.com. 300 IN MX 10 Mail.example.com.",
+	)...)
+	observed := zoneOf(t, with(
+		"www.example.com. 300 IN A 192.0.2.1",
+		"app.example.com. 300 IN A 192.0.2.1",
+		"old.example.com. 300 IN TXT \"x\"",
+	)...)
+	before := len(observed)
+	p := Compute(Input{Zone: zone, Desired: desired, Observed: observed})
+	got := p.Apply(observed)
+	if len(observed) != before {
+		t.Errorf("Apply modified observed: %d sets, had %d", len(observed), before)
+	}
+	if len(got) != len(desired) {
+		t.Errorf("applied zone has %d sets, desired %d: %v", len(got), len(desired), got.Keys())
+	}
+	for k, want := range desired {
+		if !want.Equal(got[k]) {
+			t.Errorf("%v: applied %v, want %v", k, got[k], want)
+		}
+	}
+	if again := Compute(Input{Zone: zone, Desired: desired, Observed: got}); !again.Empty() {
+		t.Errorf("plan after apply is not empty: %v", summary(again))
+	}
+}
+
+func TestActionStrings(t *testing.T) {
+	tests := []struct {
+		a            Action
+		name, symbol string
+	}{
+		{Delete, "delete", "-"},
+		{Create, "create", "+"},
+		{Update, "update", "~"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.a.String() != tt.name || tt.a.Symbol() != tt.symbol {
+				t.Errorf("%d: %q %q, want %q %q", tt.a, tt.a.String(), tt.a.Symbol(), tt.name, tt.symbol)
+			}
+		})
+	}
+}

@@ -1,0 +1,93 @@
+package diff
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/*.golden from the current output")
+
+func TestFormatGolden(t *testing.T) {
+	tests := []struct {
+		name     string // testdata/<name>.golden
+		desired  []string
+		observed []string
+	}{
+		{
+			name:     "in-sync",
+			desired:  with("www.example.com. 300 IN A 192.0.2.1"),
+			observed: with("www.example.com. 300 IN A 192.0.2.1"),
+		},
+		{
+			name:     "one-change",
+			desired:  with("www.example.com. 300 IN A 192.0.2.1"),
+			observed: with(),
+		},
+		{
+			name: "mixed",
+			desired: with(
+				"app.example.com. 300 IN A 192.0.2.10",
+				"app.example.com. 300 IN A 192.0.2.11",
+				"www.example.com. 300 IN A 192.0.2.10",
+				"example.com. 300 IN TXT \"v=spf1 ip4:192.0.2.0/24 -all\"",
+				"_sip._tcp.example.com. 300 IN SRV 10 5 5060 app.example.com.",
+				"example.com. 300 IN MX 10 mail.example.com.",
+				"mail.example.com. 60 IN A 192.0.2.20",
+				"v6.example.com. 300 IN AAAA 2001:db8::1",
+			),
+			observed: with(
+				"app.example.com. 300 IN A 192.0.2.10",
+				"www.example.com. 300 IN CNAME app.example.com.",
+				"mail.example.com. 300 IN A 192.0.2.20",
+				"old.example.com. 300 IN A 192.0.2.99",
+				"v6.example.com. 300 IN AAAA 2001:db8::2",
+			),
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := Compute(Input{Zone: zone, Desired: zoneOf(t, tt.desired...), Observed: zoneOf(t, tt.observed...)})
+			var buf bytes.Buffer
+			if err := p.Format(&buf); err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join("testdata", tt.name+".golden")
+			if *update {
+				if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run `go test ./internal/diff -update` to create it)", err)
+			}
+			if !bytes.Equal(buf.Bytes(), want) {
+				t.Errorf("Format output differs from %s (refresh with -update if intended)\ngot:\n%s\nwant:\n%s", path, buf.Bytes(), want)
+			}
+		})
+	}
+}
+
+type failWriter struct{}
+
+func (failWriter) Write([]byte) (int, error) { return 0, os.ErrClosed }
+
+func TestFormatWriteError(t *testing.T) {
+	tests := []struct {
+		name string
+		p    Plan
+	}{
+		{"in sync", Plan{Zone: zone}},
+		{"changes", Compute(Input{Zone: zone, Desired: zoneOf(t, with("www.example.com. 300 IN A 192.0.2.1")...), Observed: zoneOf(t, with()...)})},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := tt.p.Format(failWriter{}); err == nil {
+				t.Error("Format to a failing writer returned nil")
+			}
+		})
+	}
+}

@@ -1,0 +1,304 @@
+// Package reconcile is the loop that keeps a DNS server serving records.d:
+// one pass reads desired and observed state, plans, checks, applies and
+// verifies; Run repeats passes on file changes and on a schedule.
+package reconcile
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/miekg/dns"
+
+	"github.com/dnssync/dnssync/internal/apply"
+	"github.com/dnssync/dnssync/internal/desired"
+	"github.com/dnssync/dnssync/internal/diff"
+	"github.com/dnssync/dnssync/internal/observed"
+	"github.com/dnssync/dnssync/internal/rrset"
+	"github.com/dnssync/dnssync/internal/verify"
+)
+
+// Transferer reads a zone as served.
+type Transferer interface {
+	Transfer(ctx context.Context, zone string) (*observed.Zone, error)
+}
+
+// Store is the desired state as the reconciler uses it.
+type Store interface {
+	Scan() (zones []string, err error)
+	Reload(paths []string) (zones []string)
+	State() *desired.State
+}
+
+// Verifier checks what the server answers.
+type Verifier interface {
+	Serial(ctx context.Context, zone string) (uint32, error)
+	Wait(ctx context.Context, want map[rrset.Key]*rrset.Set, interval time.Duration) (time.Duration, []verify.Mismatch)
+}
+
+// Reconciler holds what a pass needs. Passes are serialised: one at a time.
+type Reconciler struct {
+	Zones    []string
+	Store    Store
+	Observed Transferer
+	Backend  apply.Backend
+	Verifier Verifier
+	Safety   diff.Safety
+	// CreatesZones: a zone the server does not serve yet may be written
+	// (true for zone files; an UPDATE cannot create a zone).
+	CreatesZones bool
+	// VerifyTimeout bounds the wait for a change to be served.
+	VerifyTimeout time.Duration
+	Log           *slog.Logger
+
+	mu       sync.Mutex
+	reported map[string]string // what standing conflicts were last logged
+}
+
+// Options shape one pass.
+type Options struct {
+	Zones  []string // nil: every managed zone
+	Apply  bool     // false: plan and report only
+	Force  bool     // apply plans the safety check refuses
+	Verify bool     // wait for applied changes to be served
+}
+
+// ZoneResult is what a pass did to one zone.
+type ZoneResult struct {
+	Zone       string
+	Plan       diff.Plan
+	Held       []desired.Conflict
+	Applied    bool
+	Serial     uint32
+	Latency    time.Duration     // from apply until served, when verified
+	Mismatches []verify.Mismatch // applied but not served as planned
+	Err        error             // diff.ErrUnsafe for a refused plan
+}
+
+// Result is what a pass did.
+type Result struct {
+	State *desired.State
+	Zones []ZoneResult
+	Err   error // desired state could not be read: nothing was planned
+}
+
+// Pending reports whether some zone has changes not applied.
+func (r Result) Pending() bool {
+	for _, z := range r.Zones {
+		if !z.Plan.Empty() && !z.Applied {
+			return true
+		}
+	}
+	return false
+}
+
+// Failed returns the first error of the pass, if any.
+func (r Result) Failed() error {
+	if r.Err != nil {
+		return r.Err
+	}
+	var errs []error
+	for _, z := range r.Zones {
+		if z.Err != nil {
+			errs = append(errs, z.Err)
+		} else if len(z.Mismatches) > 0 {
+			errs = append(errs, fmt.Errorf("zone %s: not served as planned: %s", z.Zone, verify.Summary(z.Mismatches)))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// RunOnce rescans records.d (only changed files are read again) and
+// reconciles every zone in opts.Zones.
+func (r *Reconciler) RunOnce(ctx context.Context, opts Options) Result {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, err := r.Store.Scan(); err != nil {
+		return Result{Err: fmt.Errorf("records: %w", err)}
+	}
+	return r.pass(ctx, opts)
+}
+
+// Changed reloads exactly these record files and reconciles only the zones
+// they touch.
+func (r *Reconciler) Changed(ctx context.Context, paths []string, opts Options) Result {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	opts.Zones = r.Store.Reload(paths)
+	if len(opts.Zones) == 0 {
+		return Result{State: r.Store.State()}
+	}
+	return r.pass(ctx, opts)
+}
+
+func (r *Reconciler) pass(ctx context.Context, opts Options) Result {
+	st := r.Store.State()
+	res := Result{State: st}
+	zones := opts.Zones
+	if zones == nil {
+		zones = r.Zones
+	}
+	for _, z := range zones {
+		if ctx.Err() != nil {
+			break
+		}
+		res.Zones = append(res.Zones, r.zone(ctx, st, z, opts))
+	}
+	return res
+}
+
+func (r *Reconciler) zone(ctx context.Context, st *desired.State, zone string, opts Options) ZoneResult {
+	log := r.Log.With("zone", zone)
+	zr := ZoneResult{Zone: zone, Plan: diff.Plan{Zone: zone}}
+	for _, c := range st.Held[zone] {
+		zr.Held = append(zr.Held, c)
+	}
+	slices.SortFunc(zr.Held, func(a, b desired.Conflict) int { return rrset.CompareNames(a.Name, b.Name) })
+	r.logHeld(log, zone, zr.Held)
+
+	served, err := r.Observed.Transfer(ctx, zone)
+	if errors.Is(err, observed.ErrNotServed) && r.CreatesZones {
+		log.Info("zone not served yet; it will be created")
+		served, err = &observed.Zone{Name: zone, Sets: rrset.Zone{}}, nil
+	}
+	if err != nil {
+		zr.Err = err
+		return zr
+	}
+
+	want := rrset.Zone{}
+	for k, s := range st.Zones[zone] {
+		want[k] = s
+	}
+	for _, rr := range r.Backend.Base(zone) {
+		want.Put(rr)
+	}
+	held := make(map[string]bool, len(zr.Held))
+	for _, c := range zr.Held {
+		held[c.Name] = true
+	}
+	zr.Plan = diff.Compute(diff.Input{
+		Zone: zone, Desired: want, Observed: served.Sets, Held: held,
+		HoldDeletes: len(st.Incomplete) > 0,
+		Managed:     r.Backend.Managed(zone),
+	})
+	r.logForeign(log, zone, zr.Plan.Foreign)
+	if zr.Plan.Empty() && len(zr.Plan.Adopt) == 0 || !opts.Apply {
+		return zr
+	}
+	if !opts.Force {
+		if err := zr.Plan.Check(served.Sets, r.Safety); err != nil {
+			zr.Err = err
+			log.Error("plan refused", "err", err)
+			return zr
+		}
+		if st.Files == 0 && zr.Plan.Removed() > 0 {
+			zr.Err = fmt.Errorf("%w: zone %s: records dir is empty (no record files); refusing to delete %d records (run `dnssync apply --force` if this is intended)",
+				diff.ErrUnsafe, zone, zr.Plan.Removed())
+			log.Error("plan refused", "err", zr.Err)
+			return zr
+		}
+	}
+
+	applied, err := r.Backend.Apply(ctx, served, zr.Plan)
+	if err != nil {
+		zr.Err = fmt.Errorf("apply %s: %w", zone, err)
+		log.Error("apply failed", "err", err)
+		return zr
+	}
+	zr.Applied, zr.Serial = true, applied.Serial
+	for _, c := range zr.Plan.Changes {
+		log.Info("change applied", "action", c.Action.String(), "name", c.Key.Name,
+			"type", dns.TypeToString[c.Key.Type], "old", c.Old.String(), "new", c.New.String())
+	}
+	if len(zr.Plan.Adopt) > 0 {
+		log.Info("adopted records already served as desired", "rrsets", len(zr.Plan.Adopt))
+	}
+	if opts.Verify && !zr.Plan.Empty() {
+		r.verify(ctx, log, &zr)
+	}
+	return zr
+}
+
+// verify waits, within VerifyTimeout, for the server to answer every
+// changed set as planned: first for the new serial (one query while the
+// server reloads), then for each set.
+func (r *Reconciler) verify(ctx context.Context, log *slog.Logger, zr *ZoneResult) {
+	ctx, cancel := context.WithTimeout(ctx, r.VerifyTimeout)
+	defer cancel()
+	start := time.Now()
+	if zr.Serial != 0 {
+		for {
+			s, err := r.Verifier.Serial(ctx, zr.Zone)
+			if err == nil && serialAtLeast(s, zr.Serial) {
+				break
+			}
+			if !sleep(ctx, 50*time.Millisecond) {
+				break
+			}
+		}
+	}
+	want := make(map[rrset.Key]*rrset.Set, len(zr.Plan.Changes))
+	for _, c := range zr.Plan.Changes {
+		if c.Key.Type != dns.TypeSOA {
+			want[c.Key] = c.New
+		}
+	}
+	_, zr.Mismatches = r.Verifier.Wait(ctx, want, 50*time.Millisecond)
+	zr.Latency = time.Since(start)
+	if len(zr.Mismatches) > 0 {
+		log.Error("changes not served", "after", zr.Latency.Round(time.Millisecond), "mismatches", verify.Summary(zr.Mismatches))
+		return
+	}
+	log.Info("changes verified", "changes", len(zr.Plan.Changes), "latency", zr.Latency.Round(time.Millisecond))
+}
+
+func (r *Reconciler) logHeld(log *slog.Logger, zone string, held []desired.Conflict) {
+	if !r.changed("held "+zone, held) {
+		return
+	}
+	for _, c := range held {
+		log.Warn("conflict: name left as served", "name", c.Name, "reason", c.Reason)
+	}
+}
+
+func (r *Reconciler) logForeign(log *slog.Logger, zone string, keys []rrset.Key) {
+	if !r.changed("foreign "+zone, keys) {
+		return
+	}
+	for _, k := range keys {
+		log.Warn("conflict: served RRset is not dnssync's; left alone", "name", k.Name, "type", dns.TypeToString[k.Type])
+	}
+}
+
+// changed reports whether v differs from what was last reported under
+// topic, so that a standing conflict is logged once, not every pass.
+func (r *Reconciler) changed(topic string, v any) bool {
+	s := fmt.Sprint(v)
+	if r.reported == nil {
+		r.reported = map[string]string{}
+	}
+	if r.reported[topic] == s {
+		return false
+	}
+	r.reported[topic] = s
+	return true
+}
+
+// serialAtLeast compares serials in RFC 1982 arithmetic.
+func serialAtLeast(s, want uint32) bool { return int32(s-want) >= 0 }
+
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}

@@ -1,0 +1,116 @@
+package reconcile
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"github.com/dnssync/dnssync/internal/diff"
+)
+
+// Loop is what Run needs besides the Reconciler.
+type Loop struct {
+	// Events delivers batches of changed record files; nil when the records
+	// dir cannot be watched (the schedule still rescans it).
+	Events   <-chan []string
+	Schedule cron.Schedule
+	Options  Options // how each pass applies
+	// MaxBackoff caps the wait between retries of a failed pass.
+	MaxBackoff time.Duration
+	// OnPass, when set, sees every pass's result (health, notify, tests).
+	OnPass func(Result)
+}
+
+// Run does a full pass now, then a pass for every batch of changed files
+// and a full pass on the schedule, until ctx ends. A pass that fails for a
+// reason that may pass (server unreachable) is retried with exponential
+// backoff and jitter. Run returns nil when ctx ends: stopping is normal.
+func (r *Reconciler) Run(ctx context.Context, l Loop) error {
+	if l.MaxBackoff <= 0 {
+		l.MaxBackoff = 30 * time.Second
+	}
+	var (
+		failures int
+		retry    *time.Timer
+		retryC   <-chan time.Time
+	)
+	next := time.NewTimer(0) // the first full pass runs at once
+	defer next.Stop()
+	report := func(res Result) {
+		if l.OnPass != nil {
+			l.OnPass(res)
+		}
+		if retry != nil {
+			retry.Stop()
+			retry, retryC = nil, nil
+		}
+		if !retryable(res) {
+			failures = 0
+			return
+		}
+		failures++
+		d := backoff(failures, l.MaxBackoff)
+		if failures == 1 {
+			r.Log.Warn("pass failed; retrying with backoff", "err", res.Failed(), "retry_in", d.Round(time.Millisecond))
+		} else {
+			r.Log.Debug("pass failed again", "err", res.Failed(), "attempt", failures, "retry_in", d.Round(time.Millisecond))
+		}
+		retry = time.NewTimer(d)
+		retryC = retry.C
+	}
+	events := l.Events
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-next.C:
+			report(r.RunOnce(ctx, l.Options))
+			now := time.Now()
+			next.Reset(l.Schedule.Next(now).Sub(now))
+		case <-retryC:
+			if failures > 0 {
+				wasDown := failures
+				res := r.RunOnce(ctx, l.Options)
+				report(res)
+				if failures == 0 && wasDown > 0 {
+					r.Log.Info("recovered", "after_attempts", wasDown)
+				}
+			}
+		case paths, ok := <-events:
+			if !ok {
+				events = nil
+				continue
+			}
+			report(r.Changed(ctx, paths, l.Options))
+		}
+	}
+}
+
+// retryable: errors other than a refused plan may clear on their own. A
+// pass cancelled by shutdown is not retried.
+func retryable(res Result) bool {
+	err := res.Failed()
+	if err == nil || errors.Is(err, context.Canceled) {
+		return false
+	}
+	for _, z := range res.Zones {
+		if z.Err != nil && !errors.Is(z.Err, diff.ErrUnsafe) {
+			return true
+		}
+		if len(z.Mismatches) > 0 {
+			return true
+		}
+	}
+	return res.Err != nil
+}
+
+// backoff is 1s, 2s, 4s ... capped, with up to 20% jitter so that many
+// daemons do not retry in step.
+func backoff(failures int, limit time.Duration) time.Duration {
+	d := time.Second << min(failures-1, 20)
+	d = min(d, limit)
+	return d - time.Duration(rand.Int64N(int64(d)/5+1))
+}

@@ -1,0 +1,205 @@
+// Package rrset is the one shape of DNS data inside dnssync: RRsets keyed by
+// canonical (name, type), built from miekg/dns records.
+//
+// Desired state (records.d) and observed state (AXFR) are both turned into a
+// Zone here, in canonical form, so that comparing them is plain equality and
+// the plan right after an apply is always empty.
+package rrset
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/miekg/dns"
+)
+
+// Key identifies an RRset: canonical owner name (lower case, fully
+// qualified) and type.
+type Key struct {
+	Name string
+	Type uint16
+}
+
+func (k Key) String() string { return k.Name + " " + dns.TypeToString[k.Type] }
+
+// Compare orders keys by name in DNS canonical order, then by type, so that
+// plans and rendered zones are deterministic and readable.
+func (k Key) Compare(o Key) int {
+	if c := CompareNames(k.Name, o.Name); c != 0 {
+		return c
+	}
+	return cmp.Compare(k.Type, o.Type)
+}
+
+// Set is one RRset: every record shares Name, Type and TTL. Records are
+// canonical and sorted by Rdata, without duplicates.
+type Set struct {
+	Key
+	TTL uint32
+	RRs []dns.RR
+}
+
+// New builds a Set from records sharing owner and type. The records are
+// canonicalised (copies; the arguments are not modified), duplicates dropped
+// and the TTL taken from the first record.
+func New(rrs ...dns.RR) *Set {
+	if len(rrs) == 0 {
+		return nil
+	}
+	first := Canonical(rrs[0])
+	s := &Set{Key: KeyOf(first), TTL: first.Header().Ttl}
+	for _, rr := range rrs {
+		s.Add(rr)
+	}
+	return s
+}
+
+// Add inserts rr (canonicalised) unless an equal record is present. The TTL
+// of rr is set to the Set's TTL.
+func (s *Set) Add(rr dns.RR) {
+	rr = Canonical(rr)
+	rr.Header().Ttl = s.TTL
+	data := Rdata(rr)
+	i, found := slices.BinarySearchFunc(s.RRs, data, func(e dns.RR, t string) int {
+		return strings.Compare(Rdata(e), t)
+	})
+	if !found {
+		s.RRs = slices.Insert(s.RRs, i, rr)
+	}
+}
+
+// Equal reports whether two sets serve the same answer: same TTL and the same
+// records.
+func (s *Set) Equal(o *Set) bool {
+	if s == nil || o == nil {
+		return s == o
+	}
+	if s.Key != o.Key || s.TTL != o.TTL || len(s.RRs) != len(o.RRs) {
+		return false
+	}
+	for i := range s.RRs {
+		if Rdata(s.RRs[i]) != Rdata(o.RRs[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// Values returns the presentation form of each record's data.
+func (s *Set) Values() []string {
+	if s == nil {
+		return nil
+	}
+	out := make([]string, len(s.RRs))
+	for i, rr := range s.RRs {
+		out[i] = Rdata(rr)
+	}
+	return out
+}
+
+// String is "ttl [v1 v2]" for plans and logs.
+func (s *Set) String() string {
+	if s == nil {
+		return "-"
+	}
+	return fmt.Sprintf("%d [%s]", s.TTL, strings.Join(s.Values(), ", "))
+}
+
+// Zone holds the RRsets of one zone by key.
+type Zone map[Key]*Set
+
+// Put adds rr to its RRset, creating it if needed. A record whose TTL
+// differs from the set's takes the set's TTL, as DNS servers do.
+func (z Zone) Put(rr dns.RR) {
+	k := KeyOf(rr)
+	if s, ok := z[k]; ok {
+		s.Add(rr)
+		return
+	}
+	z[k] = New(rr)
+}
+
+// Keys returns the keys in canonical order.
+func (z Zone) Keys() []Key {
+	keys := make([]Key, 0, len(z))
+	for k := range z {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, Key.Compare)
+	return keys
+}
+
+// Count is the number of records (not sets) in the zone.
+func (z Zone) Count() int {
+	n := 0
+	for _, s := range z {
+		n += len(s.RRs)
+	}
+	return n
+}
+
+// Records returns every record, sets in canonical order.
+func (z Zone) Records() []dns.RR {
+	out := make([]dns.RR, 0, z.Count())
+	for _, k := range z.Keys() {
+		out = append(out, z[k].RRs...)
+	}
+	return out
+}
+
+// KeyOf returns the canonical key of rr.
+func KeyOf(rr dns.RR) Key {
+	h := rr.Header()
+	return Key{Name: dns.CanonicalName(h.Name), Type: h.Rrtype}
+}
+
+// Rdata is the canonical presentation of rr's data, without the header. Two
+// records with equal Rdata (and key) are the same record.
+func Rdata(rr dns.RR) string {
+	return strings.TrimPrefix(rr.String(), rr.Header().String())
+}
+
+// Canonical returns a copy of rr with its owner and any domain names in its
+// data lower case and fully qualified, so that comparisons settle.
+func Canonical(rr dns.RR) dns.RR {
+	rr = dns.Copy(rr)
+	h := rr.Header()
+	h.Name = dns.CanonicalName(h.Name)
+	h.Class = dns.ClassINET
+	switch r := rr.(type) {
+	case *dns.CNAME:
+		r.Target = dns.CanonicalName(r.Target)
+	case *dns.NS:
+		r.Ns = dns.CanonicalName(r.Ns)
+	case *dns.PTR:
+		r.Ptr = dns.CanonicalName(r.Ptr)
+	case *dns.MX:
+		r.Mx = dns.CanonicalName(r.Mx)
+	case *dns.SRV:
+		r.Target = dns.CanonicalName(r.Target)
+	case *dns.SOA:
+		r.Ns = dns.CanonicalName(r.Ns)
+		r.Mbox = dns.CanonicalName(r.Mbox)
+	case *dns.CAA:
+		r.Tag = strings.ToLower(r.Tag)
+	}
+	return rr
+}
+
+// CompareNames orders names in DNS canonical order (RFC 4034 section 6.1):
+// label by label from the root, so that a zone's apex comes first and its
+// subtrees stay together.
+func CompareNames(a, b string) int {
+	if a == b {
+		return 0
+	}
+	la, lb := dns.SplitDomainName(a), dns.SplitDomainName(b)
+	for i, j := len(la)-1, len(lb)-1; i >= 0 && j >= 0; i, j = i-1, j-1 {
+		if c := strings.Compare(la[i], lb[j]); c != 0 {
+			return c
+		}
+	}
+	return cmp.Compare(len(la), len(lb))
+}

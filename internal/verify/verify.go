@@ -1,0 +1,143 @@
+// Package verify checks that a DNS server really answers what dnssync
+// promised, by asking it over DNS like any client would.
+package verify
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/miekg/dns"
+
+	"github.com/dnssync/dnssync/internal/rrset"
+)
+
+// Resolver asks one server.
+type Resolver struct {
+	Addr    string        // host:port
+	Timeout time.Duration // per query
+}
+
+// Query returns the RRset the server answers for name and type, nil when it
+// answers that there is none (NXDOMAIN or no data). A delegation's NS set is
+// read from the referral.
+func (r *Resolver) Query(ctx context.Context, name string, t uint16) (*rrset.Set, error) {
+	q := new(dns.Msg)
+	q.SetQuestion(dns.Fqdn(name), t)
+	q.RecursionDesired = false
+	c := &dns.Client{Net: "udp", Timeout: r.timeout()}
+	in, _, err := c.ExchangeContext(ctx, q, r.Addr)
+	if err == nil && in.Truncated {
+		c.Net = "tcp"
+		in, _, err = c.ExchangeContext(ctx, q, r.Addr)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("query %s %s at %s: %w", name, dns.TypeToString[t], r.Addr, err)
+	}
+	switch in.Rcode {
+	case dns.RcodeSuccess, dns.RcodeNameError:
+	default:
+		return nil, fmt.Errorf("query %s %s at %s: server answered %s", name, dns.TypeToString[t], r.Addr, dns.RcodeToString[in.Rcode])
+	}
+	want := rrset.Key{Name: dns.CanonicalName(name), Type: t}
+	var set *rrset.Set
+	for _, section := range [][]dns.RR{in.Answer, in.Ns} {
+		for _, rr := range section {
+			if rrset.KeyOf(rr) != want {
+				continue
+			}
+			if set == nil {
+				set = rrset.New(rr)
+			} else {
+				set.Add(rr)
+			}
+		}
+		if set != nil {
+			break
+		}
+	}
+	return set, nil
+}
+
+func (r *Resolver) timeout() time.Duration {
+	if r.Timeout > 0 {
+		return r.Timeout
+	}
+	return 2 * time.Second
+}
+
+// Serial returns the serial the server answers for zone's SOA.
+func (r *Resolver) Serial(ctx context.Context, zone string) (uint32, error) {
+	s, err := r.Query(ctx, zone, dns.TypeSOA)
+	if err != nil {
+		return 0, err
+	}
+	if s == nil || len(s.RRs) == 0 {
+		return 0, fmt.Errorf("no SOA for %s at %s", zone, r.Addr)
+	}
+	return s.RRs[0].(*dns.SOA).Serial, nil
+}
+
+// Mismatch is a set that is not served as expected.
+type Mismatch struct {
+	Key    rrset.Key
+	Want   *rrset.Set // nil: should not exist
+	Served *rrset.Set // nil: not served
+	Err    error      // the query failed
+}
+
+func (m Mismatch) String() string {
+	if m.Err != nil {
+		return fmt.Sprintf("%s: %v", m.Key, m.Err)
+	}
+	return fmt.Sprintf("%s: want %s, served %s", m.Key, m.Want, m.Served)
+}
+
+// Check asks for every expected set once and returns those not served as
+// expected (the TTL included: an authoritative server answers it whole).
+func (r *Resolver) Check(ctx context.Context, want map[rrset.Key]*rrset.Set) []Mismatch {
+	var out []Mismatch
+	for k, w := range want {
+		got, err := r.Query(ctx, k.Name, k.Type)
+		if err != nil || !got.Equal(w) {
+			out = append(out, Mismatch{Key: k, Want: w, Served: got, Err: err})
+		}
+	}
+	return out
+}
+
+// Wait polls until every expected set is served or ctx ends, and returns how
+// long that took and what was still wrong at the end. Sets already served are
+// not asked again.
+func (r *Resolver) Wait(ctx context.Context, want map[rrset.Key]*rrset.Set, interval time.Duration) (time.Duration, []Mismatch) {
+	start := time.Now()
+	pending := make(map[rrset.Key]*rrset.Set, len(want))
+	for k, w := range want {
+		pending[k] = w
+	}
+	for {
+		miss := r.Check(ctx, pending)
+		if len(miss) == 0 {
+			return time.Since(start), nil
+		}
+		clear(pending)
+		for _, m := range miss {
+			pending[m.Key] = m.Want
+		}
+		select {
+		case <-ctx.Done():
+			return time.Since(start), miss
+		case <-time.After(interval):
+		}
+	}
+}
+
+// Summary joins mismatches into one line for logs and errors.
+func Summary(miss []Mismatch) string {
+	parts := make([]string, len(miss))
+	for i, m := range miss {
+		parts[i] = m.String()
+	}
+	return strings.Join(parts, "; ")
+}
