@@ -195,14 +195,20 @@ func (d *daemon) stop() (int, time.Duration) {
 // waitLog polls the daemon's log until it contains s.
 func (d *daemon) waitLog(s string) {
 	d.t.Helper()
+	d.waitLogCount(s, 1)
+}
+
+// waitLogCount polls the daemon's log until it contains s n times.
+func (d *daemon) waitLogCount(s string, n int) {
+	d.t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for time.Now().Before(deadline) {
-		if strings.Contains(d.out.String(), s) {
+		if strings.Count(d.out.String(), s) >= n {
 			return
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	d.t.Fatalf("dnssync log never said %q", s)
+	d.t.Fatalf("dnssync log never said %q %d times", s, n)
 }
 
 // set builds the RRset that should be served.

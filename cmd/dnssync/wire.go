@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/lmittmann/tint"
@@ -61,10 +62,40 @@ func newReconciler(cfg *config.Config, log *slog.Logger) (*reconcile.Reconciler,
 	for _, z := range cfg.Zones {
 		zones[z.Name] = z
 	}
-	var backend apply.Backend
+	var (
+		backend apply.Backend
+		xfrKey  *observed.TSIG
+	)
 	switch cfg.Backend.Type {
 	case "zonefile":
 		backend = &apply.ZoneFile{Dir: cfg.Backend.ZoneDir, Zones: zones, Now: time.Now, Log: log.With("component", "apply")}
+	case "rfc2136":
+		// The server that takes the UPDATEs is the one to read and verify.
+		if addr, err = cfg.UpdateAddr(); err != nil {
+			return nil, nil, err
+		}
+		secret, err := apply.ReadTSIGSecret(cfg.Backend.TSIGSecretFile)
+		if err != nil {
+			return nil, nil, err
+		}
+		statePath := filepath.Join(cfg.Backend.StateDir, "owned.json")
+		owned, found, err := apply.LoadOwned(statePath)
+		if err != nil {
+			return nil, nil, err
+		}
+		if !found {
+			log.Warn("no ownership state yet: adopting only records that already match records.d; nothing else on the server will be changed", "state", statePath)
+		}
+		// Transfers are signed too: BIND commonly allows them to the key only.
+		xfrKey = &observed.TSIG{Name: cfg.Backend.TSIGKey, Algorithm: cfg.TSIGAlgorithm(), Secret: secret}
+		backend = &apply.RFC2136{
+			Server:     addr,
+			TSIG:       *xfrKey,
+			MaxRecords: cfg.Backend.MaxUpdateRecords,
+			Timeout:    10 * time.Second,
+			Owned:      owned,
+			Log:        log.With("component", "apply"),
+		}
 	default:
 		return nil, nil, fmt.Errorf("backend %q is not supported", cfg.Backend.Type)
 	}
@@ -72,7 +103,7 @@ func newReconciler(cfg *config.Config, log *slog.Logger) (*reconcile.Reconciler,
 	r := &reconcile.Reconciler{
 		Zones:         cfg.ZoneNames(),
 		Store:         store,
-		Observed:      &observed.Client{Addr: addr, Timeout: 30 * time.Second},
+		Observed:      &observed.Client{Addr: addr, Timeout: 30 * time.Second, TSIG: xfrKey},
 		Backend:       backend,
 		Verifier:      &verify.Resolver{Addr: addr, Timeout: 2 * time.Second},
 		Safety:        diff.Safety{MaxDeletePercent: cfg.Safety.MaxDeletePercent, MinRecords: cfg.Safety.MinRecords},

@@ -2,9 +2,12 @@ package apply
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/miekg/dns"
@@ -129,4 +132,25 @@ func rcodeError(zone, server, key string, resp *dns.Msg) error {
 	default:
 		return fmt.Errorf("update %s at %s: server answered %s", zone, server, rc)
 	}
+}
+
+// ReadTSIGSecret reads a base64 TSIG secret from path. A secret anyone on
+// the host can read is refused: it grants write access to the zone.
+func ReadTSIGSecret(path string) (string, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return "", fmt.Errorf("tsig_secret_file: %w", err)
+	}
+	if st.Mode().Perm()&0o004 != 0 {
+		return "", fmt.Errorf("tsig_secret_file %s is readable by every user (mode %04o); run `chmod 600 %s` (or 640 with a group dnssync is in)", path, st.Mode().Perm(), path)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("tsig_secret_file: %w", err)
+	}
+	secret := strings.TrimSpace(string(b))
+	if raw, err := base64.StdEncoding.DecodeString(secret); err != nil || len(raw) == 0 {
+		return "", fmt.Errorf("tsig_secret_file %s: want the secret in base64 (as in the server's key config), e.g. from `tsig-keygen` or `openssl rand -base64 32`", path)
+	}
+	return secret, nil
 }

@@ -51,8 +51,16 @@ type Records struct {
 
 // Backend is [backend].
 type Backend struct {
-	Type    string `toml:"type"`
+	Type string `toml:"type"`
+	// zonefile
 	ZoneDir string `toml:"zone_dir"`
+	// rfc2136
+	Server           string `toml:"server"`
+	TSIGKey          string `toml:"tsig_key"`
+	TSIGAlgorithm    string `toml:"tsig_algorithm"`
+	TSIGSecretFile   string `toml:"tsig_secret_file"`
+	StateDir         string `toml:"state_dir"`
+	MaxUpdateRecords int    `toml:"max_update_records"`
 }
 
 // Verify is [verify].
@@ -175,8 +183,27 @@ func (c *Config) normalize() error {
 		if c.Backend.ZoneDir == "" {
 			bad("backend.zone_dir: must be set for the zonefile backend")
 		}
+	case "rfc2136":
+		if _, err := c.UpdateAddr(); err != nil {
+			bad("backend.server: %v", err)
+		}
+		if _, ok := dns.IsDomainName(c.Backend.TSIGKey); !ok || c.Backend.TSIGKey == "" {
+			bad("backend.tsig_key: %q is not a key name", c.Backend.TSIGKey)
+		}
+		if _, ok := tsigAlgorithms[strings.ToLower(c.Backend.TSIGAlgorithm)]; !ok {
+			bad("backend.tsig_algorithm: %q (want hmac-sha256, hmac-sha512, hmac-sha384, hmac-sha224 or hmac-sha1)", c.Backend.TSIGAlgorithm)
+		}
+		if c.Backend.TSIGSecretFile == "" {
+			bad("backend.tsig_secret_file: must be set for the rfc2136 backend")
+		}
+		if c.Backend.StateDir == "" {
+			bad("backend.state_dir: must be set for the rfc2136 backend")
+		}
+		if c.Backend.MaxUpdateRecords < 1 {
+			bad("backend.max_update_records: must be at least 1")
+		}
 	default:
-		bad("backend.type: %q is not a backend (want \"zonefile\")", c.Backend.Type)
+		bad("backend.type: %q is not a backend (want \"zonefile\" or \"rfc2136\")", c.Backend.Type)
 	}
 	if _, err := cron.ParseStandard(c.Verify.Schedule); err != nil {
 		bad("verify.schedule: %q: %v", c.Verify.Schedule, err)
@@ -268,7 +295,10 @@ func (z *Zone) normalize() error {
 // DNSAddr returns coredns_url as a host:port to dial. Only dns:// URLs are
 // accepted: CoreDNS is read by AXFR and written by UPDATE, not over HTTP.
 func (c *Config) DNSAddr() (string, error) {
-	raw := c.Orchestrator.DNS.CorednsURL
+	return parseDNSURL(c.Orchestrator.DNS.CorednsURL)
+}
+
+func parseDNSURL(raw string) (string, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return "", fmt.Errorf("%q: %w", raw, err)
@@ -294,6 +324,33 @@ func (c *Config) DNSAddr() (string, error) {
 		return "", fmt.Errorf("%q: bad port %q", raw, port)
 	}
 	return net.JoinHostPort(host, port), nil
+}
+
+var tsigAlgorithms = map[string]string{
+	"hmac-sha1":   dns.HmacSHA1,
+	"hmac-sha224": dns.HmacSHA224,
+	"hmac-sha256": dns.HmacSHA256,
+	"hmac-sha384": dns.HmacSHA384,
+	"hmac-sha512": dns.HmacSHA512,
+}
+
+// TSIGAlgorithm returns tsig_algorithm as miekg/dns names it.
+func (c *Config) TSIGAlgorithm() string {
+	return tsigAlgorithms[strings.ToLower(c.Backend.TSIGAlgorithm)]
+}
+
+// UpdateAddr is where the rfc2136 backend sends UPDATEs and reads zones:
+// [backend] server ("host:port" or "dns://host:port"), or coredns_url when
+// that is empty.
+func (c *Config) UpdateAddr() (string, error) {
+	s := c.Backend.Server
+	if s == "" {
+		return c.DNSAddr()
+	}
+	if !strings.Contains(s, "://") {
+		s = "dns://" + s
+	}
+	return parseDNSURL(s)
 }
 
 // ZoneNames returns the managed zones' canonical names.

@@ -1,6 +1,7 @@
-// Package corednstest starts the pinned, real CoreDNS binary on a loopback
-// port for end-to-end tests. There is no fake: if the binary is missing the
-// test fails and says how to build it.
+// Package corednstest starts real DNS servers on a loopback port for
+// end-to-end tests: the pinned CoreDNS binary, and BIND's named where a test
+// targets it. There are no fakes: a missing binary fails the test and says
+// how to get it.
 package corednstest
 
 import (
@@ -46,45 +47,92 @@ func Binary(tb testing.TB) string {
 	}
 }
 
-// Server is a running CoreDNS.
+// Server is a running DNS server.
 type Server struct {
 	Addr string // 127.0.0.1:PORT
 	Port int
 
-	tb       testing.TB
-	corefile string
-	mu       sync.Mutex
-	cmd      *exec.Cmd
-	out      *syncBuffer
-	done     chan struct{}
+	tb      testing.TB
+	dir     string            // where its files live, kept across restarts
+	files   map[string]string // name -> content, PORT and DIR replaced
+	command func(dir string) *exec.Cmd
+	mu      sync.Mutex
+	cmd     *exec.Cmd
+	out     *syncBuffer
+	done    chan struct{}
 }
 
-// Start writes the Corefile (PORT in it is replaced by a free port) and
-// starts CoreDNS, returning once it answers. It is stopped at test cleanup.
+// Start writes the Corefile and starts CoreDNS, returning once it answers.
+// PORT in the Corefile becomes a free port, DIR the server's own directory.
+// It is stopped at test cleanup.
 func Start(tb testing.TB, corefile string) *Server {
+	tb.Helper()
+	return StartFiles(tb, map[string]string{"Corefile": corefile})
+}
+
+// StartFiles starts CoreDNS with "Corefile" and the other files given (seed
+// zones), PORT and DIR replaced in each.
+func StartFiles(tb testing.TB, files map[string]string) *Server {
+	tb.Helper()
+	bin := Binary(tb)
+	return startServer(tb, files, func(dir string) *exec.Cmd {
+		return exec.Command(bin, "-conf", filepath.Join(dir, "Corefile"))
+	})
+}
+
+// StartBIND starts named in the foreground with named.conf and the other
+// files given (zone files), PORT and DIR replaced as in Start.
+func StartBIND(tb testing.TB, namedConf string, files map[string]string) *Server {
+	tb.Helper()
+	bin, err := exec.LookPath("named")
+	if err != nil {
+		bin = "/usr/sbin/named"
+		if _, err := os.Stat(bin); err != nil {
+			tb.Fatalf("BIND's named not found: apt-get install bind9 (.ci/run does)")
+		}
+	}
+	all := map[string]string{"named.conf": namedConf}
+	for k, v := range files {
+		all[k] = v
+	}
+	return startServer(tb, all, func(dir string) *exec.Cmd {
+		return exec.Command(bin, "-g", "-4", "-c", filepath.Join(dir, "named.conf"))
+	})
+}
+
+func startServer(tb testing.TB, files map[string]string, command func(dir string) *exec.Cmd) *Server {
 	tb.Helper()
 	var lastErr error
 	for attempt := 0; attempt < 3; attempt++ {
 		port := freePort(tb)
-		s := &Server{tb: tb, Port: port, Addr: fmt.Sprintf("127.0.0.1:%d", port),
-			corefile: strings.ReplaceAll(corefile, "PORT", fmt.Sprint(port))}
+		s := &Server{tb: tb, Port: port, Addr: fmt.Sprintf("127.0.0.1:%d", port), dir: tb.TempDir(), command: command}
+		s.files = map[string]string{}
+		for name, content := range files {
+			content = strings.ReplaceAll(content, "PORT", fmt.Sprint(port))
+			s.files[name] = strings.ReplaceAll(content, "DIR", s.dir)
+		}
 		if lastErr = s.start(); lastErr == nil {
 			tb.Cleanup(s.Stop)
 			return s
 		}
 	}
-	tb.Fatalf("start coredns: %v", lastErr)
+	tb.Fatalf("start DNS server: %v", lastErr)
 	return nil
 }
 
+// Dir is the server's working directory, where its files are.
+func (s *Server) Dir() string { return s.dir }
+
+// start writes the files afresh (a restart starts from them again, losing
+// whatever the server did not persist elsewhere) and runs the server.
 func (s *Server) start() error {
-	dir := s.tb.TempDir()
-	path := filepath.Join(dir, "Corefile")
-	if err := os.WriteFile(path, []byte(s.corefile), 0o644); err != nil {
-		return err
+	for name, content := range s.files {
+		if err := os.WriteFile(filepath.Join(s.dir, name), []byte(content), 0o644); err != nil {
+			return err
+		}
 	}
-	cmd := exec.Command(Binary(s.tb), "-conf", path)
-	cmd.Dir = dir
+	cmd := s.command(s.dir)
+	cmd.Dir = s.dir
 	out := &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
@@ -100,7 +148,7 @@ func (s *Server) start() error {
 	for time.Now().Before(deadline) {
 		select {
 		case <-done:
-			return fmt.Errorf("coredns exited at start: %s", out.String())
+			return fmt.Errorf("%s exited at start: %s", cmd.Path, out.String())
 		default:
 		}
 		if s.answers() {
@@ -109,7 +157,7 @@ func (s *Server) start() error {
 		time.Sleep(20 * time.Millisecond)
 	}
 	s.Stop()
-	return fmt.Errorf("coredns did not answer on %s within 10s: %s", s.Addr, out.String())
+	return fmt.Errorf("%s did not answer on %s within 10s: %s", cmd.Path, s.Addr, out.String())
 }
 
 // answers reports whether anything answers DNS on the port.
@@ -121,7 +169,7 @@ func (s *Server) answers() bool {
 	return err == nil
 }
 
-// Stop terminates CoreDNS and waits for it.
+// Stop terminates the server and waits for it.
 func (s *Server) Stop() {
 	s.mu.Lock()
 	cmd, done := s.cmd, s.done
@@ -138,11 +186,12 @@ func (s *Server) Stop() {
 		<-done
 	}
 	if s.tb.Failed() {
-		s.tb.Logf("coredns output:\n%s", s.out.String())
+		s.tb.Logf("%s output:\n%s", cmd.Path, s.out.String())
 	}
 }
 
-// Restart stops CoreDNS and starts it again on the same port.
+// Restart stops the server and starts it again on the same port, from its
+// original files.
 func (s *Server) Restart() {
 	s.tb.Helper()
 	s.Stop()
@@ -153,10 +202,10 @@ func (s *Server) Restart() {
 		}
 		time.Sleep(100 * time.Millisecond) // the port may linger briefly
 	}
-	s.tb.Fatalf("restart coredns: %v", err)
+	s.tb.Fatalf("restart DNS server: %v", err)
 }
 
-// Log returns what CoreDNS printed so far.
+// Log returns what the server printed so far.
 func (s *Server) Log() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -54,6 +54,8 @@ func TestCompute(t *testing.T) {
 		holdDel  bool
 		managed  func(rrset.Key) bool
 		want     []string
+		adopt    []string // Plan.Adopt keys as "name type"
+		foreign  []string // Plan.Foreign keys as "name type"
 	}{
 		{
 			name:     "in sync",
@@ -142,7 +144,31 @@ func TestCompute(t *testing.T) {
 			managed: func(k rrset.Key) bool {
 				return k.Name == "mine.example.com." || k.Name == "gone.example.com." || k.Name == "new.example.com."
 			},
-			want: []string{"delete gone.example.com. A", "create new.example.com. A", "update mine.example.com. A"},
+			want:    []string{"delete gone.example.com. A", "create new.example.com. A", "update mine.example.com. A"},
+			adopt:   []string{"example.com. NS", "example.com. SOA", "ns1.example.com. A"},
+			foreign: []string{"theirs.example.com. A"},
+		},
+		{
+			name: "unmanaged sets served as desired are adopted, others reported",
+			desired: with(
+				"same.example.com. 300 IN A 192.0.2.1",
+				"b.same.example.com. 300 IN TXT \"x\"",
+				"ttl.example.com. 60 IN A 192.0.2.1",
+				"held.example.com. 300 IN A 192.0.2.1",
+			),
+			observed: with(
+				"same.example.com. 300 IN A 192.0.2.1",
+				"b.same.example.com. 300 IN TXT \"x\"",
+				"ttl.example.com. 300 IN A 192.0.2.1",
+				"held.example.com. 300 IN A 192.0.2.2",
+			),
+			held: []string{"held.example.com."},
+			managed: func(k rrset.Key) bool {
+				return k.Type == dns.TypeSOA || k.Type == dns.TypeNS || k.Name == "ns1.example.com."
+			},
+			want:    []string{},
+			adopt:   []string{"same.example.com. A", "b.same.example.com. TXT"},
+			foreign: []string{"ttl.example.com. A"},
 		},
 		{
 			name: "order: CNAME deletes, deletes, creates, updates, each by name",
@@ -199,6 +225,12 @@ func TestCompute(t *testing.T) {
 			if got := summary(p); !slices.Equal(got, tt.want) {
 				t.Fatalf("plan:\n  %s\nwant:\n  %s", strings.Join(got, "\n  "), strings.Join(tt.want, "\n  "))
 			}
+			if got := keyStrings(p.Adopt); !slices.Equal(got, tt.adopt) {
+				t.Errorf("Adopt = %v, want %v", got, tt.adopt)
+			}
+			if got := keyStrings(p.Foreign); !slices.Equal(got, tt.foreign) {
+				t.Errorf("Foreign = %v, want %v", got, tt.foreign)
+			}
 			if p.Empty() != (len(tt.want) == 0) {
 				t.Errorf("Empty() = %v with %d changes", p.Empty(), len(p.Changes))
 			}
@@ -207,12 +239,21 @@ func TestCompute(t *testing.T) {
 			}
 			// Determinism: map iteration order must not show.
 			for range 20 {
-				if again := Compute(in); !slices.Equal(summary(again), summary(p)) {
+				again := Compute(in)
+				if !slices.Equal(summary(again), summary(p)) || !slices.Equal(again.Adopt, p.Adopt) || !slices.Equal(again.Foreign, p.Foreign) {
 					t.Fatalf("plan changed between runs:\n%v\n%v", summary(p), summary(again))
 				}
 			}
 		})
 	}
+}
+
+func keyStrings(keys []rrset.Key) []string {
+	var out []string
+	for _, k := range keys {
+		out = append(out, k.String())
+	}
+	return out
 }
 
 // checkChange checks that a change carries the sets it claims to replace.

@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/dnssync/dnssync/internal/rrset"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden from the current output")
@@ -15,6 +17,7 @@ func TestFormatGolden(t *testing.T) {
 		name     string // testdata/<name>.golden
 		desired  []string
 		observed []string
+		managed  func(rrset.Key) bool
 	}{
 		{
 			name:     "in-sync",
@@ -46,10 +49,23 @@ func TestFormatGolden(t *testing.T) {
 				"v6.example.com. 300 IN AAAA 2001:db8::2",
 			),
 		},
+		{
+			name: "foreign",
+			desired: with(
+				"theirs.example.com. 300 IN A 192.0.2.1",
+				"other.example.com. 300 IN TXT \"mine now\"",
+				"www.example.com. 300 IN A 192.0.2.1",
+			),
+			observed: with(
+				"theirs.example.com. 300 IN A 192.0.2.2",
+				"other.example.com. 300 IN TXT \"theirs\"",
+			),
+			managed: func(k rrset.Key) bool { return k.Name == "www.example.com." },
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := Compute(Input{Zone: zone, Desired: zoneOf(t, tt.desired...), Observed: zoneOf(t, tt.observed...)})
+			p := Compute(Input{Zone: zone, Desired: zoneOf(t, tt.desired...), Observed: zoneOf(t, tt.observed...), Managed: tt.managed})
 			var buf bytes.Buffer
 			if err := p.Format(&buf); err != nil {
 				t.Fatal(err)

@@ -70,42 +70,40 @@ func (c *Client) transfer(ctx context.Context, zone string) (*Zone, error) {
 	stop := context.AfterFunc(ctx, func() { nc.SetDeadline(time.Unix(1, 0)) })
 	defer stop()
 
-	conn := &dns.Conn{Conn: nc}
+	// dns.Transfer chains TSIG over the messages of a transfer (RFC 8945
+	// 5.3.1) and refuses unsigned answers to a signed request.
+	t := &dns.Transfer{Conn: &dns.Conn{Conn: nc}}
+	if d, ok := ctx.Deadline(); ok {
+		t.ReadTimeout = time.Until(d)
+	}
 	q := new(dns.Msg)
 	q.SetAxfr(zone)
 	if c.TSIG != nil {
-		conn.TsigSecret = map[string]string{dns.Fqdn(c.TSIG.Name): c.TSIG.Secret}
+		t.TsigSecret = map[string]string{dns.Fqdn(c.TSIG.Name): c.TSIG.Secret}
 		q.SetTsig(dns.Fqdn(c.TSIG.Name), dns.Fqdn(c.TSIG.Algorithm), 300, time.Now().Unix())
 	}
-	if err := conn.WriteMsg(q); err != nil {
+	envelopes, err := t.In(q, c.Addr)
+	if err != nil {
 		return nil, ctxErr(ctx, err)
 	}
+	// On an early return the reader goroutine must not block forever.
+	defer func() {
+		nc.Close()
+		for range envelopes {
+		}
+	}()
 
 	z := &Zone{Name: zone, Sets: rrset.Zone{}}
 	soas := 0
-	for first := true; ; first = false {
-		m, err := conn.ReadMsg()
-		if err != nil {
-			return nil, ctxErr(ctx, err)
+	for e := range envelopes {
+		if e.Error != nil {
+			return nil, c.xfrError(ctx, e.Error)
 		}
-		if m.Id != q.Id {
-			return nil, fmt.Errorf("answer id %d does not match query id %d", m.Id, q.Id)
-		}
-		if m.Rcode != dns.RcodeSuccess {
-			if first && (m.Rcode == dns.RcodeRefused || m.Rcode == dns.RcodeNotAuth) {
-				return nil, fmt.Errorf("%w (%s)", ErrNotServed, dns.RcodeToString[m.Rcode])
-			}
-			return nil, fmt.Errorf("server answered %s", dns.RcodeToString[m.Rcode])
-		}
-		for _, rr := range m.Answer {
-			soa, isSOA := rr.(*dns.SOA)
-			if first && soas == 0 && !isSOA {
-				return nil, errors.New("transfer does not start with the SOA")
-			}
-			if isSOA {
+		for _, rr := range e.RR {
+			if soa, isSOA := rr.(*dns.SOA); isSOA {
 				soas++
-				if soas == 2 {
-					return z, nil
+				if soas > 1 {
+					continue // the closing SOA
 				}
 				z.Serial = soa.Serial
 				soa = dns.Copy(soa).(*dns.SOA)
@@ -117,10 +115,40 @@ func (c *Client) transfer(ctx context.Context, zone string) (*Zone, error) {
 			}
 			z.Sets.Put(rr)
 		}
-		if first && soas == 0 {
-			return nil, errors.New("empty transfer")
+	}
+	if soas < 2 {
+		return nil, errors.New("transfer ended before the closing SOA")
+	}
+	return z, nil
+}
+
+// xfrError maps miekg/dns's transfer errors to ours. The library reports a
+// refusing rcode only as text, so the text is read here, and only here.
+func (c *Client) xfrError(ctx context.Context, err error) error {
+	var rcode int
+	if _, perr := fmt.Sscanf(err.Error(), "dns: bad xfr rcode: %d", &rcode); perr == nil {
+		if rcode == dns.RcodeRefused || rcode == dns.RcodeNotAuth {
+			return fmt.Errorf("%w (%s)", ErrNotServed, dns.RcodeToString[rcode])
+		}
+		return fmt.Errorf("server answered %s", dns.RcodeToString[rcode])
+	}
+	if errors.Is(err, dns.ErrSoa) {
+		return errors.New("transfer does not start with the SOA")
+	}
+	if c.TSIG != nil && isTSIGError(err) {
+		return fmt.Errorf("%w: the server did not accept or sign with TSIG key %s; check tsig_key, tsig_algorithm and the secret in tsig_secret_file against the server's key, and that the clocks agree",
+			err, dns.Fqdn(c.TSIG.Name))
+	}
+	return ctxErr(ctx, err)
+}
+
+func isTSIGError(err error) bool {
+	for _, e := range []error{dns.ErrAuth, dns.ErrSig, dns.ErrNoSig, dns.ErrSecret, dns.ErrKeyAlg, dns.ErrTime} {
+		if errors.Is(err, e) {
+			return true
 		}
 	}
+	return false
 }
 
 // ctxErr prefers the context's reason over the I/O error it caused.
