@@ -32,7 +32,7 @@ type updateServer struct {
 	secret string
 }
 
-func newSecret(t *testing.T) string {
+func newSecret(t testing.TB) string {
 	b := make([]byte, 32)
 	if _, err := rand.Read(b); err != nil {
 		t.Fatal(err)
@@ -87,7 +87,7 @@ zone "example.org" {
 }
 
 // newRFC2136Env is an env whose dnssync sends UPDATEs to srv.
-func newRFC2136Env(t *testing.T, srv updateServer) *env {
+func newRFC2136Env(t testing.TB, srv updateServer) *env {
 	t.Helper()
 	dir := t.TempDir()
 	e := &env{t: t, dir: dir, records: filepath.Join(dir, "records.d"), config: filepath.Join(dir, "config.toml"), dns: srv.Server}

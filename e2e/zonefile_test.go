@@ -20,6 +20,7 @@ const web01 = `records:
 // TestFollowsRecordsDir: files created, edited and deleted are served
 // within CoreDNS's reload tick.
 func TestFollowsRecordsDir(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, "")
 	e.write("web-01.yaml", web01)
 	d := e.start()
@@ -91,6 +92,7 @@ func TestFollowsRecordsDir(t *testing.T) {
 // TestBadInputKeepsLastGood: every kind of bad file leaves the records it
 // had (or the records in conflict) served, while good changes still apply.
 func TestBadInputKeepsLastGood(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, "")
 	e.write("web-01.yaml", web01)
 	e.write("app.yaml", "records:\n  - name: app.example.com\n    type: A\n    value: 192.0.2.20\n")
@@ -148,6 +150,7 @@ func TestBadInputKeepsLastGood(t *testing.T) {
 // TestInvalidAtStartHoldsDeletes: a file that is invalid when dnssync
 // starts, with no good version known, must not cost its served records.
 func TestInvalidAtStartHoldsDeletes(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, "")
 	e.write("web-01.yaml", web01)
 	if _, stderr, code := e.cli("apply"); code != 0 {
@@ -171,6 +174,7 @@ func TestInvalidAtStartHoldsDeletes(t *testing.T) {
 // TestDriftPutBack: a hand edit of the zone file, serial bumped so that
 // CoreDNS loads it, is undone by the scheduled pass.
 func TestDriftPutBack(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, "")
 	e.write("web-01.yaml", web01)
 	d := e.start()
@@ -207,6 +211,7 @@ func TestDriftPutBack(t *testing.T) {
 // TestRestartWritesNothing: with nothing changed, neither `apply` nor a
 // restarted daemon touches the zone file.
 func TestRestartWritesNothing(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, "")
 	e.write("web-01.yaml", web01)
 	if _, stderr, code := e.cli("apply"); code != 0 {
@@ -239,6 +244,7 @@ func TestRestartWritesNothing(t *testing.T) {
 // TestPlanAndSafety: plan's exit codes, the refusal of a mass delete, and
 // apply --force.
 func TestPlanAndSafety(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, "")
 	var b strings.Builder
 	b.WriteString("records:\n")
@@ -286,6 +292,7 @@ func TestPlanAndSafety(t *testing.T) {
 
 // TestAutoRegisterOff: the daemon plans and reports, applies nothing.
 func TestAutoRegisterOff(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, "")
 	e.write("app.yaml", "records:\n  - name: app.example.com\n    type: A\n    value: 192.0.2.20\n")
 	if _, stderr, code := e.cli("apply"); code != 0 {
@@ -312,6 +319,7 @@ func TestAutoRegisterOff(t *testing.T) {
 
 // TestValidate names each problem with file and line, touching no DNS.
 func TestValidate(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, "")
 	e.write("web-01.yaml", web01)
 	if out, _, code := e.cli("validate"); code != 0 || !strings.Contains(out, "ok") {
@@ -327,6 +335,7 @@ func TestValidate(t *testing.T) {
 // TestConfigErrors: an HTTP coredns_url and unknown keys are refused with
 // messages that say why.
 func TestConfigErrors(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, "")
 	cases := []struct{ name, replace, with, want string }{
 		{"http url", `coredns_url = "dns://`, `coredns_url = "http://`, "not HTTP"},

@@ -39,6 +39,9 @@ func cmdRun(ctx context.Context, args []string, _, stderr io.Writer) int {
 	if err != nil {
 		log.Error("records dir cannot be watched; changes are picked up on the verify schedule only", "err", err)
 	}
+	if cfg.Debug.Pprof != "" {
+		servePprof(ctx, cfg.Debug.Pprof, log)
+	}
 	log.Info("dnssync started", "version", version, "records", cfg.Records.Dir, "backend", cfg.Backend.Type,
 		"coredns", cfg.Orchestrator.DNS.CorednsURL, "zones", cfg.ZoneNames(), "auto_register", cfg.Orchestrator.DNS.AutoRegister)
 	ready := false
@@ -141,8 +144,11 @@ func once(ctx context.Context, cfgPath string, opts reconcile.Options, stdout, s
 			code = exitError
 		}
 		z.Plan.Format(stdout)
-		if z.Applied {
+		switch {
+		case z.Applied && z.Serial != 0:
 			fmt.Fprintf(stdout, "%s: applied (serial %d)\n", z.Zone, z.Serial)
+		case z.Applied && !z.Plan.Empty():
+			fmt.Fprintf(stdout, "%s: applied\n", z.Zone)
 		}
 	}
 	if err := res.Failed(); err != nil && code == exitOK {

@@ -93,15 +93,11 @@ func (o *Owned) Update(zone string, add, remove []rrset.Key) error {
 func (o *Owned) save() error {
 	f := ownedFile{Version: 1, Zones: map[string][]string{}}
 	for zone, set := range o.zones {
-		keys := make([]rrset.Key, 0, len(set))
+		out := make([]string, 0, len(set))
 		for k := range set {
-			keys = append(keys, k)
+			out = append(out, k.String())
 		}
-		slices.SortFunc(keys, rrset.Key.Compare)
-		out := make([]string, len(keys))
-		for i, k := range keys {
-			out[i] = k.String()
-		}
+		slices.Sort(out) // a stable file for people and diffs; any order will do
 		f.Zones[zone] = out
 	}
 	b, err := json.MarshalIndent(f, "", "  ")

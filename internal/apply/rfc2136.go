@@ -67,13 +67,15 @@ func (b *RFC2136) Apply(ctx context.Context, served *observed.Zone, p diff.Plan)
 }
 
 // BuildUpdates turns a plan into UPDATE messages: one when it fits, split
-// between RRsets past maxRecords (0: no limit). A changed RRset is deleted
-// whole and added whole, so TTL changes and value changes are one step.
+// between RRsets past maxRecords (0: no limit) or past what one DNS message
+// over TCP can carry. A changed RRset is deleted whole and added whole, so
+// TTL changes and value changes are one step.
 func BuildUpdates(p diff.Plan, maxRecords int) []*dns.Msg {
 	var (
-		out []*dns.Msg
-		cur *dns.Msg
-		n   int
+		out   []*dns.Msg
+		cur   *dns.Msg
+		n     int
+		bytes int
 	)
 	for _, c := range p.Changes {
 		var ops []dns.RR
@@ -83,17 +85,27 @@ func BuildUpdates(p diff.Plan, maxRecords int) []*dns.Msg {
 		if c.New != nil {
 			ops = append(ops, c.New.RRs...)
 		}
-		if cur == nil || maxRecords > 0 && n+len(ops) > maxRecords && n > 0 {
+		size := 0
+		for _, rr := range ops {
+			size += dns.Len(rr) // uncompressed: an upper bound
+		}
+		full := maxRecords > 0 && n+len(ops) > maxRecords || bytes+size > maxUpdateBytes
+		if cur == nil || full && n > 0 {
 			cur = new(dns.Msg)
 			cur.SetUpdate(p.Zone)
 			out = append(out, cur)
-			n = 0
+			n, bytes = 0, 0
 		}
 		cur.Ns = append(cur.Ns, ops...)
 		n += len(ops)
+		bytes += size
 	}
 	return out
 }
+
+// maxUpdateBytes keeps a message, TSIG included, under the 65,535 bytes a
+// DNS message over TCP can have.
+const maxUpdateBytes = 60000
 
 func (b *RFC2136) send(ctx context.Context, zone string, m *dns.Msg) error {
 	key := dns.Fqdn(b.TSIG.Name)

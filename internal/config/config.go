@@ -33,7 +33,14 @@ type Config struct {
 	Verify  Verify  `toml:"verify"`
 	Safety  Safety  `toml:"safety"`
 	Log     Log     `toml:"log"`
+	Debug   Debug   `toml:"debug"`
 	Zones   []Zone  `toml:"zones"`
+}
+
+// Debug is [debug]: opt-in diagnostics.
+type Debug struct {
+	// Pprof is a loopback host:port serving net/http/pprof; empty is off.
+	Pprof string `toml:"pprof"`
 }
 
 // DNS is [orchestrator.dns], named as in the orchestrator's own config.
@@ -226,6 +233,13 @@ func (c *Config) normalize() error {
 	case "auto", "text", "json":
 	default:
 		bad("log.format: %q (want auto, text or json)", c.Log.Format)
+	}
+	if p := c.Debug.Pprof; p != "" {
+		if host, _, err := net.SplitHostPort(p); err != nil {
+			bad("debug.pprof: %q: want host:port", p)
+		} else if ip, err := netip.ParseAddr(host); host != "localhost" && (err != nil || !ip.IsLoopback()) {
+			bad("debug.pprof: %q: profiles expose memory; listen on a loopback address only", p)
+		}
 	}
 	if len(c.Zones) == 0 {
 		bad("zones: at least one [[zones]] entry is needed")

@@ -57,6 +57,11 @@ type Reconciler struct {
 
 	mu       sync.Mutex
 	reported map[string]string // what standing conflicts were last logged
+	// served caches each zone as last seen and changed, with its serial. A
+	// pass for changed files reuses it while the server still answers that
+	// serial, so a one-record change costs one SOA query, not a transfer
+	// of the whole zone. Full passes always transfer.
+	served map[string]*observed.Zone
 }
 
 // Options shape one pass.
@@ -65,6 +70,8 @@ type Options struct {
 	Apply  bool     // false: plan and report only
 	Force  bool     // apply plans the safety check refuses
 	Verify bool     // wait for applied changes to be served
+
+	cached bool // may use the zone as last seen, if its serial still stands
 }
 
 // ZoneResult is what a pass did to one zone.
@@ -132,6 +139,7 @@ func (r *Reconciler) Changed(ctx context.Context, paths []string, opts Options) 
 	if len(opts.Zones) == 0 {
 		return Result{State: r.Store.State()}
 	}
+	opts.cached = true
 	return r.pass(ctx, opts)
 }
 
@@ -160,15 +168,14 @@ func (r *Reconciler) zone(ctx context.Context, st *desired.State, zone string, o
 	slices.SortFunc(zr.Held, func(a, b desired.Conflict) int { return rrset.CompareNames(a.Name, b.Name) })
 	r.logHeld(log, zone, zr.Held)
 
-	served, err := r.Observed.Transfer(ctx, zone)
-	if errors.Is(err, observed.ErrNotServed) && r.CreatesZones {
-		log.Info("zone not served yet; it will be created")
-		served, err = &observed.Zone{Name: zone, Sets: rrset.Zone{}}, nil
-	}
+	served, err := r.observe(ctx, log, zone, opts.cached)
 	if err != nil {
 		zr.Err = err
 		return zr
 	}
+	// Whatever happens below, the zone as seen is known only if the pass
+	// ends well; forget it first.
+	delete(r.served, zone)
 
 	want := rrset.Zone{}
 	for k, s := range st.Zones[zone] {
@@ -188,6 +195,7 @@ func (r *Reconciler) zone(ctx context.Context, st *desired.State, zone string, o
 	})
 	r.logForeign(log, zone, zr.Plan.Foreign)
 	if zr.Plan.Empty() && len(zr.Plan.Adopt) == 0 || !opts.Apply {
+		r.served[zone] = served
 		return zr
 	}
 	if !opts.Force {
@@ -218,10 +226,50 @@ func (r *Reconciler) zone(ctx context.Context, st *desired.State, zone string, o
 	if len(zr.Plan.Adopt) > 0 {
 		log.Info("adopted records already served as desired", "rrsets", len(zr.Plan.Adopt))
 	}
-	if opts.Verify && !zr.Plan.Empty() {
+	if zr.Plan.Empty() {
+		r.served[zone] = served
+		return zr
+	}
+	if opts.Verify {
 		r.verify(ctx, log, &zr)
+		if len(zr.Mismatches) == 0 {
+			r.remember(ctx, served, &zr)
+		}
 	}
 	return zr
+}
+
+// observe returns the zone as served: the cached copy when allowed and its
+// serial is still the one served, a fresh transfer otherwise.
+func (r *Reconciler) observe(ctx context.Context, log *slog.Logger, zone string, cached bool) (*observed.Zone, error) {
+	if r.served == nil {
+		r.served = map[string]*observed.Zone{}
+	}
+	if z := r.served[zone]; cached && z != nil {
+		if s, err := r.Verifier.Serial(ctx, zone); err == nil && s == z.Serial {
+			return z, nil
+		}
+	}
+	served, err := r.Observed.Transfer(ctx, zone)
+	if errors.Is(err, observed.ErrNotServed) && r.CreatesZones {
+		log.Info("zone not served yet; it will be created")
+		return &observed.Zone{Name: zone, Sets: rrset.Zone{}}, nil
+	}
+	return served, err
+}
+
+// remember caches the zone as it is now served: what was served with the
+// verified plan applied, under the serial that carries it.
+func (r *Reconciler) remember(ctx context.Context, served *observed.Zone, zr *ZoneResult) {
+	serial := zr.Serial
+	if serial == 0 { // the server chose it (RFC 2136): ask
+		s, err := r.Verifier.Serial(ctx, zr.Zone)
+		if err != nil {
+			return
+		}
+		serial = s
+	}
+	r.served[zr.Zone] = &observed.Zone{Name: zr.Zone, Serial: serial, Sets: zr.Plan.Apply(served.Sets)}
 }
 
 // verify waits, within VerifyTimeout, for the server to answer every

@@ -34,11 +34,14 @@ func (k Key) Compare(o Key) int {
 }
 
 // Set is one RRset: every record shares Name, Type and TTL. Records are
-// canonical and sorted by Rdata, without duplicates.
+// canonical and sorted by Rdata, without duplicates. Build sets with New and
+// Add only: they keep each record's Rdata beside it, so that comparing sets
+// (every pass, for every set in a zone) formats no record again.
 type Set struct {
 	Key
-	TTL uint32
-	RRs []dns.RR
+	TTL  uint32
+	RRs  []dns.RR
+	data []string // Rdata(RRs[i])
 }
 
 // New builds a Set from records sharing owner and type. The records are
@@ -62,11 +65,10 @@ func (s *Set) Add(rr dns.RR) {
 	rr = Canonical(rr)
 	rr.Header().Ttl = s.TTL
 	data := Rdata(rr)
-	i, found := slices.BinarySearchFunc(s.RRs, data, func(e dns.RR, t string) int {
-		return strings.Compare(Rdata(e), t)
-	})
+	i, found := slices.BinarySearch(s.data, data)
 	if !found {
 		s.RRs = slices.Insert(s.RRs, i, rr)
+		s.data = slices.Insert(s.data, i, data)
 	}
 }
 
@@ -76,15 +78,7 @@ func (s *Set) Equal(o *Set) bool {
 	if s == nil || o == nil {
 		return s == o
 	}
-	if s.Key != o.Key || s.TTL != o.TTL || len(s.RRs) != len(o.RRs) {
-		return false
-	}
-	for i := range s.RRs {
-		if Rdata(s.RRs[i]) != Rdata(o.RRs[i]) {
-			return false
-		}
-	}
-	return true
+	return s.Key == o.Key && s.TTL == o.TTL && slices.Equal(s.data, o.data)
 }
 
 // Values returns the presentation form of each record's data.
@@ -92,11 +86,7 @@ func (s *Set) Values() []string {
 	if s == nil {
 		return nil
 	}
-	out := make([]string, len(s.RRs))
-	for i, rr := range s.RRs {
-		out[i] = Rdata(rr)
-	}
-	return out
+	return slices.Clone(s.data)
 }
 
 // String is "ttl [v1 v2]" for plans and logs.
