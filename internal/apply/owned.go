@@ -48,7 +48,7 @@ func LoadOwned(path string) (o *Owned, found bool, err error) {
 	}
 	var f ownedFile
 	if err := json.Unmarshal(b, &f); err != nil {
-		return nil, false, fmt.Errorf("ownership state %s: %w (move it away to start over: dnssync then adopts only records that match records.d)", path, err)
+		return nil, false, fmt.Errorf("ownership state %s: %w (%s)", path, err, startOver)
 	}
 	for zone, keys := range f.Zones {
 		set := map[rrset.Key]bool{}
@@ -56,7 +56,7 @@ func LoadOwned(path string) (o *Owned, found bool, err error) {
 			name, typ, ok := strings.Cut(s, " ")
 			t, known := dns.StringToType[typ]
 			if !ok || !known {
-				return nil, false, fmt.Errorf("ownership state %s: zone %s: bad entry %q", path, zone, s)
+				return nil, false, fmt.Errorf("ownership state %s: zone %s: bad entry %q, want \"name TYPE\" (fix it, or %s)", path, zone, s, startOver)
 			}
 			set[rrset.Key{Name: dns.CanonicalName(name), Type: t}] = true
 		}
@@ -64,6 +64,8 @@ func LoadOwned(path string) (o *Owned, found bool, err error) {
 	}
 	return o, true, nil
 }
+
+const startOver = "move it away to start over: dnssync then adopts only records that match records.d"
 
 // Has reports whether dnssync owns key in zone.
 func (o *Owned) Has(zone string, key rrset.Key) bool {

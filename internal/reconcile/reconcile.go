@@ -40,6 +40,11 @@ type Verifier interface {
 	Wait(ctx context.Context, want map[rrset.Key]*rrset.Set, interval time.Duration) (time.Duration, []verify.Mismatch)
 }
 
+// Checker compares every desired RRset with what servers answer.
+type Checker interface {
+	CheckAll(ctx context.Context, want map[rrset.Key]*rrset.Set, changedAt func(rrset.Key) time.Time) verify.Report
+}
+
 // Reconciler holds what a pass needs. Passes are serialised: one at a time.
 type Reconciler struct {
 	Zones    []string
@@ -53,7 +58,9 @@ type Reconciler struct {
 	CreatesZones bool
 	// VerifyTimeout bounds the wait for a change to be served.
 	VerifyTimeout time.Duration
-	Log           *slog.Logger
+	// Checker, when set, runs the resolution checks of Verify.
+	Checker Checker
+	Log     *slog.Logger
 
 	mu       sync.Mutex
 	reported map[string]string // what standing conflicts were last logged
@@ -62,6 +69,9 @@ type Reconciler struct {
 	// serial, so a one-record change costs one SOA query, not a transfer
 	// of the whole zone. Full passes always transfer.
 	served map[string]*observed.Zone
+	// changedAt is when dnssync last changed each RRset: a resolver may
+	// serve the old data until the TTL since then runs out.
+	changedAt map[rrset.Key]time.Time
 }
 
 // Options shape one pass.
@@ -70,6 +80,7 @@ type Options struct {
 	Apply  bool     // false: plan and report only
 	Force  bool     // apply plans the safety check refuses
 	Verify bool     // wait for applied changes to be served
+	Check  bool     // full passes: then check every RRset against the Checker's servers
 
 	cached bool // may use the zone as last seen, if its serial still stands
 }
@@ -84,13 +95,28 @@ type ZoneResult struct {
 	Latency    time.Duration     // from apply until served, when verified
 	Mismatches []verify.Mismatch // applied but not served as planned
 	Err        error             // diff.ErrUnsafe for a refused plan
+	Stage      Stage             // where Err happened
 }
+
+// Stage names where a zone's pass failed, for health and metrics.
+type Stage string
+
+// The stages a zone's pass can fail in.
+const (
+	StageTransfer Stage = "transfer" // the server could not be read
+	StageUnsafe   Stage = "unsafe"   // the plan was refused by the safety check
+	StageApply    Stage = "apply"    // the backend failed
+)
 
 // Result is what a pass did.
 type Result struct {
-	State *desired.State
-	Zones []ZoneResult
-	Err   error // desired state could not be read: nothing was planned
+	Full     bool // every zone transferred, not only those of changed files
+	Start    time.Time
+	Duration time.Duration
+	State    *desired.State
+	Zones    []ZoneResult
+	Err      error          // desired state could not be read: nothing was planned
+	Check    *verify.Report // the resolution checks, on scheduled passes
 }
 
 // Pending reports whether some zone has changes not applied.
@@ -124,10 +150,38 @@ func (r Result) Failed() error {
 func (r *Reconciler) RunOnce(ctx context.Context, opts Options) Result {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	start := time.Now()
 	if _, err := r.Store.Scan(); err != nil {
-		return Result{Err: fmt.Errorf("records: %w", err)}
+		return Result{Full: true, Start: start, Duration: time.Since(start), Err: fmt.Errorf("records: %w", err)}
 	}
-	return r.pass(ctx, opts)
+	res := r.pass(ctx, opts)
+	if opts.Check && r.Checker != nil && ctx.Err() == nil {
+		rep := r.check(ctx, res.State)
+		res.Check = &rep
+	}
+	res.Full, res.Start, res.Duration = true, start, time.Since(start)
+	return res
+}
+
+// Verify rescans records.d and checks that every desired RRset is answered
+// as desired by every server of the Checker. It changes nothing.
+func (r *Reconciler) Verify(ctx context.Context) (verify.Report, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, err := r.Store.Scan(); err != nil {
+		return verify.Report{}, fmt.Errorf("records: %w", err)
+	}
+	return r.check(ctx, r.Store.State()), nil
+}
+
+func (r *Reconciler) check(ctx context.Context, st *desired.State) verify.Report {
+	want := map[rrset.Key]*rrset.Set{}
+	for _, z := range st.Zones {
+		for k, s := range z {
+			want[k] = s
+		}
+	}
+	return r.Checker.CheckAll(ctx, want, func(k rrset.Key) time.Time { return r.changedAt[k] })
 }
 
 // Changed reloads exactly these record files and reconciles only the zones
@@ -135,12 +189,15 @@ func (r *Reconciler) RunOnce(ctx context.Context, opts Options) Result {
 func (r *Reconciler) Changed(ctx context.Context, paths []string, opts Options) Result {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	start := time.Now()
 	opts.Zones = r.Store.Reload(paths)
 	if len(opts.Zones) == 0 {
-		return Result{State: r.Store.State()}
+		return Result{Start: start, State: r.Store.State()}
 	}
 	opts.cached = true
-	return r.pass(ctx, opts)
+	res := r.pass(ctx, opts)
+	res.Start, res.Duration = start, time.Since(start)
+	return res
 }
 
 func (r *Reconciler) pass(ctx context.Context, opts Options) Result {
@@ -170,7 +227,7 @@ func (r *Reconciler) zone(ctx context.Context, st *desired.State, zone string, o
 
 	served, err := r.observe(ctx, log, zone, opts.cached)
 	if err != nil {
-		zr.Err = err
+		zr.Err, zr.Stage = err, StageTransfer
 		return zr
 	}
 	// Whatever happens below, the zone as seen is known only if the pass
@@ -200,12 +257,12 @@ func (r *Reconciler) zone(ctx context.Context, st *desired.State, zone string, o
 	}
 	if !opts.Force {
 		if err := zr.Plan.Check(served.Sets, r.Safety); err != nil {
-			zr.Err = err
+			zr.Err, zr.Stage = err, StageUnsafe
 			log.Error("plan refused", "err", err)
 			return zr
 		}
 		if st.Files == 0 && zr.Plan.Removed() > 0 {
-			zr.Err = fmt.Errorf("%w: zone %s: records dir is empty (no record files); refusing to delete %d records (run `dnssync apply --force` if this is intended)",
+			zr.Stage, zr.Err = StageUnsafe, fmt.Errorf("%w: zone %s: records dir is empty (no record files); refusing to delete %d records (run `dnssync apply --force` if this is intended)",
 				diff.ErrUnsafe, zone, zr.Plan.Removed())
 			log.Error("plan refused", "err", zr.Err)
 			return zr
@@ -214,12 +271,17 @@ func (r *Reconciler) zone(ctx context.Context, st *desired.State, zone string, o
 
 	applied, err := r.Backend.Apply(ctx, served, zr.Plan)
 	if err != nil {
-		zr.Err = fmt.Errorf("apply %s: %w", zone, err)
+		zr.Err, zr.Stage = fmt.Errorf("apply %s: %w", zone, err), StageApply
 		log.Error("apply failed", "err", err)
 		return zr
 	}
 	zr.Applied, zr.Serial = true, applied.Serial
+	if r.changedAt == nil {
+		r.changedAt = map[rrset.Key]time.Time{}
+	}
+	now := time.Now()
 	for _, c := range zr.Plan.Changes {
+		r.changedAt[c.Key] = now
 		log.Info("change applied", "action", c.Action.String(), "name", c.Key.Name,
 			"type", dns.TypeToString[c.Key.Type], "old", c.Old.String(), "new", c.New.String())
 	}

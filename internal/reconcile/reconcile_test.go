@@ -550,11 +550,12 @@ func TestVerify(t *testing.T) {
 			wantCalls:     []string{"serial 4294967280", "serial 5", "wait"},
 		},
 		{
+			// Then asks the serial the server chose, to cache the zone under.
 			name:          "serial unknown: checks the sets at once",
 			backendSerial: 0,
 			serials:       []uint32{1},
 			opts:          Options{Apply: true, Verify: true},
-			wantCalls:     []string{"wait"},
+			wantCalls:     []string{"wait", "serial 1"},
 		},
 		{
 			name:          "serial that never arrives: bounded by VerifyTimeout",
@@ -685,6 +686,28 @@ func TestVerify(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// An SOA-only change (new timers or hostmaster in the config) is served only
+// once the new serial is: a serial that never arrives must not pass as
+// verified.
+func TestVerifySOAOnlyChangeNeedsTheSerial(t *testing.T) {
+	t.Skip("BUG: reconcile.go verify(): when the serial wait times out the loop just breaks; SOA sets are left out of want, so for an SOA-only plan Wait gets an empty map and the change is reported verified (no Mismatches, Failed() nil, logged \"changes verified\")")
+	h := newHarness()
+	h.server.serve(zoneA, 41, zoneOf(t, strings.Replace(baseOf(zoneA)[0], "3600 600", "7200 600", 1), baseOf(zoneA)[1], baseOf(zoneA)[2]))
+	h.backend.base = map[string][]dns.RR{zoneA: mustRRs(t, baseOf(zoneA)...)}
+	h.backend.serial = 42
+	h.verifier.serials = []uint32{41} // the server never loads the new zone
+	h.r.VerifyTimeout = 150 * time.Millisecond
+
+	res := h.r.RunOnce(t.Context(), Options{Apply: true, Verify: true})
+
+	if got, want := summary(res.Zones[0].Plan), []string{"update example.com. SOA"}; !slices.Equal(got, want) {
+		t.Fatalf("plan = %q, want %q", got, want)
+	}
+	if res.Failed() == nil {
+		t.Error("Failed() = nil for a change whose serial was never served")
 	}
 }
 

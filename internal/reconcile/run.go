@@ -67,7 +67,9 @@ func (r *Reconciler) Run(ctx context.Context, l Loop) error {
 		case <-ctx.Done():
 			return nil
 		case <-next.C:
-			report(r.RunOnce(ctx, l.Options))
+			opts := l.Options
+			opts.Check = true
+			report(r.RunOnce(ctx, opts))
 			now := time.Now()
 			next.Reset(l.Schedule.Next(now).Sub(now))
 		case <-retryC:

@@ -238,6 +238,25 @@ func TestRunRetriesFailedPassWithBackoff(t *testing.T) {
 	}
 }
 
+// Without Loop.MaxBackoff the first retry follows the 1s step, not at once.
+func TestRunDefaultBackoff(t *testing.T) {
+	h := syncedHarness(t)
+	h.server.failNext(zoneA, errors.New("connection refused"))
+	lp := startRun(t, h.r, Loop{Schedule: fakeSchedule{never}})
+
+	failed := lp.next(t)
+	if failed.Failed() == nil {
+		t.Fatal("first pass did not fail")
+	}
+	retry := lp.next(t)
+	if gap := retry.at.Sub(failed.at); gap < 800*time.Millisecond {
+		t.Errorf("retry after %v, want at least 800ms (1s less 20%% jitter)", gap)
+	}
+	if retry.Failed() != nil {
+		t.Errorf("retry: Failed() = %v, want nil", retry.Failed())
+	}
+}
+
 func TestRunDoesNotRetryRefusedPlan(t *testing.T) {
 	h := newHarness()
 	h.store.setState(stateOf(map[string]rrset.Zone{zoneA: zoneOf(t, hosts(10)[5:]...)}, zoneA))

@@ -19,15 +19,24 @@ import (
 type Resolver struct {
 	Addr    string        // host:port
 	Timeout time.Duration // per query
+	// Recurse sets RD: for resolvers that clients use, which answer from
+	// cache or by recursion. Authoritative servers answer with AA either way.
+	Recurse bool
 }
 
 // Query returns the RRset the server answers for name and type, nil when it
 // answers that there is none (NXDOMAIN or no data). A delegation's NS set is
 // read from the referral.
 func (r *Resolver) Query(ctx context.Context, name string, t uint16) (*rrset.Set, error) {
+	set, _, err := r.query(ctx, name, t)
+	return set, err
+}
+
+// query is Query that also tells whether the answer was authoritative.
+func (r *Resolver) query(ctx context.Context, name string, t uint16) (*rrset.Set, bool, error) {
 	q := new(dns.Msg)
 	q.SetQuestion(dns.Fqdn(name), t)
-	q.RecursionDesired = false
+	q.RecursionDesired = r.Recurse
 	c := &dns.Client{Net: "udp", Timeout: r.timeout()}
 	in, _, err := c.ExchangeContext(ctx, q, r.Addr)
 	if err == nil && in.Truncated {
@@ -35,12 +44,12 @@ func (r *Resolver) Query(ctx context.Context, name string, t uint16) (*rrset.Set
 		in, _, err = c.ExchangeContext(ctx, q, r.Addr)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("query %s %s at %s: %w", name, dns.TypeToString[t], r.Addr, err)
+		return nil, false, fmt.Errorf("query %s %s at %s: %w", name, dns.TypeToString[t], r.Addr, err)
 	}
 	switch in.Rcode {
 	case dns.RcodeSuccess, dns.RcodeNameError:
 	default:
-		return nil, fmt.Errorf("query %s %s at %s: server answered %s", name, dns.TypeToString[t], r.Addr, dns.RcodeToString[in.Rcode])
+		return nil, false, fmt.Errorf("query %s %s at %s: server answered %s", name, dns.TypeToString[t], r.Addr, dns.RcodeToString[in.Rcode])
 	}
 	want := rrset.Key{Name: dns.CanonicalName(name), Type: t}
 	var set *rrset.Set
@@ -59,7 +68,7 @@ func (r *Resolver) Query(ctx context.Context, name string, t uint16) (*rrset.Set
 			break
 		}
 	}
-	return set, nil
+	return set, in.Authoritative, nil
 }
 
 func (r *Resolver) timeout() time.Duration {
@@ -101,35 +110,18 @@ func (m Mismatch) String() string {
 // Queries run a few at a time: a large change is checked in a fraction of
 // the time one-by-one round trips would take.
 func (r *Resolver) Check(ctx context.Context, want map[rrset.Key]*rrset.Set) []Mismatch {
-	type job struct {
-		k rrset.Key
-		w *rrset.Set
-	}
-	jobs := make(chan job)
 	var (
 		mu  sync.Mutex
 		out []Mismatch
-		wg  sync.WaitGroup
 	)
-	for range min(checkParallelism, len(want)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for j := range jobs {
-				got, err := r.Query(ctx, j.k.Name, j.k.Type)
-				if err != nil || !got.Equal(j.w) {
-					mu.Lock()
-					out = append(out, Mismatch{Key: j.k, Want: j.w, Served: got, Err: err})
-					mu.Unlock()
-				}
-			}
-		}()
-	}
-	for k, w := range want {
-		jobs <- job{k, w}
-	}
-	close(jobs)
-	wg.Wait()
+	parallel(want, func(k rrset.Key, w *rrset.Set) {
+		got, err := r.Query(ctx, k.Name, k.Type)
+		if err != nil || !got.Equal(w) {
+			mu.Lock()
+			out = append(out, Mismatch{Key: k, Want: w, Served: got, Err: err})
+			mu.Unlock()
+		}
+	})
 	slices.SortFunc(out, func(a, b Mismatch) int { return a.Key.Compare(b.Key) })
 	return out
 }
