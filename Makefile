@@ -49,12 +49,17 @@ lint: ## gofmt and go vet
 fmt: ## gofmt the tree
 	gofmt -w $$(git ls-files '*.go')
 
-install: bin/dnssync ## install binary, unit, config and example records (PREFIX, DESTDIR)
+install: bin/dnssync ## install binary, units, config and examples (PREFIX, DESTDIR)
 	install -D -m 0755 bin/dnssync $(DESTDIR)$(PREFIX)/bin/dnssync
-	install -D -m 0644 systemd/dnssync.service $(DESTDIR)/etc/systemd/system/dnssync.service
-	install -D -m 0644 systemd/config.toml $(DESTDIR)/etc/dnssync/config.toml.example
-	install -d $(DESTDIR)/etc/dnssync/records.d
-	install -m 0644 records.d/*.yaml $(DESTDIR)/etc/dnssync/records.d/
+	install -d $(DESTDIR)/etc/systemd/system $(DESTDIR)/usr/lib/sysusers.d
+	sed 's#/usr/local/bin#$(PREFIX)/bin#g' systemd/dnssync.service > $(DESTDIR)/etc/systemd/system/dnssync.service
+	install -m 0644 systemd/dnssync.sysusers $(DESTDIR)/usr/lib/sysusers.d/dnssync.conf
+	install -d -m 0755 $(DESTDIR)/etc/dnssync $(DESTDIR)/etc/dnssync/records.d
+	test -e $(DESTDIR)/etc/dnssync/config.toml || install -m 0644 systemd/config.toml $(DESTDIR)/etc/dnssync/config.toml
+	install -d $(DESTDIR)$(PREFIX)/share/doc/dnssync/examples/records.d
+	install -m 0644 README.md config.defaults.toml $(DESTDIR)$(PREFIX)/share/doc/dnssync/
+	install -m 0644 systemd/coredns.service systemd/Corefile $(DESTDIR)$(PREFIX)/share/doc/dnssync/examples/
+	install -m 0644 records.d/*.yaml $(DESTDIR)$(PREFIX)/share/doc/dnssync/examples/records.d/
 
 clean: ## remove what the build made (keeps bin/coredns)
 	rm -f bin/dnssync

@@ -110,6 +110,21 @@ name = "example.org"
 	}
 }
 
+// setConfig inserts text into the config before the line marker.
+func (e *env) setConfig(text, before string) {
+	e.t.Helper()
+	b, err := os.ReadFile(e.config)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if !strings.Contains(string(b), before) {
+		e.t.Fatalf("config has no %q", before)
+	}
+	if err := os.WriteFile(e.config, []byte(strings.Replace(string(b), before, text+before, 1)), 0o644); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
 // write puts a record file in place the way an orchestrator should:
 // temp file, then rename.
 func (e *env) write(name, content string) {
@@ -164,7 +179,14 @@ type daemon struct {
 
 func (e *env) start() *daemon {
 	e.t.Helper()
+	return e.startEnv()
+}
+
+// startEnv starts the daemon with extra environment variables.
+func (e *env) startEnv(environ ...string) *daemon {
+	e.t.Helper()
 	cmd := exec.Command(dnssyncBin, "run", "--config", e.config)
+	cmd.Env = append(os.Environ(), environ...)
 	d := &daemon{t: e.t, cmd: cmd, out: &syncBuffer{}, done: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = d.out, d.out
 	if err := cmd.Start(); err != nil {

@@ -2,84 +2,14 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-
-	"github.com/robfig/cron/v3"
 
 	"github.com/dnssync/dnssync/internal/config"
 	"github.com/dnssync/dnssync/internal/desired"
 	"github.com/dnssync/dnssync/internal/reconcile"
 )
-
-func cmdRun(ctx context.Context, args []string, _, stderr io.Writer) int {
-	fs, cfgPath := flags("run", stderr)
-	if code, ok := parse(fs, args); !ok {
-		return code
-	}
-	cfg, err := config.Load(*cfgPath)
-	if err != nil {
-		fmt.Fprintf(stderr, "dnssync: %v\n", err)
-		return exitError
-	}
-	log := newLogger(cfg.Log, stderr)
-	r, _, err := newReconciler(cfg, log)
-	if err != nil {
-		log.Error("cannot start", "err", err)
-		return exitError
-	}
-	sched, err := cron.ParseStandard(cfg.Verify.Schedule)
-	if err != nil { // checked by config.Load
-		log.Error("cannot start", "err", err)
-		return exitError
-	}
-	events, err := desired.Watch(ctx, cfg.Records.Dir, cfg.Records.Debounce.Duration, log.With("component", "watch"))
-	if err != nil {
-		log.Error("records dir cannot be watched; changes are picked up on the verify schedule only", "err", err)
-	}
-	if cfg.Debug.Pprof != "" {
-		servePprof(ctx, cfg.Debug.Pprof, log)
-	}
-	log.Info("dnssync started", "version", version, "records", cfg.Records.Dir, "backend", cfg.Backend.Type,
-		"coredns", cfg.Orchestrator.DNS.CorednsURL, "zones", cfg.ZoneNames(), "auto_register", cfg.Orchestrator.DNS.AutoRegister)
-	ready := false
-	err = r.Run(ctx, reconcile.Loop{
-		Events:   events,
-		Schedule: sched,
-		Options:  reconcile.Options{Apply: cfg.Orchestrator.DNS.AutoRegister, Verify: true},
-		OnPass: func(res reconcile.Result) {
-			logPass(log, res)
-			if !ready {
-				ready = true
-				log.Info("first pass done", "ok", res.Failed() == nil)
-			}
-		},
-	})
-	if err != nil {
-		log.Error("stopped", "err", err)
-		return exitError
-	}
-	log.Info("dnssync stopped")
-	return exitOK
-}
-
-// logPass reports what only the daemon's log can tell: problems with files
-// and plans left pending because auto_register is off.
-func logPass(log *slog.Logger, res reconcile.Result) {
-	if res.Err != nil {
-		log.Error("records not read; nothing applied", "err", res.Err)
-	}
-	for _, z := range res.Zones {
-		if !z.Applied && !z.Plan.Empty() && z.Err == nil {
-			log.Info("changes pending (auto_register = false; run `dnssync apply`)", "zone", z.Zone, "changes", len(z.Plan.Changes))
-		}
-		if z.Err != nil && !errors.Is(z.Err, context.Canceled) {
-			log.Debug("zone pass failed", "zone", z.Zone, "err", z.Err)
-		}
-	}
-}
 
 func cmdPlan(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs, cfgPath := flags("plan", stderr)
@@ -180,5 +110,27 @@ func cmdValidate(_ context.Context, args []string, stdout, stderr io.Writer) int
 		return exitError
 	}
 	fmt.Fprintf(stdout, "ok: config and %s are valid\n", cfg.Records.Dir)
+	return exitOK
+}
+
+// cmdCheckConfig is validate plus wiring the backend (its secret, its state
+// file), without touching DNS: fit for ExecStartPre=, so that a broken
+// config fails the start with its reason in the journal.
+func cmdCheckConfig(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if code := cmdValidate(ctx, args, stdout, stderr); code != exitOK {
+		return code
+	}
+	fs, cfgPath := flags("check-config", stderr)
+	if code, ok := parse(fs, args); !ok {
+		return code
+	}
+	cfg, err := config.Load(*cfgPath)
+	if err == nil {
+		_, _, err = newReconciler(cfg, slog.New(slog.DiscardHandler))
+	}
+	if err != nil {
+		fmt.Fprintf(stdout, "%v\n", err)
+		return exitError
+	}
 	return exitOK
 }

@@ -39,7 +39,9 @@ var commands = []command{
 	{"run", "watch records.d and keep CoreDNS in sync (the daemon)", cmdRun},
 	{"plan", "print the changes a pass would make; exit 0 in sync, 2 pending, 1 error", cmdPlan},
 	{"apply", "make one pass now and exit ([--force] applies refused plans)", cmdApply},
+	{"verify", "check now that every record is served as desired ([--json]); exit 0 when all are", cmdVerify},
 	{"validate", "check the config and records.d without touching DNS", cmdValidate},
+	{"check-config", "check the config, records.d and the backend's files (for ExecStartPre=)", cmdCheckConfig},
 	{"version", "print the version", cmdVersion},
 }
 

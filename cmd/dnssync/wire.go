@@ -52,6 +52,17 @@ func desiredOptions(cfg *config.Config) desired.Options {
 	}
 }
 
+// checkServers are the servers a scheduled check and `dnssync verify` ask:
+// the authoritative one, then [verify] nameservers (asked with RD set, so a
+// resolver answers as it would for clients).
+func checkServers(cfg *config.Config, authoritative string) verify.Servers {
+	servers := verify.Servers{{Addr: authoritative, Timeout: 2 * time.Second}}
+	for _, ns := range cfg.NameserverAddrs() {
+		servers = append(servers, &verify.Resolver{Addr: ns, Timeout: 2 * time.Second, Recurse: true})
+	}
+	return servers
+}
+
 // newReconciler wires the packages together from the config.
 func newReconciler(cfg *config.Config, log *slog.Logger) (*reconcile.Reconciler, *desired.Store, error) {
 	addr, err := cfg.DNSAddr()
@@ -109,6 +120,7 @@ func newReconciler(cfg *config.Config, log *slog.Logger) (*reconcile.Reconciler,
 		Safety:        diff.Safety{MaxDeletePercent: cfg.Safety.MaxDeletePercent, MinRecords: cfg.Safety.MinRecords},
 		CreatesZones:  cfg.Backend.Type == "zonefile",
 		VerifyTimeout: cfg.Verify.Timeout.Duration,
+		Checker:       checkServers(cfg, addr),
 		Log:           log.With("component", "reconcile"),
 	}
 	return r, store, nil

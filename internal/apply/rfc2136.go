@@ -108,12 +108,20 @@ func BuildUpdates(p diff.Plan, maxRecords int) []*dns.Msg {
 const maxUpdateBytes = 60000
 
 func (b *RFC2136) send(ctx context.Context, zone string, m *dns.Msg) error {
-	key := dns.Fqdn(b.TSIG.Name)
+	// Key names are DNS names: servers and miekg/dns look them up in
+	// canonical (lower case) form.
+	key := dns.CanonicalName(b.TSIG.Name)
 	m.SetTsig(key, dns.Fqdn(b.TSIG.Algorithm), 300, time.Now().Unix())
 	c := &dns.Client{Net: "tcp", Timeout: b.Timeout, TsigSecret: map[string]string{key: b.TSIG.Secret}}
 	start := time.Now()
 	resp, _, err := c.ExchangeContext(ctx, m, b.Server)
 	if err != nil {
+		if resp != nil && resp.Rcode == dns.RcodeNotAuth && errors.Is(err, dns.ErrAuth) {
+			// miekg/dns does not verify the TSIG of a NOTAUTH answer and
+			// reports ErrAuth; the answer still tells why (not primary,
+			// or a TSIG error).
+			return rcodeError(zone, b.Server, key, resp)
+		}
 		if resp != nil || errors.Is(err, dns.ErrSig) || errors.Is(err, dns.ErrSecret) || errors.Is(err, dns.ErrKeyAlg) {
 			return fmt.Errorf("update %s at %s: %w: the server did not accept or sign with key %s; check tsig_key, tsig_algorithm and the secret in tsig_secret_file against the server's key", zone, b.Server, err, key)
 		}
@@ -141,6 +149,10 @@ func rcodeError(zone, server, key string, resp *dns.Msg) error {
 			zone, server, key, key)
 	case dns.RcodeNotAuth:
 		return fmt.Errorf("update %s at %s: NOTAUTH: the server is not primary for this zone, or rejected key %s; check the zone name, the server address and the key", zone, server, key)
+	case dns.RcodeServerFailure:
+		return fmt.Errorf("update %s at %s: SERVFAIL: the server could not apply the update; check its log for this zone (CoreDNS: the dynupdate plugin; BIND: the journal and the zone file's permissions)", zone, server)
+	case dns.RcodeNotImplemented:
+		return fmt.Errorf("update %s at %s: NOTIMP: the server does not take DNS UPDATE for this zone; check its config (CoreDNS: the dynupdate plugin, v1.15+)", zone, server)
 	default:
 		return fmt.Errorf("update %s at %s: server answered %s", zone, server, rc)
 	}

@@ -32,6 +32,7 @@ type Config struct {
 	Backend Backend `toml:"backend"`
 	Verify  Verify  `toml:"verify"`
 	Safety  Safety  `toml:"safety"`
+	API     API     `toml:"api"`
 	Log     Log     `toml:"log"`
 	Debug   Debug   `toml:"debug"`
 	Zones   []Zone  `toml:"zones"`
@@ -74,6 +75,14 @@ type Backend struct {
 type Verify struct {
 	Schedule string   `toml:"schedule"`
 	Timeout  Duration `toml:"timeout"`
+	// Nameservers are more servers to check every desired RRset against on
+	// the schedule ("host:port"): secondaries, or the resolvers clients use.
+	Nameservers []string `toml:"nameservers"`
+}
+
+// API is [api]: the HTTP server for health, metrics and the records API.
+type API struct {
+	Listen string `toml:"listen"` // "host:port" or "unix:/path"; empty: off
 }
 
 // Safety is [safety].
@@ -217,6 +226,16 @@ func (c *Config) normalize() error {
 	}
 	if c.Verify.Timeout.Duration <= 0 {
 		bad("verify.timeout: must be positive")
+	}
+	for i, ns := range c.Verify.Nameservers {
+		if _, err := parseDNSURL("dns://" + strings.TrimPrefix(ns, "dns://")); err != nil {
+			bad("verify.nameservers[%d]: %v", i, err)
+		}
+	}
+	if l := c.API.Listen; l != "" && !strings.HasPrefix(l, "unix:/") {
+		if _, _, err := net.SplitHostPort(l); err != nil {
+			bad("api.listen: %q: want host:port or unix:/path", l)
+		}
 	}
 	if p := c.Safety.MaxDeletePercent; p < 0 || p > 100 {
 		bad("safety.max_delete_percent: %v is not between 0 and 100", p)
@@ -365,6 +384,15 @@ func (c *Config) UpdateAddr() (string, error) {
 		s = "dns://" + s
 	}
 	return parseDNSURL(s)
+}
+
+// NameserverAddrs returns [verify] nameservers as host:port.
+func (c *Config) NameserverAddrs() []string {
+	out := make([]string, len(c.Verify.Nameservers))
+	for i, ns := range c.Verify.Nameservers {
+		out[i], _ = parseDNSURL("dns://" + strings.TrimPrefix(ns, "dns://")) // checked by Load
+	}
+	return out
 }
 
 // ZoneNames returns the managed zones' canonical names.

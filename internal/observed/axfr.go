@@ -79,8 +79,9 @@ func (c *Client) transfer(ctx context.Context, zone string) (*Zone, error) {
 	q := new(dns.Msg)
 	q.SetAxfr(zone)
 	if c.TSIG != nil {
-		t.TsigSecret = map[string]string{dns.Fqdn(c.TSIG.Name): c.TSIG.Secret}
-		q.SetTsig(dns.Fqdn(c.TSIG.Name), dns.Fqdn(c.TSIG.Algorithm), 300, time.Now().Unix())
+		key := dns.CanonicalName(c.TSIG.Name)
+		t.TsigSecret = map[string]string{key: c.TSIG.Secret}
+		q.SetTsig(key, dns.Fqdn(c.TSIG.Algorithm), 300, time.Now().Unix())
 	}
 	envelopes, err := t.In(q, c.Addr)
 	if err != nil {

@@ -155,9 +155,10 @@ func (r *Reconciler) RunOnce(ctx context.Context, opts Options) Result {
 		return Result{Full: true, Start: start, Duration: time.Since(start), Err: fmt.Errorf("records: %w", err)}
 	}
 	res := r.pass(ctx, opts)
-	if opts.Check && r.Checker != nil && ctx.Err() == nil {
+	if opts.Check && r.Checker != nil && ctx.Err() == nil && reachable(res) {
 		rep := r.check(ctx, res.State)
 		res.Check = &rep
+		r.logCheck(rep)
 	}
 	res.Full, res.Start, res.Duration = true, start, time.Since(start)
 	return res
@@ -373,6 +374,34 @@ func (r *Reconciler) logHeld(log *slog.Logger, zone string, held []desired.Confl
 	}
 	for _, c := range held {
 		log.Warn("conflict: name left as served", "name", c.Name, "reason", c.Reason)
+	}
+}
+
+// reachable: no zone failed to transfer. Checking every record against an
+// unreachable server would only repeat that one failure once per record.
+func reachable(res Result) bool {
+	for _, z := range res.Zones {
+		if z.Stage == StageTransfer {
+			return false
+		}
+	}
+	return true
+}
+
+// logCheck logs the failures of a scheduled check when they change.
+func (r *Reconciler) logCheck(rep verify.Report) {
+	if !r.changed("check", rep.Failures) {
+		return
+	}
+	for _, f := range rep.Failures {
+		if f.Lagging {
+			r.Log.Info("resolver still serves old data (within the TTL of the change)", "check", f.String())
+		} else {
+			r.Log.Warn("record not served as desired", "check", f.String())
+		}
+	}
+	if len(rep.Failures) == 0 {
+		r.Log.Info("every record served as desired", "checked", rep.Checked, "servers", len(rep.Servers))
 	}
 }
 

@@ -22,6 +22,11 @@ type Loop struct {
 	MaxBackoff time.Duration
 	// OnPass, when set, sees every pass's result (health, notify, tests).
 	OnPass func(Result)
+	// OnHeartbeat, when set, is called every Heartbeat from the loop
+	// itself, between passes: proof that the loop is alive (the systemd
+	// watchdog), which a free-running goroutine could not give.
+	Heartbeat   time.Duration
+	OnHeartbeat func()
 }
 
 // Run does a full pass now, then a pass for every batch of changed files
@@ -48,6 +53,9 @@ func (r *Reconciler) Run(ctx context.Context, l Loop) error {
 			retry, retryC = nil, nil
 		}
 		if !retryable(res) {
+			if failures > 0 && res.Failed() == nil {
+				r.Log.Info("recovered", "after_attempts", failures)
+			}
 			failures = 0
 			return
 		}
@@ -61,11 +69,19 @@ func (r *Reconciler) Run(ctx context.Context, l Loop) error {
 		retry = time.NewTimer(d)
 		retryC = retry.C
 	}
+	var heartbeat <-chan time.Time
+	if l.Heartbeat > 0 && l.OnHeartbeat != nil {
+		t := time.NewTicker(l.Heartbeat)
+		defer t.Stop()
+		heartbeat = t.C
+	}
 	events := l.Events
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
+		case <-heartbeat:
+			l.OnHeartbeat()
 		case <-next.C:
 			opts := l.Options
 			opts.Check = true
@@ -74,12 +90,7 @@ func (r *Reconciler) Run(ctx context.Context, l Loop) error {
 			next.Reset(l.Schedule.Next(now).Sub(now))
 		case <-retryC:
 			if failures > 0 {
-				wasDown := failures
-				res := r.RunOnce(ctx, l.Options)
-				report(res)
-				if failures == 0 && wasDown > 0 {
-					r.Log.Info("recovered", "after_attempts", wasDown)
-				}
+				report(r.RunOnce(ctx, l.Options))
 			}
 		case paths, ok := <-events:
 			if !ok {

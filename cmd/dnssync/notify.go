@@ -1,0 +1,70 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	sd "github.com/coreos/go-systemd/v22/daemon"
+
+	"github.com/dnssync/dnssync/internal/reconcile"
+)
+
+// notifier speaks sd_notify to systemd (Type=notify). Without
+// NOTIFY_SOCKET every call is a no-op.
+type notifier struct{ log *slog.Logger }
+
+func (n notifier) send(state string) {
+	if _, err := sd.SdNotify(false, state); err != nil {
+		n.log.Debug("sd_notify failed", "err", err)
+	}
+}
+
+func (n notifier) ready(status string)  { n.send("READY=1\nSTATUS=" + status) }
+func (n notifier) status(status string) { n.send("STATUS=" + status) }
+func (n notifier) watchdog()            { n.send(sd.SdNotifyWatchdog) }
+func (n notifier) stopping()            { n.send(sd.SdNotifyStopping) }
+
+// reloading tells systemd a reload began; MONOTONIC_USEC lets systemd
+// match it to the SIGHUP (Type=notify-reload semantics).
+func (n notifier) reloading() {
+	n.send(fmt.Sprintf("RELOADING=1\nMONOTONIC_USEC=%d", monotonicUsec()))
+}
+
+// watchdogInterval is half of WatchdogSec when systemd set one, else 0.
+func watchdogInterval() time.Duration {
+	d, err := sd.SdWatchdogEnabled(false)
+	if err != nil || d <= 0 {
+		return 0
+	}
+	return d / 2
+}
+
+// statusLine summarises a pass for `systemctl status`.
+func statusLine(res reconcile.Result) string {
+	if res.Err != nil {
+		return "error: " + res.Err.Error()
+	}
+	var failed []string
+	changes, records := 0, 0
+	for _, z := range res.State.Zones {
+		records += z.Count()
+	}
+	for _, z := range res.Zones {
+		if z.Err != nil {
+			failed = append(failed, z.Zone)
+		}
+		if z.Applied {
+			changes += len(z.Plan.Changes)
+		}
+	}
+	if len(failed) > 0 {
+		return fmt.Sprintf("failing zones: %s (last error: %v)", strings.Join(failed, " "), res.Failed())
+	}
+	s := fmt.Sprintf("%d zones, %d records; last pass %s, %d changes", len(res.State.Zones), records, res.Duration.Round(time.Millisecond), changes)
+	if n := len(res.State.Problems); n > 0 {
+		s += fmt.Sprintf("; %d invalid record files", n)
+	}
+	return s
+}
