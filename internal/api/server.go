@@ -115,6 +115,20 @@ func (s *Server) Addr() string {
 	return ""
 }
 
+// httpServer is the server with its limits: a client that is slow or
+// sends too much cannot hold a connection or memory for long.
+func (s *Server) httpServer() *http.Server {
+	return &http.Server{
+		Handler:           s.mux,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+}
+
 // Serve listens and serves until ctx ends, then shuts down, giving requests
 // in flight up to 5s. It returns nil when ctx ends, an error when it cannot
 // listen or the listener fails.
@@ -132,15 +146,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	}
 	s.addr.Store(&addr)
 
-	srv := &http.Server{
-		Handler:           s.mux,
-		ReadHeaderTimeout: readHeaderTimeout,
-		ReadTimeout:       readTimeout,
-		WriteTimeout:      writeTimeout,
-		IdleTimeout:       idleTimeout,
-		MaxHeaderBytes:    maxHeaderBytes,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
-	}
+	srv := s.httpServer()
 	s.log.Info("api listening", "addr", addr)
 
 	errc := make(chan error, 1)

@@ -1,0 +1,253 @@
+// Package registry is how the HTTP API and the CLI change records.d. It
+// writes only files of its own (api-<name>.yaml), one per owner name,
+// atomically, and only after the loader's own checks pass on the new
+// content. A record that a person's file declares is never touched: the
+// files stay the one source of truth and every path goes through the same
+// validation, diff, safety and verify.
+package registry
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/miekg/dns"
+	"gopkg.in/yaml.v3"
+
+	"github.com/dnssync/dnssync/internal/atomicfile"
+	"github.com/dnssync/dnssync/internal/desired"
+)
+
+// Errors callers branch on (the API maps them to status codes).
+var (
+	ErrInvalid  = errors.New("invalid record")
+	ErrConflict = errors.New("declared by a file the API did not write")
+	ErrNotFound = errors.New("no such record")
+)
+
+// Record is one record as the orchestrator names it.
+type Record struct {
+	Name  string
+	Type  string // A, AAAA, CNAME, TXT, SRV, MX, CAA, PTR, NS
+	Value string
+	TTL   *uint32 // nil: [orchestrator.dns] ttl
+}
+
+// Declarations tells who declares what at a name: the daemon's live Store,
+// or one read for a single CLI command.
+type Declarations interface {
+	DeclaredAt(name string) []desired.Declared
+}
+
+// Registry edits the API's files in Options.Dir.
+type Registry struct {
+	Options  desired.Options
+	Declared Declarations
+	mu       sync.Mutex // one read-modify-write of a file at a time
+}
+
+// filePrefix marks the files the API writes. People's files must not use it.
+const filePrefix = "api-"
+
+// IsAPIFile reports whether path is a file the API writes.
+func IsAPIFile(path string) bool { return strings.HasPrefix(filepath.Base(path), filePrefix) }
+
+// Path is the API's file for name.
+func (r *Registry) Path(name string) string {
+	return filepath.Join(r.Options.Dir, filePrefix+strings.TrimSuffix(dns.CanonicalName(name), ".")+".yaml")
+}
+
+// Register adds rec's value to its RRset (round robin). It reports whether
+// anything changed: registering a record already there is not an error.
+func (r *Registry) Register(rec Record) (changed bool, err error) {
+	return r.edit(rec.Name, func(f *apiFile, typ string) (bool, error) {
+		e := f.entry(typ)
+		if e == nil {
+			f.Records = append(f.Records, entry{Name: f.name, Type: typ, Values: []string{rec.Value}, TTL: rec.TTL})
+			return true, nil
+		}
+		if rec.TTL != nil && (e.TTL == nil || *e.TTL != *rec.TTL) {
+			e.TTL, changed = rec.TTL, true
+		}
+		if !slices.Contains(e.Values, rec.Value) {
+			e.Values, changed = append(e.Values, rec.Value), true
+		}
+		return changed, nil
+	}, rec.Type)
+}
+
+// Update replaces the RRset of rec's name and type with rec's one value.
+func (r *Registry) Update(rec Record) (changed bool, err error) {
+	return r.edit(rec.Name, func(f *apiFile, typ string) (bool, error) {
+		e := f.entry(typ)
+		if e == nil {
+			f.Records = append(f.Records, entry{Name: f.name, Type: typ, Values: []string{rec.Value}, TTL: rec.TTL})
+			return true, nil
+		}
+		next := entry{Name: e.Name, Type: typ, Values: []string{rec.Value}, TTL: rec.TTL}
+		if next.TTL == nil {
+			next.TTL = e.TTL
+		}
+		if e.equal(next) {
+			return false, nil
+		}
+		*e = next
+		return true, nil
+	}, rec.Type)
+}
+
+// Unregister removes name's records of type typ ("" for every type) from
+// the API's file, and the file when nothing is left.
+func (r *Registry) Unregister(name, typ string) error {
+	_, err := r.edit(name, func(f *apiFile, typ string) (bool, error) {
+		n := len(f.Records)
+		f.Records = slices.DeleteFunc(f.Records, func(e entry) bool { return typ == "" || e.Type == typ })
+		if len(f.Records) == n {
+			return false, ErrNotFound
+		}
+		return true, nil
+	}, typ)
+	return err
+}
+
+// edit applies change to name's API file and writes it back, after refusing
+// to shadow or remove what other files declare and checking the result as
+// the loader will.
+func (r *Registry) edit(name string, change func(f *apiFile, typ string) (bool, error), typ string) (bool, error) {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return false, fmt.Errorf("%w: name: must not be empty", ErrInvalid)
+	}
+	if _, ok := dns.IsDomainName(name); !ok {
+		return false, fmt.Errorf("%w: name: %q is not a domain name", ErrInvalid, name)
+	}
+	typ = strings.ToUpper(strings.TrimSpace(typ))
+	if typ != "" {
+		if _, ok := dns.StringToType[typ]; !ok {
+			return false, fmt.Errorf("%w: record_type: unknown type %q", ErrInvalid, typ)
+		}
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+
+	path := r.Path(name)
+	f, err := readAPIFile(path, dns.CanonicalName(name))
+	if err != nil {
+		return false, err
+	}
+	if err := r.checkOthers(f.name, typ, len(f.Records) > 0); err != nil {
+		return false, err
+	}
+	changed, err := change(f, typ)
+	if err != nil || !changed {
+		return false, err
+	}
+	if len(f.Records) == 0 {
+		if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return false, fmt.Errorf("remove %s: %w", path, err)
+		}
+		return true, nil
+	}
+	data, err := f.marshal()
+	if err != nil {
+		return false, err
+	}
+	if _, problems := desired.ParseFile(r.Options, path, data); len(problems) > 0 {
+		msgs := make([]string, len(problems))
+		for i, p := range problems {
+			msgs[i] = p.Msg
+		}
+		return false, fmt.Errorf("%w: %s", ErrInvalid, strings.Join(msgs, "; "))
+	}
+	// The temp file is a dotfile in the same dir: the loader ignores it.
+	if err := atomicfile.Write(path, r.Options.Dir, data, 0o644); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// checkOthers refuses a change at name that a person's file would clash
+// with: the same type there, or a CNAME on either side. Removing is refused
+// only when the API has nothing there and someone else does.
+func (r *Registry) checkOthers(name, typ string, apiHas bool) error {
+	if r.Declared == nil {
+		return nil
+	}
+	var files []string
+	for _, d := range r.Declared.DeclaredAt(name) {
+		if IsAPIFile(d.File) {
+			continue
+		}
+		t := dns.TypeToString[d.RR.Header().Rrtype]
+		if typ == "" || t == typ || t == "CNAME" || typ == "CNAME" {
+			files = append(files, fmt.Sprintf("%s:%d", d.File, d.Line))
+		}
+	}
+	if len(files) == 0 || typ == "" && apiHas {
+		return nil
+	}
+	slices.Sort(files)
+	return fmt.Errorf("%w: %s is declared in %s; change that file instead", ErrConflict, strings.TrimSuffix(name, "."), strings.Join(slices.Compact(files), ", "))
+}
+
+// apiFile is the content of one API file.
+type apiFile struct {
+	name    string // canonical owner name
+	Records []entry `yaml:"records"`
+}
+
+type entry struct {
+	Name   string   `yaml:"name"`
+	Type   string   `yaml:"type"`
+	Values []string `yaml:"values,flow"`
+	TTL    *uint32  `yaml:"ttl,omitempty"`
+}
+
+func (e entry) equal(o entry) bool {
+	sameTTL := e.TTL == nil && o.TTL == nil || e.TTL != nil && o.TTL != nil && *e.TTL == *o.TTL
+	return e.Type == o.Type && sameTTL && slices.Equal(e.Values, o.Values)
+}
+
+func (f *apiFile) entry(typ string) *entry {
+	for i := range f.Records {
+		if f.Records[i].Type == typ {
+			return &f.Records[i]
+		}
+	}
+	return nil
+}
+
+const header = "# Written by the dnssync API for one name; it rewrites this file.\n# Declare records of your own in a file of your own.\n"
+
+func (f *apiFile) marshal() ([]byte, error) {
+	b, err := yaml.Marshal(struct {
+		Records []entry `yaml:"records"`
+	}{f.Records})
+	if err != nil {
+		return nil, err
+	}
+	return append([]byte(header), b...), nil
+}
+
+func readAPIFile(path, name string) (*apiFile, error) {
+	f := &apiFile{name: name}
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return f, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	if err := yaml.Unmarshal(b, f); err != nil {
+		return nil, fmt.Errorf("%s is not as the API wrote it (%v); remove it to start over", path, err)
+	}
+	for i := range f.Records {
+		f.Records[i].Type = strings.ToUpper(f.Records[i].Type)
+	}
+	return f, nil
+}
