@@ -96,6 +96,9 @@ zone_dir = %q
 schedule = "@every 1s"
 timeout = "5s"
 
+[api]
+listen = ""
+
 [log]
 level = "debug"
 
@@ -110,20 +113,24 @@ name = "example.org"
 	}
 }
 
-// setConfig inserts text into the config before the line marker.
-func (e *env) setConfig(text, before string) {
+// replaceConfig replaces old with new in the config file.
+func (e *env) replaceConfig(old, new string) {
 	e.t.Helper()
 	b, err := os.ReadFile(e.config)
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	if !strings.Contains(string(b), before) {
-		e.t.Fatalf("config has no %q", before)
+	if !strings.Contains(string(b), old) {
+		e.t.Fatalf("config has no %q", old)
 	}
-	if err := os.WriteFile(e.config, []byte(strings.Replace(string(b), before, text+before, 1)), 0o644); err != nil {
+	if err := os.WriteFile(e.config, []byte(strings.Replace(string(b), old, new, 1)), 0o644); err != nil {
 		e.t.Fatal(err)
 	}
 }
+
+// noAPI is the config's [api] table in tests that do not use the API: off,
+// so that parallel daemons do not fight over its port.
+const noAPI = "[api]\nlisten = \"\"\n"
 
 // write puts a record file in place the way an orchestrator should:
 // temp file, then rename.

@@ -117,6 +117,9 @@ state_dir = %q
 schedule = "@every 1s"
 timeout = "5s"
 
+[api]
+listen = ""
+
 [log]
 level = "debug"
 

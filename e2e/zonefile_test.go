@@ -200,9 +200,15 @@ func TestDriftPutBack(t *testing.T) {
 		out.WriteString(rr.String() + "\n")
 	}
 	out.WriteString("rogue.example.com. 300 IN A 192.0.2.67\n")
-	if err := os.WriteFile(path, []byte(out.String()), 0o644); err != nil {
+	// Written whole and renamed in, so that CoreDNS never loads half of it.
+	tmp := filepath.Join(e.dir, "hand-edit")
+	if err := os.WriteFile(tmp, []byte(out.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	if err := os.Rename(tmp, path); err != nil {
+		t.Fatal(err)
+	}
+	e.served("rogue.example.com", dns.TypeA, set(t, "rogue.example.com 300 IN A 192.0.2.67"))
 	d.waitLog("rogue.example.com")
 	e.served("web-01.example.com", dns.TypeA, want)
 	e.served("rogue.example.com", dns.TypeA, nil)
@@ -267,11 +273,11 @@ func TestPlanAndSafety(t *testing.T) {
 	e.served("host-11.example.com", dns.TypeA, set(t, "host-11.example.com 300 IN A 192.0.2.12"))
 
 	e.remove("fleet.yaml")
-	out, _, code = e.cli("plan")
-	if code != 2 || !strings.Contains(out, "- host-03.example.com.") {
-		t.Fatalf("plan after delete: exit %d, want 2; output:\n%s", code, out)
+	out, stderr, code := e.cli("plan")
+	if code != 2 || !strings.Contains(out, "- host-03.example.com.") || !strings.Contains(stderr, "would be refused") {
+		t.Fatalf("plan after delete: exit %d, want 2 and a note that apply would refuse it; output:\n%s\n%s", code, out, stderr)
 	}
-	_, stderr, code := e.cli("apply")
+	_, stderr, code = e.cli("apply")
 	if code != 1 || !strings.Contains(stderr, "--force") {
 		t.Fatalf("unsafe apply: exit %d, want 1 and a hint at --force; stderr:\n%s", code, stderr)
 	}

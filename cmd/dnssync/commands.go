@@ -72,6 +72,8 @@ func once(ctx context.Context, cfgPath string, opts reconcile.Options, stdout, s
 		if z.Err != nil {
 			fmt.Fprintf(stderr, "dnssync: %v\n", z.Err)
 			code = exitError
+		} else if z.Refusal != nil && !z.Applied {
+			fmt.Fprintf(stderr, "note: applying this plan would be refused: %v\n", z.Refusal)
 		}
 		z.Plan.Format(stdout)
 		switch {

@@ -15,6 +15,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/dnssync/dnssync/internal/api"
+	"github.com/dnssync/dnssync/internal/audit"
 	"github.com/dnssync/dnssync/internal/config"
 	"github.com/dnssync/dnssync/internal/desired"
 	"github.com/dnssync/dnssync/internal/health"
@@ -24,7 +25,8 @@ import (
 
 // cmdRun is the daemon. It builds everything from the config, runs the
 // loop, and on SIGHUP loads the config again: a config that fails to load
-// or to wire is refused and the running one kept.
+// or to wire is refused and the running one kept. Health and metrics live
+// across reloads; the rest is built anew from each config.
 func cmdRun(ctx context.Context, args []string, _, stderr io.Writer) int {
 	fs, cfgPath := flags("run", stderr)
 	if code, ok := parse(fs, args); !ok {
@@ -44,40 +46,24 @@ func cmdRun(ctx context.Context, args []string, _, stderr io.Writer) int {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m := metrics.New(reg)
-	if cfg.API.Listen != "" {
-		srv, err := api.New(api.Options{Listen: cfg.API.Listen, Health: tracker, Gatherer: reg, Log: log.With("component", "api")})
-		if err != nil {
-			log.Error("cannot start", "err", err)
-			return exitError
-		}
-		go func() {
-			if err := srv.Serve(ctx); err != nil {
-				log.Error("api stopped", "err", err)
-			}
-		}()
-	}
 	if cfg.Debug.Pprof != "" {
 		servePprof(ctx, cfg.Debug.Pprof, log)
 	}
+	shared := shared{tracker: tracker, gatherer: reg, metrics: m, notify: notifier{log: log}}
 
-	d, err := newDaemon(cfg, log)
+	d, err := newDaemon(cfg, log, shared)
 	if err != nil {
 		log.Error("cannot start", "err", err)
 		return exitError
 	}
-	n := notifier{log: log}
-	observe := func(res reconcile.Result) {
-		tracker.Observe(res)
-		m.Observe(res)
-	}
 	for {
 		runCtx, cancel := context.WithCancel(ctx)
 		done := make(chan error, 1)
-		go func() { done <- d.run(runCtx, n, observe) }()
+		go func() { done <- d.run(runCtx) }()
 	wait:
 		select {
 		case <-ctx.Done():
-			n.stopping()
+			shared.notify.stopping()
 			cancel()
 			<-done
 			log.Info("dnssync stopped")
@@ -90,18 +76,18 @@ func cmdRun(ctx context.Context, args []string, _, stderr io.Writer) int {
 			next, err := config.Load(*cfgPath)
 			var nd *daemon
 			if err == nil {
-				nd, err = newDaemon(next, newLogger(next.Log, stderr))
+				nd, err = newDaemon(next, newLogger(next.Log, stderr), shared)
 			}
 			if err != nil {
 				log.Error("config reload refused; the running config stays", "err", err)
-				n.status("config reload refused: " + err.Error())
+				shared.notify.status("config reload refused: " + err.Error())
 				goto wait
 			}
-			n.reloading()
+			shared.notify.reloading()
 			cancel()
 			<-done
-			if next.API.Listen != cfg.API.Listen || next.Debug.Pprof != cfg.Debug.Pprof {
-				log.Warn("[api] listen and [debug] pprof change only on restart")
+			if next.Debug.Pprof != cfg.Debug.Pprof {
+				log.Warn("[debug] pprof changes only on restart")
 			}
 			cfg, d, log = next, nd, nd.log
 			log.Info("config reloaded")
@@ -109,16 +95,30 @@ func cmdRun(ctx context.Context, args []string, _, stderr io.Writer) int {
 	}
 }
 
+// shared is what lives across config reloads.
+type shared struct {
+	tracker  *health.Tracker
+	gatherer prometheus.Gatherer
+	metrics  *metrics.Metrics
+	notify   notifier
+}
+
 // daemon is everything one config builds.
 type daemon struct {
+	shared
 	cfg   *config.Config
 	log   *slog.Logger
 	r     *reconcile.Reconciler
+	store *desired.Store
 	sched cron.Schedule
+	api   *api.Server // nil when [api] listen is empty
+	audit *audit.Log
 }
 
-func newDaemon(cfg *config.Config, log *slog.Logger) (*daemon, error) {
-	r, _, err := newReconciler(cfg, log)
+// newDaemon wires a config. It opens nothing that needs closing unless it
+// succeeds, so a refused reload leaves nothing behind.
+func newDaemon(cfg *config.Config, log *slog.Logger, sh shared) (*daemon, error) {
+	r, store, err := newReconciler(cfg, log)
 	if err != nil {
 		return nil, err
 	}
@@ -126,13 +126,48 @@ func newDaemon(cfg *config.Config, log *slog.Logger) (*daemon, error) {
 	if err != nil { // checked by config.Load
 		return nil, err
 	}
-	return &daemon{cfg: cfg, log: log, r: r, sched: sched}, nil
+	d := &daemon{shared: sh, cfg: cfg, log: log, r: r, store: store, sched: sched}
+	if cfg.API.Listen != "" {
+		rec, err := recordsAPI(cfg, store)
+		if err != nil {
+			return nil, err
+		}
+		if d.api, err = api.New(api.Options{Listen: cfg.API.Listen, Health: sh.tracker, Gatherer: sh.gatherer, Records: rec,
+			Log: log.With("component", "api")}); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.Audit.File != "" {
+		// Opened last: the only resource here that needs closing.
+		if d.audit, err = audit.Open(cfg.Audit.File); err != nil {
+			return nil, err
+		}
+		if d.api != nil {
+			d.api.SetAudit(d.audit)
+		}
+	}
+	return d, nil
 }
 
-// run watches records.d and runs the loop until ctx ends. READY=1 follows
-// the first pass.
-func (d *daemon) run(ctx context.Context, n notifier, observe func(reconcile.Result)) error {
+// run serves the API, watches records.d and runs the loop until ctx ends.
+// READY=1 follows the first full pass.
+func (d *daemon) run(ctx context.Context) error {
 	cfg, log := d.cfg, d.log
+	defer d.audit.Close()
+	apiDone := make(chan struct{})
+	if d.api != nil {
+		go func() {
+			defer close(apiDone)
+			if err := d.api.Serve(ctx); err != nil {
+				log.Error("api not served", "err", err)
+			}
+		}()
+		if cfg.API.TokenFile == "" {
+			log.Info("the records API takes no tokens ([api] token_file unset): listening on loopback only", "listen", cfg.API.Listen)
+		}
+	} else {
+		close(apiDone)
+	}
 	events, err := desired.Watch(ctx, cfg.Records.Dir, cfg.Records.Debounce.Duration, log.With("component", "watch"))
 	if err != nil {
 		log.Error("records dir cannot be watched; changes are picked up on the verify schedule only", "err", err)
@@ -140,24 +175,30 @@ func (d *daemon) run(ctx context.Context, n notifier, observe func(reconcile.Res
 	log.Info("dnssync started", "version", version, "records", cfg.Records.Dir, "backend", cfg.Backend.Type,
 		"coredns", cfg.Orchestrator.DNS.CorednsURL, "zones", cfg.ZoneNames(), "auto_register", cfg.Orchestrator.DNS.AutoRegister)
 	ready := false
-	return d.r.Run(ctx, reconcile.Loop{
+	err = d.r.Run(ctx, reconcile.Loop{
 		Events:   events,
 		Schedule: d.sched,
 		Options:  reconcile.Options{Apply: cfg.Orchestrator.DNS.AutoRegister, Verify: true},
 		OnPass: func(res reconcile.Result) {
-			observe(res)
+			d.tracker.Observe(res)
+			d.metrics.Observe(res)
+			if err := d.audit.Record(auditEvents(res)...); err != nil {
+				log.Error("audit log", "err", err)
+			}
 			logPass(log, res)
 			if !ready && res.Full {
 				ready = true
 				log.Info("first pass done", "ok", res.Failed() == nil)
-				n.ready(statusLine(res))
+				d.notify.ready(statusLine(res))
 				return
 			}
-			n.status(statusLine(res))
+			d.notify.status(statusLine(res))
 		},
 		Heartbeat:   watchdogInterval(),
-		OnHeartbeat: n.watchdog,
+		OnHeartbeat: d.notify.watchdog,
 	})
+	<-apiDone
+	return err
 }
 
 // logPass reports what only the daemon's log can tell: problems with files

@@ -6,11 +6,16 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
+	"time"
 
 	"github.com/miekg/dns"
 
+	"github.com/dnssync/dnssync/client"
 	"github.com/dnssync/dnssync/internal/config"
+	"github.com/dnssync/dnssync/internal/registry"
 	"github.com/dnssync/dnssync/internal/rrset"
+	"github.com/dnssync/dnssync/internal/verify"
 )
 
 // verifyJSON is `dnssync verify --json`.
@@ -34,12 +39,20 @@ type failureJSON struct {
 }
 
 func cmdVerify(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs, cfgPath := flags("verify", stderr)
-	asJSON := fs.Bool("json", false, "print the report as JSON")
-	if code, ok := parse(fs, args); !ok {
+	f := newRecordFlags("verify", "[NAME]", stderr, false)
+	asJSON := f.fs.Bool("json", false, "print the report as JSON")
+	pos, code, ok := f.parse(args, 0, 1)
+	if !ok {
 		return code
 	}
-	cfg, err := config.Load(*cfgPath)
+	if len(pos) == 1 {
+		return verifyName(ctx, f, pos[0], *asJSON, stdout, stderr)
+	}
+	if *f.api != "" {
+		fmt.Fprintln(stderr, "dnssync verify: --api needs a NAME (checking every record runs here, on the DNS host)")
+		return exitUsage
+	}
+	cfg, err := config.Load(*f.config)
 	if err != nil {
 		fmt.Fprintf(stderr, "dnssync: %v\n", err)
 		return exitError
@@ -97,4 +110,69 @@ func values(s *rrset.Set) []string {
 		return []string{}
 	}
 	return s.Values()
+}
+
+// verifyName resolves the RRsets records.d declares at name against the
+// authoritative server (locally), or asks the daemon to (--api), and prints
+// each type's want and served.
+func verifyName(ctx context.Context, f *recordFlags, name string, asJSON bool, stdout, stderr io.Writer) int {
+	c, err := f.client()
+	if err != nil {
+		return fail(stderr, err)
+	}
+	var v client.Verification
+	if c != nil {
+		if v, err = c.Verify(ctx, name); err != nil {
+			return fail(stderr, err)
+		}
+	} else {
+		l, err := openLocal(*f.config)
+		if err != nil {
+			return fail(stderr, err)
+		}
+		decl := l.store.DeclaredAt(name)
+		if len(decl) == 0 {
+			return fail(stderr, fmt.Errorf("verify %s: records.d declares nothing at that name", name))
+		}
+		addr, err := authoritativeAddr(l.cfg)
+		if err != nil {
+			return fail(stderr, err)
+		}
+		v = registry.Check(ctx, &verify.Resolver{Addr: addr, Timeout: 2 * time.Second}, addr, name, decl)
+	}
+	if asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		enc.Encode(client.Response[client.Verification]{Success: true, Data: v})
+	} else {
+		printVerification(stdout, v)
+	}
+	if !v.Verified {
+		return exitError
+	}
+	return exitOK
+}
+
+func printVerification(w io.Writer, v client.Verification) {
+	set := func(ttl uint32, vals []string) string {
+		if len(vals) == 0 {
+			return "-"
+		}
+		return fmt.Sprintf("%d [%s]", ttl, strings.Join(vals, ", "))
+	}
+	for _, r := range v.Records {
+		switch {
+		case r.Verified:
+			fmt.Fprintf(w, "ok   %s %s: %s\n", v.Name, r.RecordType, set(r.WantTTL, r.Want))
+		case r.Error != "":
+			fmt.Fprintf(w, "FAIL %s %s: want %s: %s\n", v.Name, r.RecordType, set(r.WantTTL, r.Want), r.Error)
+		default:
+			fmt.Fprintf(w, "FAIL %s %s: want %s, served %s\n", v.Name, r.RecordType, set(r.WantTTL, r.Want), set(r.ServedTTL, r.Served))
+		}
+	}
+	if v.Verified {
+		fmt.Fprintf(w, "verified: %s is served as declared by %s\n", v.Name, v.Server)
+	} else {
+		fmt.Fprintf(w, "not verified: %s is not served as declared by %s\n", v.Name, v.Server)
+	}
 }

@@ -10,12 +10,14 @@ import (
 
 	"github.com/lmittmann/tint"
 
+	"github.com/dnssync/dnssync/internal/api"
 	"github.com/dnssync/dnssync/internal/apply"
 	"github.com/dnssync/dnssync/internal/config"
 	"github.com/dnssync/dnssync/internal/desired"
 	"github.com/dnssync/dnssync/internal/diff"
 	"github.com/dnssync/dnssync/internal/observed"
 	"github.com/dnssync/dnssync/internal/reconcile"
+	"github.com/dnssync/dnssync/internal/registry"
 	"github.com/dnssync/dnssync/internal/verify"
 )
 
@@ -65,7 +67,7 @@ func checkServers(cfg *config.Config, authoritative string) verify.Servers {
 
 // newReconciler wires the packages together from the config.
 func newReconciler(cfg *config.Config, log *slog.Logger) (*reconcile.Reconciler, *desired.Store, error) {
-	addr, err := cfg.DNSAddr()
+	addr, err := authoritativeAddr(cfg)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -81,10 +83,6 @@ func newReconciler(cfg *config.Config, log *slog.Logger) (*reconcile.Reconciler,
 	case "zonefile":
 		backend = &apply.ZoneFile{Dir: cfg.Backend.ZoneDir, Zones: zones, Now: time.Now, Log: log.With("component", "apply")}
 	case "rfc2136":
-		// The server that takes the UPDATEs is the one to read and verify.
-		if addr, err = cfg.UpdateAddr(); err != nil {
-			return nil, nil, err
-		}
 		secret, err := apply.ReadTSIGSecret(cfg.Backend.TSIGSecretFile)
 		if err != nil {
 			return nil, nil, err
@@ -124,4 +122,37 @@ func newReconciler(cfg *config.Config, log *slog.Logger) (*reconcile.Reconciler,
 		Log:           log.With("component", "reconcile"),
 	}
 	return r, store, nil
+}
+
+// authoritativeAddr is the server dnssync reads, writes (rfc2136) and
+// verifies against.
+func authoritativeAddr(cfg *config.Config) (string, error) {
+	if cfg.Backend.Type == "rfc2136" {
+		return cfg.UpdateAddr()
+	}
+	return cfg.DNSAddr()
+}
+
+// recordsAPI wires the records API to the daemon's live Store: what the API
+// reports and refuses is what the reconciler sees.
+func recordsAPI(cfg *config.Config, store *desired.Store) (*api.RecordsOptions, error) {
+	addr, err := authoritativeAddr(cfg)
+	if err != nil {
+		return nil, err
+	}
+	rec := &api.RecordsOptions{
+		Registry:     &registry.Registry{Options: desiredOptions(cfg), Declared: store},
+		Declared:     store,
+		Resolver:     &verify.Resolver{Addr: addr, Timeout: 2 * time.Second},
+		AutoRegister: cfg.Orchestrator.DNS.AutoRegister,
+		WaitTimeout:  cfg.API.WaitTimeout.Duration,
+		Rate:         cfg.API.Rate,
+		Burst:        cfg.API.Burst,
+	}
+	if cfg.API.TokenFile != "" {
+		if rec.Tokens, err = api.ReadTokens(cfg.API.TokenFile); err != nil {
+			return nil, err
+		}
+	}
+	return rec, nil
 }

@@ -29,6 +29,8 @@ type Options struct {
 	Listen   string
 	Health   *health.Tracker
 	Gatherer prometheus.Gatherer
+	// Records, when set, serves the records API.
+	Records *RecordsOptions
 	// Log receives the server's own messages; the caller gives it its
 	// component attribute (component=api).
 	Log *slog.Logger
@@ -43,6 +45,8 @@ type Server struct {
 	mux              *http.ServeMux
 	addr             atomic.Pointer[string] // set once listening
 	serving          atomic.Bool
+	rec              *RecordsOptions
+	limit            *limiter
 }
 
 // Timeouts and limits of the HTTP server. A probe or a scrape is small; the
@@ -73,6 +77,12 @@ func New(o Options) (*Server, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{network: network, address: address, health: o.Health, gatherer: o.Gatherer, log: log, mux: http.NewServeMux()}
+	if o.Records != nil {
+		if o.Records.Registry == nil || o.Records.Declared == nil || o.Records.Resolver == nil {
+			return nil, errors.New("api: records API needs a registry, declarations and a resolver")
+		}
+		s.rec, s.limit = o.Records, newLimiter(o.Records.Rate, o.Records.Burst)
+	}
 	s.routes()
 	return s, nil
 }
@@ -101,6 +111,9 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /healthz", s.healthz)
 	s.mux.HandleFunc("GET /readyz", s.readyz)
 	s.mux.Handle("GET /metrics", s.metrics())
+	if s.rec != nil {
+		s.recordRoutes()
+	}
 }
 
 // Handler returns the API's handler (tests serve it with httptest).

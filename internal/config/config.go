@@ -33,6 +33,7 @@ type Config struct {
 	Verify  Verify  `toml:"verify"`
 	Safety  Safety  `toml:"safety"`
 	API     API     `toml:"api"`
+	Audit   Audit   `toml:"audit"`
 	Log     Log     `toml:"log"`
 	Debug   Debug   `toml:"debug"`
 	Zones   []Zone  `toml:"zones"`
@@ -83,6 +84,19 @@ type Verify struct {
 // API is [api]: the HTTP server for health, metrics and the records API.
 type API struct {
 	Listen string `toml:"listen"` // "host:port" or "unix:/path"; empty: off
+	// TokenFile holds bearer tokens, one a line ("TOKEN" or "ID:TOKEN").
+	// Without it the API listens only on loopback or a unix socket.
+	TokenFile string  `toml:"token_file"`
+	Rate      float64 `toml:"rate"`  // requests per second per client
+	Burst     int     `toml:"burst"` // requests a client may send at once
+	// WaitTimeout bounds ?wait=verified.
+	WaitTimeout Duration `toml:"wait_timeout"`
+}
+
+// Audit is [audit].
+type Audit struct {
+	// File gets one JSON line per DNS operation; empty is off.
+	File string `toml:"file"`
 }
 
 // Safety is [safety].
@@ -233,9 +247,20 @@ func (c *Config) normalize() error {
 		}
 	}
 	if l := c.API.Listen; l != "" && !strings.HasPrefix(l, "unix:/") {
-		if _, _, err := net.SplitHostPort(l); err != nil {
+		host, _, err := net.SplitHostPort(l)
+		ip, ipErr := netip.ParseAddr(host)
+		switch {
+		case err != nil:
 			bad("api.listen: %q: want host:port or unix:/path", l)
+		case c.API.TokenFile == "" && host != "localhost" && (ipErr != nil || !ip.IsLoopback()):
+			bad("api.listen: %q is not a loopback address, and api.token_file is not set: without tokens the API listens only on loopback or a unix socket", l)
 		}
+	}
+	if c.API.Rate <= 0 || c.API.Burst < 1 {
+		bad("api.rate and api.burst: must be positive")
+	}
+	if c.API.WaitTimeout.Duration <= 0 {
+		bad("api.wait_timeout: must be positive")
 	}
 	if p := c.Safety.MaxDeletePercent; p < 0 || p > 100 {
 		bad("safety.max_delete_percent: %v is not between 0 and 100", p)

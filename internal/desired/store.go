@@ -34,6 +34,8 @@ type Store struct {
 	files map[string]*file // by path as joined from Options.Dir
 	ix    *index
 	reads int // files read so far; tests check that unchanged files are not re-read
+	// filesSeen: some record file was counted since the Store started.
+	filesSeen bool
 
 	// racyWindow: a file modified this recently before it was read is read
 	// again on the next Scan even if its stat looks unchanged, because an
@@ -149,9 +151,10 @@ func (s *Store) State() *State {
 	defer s.mu.Unlock()
 	s.ix.flush()
 	st := &State{
-		Zones: make(map[string]rrset.Zone, len(s.ix.zones)),
-		Held:  make(map[string]map[string]Conflict, len(s.ix.zones)),
-		Files: len(s.files),
+		Zones:     make(map[string]rrset.Zone, len(s.ix.zones)),
+		Held:      make(map[string]map[string]Conflict, len(s.ix.zones)),
+		Files:     len(s.files),
+		FilesSeen: s.filesSeen,
 	}
 	for z, zv := range s.ix.zones {
 		st.Zones[z] = maps.Clone(zv.sets)
@@ -209,6 +212,7 @@ func (s *Store) load(path string, fi os.FileInfo, p *pass) (gone bool) {
 	if f == nil {
 		f = &file{}
 		s.files[path] = f
+		s.filesSeen = true
 	}
 	f.info = fi
 	f.racy = fi != nil && fi.ModTime().After(now.Add(-s.racyWindow))
@@ -297,8 +301,11 @@ func (s *Store) drop(gone []string, found map[string]os.FileInfo, p *pass) error
 			return err
 		}
 	}
-	if len(found) == 0 && !s.opts.AllowEmpty {
-		return fmt.Errorf("scan records dir %s: %w", s.opts.Dir, ErrSuddenlyEmpty)
+	// All files vanishing at once is a failed mount or a bad deploy far
+	// more often than an intent; the last file removed on its own (the last
+	// server deleted) is honoured.
+	if len(found) == 0 && len(gone) > 1 && !s.opts.AllowEmpty {
+		return fmt.Errorf("scan records dir %s: %d record files vanished at once: %w", s.opts.Dir, len(gone), ErrSuddenlyEmpty)
 	}
 	for _, path := range gone {
 		f := s.files[path]

@@ -222,15 +222,17 @@ func TestDeletedFileTakesItsRecords(t *testing.T) {
 func TestSuddenlyEmptyKeepsContent(t *testing.T) {
 	s, dir := newTestStore(t)
 	writeFile(t, dir, "a.yaml", yamlFile(aRecord("a.example.com", "10.0.0.1", 300)))
+	writeFile(t, dir, "b.yaml", yamlFile(aRecord("b.example.com", "10.0.0.2", 300)))
 	mustScan(t, s)
 	removeFile(t, dir, "a.yaml")
+	removeFile(t, dir, "b.yaml")
 	writeFile(t, dir, "README", "not a record file")
 
 	_, err := s.Scan()
 	if !errors.Is(err, ErrSuddenlyEmpty) {
 		t.Fatalf("Scan error = %v, want ErrSuddenlyEmpty", err)
 	}
-	if st := s.State(); len(st.Zones["example.com."]) != 1 || st.Files != 1 {
+	if st := s.State(); len(st.Zones["example.com."]) != 2 || st.Files != 2 {
 		t.Errorf("content dropped: %v", st.Zones)
 	}
 
@@ -334,13 +336,29 @@ func TestReload(t *testing.T) {
 	if zones := s.Reload([]string{a}); !slices.Equal(zones, []string{"sub.example.com."}) {
 		t.Errorf("deleted: zones %q", zones)
 	}
-	// Deleting the last file is refused without AllowEmpty.
+	// The last file removed on its own is honoured (the last server gone).
 	removeFile(t, dir, "b.yaml")
-	if zones := s.Reload([]string{b}); len(zones) != 0 {
+	if zones := s.Reload([]string{b}); !slices.Equal(zones, []string{"example.com."}) {
 		t.Errorf("last file deleted: zones %q", zones)
 	}
-	if st := s.State(); len(st.Zones["example.com."]) != 1 || st.Files != 1 {
-		t.Errorf("last file's content dropped: %v", st.Zones)
+	if st := s.State(); len(st.Zones["example.com."]) != 0 || st.Files != 0 || !st.FilesSeen {
+		t.Errorf("after the last file: %v, Files %d, FilesSeen %v", st.Zones, st.Files, st.FilesSeen)
+	}
+	if _, err := s.Scan(); err != nil {
+		t.Errorf("Scan of a dir emptied file by file: %v", err)
+	}
+
+	// Two files vanishing in one batch, leaving none, are refused.
+	writeFile(t, dir, "a.yaml", yamlFile(aRecord("a.example.com", "10.0.0.1", 300)))
+	writeFile(t, dir, "b.yaml", yamlFile(aRecord("b.example.com", "10.0.0.2", 300)))
+	mustScan(t, s)
+	removeFile(t, dir, "a.yaml")
+	removeFile(t, dir, "b.yaml")
+	if zones := s.Reload([]string{a, b}); len(zones) != 0 {
+		t.Errorf("all files deleted at once: zones %q", zones)
+	}
+	if st := s.State(); len(st.Zones["example.com."]) != 2 || st.Files != 2 {
+		t.Errorf("content dropped when all files vanished: %v", st.Zones)
 	}
 	if _, err := s.Scan(); !errors.Is(err, ErrSuddenlyEmpty) {
 		t.Errorf("Scan error = %v, want ErrSuddenlyEmpty", err)

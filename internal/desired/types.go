@@ -12,7 +12,7 @@ import (
 // far more often an accident (a failed deploy, a wrong mount) than an intent
 // to delete every record, so the previous content stays until the caller
 // opts in with Options.AllowEmpty.
-var ErrSuddenlyEmpty = errors.New("records dir has no record files but had some before; keeping the previous records (allow empty to accept)")
+var ErrSuddenlyEmpty = errors.New("the records dir is suddenly empty; keeping the previous records (remove files one at a time, or run `dnssync apply --force`, if this is intended)")
 
 // Options configure a Store.
 type Options struct {
@@ -72,4 +72,7 @@ type State struct {
 	Incomplete []string
 	// Files is the number of record files currently counted, valid or not.
 	Files int
+	// FilesSeen: some record file was counted since the Store started. An
+	// empty records dir that never had a file is suspect (a wrong dir?).
+	FilesSeen bool
 }

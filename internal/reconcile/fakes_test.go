@@ -32,6 +32,7 @@ var (
 	_ Transferer    = (*fakeServer)(nil)
 	_ apply.Backend = (*fakeBackend)(nil)
 	_ Verifier      = (*fakeVerifier)(nil)
+	_ Checker       = (*fakeChecker)(nil)
 )
 
 const (
@@ -198,7 +199,9 @@ type fakeServer struct {
 	// once used up, transfers succeed.
 	fail map[string][]error
 	// block, when set, makes every transfer wait for ctx to end.
-	block   bool
+	block bool
+	// gate, when set, makes every transfer wait until it is closed (or ctx ends).
+	gate    chan struct{}
 	calls   []string
 	overlap *overlap
 }
@@ -224,7 +227,7 @@ func (s *fakeServer) Transfer(ctx context.Context, zone string) (*observed.Zone,
 	defer s.overlap.leave()
 	s.mu.Lock()
 	s.calls = append(s.calls, zone)
-	block := s.block
+	block, gate := s.block, s.gate
 	var err error
 	if errs := s.fail[zone]; len(errs) > 0 {
 		err, s.fail[zone] = errs[0], errs[1:]
@@ -237,6 +240,13 @@ func (s *fakeServer) Transfer(ctx context.Context, zone string) (*observed.Zone,
 	}
 	s.mu.Unlock()
 
+	if gate != nil {
+		select {
+		case <-gate:
+		case <-ctx.Done():
+			return nil, fmt.Errorf("axfr %s: %w", zone, ctx.Err())
+		}
+	}
 	if block {
 		<-ctx.Done()
 		return nil, fmt.Errorf("axfr %s: %w", zone, ctx.Err())
@@ -263,6 +273,7 @@ type fakeBackend struct {
 	managed map[string]func(rrset.Key) bool
 	err     error
 	serial  uint32 // returned in apply.Result
+	onApply func() // called first in every Apply
 	// server, when set, is made to serve served+plan, as a real backend would.
 	server  *fakeServer
 	overlap *overlap
@@ -287,6 +298,9 @@ func (b *fakeBackend) Apply(ctx context.Context, served *observed.Zone, p diff.P
 	defer b.overlap.leave()
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if b.onApply != nil {
+		b.onApply()
+	}
 	b.plans = append(b.plans, p)
 	b.served = append(b.served, served)
 	if b.err != nil {
@@ -349,6 +363,33 @@ func (v *fakeVerifier) calls() []string {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	return slices.Clone(v.log)
+}
+
+// fakeChecker returns a set report and records what it was asked to check,
+// with the change times the reconciler gave for each key at that moment.
+type fakeChecker struct {
+	mu        sync.Mutex
+	report    verify.Report
+	wants     []map[rrset.Key]*rrset.Set
+	changedAt []map[rrset.Key]time.Time
+}
+
+func (c *fakeChecker) CheckAll(ctx context.Context, want map[rrset.Key]*rrset.Set, changedAt func(rrset.Key) time.Time) verify.Report {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	at := map[rrset.Key]time.Time{}
+	for k := range want {
+		at[k] = changedAt(k)
+	}
+	c.wants = append(c.wants, maps.Clone(want))
+	c.changedAt = append(c.changedAt, at)
+	return c.report
+}
+
+func (c *fakeChecker) calls() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.wants)
 }
 
 // fakeSchedule fires every period from the time asked.

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -96,6 +97,9 @@ type ZoneResult struct {
 	Mismatches []verify.Mismatch // applied but not served as planned
 	Err        error             // diff.ErrUnsafe for a refused plan
 	Stage      Stage             // where Err happened
+	// Refusal is why the safety rules refuse this plan (nil: they do not),
+	// also on passes that only plan, so that `plan` can say so.
+	Refusal error
 }
 
 // Stage names where a zone's pass failed, for health and metrics.
@@ -167,6 +171,9 @@ func (r *Reconciler) RunOnce(ctx context.Context, opts Options) Result {
 // Verify rescans records.d and checks that every desired RRset is answered
 // as desired by every server of the Checker. It changes nothing.
 func (r *Reconciler) Verify(ctx context.Context) (verify.Report, error) {
+	if r.Checker == nil {
+		return verify.Report{}, errors.New("no servers to check")
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if _, err := r.Store.Scan(); err != nil {
@@ -235,13 +242,17 @@ func (r *Reconciler) zone(ctx context.Context, st *desired.State, zone string, o
 	// ends well; forget it first.
 	delete(r.served, zone)
 
-	want := rrset.Zone{}
-	for k, s := range st.Zones[zone] {
-		want[k] = s
+	// The backend's own records (SOA, NS) join desired in sets of their own:
+	// desired's sets are shared and must not be changed.
+	want := maps.Clone(st.Zones[zone])
+	if want == nil {
+		want = rrset.Zone{}
 	}
+	base := rrset.Zone{}
 	for _, rr := range r.Backend.Base(zone) {
-		want.Put(rr)
+		base.Put(rr)
 	}
+	maps.Copy(want, base)
 	held := make(map[string]bool, len(zr.Held))
 	for _, c := range zr.Held {
 		held[c.Name] = true
@@ -252,22 +263,17 @@ func (r *Reconciler) zone(ctx context.Context, st *desired.State, zone string, o
 		Managed:     r.Backend.Managed(zone),
 	})
 	r.logForeign(log, zone, zr.Plan.Foreign)
+	if !opts.Force {
+		zr.Refusal = r.refusal(st, served, zr.Plan)
+	}
 	if zr.Plan.Empty() && len(zr.Plan.Adopt) == 0 || !opts.Apply {
 		r.served[zone] = served
 		return zr
 	}
-	if !opts.Force {
-		if err := zr.Plan.Check(served.Sets, r.Safety); err != nil {
-			zr.Err, zr.Stage = err, StageUnsafe
-			log.Error("plan refused", "err", err)
-			return zr
-		}
-		if st.Files == 0 && zr.Plan.Removed() > 0 {
-			zr.Stage, zr.Err = StageUnsafe, fmt.Errorf("%w: zone %s: records dir is empty (no record files); refusing to delete %d records (run `dnssync apply --force` if this is intended)",
-				diff.ErrUnsafe, zone, zr.Plan.Removed())
-			log.Error("plan refused", "err", zr.Err)
-			return zr
-		}
+	if zr.Refusal != nil {
+		zr.Err, zr.Stage = zr.Refusal, StageUnsafe
+		log.Error("plan refused", "err", zr.Err)
+		return zr
 	}
 
 	applied, err := r.Backend.Apply(ctx, served, zr.Plan)
@@ -282,7 +288,11 @@ func (r *Reconciler) zone(ctx context.Context, st *desired.State, zone string, o
 	}
 	now := time.Now()
 	for _, c := range zr.Plan.Changes {
-		r.changedAt[c.Key] = now
+		if c.New == nil { // only desired sets are checked: forget it
+			delete(r.changedAt, c.Key)
+		} else {
+			r.changedAt[c.Key] = now
+		}
 		log.Info("change applied", "action", c.Action.String(), "name", c.Key.Name,
 			"type", dns.TypeToString[c.Key.Type], "old", c.Old.String(), "new", c.New.String())
 	}
@@ -300,6 +310,20 @@ func (r *Reconciler) zone(ctx context.Context, st *desired.State, zone string, o
 		}
 	}
 	return zr
+}
+
+// refusal says why the safety rules refuse plan, or nil: it deletes too
+// much of the zone, or it deletes anything while records.d is empty and has
+// been so all along (a wrong records dir, an unmounted volume).
+func (r *Reconciler) refusal(st *desired.State, served *observed.Zone, p diff.Plan) error {
+	if err := p.Check(served.Sets, r.Safety); err != nil {
+		return err
+	}
+	if n := p.Removed(); st.Files == 0 && !st.FilesSeen && n > 0 {
+		return fmt.Errorf("%w: zone %s: the records dir is empty and has had no record file since dnssync started (is records.dir right?); refusing to delete %d records (run `dnssync apply --force` if this is intended)",
+			diff.ErrUnsafe, p.Zone, n)
+	}
+	return nil
 }
 
 // observe returns the zone as served: the cached copy when allowed and its
@@ -342,15 +366,21 @@ func (r *Reconciler) verify(ctx context.Context, log *slog.Logger, zr *ZoneResul
 	ctx, cancel := context.WithTimeout(ctx, r.VerifyTimeout)
 	defer cancel()
 	start := time.Now()
-	if zr.Serial != 0 {
-		for {
-			s, err := r.Verifier.Serial(ctx, zr.Zone)
-			if err == nil && serialAtLeast(s, zr.Serial) {
-				break
+	for zr.Serial != 0 {
+		s, err := r.Verifier.Serial(ctx, zr.Zone)
+		if err == nil && serialAtLeast(s, zr.Serial) {
+			break
+		}
+		if !sleep(ctx, 50*time.Millisecond) {
+			// The new zone never loaded (a parse error, a server that
+			// stopped reloading): nothing in it is served.
+			if err == nil {
+				err = fmt.Errorf("serial %d not served after %s (the server answers %d)", zr.Serial, r.VerifyTimeout, s)
 			}
-			if !sleep(ctx, 50*time.Millisecond) {
-				break
-			}
+			zr.Latency = time.Since(start)
+			zr.Mismatches = []verify.Mismatch{{Key: rrset.Key{Name: zr.Zone, Type: dns.TypeSOA}, Err: err}}
+			log.Error("changes not served", "after", zr.Latency.Round(time.Millisecond), "mismatches", verify.Summary(zr.Mismatches))
+			return
 		}
 	}
 	want := make(map[rrset.Key]*rrset.Set, len(zr.Plan.Changes))

@@ -51,6 +51,7 @@ func TestRunOnce(t *testing.T) {
 		wantAdopt    []string
 		wantCalled   bool // the backend was given the plan
 		wantErr      error
+		wantStage    Stage // where wantErr happened
 		wantPending  bool
 	}{
 		{
@@ -151,6 +152,7 @@ func TestRunOnce(t *testing.T) {
 			notServed: true,
 			opts:      applyOpts,
 			wantErr:   observed.ErrNotServed,
+			wantStage: StageTransfer,
 		},
 		{
 			name:    "unmanaged sets are neither updated nor deleted",
@@ -226,6 +228,7 @@ func TestRunOnce(t *testing.T) {
 			opts:        applyOpts,
 			wantPlan:    []string{"delete h0.example.com. A", "delete h1.example.com. A", "delete h2.example.com. A", "delete h3.example.com. A"},
 			wantErr:     diff.ErrUnsafe,
+			wantStage:   StageUnsafe,
 			wantPending: true,
 		},
 		{
@@ -245,6 +248,7 @@ func TestRunOnce(t *testing.T) {
 			opts:        applyOpts,
 			wantPlan:    []string{"delete old.example.com. A"},
 			wantErr:     diff.ErrUnsafe,
+			wantStage:   StageUnsafe,
 			wantPending: true,
 		},
 		{
@@ -276,6 +280,7 @@ func TestRunOnce(t *testing.T) {
 			wantPlan:    []string{"create new.example.com. A"},
 			wantCalled:  true,
 			wantErr:     errors.New("disk full"), // matched by text below
+			wantStage:   StageApply,
 			wantPending: true,
 		},
 	}
@@ -319,10 +324,10 @@ func TestRunOnce(t *testing.T) {
 				t.Fatalf("Result.Zones = %+v, want one result for %s", res.Zones, zoneA)
 			}
 			zr := res.Zones[0]
-			if got := summary(zr.Plan); !slices.Equal(got, tt.wantPlan) && !(len(got) == 0 && len(tt.wantPlan) == 0) {
+			if got := summary(zr.Plan); !slices.Equal(got, tt.wantPlan) {
 				t.Errorf("plan = %q, want %q", got, tt.wantPlan)
 			}
-			if got := keyStrings(zr.Plan.Adopt); !slices.Equal(got, tt.wantAdopt) && !(len(got) == 0 && len(tt.wantAdopt) == 0) {
+			if got := keyStrings(zr.Plan.Adopt); !slices.Equal(got, tt.wantAdopt) {
 				t.Errorf("adopt = %q, want %q", got, tt.wantAdopt)
 			}
 			if zr.Plan.Zone != zoneA {
@@ -365,6 +370,12 @@ func TestRunOnce(t *testing.T) {
 				t.Errorf("Err = nil, want %v", tt.wantErr)
 			case tt.wantErr != nil && !errors.Is(zr.Err, tt.wantErr) && !strings.Contains(zr.Err.Error(), tt.wantErr.Error()):
 				t.Errorf("Err = %v, want %v", zr.Err, tt.wantErr)
+			}
+			if zr.Stage != tt.wantStage {
+				t.Errorf("Stage = %q, want %q", zr.Stage, tt.wantStage)
+			}
+			if !res.Full {
+				t.Error("Result.Full = false for RunOnce")
 			}
 			if (res.Failed() != nil) != (tt.wantErr != nil) {
 				t.Errorf("Failed() = %v, want an error: %v", res.Failed(), tt.wantErr != nil)
@@ -451,6 +462,9 @@ func TestRunOnceZones(t *testing.T) {
 		if err := res.Zones[1].Err; !errors.Is(err, refused) {
 			t.Errorf("%s: Err = %v, want %v", zoneB, err, refused)
 		}
+		if got := res.Zones[1].Stage; got != StageTransfer {
+			t.Errorf("%s: Stage = %q, want %q", zoneB, got, StageTransfer)
+		}
 		if res.Zones[1].Applied || !res.Zones[0].Applied || !res.Zones[2].Applied {
 			t.Errorf("Applied = %v %v %v, want true false true", res.Zones[0].Applied, res.Zones[1].Applied, res.Zones[2].Applied)
 		}
@@ -518,15 +532,16 @@ func TestRunOnceScanError(t *testing.T) {
 func TestVerify(t *testing.T) {
 	const timeout = 2 * time.Second
 	tests := []struct {
-		name           string
-		backendSerial  uint32
-		serials        []uint32 // the verifier's answers, in order
-		mismatches     []verify.Mismatch
-		verifyTimeout  time.Duration
-		opts           Options
-		wantCalls      []string // nil: do not compare the whole log
-		wantLastCall   string
-		wantMismatches bool
+		name              string
+		backendSerial     uint32
+		serials           []uint32 // the verifier's answers, in order
+		mismatches        []verify.Mismatch
+		verifyTimeout     time.Duration
+		opts              Options
+		wantCalls         []string // nil: do not compare the whole log
+		wantLastCall      string
+		serialNeverServed bool
+		wantMismatches    bool
 	}{
 		{
 			name:          "waits for the applied serial, then checks the sets",
@@ -558,19 +573,21 @@ func TestVerify(t *testing.T) {
 			wantCalls:     []string{"wait", "serial 1"},
 		},
 		{
-			name:          "serial that never arrives: bounded by VerifyTimeout",
-			backendSerial: 42,
-			serials:       []uint32{41},
-			verifyTimeout: 200 * time.Millisecond,
-			opts:          Options{Apply: true, Verify: true},
-			wantLastCall:  "wait",
+			name:              "serial that never arrives: bounded by VerifyTimeout",
+			backendSerial:     42,
+			serials:           []uint32{41},
+			verifyTimeout:     200 * time.Millisecond,
+			opts:              Options{Apply: true, Verify: true},
+			wantLastCall:      "serial",
+			serialNeverServed: true,
 		},
 		{
-			name:          "no SOA answer: bounded by VerifyTimeout",
-			backendSerial: 42,
-			verifyTimeout: 200 * time.Millisecond,
-			opts:          Options{Apply: true, Verify: true},
-			wantLastCall:  "wait",
+			name:              "no SOA answer: bounded by VerifyTimeout",
+			backendSerial:     42,
+			verifyTimeout:     200 * time.Millisecond,
+			opts:              Options{Apply: true, Verify: true},
+			wantLastCall:      "serial",
+			serialNeverServed: true,
 		},
 		{
 			name:          "mismatches are reported",
@@ -627,11 +644,11 @@ func TestVerify(t *testing.T) {
 				t.Fatalf("Applied = %v, Err = %v; want applied", zr.Applied, zr.Err)
 			}
 			calls := h.verifier.calls()
-			if tt.wantCalls != nil && !slices.Equal(calls, tt.wantCalls) && !(len(calls) == 0 && len(tt.wantCalls) == 0) {
+			if tt.wantCalls != nil && !slices.Equal(calls, tt.wantCalls) {
 				t.Errorf("verifier calls = %q, want %q", calls, tt.wantCalls)
 			}
 			if tt.wantLastCall != "" {
-				if len(calls) < 2 || calls[len(calls)-1] != tt.wantLastCall {
+				if len(calls) < 2 || !strings.HasPrefix(calls[len(calls)-1], tt.wantLastCall) {
 					t.Errorf("verifier calls = %q, want several serial queries then %q", calls, tt.wantLastCall)
 				}
 				if took > tt.verifyTimeout+time.Second {
@@ -648,6 +665,14 @@ func TestVerify(t *testing.T) {
 			h.verifier.mu.Lock()
 			waits, deadlines := h.verifier.waits, h.verifier.deadlines
 			h.verifier.mu.Unlock()
+			if tt.serialNeverServed {
+				// Nothing of the new zone is served: one mismatch, on the
+				// SOA, and no point in asking for the sets.
+				if len(waits) != 0 || len(zr.Mismatches) != 1 || zr.Mismatches[0].Key.Type != dns.TypeSOA || res.Failed() == nil {
+					t.Errorf("waits %d, mismatches %v, Failed %v; want no wait and one SOA mismatch", len(waits), zr.Mismatches, res.Failed())
+				}
+				return
+			}
 			if len(waits) != 1 {
 				t.Fatalf("Wait called %d times, want 1", len(waits))
 			}
@@ -693,7 +718,6 @@ func TestVerify(t *testing.T) {
 // once the new serial is: a serial that never arrives must not pass as
 // verified.
 func TestVerifySOAOnlyChangeNeedsTheSerial(t *testing.T) {
-	t.Skip("BUG: reconcile.go verify(): when the serial wait times out the loop just breaks; SOA sets are left out of want, so for an SOA-only plan Wait gets an empty map and the change is reported verified (no Mismatches, Failed() nil, logged \"changes verified\")")
 	h := newHarness()
 	h.server.serve(zoneA, 41, zoneOf(t, strings.Replace(baseOf(zoneA)[0], "3600 600", "7200 600", 1), baseOf(zoneA)[1], baseOf(zoneA)[2]))
 	h.backend.base = map[string][]dns.RR{zoneA: mustRRs(t, baseOf(zoneA)...)}
@@ -769,6 +793,9 @@ func TestChanged(t *testing.T) {
 			if res.State != h.store.State() {
 				t.Error("Result.State is not the store's state")
 			}
+			if res.Full {
+				t.Error("Result.Full = true for a pass over changed files")
+			}
 			var got []string
 			for _, z := range res.Zones {
 				got = append(got, z.Zone)
@@ -825,7 +852,6 @@ func TestHeldConflictLoggedOnce(t *testing.T) {
 // The desired state's sets are shared and read-only (desired.State); joining
 // the backend's base records must not write into them.
 func TestRunOnceDoesNotModifyDesiredState(t *testing.T) {
-	t.Skip("BUG: reconcile.go:174-179 copies st.Zones[zone] shallowly and then want.Put(base rr) calls Set.Add on the *rrset.Set shared with desired.State when a base key is also desired")
 	h := newHarness()
 	glue := "ns1.example.com. 300 IN A 192.0.2.53"
 	st := stateOf(map[string]rrset.Zone{zoneA: zoneOf(t, glue)}, zoneA)

@@ -48,16 +48,24 @@ func (r *Reconciler) Run(ctx context.Context, l Loop) error {
 		if l.OnPass != nil {
 			l.OnPass(res)
 		}
-		if retry != nil {
-			retry.Stop()
-			retry, retryC = nil, nil
-		}
 		if !retryable(res) {
+			// Only a full pass speaks for every zone: a pass for changed
+			// files of other zones must not cancel a failed zone's retry.
+			if !res.Full {
+				return
+			}
 			if failures > 0 && res.Failed() == nil {
 				r.Log.Info("recovered", "after_attempts", failures)
 			}
+			if retry != nil {
+				retry.Stop()
+				retry, retryC = nil, nil
+			}
 			failures = 0
 			return
+		}
+		if retry != nil {
+			retry.Stop()
 		}
 		failures++
 		d := backoff(failures, l.MaxBackoff)

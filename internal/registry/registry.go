@@ -44,6 +44,15 @@ type Declarations interface {
 	DeclaredAt(name string) []desired.Declared
 }
 
+// Change is what an edit did to the API's file for one name.
+type Change struct {
+	Changed bool
+	// Before and After are the file's records at the name, checked and
+	// canonical as the loader reads them: what the server should answer
+	// once the daemon has applied the change.
+	Before, After []dns.RR
+}
+
 // Registry edits the API's files in Options.Dir.
 type Registry struct {
 	Options  desired.Options
@@ -64,8 +73,8 @@ func (r *Registry) Path(name string) string {
 
 // Register adds rec's value to its RRset (round robin). It reports whether
 // anything changed: registering a record already there is not an error.
-func (r *Registry) Register(rec Record) (changed bool, err error) {
-	return r.edit(rec.Name, func(f *apiFile, typ string) (bool, error) {
+func (r *Registry) Register(rec Record) (Change, error) {
+	return r.edit(rec.Name, func(f *apiFile, typ string) (changed bool, err error) {
 		e := f.entry(typ)
 		if e == nil {
 			f.Records = append(f.Records, entry{Name: f.name, Type: typ, Values: []string{rec.Value}, TTL: rec.TTL})
@@ -82,7 +91,7 @@ func (r *Registry) Register(rec Record) (changed bool, err error) {
 }
 
 // Update replaces the RRset of rec's name and type with rec's one value.
-func (r *Registry) Update(rec Record) (changed bool, err error) {
+func (r *Registry) Update(rec Record) (Change, error) {
 	return r.edit(rec.Name, func(f *apiFile, typ string) (bool, error) {
 		e := f.entry(typ)
 		if e == nil {
@@ -103,33 +112,36 @@ func (r *Registry) Update(rec Record) (changed bool, err error) {
 
 // Unregister removes name's records of type typ ("" for every type) from
 // the API's file, and the file when nothing is left.
-func (r *Registry) Unregister(name, typ string) error {
-	_, err := r.edit(name, func(f *apiFile, typ string) (bool, error) {
+func (r *Registry) Unregister(name, typ string) (Change, error) {
+	return r.edit(name, func(f *apiFile, typ string) (bool, error) {
 		n := len(f.Records)
 		f.Records = slices.DeleteFunc(f.Records, func(e entry) bool { return typ == "" || e.Type == typ })
 		if len(f.Records) == n {
-			return false, ErrNotFound
+			what := strings.TrimSuffix(f.name, ".")
+			if typ != "" {
+				what += " " + typ
+			}
+			return false, fmt.Errorf("%w: %s (not written through the API)", ErrNotFound, what)
 		}
 		return true, nil
 	}, typ)
-	return err
 }
 
 // edit applies change to name's API file and writes it back, after refusing
 // to shadow or remove what other files declare and checking the result as
 // the loader will.
-func (r *Registry) edit(name string, change func(f *apiFile, typ string) (bool, error), typ string) (bool, error) {
+func (r *Registry) edit(name string, change func(f *apiFile, typ string) (bool, error), typ string) (Change, error) {
 	name = strings.TrimSpace(name)
 	if name == "" {
-		return false, fmt.Errorf("%w: name: must not be empty", ErrInvalid)
+		return Change{}, fmt.Errorf("%w: name: must not be empty", ErrInvalid)
 	}
 	if _, ok := dns.IsDomainName(name); !ok {
-		return false, fmt.Errorf("%w: name: %q is not a domain name", ErrInvalid, name)
+		return Change{}, fmt.Errorf("%w: name: %q is not a domain name", ErrInvalid, name)
 	}
 	typ = strings.ToUpper(strings.TrimSpace(typ))
 	if typ != "" {
 		if _, ok := dns.StringToType[typ]; !ok {
-			return false, fmt.Errorf("%w: record_type: unknown type %q", ErrInvalid, typ)
+			return Change{}, fmt.Errorf("%w: record_type: unknown type %q", ErrInvalid, typ)
 		}
 	}
 	r.mu.Lock()
@@ -138,37 +150,61 @@ func (r *Registry) edit(name string, change func(f *apiFile, typ string) (bool, 
 	path := r.Path(name)
 	f, err := readAPIFile(path, dns.CanonicalName(name))
 	if err != nil {
-		return false, err
+		return Change{}, err
 	}
 	if err := r.checkOthers(f.name, typ, len(f.Records) > 0); err != nil {
-		return false, err
+		return Change{}, err
 	}
-	changed, err := change(f, typ)
-	if err != nil || !changed {
-		return false, err
+	var c Change
+	if c.Before, err = r.parse(path, f); err != nil {
+		return Change{}, fmt.Errorf("%s no longer passes the checks (%v); remove it to start over", path, err)
+	}
+	c.Changed, err = change(f, typ)
+	if err != nil || !c.Changed {
+		c.After = c.Before
+		return c, err
+	}
+	if f.entry("CNAME") != nil && len(f.Records) > 1 {
+		return Change{}, fmt.Errorf("%w: %s: a CNAME cannot stand beside other records at the same name", ErrInvalid, strings.TrimSuffix(f.name, "."))
 	}
 	if len(f.Records) == 0 {
 		if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return false, fmt.Errorf("remove %s: %w", path, err)
+			return Change{}, fmt.Errorf("remove %s: %w", path, err)
 		}
-		return true, nil
+		return c, nil
 	}
 	data, err := f.marshal()
 	if err != nil {
-		return false, err
+		return Change{}, err
 	}
-	if _, problems := desired.ParseFile(r.Options, path, data); len(problems) > 0 {
+	if c.After, err = r.parse(path, f); err != nil {
+		return Change{}, err
+	}
+	// The temp file is a dotfile in the same dir: the loader ignores it.
+	if err := atomicfile.Write(path, r.Options.Dir, data, 0o644); err != nil {
+		return Change{}, err
+	}
+	return c, nil
+}
+
+// parse checks f as the loader will read it and returns its records.
+func (r *Registry) parse(path string, f *apiFile) ([]dns.RR, error) {
+	if len(f.Records) == 0 {
+		return nil, nil
+	}
+	data, err := f.marshal()
+	if err != nil {
+		return nil, err
+	}
+	rrs, problems := desired.ParseFile(r.Options, path, data)
+	if len(problems) > 0 {
 		msgs := make([]string, len(problems))
 		for i, p := range problems {
 			msgs[i] = p.Msg
 		}
-		return false, fmt.Errorf("%w: %s", ErrInvalid, strings.Join(msgs, "; "))
+		return nil, fmt.Errorf("%w: %s", ErrInvalid, strings.Join(msgs, "; "))
 	}
-	// The temp file is a dotfile in the same dir: the loader ignores it.
-	if err := atomicfile.Write(path, r.Options.Dir, data, 0o644); err != nil {
-		return false, err
-	}
-	return true, nil
+	return rrs, nil
 }
 
 // checkOthers refuses a change at name that a person's file would clash
@@ -197,7 +233,7 @@ func (r *Registry) checkOthers(name, typ string, apiHas bool) error {
 
 // apiFile is the content of one API file.
 type apiFile struct {
-	name    string // canonical owner name
+	name    string  // canonical owner name
 	Records []entry `yaml:"records"`
 }
 

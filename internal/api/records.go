@@ -1,0 +1,258 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/miekg/dns"
+
+	"github.com/dnssync/dnssync/client"
+	"github.com/dnssync/dnssync/internal/audit"
+	"github.com/dnssync/dnssync/internal/desired"
+	"github.com/dnssync/dnssync/internal/health"
+	"github.com/dnssync/dnssync/internal/registry"
+	"github.com/dnssync/dnssync/internal/rrset"
+	"github.com/dnssync/dnssync/internal/verify"
+)
+
+// RecordsOptions enable the records API under /api/v1/dns/. It changes
+// records.d through the registry, never the DNS server: the files stay the
+// one source of truth.
+type RecordsOptions struct {
+	Registry *registry.Registry
+	Declared interface {
+		AllDeclared() []desired.Declared
+		DeclaredAt(name string) []desired.Declared
+	}
+	Resolver     *verify.Resolver // the authoritative server, for verify and ?wait=verified
+	AutoRegister bool
+	WaitTimeout  time.Duration
+	Tokens       []Token // none: no tokens (the API then listens on loopback only)
+	Rate         float64 // requests per second per client
+	Burst        int
+	Audit        *audit.Log
+}
+
+const maxBody = 64 << 10
+
+func (s *Server) recordRoutes() {
+	s.mux.HandleFunc("GET /api/v1/dns/records", s.guard(s.listRecords))
+	s.mux.HandleFunc("POST /api/v1/dns/records", s.guard(s.createRecord))
+	s.mux.HandleFunc("PUT /api/v1/dns/records/{name}", s.guard(s.updateRecord))
+	s.mux.HandleFunc("DELETE /api/v1/dns/records/{name}", s.guard(s.deleteRecord))
+	s.mux.HandleFunc("GET /api/v1/dns/verify/{name}", s.guard(s.verifyName))
+}
+
+func (s *Server) listRecords(w http.ResponseWriter, r *http.Request, _ caller) {
+	q := r.URL.Query()
+	name, typ, zone := q.Get("name"), strings.ToUpper(q.Get("type")), q.Get("zone")
+	out := []client.Record{}
+	var all []desired.Declared
+	if name != "" {
+		all = s.rec.Declared.DeclaredAt(name)
+	} else {
+		all = s.rec.Declared.AllDeclared()
+	}
+	for _, d := range all {
+		h := d.RR.Header()
+		if typ != "" && dns.TypeToString[h.Rrtype] != typ || zone != "" && !dns.IsSubDomain(dns.CanonicalName(zone), h.Name) {
+			continue
+		}
+		out = append(out, registry.ToRecord(d))
+	}
+	s.ok(w, http.StatusOK, out)
+}
+
+func (s *Server) createRecord(w http.ResponseWriter, r *http.Request, c caller) {
+	req, ok := s.decode(w, r, true)
+	if !ok {
+		return
+	}
+	ch, err := s.rec.Registry.Register(registry.Record{Name: req.Name, Type: req.RecordType, Value: req.Value, TTL: req.TTL})
+	code := http.StatusOK
+	if ch.Changed {
+		code = http.StatusCreated
+	}
+	s.written(w, r, c, req, ch, err, code)
+}
+
+func (s *Server) updateRecord(w http.ResponseWriter, r *http.Request, c caller) {
+	req, ok := s.decode(w, r, false)
+	if !ok {
+		return
+	}
+	req.Name = r.PathValue("name")
+	ch, err := s.rec.Registry.Update(registry.Record{Name: req.Name, Type: req.RecordType, Value: req.Value, TTL: req.TTL})
+	s.written(w, r, c, req, ch, err, http.StatusOK)
+}
+
+func (s *Server) deleteRecord(w http.ResponseWriter, r *http.Request, c caller) {
+	req := client.WriteRequest{Name: r.PathValue("name"), RecordType: strings.ToUpper(r.URL.Query().Get("type"))}
+	ch, err := s.rec.Registry.Unregister(req.Name, req.RecordType)
+	s.written(w, r, c, req, ch, err, http.StatusOK)
+}
+
+// decode reads a WriteRequest strictly: unknown fields, trailing data and
+// missing fields are errors that name the field.
+func (s *Server) decode(w http.ResponseWriter, r *http.Request, withName bool) (client.WriteRequest, bool) {
+	var req client.WriteRequest
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			s.fail(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body larger than %d bytes", maxBody))
+			return req, false
+		}
+		s.fail(w, http.StatusBadRequest, "bad JSON: "+err.Error())
+		return req, false
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		s.fail(w, http.StatusBadRequest, "bad JSON: more than one value in the body")
+		return req, false
+	}
+	if err := checkRequest(req, withName); err != nil {
+		s.fail(w, http.StatusUnprocessableEntity, err.Error())
+		return req, false
+	}
+	req.RecordType = strings.ToUpper(req.RecordType)
+	return req, true
+}
+
+func checkRequest(req client.WriteRequest, withName bool) error {
+	switch {
+	case withName && strings.TrimSpace(req.Name) == "":
+		return errors.New("name: required")
+	case !withName && req.Name != "":
+		return errors.New("name: goes in the path, not the body")
+	case strings.TrimSpace(req.RecordType) == "":
+		return errors.New("record_type: required (A, AAAA, CNAME, TXT, SRV, MX, CAA, PTR or NS)")
+	case req.Value == "":
+		return errors.New("value: required")
+	}
+	return nil
+}
+
+// written answers a write: the registry's error as a status, or what became
+// of the change, waiting for it to be served when asked to (?wait=verified).
+func (s *Server) written(w http.ResponseWriter, r *http.Request, c caller, req client.WriteRequest, ch registry.Change, err error, code int) {
+	ev := audit.Event{Kind: "api", Client: c.addr, TokenID: c.tokenID, Method: r.Method, Path: r.URL.Path,
+		Name: req.Name, Type: req.RecordType, Value: req.Value}
+	if err != nil {
+		code := http.StatusServiceUnavailable
+		switch {
+		case errors.Is(err, registry.ErrInvalid):
+			code = http.StatusUnprocessableEntity
+		case errors.Is(err, registry.ErrConflict):
+			code = http.StatusConflict
+		case errors.Is(err, registry.ErrNotFound):
+			code = http.StatusNotFound
+		}
+		ev.Result, ev.Status = err.Error(), code
+		s.record(ev)
+		s.fail(w, code, err.Error())
+		return
+	}
+	res := client.WriteResult{Record: client.Record{Name: strings.TrimSuffix(dns.CanonicalName(req.Name), "."), RecordType: req.RecordType, Value: req.Value}}
+	for _, rr := range ch.After {
+		if req.RecordType == "" || dns.TypeToString[rr.Header().Rrtype] == req.RecordType {
+			res.TTL = rr.Header().Ttl
+		}
+	}
+	switch {
+	case !ch.Changed:
+		res.Status, res.Applied = "unchanged", true
+	case !s.rec.AutoRegister:
+		res.Status, res.Message = "pending", "written to records.d; auto_register is off, so run `dnssync apply` to apply it"
+	default:
+		res.Status, res.Message = "accepted", "written to records.d; the daemon applies it now"
+	}
+	if r.URL.Query().Get("wait") == "verified" && s.rec.AutoRegister {
+		if err := s.waitServed(r.Context(), ch); err != nil {
+			if st := s.health.Status(); !st.Healthy {
+				ev.Result, ev.Status = "written; not served: "+err.Error(), http.StatusServiceUnavailable
+				s.record(ev)
+				s.fail(w, http.StatusServiceUnavailable, fmt.Sprintf("written to records.d, but the daemon cannot apply it now (%s): %v; it will be applied when it can", reasons(st.Reasons), err))
+				return
+			}
+			res.Status, res.Message, code = "accepted", "written to records.d; not served yet: "+err.Error(), http.StatusAccepted
+		} else {
+			res.Status, res.Applied, res.Verified, res.Message = "verified", true, true, ""
+		}
+	}
+	ev.Result, ev.Status = res.Status, code
+	s.record(ev)
+	s.ok(w, code, res)
+}
+
+// waitServed polls the authoritative server until every RRset the change
+// touched is answered as the API's file now declares it, or the wait ends.
+func (s *Server) waitServed(ctx context.Context, ch registry.Change) error {
+	want := map[rrset.Key]*rrset.Set{}
+	for _, rr := range ch.Before {
+		want[rrset.KeyOf(rr)] = nil
+	}
+	for _, rr := range ch.After {
+		k := rrset.KeyOf(rr)
+		if want[k] == nil {
+			want[k] = rrset.New(rr)
+		} else {
+			want[k].Add(rr)
+		}
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.rec.WaitTimeout)
+	defer cancel()
+	if _, miss := s.rec.Resolver.Wait(ctx, want, 25*time.Millisecond); len(miss) > 0 {
+		return fmt.Errorf("after %s: %s", s.rec.WaitTimeout, verify.Summary(miss))
+	}
+	return nil
+}
+
+func (s *Server) verifyName(w http.ResponseWriter, r *http.Request, _ caller) {
+	name := r.PathValue("name")
+	declared := s.rec.Declared.DeclaredAt(name)
+	if len(declared) == 0 {
+		s.fail(w, http.StatusNotFound, fmt.Sprintf("%s is not declared in records.d", strings.TrimSuffix(name, ".")))
+		return
+	}
+	v := registry.Check(r.Context(), s.rec.Resolver, s.rec.Resolver.Addr, name, declared)
+	s.ok(w, http.StatusOK, v)
+}
+
+// SetAudit sets where API writes are recorded (before Serve).
+func (s *Server) SetAudit(l *audit.Log) {
+	if s.rec != nil {
+		s.rec.Audit = l
+	}
+}
+
+func (s *Server) record(ev audit.Event) {
+	if err := s.rec.Audit.Record(ev); err != nil {
+		s.log.Error("audit log", "err", err)
+	}
+}
+
+// ok and fail write the seed's envelope: {"success": true, "data": ...} or
+// {"success": false, "error": "..."}.
+func (s *Server) ok(w http.ResponseWriter, code int, data any) {
+	s.writeJSON(w, code, client.Response[any]{Success: true, Data: data})
+}
+
+func (s *Server) fail(w http.ResponseWriter, code int, msg string) {
+	s.writeJSON(w, code, client.Response[any]{Success: false, Error: msg})
+}
+
+// reasons joins health reasons for an error message.
+func reasons(rs []health.Reason) string {
+	parts := make([]string, len(rs))
+	for i, r := range rs {
+		parts[i] = r.Kind + ": " + r.Message
+	}
+	return strings.Join(parts, "; ")
+}
