@@ -48,8 +48,8 @@ func statusLine(res reconcile.Result) string {
 	}
 	var failed []string
 	changes, records := 0, 0
-	for _, z := range res.State.Zones {
-		records += z.Count()
+	for _, n := range res.State.Records {
+		records += n
 	}
 	for _, z := range res.Zones {
 		if z.Err != nil {

@@ -21,7 +21,8 @@ type Backend interface {
 	// Managed reports which served RRsets of zone dnssync may change or
 	// delete; nil means all of them.
 	Managed(zone string) func(rrset.Key) bool
-	// Apply makes the server serve served+plan.
+	// Apply makes the server serve served+plan. It must not keep served:
+	// the reconciler updates it in place afterwards.
 	Apply(ctx context.Context, served *observed.Zone, p diff.Plan) (Result, error)
 }
 

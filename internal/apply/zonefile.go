@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/miekg/dns"
@@ -29,6 +30,9 @@ type ZoneFile struct {
 	Zones map[string]config.Zone // by canonical name
 	Now   func() time.Time
 	Log   *slog.Logger
+
+	mu    sync.Mutex
+	texts map[string]*zoneText // each zone as last written
 }
 
 var _ Backend = (*ZoneFile)(nil)
@@ -79,10 +83,23 @@ func (b *ZoneFile) Apply(ctx context.Context, served *observed.Zone, p diff.Plan
 	if err := ctx.Err(); err != nil {
 		return Result{}, err
 	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
 	path := b.Path(p.Zone)
 	serial := NextSerial(served.Serial, diskSerial(path), b.Now())
+	// What was last written is reused while it is what is served: a change
+	// then renders only the sets it touches, not the whole zone.
+	t := b.texts[p.Zone]
+	if t == nil || t.serial != served.Serial {
+		t = newZoneText(p.Zone, served.Sets)
+	}
+	delete(b.texts, p.Zone) // until the write succeeds: t changes below
+	if err := t.apply(p); err != nil {
+		return Result{}, fmt.Errorf("render %s: %w", p.Zone, err)
+	}
 	var buf bytes.Buffer
-	if err := Render(&buf, p.Zone, serial, p.Apply(served.Sets)); err != nil {
+	buf.Grow(t.size + 512)
+	if err := t.write(&buf, serial); err != nil {
 		return Result{}, fmt.Errorf("render %s: %w", p.Zone, err)
 	}
 	if err := os.MkdirAll(b.Dir, 0o755); err != nil {
@@ -91,7 +108,12 @@ func (b *ZoneFile) Apply(ctx context.Context, served *observed.Zone, p diff.Plan
 	if err := atomicfile.Write(path, filepath.Dir(filepath.Clean(b.Dir)), buf.Bytes(), 0o644); err != nil {
 		return Result{}, err
 	}
-	b.Log.Debug("zone file written", "zone", p.Zone, "path", path, "serial", serial)
+	t.serial = serial
+	if b.texts == nil {
+		b.texts = map[string]*zoneText{}
+	}
+	b.texts[p.Zone] = t
+	b.Log.Debug("zone file written", "zone", p.Zone, "path", path, "serial", serial, "bytes", buf.Len())
 	return Result{Serial: serial}, nil
 }
 
@@ -128,25 +150,5 @@ func diskSerial(path string) uint32 {
 // Render writes the zone as zone-file text: SOA first, then every set in
 // canonical order, one record a line, names fully qualified.
 func Render(w io.Writer, zone string, serial uint32, sets rrset.Zone) error {
-	bw := bufio.NewWriter(w)
-	soaKey := rrset.Key{Name: zone, Type: dns.TypeSOA}
-	soa, ok := sets[soaKey]
-	if !ok || len(soa.RRs) != 1 {
-		return fmt.Errorf("zone %s has no SOA", zone)
-	}
-	fmt.Fprintf(bw, "; zone %s, written by dnssync: edits here are put back; change records.d instead\n", zone)
-	s := dns.Copy(soa.RRs[0]).(*dns.SOA)
-	s.Serial = serial
-	bw.WriteString(s.String())
-	bw.WriteByte('\n')
-	for _, k := range sets.Keys() {
-		if k == soaKey {
-			continue
-		}
-		for _, rr := range sets[k].RRs {
-			bw.WriteString(rr.String())
-			bw.WriteByte('\n')
-		}
-	}
-	return bw.Flush()
+	return newZoneText(zone, sets).write(w, serial)
 }

@@ -27,9 +27,9 @@ func (s *Store) DeclaredAt(name string) []Declared {
 	defer s.mu.Unlock()
 	k := nameKey{s.v.zones.zoneOf(name), name}
 	var out []Declared
-	for path, recs := range s.ix.byName[k] {
-		for _, r := range recs {
-			out = append(out, Declared{File: path, Line: r.line, RR: r.rr})
+	for _, f := range s.ix.byName[k] {
+		for _, r := range f.recs {
+			out = append(out, Declared{File: f.path, Line: r.line, RR: r.rr})
 		}
 	}
 	sortDeclared(out)
@@ -42,10 +42,10 @@ func (s *Store) AllDeclared() []Declared {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out []Declared
-	for _, byFile := range s.ix.byName {
-		for path, recs := range byFile {
-			for _, r := range recs {
-				out = append(out, Declared{File: path, Line: r.line, RR: r.rr})
+	for _, files := range s.ix.byName {
+		for _, f := range files {
+			for _, r := range f.recs {
+				out = append(out, Declared{File: f.path, Line: r.line, RR: r.rr})
 			}
 		}
 	}

@@ -29,31 +29,33 @@ type location struct {
 func (l location) String() string { return fmt.Sprintf("%s:%d", l.file, l.line) }
 
 type index struct {
-	byName map[nameKey]map[string][]record // name -> file path -> records there
+	byName map[nameKey]byFile // name -> each file's records there
 	zones  map[string]*zoneView
 	dirty  map[nameKey]struct{}
-	merges int // names merged so far; tests check that merging stays incremental
+	// remerged: zone -> names merged again since State last handed them out
+	remerged map[string]map[string]bool
+	merges   int // names merged so far; tests check that merging stays incremental
 }
 
 // zoneView is the merged result for one zone, updated in place; State copies
 // the maps so that what it hands out never changes.
 type zoneView struct {
-	sets   rrset.Zone
-	keys   map[string][]rrset.Key // name -> its keys in sets
-	held   map[string]Conflict
-	heldAt map[string][]location // name -> where the conflicting records are
+	sets    rrset.Zone
+	records int // records in sets
+	held    map[string]Conflict
+	heldAt  map[string][]location // name -> where the conflicting records are
 }
 
 func newIndex(zones []string) *index {
 	ix := &index{
-		byName: make(map[nameKey]map[string][]record),
-		zones:  make(map[string]*zoneView, len(zones)),
-		dirty:  make(map[nameKey]struct{}),
+		byName:   make(map[nameKey]byFile),
+		zones:    make(map[string]*zoneView, len(zones)),
+		dirty:    make(map[nameKey]struct{}),
+		remerged: make(map[string]map[string]bool),
 	}
 	for _, z := range zones {
 		ix.zones[z] = &zoneView{
 			sets:   make(rrset.Zone),
-			keys:   make(map[string][]rrset.Key),
 			held:   make(map[string]Conflict),
 			heldAt: make(map[string][]location),
 		}
@@ -67,37 +69,72 @@ func (ix *index) replace(path string, old, recs []record) map[string]bool {
 	zones := make(map[string]bool)
 	for _, r := range old {
 		k := nameKey{r.zone, r.rr.Header().Name}
-		if m := ix.byName[k]; m != nil {
-			delete(m, path)
-			if len(m) == 0 {
-				delete(ix.byName, k)
-			}
+		if m := ix.byName[k].without(path); len(m) == 0 {
+			delete(ix.byName, k)
+		} else {
+			ix.byName[k] = m
 		}
 		ix.dirty[k] = struct{}{}
 		zones[r.zone] = true
 	}
 	for _, r := range recs {
 		k := nameKey{r.zone, r.rr.Header().Name}
-		m := ix.byName[k]
-		if m == nil {
-			m = make(map[string][]record)
-			ix.byName[k] = m
-		}
-		m[path] = append(m[path], r)
+		ix.byName[k] = ix.byName[k].with(path, r)
 		ix.dirty[k] = struct{}{}
 		zones[r.zone] = true
 	}
 	return zones
 }
 
+// byFile is each file's records at one name, sorted by path. Nearly every
+// name is declared in one file, so a short slice beats a map per name: at
+// 100,000 names the maps alone would take tens of MiB.
+type byFile []fileRecords
+
+type fileRecords struct {
+	path string
+	recs []record
+}
+
+func (b byFile) find(path string) (int, bool) {
+	return slices.BinarySearchFunc(b, path, func(f fileRecords, p string) int { return strings.Compare(f.path, p) })
+}
+
+// with returns b with r added to path's records.
+func (b byFile) with(path string, r record) byFile {
+	i, ok := b.find(path)
+	if !ok {
+		b = slices.Insert(b, i, fileRecords{path: path})
+	}
+	b[i].recs = append(b[i].recs, r)
+	return b
+}
+
+// without returns b without path's records.
+func (b byFile) without(path string) byFile {
+	if i, ok := b.find(path); ok {
+		return slices.Delete(b, i, i+1)
+	}
+	return b
+}
+
 // flush re-merges the names changed since the last flush.
 func (ix *index) flush() {
 	for k := range ix.dirty {
 		zv := ix.zones[k.zone]
-		for _, key := range zv.keys[k.name] {
-			delete(zv.sets, key)
+		// Forget the name's sets of every type a file may declare: cheaper
+		// than remembering which types each of 100,000 names has.
+		for _, t := range allowedTypes {
+			key := rrset.Key{Name: k.name, Type: t}
+			if old, ok := zv.sets[key]; ok {
+				zv.records -= len(old.RRs)
+				delete(zv.sets, key)
+			}
 		}
-		delete(zv.keys, k.name)
+		if ix.remerged[k.zone] == nil {
+			ix.remerged[k.zone] = map[string]bool{}
+		}
+		ix.remerged[k.zone][k.name] = true
 		delete(zv.held, k.name)
 		delete(zv.heldAt, k.name)
 
@@ -108,12 +145,10 @@ func (ix *index) flush() {
 			zv.held[k.name] = Conflict{Zone: k.zone, Name: k.name, Reason: reason}
 			zv.heldAt[k.name] = at
 		case len(sets) > 0:
-			keys := make([]rrset.Key, len(sets))
-			for i, s := range sets {
+			for _, s := range sets {
 				zv.sets[s.Key] = s
-				keys[i] = s.Key
+				zv.records += len(s.RRs)
 			}
-			zv.keys[k.name] = keys
 		}
 	}
 	clear(ix.dirty)
@@ -121,12 +156,12 @@ func (ix *index) flush() {
 
 // mergeName merges every file's records at one name into RRsets, or explains
 // why the name must be held, naming each file and line involved.
-func mergeName(byFile map[string][]record) (sets []*rrset.Set, reason string, at []location) {
+func mergeName(files byFile) (sets []*rrset.Set, reason string, at []location) {
 	byType := make(map[uint16][]located)
-	for _, file := range slices.Sorted(maps.Keys(byFile)) {
-		for _, r := range byFile[file] {
+	for _, f := range files {
+		for _, r := range f.recs {
 			t := r.rr.Header().Rrtype
-			byType[t] = append(byType[t], located{r, location{file, r.line}})
+			byType[t] = append(byType[t], located{r, location{f.path, r.line}})
 		}
 	}
 	types := slices.Sorted(maps.Keys(byType))

@@ -155,10 +155,14 @@ func (s *Store) State() *State {
 		Held:      make(map[string]map[string]Conflict, len(s.ix.zones)),
 		Files:     len(s.files),
 		FilesSeen: s.filesSeen,
+		Records:   make(map[string]int, len(s.ix.zones)),
+		Remerged:  s.ix.remerged,
 	}
+	s.ix.remerged = make(map[string]map[string]bool)
 	for z, zv := range s.ix.zones {
 		st.Zones[z] = maps.Clone(zv.sets)
 		st.Held[z] = maps.Clone(zv.held)
+		st.Records[z] = zv.records
 	}
 	for _, path := range slices.Sorted(maps.Keys(s.files)) {
 		f := s.files[path]

@@ -70,6 +70,12 @@ type State struct {
 	// successfully, so their intended records are unknown. While it is not
 	// empty the caller should hold deletions.
 	Incomplete []string
+	// Records is the number of records (not sets) in each zone's Zones.
+	Records map[string]int
+	// Remerged maps a zone to the names whose desired sets may have changed
+	// since the previous State: a pass that knows the server still serves
+	// what it last applied need only compare those.
+	Remerged map[string]map[string]bool
 	// Files is the number of record files currently counted, valid or not.
 	Files int
 	// FilesSeen: some record file was counted since the Store started. An

@@ -196,3 +196,12 @@ func escapeTXT(s string) string {
 func hasControl(s string) bool {
 	return strings.IndexFunc(s, func(r rune) bool { return r < ' ' || r == 0x7f }) >= 0
 }
+
+// allowedTypes are the types a records file may declare.
+var allowedTypes = func() []uint16 {
+	out := make([]uint16, len(typeNames))
+	for i, n := range typeNames {
+		out[i] = dns.StringToType[n]
+	}
+	return out
+}()

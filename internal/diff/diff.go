@@ -70,8 +70,12 @@ func (p Plan) Empty() bool { return len(p.Changes) == 0 }
 
 // Input is everything Compute looks at.
 type Input struct {
-	Zone     string
-	Desired  rrset.Zone
+	Zone    string
+	Desired rrset.Zone
+	// Base holds the backend's own records (a zone file's SOA and NS). They
+	// are desired too, and win over Desired at the same key. Apart, so that
+	// Desired, shared and large, is never copied.
+	Base     rrset.Zone
 	Observed rrset.Zone
 	// Held names stay as served: they are in conflict in records.d.
 	Held map[string]bool
@@ -81,6 +85,10 @@ type Input struct {
 	// Managed reports whether an observed RRset is dnssync's to change or
 	// delete. Nil means every RRset in the zone is.
 	Managed func(rrset.Key) bool
+	// Only, when not nil, limits the plan to these names: the caller knows
+	// the rest is in sync (it was when last applied, and only these names
+	// changed since). The cost is then that of the change, not the zone.
+	Only map[string]bool
 }
 
 // Compute returns the changes that turn Observed into Desired, within the
@@ -89,34 +97,67 @@ type Input struct {
 func Compute(in Input) Plan {
 	p := Plan{Zone: in.Zone}
 	managed := func(k rrset.Key) bool { return in.Managed == nil || in.Managed(k) }
-	for k, want := range in.Desired {
-		if in.Held[k.Name] {
-			continue
+	// desire plans k to be served as want. Base wins over Desired at a key;
+	// a held name keeps what is served (the backend's own records are never
+	// held).
+	desire := func(k rrset.Key, want *rrset.Set, fromBase bool) {
+		if !fromBase && (in.Held[k.Name] || in.Base[k] != nil) {
+			return
 		}
-		have, ok := in.Observed[k]
-		switch {
-		case !ok:
-			p.Changes = append(p.Changes, Change{Action: Create, Key: k, New: want})
-		case !managed(k) && want.Equal(have):
-			p.Adopt = append(p.Adopt, k)
-		case !managed(k):
-			p.Foreign = append(p.Foreign, k)
-		case !want.Equal(have):
-			p.Changes = append(p.Changes, Change{Action: Update, Key: k, Old: have, New: want})
-		}
+		p.plan(in, k, want, managed)
 	}
-	if !in.HoldDeletes {
-		for k, have := range in.Observed {
-			if _, ok := in.Desired[k]; ok || in.Held[k.Name] || !managed(k) {
-				continue
+	remove := func(k rrset.Key, have *rrset.Set) {
+		_, inBase := in.Base[k]
+		_, inDesired := in.Desired[k]
+		if inBase || inDesired || in.Held[k.Name] || !managed(k) || in.HoldDeletes {
+			return
+		}
+		p.Changes = append(p.Changes, Change{Action: Delete, Key: k, Old: have})
+	}
+	if in.Only != nil {
+		for name := range in.Only {
+			for t := range dns.TypeToString {
+				k := rrset.Key{Name: name, Type: t}
+				if want, ok := in.Base[k]; ok {
+					desire(k, want, true)
+				} else if want, ok := in.Desired[k]; ok {
+					desire(k, want, false)
+				}
+				if have, ok := in.Observed[k]; ok {
+					remove(k, have)
+				}
 			}
-			p.Changes = append(p.Changes, Change{Action: Delete, Key: k, Old: have})
+		}
+	} else {
+		for k, want := range in.Base {
+			desire(k, want, true)
+		}
+		for k, want := range in.Desired {
+			desire(k, want, false)
+		}
+		for k, have := range in.Observed {
+			remove(k, have)
 		}
 	}
 	slices.SortFunc(p.Changes, compareChanges)
 	slices.SortFunc(p.Adopt, rrset.Key.Compare)
 	slices.SortFunc(p.Foreign, rrset.Key.Compare)
 	return p
+}
+
+// plan adds what it takes to serve want at k.
+func (p *Plan) plan(in Input, k rrset.Key, want *rrset.Set, managed func(rrset.Key) bool) {
+	have, ok := in.Observed[k]
+	switch {
+	case !ok:
+		p.Changes = append(p.Changes, Change{Action: Create, Key: k, New: want})
+	case !managed(k) && want.Equal(have):
+		p.Adopt = append(p.Adopt, k)
+	case !managed(k):
+		p.Foreign = append(p.Foreign, k)
+	case !want.Equal(have):
+		p.Changes = append(p.Changes, Change{Action: Update, Key: k, Old: have, New: want})
+	}
 }
 
 func compareChanges(a, b Change) int {
@@ -133,6 +174,17 @@ func compareChanges(a, b Change) int {
 		}
 	}
 	return a.Key.Compare(b.Key)
+}
+
+// ApplyTo applies the plan to z in place.
+func (p Plan) ApplyTo(z rrset.Zone) {
+	for _, c := range p.Changes {
+		if c.New == nil {
+			delete(z, c.Key)
+		} else {
+			z[c.Key] = c.New
+		}
+	}
 }
 
 // Apply returns observed with the plan applied, sharing unchanged sets.

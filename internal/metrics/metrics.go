@@ -194,7 +194,7 @@ func (m *Metrics) observeZone(res reconcile.Result, z reconcile.ZoneResult) {
 	}
 	if res.State != nil && (z.Plan.Empty() || verified) {
 		if want, ok := res.State.Zones[z.Zone]; ok {
-			n := want.Count()
+			n := res.State.Records[z.Zone]
 			for _, k := range z.Plan.Foreign {
 				if s := want[k]; s != nil {
 					n -= len(s.RRs)
@@ -215,8 +215,8 @@ func (m *Metrics) setZones(res reconcile.Result) {
 			delete(m.zones, zone)
 		}
 	}
-	for zone, sets := range res.State.Zones {
-		m.recordsDesired.WithLabelValues(zone).Set(float64(sets.Count()))
+	for zone := range res.State.Zones {
+		m.recordsDesired.WithLabelValues(zone).Set(float64(res.State.Records[zone]))
 		m.zones[zone] = true
 	}
 }

@@ -54,6 +54,36 @@ func (c *Client) Transfer(ctx context.Context, zone string) (*Zone, error) {
 }
 
 func (c *Client) transfer(ctx context.Context, zone string) (*Zone, error) {
+	z := &Zone{Name: zone, Sets: rrset.Zone{}}
+	serial, err := c.stream(ctx, zone, func(rr dns.RR) error {
+		if soa, isSOA := rr.(*dns.SOA); isSOA {
+			soa = dns.Copy(soa).(*dns.SOA)
+			soa.Serial = 0
+			rr = soa
+		}
+		z.Sets.Put(rr)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	z.Serial = serial
+	return z, nil
+}
+
+// Stream transfers zone and calls fn for every record as it arrives, the
+// SOA first and the closing SOA left out, without holding the zone: for
+// checks of large zones. An error from fn ends the transfer with it.
+func (c *Client) Stream(ctx context.Context, zone string, fn func(dns.RR) error) (serial uint32, err error) {
+	zone = dns.CanonicalName(zone)
+	serial, err = c.stream(ctx, zone, fn)
+	if err != nil {
+		return 0, fmt.Errorf("axfr %s from %s: %w", zone, c.Addr, err)
+	}
+	return serial, nil
+}
+
+func (c *Client) stream(ctx context.Context, zone string, fn func(dns.RR) error) (uint32, error) {
 	if c.Timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, c.Timeout)
@@ -61,7 +91,7 @@ func (c *Client) transfer(ctx context.Context, zone string) (*Zone, error) {
 	}
 	nc, err := (&net.Dialer{}).DialContext(ctx, "tcp", c.Addr)
 	if err != nil {
-		return nil, err
+		return 0, err
 	}
 	defer nc.Close()
 	if d, ok := ctx.Deadline(); ok {
@@ -85,7 +115,7 @@ func (c *Client) transfer(ctx context.Context, zone string) (*Zone, error) {
 	}
 	envelopes, err := t.In(q, c.Addr)
 	if err != nil {
-		return nil, ctxErr(ctx, err)
+		return 0, ctxErr(ctx, err)
 	}
 	// On an early return the reader goroutine must not block forever.
 	defer func() {
@@ -94,11 +124,11 @@ func (c *Client) transfer(ctx context.Context, zone string) (*Zone, error) {
 		}
 	}()
 
-	z := &Zone{Name: zone, Sets: rrset.Zone{}}
+	var serial uint32
 	soas := 0
 	for e := range envelopes {
 		if e.Error != nil {
-			return nil, c.xfrError(ctx, e.Error)
+			return 0, c.xfrError(ctx, e.Error)
 		}
 		for _, rr := range e.RR {
 			if soa, isSOA := rr.(*dns.SOA); isSOA {
@@ -106,21 +136,20 @@ func (c *Client) transfer(ctx context.Context, zone string) (*Zone, error) {
 				if soas > 1 {
 					continue // the closing SOA
 				}
-				z.Serial = soa.Serial
-				soa = dns.Copy(soa).(*dns.SOA)
-				soa.Serial = 0
-				rr = soa
+				serial = soa.Serial
 			}
 			if !dns.IsSubDomain(zone, dns.CanonicalName(rr.Header().Name)) {
-				return nil, fmt.Errorf("record %s is outside the zone", rr.Header().Name)
+				return 0, fmt.Errorf("record %s is outside the zone", rr.Header().Name)
 			}
-			z.Sets.Put(rr)
+			if err := fn(rr); err != nil {
+				return 0, err
+			}
 		}
 	}
 	if soas < 2 {
-		return nil, errors.New("transfer ended before the closing SOA")
+		return 0, errors.New("transfer ended before the closing SOA")
 	}
-	return z, nil
+	return serial, nil
 }
 
 // xfrError maps miekg/dns's transfer errors to ours. The library reports a

@@ -183,15 +183,15 @@ func TestVerifyMethod(t *testing.T) {
 	})
 }
 
-// Scheduled passes check every record; retries and passes for changed
-// files do not.
+// Scheduled passes check every record; the first pass (it verifies what
+// it applies), retries and passes for changed files do not.
 func TestRunChecksOnScheduledPassesOnly(t *testing.T) {
 	h, c := checkHarness(t)
 	events := make(chan []string)
 	lp := startRun(t, h.r, Loop{Events: events, Schedule: fakeSchedule{never}, MaxBackoff: 10 * time.Millisecond})
 
-	if p := lp.next(t); p.Check == nil || !p.Full {
-		t.Fatalf("first pass: Full = %v, Check = %v; want a full, checked pass", p.Full, p.Check)
+	if p := lp.next(t); p.Check != nil || !p.Full {
+		t.Fatalf("first pass: Full = %v, Check = %v; want a full pass without check", p.Full, p.Check)
 	}
 	h.server.failNext(zoneA, errors.New("connection refused"))
 	events <- []string{"records.d/a.yaml"}
@@ -201,8 +201,22 @@ func TestRunChecksOnScheduledPassesOnly(t *testing.T) {
 	if p := lp.next(t); p.Check != nil || !p.Full || p.Failed() != nil {
 		t.Fatalf("retry: Full = %v, Check = %v, Failed() = %v; want a full pass without check that succeeds", p.Full, p.Check, p.Failed())
 	}
-	if n := c.calls(); n != 1 {
-		t.Errorf("%d checks, want 1", n)
+	if n := c.calls(); n != 0 {
+		t.Errorf("%d checks, want none", n)
+	}
+}
+
+func TestRunScheduledPassChecks(t *testing.T) {
+	h, c := checkHarness(t)
+	lp := startRun(t, h.r, Loop{Schedule: fakeSchedule{5 * time.Millisecond}})
+	if p := lp.next(t); p.Check != nil {
+		t.Fatalf("first pass checked")
+	}
+	if p := lp.next(t); p.Check == nil || !p.Full {
+		t.Fatalf("scheduled pass: Full = %v, Check = %v; want a full, checked pass", p.Full, p.Check)
+	}
+	if n := c.calls(); n < 1 {
+		t.Errorf("%d checks, want at least 1", n)
 	}
 }
 

@@ -178,9 +178,36 @@ func (s *fakeStore) State() *desired.State {
 	return s.state
 }
 
+// setState sets the state State hands out. Unless the test says which
+// names changed, every name of the old and the new state may have, as a
+// real Store would report after such a change.
 func (s *fakeStore) setState(st *desired.State) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if st != nil && st.Remerged == nil {
+		st.Remerged = map[string]map[string]bool{}
+		for _, from := range []*desired.State{s.state, st} {
+			if from == nil {
+				continue
+			}
+			for z, sets := range from.Zones {
+				if st.Remerged[z] == nil {
+					st.Remerged[z] = map[string]bool{}
+				}
+				for k := range sets {
+					st.Remerged[z][k.Name] = true
+				}
+			}
+			for z, held := range from.Held {
+				if st.Remerged[z] == nil {
+					st.Remerged[z] = map[string]bool{}
+				}
+				for name := range held {
+					st.Remerged[z][name] = true
+				}
+			}
+		}
+	}
 	s.state = st
 }
 
@@ -302,7 +329,8 @@ func (b *fakeBackend) Apply(ctx context.Context, served *observed.Zone, p diff.P
 		b.onApply()
 	}
 	b.plans = append(b.plans, p)
-	b.served = append(b.served, served)
+	// A copy: the reconciler may change served after Apply, as its contract allows.
+	b.served = append(b.served, &observed.Zone{Name: served.Name, Serial: served.Serial, Sets: maps.Clone(served.Sets)})
 	if b.err != nil {
 		return apply.Result{}, b.err
 	}

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -69,7 +68,7 @@ type Reconciler struct {
 	// pass for changed files reuses it while the server still answers that
 	// serial, so a one-record change costs one SOA query, not a transfer
 	// of the whole zone. Full passes always transfer.
-	served map[string]*observed.Zone
+	served map[string]*seen
 	// changedAt is when dnssync last changed each RRset: a resolver may
 	// serve the old data until the TTL since then runs out.
 	changedAt map[rrset.Key]time.Time
@@ -233,33 +232,35 @@ func (r *Reconciler) zone(ctx context.Context, st *desired.State, zone string, o
 	slices.SortFunc(zr.Held, func(a, b desired.Conflict) int { return rrset.CompareNames(a.Name, b.Name) })
 	r.logHeld(log, zone, zr.Held)
 
-	served, err := r.observe(ctx, log, zone, opts.cached)
+	served, synced, err := r.observe(ctx, log, zone, opts.cached)
 	if err != nil {
 		zr.Err, zr.Stage = err, StageTransfer
 		return zr
 	}
+	var only map[string]bool
+	if synced { // served is what the last pass left in sync: compare what changed since
+		only = st.Remerged[zone]
+		if only == nil {
+			only = map[string]bool{}
+		}
+	}
+	holdDeletes := len(st.Incomplete) > 0
 	// Whatever happens below, the zone as seen is known only if the pass
 	// ends well; forget it first.
 	delete(r.served, zone)
 
-	// The backend's own records (SOA, NS) join desired in sets of their own:
-	// desired's sets are shared and must not be changed.
-	want := maps.Clone(st.Zones[zone])
-	if want == nil {
-		want = rrset.Zone{}
-	}
 	base := rrset.Zone{}
 	for _, rr := range r.Backend.Base(zone) {
 		base.Put(rr)
 	}
-	maps.Copy(want, base)
 	held := make(map[string]bool, len(zr.Held))
 	for _, c := range zr.Held {
 		held[c.Name] = true
 	}
 	zr.Plan = diff.Compute(diff.Input{
-		Zone: zone, Desired: want, Observed: served.Sets, Held: held,
-		HoldDeletes: len(st.Incomplete) > 0,
+		Zone: zone, Desired: st.Zones[zone], Base: base, Observed: served.Sets, Held: held,
+		HoldDeletes: holdDeletes,
+		Only:        only,
 		Managed:     r.Backend.Managed(zone),
 	})
 	r.logForeign(log, zone, zr.Plan.Foreign)
@@ -267,7 +268,7 @@ func (r *Reconciler) zone(ctx context.Context, st *desired.State, zone string, o
 		zr.Refusal = r.refusal(st, served, zr.Plan)
 	}
 	if zr.Plan.Empty() && len(zr.Plan.Adopt) == 0 || !opts.Apply {
-		r.served[zone] = served
+		r.served[zone] = &seen{served, zr.Plan.Empty() && !holdDeletes}
 		return zr
 	}
 	if zr.Refusal != nil {
@@ -300,13 +301,13 @@ func (r *Reconciler) zone(ctx context.Context, st *desired.State, zone string, o
 		log.Info("adopted records already served as desired", "rrsets", len(zr.Plan.Adopt))
 	}
 	if zr.Plan.Empty() {
-		r.served[zone] = served
+		r.served[zone] = &seen{served, !holdDeletes}
 		return zr
 	}
 	if opts.Verify {
 		r.verify(ctx, log, &zr)
 		if len(zr.Mismatches) == 0 {
-			r.remember(ctx, served, &zr)
+			r.remember(ctx, served, &zr, !holdDeletes)
 		}
 	}
 	return zr
@@ -328,26 +329,37 @@ func (r *Reconciler) refusal(st *desired.State, served *observed.Zone, p diff.Pl
 
 // observe returns the zone as served: the cached copy when allowed and its
 // serial is still the one served, a fresh transfer otherwise.
-func (r *Reconciler) observe(ctx context.Context, log *slog.Logger, zone string, cached bool) (*observed.Zone, error) {
+// seen is a zone as a pass left it.
+type seen struct {
+	*observed.Zone
+	// synced: the pass left it serving all that was desired then, so the
+	// next pass need only compare the names changed since.
+	synced bool
+}
+
+// observe returns the zone as served: the cached copy when allowed and its
+// serial is still the one served (synced tells whether it was in sync),
+// else a fresh transfer.
+func (r *Reconciler) observe(ctx context.Context, log *slog.Logger, zone string, cached bool) (*observed.Zone, bool, error) {
 	if r.served == nil {
-		r.served = map[string]*observed.Zone{}
+		r.served = map[string]*seen{}
 	}
 	if z := r.served[zone]; cached && z != nil {
 		if s, err := r.Verifier.Serial(ctx, zone); err == nil && s == z.Serial {
-			return z, nil
+			return z.Zone, z.synced, nil
 		}
 	}
 	served, err := r.Observed.Transfer(ctx, zone)
 	if errors.Is(err, observed.ErrNotServed) && r.CreatesZones {
 		log.Info("zone not served yet; it will be created")
-		return &observed.Zone{Name: zone, Sets: rrset.Zone{}}, nil
+		return &observed.Zone{Name: zone, Sets: rrset.Zone{}}, false, nil
 	}
-	return served, err
+	return served, false, err
 }
 
 // remember caches the zone as it is now served: what was served with the
 // verified plan applied, under the serial that carries it.
-func (r *Reconciler) remember(ctx context.Context, served *observed.Zone, zr *ZoneResult) {
+func (r *Reconciler) remember(ctx context.Context, served *observed.Zone, zr *ZoneResult, synced bool) {
 	serial := zr.Serial
 	if serial == 0 { // the server chose it (RFC 2136): ask
 		s, err := r.Verifier.Serial(ctx, zr.Zone)
@@ -356,7 +368,11 @@ func (r *Reconciler) remember(ctx context.Context, served *observed.Zone, zr *Zo
 		}
 		serial = s
 	}
-	r.served[zr.Zone] = &observed.Zone{Name: zr.Zone, Serial: serial, Sets: zr.Plan.Apply(served.Sets)}
+	// served is the reconciler's own (a transfer, or this cache): change it
+	// in place rather than copy a zone of 100,000 sets per change.
+	zr.Plan.ApplyTo(served.Sets)
+	served.Serial = serial
+	r.served[zr.Zone] = &seen{served, synced}
 }
 
 // verify waits, within VerifyTimeout, for the server to answer every
@@ -389,7 +405,11 @@ func (r *Reconciler) verify(ctx context.Context, log *slog.Logger, zr *ZoneResul
 			want[c.Key] = c.New
 		}
 	}
-	_, zr.Mismatches = r.Verifier.Wait(ctx, want, 50*time.Millisecond)
+	if len(want) > bulkVerify {
+		zr.Mismatches = r.verifyByTransfer(ctx, zr.Zone, want)
+	} else {
+		_, zr.Mismatches = r.Verifier.Wait(ctx, want, 50*time.Millisecond)
+	}
 	zr.Latency = time.Since(start)
 	if len(zr.Mismatches) > 0 {
 		log.Error("changes not served", "after", zr.Latency.Round(time.Millisecond), "mismatches", verify.Summary(zr.Mismatches))
@@ -456,6 +476,85 @@ func (r *Reconciler) changed(topic string, v any) bool {
 	}
 	r.reported[topic] = s
 	return true
+}
+
+// bulkVerify: a plan changing more RRsets than this is verified by one zone
+// transfer instead of a query per RRset (100,000 queries take seconds).
+const bulkVerify = 64
+
+// Streamer reads a zone record by record without holding it; a Transferer
+// that is one lets a large change be verified without a second copy of the
+// zone in memory.
+type Streamer interface {
+	Stream(ctx context.Context, zone string, fn func(dns.RR) error) (uint32, error)
+}
+
+// verifyByTransfer polls the zone by transfer until every wanted set (nil:
+// absent) is served, or ctx ends; it returns what was still wrong.
+func (r *Reconciler) verifyByTransfer(ctx context.Context, zone string, want map[rrset.Key]*rrset.Set) []verify.Mismatch {
+	for {
+		miss := r.compareServed(ctx, zone, want)
+		if len(miss) == 0 || !sleep(ctx, 100*time.Millisecond) {
+			slices.SortFunc(miss, func(a, b verify.Mismatch) int { return a.Key.Compare(b.Key) })
+			return miss
+		}
+	}
+}
+
+// compareServed transfers zone once and returns the wanted sets it does
+// not serve as wanted. Streaming, it keeps only the records of sets that
+// differ.
+func (r *Reconciler) compareServed(ctx context.Context, zone string, want map[rrset.Key]*rrset.Set) []verify.Mismatch {
+	soa := rrset.Key{Name: zone, Type: dns.TypeSOA}
+	st, ok := r.Observed.(Streamer)
+	if !ok {
+		z, err := r.Observed.Transfer(ctx, zone)
+		if err != nil {
+			return []verify.Mismatch{{Key: soa, Err: err}}
+		}
+		var miss []verify.Mismatch
+		for k, w := range want {
+			if got := z.Sets[k]; !got.Equal(w) {
+				miss = append(miss, verify.Mismatch{Key: k, Want: w, Served: got})
+			}
+		}
+		return miss
+	}
+	// Count the served records that match each wanted set; a record that
+	// does not match (or belongs to an unwanted set) marks its set wrong.
+	matched := make(map[rrset.Key]int, len(want))
+	wrong := map[rrset.Key]*rrset.Set{}
+	_, err := st.Stream(ctx, zone, func(rr dns.RR) error {
+		k := rrset.KeyOf(rr)
+		w, wanted := want[k]
+		if !wanted {
+			return nil
+		}
+		if w != nil && rr.Header().Ttl == w.TTL && w.Has(rrset.Rdata(rrset.Canonical(rr))) {
+			matched[k]++
+			return nil
+		}
+		if wrong[k] == nil {
+			wrong[k] = rrset.New(rr)
+		} else {
+			wrong[k].Add(rr)
+		}
+		return nil
+	})
+	if err != nil {
+		return []verify.Mismatch{{Key: soa, Err: err}}
+	}
+	var miss []verify.Mismatch
+	for k, w := range want {
+		n := 0
+		if w != nil {
+			n = len(w.RRs)
+		}
+		if wrong[k] != nil || matched[k] != n {
+			miss = append(miss, verify.Mismatch{Key: k, Want: w, Served: wrong[k]})
+		}
+	}
+	return miss
 }
 
 // serialAtLeast compares serials in RFC 1982 arithmetic.

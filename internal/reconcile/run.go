@@ -43,6 +43,7 @@ func (r *Reconciler) Run(ctx context.Context, l Loop) error {
 		retryC   <-chan time.Time
 	)
 	next := time.NewTimer(0) // the first full pass runs at once
+	first := true
 	defer next.Stop()
 	report := func(res Result) {
 		if l.OnPass != nil {
@@ -91,8 +92,11 @@ func (r *Reconciler) Run(ctx context.Context, l Loop) error {
 		case <-heartbeat:
 			l.OnHeartbeat()
 		case <-next.C:
+			// The first pass verifies what it applies; checking every
+			// record too would only delay readiness. Scheduled passes check.
 			opts := l.Options
-			opts.Check = true
+			opts.Check = !first
+			first = false
 			report(r.RunOnce(ctx, opts))
 			now := time.Now()
 			next.Reset(l.Schedule.Next(now).Sub(now))

@@ -63,7 +63,10 @@ func New(rrs ...dns.RR) *Set {
 // of rr is set to the Set's TTL.
 func (s *Set) Add(rr dns.RR) {
 	rr = Canonical(rr)
-	rr.Header().Ttl = s.TTL
+	if rr.Header().Ttl != s.TTL {
+		rr = dns.Copy(rr)
+		rr.Header().Ttl = s.TTL
+	}
 	data := Rdata(rr)
 	i, found := slices.BinarySearch(s.data, data)
 	if !found {
@@ -79,6 +82,12 @@ func (s *Set) Equal(o *Set) bool {
 		return s == o
 	}
 	return s.Key == o.Key && s.TTL == o.TTL && slices.Equal(s.data, o.data)
+}
+
+// Has reports whether the set holds a record with this Rdata.
+func (s *Set) Has(rdata string) bool {
+	_, ok := slices.BinarySearch(s.data, rdata)
+	return ok
 }
 
 // Values returns the presentation form of each record's data.
@@ -151,9 +160,13 @@ func Rdata(rr dns.RR) string {
 	return strings.TrimPrefix(rr.String(), rr.Header().String())
 }
 
-// Canonical returns a copy of rr with its owner and any domain names in its
-// data lower case and fully qualified, so that comparisons settle.
+// Canonical returns rr with its owner and any domain names in its data lower
+// case and fully qualified, so that comparisons settle: rr itself when it is
+// canonical already (records are shared, never modified), else a copy.
 func Canonical(rr dns.RR) dns.RR {
+	if isCanonical(rr) {
+		return rr
+	}
 	rr = dns.Copy(rr)
 	h := rr.Header()
 	h.Name = dns.CanonicalName(h.Name)
@@ -178,18 +191,58 @@ func Canonical(rr dns.RR) dns.RR {
 	return rr
 }
 
+func isCanonical(rr dns.RR) bool {
+	h := rr.Header()
+	if h.Class != dns.ClassINET || !canonicalName(h.Name) {
+		return false
+	}
+	switch r := rr.(type) {
+	case *dns.CNAME:
+		return canonicalName(r.Target)
+	case *dns.NS:
+		return canonicalName(r.Ns)
+	case *dns.PTR:
+		return canonicalName(r.Ptr)
+	case *dns.MX:
+		return canonicalName(r.Mx)
+	case *dns.SRV:
+		return canonicalName(r.Target)
+	case *dns.SOA:
+		return canonicalName(r.Ns) && canonicalName(r.Mbox)
+	case *dns.CAA:
+		return r.Tag == strings.ToLower(r.Tag)
+	}
+	return true
+}
+
+func canonicalName(s string) bool { return dns.IsFqdn(s) && s == strings.ToLower(s) }
+
 // CompareNames orders names in DNS canonical order (RFC 4034 section 6.1):
 // label by label from the root, so that a zone's apex comes first and its
-// subtrees stay together.
+// subtrees stay together. Names are canonical (lower case, fully
+// qualified). It walks both names from the end without allocating: plans and
+// zone files sort 100,000 names with it.
 func CompareNames(a, b string) int {
 	if a == b {
 		return 0
 	}
-	la, lb := dns.SplitDomainName(a), dns.SplitDomainName(b)
-	for i, j := len(la)-1, len(lb)-1; i >= 0 && j >= 0; i, j = i-1, j-1 {
-		if c := strings.Compare(la[i], lb[j]); c != 0 {
+	a, b = strings.TrimSuffix(a, "."), strings.TrimSuffix(b, ".")
+	for a != "" && b != "" {
+		la, ra := lastLabel(a)
+		lb, rb := lastLabel(b)
+		if c := strings.Compare(la, lb); c != 0 {
 			return c
 		}
+		a, b = ra, rb
 	}
-	return cmp.Compare(len(la), len(lb))
+	return cmp.Compare(len(a), len(b))
+}
+
+// lastLabel splits the last label off name (without its dot).
+func lastLabel(name string) (label, rest string) {
+	i := strings.LastIndexByte(name, '.')
+	if i < 0 {
+		return name, ""
+	}
+	return name[i+1:], name[:i]
 }

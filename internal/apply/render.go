@@ -1,0 +1,111 @@
+package apply
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/miekg/dns"
+
+	"github.com/dnssync/dnssync/internal/diff"
+	"github.com/dnssync/dnssync/internal/rrset"
+)
+
+// zoneText is a zone as rendered, kept between writes: formatting 100,000
+// records and sorting their names costs far more than the write itself, so
+// a change re-renders only the sets it touches.
+type zoneText struct {
+	zone   string
+	serial uint32 // written with this text; 0 before the first write
+	soa    *dns.SOA
+	sets   []setText // canonical order, SOA not included
+	size   int       // bytes of text in sets
+}
+
+type setText struct {
+	key  rrset.Key
+	text string // the set's lines
+}
+
+func newZoneText(zone string, sets rrset.Zone) *zoneText {
+	t := &zoneText{zone: zone, sets: make([]setText, 0, len(sets))}
+	for k, s := range sets {
+		if t.isSOA(k) {
+			t.setSOA(s)
+			continue
+		}
+		t.sets = append(t.sets, setText{k, render(s)})
+		t.size += len(t.sets[len(t.sets)-1].text)
+	}
+	slices.SortFunc(t.sets, func(a, b setText) int { return a.key.Compare(b.key) })
+	return t
+}
+
+func (t *zoneText) isSOA(k rrset.Key) bool { return k.Type == dns.TypeSOA && k.Name == t.zone }
+
+func (t *zoneText) setSOA(s *rrset.Set) {
+	t.soa = nil
+	if s != nil && len(s.RRs) == 1 {
+		t.soa = s.RRs[0].(*dns.SOA)
+	}
+}
+
+// set renders s at k; nil removes it.
+func (t *zoneText) set(k rrset.Key, s *rrset.Set) {
+	if t.isSOA(k) {
+		t.setSOA(s)
+		return
+	}
+	i, found := slices.BinarySearchFunc(t.sets, k, func(e setText, k rrset.Key) int { return e.key.Compare(k) })
+	if found {
+		t.size -= len(t.sets[i].text)
+	}
+	switch {
+	case s == nil && found:
+		t.sets = slices.Delete(t.sets, i, i+1)
+	case s == nil:
+	case found:
+		t.sets[i].text = render(s)
+		t.size += len(t.sets[i].text)
+	default:
+		t.sets = slices.Insert(t.sets, i, setText{k, render(s)})
+		t.size += len(t.sets[i].text)
+	}
+}
+
+func render(s *rrset.Set) string {
+	var b strings.Builder
+	for _, rr := range s.RRs {
+		b.WriteString(rr.String())
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+func (t *zoneText) apply(p diff.Plan) error {
+	for _, c := range p.Changes {
+		t.set(c.Key, c.New)
+	}
+	if t.soa == nil {
+		return fmt.Errorf("zone %s has no SOA", t.zone)
+	}
+	return nil
+}
+
+func (t *zoneText) write(w io.Writer, serial uint32) error {
+	if t.soa == nil {
+		return fmt.Errorf("zone %s has no SOA", t.zone)
+	}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	fmt.Fprintf(bw, "; zone %s, written by dnssync: edits here are put back; change records.d instead\n", t.zone)
+	soa := *t.soa
+	soa.Serial = serial
+	bw.WriteString(soa.String())
+	bw.WriteByte('\n')
+	for _, s := range t.sets {
+		bw.WriteString(s.text)
+	}
+	return bw.Flush()
+}
