@@ -501,60 +501,57 @@ func (r *Reconciler) verifyByTransfer(ctx context.Context, zone string, want map
 	}
 }
 
-// compareServed transfers zone once and returns the wanted sets it does
-// not serve as wanted. Streaming, it keeps only the records of sets that
-// differ.
+// compareServed returns the wanted sets zone does not serve as wanted. A
+// streaming transfer answers the common case (all served) without a second
+// copy of the zone in memory; only when something is off is the zone
+// transferred whole, to say what.
 func (r *Reconciler) compareServed(ctx context.Context, zone string, want map[rrset.Key]*rrset.Set) []verify.Mismatch {
 	soa := rrset.Key{Name: zone, Type: dns.TypeSOA}
-	st, ok := r.Observed.(Streamer)
-	if !ok {
-		z, err := r.Observed.Transfer(ctx, zone)
+	if st, ok := r.Observed.(Streamer); ok {
+		all, err := servedAll(ctx, st, zone, want)
 		if err != nil {
 			return []verify.Mismatch{{Key: soa, Err: err}}
 		}
-		var miss []verify.Mismatch
-		for k, w := range want {
-			if got := z.Sets[k]; !got.Equal(w) {
-				miss = append(miss, verify.Mismatch{Key: k, Want: w, Served: got})
-			}
+		if all {
+			return nil
 		}
-		return miss
 	}
-	// Count the served records that match each wanted set; a record that
-	// does not match (or belongs to an unwanted set) marks its set wrong.
-	matched := make(map[rrset.Key]int, len(want))
-	wrong := map[rrset.Key]*rrset.Set{}
-	_, err := st.Stream(ctx, zone, func(rr dns.RR) error {
-		k := rrset.KeyOf(rr)
-		w, wanted := want[k]
-		if !wanted {
-			return nil
-		}
-		if w != nil && rr.Header().Ttl == w.TTL && w.Has(rrset.Rdata(rrset.Canonical(rr))) {
-			matched[k]++
-			return nil
-		}
-		if wrong[k] == nil {
-			wrong[k] = rrset.New(rr)
-		} else {
-			wrong[k].Add(rr)
-		}
-		return nil
-	})
+	z, err := r.Observed.Transfer(ctx, zone)
 	if err != nil {
 		return []verify.Mismatch{{Key: soa, Err: err}}
 	}
 	var miss []verify.Mismatch
 	for k, w := range want {
-		n := 0
-		if w != nil {
-			n = len(w.RRs)
-		}
-		if wrong[k] != nil || matched[k] != n {
-			miss = append(miss, verify.Mismatch{Key: k, Want: w, Served: wrong[k]})
+		if got := z.Sets[k]; !got.Equal(w) {
+			miss = append(miss, verify.Mismatch{Key: k, Want: w, Served: got})
 		}
 	}
 	return miss
+}
+
+// servedAll streams zone and reports whether every wanted set is served
+// exactly: each served record of a wanted key must match, and as many must
+// match as are wanted (sets hold no duplicates).
+func servedAll(ctx context.Context, st Streamer, zone string, want map[rrset.Key]*rrset.Set) (bool, error) {
+	expected := 0
+	for _, w := range want {
+		if w != nil {
+			expected += len(w.RRs)
+		}
+	}
+	matched, wrong := 0, false
+	_, err := st.Stream(ctx, zone, func(rr dns.RR) error {
+		w, wanted := want[rrset.KeyOf(rr)]
+		switch {
+		case !wanted:
+		case w != nil && rr.Header().Ttl == w.TTL && w.Has(rrset.Rdata(rrset.Canonical(rr))):
+			matched++
+		default:
+			wrong = true
+		}
+		return nil
+	})
+	return err == nil && !wrong && matched == expected, err
 }
 
 // serialAtLeast compares serials in RFC 1982 arithmetic.
