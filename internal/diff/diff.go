@@ -114,6 +114,11 @@ func Compute(in Input) Plan {
 		}
 		p.Changes = append(p.Changes, Change{Action: Delete, Key: k, Old: have})
 	}
+	// Per name, Only looks up every type there is; past a share of the zone
+	// a full pass over the zone is cheaper, and gives the same plan.
+	if in.Only != nil && len(in.Only)*len(dns.TypeToString) > 2*(len(in.Desired)+len(in.Observed)) {
+		in.Only = nil
+	}
 	if in.Only != nil {
 		for name := range in.Only {
 			for t := range dns.TypeToString {
