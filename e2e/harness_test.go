@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -180,7 +179,7 @@ func (e *env) cli(args ...string) (stdout, stderr string, code int) {
 type daemon struct {
 	t    testing.TB
 	cmd  *exec.Cmd
-	out  *syncBuffer
+	out  *corednstest.SyncBuffer
 	done chan struct{}
 }
 
@@ -194,7 +193,7 @@ func (e *env) startEnv(environ ...string) *daemon {
 	e.t.Helper()
 	cmd := exec.Command(dnssyncBin, "run", "--config", e.config)
 	cmd.Env = append(os.Environ(), environ...)
-	d := &daemon{t: e.t, cmd: cmd, out: &syncBuffer{}, done: make(chan struct{})}
+	d := &daemon{t: e.t, cmd: cmd, out: &corednstest.SyncBuffer{}, done: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = d.out, d.out
 	if err := cmd.Start(); err != nil {
 		e.t.Fatal(err)
@@ -285,21 +284,4 @@ func (e *env) stillServed(name string, t uint16, want *rrset.Set) {
 	if err != nil || !got.Equal(want) {
 		e.t.Fatalf("%s %s: want %v still served, got %v (err %v)", name, dns.TypeToString[t], want, got, err)
 	}
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }
