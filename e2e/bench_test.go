@@ -10,8 +10,6 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
-
-	"github.com/dnssync/dnssync/internal/corednstest"
 )
 
 // fleet writes n A records into records.d as n/100 files of 100, the shape
@@ -32,26 +30,7 @@ func fleet(tb testing.TB, dir, zone string, n int) {
 
 // startBigDynupdate is CoreDNS dynupdate with room for n records.
 func startBigDynupdate(tb testing.TB, n int) updateServer {
-	secret := newSecret(tb)
-	corefile := fmt.Sprintf(`example.org:PORT {
-    bind 127.0.0.1
-    tsig {
-        secret dnssync. %s
-        require_opcode UPDATE
-    }
-    dynupdate {
-        file DIR/seed.zone
-        allow dnssync. * *
-        max_records %d
-        max_bytes %d
-    }
-    transfer {
-        to *
-    }
-}
-`, secret, n+100, (n+100)*200)
-	srv := corednstest.StartFiles(tb, map[string]string{"Corefile": corefile, "seed.zone": seedZone})
-	return updateServer{Server: srv, secret: secret}
+	return startDynupdateWith(tb, fmt.Sprintf("        max_records %d\n        max_bytes %d\n", n+100, (n+100)*200))
 }
 
 // BenchmarkRFC2136ColdSync10k: `dnssync apply` of 10,000 records into an

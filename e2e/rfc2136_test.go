@@ -40,8 +40,12 @@ func newSecret(t testing.TB) string {
 	return base64.StdEncoding.EncodeToString(b)
 }
 
-func startDynupdate(t *testing.T) updateServer {
-	secret := newSecret(t)
+func startDynupdate(t *testing.T) updateServer { return startDynupdateWith(t, "") }
+
+// startDynupdateWith starts CoreDNS dynupdate for example.org with extra
+// lines (limits) in its dynupdate block.
+func startDynupdateWith(tb testing.TB, limits string) updateServer {
+	secret := newSecret(tb)
 	corefile := fmt.Sprintf(`example.org:PORT {
     bind 127.0.0.1
     tsig {
@@ -51,13 +55,13 @@ func startDynupdate(t *testing.T) updateServer {
     dynupdate {
         file DIR/seed.zone
         allow dnssync. * *
-    }
+%s    }
     transfer {
         to *
     }
 }
-`, secret)
-	srv := corednstest.StartFiles(t, map[string]string{"Corefile": corefile, "seed.zone": seedZone})
+`, secret, limits)
+	srv := corednstest.StartFiles(tb, map[string]string{"Corefile": corefile, "seed.zone": seedZone})
 	return updateServer{Server: srv, secret: secret}
 }
 
