@@ -214,16 +214,54 @@ func (r *Reconciler) pass(ctx context.Context, opts Options) Result {
 	if zones == nil {
 		zones = r.Zones
 	}
+	// Apply every zone first, then wait for all of them at once: a server
+	// loads many changed zone files in one reload, and waiting zone by zone
+	// would cost a reload tick per zone (1,000 zones, 1,000 seconds).
+	var pending []*applied
 	for _, z := range zones {
 		if ctx.Err() != nil {
 			break
 		}
-		res.Zones = append(res.Zones, r.zone(ctx, st, z, opts))
+		zr, a := r.zone(ctx, st, z, opts)
+		res.Zones = append(res.Zones, zr)
+		if a != nil {
+			a.index = len(res.Zones) - 1
+			pending = append(pending, a)
+		}
+	}
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, verifyParallelism)
+	for _, a := range pending {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			r.verify(ctx, a.log, &res.Zones[a.index])
+		}()
+	}
+	wg.Wait()
+	for _, a := range pending {
+		if zr := &res.Zones[a.index]; len(zr.Mismatches) == 0 {
+			r.remember(ctx, a.served, zr, a.synced)
+		}
 	}
 	return res
 }
 
-func (r *Reconciler) zone(ctx context.Context, st *desired.State, zone string, opts Options) ZoneResult {
+// applied is a zone applied and waiting to be verified.
+type applied struct {
+	index  int // in Result.Zones
+	served *observed.Zone
+	synced bool
+	log    *slog.Logger
+}
+
+// verifyParallelism bounds the zones verified at once.
+const verifyParallelism = 32
+
+// zone plans and applies one zone. When the change is to be verified, it
+// returns what verifying needs; the caller verifies.
+func (r *Reconciler) zone(ctx context.Context, st *desired.State, zone string, opts Options) (ZoneResult, *applied) {
 	log := r.Log.With("zone", zone)
 	zr := ZoneResult{Zone: zone, Plan: diff.Plan{Zone: zone}}
 	for _, c := range st.Held[zone] {
@@ -235,7 +273,7 @@ func (r *Reconciler) zone(ctx context.Context, st *desired.State, zone string, o
 	served, synced, err := r.observe(ctx, log, zone, opts.cached)
 	if err != nil {
 		zr.Err, zr.Stage = err, StageTransfer
-		return zr
+		return zr, nil
 	}
 	var only map[string]bool
 	if synced { // served is what the last pass left in sync: compare what changed since
@@ -269,21 +307,21 @@ func (r *Reconciler) zone(ctx context.Context, st *desired.State, zone string, o
 	}
 	if zr.Plan.Empty() && len(zr.Plan.Adopt) == 0 || !opts.Apply {
 		r.served[zone] = &seen{served, zr.Plan.Empty() && !holdDeletes}
-		return zr
+		return zr, nil
 	}
 	if zr.Refusal != nil {
 		zr.Err, zr.Stage = zr.Refusal, StageUnsafe
 		log.Error("plan refused", "err", zr.Err)
-		return zr
+		return zr, nil
 	}
 
-	applied, err := r.Backend.Apply(ctx, served, zr.Plan)
+	result, err := r.Backend.Apply(ctx, served, zr.Plan)
 	if err != nil {
 		zr.Err, zr.Stage = fmt.Errorf("apply %s: %w", zone, err), StageApply
 		log.Error("apply failed", "err", err)
-		return zr
+		return zr, nil
 	}
-	zr.Applied, zr.Serial = true, applied.Serial
+	zr.Applied, zr.Serial = true, result.Serial
 	if r.changedAt == nil {
 		r.changedAt = map[rrset.Key]time.Time{}
 	}
@@ -302,15 +340,12 @@ func (r *Reconciler) zone(ctx context.Context, st *desired.State, zone string, o
 	}
 	if zr.Plan.Empty() {
 		r.served[zone] = &seen{served, !holdDeletes}
-		return zr
+		return zr, nil
 	}
-	if opts.Verify {
-		r.verify(ctx, log, &zr)
-		if len(zr.Mismatches) == 0 {
-			r.remember(ctx, served, &zr, !holdDeletes)
-		}
+	if !opts.Verify {
+		return zr, nil
 	}
-	return zr
+	return zr, &applied{served: served, synced: !holdDeletes, log: log}
 }
 
 // refusal says why the safety rules refuse plan, or nil: it deletes too
