@@ -34,10 +34,11 @@ test: bin/coredns ## every test, end-to-end ones against the real CoreDNS includ
 	$(GO) vet ./...
 	$(GO) test -race -count=1 -timeout 20m ./...
 
-bench: bin/coredns ## benchmarks: unit ones, and end-to-end against a live CoreDNS
+bench: bin/coredns bin/dnssync ## benchmarks: Go ones, then dnssync beside CoreDNS alone (writes docs/BENCHMARKS.md)
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/...
-	$(GO) test -run '^$$' -bench OneChange -benchtime 20x -timeout 30m ./e2e/
-	$(GO) test -run '^$$' -bench ColdSync -benchtime 2x -timeout 30m ./e2e/
+	$(GO) test -run '^$$' -bench . -benchtime 5x -timeout 30m ./e2e/
+	$(GO) build -o bin/dnssync-bench ./cmd/dnssync-bench
+	bin/dnssync-bench -dnssync bin/dnssync -coredns bin/coredns -out docs/BENCHMARKS.md
 
 test-short: ## unit tests only (no servers)
 	$(GO) test -short ./...

@@ -1,0 +1,246 @@
+// Command dnssync-bench is dnssync's end-to-end benchmark: it runs the real
+// dnssync binary against the real CoreDNS on loopback and measures, side by
+// side, how long a change takes to be served through dnssync and how long
+// CoreDNS alone takes to serve the same change written by hand (the floor).
+// It prints one table as it goes and writes it, with the machine and the
+// targets of issue 6, to -out as Markdown.
+//
+//	go run ./cmd/dnssync-bench -sizes 1000 -rfcsizes 1000 -runs 3 -out /tmp/bench.md
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"math"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// nanF is "no floor".
+var nanF = math.NaN()
+
+type options struct {
+	dnssync, coredns, out string
+	sizes, rfcSizes       []int
+	zones, runs           int
+	keep                  bool
+	logLevel              string
+	coldDeadline          time.Duration
+}
+
+func main() {
+	opts, err := parseFlags(os.Args[1:])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "dnssync-bench:", err)
+		os.Exit(2)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-sigs
+		fmt.Fprintln(os.Stderr, "dnssync-bench: interrupted, stopping the servers (again to force)")
+		cancel()
+		<-sigs
+		stopAll()
+		os.Exit(130)
+	}()
+	err = run(ctx, opts)
+	stopAll()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "dnssync-bench:", err)
+		if ctx.Err() != nil {
+			os.Exit(130)
+		}
+		os.Exit(1)
+	}
+}
+
+func parseFlags(args []string) (options, error) {
+	fs := flag.NewFlagSet("dnssync-bench", flag.ContinueOnError)
+	var o options
+	var sizes, rfcSizes string
+	fs.StringVar(&o.dnssync, "dnssync", "bin/dnssync", "dnssync binary (built with `go build` into a temp dir if missing)")
+	fs.StringVar(&o.coredns, "coredns", "bin/coredns", "CoreDNS binary (`make coredns`)")
+	fs.StringVar(&o.out, "out", "docs/BENCHMARKS.md", "Markdown report to write (\"\": none)")
+	fs.StringVar(&sizes, "sizes", "1000,10000,100000", "zonefile backend, one zone: record counts (\"\": skip)")
+	fs.StringVar(&rfcSizes, "rfcsizes", "1000,10000", "rfc2136 backend against CoreDNS dynupdate: record counts (\"\": skip)")
+	fs.IntVar(&o.zones, "zones", 1000, "zonefile backend, many zones of 100 records: how many zones (0: skip)")
+	fs.IntVar(&o.runs, "runs", 7, "incremental changes per measurement (the median is reported)")
+	fs.BoolVar(&o.keep, "keep", false, "keep the temp directories (records, zones, logs)")
+	fs.DurationVar(&o.coldDeadline, "cold-deadline", 5*time.Minute, "how long a cold sync may take before the run fails")
+	fs.StringVar(&o.logLevel, "loglevel", "warn", "dnssync's [log] level (debug for a -keep run that needs explaining)")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if fs.NArg() > 0 {
+		return o, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	var err error
+	if o.sizes, err = parseSizes(sizes); err != nil {
+		return o, fmt.Errorf("-sizes: %w", err)
+	}
+	if o.rfcSizes, err = parseSizes(rfcSizes); err != nil {
+		return o, fmt.Errorf("-rfcsizes: %w", err)
+	}
+	if o.runs < 1 || o.runs > 200 {
+		return o, fmt.Errorf("-runs %d: want 1 to 200", o.runs)
+	}
+	if o.coldDeadline <= 0 {
+		return o, fmt.Errorf("-cold-deadline %v: want a positive duration", o.coldDeadline)
+	}
+	if o.zones < 0 || o.zones > 10000 {
+		return o, fmt.Errorf("-zones %d: want 0 to 10000", o.zones)
+	}
+	return o, nil
+}
+
+// parseSizes reads "1000,10000": positive record counts below 2^24.
+func parseSizes(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		n, err := strconv.Atoi(f)
+		if err != nil || n < 1 || n >= 1<<24 {
+			return nil, fmt.Errorf("%q: want a record count from 1 to 16777215", f)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+// bench is one run of the harness.
+type bench struct {
+	ctx              context.Context
+	dnssync, coredns string // absolute paths
+	runs             int
+	tmp              string // root of the scenarios' directories
+	keep             bool
+	logLevel         string
+	coldDeadline     time.Duration
+	results          []result
+	notes            []string
+}
+
+func run(ctx context.Context, o options) error {
+	start := time.Now()
+	coredns, err := filepath.Abs(o.coredns)
+	if err != nil {
+		return err
+	}
+	if _, err := os.Stat(coredns); err != nil {
+		return fmt.Errorf("CoreDNS binary %s: %w (build it with `make coredns`)", o.coredns, err)
+	}
+	tmp, err := os.MkdirTemp("", "dnssync-bench-")
+	if err != nil {
+		return err
+	}
+	if o.keep {
+		fmt.Fprintln(os.Stderr, "dnssync-bench: keeping", tmp)
+	} else {
+		defer os.RemoveAll(tmp)
+	}
+	dnssync, err := dnssyncBinary(ctx, o.dnssync, tmp)
+	if err != nil {
+		return err
+	}
+	b := &bench{ctx: ctx, dnssync: dnssync, coredns: coredns, runs: o.runs, tmp: tmp, keep: o.keep, logLevel: o.logLevel, coldDeadline: o.coldDeadline}
+	m := machineInfo(ctx, coredns, dnssync)
+	fmt.Printf("dnssync-bench %s; %s; %s, %d cores; %s; %s\n\n", m.date, m.uname, m.cpu, m.cores, m.goVersion, m.coredns)
+	fmt.Println(textRow(columns))
+
+	for _, n := range o.sizes {
+		if err := b.runZonefile(scenZonefile, fmt.Sprint(n), oneZone(n)); err != nil {
+			return err
+		}
+	}
+	if o.zones > 0 {
+		if err := b.runZonefile(scenManyZones, manyZonesLabel(o.zones), manyZones(o.zones)); err != nil {
+			return err
+		}
+	}
+	for _, n := range o.rfcSizes {
+		if err := b.runRFC2136(n); err != nil {
+			return err
+		}
+	}
+
+	ts := evaluate(b.results)
+	fmt.Println("\ntargets:")
+	for _, t := range ts {
+		fmt.Printf("  %s: %s: %s\n", t.Status, t.Name, t.Measured)
+	}
+	for _, n := range b.notes {
+		fmt.Println("note:", n)
+	}
+	fmt.Fprintf(os.Stderr, "dnssync-bench: done in %v\n", time.Since(start).Round(time.Second))
+	if o.out == "" {
+		return nil
+	}
+	if err := writeReport(o.out, m, o, b.results, ts, b.notes); err != nil {
+		return err
+	}
+	fmt.Fprintln(os.Stderr, "dnssync-bench: wrote", o.out)
+	return nil
+}
+
+// dnssyncBinary is the dnssync binary to run: path, or when it does not
+// exist, one built from this module into dir.
+func dnssyncBinary(ctx context.Context, path, dir string) (string, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", err
+	}
+	if _, err := os.Stat(abs); err == nil {
+		return abs, nil
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return "", err
+	}
+	out := filepath.Join(dir, "dnssync")
+	fmt.Fprintf(os.Stderr, "dnssync-bench: %s not found; go build -o %s ./cmd/dnssync\n", path, out)
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", out, "github.com/dnssync/dnssync/cmd/dnssync")
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if err := cmd.Run(); err != nil {
+		return "", fmt.Errorf("build dnssync (run from the module, or pass -dnssync): %w", err)
+	}
+	return out, nil
+}
+
+// scenarioDir is a new directory for one scenario, and what removes it.
+func (b *bench) scenarioDir(prefix string) (string, func(), error) {
+	dir, err := os.MkdirTemp(b.tmp, prefix+"-")
+	if err != nil {
+		return "", nil, err
+	}
+	return dir, func() {
+		if !b.keep {
+			os.RemoveAll(dir)
+		}
+	}, nil
+}
+
+// emit prints a row and keeps it for the report.
+func (b *bench) emit(r result) {
+	b.results = append(b.results, r)
+	fmt.Println(textRow(r.cells()))
+}
+
+func (b *bench) note(format string, args ...any) {
+	b.notes = append(b.notes, fmt.Sprintf(format, args...))
+}
+
+// progress goes to stderr, so that stdout is the table.
+func (b *bench) progress(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "# "+format+"\n", args...)
+}

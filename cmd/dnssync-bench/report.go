@@ -1,0 +1,179 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// machine describes where the run happened.
+type machine struct {
+	date, uname, cpu string
+	cores            int
+	goVersion        string
+	coredns, dnssync string
+}
+
+func machineInfo(ctx context.Context, coredns, dnssync string) machine {
+	m := machine{date: time.Now().UTC().Format("2006-01-02 15:04 UTC"), cores: runtime.NumCPU(), goVersion: runtime.Version()}
+	var u unix.Utsname
+	if err := unix.Uname(&u); err == nil {
+		m.uname = strings.Join([]string{unix.ByteSliceToString(u.Sysname[:]), unix.ByteSliceToString(u.Release[:]), unix.ByteSliceToString(u.Machine[:])}, " ")
+	}
+	if f, err := os.Open("/proc/cpuinfo"); err == nil {
+		m.cpu = cpuModel(f)
+		f.Close()
+	}
+	m.coredns = commandLine(ctx, coredns, "-version")
+	m.dnssync = commandLine(ctx, dnssync, "version")
+	return m
+}
+
+// cpuModel is the first "model name" of /proc/cpuinfo.
+func cpuModel(r io.Reader) string {
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		if k, v, ok := strings.Cut(sc.Text(), ":"); ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "unknown CPU"
+}
+
+// commandLine is a command's output on one line.
+func commandLine(ctx context.Context, bin string, args ...string) string {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, bin, args...).CombinedOutput()
+	if err != nil {
+		return fmt.Sprintf("unknown (%v)", err)
+	}
+	return strings.TrimSuffix(strings.Join(strings.Fields(string(out)), " "), ",")
+}
+
+// writeReport writes the Markdown report to path (temp file, rename).
+func writeReport(path string, m machine, o options, rs []result, ts []target, notes []string) error {
+	var b bytes.Buffer
+	renderReport(&b, m, o, rs, ts, notes)
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, b.Bytes(), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+func renderReport(w io.Writer, m machine, o options, rs []result, ts []target, notes []string) {
+	fmt.Fprintf(w, `# Benchmarks
+
+End-to-end, against the real CoreDNS on loopback, written by `+"`make bench`"+`
+(`+"`cmd/dnssync-bench`"+`). Each row puts dnssync beside the floor: CoreDNS
+alone serving the same change written by hand. Numbers are from one run on
+the machine below; run it again to compare.
+
+| | |
+|---|---|
+| date | %s |
+| machine | %s |
+| CPU | %s, %d cores |
+| Go | %s |
+| CoreDNS | %s |
+| dnssync | %s |
+| run | %s |
+
+## Results
+
+`, m.date, esc(m.uname), esc(m.cpu), m.cores, m.goVersion, esc(m.coredns), esc(m.dnssync), esc(runLine(o)))
+	markdownTable(w, rs)
+	fmt.Fprint(w, "\n## Targets (issue 6)\n\n")
+	markdownTargets(w, ts)
+	if len(notes) > 0 {
+		fmt.Fprint(w, "\n## Notes\n\n")
+		for _, n := range notes {
+			fmt.Fprintf(w, "- %s\n", n)
+		}
+	}
+	fmt.Fprint(w, howMeasured)
+}
+
+func runLine(o options) string {
+	ints := func(ns []int) string {
+		var s []string
+		for _, n := range ns {
+			s = append(s, fmt.Sprint(n))
+		}
+		return strings.Join(s, ",")
+	}
+	return fmt.Sprintf("`-sizes %s -rfcsizes %s -zones %d -runs %d`", ints(o.sizes), ints(o.rfcSizes), o.zones, o.runs)
+}
+
+const howMeasured = `
+## How each row is measured
+
+A "served" time is when a DNS query for the record (asked every 5 ms over
+UDP) first returns exactly the new value. dnssync runs as ` + "`dnssync run`" + `
+with ` + "`debounce = \"10ms\"`" + `, ` + "`[verify] schedule = \"@every 1h\"`" + ` (no
+scheduled pass during a measurement), no API and ` + "`[log] level = \"warn\"`" + `.
+Records are A records, 100 per records.d file (` + "`host-000000.bench.test`" + `, ...).
+
+- **zonefile, cold**: from starting ` + "`dnssync run`" + ` (records.d full, zone_dir
+  empty, CoreDNS running with ` + "`auto { reload 1s }`" + `) until the last record is
+  served. Floor: a second CoreDNS with the same Corefile; the harness renders
+  the equivalent zone file outside its directory and renames it in (many
+  zones: a directory of them renamed over the empty one); from the rename
+  until the last record is served. Both include up to 1 s of waiting for
+  auto's directory scan. "cold: zone files in place" is dnssync's own part:
+  until it renamed its last zone file into zone_dir (the file's ctime).
+- **zonefile, incremental (median)**: one record's value changed in one
+  records.d file (temp file, rename), until the new value is served. Floor:
+  the same change in the zone file with the serial bumped (rendered, renamed
+  in). CoreDNS reloads a changed zone on a 1 s tick, so both are mostly the
+  wait for the tick: dnssync and floor runs alternate, and run i of each is
+  made at the same phase of its zone's tick, (i+0.5)/runs, counted from when
+  that zone's previous change was served. The difference of the medians is
+  dnssync's own delay. One unmeasured warm-up change comes first.
+- **zone file in place (median)**: from the records.d rename until dnssync
+  renamed the new zone file into zone_dir (its ctime), written and fsynced:
+  dnssync's own delay, without CoreDNS's tick.
+- **CPU per change**: the daemon's user+system time (/proc/PID/stat) over
+  the measured incremental runs, each followed by 200 ms for its pass to
+  finish, divided by the runs (clock ticks of 10 ms: the resolution is
+  10 ms / runs). It includes dnssync's own check, after writing, that the
+  change is served.
+- **peak RSS**: VmHWM of the daemon (/proc/PID/status) at the end.
+- **zonefile, many zones**: 100 records per zone (` + "`zone-0000.bench.test`" + `, ...),
+  one records.d file per zone; cold until the last record of the last zone
+  is served. "one change touches": which zone files in zone_dir were
+  written (inode or mtime changed) and which zones CoreDNS logged an
+  outgoing transfer of, from each change until 200 ms after it was served.
+- **rfc2136**: CoreDNS ` + "`dynupdate`" + ` (TSIG, ` + "`max_records`" + ` N+100, no database).
+  Cold: from starting ` + "`dnssync run`" + ` until the last record is served. Floor:
+  the harness itself sends the records as TSIG-signed UPDATEs of at most
+  1000 records (a TCP connection each) into a fresh dynupdate, from the
+  first send until the last record is served. Incremental: as for zonefile
+  (no tick here); floor: one TSIG-signed UPDATE replacing the record's RRset.
+- **ratio** is dnssync / floor.
+`
+
+// inode is a file's inode number.
+func inode(fi os.FileInfo) uint64 {
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		return st.Ino
+	}
+	return 0
+}

@@ -1,0 +1,96 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+)
+
+// target is one of issue 6's targets, as evaluated on a run's results.
+type target struct {
+	Name     string
+	Measured string // what was measured, "-" when it was not
+	Status   string // MET, NOT MET, NOT MEASURED
+}
+
+const (
+	statusMet         = "MET"
+	statusNotMet      = "NOT MET"
+	statusNotMeasured = "NOT MEASURED"
+)
+
+// manyZonesN is the N the many-zones scenario reports at 1,000 zones.
+var manyZonesN = manyZonesLabel(1000)
+
+func manyZonesLabel(zones int) string { return fmt.Sprintf("%dx%d", zones, perFile) }
+
+// evaluate checks each target against the results.
+func evaluate(rs []result) []target {
+	find := func(scen, n, metric string) (result, bool) {
+		for _, r := range rs {
+			if r.Scenario == scen && r.N == n && r.Metric == metric {
+				return r, true
+			}
+		}
+		return result{}, false
+	}
+	// limit: a number must stay within max (or below it, strict).
+	limit := func(name, scen, n, metric string, maxOf func(r result) float64, strict bool, format func(float64) string) target {
+		t := target{Name: name, Measured: "-", Status: statusNotMeasured}
+		r, ok := find(scen, n, metric)
+		if !ok {
+			t.Status += fmt.Sprintf(" (no %s run at N=%s)", scen, n)
+			return t
+		}
+		lim := maxOf(r)
+		t.Measured = r.dnssync()
+		if r.Unit == unitDuration && r.floor() != "-" {
+			t.Measured += fmt.Sprintf(" (floor %s, limit %s)", r.floor(), format(lim))
+		} else {
+			t.Measured += fmt.Sprintf(" (limit %s)", format(lim))
+		}
+		if r.D < lim || (!strict && r.D == lim) {
+			t.Status = statusMet
+		} else {
+			t.Status = fmt.Sprintf("%s, over by %s", statusNotMet, format(r.D-lim))
+		}
+		return t
+	}
+	const ms = 1e-3
+	fixed := func(v float64) func(result) float64 { return func(result) float64 { return v } }
+	ts := []target{
+		limit("zonefile, 100,000 records in one zone: cold within 2x the floor",
+			scenZonefile, "100000", metricCold, func(r result) float64 { return 2 * r.F }, false, fmtSeconds),
+		limit("zonefile, 100,000 records: an incremental change served within the floor + 100 ms",
+			scenZonefile, "100000", metricIncremental, func(r result) float64 { return r.F + 100*ms }, false, fmtSeconds),
+		limit("zonefile, 100,000 records: daemon CPU per change at most 50 ms",
+			scenZonefile, "100000", metricCPU, fixed(50*ms), false, fmtSeconds),
+		limit("zonefile, 100,000 records: peak RSS at most 150 MiB",
+			scenZonefile, "100000", metricRSS, fixed(150<<20), false, fmtBytes),
+		limit("rfc2136, 10,000 records: one change served in under 50 ms (median)",
+			scenRFC2136, "10000", metricIncremental, fixed(50*ms), true, fmtSeconds),
+		limit("rfc2136, 10,000 records: cold sync under 5 s",
+			scenRFC2136, "10000", metricCold, fixed(5), true, fmtSeconds),
+	}
+	t := target{Name: "1,000 zones x 100 records: a change in one zone touches only that zone (its file, its AXFR)", Measured: "-",
+		Status: statusNotMeasured + " (no run with 1000 zones)"}
+	if r, ok := find(scenManyZones, manyZonesN, metricTouched); ok {
+		t.Measured = r.DText
+		t.Status = statusMet
+		if !r.OK {
+			t.Status = statusNotMet
+		}
+	}
+	return append(ts, t)
+}
+
+// markdownTargets writes the targets as a Markdown table.
+func markdownTargets(w io.Writer, ts []target) {
+	fmt.Fprintln(w, "| target | measured | result |")
+	fmt.Fprintln(w, "|---|---|---|")
+	for _, t := range ts {
+		fmt.Fprintf(w, "| %s | %s | %s |\n", esc(t.Name), esc(t.Measured), esc(t.Status))
+	}
+}
+
+func esc(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
