@@ -168,6 +168,33 @@ Records are A records, 100 per records.d file (` + "`host-000000.bench.test`" + 
   first send until the last record is served. Incremental: as for zonefile
   (no tick here); floor: one TSIG-signed UPDATE replacing the record's RRset.
 - **ratio** is dnssync / floor.
+
+## Why a target is not met
+
+- **Peak RSS at 100,000 records.** dnssync holds records.d parsed (every
+  file's last good content, for the last-good rule), the merged desired
+  RRsets, the zone as last served (so that a change costs one SOA query,
+  not a transfer) and the zone file's rendered text (so that a change
+  re-renders one RRset, not 100,000): about 90 MiB live at 100,000
+  records. The peak is reached during the cold start, when the parse's
+  garbage and the first plan come on top and Go's collector lets the heap
+  grow to about twice the live size. ` + "`GOMEMLIMIT=120MiB`" + ` in the unit's
+  environment holds the peak at 165 to 175 MiB at the cost of a slower cold start;
+  the remaining work is a more compact desired index (records stored once,
+  not per file and per RRset).
+- **rfc2136 at 10,000 records.** The floor itself is the limit: CoreDNS's
+  dynupdate plugin scans its whole zone for every record an UPDATE adds (to
+  find duplicates and CNAME conflicts) and rebuilds the zone per UPDATE, so
+  one UPDATE costs about 50 ms at 10,000 records and loading 10,000 records
+  costs 20 s whatever sends them. dnssync adds its debounce (10 ms here) and
+  one pass (a few ms) to the one-record change, and matches the floor on the
+  cold sync.
+- **Many zones, cold.** Not a stated target, but the ratio is large: dnssync
+  writes each new zone file with the fsync of the file and of the directory
+  that an atomic, durable write needs, one zone after the other; on this
+  machine's disk that is about 30 ms a zone. Writing zones in parallel (or
+  one directory fsync per pass) would bring the 1,000 zones to a few
+  seconds.
 `
 
 // inode is a file's inode number.
