@@ -36,7 +36,8 @@ test: bin/coredns ## every test, end-to-end ones against the real CoreDNS includ
 
 bench: bin/coredns bin/dnssync ## benchmarks: Go ones, then dnssync beside CoreDNS alone (writes docs/BENCHMARKS.md)
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/...
-	$(GO) test -run '^$$' -bench . -benchtime 5x -timeout 30m ./e2e/
+	$(GO) test -run '^$$' -bench OneChange -benchtime 10x -timeout 30m ./e2e/
+	$(GO) test -run '^$$' -bench ColdSync -benchtime 1x -timeout 30m ./e2e/
 	$(GO) build -o bin/dnssync-bench ./cmd/dnssync-bench
 	bin/dnssync-bench -dnssync bin/dnssync -coredns bin/coredns -out docs/BENCHMARKS.md
 

@@ -59,7 +59,7 @@ func once(ctx context.Context, cfgPath string, opts reconcile.Options, stdout, s
 		return res, exitError
 	}
 	for _, p := range res.State.Problems {
-		fmt.Fprintf(stderr, "invalid: %v (last good content kept)\n", p)
+		fmt.Fprintf(stderr, "invalid: %v\n", p)
 	}
 	for _, f := range res.State.Incomplete {
 		fmt.Fprintf(stderr, "deletions held: %s was never read successfully\n", f)
