@@ -271,6 +271,9 @@ func (r *Reconciler) zone(ctx context.Context, st *desired.State, zone string, o
 	r.logHeld(log, zone, zr.Held)
 
 	served, synced, err := r.observe(ctx, log, zone, opts.cached)
+	// Whatever happens below, the zone as seen is known again only if the
+	// pass ends well: this pass took the names changed since the last one.
+	delete(r.served, zone)
 	if err != nil {
 		zr.Err, zr.Stage = err, StageTransfer
 		return zr, nil
@@ -283,9 +286,6 @@ func (r *Reconciler) zone(ctx context.Context, st *desired.State, zone string, o
 		}
 	}
 	holdDeletes := len(st.Incomplete) > 0
-	// Whatever happens below, the zone as seen is known only if the pass
-	// ends well; forget it first.
-	delete(r.served, zone)
 
 	base := rrset.Zone{}
 	for _, rr := range r.Backend.Base(zone) {
