@@ -2,6 +2,9 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -205,5 +208,33 @@ func TestCPUModel(t *testing.T) {
 	}
 	if got := cpuModel(strings.NewReader("")); got != "unknown CPU" {
 		t.Errorf("cpuModel of nothing = %q", got)
+	}
+}
+
+func TestTickWatch(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"db.a", "db.b"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w, err := watchTicks(dir, "db.a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.close()
+	ctx := context.Background()
+	go func() {
+		time.Sleep(50 * time.Millisecond)
+		os.ReadFile(filepath.Join(dir, "db.b")) // another zone's file: no tick
+		os.ReadFile(filepath.Join(dir, "db.a"))
+	}()
+	before := time.Now()
+	tick, ok := w.next(ctx, 2*time.Second)
+	if !ok || tick.Sub(before) < 40*time.Millisecond {
+		t.Fatalf("tick %v after %v, ok %v", tick, tick.Sub(before), ok)
+	}
+	if _, ok := w.next(ctx, 100*time.Millisecond); ok {
+		t.Error("a tick without an open")
 	}
 }

@@ -23,8 +23,10 @@ type side struct {
 	// change waits for the tick, so its latency depends on when in the
 	// tick it is made; each run is placed at a chosen phase of the tick.
 	period     time.Duration
-	lastServed time.Time // when its last change was served: a tick's phase
-	changedAt  time.Time // when its last change took effect
+	ticks      *tickWatch // the ticks themselves, when they can be seen
+	tickMisses int        // waits that saw no tick and fell back on lastServed
+	lastServed time.Time  // when its last change was served: a tick's phase
+	changedAt  time.Time  // when its last change took effect
 	// prepare readies a change of record's value to ip (a temp file
 	// written, a message built) and returns what makes it take effect (a
 	// rename, the UPDATE sent), which returns the time it did.
@@ -35,14 +37,25 @@ type side struct {
 	before, after func() error
 }
 
-// waitPhase sleeps until the given phase (0..1) of the side's reload tick,
-// counted from when its last change was served (just after a tick, plus
-// the zone's parse time, which the dnssync and floor zones share).
+// waitPhase sleeps until the given phase (0..1) of the side's reload tick:
+// from the next tick seen (ticks set), else from when its last change was
+// served (just after a tick, plus the zone's parse time).
 func (s *side) waitPhase(ctx context.Context, phase float64) error {
-	if s.period == 0 || s.lastServed.IsZero() {
+	if s.period == 0 {
 		return nil
 	}
-	at := s.lastServed.Add(time.Duration(phase * float64(s.period)))
+	from := s.lastServed
+	if s.ticks != nil {
+		if t, ok := s.ticks.next(ctx, s.period*5/2); ok {
+			from = t
+		} else {
+			s.tickMisses++
+		}
+	}
+	if from.IsZero() {
+		return ctx.Err()
+	}
+	at := from.Add(time.Duration(phase * float64(s.period)))
 	for now := time.Now(); at.Before(now); {
 		at = at.Add(s.period)
 	}

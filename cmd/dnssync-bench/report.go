@@ -144,9 +144,12 @@ Records are A records, 100 per records.d file (` + "`host-000000.bench.test`" + 
   the same change in the zone file with the serial bumped (rendered, renamed
   in). CoreDNS reloads a changed zone on a 1 s tick, so both are mostly the
   wait for the tick: dnssync and floor runs alternate, and run i of each is
-  made at the same phase of its zone's tick, (i+0.5)/runs, counted from when
-  that zone's previous change was served. The difference of the medians is
-  dnssync's own delay. One unmeasured warm-up change comes first.
+  made at the same phase of its zone's tick, (i+0.5)/runs after a tick
+  (seen with inotify: each tick, CoreDNS opens the zone file to read its
+  serial). A change that dnssync writes too late for a tick the floor's
+  made waits one more second, so the medians move in steps of about
+  1 s / runs; "zone file in place" is dnssync's delay itself. One
+  unmeasured warm-up change comes first.
 - **zone file in place (median)**: from the records.d rename until dnssync
   renamed the new zone file into zone_dir (its ctime), written and fsynced:
   dnssync's own delay, without CoreDNS's tick.
@@ -189,12 +192,10 @@ Records are A records, 100 per records.d file (` + "`host-000000.bench.test`" + 
   costs 20 s whatever sends them. dnssync adds its debounce (10 ms here) and
   one pass (a few ms) to the one-record change, and matches the floor on the
   cold sync.
-- **Many zones, cold.** Not a stated target, but the ratio is large: dnssync
-  writes each new zone file with the fsync of the file and of the directory
-  that an atomic, durable write needs, one zone after the other; on this
-  machine's disk that is about 30 ms a zone. Writing zones in parallel (or
-  one directory fsync per pass) would bring the 1,000 zones to a few
-  seconds.
+- **Many zones, cold** (not a stated target). dnssync applies the zones
+  of a pass one after the other, each with the fsync of its zone file and
+  of the directory that an atomic, durable write needs, then verifies them
+  together; writing zones in parallel would shorten it further.
 `
 
 // inode is a file's inode number.

@@ -105,7 +105,7 @@ func (r result) cells() []string {
 }
 
 // textWidths are the columns' widths on a terminal.
-var textWidths = []int{20, 8, 26, 22, 10, 6}
+var textWidths = []int{20, 8, 28, 22, 10, 6}
 
 // textRow is one line of the table as printed while it runs.
 func textRow(cells []string) string {

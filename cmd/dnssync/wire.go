@@ -50,7 +50,7 @@ func desiredOptions(cfg *config.Config) desired.Options {
 		Dir:        cfg.Records.Dir,
 		Zones:      cfg.ZoneNames(),
 		DefaultTTL: cfg.Orchestrator.DNS.TTL,
-		Reserved:   cfg.Reserved,
+		Reserved:   cfg.Reserved(),
 	}
 }
 

@@ -429,19 +429,27 @@ func (c *Config) ZoneNames() []string {
 	return out
 }
 
-// Reserved names the records that the zone file backend writes from
-// [[zones]] itself (the nameservers' addresses), so that records.d cannot
-// declare them too. It returns "" for any other record.
-func (c *Config) Reserved(k rrset.Key) string {
-	if c.Backend.Type != "zonefile" || (k.Type != dns.TypeA && k.Type != dns.TypeAAAA) {
-		return ""
-	}
+// Reserved returns what names the records that the zone file backend
+// writes from [[zones]] itself (the nameservers' addresses), so that
+// records.d cannot declare them too: a reason for those, "" for any other
+// record. It is asked for every record read, so it looks up a map.
+func (c *Config) Reserved() func(rrset.Key) string {
+	glue := map[string]string{} // nameserver inside its zone -> the zone
 	for _, z := range c.Zones {
 		for _, ns := range z.Nameservers {
-			if ns == k.Name && dns.IsSubDomain(z.Name, ns) {
-				return fmt.Sprintf("%s is nameserver %s of zone %s; its address comes from nameserver_addresses in [[zones]]", k, ns, z.Name)
+			if dns.IsSubDomain(z.Name, ns) {
+				glue[ns] = z.Name
 			}
 		}
 	}
-	return ""
+	zonefile := c.Backend.Type == "zonefile"
+	return func(k rrset.Key) string {
+		if !zonefile || k.Type != dns.TypeA && k.Type != dns.TypeAAAA {
+			return ""
+		}
+		if zone, ok := glue[k.Name]; ok {
+			return fmt.Sprintf("%s is nameserver %s of zone %s; its address comes from nameserver_addresses in [[zones]]", k, k.Name, zone)
+		}
+		return ""
+	}
 }

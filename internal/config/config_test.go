@@ -327,7 +327,7 @@ nameserver_addresses = ["192.0.2.1", "2001:db8::1"]
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := c.Reserved(tt.key)
+			got := c.Reserved()(tt.key)
 			if (got != "") != tt.reserved {
 				t.Fatalf("Reserved(%v) = %q, want reserved=%v", tt.key, got, tt.reserved)
 			}

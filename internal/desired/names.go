@@ -53,8 +53,9 @@ func isNameChar(r rune) bool {
 
 // zoneSet finds the managed zone of a name.
 type zoneSet struct {
-	zones []string // canonical, unique, sorted
-	list  string   // for error messages
+	zones []string        // canonical, unique, sorted
+	set   map[string]bool // the same, for lookups by suffix
+	list  string          // for error messages
 }
 
 func newZoneSet(zones []string) zoneSet {
@@ -66,6 +67,10 @@ func newZoneSet(zones []string) zoneSet {
 	}
 	slices.Sort(zs.zones)
 	zs.zones = slices.Compact(zs.zones)
+	zs.set = make(map[string]bool, len(zs.zones))
+	for _, z := range zs.zones {
+		zs.set[z] = true
+	}
 	zs.list = strings.Join(zs.zones, ", ")
 	if zs.list == "" {
 		zs.list = "none configured"
@@ -74,16 +79,18 @@ func newZoneSet(zones []string) zoneSet {
 }
 
 // zoneOf returns the zone whose name is the longest label-aligned suffix of
-// name ("badexample.com." is not in "example.com."), or "".
+// name ("badexample.com." is not in "example.com."), or "". It looks up each
+// suffix of name, longest first: the cost is the name's labels, not the
+// number of zones (1,000 zones x 100,000 names must stay cheap).
 func (zs zoneSet) zoneOf(name string) string {
-	best := ""
-	for _, z := range zs.zones {
-		if dns.IsSubDomain(z, name) && dns.CountLabel(z) > dns.CountLabel(best) {
-			best = z
+	name = dns.CanonicalName(name)
+	for off, end := 0, false; !end; off, end = dns.NextLabel(name, off) {
+		if zs.set[name[off:]] {
+			return name[off:]
 		}
 	}
-	if best == "" && slices.Contains(zs.zones, ".") {
+	if zs.set["."] {
 		return "."
 	}
-	return best
+	return ""
 }
