@@ -12,8 +12,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/miekg/dns"
-
 	"github.com/dnssync/dnssync/internal/apply"
 	"github.com/dnssync/dnssync/internal/desired"
 	"github.com/dnssync/dnssync/internal/diff"
@@ -231,6 +229,19 @@ func (r *Reconciler) pass(ctx context.Context, opts Options) Result {
 	}
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, verifyParallelism)
+	var plans []diff.Plan // read apart from res.Zones, which verification writes
+	for _, zr := range res.Zones {
+		if zr.Applied {
+			plans = append(plans, zr.Plan)
+		}
+	}
+	logged := make(chan struct{})
+	go func() { // while the first verifications wait for the server
+		defer close(logged)
+		for _, p := range plans {
+			logChanges(r.Log.With("zone", p.Zone), p)
+		}
+	}()
 	for _, a := range pending {
 		wg.Add(1)
 		sem <- struct{}{}
@@ -240,6 +251,7 @@ func (r *Reconciler) pass(ctx context.Context, opts Options) Result {
 		}()
 	}
 	wg.Wait()
+	<-logged
 	for _, a := range pending {
 		if zr := &res.Zones[a.index]; len(zr.Mismatches) == 0 {
 			r.remember(ctx, a.served, zr, a.synced)
@@ -332,8 +344,6 @@ func (r *Reconciler) zone(ctx context.Context, st *desired.State, zone string, o
 		} else {
 			r.changedAt[c.Key] = now
 		}
-		log.Info("change applied", "action", c.Action.String(), "name", c.Key.Name,
-			"type", dns.TypeToString[c.Key.Type], "old", c.Old.String(), "new", c.New.String())
 	}
 	if len(zr.Plan.Adopt) > 0 {
 		log.Info("adopted records already served as desired", "rrsets", len(zr.Plan.Adopt))

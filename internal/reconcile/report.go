@@ -7,12 +7,22 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/dnssync/dnssync/internal/desired"
+	"github.com/dnssync/dnssync/internal/diff"
 	"github.com/dnssync/dnssync/internal/rrset"
 	"github.com/dnssync/dnssync/internal/verify"
 )
 
 // What a pass reports beyond its Result: standing conflicts and check
 // failures are logged when they change, not every pass.
+
+// logChanges logs every change applied: the operator's record of what
+// dnssync did (the audit log has it too, when configured).
+func logChanges(log *slog.Logger, p diff.Plan) {
+	for _, c := range p.Changes {
+		log.Info("change applied", "action", c.Action.String(), "name", c.Key.Name,
+			"type", dns.TypeToString[c.Key.Type], "old", c.Old.String(), "new", c.New.String())
+	}
+}
 
 func (r *Reconciler) logHeld(log *slog.Logger, zone string, held []desired.Conflict) {
 	if !r.changed("held "+zone, held) {
