@@ -174,6 +174,14 @@ Records are A records, 100 per records.d file (` + "`host-000000.bench.test`" + 
 
 ## Why a target is not met
 
+- **Cold start at 100,000 records.** dnssync's own part ("cold: zone files
+  in place") is 2.2 to 2.6 s: reading and checking 1,000 YAML files (on every
+  core) is about half of it, planning, rendering and writing the 5 MB zone
+  file most of the rest. After that both sides wait for CoreDNS's directory
+  scan (a 1 s tick, at a phase the harness does not align for cold starts)
+  and its load of the zone, so runs land on either side of 2x (1.84x and
+  2.49x in two runs on a 2-core machine). A faster parse of records.d (the YAML library
+  builds a node tree per file) is the work that would settle it.
 - **Peak RSS at 100,000 records.** dnssync holds records.d parsed (every
   file's last good content, for the last-good rule), the merged desired
   RRsets, the zone as last served (so that a change costs one SOA query,
