@@ -90,6 +90,36 @@ zone "example.org" {
 	return updateServer{Server: srv, secret: secret}
 }
 
+func startKnot(t *testing.T) updateServer {
+	secret := newSecret(t)
+	conf := fmt.Sprintf(`server:
+    listen: 127.0.0.1@PORT
+    rundir: DIR
+database:
+    storage: DIR
+key:
+  - id: dnssync.
+    algorithm: hmac-sha256
+    secret: %s
+acl:
+  - id: dnssync
+    key: dnssync.
+    action: [update, transfer]
+template:
+  - id: default
+    storage: DIR
+    file: "%%s.zone"
+zone:
+  - domain: example.org
+    acl: [dnssync]
+log:
+  - target: stderr
+    any: info
+`, secret)
+	srv := corednstest.StartKnot(t, conf, map[string]string{"example.org.zone": seedZone})
+	return updateServer{Server: srv, secret: secret}
+}
+
 // newRFC2136Env is an env whose dnssync sends UPDATEs to srv.
 func newRFC2136Env(t testing.TB, srv updateServer) *env {
 	t.Helper()
@@ -181,6 +211,11 @@ func TestRFC2136CoreDNS(t *testing.T) {
 func TestRFC2136BIND(t *testing.T) {
 	t.Parallel()
 	testRFC2136(t, startBIND(t))
+}
+
+func TestRFC2136Knot(t *testing.T) {
+	t.Parallel()
+	testRFC2136(t, startKnot(t))
 }
 
 // testRFC2136 is the behaviour every RFC 2136 server must show.
@@ -304,7 +339,7 @@ func TestRFC2136ServerRestartHealed(t *testing.T) {
 // TestRFC2136BadSecret: a wrong secret is a clear error naming what to check.
 func TestRFC2136BadSecret(t *testing.T) {
 	t.Parallel()
-	for name, start := range map[string]func(*testing.T) updateServer{"coredns": startDynupdate, "bind": startBIND} {
+	for name, start := range map[string]func(*testing.T) updateServer{"coredns": startDynupdate, "bind": startBIND, "knot": startKnot} {
 		t.Run(name, func(t *testing.T) {
 			srv := start(t)
 			srv.secret = newSecret(t)

@@ -1,6 +1,6 @@
 // Package corednstest starts real DNS servers on a loopback port for
-// end-to-end tests: the pinned CoreDNS binary, and BIND's named where a test
-// targets it. There are no fakes: a missing binary fails the test and says
+// end-to-end tests: the pinned CoreDNS binary, and BIND's named and Knot's
+// knotd where a test targets them. There are no fakes: a missing binary fails the test and says
 // how to get it.
 package corednstest
 
@@ -97,6 +97,26 @@ func StartBIND(tb testing.TB, namedConf string, files map[string]string) *Server
 	}
 	return startServer(tb, all, func(dir string) *exec.Cmd {
 		return exec.Command(bin, "-g", "-4", "-c", filepath.Join(dir, "named.conf"))
+	})
+}
+
+// StartKnot starts knotd in the foreground with knot.conf and the other
+// files given, PORT and DIR replaced as in Start.
+func StartKnot(tb testing.TB, knotConf string, files map[string]string) *Server {
+	tb.Helper()
+	bin, err := exec.LookPath("knotd")
+	if err != nil {
+		bin = "/usr/sbin/knotd"
+		if _, err := os.Stat(bin); err != nil {
+			tb.Fatalf("Knot's knotd not found: apt-get install knot (.ci/run does)")
+		}
+	}
+	all := map[string]string{"knot.conf": knotConf}
+	for k, v := range files {
+		all[k] = v
+	}
+	return startServer(tb, all, func(dir string) *exec.Cmd {
+		return exec.Command(bin, "-c", filepath.Join(dir, "knot.conf"))
 	})
 }
 
