@@ -12,23 +12,9 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
-)
 
-// autoCorefile serves every db.<zone> file in dir with the auto plugin,
-// reloading each second (as the README's Corefile), and allows transfers.
-func autoCorefile(dir string) string {
-	return fmt.Sprintf(`.:PORT {
-    bind 127.0.0.1
-    auto {
-        directory %s db\.(.*) {1}
-        reload 1s
-    }
-    transfer {
-        to *
-    }
-}
-`, dir)
-}
+	"github.com/dnssync/dnssync/internal/corednstest"
+)
 
 // zonefileConfig is dnssync's config for the zonefile backend.
 func zonefileConfig(lay layout, addr, records, zoneDir, logLevel string) string {
@@ -93,12 +79,12 @@ func (b *bench) runZonefile(scen, n string, lay layout) error {
 	if err := lay.writeRecordsDir(records); err != nil {
 		return err
 	}
-	dnsSrv, err := startCoreDNS(b.ctx, b.coredns, "coredns (dnssync's)", dnsDir, map[string]string{"Corefile": autoCorefile(zones)})
+	dnsSrv, err := startCoreDNS(b.ctx, b.coredns, "coredns (dnssync's)", dnsDir, map[string]string{"Corefile": corednstest.AutoCorefile(zones)})
 	if err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
 	defer dnsSrv.stop()
-	floorSrv, err := startCoreDNS(b.ctx, b.coredns, "coredns (floor)", floorDir, map[string]string{"Corefile": autoCorefile(floorZones)})
+	floorSrv, err := startCoreDNS(b.ctx, b.coredns, "coredns (floor)", floorDir, map[string]string{"Corefile": corednstest.AutoCorefile(floorZones)})
 	if err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
