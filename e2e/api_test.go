@@ -35,7 +35,7 @@ type apiEnv struct {
 
 func newAPIEnv(t *testing.T, rate string) *apiEnv {
 	t.Helper()
-	e := newEnv(t, "")
+	e := newEnv(t)
 	addr := apiPort(t)
 	tokens := filepath.Join(e.dir, "tokens")
 	if err := os.WriteFile(tokens, []byte("# the orchestrator\n"+testToken+"\n"), 0o600); err != nil {

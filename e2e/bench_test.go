@@ -60,7 +60,7 @@ func BenchmarkRFC2136OneChange10k(b *testing.B) {
 // BenchmarkZonefileOneChange10k: the same through a zone file and CoreDNS's
 // auto plugin (reload 1s): bounded below by the reload tick.
 func BenchmarkZonefileOneChange10k(b *testing.B) {
-	benchOneChange(b, func(tb testing.TB) *env { return newEnv(tb, "") }, "example.com", 10000)
+	benchOneChange(b, func(tb testing.TB) *env { return newEnv(tb) }, "example.com", 10000)
 }
 
 func benchOneChange(b *testing.B, newEnv func(testing.TB) *env, zone string, n int) {

@@ -57,56 +57,65 @@ type env struct {
 	zones   string // zone_dir
 	config  string // config.toml
 	res     *verify.Resolver
+	// what writeConfig writes
+	backend   string // the [backend] table's keys
+	zoneNames []string
 }
 
-// newEnv starts CoreDNS serving zone_dir and writes a config whose extra
-// TOML (may be "") is appended to the defaults below.
-func newEnv(t testing.TB, extra string) *env {
+// newEnv starts CoreDNS serving zone_dir and writes a zonefile config.
+func newEnv(t testing.TB) *env {
 	t.Helper()
-	dir := t.TempDir()
-	e := &env{t: t, dir: dir, records: filepath.Join(dir, "records.d"), zones: filepath.Join(dir, "zones"),
-		config: filepath.Join(dir, "config.toml")}
-	for _, d := range []string{e.records, e.zones} {
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
+	e := newBareEnv(t)
+	e.zones = filepath.Join(e.dir, "zones")
+	if err := os.MkdirAll(e.zones, 0o755); err != nil {
+		t.Fatal(err)
 	}
 	e.dns = corednstest.Start(t, corednstest.AutoCorefile(e.zones))
 	e.res = &verify.Resolver{Addr: e.dns.Addr, Timeout: time.Second}
-	e.writeConfig(extra)
+	e.backend = fmt.Sprintf("type = \"zonefile\"\nzone_dir = %q\n", e.zones)
+	e.zoneNames = []string{"example.com", "example.org"}
+	e.writeConfig()
 	return e
 }
 
-func (e *env) writeConfig(extra string) {
+// newBareEnv makes the directories of one dnssync installation.
+func newBareEnv(t testing.TB) *env {
+	t.Helper()
+	dir := t.TempDir()
+	e := &env{t: t, dir: dir, records: filepath.Join(dir, "records.d"), config: filepath.Join(dir, "config.toml")}
+	if err := os.MkdirAll(e.records, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// writeConfig writes the config every test starts from: fast debounce and
+// schedule, debug logs, no API (parallel daemons would fight over its
+// port), e.backend as [backend], e.zoneNames as [[zones]].
+func (e *env) writeConfig() {
 	e.t.Helper()
+	var zones strings.Builder
+	for _, z := range e.zoneNames {
+		fmt.Fprintf(&zones, "\n[[zones]]\nname = %q\n", z)
+	}
 	cfg := fmt.Sprintf(`
 [orchestrator.dns]
 coredns_url = "dns://%s"
 
 [records]
 dir = %q
-debounce = "50ms"
+debounce = "20ms"
 
 [backend]
-type = "zonefile"
-zone_dir = %q
-
+%s
 [verify]
 schedule = "@every 1s"
 timeout = "5s"
 
-[api]
-listen = ""
-
+%s
 [log]
 level = "debug"
-
-[[zones]]
-name = "example.com"
-
-[[zones]]
-name = "example.org"
-%s`, e.dns.Addr, e.records, e.zones, extra)
+%s`, e.dns.Addr, e.records, e.backend, noAPI, zones.String())
 	if err := os.WriteFile(e.config, []byte(cfg), 0o644); err != nil {
 		e.t.Fatal(err)
 	}

@@ -123,46 +123,17 @@ log:
 // newRFC2136Env is an env whose dnssync sends UPDATEs to srv.
 func newRFC2136Env(t testing.TB, srv updateServer) *env {
 	t.Helper()
-	dir := t.TempDir()
-	e := &env{t: t, dir: dir, records: filepath.Join(dir, "records.d"), config: filepath.Join(dir, "config.toml"), dns: srv.Server}
-	if err := os.MkdirAll(e.records, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	e := newBareEnv(t)
+	e.dns = srv.Server
 	e.res = &verify.Resolver{Addr: srv.Addr, Timeout: time.Second}
-	secretFile := filepath.Join(dir, "tsig.secret")
+	secretFile := filepath.Join(e.dir, "tsig.secret")
 	if err := os.WriteFile(secretFile, []byte(srv.secret+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfg := fmt.Sprintf(`
-[orchestrator.dns]
-coredns_url = "dns://%s"
-
-[records]
-dir = %q
-debounce = "20ms"
-
-[backend]
-type = "rfc2136"
-tsig_key = "dnssync."
-tsig_secret_file = %q
-state_dir = %q
-
-[verify]
-schedule = "@every 1s"
-timeout = "5s"
-
-[api]
-listen = ""
-
-[log]
-level = "debug"
-
-[[zones]]
-name = "example.org"
-`, srv.Addr, e.records, secretFile, filepath.Join(dir, "state"))
-	if err := os.WriteFile(e.config, []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	e.backend = fmt.Sprintf("type = \"rfc2136\"\ntsig_key = \"dnssync.\"\ntsig_secret_file = %q\nstate_dir = %q\n",
+		secretFile, filepath.Join(e.dir, "state"))
+	e.zoneNames = []string{"example.org"}
+	e.writeConfig()
 	return e
 }
 

@@ -72,7 +72,7 @@ func waitHealth(t *testing.T, addr string, code int) []string {
 func TestOutageAndRecovery(t *testing.T) {
 	t.Parallel()
 	api := apiPort(t)
-	e := newEnv(t, "")
+	e := newEnv(t)
 	e.replaceConfig(noAPI, "[api]\nlisten = \""+api+"\"\n")
 	e.write("web-01.yaml", web01)
 	d := e.start()
@@ -126,7 +126,7 @@ func TestOutageAndRecovery(t *testing.T) {
 func TestHealthReasons(t *testing.T) {
 	t.Parallel()
 	api := apiPort(t)
-	e := newEnv(t, "")
+	e := newEnv(t)
 	e.replaceConfig(noAPI, "[api]\nlisten = \""+api+"\"\n")
 	e.write("web-01.yaml", web01)
 	e.start()
@@ -206,7 +206,7 @@ func (n *notifySocket) wait(t *testing.T, s string, after int) int {
 // config refused and the old one kept, STOPPING=1 at SIGTERM.
 func TestSystemdNotifyAndReload(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, "")
+	e := newEnv(t)
 	e.write("web-01.yaml", web01)
 	n := listenNotify(t)
 	d := e.startEnv("NOTIFY_SOCKET="+n.path, "WATCHDOG_USEC=300000")

@@ -21,7 +21,7 @@ const web01 = `records:
 // within CoreDNS's reload tick.
 func TestFollowsRecordsDir(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, "")
+	e := newEnv(t)
 	e.write("web-01.yaml", web01)
 	d := e.start()
 
@@ -93,7 +93,7 @@ func TestFollowsRecordsDir(t *testing.T) {
 // had (or the records in conflict) served, while good changes still apply.
 func TestBadInputKeepsLastGood(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, "")
+	e := newEnv(t)
 	e.write("web-01.yaml", web01)
 	e.write("app.yaml", "records:\n  - name: app.example.com\n    type: A\n    value: 192.0.2.20\n")
 	d := e.start()
@@ -151,7 +151,7 @@ func TestBadInputKeepsLastGood(t *testing.T) {
 // starts, with no good version known, must not cost its served records.
 func TestInvalidAtStartHoldsDeletes(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, "")
+	e := newEnv(t)
 	e.write("web-01.yaml", web01)
 	if _, stderr, code := e.cli("apply"); code != 0 {
 		t.Fatalf("apply: exit %d: %s", code, stderr)
@@ -175,7 +175,7 @@ func TestInvalidAtStartHoldsDeletes(t *testing.T) {
 // CoreDNS loads it, is undone by the scheduled pass.
 func TestDriftPutBack(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, "")
+	e := newEnv(t)
 	e.write("web-01.yaml", web01)
 	d := e.start()
 	want := set(t, "web-01.example.com 300 IN A 192.0.2.10")
@@ -218,7 +218,7 @@ func TestDriftPutBack(t *testing.T) {
 // restarted daemon touches the zone file.
 func TestRestartWritesNothing(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, "")
+	e := newEnv(t)
 	e.write("web-01.yaml", web01)
 	if _, stderr, code := e.cli("apply"); code != 0 {
 		t.Fatalf("apply: exit %d: %s", code, stderr)
@@ -251,7 +251,7 @@ func TestRestartWritesNothing(t *testing.T) {
 // apply --force.
 func TestPlanAndSafety(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, "")
+	e := newEnv(t)
 	var b strings.Builder
 	b.WriteString("records:\n")
 	for i := 0; i < 12; i++ {
@@ -299,7 +299,7 @@ func TestPlanAndSafety(t *testing.T) {
 // TestAutoRegisterOff: the daemon plans and reports, applies nothing.
 func TestAutoRegisterOff(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, "")
+	e := newEnv(t)
 	e.write("app.yaml", "records:\n  - name: app.example.com\n    type: A\n    value: 192.0.2.20\n")
 	if _, stderr, code := e.cli("apply"); code != 0 {
 		t.Fatalf("apply: exit %d: %s", code, stderr)
@@ -326,7 +326,7 @@ func TestAutoRegisterOff(t *testing.T) {
 // TestValidate names each problem with file and line, touching no DNS.
 func TestValidate(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, "")
+	e := newEnv(t)
 	e.write("web-01.yaml", web01)
 	if out, _, code := e.cli("validate"); code != 0 || !strings.Contains(out, "ok") {
 		t.Fatalf("validate good: exit %d: %s", code, out)
@@ -342,14 +342,14 @@ func TestValidate(t *testing.T) {
 // messages that say why.
 func TestConfigErrors(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, "")
+	e := newEnv(t)
 	cases := []struct{ name, replace, with, want string }{
 		{"http url", `coredns_url = "dns://`, `coredns_url = "http://`, "not HTTP"},
 		{"unknown key", "[records]\n", "[records]\ndirectory = \"x\"\n", "records.directory"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			e.writeConfig("")
+			e.writeConfig()
 			cfg, _ := os.ReadFile(e.config)
 			os.WriteFile(e.config, []byte(strings.Replace(string(cfg), c.replace, c.with, 1)), 0o644)
 			_, stderr, code := e.cli("plan")
