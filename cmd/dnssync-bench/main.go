@@ -231,6 +231,26 @@ func (b *bench) scenarioDir(prefix string) (string, func(), error) {
 }
 
 // emit prints a row and keeps it for the report.
+// coldDnssync writes dnssync's config, starts it, and returns it with when
+// it started and when lastName first answered lastIP on srv. The caller
+// stops it.
+func (b *bench) coldDnssync(what, config, contents string, srv *coreDNS, lastName, lastIP string) (daemon *proc, start, served time.Time, err error) {
+	b.progress("%s: cold (dnssync)", what)
+	if err := os.WriteFile(config, []byte(contents), 0o644); err != nil {
+		return nil, start, served, err
+	}
+	start = time.Now()
+	if daemon, err = startDnssync(b.dnssync, config); err != nil {
+		return nil, start, served, err
+	}
+	served, err = waitServed(b.ctx, what+": cold (dnssync)", srv.addr, lastName, lastIP, b.coldDeadline, daemon, srv.proc)
+	if err != nil {
+		daemon.stop()
+		return nil, start, served, err
+	}
+	return daemon, start, served, nil
+}
+
 func (b *bench) emit(r result) {
 	b.results = append(b.results, r)
 	fmt.Println(textRow(r.cells()))

@@ -154,20 +154,11 @@ func (b *bench) runRFC2136(n int) error {
 	}
 	floorCold := floorServed.Sub(t0)
 
-	b.progress("%s: cold (dnssync)", what)
-	if err := os.WriteFile(config, []byte(rfc2136Config(lay, dnsSrv.addr, records, secretFile, state, b.logLevel)), 0o644); err != nil {
-		return err
-	}
-	t0 = time.Now()
-	daemon, err := startDnssync(b.dnssync, config)
+	daemon, t0, served, err := b.coldDnssync(what, config, rfc2136Config(lay, dnsSrv.addr, records, secretFile, state, b.logLevel), dnsSrv, lastName, lastIP)
 	if err != nil {
 		return err
 	}
 	defer daemon.stop()
-	served, err := waitServed(b.ctx, what+": cold (dnssync)", dnsSrv.addr, lastName, lastIP, b.coldDeadline, daemon, dnsSrv.proc)
-	if err != nil {
-		return err
-	}
 	b.emit(durationResult(scen, nl, metricCold, served.Sub(t0), floorCold))
 
 	b.progress("%s: incremental, %d runs each", what, b.runs)

@@ -134,20 +134,11 @@ func (b *bench) runZonefile(scen, n string, lay layout) error {
 	floorCold := floorServed.Sub(t0)
 
 	// Cold, dnssync: from `dnssync run` until the last record is served.
-	b.progress("%s: cold (dnssync)", what)
-	if err := os.WriteFile(config, []byte(zonefileConfig(lay, dnsSrv.addr, records, zones, b.logLevel)), 0o644); err != nil {
-		return err
-	}
-	t0 = time.Now()
-	daemon, err := startDnssync(b.dnssync, config)
+	daemon, t0, served, err := b.coldDnssync(what, config, zonefileConfig(lay, dnsSrv.addr, records, zones, b.logLevel), dnsSrv, lastName, lastIP)
 	if err != nil {
 		return err
 	}
 	defer daemon.stop()
-	served, err := waitServed(b.ctx, what+": cold (dnssync)", dnsSrv.addr, lastName, lastIP, b.coldDeadline, daemon, dnsSrv.proc)
-	if err != nil {
-		return err
-	}
 	b.emit(durationResult(scen, n, metricCold, served.Sub(t0), floorCold))
 	// dnssync's own part of it: until its last zone file was renamed in.
 	last, err := lastInPlace(zones)

@@ -5,6 +5,7 @@ package diff
 
 import (
 	"cmp"
+	"maps"
 	"slices"
 
 	"github.com/miekg/dns"
@@ -192,18 +193,13 @@ func (p Plan) ApplyTo(z rrset.Zone) {
 	}
 }
 
-// Apply returns observed with the plan applied, sharing unchanged sets.
+// Apply returns observed with the plan applied, sharing unchanged sets;
+// observed is not changed.
 func (p Plan) Apply(observed rrset.Zone) rrset.Zone {
-	out := make(rrset.Zone, len(observed)+len(p.Changes))
-	for k, s := range observed {
-		out[k] = s
+	out := maps.Clone(observed)
+	if out == nil {
+		out = rrset.Zone{}
 	}
-	for _, c := range p.Changes {
-		if c.New == nil {
-			delete(out, c.Key)
-		} else {
-			out[c.Key] = c.New
-		}
-	}
+	p.ApplyTo(out)
 	return out
 }
