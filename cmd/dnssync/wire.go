@@ -119,6 +119,7 @@ func newReconciler(cfg *config.Config, log *slog.Logger) (*reconcile.Reconciler,
 		CreatesZones:  cfg.Backend.Type == "zonefile",
 		VerifyTimeout: cfg.Verify.Timeout.Duration,
 		Checker:       checkServers(cfg, addr),
+		TrackChanges:  len(cfg.Verify.Nameservers) > 0,
 		Log:           log.With("component", "reconcile"),
 	}
 	return r, store, nil

@@ -137,6 +137,7 @@ func TestCheckGetsChangeTimes(t *testing.T) {
 	other := rrset.Key{Name: "www.example.net.", Type: dns.TypeA}
 	st := h.store.State()
 	st.Zones[zoneA] = zoneOf(t, "www.example.com. 300 IN A 192.0.2.9")
+	h.r.TrackChanges = true
 
 	before := time.Now()
 	h.r.RunOnce(t.Context(), Options{Apply: true, Check: true})
@@ -252,5 +253,16 @@ func TestRunHeartbeat(t *testing.T) {
 			t.Fatalf("%d heartbeats after the pass, want them every 5ms", beats.Load()-during)
 		}
 		time.Sleep(time.Millisecond)
+	}
+}
+
+// Without TrackChanges no time is kept: every set counts as changed long ago.
+func TestCheckWithoutChangeTimes(t *testing.T) {
+	h, _ := checkHarness(t)
+	st := h.store.State()
+	st.Zones[zoneA] = zoneOf(t, "www.example.com. 300 IN A 192.0.2.9")
+	h.r.RunOnce(t.Context(), Options{Apply: true, Check: true})
+	if len(h.r.changedAt) != 0 {
+		t.Errorf("%d change times kept without TrackChanges", len(h.r.changedAt))
 	}
 }

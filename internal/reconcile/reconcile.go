@@ -58,7 +58,12 @@ type Reconciler struct {
 	VerifyTimeout time.Duration
 	// Checker, when set, runs the resolution checks of Verify.
 	Checker Checker
-	Log     *slog.Logger
+	// TrackChanges remembers when each RRset was last changed, for a
+	// Checker that asks resolvers (they may serve old data for a TTL).
+	// Off, the times are not kept: at 100,000 records they cost memory
+	// that only such checks use.
+	TrackChanges bool
+	Log          *slog.Logger
 
 	mu       sync.Mutex
 	reported map[string]string // what standing conflicts were last logged
@@ -334,16 +339,8 @@ func (r *Reconciler) zone(ctx context.Context, st *desired.State, zone string, o
 		return zr, nil
 	}
 	zr.Applied, zr.Serial = true, result.Serial
-	if r.changedAt == nil {
-		r.changedAt = map[rrset.Key]time.Time{}
-	}
-	now := time.Now()
-	for _, c := range zr.Plan.Changes {
-		if c.New == nil { // only desired sets are checked: forget it
-			delete(r.changedAt, c.Key)
-		} else {
-			r.changedAt[c.Key] = now
-		}
+	if r.TrackChanges {
+		r.noteChanges(zr.Plan, time.Now())
 	}
 	if len(zr.Plan.Adopt) > 0 {
 		log.Info("adopted records already served as desired", "rrsets", len(zr.Plan.Adopt))
@@ -356,6 +353,20 @@ func (r *Reconciler) zone(ctx context.Context, st *desired.State, zone string, o
 		return zr, nil
 	}
 	return zr, &applied{served: served, synced: !holdDeletes, log: log}
+}
+
+// noteChanges records when the plan's RRsets changed.
+func (r *Reconciler) noteChanges(p diff.Plan, now time.Time) {
+	if r.changedAt == nil {
+		r.changedAt = map[rrset.Key]time.Time{}
+	}
+	for _, c := range p.Changes {
+		if c.New == nil { // only desired sets are checked: forget it
+			delete(r.changedAt, c.Key)
+		} else {
+			r.changedAt[c.Key] = now
+		}
+	}
 }
 
 // refusal says why the safety rules refuse plan, or nil: it deletes too
