@@ -237,9 +237,8 @@ func TestAPIErrors(t *testing.T) {
 	a.served("late.example.com", dns.TypeA, set(t, "late.example.com 300 IN A 192.0.2.9"))
 }
 
-// TestAPIConcurrentAndFlood: 200 concurrent registrations all served; a
-// flood from one client is answered with 429s while the daemon keeps going.
-func TestAPIConcurrentAndFlood(t *testing.T) {
+// TestAPIConcurrent: 200 concurrent registrations, all served.
+func TestAPIConcurrent(t *testing.T) {
 	t.Parallel()
 	a := newAPIEnv(t, "rate = 2000.0\nburst = 400\n")
 	ctx := context.Background()
@@ -267,11 +266,10 @@ func TestAPIConcurrentAndFlood(t *testing.T) {
 	if err != nil || len(recs) < 200 {
 		t.Fatalf("list: %d records, %v", len(recs), err)
 	}
-
-	// Flood: a second daemon setting would be slower to set up; the same
-	// one with a tight limit is in TestAPIFlood.
 }
 
+// TestAPIFlood: a flood from one client is answered with 429s while the
+// daemon keeps going.
 func TestAPIFlood(t *testing.T) {
 	t.Parallel()
 	a := newAPIEnv(t, "rate = 5.0\nburst = 5\n")
@@ -310,8 +308,8 @@ func TestGoClient(t *testing.T) {
 	}
 	a.served("web-07.example.com", dns.TypeAAAA, set(t, "web-07.example.com 300 IN AAAA 2001:db8::7"))
 	deadline := time.Now().Add(10 * time.Second)
-	for ok := false; !ok; {
-		if ok, err = a.c.VerifyDNSResolution(ctx, "web-07.example.com"); err != nil || time.Now().After(deadline) {
+	for ok := false; !ok; time.Sleep(25 * time.Millisecond) {
+		if ok, err = a.c.VerifyDNSResolution(ctx, "web-07.example.com"); err != nil || !ok && time.Now().After(deadline) {
 			t.Fatalf("VerifyDNSResolution: %v %v", ok, err)
 		}
 	}
