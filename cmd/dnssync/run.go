@@ -109,7 +109,6 @@ type daemon struct {
 	cfg   *config.Config
 	log   *slog.Logger
 	r     *reconcile.Reconciler
-	store *desired.Store
 	sched cron.Schedule
 	api   *api.Server // nil when [api] listen is empty
 	audit *audit.Log
@@ -126,7 +125,7 @@ func newDaemon(cfg *config.Config, log *slog.Logger, sh shared) (*daemon, error)
 	if err != nil { // checked by config.Load
 		return nil, err
 	}
-	d := &daemon{shared: sh, cfg: cfg, log: log, r: r, store: store, sched: sched}
+	d := &daemon{shared: sh, cfg: cfg, log: log, r: r, sched: sched}
 	if cfg.API.Listen != "" {
 		rec, err := recordsAPI(cfg, store)
 		if err != nil {
