@@ -8,7 +8,7 @@ DESTDIR ?=
 
 GO_SOURCES := $(shell find . -name '*.go' -not -path './bin/*') go.mod go.sum config.defaults.toml
 
-.PHONY: help build coredns run test test-short bench lint fmt install clean
+.PHONY: help build coredns run test test-short fuzz bench lint fmt install clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-11s %s\n", $$1, $$2}'
@@ -40,6 +40,17 @@ bench: bin/coredns bin/dnssync ## benchmarks: Go ones, then dnssync beside CoreD
 	$(GO) test -run '^$$' -bench ColdSync -benchtime 1x -timeout 30m ./e2e/
 	$(GO) build -o bin/dnssync-bench ./cmd/dnssync-bench
 	bin/dnssync-bench -dnssync bin/dnssync -coredns bin/coredns -out docs/BENCHMARKS.md
+
+# Each fuzz target runs for FUZZTIME on its own (go test -fuzz takes one
+# target at a time); the seed corpora in testdata/fuzz also run in make test.
+FUZZTIME ?= 30s
+fuzz: ## run every Go fuzz target for FUZZTIME each (default 30s)
+	@set -e; for pkg in $$($(GO) list ./... | grep -v /e2e); do \
+	  for fn in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+	    echo "== $$pkg $$fn"; \
+	    $(GO) test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) $$pkg; \
+	  done; \
+	done
 
 test-short: ## the tests that start no DNS server (no CoreDNS or BIND needed)
 	$(GO) test $$($(GO) list ./... | grep -v -e /e2e -e /internal/observed -e /internal/verify)
