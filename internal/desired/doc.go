@@ -9,6 +9,10 @@
 //     reported. A file that was never good contributes nothing, and the
 //     State lists it as Incomplete so the caller can hold deletions: nobody
 //     knows what that file used to declare.
+//   - A path named like a record file that is not a readable regular file
+//     (a FIFO, a directory, a link out of the records dir) is unreadable,
+//     not gone: its last good content stays (open.go). A file being
+//     written in place is read only once it has settled (settle.go).
 //   - A records dir that is missing, unreadable or suddenly empty is an error
 //     and leaves the previous content in place.
 //   - A name whose files disagree (different TTLs in one RRset, a CNAME beside
@@ -27,5 +31,7 @@
 //	    ttl: 300                   # optional
 //
 // Decoding is strict (unknown keys are errors) and every error carries the
-// file and line, because a person has to find and fix it.
+// file and line, because a person has to find and fix it; it quotes at most
+// a short excerpt of what the file says (redact.go), because a file may
+// hold what must not be printed.
 package desired

@@ -174,6 +174,10 @@ func mergeName(files byFile) (sets []*rrset.Set, reason string, at []location) {
 			at = appendLocations(at, recs)
 		}
 		s := rrset.New(rrs(recs)...)
+		if why := tooLarge(s); why != "" {
+			reasons = append(reasons, fmt.Sprintf("%s; the files adding to it: %s", why, fromFiles(recs)))
+			at = appendLocations(at, recs)
+		}
 		if t == dns.TypeCNAME && len(s.RRs) > 1 {
 			targets := distinct(recs, func(l located) string { return rrset.Rdata(l.rr) })
 			reasons = append(reasons, fmt.Sprintf("CNAME has %d different targets: %s", len(s.RRs), describeGroups(targets)))

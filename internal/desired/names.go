@@ -32,7 +32,7 @@ func checkName(s string, wildcard bool) (string, error) {
 		case label == "":
 			return "", fmt.Errorf("empty label")
 		case len(label) > maxLabelLen:
-			return "", fmt.Errorf("label %q is longer than %d octets", label, maxLabelLen)
+			return "", fmt.Errorf("label %s is longer than %d octets", excerpt(label), maxLabelLen)
 		case label == "*" && wildcard && i == 0:
 			continue
 		case label == "*" && wildcard:
@@ -40,7 +40,7 @@ func checkName(s string, wildcard bool) (string, error) {
 		}
 		for _, r := range label {
 			if !isNameChar(r) {
-				return "", fmt.Errorf("label %q has invalid character %q", label, r)
+				return "", fmt.Errorf("label %s has invalid character %q", excerpt(label), r)
 			}
 		}
 	}

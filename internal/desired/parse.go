@@ -53,6 +53,9 @@ func parseFile(path string, data []byte, v *validator) ([]record, []Problem) {
 	if len(problems) > 0 {
 		return nil, problems
 	}
+	if problems := oversized(path, recs); len(problems) > 0 {
+		return nil, problems
+	}
 	return recs, nil
 }
 
@@ -82,6 +85,11 @@ func decodeFile(data []byte) ([]recordFields, *lineError) {
 		root = root.Content[0]
 	}
 	root = deref(root)
+	if root.Kind == yaml.ScalarNode && !isNull(root) {
+		// Plain text (a key, a token, /etc/passwd) reads as one YAML
+		// scalar: say nothing of what it holds.
+		return nil, errAt(root.Line, "not a records file (want a mapping with a \"records\" list)")
+	}
 	if root.Kind != yaml.MappingNode {
 		return nil, errAt(root.Line, "top level must be a mapping with a \"records\" list, got %s", describe(root))
 	}
@@ -92,7 +100,7 @@ func decodeFile(data []byte) ([]recordFields, *lineError) {
 		case k.Kind != yaml.ScalarNode:
 			return nil, errAt(k.Line, "top-level key must be a string, got %s", describe(k))
 		case k.Value != "records":
-			return nil, errAt(k.Line, "unknown field %q at top level (want records)", k.Value)
+			return nil, errAt(k.Line, "unknown field %s at top level (want records)", excerpt(k.Value))
 		case records != nil:
 			return nil, errAt(k.Line, "duplicate field \"records\"")
 		}
@@ -143,7 +151,7 @@ func decodeRecord(m *yaml.Node) (recordFields, *lineError) {
 		case "ttl":
 			slot = &f.ttl
 		default:
-			return f, errAt(k.Line, "unknown field %q in record (%s)", k.Value, wantRecordFields)
+			return f, errAt(k.Line, "unknown field %s in record (%s)", excerpt(k.Value), wantRecordFields)
 		}
 		if *slot != nil {
 			return f, errAt(k.Line, "duplicate field %q in record", k.Value)
@@ -163,7 +171,8 @@ func deref(n *yaml.Node) *yaml.Node {
 
 func isNull(n *yaml.Node) bool { return n.Kind == yaml.ScalarNode && n.Tag == "!!null" }
 
-// describe names a node's shape for error messages.
+// describe names a node's shape for error messages, quoting a scalar only
+// as an excerpt.
 func describe(n *yaml.Node) string {
 	switch {
 	case n.Kind == yaml.MappingNode:
@@ -173,7 +182,7 @@ func describe(n *yaml.Node) string {
 	case isNull(n):
 		return "nothing"
 	case n.Kind == yaml.ScalarNode:
-		return strconv.Quote(n.Value)
+		return excerpt(n.Value)
 	}
 	return "an alias"
 }
@@ -181,12 +190,12 @@ func describe(n *yaml.Node) string {
 var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
 // yamlError turns a yaml.v3 syntax error into a line and a message, so that
-// it prints like every other problem.
+// it prints like every other problem, with nothing of the file's content.
 func yamlError(err error) *lineError {
 	msg := err.Error()
 	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
 		line, _ := strconv.Atoi(m[1])
-		return errAt(line, "invalid YAML: %s", m[2])
+		return errAt(line, "invalid YAML: %s", safeYAMLMessage(m[2]))
 	}
-	return errAt(0, "invalid YAML: %s", strings.TrimPrefix(msg, "yaml: "))
+	return errAt(0, "invalid YAML: %s", safeYAMLMessage(strings.TrimPrefix(msg, "yaml: ")))
 }

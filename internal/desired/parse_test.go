@@ -59,10 +59,10 @@ var badWant = map[string][]string{
 		"records.d/bad-name-empty-label.yaml:2: invalid name \"web..example.com\": empty label",
 	},
 	"bad-name-long-label.yaml": {
-		"records.d/bad-name-long-label.yaml:2: invalid name \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.example.com\": label \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\" is longer than 63 octets",
+		"records.d/bad-name-long-label.yaml:2: invalid name \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"…: label \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"… is longer than 63 octets",
 	},
 	"bad-name-too-long.yaml": {
-		"records.d/bad-name-too-long.yaml:2: invalid name \"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbb.bbbbbbbbbbbbbbbbbbbbbbbbbbbbbb.bbbbbbbbbbbbbbbbbbbbbbbbbbbbbb.bbbbbbbbbbbbbbbbbbbbbbbbbbbbbb.bbbbbbbbbbbbbbbbbbbbbbbbbbbbbb.bbbbbbbbbbbbbbbbbbbbbbbbbbbbbb.bbbbbbbbbbbbbbbbbbbbbbbbbbbbbb.bbbbbbbbbbbbbbbbbbbbbbbbbbbbbb.example.com\": longer than 253 octets",
+		"records.d/bad-name-too-long.yaml:2: invalid name \"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbb.bbbbbbbbb\"…: longer than 253 octets",
 	},
 	"bad-name-wildcard-inside.yaml": {
 		"records.d/bad-name-wildcard-inside.yaml:2: invalid name \"app.*.example.com\": \"*\" is only allowed as the first label",

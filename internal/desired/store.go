@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"log/slog"
 	"maps"
@@ -25,16 +24,19 @@ const maxFileSize = 8 << 20 // a records file is a few KiB; anything near this i
 var errTooLarge = fmt.Errorf("larger than %d bytes", maxFileSize)
 
 // Store holds each record file's last good content and the merged view. Its
-// methods are safe for concurrent use (one mutex: the work is short and the
-// callers are one loop and a watcher).
+// methods are safe for concurrent use.
 type Store struct {
-	mu    sync.Mutex
-	opts  Options
-	v     *validator
-	log   *slog.Logger
-	files map[string]*file // by path as joined from Options.Dir
-	ix    *index
-	reads int // files read so far; tests check that unchanged files are not re-read
+	// loadMu: one Scan or Reload at a time. It is held while files settle
+	// (settle.go), mu only while the result is applied, so that readers of
+	// the state never wait for a writer's file.
+	loadMu sync.Mutex
+	mu     sync.Mutex
+	opts   Options
+	v      *validator
+	log    *slog.Logger
+	files  map[string]*file // by path as joined from Options.Dir
+	ix     *index
+	reads  int // files read so far; tests check that unchanged files are not re-read
 	// filesSeen: some record file was counted since the Store started.
 	filesSeen bool
 
@@ -43,11 +45,13 @@ type Store struct {
 	// in-place rewrite of the same size within one timestamp tick would
 	// otherwise go unnoticed (git's "racy clean" problem).
 	racyWindow time.Duration
+	sleep      func(time.Duration) // time.Sleep; tests write files meanwhile
 }
 
 // file is what the Store knows about one record file.
 type file struct {
-	info     os.FileInfo       // stat before the last read; nil forces a re-read
+	info     os.FileInfo       // stat of what was last read; nil forces a re-read
+	seen     os.FileInfo       // stat of the last content read (not reset by errors)
 	racy     bool              // modified just before the last read: read again
 	sum      [sha256.Size]byte // of the content last parsed, valid when hasSum
 	hasSum   bool
@@ -70,6 +74,7 @@ func NewStore(opts Options, log *slog.Logger) *Store {
 		ix:    newIndex(v.zones.zones),
 
 		racyWindow: 2 * time.Second,
+		sleep:      time.Sleep,
 	}
 }
 
@@ -82,13 +87,13 @@ func NewStore(opts Options, log *slog.Logger) *Store {
 // When a file that was invalid and never good is fixed or removed, every
 // zone is returned: deletions the caller held because of it may now proceed.
 func (s *Store) Scan() ([]string, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.loadMu.Lock()
+	defer s.loadMu.Unlock()
 	found, err := s.list()
 	if err != nil {
 		return nil, err
 	}
-	p := newPass()
+	s.mu.Lock()
 	var gone []string
 	for path := range s.files {
 		if _, ok := found[path]; !ok {
@@ -103,8 +108,13 @@ func (s *Store) Scan() ([]string, error) {
 		}
 		todo = append(todo, path)
 	}
-	for i, r := range s.readAll(todo) {
-		if s.load(todo[i], found[todo[i]], p, r) {
+	s.mu.Unlock()
+	results := s.settledReads(todo)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := newPass()
+	for i, r := range results {
+		if s.load(todo[i], p, r) {
 			gone = append(gone, todo[i])
 		}
 	}
@@ -117,30 +127,48 @@ func (s *Store) Scan() ([]string, error) {
 // Reload re-reads exactly these paths (from the watcher), treating a missing
 // path as deleted, and returns the zones of the files' old and new records
 // (a file that stays invalid affects none). Paths outside the dir or not
-// named like record files are ignored. Deletions that would leave the store
-// empty, or that come with an unreadable dir, are refused and logged: Scan
-// reports them as errors.
+// named like record files are ignored. A path that is there but is not a
+// readable regular file is unreadable, not deleted. Deletions that would
+// leave the store empty, or that come with an unreadable dir, are refused
+// and logged: Scan reports them as errors. Files still being written are
+// waited for, briefly (settle.go). The dir's own path among paths (the
+// watcher lost events) makes it a full Scan.
 func (s *Store) Reload(paths []string) []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	p := newPass()
-	var gone []string
+	if slices.ContainsFunc(paths, func(p string) bool { return sameDir(p, s.opts.Dir) }) {
+		zones, err := s.Scan()
+		if err != nil {
+			s.log.Warn("rescanning records dir after lost events", "err", err)
+		}
+		return zones
+	}
+	s.loadMu.Lock()
+	defer s.loadMu.Unlock()
+	var todo, gone []string
+	seen := make(map[string]bool)
 	for _, raw := range paths {
 		path, ok := s.pathOf(raw)
 		if !ok {
 			s.log.Debug("ignoring path outside the records dir", "path", raw)
 			continue
 		}
-		fi, err := os.Stat(path)
-		switch {
-		case errors.Is(err, fs.ErrNotExist), err == nil && !fi.Mode().IsRegular():
+		if seen[path] {
+			continue
+		}
+		seen[path] = true
+		// Lstat: a dangling link is there (its content is unknown), not gone.
+		if _, err := os.Lstat(path); errors.Is(err, fs.ErrNotExist) {
 			gone = append(gone, path)
-		case err != nil:
-			s.load(path, nil, p, s.readFile(path)) // the read fails too and records the problem
-		default:
-			if s.load(path, fi, p, s.readFile(path)) {
-				gone = append(gone, path)
-			}
+			continue
+		}
+		todo = append(todo, path)
+	}
+	results := s.settledReads(todo)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := newPass()
+	for i, r := range results {
+		if s.load(todo[i], p, r) {
+			gone = append(gone, todo[i])
 		}
 	}
 	if err := s.drop(gone, nil, p); err != nil {
@@ -182,8 +210,10 @@ func (s *Store) State() *State {
 	return st
 }
 
-// list returns the record files in the dir with their stat (nil when stat
-// failed for a reason other than the file being gone).
+// list returns the paths named like record files in the dir with their stat
+// (nil when stat failed for a reason other than the path being gone, or for
+// a dangling link). Paths that are not regular files are listed too: they
+// are unreadable record files, not absent ones.
 func (s *Store) list() (map[string]os.FileInfo, error) {
 	entries, err := os.ReadDir(s.opts.Dir)
 	if err != nil {
@@ -198,44 +228,59 @@ func (s *Store) list() (map[string]os.FileInfo, error) {
 		// Stat, not the entry's own type: record files may be symlinks
 		// (a Kubernetes ConfigMap mount is made of them).
 		fi, err := os.Stat(path)
-		switch {
-		case errors.Is(err, fs.ErrNotExist):
-			continue // removed since the listing, or a dangling link
-		case err == nil && !fi.Mode().IsRegular():
-			continue // a directory or FIFO named *.yaml: never read it
+		if errors.Is(err, fs.ErrNotExist) {
+			if _, err := os.Lstat(path); errors.Is(err, fs.ErrNotExist) {
+				continue // removed since the listing
+			}
+			fi = nil // a dangling link: there, and unreadable
 		}
 		found[path] = fi
 	}
 	return found, nil
 }
 
-// load reads and parses one file and applies the result. It reports whether
-// the file turned out to be gone.
-func (s *Store) load(path string, fi os.FileInfo, p *pass, r readResult) (gone bool) {
-	s.reads++
+// load applies one file's read. It reports whether the file turned out to
+// be gone.
+func (s *Store) load(path string, p *pass, r readResult) (gone bool) {
 	if errors.Is(r.err, fs.ErrNotExist) {
 		return true
 	}
 	f := s.files[path]
+	if r.unsettled || errors.Is(r.err, errMoved) {
+		// Still being written: keep what we have, look again next time.
+		if f != nil {
+			f.info = nil
+		}
+		s.log.Debug("record file still changing; reading it later", "file", path)
+		return false
+	}
+	s.reads++
 	if f == nil {
 		f = &file{}
 		s.files[path] = f
 		s.filesSeen = true
 	}
-	f.info = fi
-	f.racy = fi != nil && fi.ModTime().After(r.at.Add(-s.racyWindow))
+	f.info = r.info
+	f.racy = r.info != nil && r.info.ModTime().After(r.at.Add(-s.racyWindow))
 	if err := r.err; err != nil {
 		if !errors.Is(err, errTooLarge) {
-			f.info = nil // retry on every scan: a permission fix does not change mtime
+			// Retry on every scan: a permission fix does not change
+			// mtime, and a FIFO or a link's target has no stat of its own.
+			f.info = nil
 		}
 		f.hasSum = false
-		problems := []Problem{{File: path, Msg: "cannot read: " + err.Error()}}
+		msg := "cannot read: " + err.Error()
+		if isPolicy(err) {
+			msg = err.Error()
+		}
+		problems := []Problem{{File: path, Msg: msg}}
 		if !slices.Equal(problems, f.problems) { // log once per change, not per retry
 			s.logRejected(path, f, problems)
 		}
 		f.problems = problems
 		return false
 	}
+	f.seen = r.info
 	// Same bytes, same result: skip the rest (a touch, a racy re-read, a
 	// watcher event for a write we already saw).
 	if f.hasSum && r.sum == f.sum {
@@ -248,18 +293,21 @@ func (s *Store) load(path string, fi os.FileInfo, p *pass, r readResult) (gone b
 
 // readResult is a file read and parsed, not yet applied.
 type readResult struct {
-	at       time.Time // when the read began
-	err      error
-	sum      [sha256.Size]byte
-	recs     []record
-	problems []Problem
+	at        time.Time   // when the read began
+	info      os.FileInfo // of what was read
+	unsettled bool        // not read: still being written (settle.go)
+	err       error
+	sum       [sha256.Size]byte
+	recs      []record
+	problems  []Problem
 }
 
 // readFile reads and parses path. It changes nothing in the Store, so
 // files can be read in parallel.
 func (s *Store) readFile(path string) readResult {
 	r := readResult{at: time.Now()}
-	data, err := readLimited(path)
+	data, fi, err := readRecord(s.opts.Dir, path)
+	r.info = fi
 	if err != nil {
 		r.err = err
 		return r
@@ -290,22 +338,6 @@ func (s *Store) readAll(paths []string) []readResult {
 	close(next)
 	wg.Wait()
 	return out
-}
-
-func readLimited(path string) ([]byte, error) {
-	fh, err := os.Open(path)
-	if err != nil {
-		return nil, unwrapPath(err)
-	}
-	defer fh.Close()
-	data, err := io.ReadAll(io.LimitReader(fh, maxFileSize+1))
-	if err != nil {
-		return nil, unwrapPath(err)
-	}
-	if len(data) > maxFileSize {
-		return nil, errTooLarge
-	}
-	return data, nil
 }
 
 // apply records a file's newly read content: valid content replaces the last

@@ -3,6 +3,7 @@ package desired
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/dnssync/dnssync/internal/rrset"
 )
@@ -29,6 +30,11 @@ type Options struct {
 	Reserved func(rrset.Key) string
 	// AllowEmpty accepts a records dir that became empty as "delete all".
 	AllowEmpty bool
+	// Settle is how long a file must stay unchanged before it is read, and
+	// before content that drops records after an in-place write is
+	// believed (settle.go): the watcher's debounce. 0 reads files as they
+	// are, for one-shot commands and tests.
+	Settle time.Duration
 }
 
 // Problem is one reason a file is invalid (or, from Validate, a conflict).

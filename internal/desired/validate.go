@@ -72,7 +72,7 @@ func (v *validator) check(f recordFields) (entry, *lineError) {
 	}
 	name, err := checkName(raw, true)
 	if err != nil {
-		return e, errAt(f.name.Line, "invalid name %q: %v", raw, err)
+		return e, errAt(f.name.Line, "invalid name %s: %v", excerpt(raw), err)
 	}
 	if f.typ == nil {
 		return e, errAt(f.line, "record %s has no type", name)
@@ -83,7 +83,7 @@ func (v *validator) check(f recordFields) (entry, *lineError) {
 	}
 	typ, ok := dns.StringToType[strings.ToUpper(typName)]
 	if e.parse = valueParsers[typ]; !ok || e.parse == nil {
-		return e, errAt(f.typ.Line, "unsupported type %q (want %s)", typName, strings.Join(typeNames, ", "))
+		return e, errAt(f.typ.Line, "unsupported type %s (want %s)", excerpt(typName), strings.Join(typeNames, ", "))
 	}
 	typName = dns.TypeToString[typ]
 
@@ -123,11 +123,11 @@ func (e entry) value(n *yaml.Node) (dns.RR, *lineError) {
 		return nil, lerr
 	}
 	if hasControl(s) {
-		return nil, errAt(n.Line, "invalid %s value %q: contains a control character (newline, tab, ...)", typName, s)
+		return nil, errAt(n.Line, "invalid %s value %s: contains a control character (newline, tab, ...)", typName, excerpt(s))
 	}
 	rr, err := e.parse(e.hdr, s)
 	if err != nil {
-		return nil, errAt(n.Line, "invalid %s value %q: %v", typName, s, err)
+		return nil, errAt(n.Line, "invalid %s value %s: %v", typName, excerpt(s), err)
 	}
 	return rrset.Canonical(rr), nil
 }
@@ -165,11 +165,7 @@ func (v *validator) ttl(n *yaml.Node) (uint32, *lineError) {
 			return uint32(t), nil
 		}
 	}
-	text := n.Value
-	if n.Kind != yaml.ScalarNode {
-		text = describe(n)
-	}
-	return 0, errAt(n.Line, "invalid ttl %q: want an integer from 0 to %d", text, maxTTL)
+	return 0, errAt(n.Line, "invalid ttl %s: want an integer from 0 to %d", describe(n), maxTTL)
 }
 
 // scalar returns the text of a scalar as written. The YAML type does not

@@ -90,11 +90,11 @@ func parseMX(h dns.RR_Header, s string) (dns.RR, error) {
 	}
 	pref, err := strconv.ParseUint(f[0], 10, 16)
 	if err != nil {
-		return nil, fmt.Errorf("preference %q is not an integer from 0 to 65535", f[0])
+		return nil, fmt.Errorf("preference %s is not an integer from 0 to 65535", excerpt(f[0]))
 	}
 	host, err := target(f[1], true)
 	if err != nil {
-		return nil, fmt.Errorf("host %q: %w", f[1], err)
+		return nil, fmt.Errorf("host %s: %w", excerpt(f[1]), err)
 	}
 	return &dns.MX{Hdr: h, Preference: uint16(pref), Mx: host}, nil
 }
@@ -108,13 +108,13 @@ func parseSRV(h dns.RR_Header, s string) (dns.RR, error) {
 	for i, what := range []string{"priority", "weight", "port"} {
 		v, err := strconv.ParseUint(f[i], 10, 16)
 		if err != nil {
-			return nil, fmt.Errorf("%s %q is not an integer from 0 to 65535", what, f[i])
+			return nil, fmt.Errorf("%s %s is not an integer from 0 to 65535", what, excerpt(f[i]))
 		}
 		n[i] = uint16(v)
 	}
 	t, err := target(f[3], true)
 	if err != nil {
-		return nil, fmt.Errorf("target %q: %w", f[3], err)
+		return nil, fmt.Errorf("target %s: %w", excerpt(f[3]), err)
 	}
 	return &dns.SRV{Hdr: h, Priority: n[0], Weight: n[1], Port: n[2], Target: t}, nil
 }
@@ -132,10 +132,10 @@ func parseCAA(h dns.RR_Header, s string) (dns.RR, error) {
 	}
 	flag, err := strconv.ParseUint(flags, 10, 8)
 	if err != nil {
-		return nil, fmt.Errorf("flags %q is not an integer from 0 to 255", flags)
+		return nil, fmt.Errorf("flags %s is not an integer from 0 to 255", excerpt(flags))
 	}
 	if len(tag) > 15 || strings.IndexFunc(tag, func(r rune) bool { return !isAlnum(r) }) >= 0 {
-		return nil, fmt.Errorf("tag %q must be 1 to 15 letters and digits", tag)
+		return nil, fmt.Errorf("tag %s must be 1 to 15 letters and digits", excerpt(tag))
 	}
 	if q, ok := strings.CutPrefix(val, `"`); ok {
 		if val, ok = strings.CutSuffix(q, `"`); !ok {

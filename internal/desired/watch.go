@@ -19,7 +19,12 @@ import (
 // debounce passes without a new one, but for at most 10*debounce after the
 // first, so a burst of writes is one batch and a steady trickle still gets
 // through. Writers' temp-then-rename shows up as the final name. The channel
-// is closed when ctx ends. A dir missing at start is an error.
+// is closed when ctx ends. A dir missing at start is an error; a dir removed
+// later is watched again once it is back (watch_dir.go).
+//
+// Where the kernel says when a writer closes a file (Linux), a path being
+// written in place is held back until its writer closes it (for at most
+// maxWriterHold): a half-written file is not worth reading.
 //
 // Watch only says which paths to look at; Store.Reload decides what they
 // mean, and a periodic Store.Scan covers anything the kernel dropped.
@@ -46,27 +51,62 @@ func Watch(ctx context.Context, dir string, debounce time.Duration, log *slog.Lo
 	if debounce <= 0 {
 		debounce = time.Millisecond
 	}
+	b := &batcher{dir: dir, debounce: debounce, log: log, w: w,
+		pending: make(map[string]bool), ready: make(map[string]bool), writing: make(map[string]time.Time)}
+	if cw, err := newCloseWatcher(); err != nil {
+		log.Debug("writers closing files are not reported here; relying on stability alone", "err", err)
+	} else if err := cw.add(dir); err != nil {
+		cw.close()
+		log.Debug("writers closing files are not reported here; relying on stability alone", "err", err)
+	} else {
+		b.cw = cw
+	}
 	out := make(chan []string)
-	b := &batcher{dir: dir, debounce: debounce, log: log, pending: make(map[string]bool), ready: make(map[string]bool)}
-	go b.run(ctx, w, out)
+	go b.run(ctx, out)
 	return out, nil
+}
+
+// maxWriterHold bounds how long a path is held back for a writer that keeps
+// it open: one that never closes must not hide its file for ever.
+const maxWriterHold = 10 * time.Second
+
+// writeEvent is one report of closeWatcher.
+type writeEvent struct {
+	name     string // base name
+	closed   bool   // a writer closed the file; else it wrote to it
+	overflow bool   // the kernel dropped events
 }
 
 type batcher struct {
 	dir      string
 	debounce time.Duration
 	log      *slog.Logger
+	w        *fsnotify.Watcher
+	cw       *closeWatcher   // nil where closing is not reported
 	pending  map[string]bool // paths whose quiet period is still running
 	first    time.Time       // first event of the pending batch
 	ready    map[string]bool // paths waiting for the receiver
+	// writing: paths written to and not yet closed, since when.
+	writing map[string]time.Time
+	lost    bool          // the dir's watch is gone: it was removed or renamed
+	backoff time.Duration // before the next try to watch it again
 }
 
-func (b *batcher) run(ctx context.Context, w *fsnotify.Watcher, out chan<- []string) {
+func (b *batcher) run(ctx context.Context, out chan<- []string) {
 	defer close(out)
-	defer w.Close()
+	defer b.w.Close()
+	var writes <-chan writeEvent
+	if b.cw != nil {
+		defer b.cw.close()
+		writes = b.cw.events
+	}
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
-	var fire <-chan time.Time
+	var fire, retry <-chan time.Time
+	arm := func(d time.Duration) {
+		timer.Reset(d)
+		fire = timer.C
+	}
 	for {
 		// Keep collecting while the receiver is busy: a slow reconcile
 		// must not make the kernel queue overflow.
@@ -81,29 +121,40 @@ func (b *batcher) run(ctx context.Context, w *fsnotify.Watcher, out chan<- []str
 			return
 		case send <- batch:
 			clear(b.ready)
-		case ev, ok := <-w.Events:
+		case ev, ok := <-b.w.Events:
 			if !ok {
 				return
 			}
 			if b.event(ev) {
-				timer.Reset(b.wait(time.Now()))
-				fire = timer.C
+				arm(b.wait(time.Now()))
 			}
-		case err, ok := <-w.Errors:
+			if b.lost && retry == nil {
+				retry = time.After(b.backoff)
+			}
+		case err, ok := <-b.w.Errors:
 			if !ok {
 				return
 			}
 			b.error(err)
 			if len(b.pending) > 0 {
-				timer.Reset(b.wait(time.Now()))
-				fire = timer.C
+				arm(b.wait(time.Now()))
+			}
+		case ev := <-writes:
+			if b.written(ev) {
+				arm(b.wait(time.Now()))
+			}
+		case <-retry:
+			retry = nil
+			if !b.rewatch() {
+				retry = time.After(b.backoff)
+			} else if len(b.pending) > 0 {
+				arm(b.wait(time.Now()))
 			}
 		case <-fire:
 			fire = nil
-			for p := range b.pending {
-				b.ready[p] = true
+			if b.flush(time.Now()) {
+				arm(b.debounce) // look again for writers still at work
 			}
-			clear(b.pending)
 		}
 	}
 }
@@ -113,7 +164,7 @@ func (b *batcher) run(ctx context.Context, w *fsnotify.Watcher, out chan<- []str
 func (b *batcher) event(ev fsnotify.Event) bool {
 	if filepath.Clean(ev.Name) == filepath.Clean(b.dir) {
 		if ev.Has(fsnotify.Remove) || ev.Has(fsnotify.Rename) {
-			b.log.Error("records dir removed or renamed; watching stopped until restart", "dir", b.dir)
+			b.dirLost()
 		}
 		return false
 	}
@@ -121,7 +172,33 @@ func (b *batcher) event(ev fsnotify.Event) bool {
 	if !isRecordFile(name) {
 		return false
 	}
-	b.add(filepath.Join(b.dir, name))
+	path := filepath.Join(b.dir, name)
+	if ev.Has(fsnotify.Remove) || ev.Has(fsnotify.Rename) {
+		delete(b.writing, path) // whoever writes it now writes elsewhere
+	}
+	b.add(path)
+	return true
+}
+
+// written notes a write or a writer's close and reports whether a path was
+// added to the pending batch.
+func (b *batcher) written(ev writeEvent) bool {
+	if ev.overflow {
+		b.log.Warn("write events lost; re-reading every record file", "dir", b.dir)
+		clear(b.writing)
+		b.addAll()
+		return len(b.pending) > 0
+	}
+	if !isRecordFile(ev.name) {
+		return false
+	}
+	path := filepath.Join(b.dir, ev.name)
+	if ev.closed {
+		delete(b.writing, path)
+	} else if _, ok := b.writing[path]; !ok {
+		b.writing[path] = time.Now()
+	}
+	b.add(path)
 	return true
 }
 
@@ -130,6 +207,25 @@ func (b *batcher) add(path string) {
 		b.first = time.Now()
 	}
 	b.pending[path] = true
+}
+
+// flush moves the pending paths to the ready batch, except those whose
+// writer has them open (and not for too long), and reports whether any
+// are left pending.
+func (b *batcher) flush(now time.Time) bool {
+	for p := range b.pending {
+		if since, ok := b.writing[p]; ok && now.Sub(since) < maxWriterHold {
+			continue
+		}
+		delete(b.writing, p)
+		delete(b.pending, p)
+		b.ready[p] = true
+	}
+	if len(b.pending) > 0 {
+		b.first = now
+		return true
+	}
+	return false
 }
 
 // wait is how long to let the pending batch grow: another quiet period, but
@@ -143,17 +239,14 @@ func (b *batcher) error(err error) {
 		b.log.Warn("watching records dir", "dir", b.dir, "err", err)
 		return
 	}
-	// Events were lost: offer every file for re-reading. Deletions among
-	// the lost events are left to the next Scan.
+	// Events were lost, deletions among them: rescan the whole dir.
 	b.log.Warn("watch events lost; re-reading every record file", "dir", b.dir)
-	entries, err := os.ReadDir(b.dir)
-	if err != nil {
-		b.log.Warn("listing records dir after lost events", "dir", b.dir, "err", err)
-		return
-	}
-	for _, e := range entries {
-		if isRecordFile(e.Name()) {
-			b.add(filepath.Join(b.dir, e.Name()))
-		}
-	}
+	b.addAll()
+}
+
+// addAll asks for a full rescan: the dir's own path in a batch means
+// "events were lost, look at everything" (Store.Reload then scans the dir,
+// so files deleted while events were lost go too, not only changed ones).
+func (b *batcher) addAll() {
+	b.add(b.dir)
 }

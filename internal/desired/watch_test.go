@@ -2,8 +2,10 @@ package desired
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"testing"
 	"time"
@@ -137,5 +139,74 @@ func TestBatchWaitIsCapped(t *testing.T) {
 		if got := b.wait(t0.Add(tc.now)); got != tc.want {
 			t.Errorf("wait at +%v = %v, want %v", tc.now, got, tc.want)
 		}
+	}
+}
+
+// After the records dir is removed and created again, changes in the new
+// dir are seen at once, not only by the next scheduled scan.
+func TestWatchSeesDirCreatedAgain(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "records.d")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	old := writeFile(t, dir, "old.yaml", yamlFile(aRecord("old.example.com", "10.0.0.1", 300)))
+	ch := startWatch(t, dir, 20*time.Millisecond)
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	if got := nextBatch(t, ch); !slices.Equal(got, []string{old}) {
+		t.Errorf("batch = %q, want the removed %s", got, old)
+	}
+	for round := range 2 { // and again: the new watch works like the first
+		if err := os.Mkdir(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		path := writeFile(t, dir, fmt.Sprintf("new%d.yaml", round), yamlFile(aRecord("new.example.com", "10.0.0.2", 300)))
+		deadline := time.After(watchDeadline)
+	seen:
+		for {
+			select {
+			case b := <-ch:
+				// The file itself, or the dir: a full rescan, which reads it.
+				if slices.Contains(b, path) || slices.Contains(b, dir) {
+					break seen
+				}
+			case <-deadline:
+				t.Fatalf("round %d: %s never reported after the dir came back", round, path)
+			}
+		}
+		if err := os.RemoveAll(dir); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// A file written in place is reported once its writer closes it, not while
+// the writer pauses (where the kernel tells; Linux).
+func TestWatchWaitsForWriterToClose(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("writers closing files are reported on Linux only")
+	}
+	dir := t.TempDir()
+	const debounce = 20 * time.Millisecond
+	path := writeFile(t, dir, "web.yaml", yamlFile(aRecord("web.example.com", "10.0.0.1", 300)))
+	ch := startWatch(t, dir, debounce)
+	fh, err := os.OpenFile(path, os.O_WRONLY|os.O_TRUNC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fh.Close()
+	if _, err := fh.WriteString("records:\n"); err != nil {
+		t.Fatal(err)
+	}
+	noBatch(t, ch, 15*debounce) // far past the debounce and its 10x cap
+	if _, err := fh.WriteString(aRecord("web.example.com", "10.0.0.2", 300)); err != nil {
+		t.Fatal(err)
+	}
+	if err := fh.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got := nextBatch(t, ch); !slices.Equal(got, []string{path}) {
+		t.Errorf("batch = %q, want %s", got, path)
 	}
 }

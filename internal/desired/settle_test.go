@@ -1,0 +1,174 @@
+package desired
+
+import (
+	"fmt"
+	"os"
+	"sync"
+	"testing"
+	"time"
+)
+
+func settleStore(t *testing.T, settle time.Duration) (*Store, string) {
+	t.Helper()
+	dir := t.TempDir()
+	opts := testOptions(dir)
+	opts.Settle = settle
+	return NewStore(opts, nil), dir
+}
+
+func tenFile(ip string) string {
+	var recs []string
+	for i := range 10 {
+		recs = append(recs, aRecord(fmt.Sprintf("h%d.example.com", i), ip, 300))
+	}
+	return yamlFile(recs...)
+}
+
+// overwrite writes content into path in place (same inode), with its mtime
+// set back by age so that it counts as stable already.
+func overwrite(t *testing.T, path, content string, age time.Duration) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if age > 0 {
+		old := time.Now().Add(-age)
+		if err := os.Chtimes(path, old, old); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func recordCount(s *Store) int { return s.State().Records["example.com."] }
+
+// A file rewritten in place in small writes, pausing less than Settle
+// between them, is never applied half-written, however often it is
+// reloaded meanwhile: every Reload sees the old ten records or the new ten.
+func TestInPlaceWriteNeverAppliedHalfWritten(t *testing.T) {
+	s, dir := settleStore(t, 100*time.Millisecond)
+	path := writeFile(t, dir, "ten.yaml", tenFile("10.0.0.1"))
+	overwrite(t, path, tenFile("10.0.0.1"), time.Minute)
+	mustScan(t, s)
+	content := tenFile("10.0.0.22") // each value cut short is a valid address too
+
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		fh, err := os.OpenFile(path, os.O_WRONLY|os.O_TRUNC, 0)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer fh.Close()
+		for i := 0; i < len(content); i += 25 {
+			time.Sleep(5 * time.Millisecond) // the writer under test is slow
+			if _, err := fh.WriteString(content[i:min(i+25, len(content))]); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}()
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	for reloads := 0; ; reloads++ {
+		s.Reload([]string{path})
+		if n := recordCount(s); n != 10 {
+			t.Fatalf("after reload %d: %d records served, want 10 (half a file applied)", reloads, n)
+		}
+		select {
+		case <-done:
+			s.Reload([]string{path})
+			if got := s.State().Zones["example.com."]; len(got) != 10 {
+				t.Fatalf("%d sets after the write", len(got))
+			}
+			wantFirst := "h0.example.com. 300 IN A 10.0.0.22"
+			if got := zoneTexts(s.State().Zones["example.com."])[0]; got != wantFirst {
+				t.Errorf("after the write: %s, want %s", got, wantFirst)
+			}
+			return
+		default:
+		}
+	}
+}
+
+// Content that drops records, read from the same inode, is read again a
+// Settle later before it applies: a writer that was still at work by then
+// is caught, and a real removal applies.
+func TestShrinkIsReadAgainBeforeItApplies(t *testing.T) {
+	s, dir := settleStore(t, 20*time.Millisecond)
+	path := writeFile(t, dir, "ten.yaml", tenFile("10.0.0.1"))
+	overwrite(t, path, tenFile("10.0.0.1"), time.Minute)
+	mustScan(t, s)
+
+	// Two records of ten, stable by their mtime: a writer that paused;
+	// it finishes while the Store waits to read the file again.
+	overwrite(t, path, yamlFile(aRecord("h0.example.com", "10.0.0.1", 300), aRecord("h1.example.com", "10.0.0.1", 300)), time.Minute)
+	sleeps := 0
+	s.sleep = func(d time.Duration) {
+		if sleeps++; sleeps == 1 {
+			overwrite(t, path, tenFile("10.0.0.1"), 0)
+		}
+		time.Sleep(d)
+	}
+	if zones := s.Reload([]string{path}); len(zones) != 0 {
+		t.Errorf("a file put back as it was changed zones %q", zones)
+	}
+	if n := recordCount(s); n != 10 || sleeps == 0 {
+		t.Fatalf("%d records after an in-place write caught half-way (slept %d times), want 10", n, sleeps)
+	}
+
+	// The same shrink, left alone, is a removal: it applies.
+	s.sleep = time.Sleep
+	overwrite(t, path, yamlFile(aRecord("h0.example.com", "10.0.0.1", 300), aRecord("h1.example.com", "10.0.0.1", 300)), time.Minute)
+	if zones := s.Reload([]string{path}); len(zones) != 1 {
+		t.Errorf("zones %q after a removal", zones)
+	}
+	if n := recordCount(s); n != 2 {
+		t.Errorf("%d records after a removal, want 2", n)
+	}
+
+	// A file renamed into place (a new inode) is trusted at once.
+	tmp := writeFile(t, dir, ".ten.yaml.tmp", yamlFile(aRecord("h0.example.com", "10.0.0.1", 300)))
+	if err := os.Rename(tmp, path); err != nil {
+		t.Fatal(err)
+	}
+	slept := false
+	s.sleep = func(d time.Duration) { slept = true; time.Sleep(d) }
+	old := time.Now().Add(-time.Minute)
+	os.Chtimes(path, old, old)
+	s.Reload([]string{path})
+	if n := recordCount(s); n != 1 || slept {
+		t.Errorf("renamed in: %d records (want 1), waited %v (want no wait)", n, slept)
+	}
+}
+
+// A file that never settles is left as it was, not applied half-written,
+// and is read once it does.
+func TestUnsettledFileKeepsLastGood(t *testing.T) {
+	s, dir := settleStore(t, 10*time.Millisecond)
+	path := writeFile(t, dir, "ten.yaml", tenFile("10.0.0.1"))
+	overwrite(t, path, tenFile("10.0.0.1"), time.Minute)
+	mustScan(t, s)
+	// Every wait sees the file changed again.
+	i := 0
+	s.sleep = func(d time.Duration) {
+		i++
+		overwrite(t, path, yamlFile(aRecord(fmt.Sprintf("x%d.example.com", i), "10.0.0.1", 300)), 0)
+		time.Sleep(d)
+	}
+	overwrite(t, path, yamlFile(aRecord("x0.example.com", "10.0.0.1", 300)), 0)
+	if zones := s.Reload([]string{path}); len(zones) != 0 || recordCount(s) != 10 {
+		t.Errorf("a file that never settled changed zones %q, %d records", zones, recordCount(s))
+	}
+	if i > maxSettleRounds+1 {
+		t.Errorf("waited %d times, want at most %d", i, maxSettleRounds+1)
+	}
+	s.sleep = time.Sleep
+	if _, err := s.Scan(); err != nil {
+		t.Fatal(err)
+	}
+	if n := recordCount(s); n != 1 {
+		t.Errorf("%d records once the file settled, want 1", n)
+	}
+}
