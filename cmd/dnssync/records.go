@@ -3,8 +3,10 @@ package main
 // The orchestrator's commands: register, update, unregister, records list
 // (and verify NAME, in verify.go). Locally (the default) they edit the
 // API's own files in records.d through internal/registry, as the daemon's
-// API would, and the daemon applies them; with --api they call a daemon's
-// HTTP API through the client package.
+// API would, under the same lock (so that no write of the daemon's or of
+// another command is lost), and the daemon applies them; each local write
+// goes to the same [audit] file as the API's, as kind "cli" with the user.
+// With --api they call a daemon's HTTP API through the client package.
 
 import (
 	"context"
@@ -15,6 +17,8 @@ import (
 	"io"
 	"net/netip"
 	"net/url"
+	"os"
+	"os/user"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -23,6 +27,7 @@ import (
 
 	"github.com/dnssync/dnssync/client"
 	"github.com/dnssync/dnssync/internal/api"
+	"github.com/dnssync/dnssync/internal/audit"
 	"github.com/dnssync/dnssync/internal/config"
 	"github.com/dnssync/dnssync/internal/desired"
 	"github.com/dnssync/dnssync/internal/registry"
@@ -130,6 +135,57 @@ func openLocal(cfgPath string) (*local, error) {
 	return &local{cfg: cfg, store: store, reg: &registry.Registry{Options: opts, Declared: store}}, nil
 }
 
+// writer is a local command's way to edit records.d: the registry, and the
+// audit log every write goes to.
+type writer struct {
+	*local
+	audit *audit.Log // nil without [audit] file
+	user  string
+	uid   int
+}
+
+// openWriter opens records.d and the audit log for one write. A write that
+// could not be audited is not made: the audit file is opened first.
+func openWriter(cfgPath string) (*writer, error) {
+	l, err := openLocal(cfgPath)
+	if err != nil {
+		return nil, err
+	}
+	w := &writer{local: l, uid: os.Getuid()}
+	w.user = strconv.Itoa(w.uid)
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		w.user = u.Username
+	}
+	if l.cfg.Audit.File != "" {
+		if w.audit, err = audit.Open(l.cfg.Audit.File); err != nil {
+			return nil, fmt.Errorf("%w; nothing written (every write to records.d is audited)", err)
+		}
+	}
+	return w, nil
+}
+
+// record audits one write as the API audits its own: what was asked and
+// what became of it.
+func (w *writer) record(op string, rec registry.Record, ch registry.Change, err error, stderr io.Writer) {
+	result := "unchanged"
+	switch {
+	case err != nil:
+		result = err.Error()
+	case !ch.Changed:
+	case w.cfg.Orchestrator.DNS.AutoRegister:
+		result = "accepted"
+	default:
+		result = "pending"
+	}
+	uid := w.uid
+	ev := audit.Event{Kind: "cli", User: w.user, UID: &uid, Action: op, Name: rec.Name, Type: rec.Type, Value: rec.Value, Result: result}
+	if aerr := w.audit.Record(ev); aerr != nil {
+		fmt.Fprintf(stderr, "dnssync: %v\n", aerr)
+	}
+}
+
+func (w *writer) close() { w.audit.Close() }
+
 // applyNote says what happens next to a change written to records.d.
 func (l *local) applyNote(name string) string {
 	if !l.cfg.Orchestrator.DNS.AutoRegister {
@@ -192,10 +248,11 @@ func cmdWrite(ctx context.Context, op string, args []string, stdout, stderr io.W
 		return printWriteResult(stdout, pastTense(op), res, *f.wait)
 	}
 
-	l, err := openLocal(*f.config)
+	l, err := openWriter(*f.config)
 	if err != nil {
 		return fail(stderr, err)
 	}
+	defer l.close()
 	rec := registry.Record{Name: name, Type: t, Value: value, TTL: ttl}
 	var ch registry.Change
 	if op == "register" {
@@ -203,6 +260,7 @@ func cmdWrite(ctx context.Context, op string, args []string, stdout, stderr io.W
 	} else {
 		ch, err = l.reg.Update(rec)
 	}
+	l.record(op, rec, ch, err, stderr)
 	if err != nil {
 		return fail(stderr, fmt.Errorf("%s %s: %w", op, name, err))
 	}
@@ -262,12 +320,14 @@ func cmdUnregister(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return printWriteResult(stdout, "unregistered", res, *f.wait)
 	}
 
-	l, err := openLocal(*f.config)
+	l, err := openWriter(*f.config)
 	if err != nil {
 		return fail(stderr, err)
 	}
+	defer l.close()
 	path := l.reg.Path(name)
 	ch, err := l.reg.Unregister(name, t)
+	l.record("unregister", registry.Record{Name: name, Type: t}, ch, err, stderr)
 	if err != nil {
 		return fail(stderr, fmt.Errorf("unregister %s: %w", name, err))
 	}

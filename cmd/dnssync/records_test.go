@@ -538,3 +538,112 @@ func TestRemoteMode(t *testing.T) {
 		t.Errorf("request %q", got[1])
 	}
 }
+
+// withAudit adds [audit] file to e's config and returns the file's path.
+func (e testEnv) withAudit(t *testing.T, path string) string {
+	t.Helper()
+	f, err := os.OpenFile(e.cfg, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := fmt.Fprintf(f, "\n[audit]\nfile = %q\n", path); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// auditLines reads the audit file as JSON objects.
+func auditLines(t *testing.T, path string) []map[string]any {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []map[string]any
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatalf("audit line %q: %v", line, err)
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// Every local write goes to the audit file the daemon uses, as kind "cli"
+// with the user, whether it changed something, nothing, or was refused.
+func TestLocalWritesAudited(t *testing.T) {
+	e := newEnv(t, "")
+	path := e.withAudit(t, filepath.Join(filepath.Dir(e.dir), "audit.log"))
+	e.write(t, "web.yaml", personsFile)
+	for _, args := range [][]string{
+		{"register", "app.example.com", "192.0.2.10"},
+		{"register", "app.example.com", "192.0.2.10"},
+		{"update", "app.example.com", "192.0.2.11"},
+		{"register", "web.example.com", "192.0.2.2"}, // a person's name: refused
+		{"unregister", "app.example.com"},
+	} {
+		e.run(t, args...)
+	}
+	lines := auditLines(t, path)
+	want := []struct{ action, result string }{
+		{"register", "accepted"}, {"register", "unchanged"}, {"update", "accepted"}, {"register", "declared by a file"}, {"unregister", "accepted"},
+	}
+	if len(lines) != len(want) {
+		t.Fatalf("%d audit lines, want %d: %v", len(lines), len(want), lines)
+	}
+	uid := float64(os.Getuid())
+	for i, w := range want {
+		l := lines[i]
+		if l["kind"] != "cli" || l["action"] != w.action || !strings.HasPrefix(fmt.Sprint(l["result"]), w.result) || l["uid"] != uid || l["user"] == "" || l["name"] == nil || l["time"] == nil {
+			t.Errorf("line %d = %v, want action %s result %s", i, l, w.action, w.result)
+		}
+	}
+}
+
+// A write that could not be audited is not made.
+func TestLocalWriteNeedsTheAuditFile(t *testing.T) {
+	e := newEnv(t, "")
+	e.withAudit(t, filepath.Join(filepath.Dir(e.dir), "no-such-dir", "audit.log"))
+	code, _, stderr := e.run(t, "register", "app.example.com", "192.0.2.10")
+	if code != exitError || !strings.Contains(stderr, "audit") || !strings.Contains(stderr, "nothing written") {
+		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+	if files, _ := filepath.Glob(filepath.Join(e.dir, "*.yaml")); len(files) != 0 {
+		t.Errorf("written without an audit trail: %v", files)
+	}
+}
+
+// Concurrent local commands (each with a registry of its own, as separate
+// processes have) lose no value: they share records.d's lock.
+func TestConcurrentLocalRegisters(t *testing.T) {
+	e := newEnv(t, "")
+	path := e.withAudit(t, filepath.Join(filepath.Dir(e.dir), "audit.log"))
+	const n = 12
+	var wg sync.WaitGroup
+	codes := make([]int, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			codes[i], _, _ = e.run(t, "register", "pool.example.com", fmt.Sprintf("192.0.2.%d", 100+i))
+		}()
+	}
+	wg.Wait()
+	for i, c := range codes {
+		if c != exitOK {
+			t.Errorf("command %d: exit %d", i, c)
+		}
+	}
+	var values []string
+	for _, r := range e.list(t) {
+		values = append(values, r.Value)
+	}
+	if len(values) != n {
+		t.Errorf("%d of %d values in records.d: %v", len(values), n, values)
+	}
+	if lines := auditLines(t, path); len(lines) != n {
+		t.Errorf("%d audit lines, want %d", len(lines), n)
+	}
+}

@@ -75,36 +75,94 @@ func (c caller) key() string {
 	return "addr:" + c.addr
 }
 
-// authenticate returns the caller, or false when the request must be
-// refused (the response is written).
-func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (caller, bool) {
-	c := caller{addr: remoteHost(r)}
-	if r.Header.Get("Origin") != "" {
-		s.fail(w, http.StatusForbidden, "requests from browsers (with an Origin header) are refused")
-		return c, false
+// Failed logins are limited per client address, apart from the request
+// rate: a few mistakes are answered 401, then 429 until the bucket refills,
+// without comparing the token at all. Guessing a token is hopeless anyway
+// (16 characters at least); this keeps the attempt cheap and visible.
+const (
+	failBurst = 10
+	failRate  = 1.0 / 6 // one more failure every 6s
+)
+
+// authState is what a request's credentials are worth.
+type authState int
+
+const (
+	authOpen    authState = iota // no tokens configured: every caller is trusted
+	authOK                       // a valid token
+	authMissing                  // tokens configured, none sent
+	authInvalid                  // a token that matches none
+	authLimited                  // too many failures from this address: not compared
+)
+
+// credentials checks r's bearer token against the configured tokens and
+// counts a failure against the client's address.
+func (s *Server) credentials(r *http.Request, addr string) (authState, string) {
+	if s.rec == nil || len(s.rec.Tokens) == 0 {
+		return authOpen, ""
 	}
-	if len(s.rec.Tokens) == 0 {
-		return c, true
+	if blocked, _ := s.failures.blocked("addr:"+addr, time.Now()); blocked {
+		return authLimited, ""
 	}
-	got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if !ok || got == "" {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="dnssync"`)
-		s.fail(w, http.StatusUnauthorized, "missing bearer token (Authorization: Bearer TOKEN)")
-		return c, false
+	got, ok := bearerToken(r.Header.Get("Authorization"))
+	if !ok {
+		s.failures.allow("addr:"+addr, time.Now())
+		return authMissing, ""
 	}
+	// Digests are compared, so that neither the content nor the length of
+	// a token shows in the time taken; every token is compared.
+	sum := sha256.Sum256([]byte(got))
 	match := -1
-	for i, t := range s.rec.Tokens { // every token is compared: timing tells nothing
-		if subtle.ConstantTimeCompare([]byte(got), []byte(t.Secret)) == 1 {
+	for i, t := range s.rec.Tokens {
+		want := sha256.Sum256([]byte(t.Secret))
+		if subtle.ConstantTimeCompare(sum[:], want[:]) == 1 {
 			match = i
 		}
 	}
 	if match < 0 {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="dnssync", error="invalid_token"`)
-		s.fail(w, http.StatusUnauthorized, "invalid bearer token")
+		s.failures.allow("addr:"+addr, time.Now())
+		return authInvalid, ""
+	}
+	return authOK, s.rec.Tokens[match].ID
+}
+
+// bearerToken is the token of an "Authorization: Bearer TOKEN" header. The
+// scheme is case-insensitive (RFC 7235); spaces around the token are not
+// part of it.
+func bearerToken(header string) (string, bool) {
+	scheme, token, ok := strings.Cut(strings.TrimSpace(header), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	token = strings.TrimSpace(token)
+	return token, token != ""
+}
+
+// authenticate returns the caller, or false when the request must be
+// refused (the response is written, and the refusal audited).
+func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (caller, bool) {
+	c := caller{addr: remoteHost(r)}
+	if r.Header.Get("Origin") != "" {
+		s.refuse(w, r, c, http.StatusForbidden, "requests from browsers (with an Origin header) are refused", "refused: browser request (Origin header)")
 		return c, false
 	}
-	c.tokenID = s.rec.Tokens[match].ID
-	return c, true
+	state, id := s.credentials(r, c.addr)
+	switch state {
+	case authOpen, authOK:
+		c.tokenID = id
+		return c, true
+	case authLimited:
+		_, wait := s.failures.blocked("addr:"+c.addr, time.Now())
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+		s.fail(w, http.StatusTooManyRequests, fmt.Sprintf("too many failed logins from this address; retry after %s", wait.Round(time.Second)))
+	case authMissing:
+		w.Header().Set("WWW-Authenticate", `Bearer realm="dnssync"`)
+		s.refuse(w, r, c, http.StatusUnauthorized, "missing bearer token (Authorization: Bearer TOKEN)", "refused: no bearer token")
+	default:
+		w.Header().Set("WWW-Authenticate", `Bearer realm="dnssync", error="invalid_token"`)
+		s.refuse(w, r, c, http.StatusUnauthorized, "invalid bearer token", "refused: invalid bearer token")
+	}
+	return c, false
 }
 
 func remoteHost(r *http.Request) string {
@@ -159,6 +217,22 @@ func (l *limiter) allow(key string, now time.Time) (bool, time.Duration) {
 		return false, d
 	}
 	return true, 0
+}
+
+// blocked reports, without taking anything, whether key's bucket is empty,
+// and if so how long until it holds a token again.
+func (l *limiter) blocked(key string, now time.Time) (bool, time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	c := l.clients[key]
+	if c == nil {
+		return false, 0
+	}
+	tokens := c.l.TokensAt(now)
+	if tokens >= 1 {
+		return false, 0
+	}
+	return true, time.Duration((1 - tokens) / float64(l.rate) * float64(time.Second))
 }
 
 // guard wraps an /api/ handler: browser check, token, rate limit.

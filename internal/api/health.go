@@ -3,20 +3,78 @@ package api
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
+	"time"
+
+	"github.com/dnssync/dnssync/internal/health"
 )
 
-// healthz answers 200 when healthy and 503 otherwise, with the whole
-// Status (reasons included) either way, so a probe's log says why.
+// publicStatus is /healthz for a caller who may not read the reasons'
+// messages: the status and the reasons' kinds, which are the contract
+// monitoring matches on. A message can name paths and quote what went
+// wrong, so it is for operators only.
+type publicStatus struct {
+	Healthy         bool           `json:"healthy"`
+	Ready           bool           `json:"ready"`
+	Reasons         []publicReason `json:"reasons,omitempty"` // one per kind, sorted
+	LastReconcile   time.Time      `json:"last_reconcile,omitzero"`
+	LastReconcileOK time.Time      `json:"last_reconcile_ok,omitzero"`
+	LastVerify      time.Time      `json:"last_verify,omitzero"`
+	LastVerifyOK    time.Time      `json:"last_verify_ok,omitzero"`
+}
+
+type publicReason struct {
+	Kind string `json:"kind"`
+}
+
+func public(st health.Status) publicStatus {
+	p := publicStatus{Healthy: st.Healthy, Ready: st.Ready, LastReconcile: st.LastReconcile,
+		LastReconcileOK: st.LastReconcileOK, LastVerify: st.LastVerify, LastVerifyOK: st.LastVerifyOK}
+	kinds := make([]string, 0, len(st.Reasons))
+	for _, r := range st.Reasons {
+		kinds = append(kinds, r.Kind)
+	}
+	slices.Sort(kinds)
+	for _, k := range slices.Compact(kinds) {
+		p.Reasons = append(p.Reasons, publicReason{k})
+	}
+	return p
+}
+
+// healthz answers 200 when healthy and 503 otherwise, with the status and
+// the reasons' kinds to anyone (probes need no token), and the reasons'
+// messages too to a caller with a valid token, or to every caller when
+// no tokens are configured (the API then listens on loopback or a socket
+// only, and its callers may write records anyway). A wrong token counts
+// as a failed login and gets the short answer, never a 401: a probe that
+// sends a stale token must keep working.
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	st := s.health.Status()
 	code := http.StatusOK
 	if !st.Healthy {
 		code = http.StatusServiceUnavailable
 	}
-	s.writeJSON(w, code, st)
+	if s.mayReadDetails(r) {
+		s.writeJSON(w, code, st)
+		return
+	}
+	s.writeJSON(w, code, public(st))
+}
+
+// mayReadDetails reports whether r may read health messages.
+func (s *Server) mayReadDetails(r *http.Request) bool {
+	if s.rec == nil || len(s.rec.Tokens) == 0 {
+		return true
+	}
+	if r.Header.Get("Authorization") == "" {
+		return false // a probe: not a failed login
+	}
+	state, _ := s.credentials(r, remoteHost(r))
+	return state == authOK
 }
 
 // readyz answers 200 once the first full reconcile has run, 503 before.
+// It says nothing else, to anyone.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	ready := s.health.Status().Ready
 	code := http.StatusOK

@@ -2,10 +2,8 @@ package api
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -39,8 +37,6 @@ type RecordsOptions struct {
 	Audit        *audit.Log
 }
 
-const maxBody = 64 << 10
-
 func (s *Server) recordRoutes() {
 	s.mux.HandleFunc("GET /api/v1/dns/records", s.guard(s.listRecords))
 	s.mux.HandleFunc("POST /api/v1/dns/records", s.guard(s.createRecord))
@@ -70,7 +66,7 @@ func (s *Server) listRecords(w http.ResponseWriter, r *http.Request, _ caller) {
 }
 
 func (s *Server) createRecord(w http.ResponseWriter, r *http.Request, c caller) {
-	req, ok := s.decode(w, r, true)
+	req, ok := s.decode(w, r, c, true)
 	if !ok {
 		return
 	}
@@ -83,7 +79,7 @@ func (s *Server) createRecord(w http.ResponseWriter, r *http.Request, c caller) 
 }
 
 func (s *Server) updateRecord(w http.ResponseWriter, r *http.Request, c caller) {
-	req, ok := s.decode(w, r, false)
+	req, ok := s.decode(w, r, c, false)
 	if !ok {
 		return
 	}
@@ -98,52 +94,37 @@ func (s *Server) deleteRecord(w http.ResponseWriter, r *http.Request, c caller) 
 	s.written(w, r, c, req, ch, err, http.StatusOK)
 }
 
-// decode reads a WriteRequest strictly: unknown fields, trailing data and
-// missing fields are errors that name the field.
-func (s *Server) decode(w http.ResponseWriter, r *http.Request, withName bool) (client.WriteRequest, bool) {
-	var req client.WriteRequest
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			s.fail(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body larger than %d bytes", maxBody))
-			return req, false
-		}
-		s.fail(w, http.StatusBadRequest, "bad JSON: "+err.Error())
+// decode reads the request's body as a WriteRequest; a body refused is
+// answered and audited here.
+func (s *Server) decode(w http.ResponseWriter, r *http.Request, c caller, withName bool) (client.WriteRequest, bool) {
+	req, err := decodeWriteRequest(http.MaxBytesReader(w, r.Body, maxBody), withName)
+	if err != nil {
+		s.refuse(w, r, c, err.status, err.msg, err.audit)
 		return req, false
 	}
-	if _, err := dec.Token(); err != io.EOF {
-		s.fail(w, http.StatusBadRequest, "bad JSON: more than one value in the body")
-		return req, false
-	}
-	if err := checkRequest(req, withName); err != nil {
-		s.fail(w, http.StatusUnprocessableEntity, err.Error())
-		return req, false
-	}
-	req.RecordType = strings.ToUpper(req.RecordType)
 	return req, true
 }
 
-func checkRequest(req client.WriteRequest, withName bool) error {
-	switch {
-	case withName && strings.TrimSpace(req.Name) == "":
-		return errors.New("name: required")
-	case !withName && req.Name != "":
-		return errors.New("name: goes in the path, not the body")
-	case strings.TrimSpace(req.RecordType) == "":
-		return errors.New("record_type: required (A, AAAA, CNAME, TXT, SRV, MX, CAA, PTR or NS)")
-	case req.Value == "":
-		return errors.New("value: required")
+// refuse answers a request refused before it could act (bad body, bad or
+// missing token, a browser) and audits it: who asked and what was wrong,
+// never the token or the body.
+func (s *Server) refuse(w http.ResponseWriter, r *http.Request, c caller, code int, msg, audited string) {
+	path := r.URL.Path
+	if len(path) > 256 {
+		path = path[:256] + "..."
 	}
-	return nil
+	s.record(audit.Event{Kind: "api", Client: c.addr, TokenID: c.tokenID, Method: r.Method, Path: path, Result: audited, Status: code})
+	s.fail(w, code, msg)
 }
+
+// actions name a write as the CLI's commands do, in the audit log.
+var actions = map[string]string{http.MethodPost: "register", http.MethodPut: "update", http.MethodDelete: "unregister"}
 
 // written answers a write: the registry's error as a status, or what became
 // of the change, waiting for it to be served when asked to (?wait=verified).
 func (s *Server) written(w http.ResponseWriter, r *http.Request, c caller, req client.WriteRequest, ch registry.Change, err error, code int) {
 	ev := audit.Event{Kind: "api", Client: c.addr, TokenID: c.tokenID, Method: r.Method, Path: r.URL.Path,
-		Name: req.Name, Type: req.RecordType, Value: req.Value}
+		Action: actions[r.Method], Name: req.Name, Type: req.RecordType, Value: req.Value}
 	if err != nil {
 		code := http.StatusServiceUnavailable
 		switch {
@@ -216,6 +197,10 @@ func (s *Server) waitServed(ctx context.Context, ch registry.Change) error {
 
 func (s *Server) verifyName(w http.ResponseWriter, r *http.Request, _ caller) {
 	name := r.PathValue("name")
+	if _, err := registry.CheckName(name); err != nil {
+		s.fail(w, http.StatusUnprocessableEntity, err.Error())
+		return
+	}
 	declared := s.rec.Declared.DeclaredAt(name)
 	if len(declared) == 0 {
 		s.fail(w, http.StatusNotFound, fmt.Sprintf("%s is not declared in records.d", strings.TrimSuffix(name, ".")))

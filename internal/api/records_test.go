@@ -39,8 +39,20 @@ func recordsServer(t testing.TB, tokens []Token, rate float64, burst int) (*Serv
 }
 
 func send(h http.Handler, method, path, body string, header ...string) *httptest.ResponseRecorder {
+	return sendReq(h, "", method, path, body, header...)
+}
+
+// sendFrom sends a request from a client address (host:port).
+func sendFrom(s *Server, addr, method, path, body string, header ...string) *httptest.ResponseRecorder {
+	return sendReq(s.Handler(), addr, method, path, body, header...)
+}
+
+func sendReq(h http.Handler, addr, method, path, body string, header ...string) *httptest.ResponseRecorder {
 	w := httptest.NewRecorder()
 	r := httptest.NewRequest(method, path, strings.NewReader(body))
+	if addr != "" {
+		r.RemoteAddr = addr
+	}
 	for i := 0; i+1 < len(header); i += 2 {
 		r.Header.Set(header[i], header[i+1])
 	}

@@ -1,6 +1,6 @@
 // Package api is dnssync's HTTP server: health and readiness for probes,
-// metrics for Prometheus, and (to come) the records API, which writes
-// records.d files and never talks to the DNS server itself.
+// metrics for Prometheus, and the records API, which writes records.d files
+// through the registry and never talks to the DNS server itself.
 //
 // Routes are registered per concern in routes; each concern's handlers live
 // in their own file (health.go, ...).
@@ -46,7 +46,8 @@ type Server struct {
 	addr             atomic.Pointer[string] // set once listening
 	serving          atomic.Bool
 	rec              *RecordsOptions
-	limit            *limiter
+	limit            *limiter // requests per client
+	failures         *limiter // failed logins per client address
 }
 
 // Timeouts and limits of the HTTP server. A probe or a scrape is small; the
@@ -82,6 +83,7 @@ func New(o Options) (*Server, error) {
 			return nil, errors.New("api: records API needs a registry, declarations and a resolver")
 		}
 		s.rec, s.limit = o.Records, newLimiter(o.Records.Rate, o.Records.Burst)
+		s.failures = newLimiter(failRate, failBurst)
 	}
 	s.routes()
 	return s, nil

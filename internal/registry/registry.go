@@ -1,9 +1,10 @@
 // Package registry is how the HTTP API and the CLI change records.d. It
-// writes only files of its own (api-<name>.yaml), one per owner name,
-// atomically, and only after the loader's own checks pass on the new
-// content. A record that a person's file declares is never touched: the
-// files stay the one source of truth and every path goes through the same
-// validation, diff, safety and verify.
+// writes only files of its own (api-<name>.yaml, see names.go), one per
+// owner name, atomically, under one lock shared by every process (lock.go),
+// and only after the loader's own checks pass on the new content. A record
+// that a person's file declares is never touched: the files stay the one
+// source of truth and every path goes through the same validation, diff,
+// safety and verify.
 package registry
 
 import (
@@ -15,6 +16,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/miekg/dns"
 	"gopkg.in/yaml.v3"
@@ -53,11 +55,15 @@ type Change struct {
 	Before, After []dns.RR
 }
 
-// Registry edits the API's files in Options.Dir.
+// Registry edits the API's files in Options.Dir. Every edit holds the
+// records dir's lock (LockName) for its whole read-modify-write, so that
+// edits by other processes (the CLI beside the daemon) are never lost.
 type Registry struct {
 	Options  desired.Options
 	Declared Declarations
-	mu       sync.Mutex // one read-modify-write of a file at a time
+	// LockTimeout bounds the wait for another writer's edit (0: 10s).
+	LockTimeout time.Duration
+	mu          sync.Mutex // one edit at a time in this process too
 }
 
 // filePrefix marks the files the API writes. People's files must not use it.
@@ -65,11 +71,6 @@ const filePrefix = "api-"
 
 // IsAPIFile reports whether path is a file the API writes.
 func IsAPIFile(path string) bool { return strings.HasPrefix(filepath.Base(path), filePrefix) }
-
-// Path is the API's file for name.
-func (r *Registry) Path(name string) string {
-	return filepath.Join(r.Options.Dir, filePrefix+strings.TrimSuffix(dns.CanonicalName(name), ".")+".yaml")
-}
 
 // Register adds rec's value to its RRset (round robin). It reports whether
 // anything changed: registering a record already there is not an error.
@@ -131,24 +132,30 @@ func (r *Registry) Unregister(name, typ string) (Change, error) {
 // to shadow or remove what other files declare and checking the result as
 // the loader will.
 func (r *Registry) edit(name string, change func(f *apiFile, typ string) (bool, error), typ string) (Change, error) {
-	name = strings.TrimSpace(name)
-	if name == "" {
-		return Change{}, fmt.Errorf("%w: name: must not be empty", ErrInvalid)
-	}
-	if _, ok := dns.IsDomainName(name); !ok {
-		return Change{}, fmt.Errorf("%w: name: %q is not a domain name", ErrInvalid, name)
+	canonical, err := CheckName(name)
+	if err != nil {
+		return Change{}, err
 	}
 	typ = strings.ToUpper(strings.TrimSpace(typ))
 	if typ != "" {
 		if _, ok := dns.StringToType[typ]; !ok {
-			return Change{}, fmt.Errorf("%w: record_type: unknown type %q", ErrInvalid, typ)
+			return Change{}, fmt.Errorf("%w: record_type: unknown type %s", ErrInvalid, excerpt(typ))
 		}
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	timeout := r.LockTimeout
+	if timeout <= 0 {
+		timeout = defaultLockTimeout
+	}
+	unlock, err := lockDir(r.Options.Dir, timeout)
+	if err != nil {
+		return Change{}, err
+	}
+	defer unlock()
 
-	path := r.Path(name)
-	f, err := readAPIFile(path, dns.CanonicalName(name))
+	path := filepath.Join(r.Options.Dir, fileName(canonical))
+	f, err := readAPIFile(path, canonical)
 	if err != nil {
 		return Change{}, err
 	}
@@ -270,6 +277,9 @@ func (f *apiFile) marshal() ([]byte, error) {
 	return append([]byte(header), b...), nil
 }
 
+// readAPIFile reads the API's file at path for the canonical name (none
+// there: no records yet). A file that is not as the API writes it, or that
+// holds another name, is an error that quotes none of its content.
 func readAPIFile(path, name string) (*apiFile, error) {
 	f := &apiFile{name: name}
 	b, err := os.ReadFile(path)
@@ -280,10 +290,13 @@ func readAPIFile(path, name string) (*apiFile, error) {
 		return nil, fmt.Errorf("read %s: %w", path, err)
 	}
 	if err := yaml.Unmarshal(b, f); err != nil {
-		return nil, fmt.Errorf("%s is not as the API wrote it (%v); remove it to start over", path, err)
+		return nil, fmt.Errorf("%s is not as the API writes it (not its YAML shape); remove it to start over", path)
 	}
 	for i := range f.Records {
 		f.Records[i].Type = strings.ToUpper(f.Records[i].Type)
+		if dns.CanonicalName(f.Records[i].Name) != name {
+			return nil, fmt.Errorf("%s holds records of another name than %s; remove it to start over", path, strings.TrimSuffix(name, "."))
+		}
 	}
 	return f, nil
 }

@@ -1,0 +1,69 @@
+package audit
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// helperEnv makes the test binary an appender (see TestHelperAppender).
+const helperEnv = "DNSSYNC_AUDIT_HELPER"
+
+// Several processes (the daemon and CLI commands) append to one file at
+// once: every line of every process is there, whole.
+func TestProcessesAppendWholeLines(t *testing.T) {
+	const procs, lines = 6, 40
+	path := filepath.Join(t.TempDir(), "audit.log")
+	cmds := make([]*exec.Cmd, procs)
+	for i := range cmds {
+		cmds[i] = exec.Command(os.Args[0], "-test.run=^TestHelperAppender$", "-test.count=1")
+		cmds[i].Env = append(os.Environ(), fmt.Sprintf("%s=%s,%d,%d", helperEnv, path, i, lines))
+		if err := cmds[i].Start(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range cmds {
+		if err := c.Wait(); err != nil {
+			t.Fatalf("appender: %v", err)
+		}
+	}
+	got := readEvents(t, path) // fails on a torn line
+	seen := map[string]bool{}
+	for _, e := range got {
+		if len(e.Value) != 20000 || e.Kind != "cli" {
+			t.Fatalf("line damaged: kind %q, value of %d bytes", e.Kind, len(e.Value))
+		}
+		seen[e.Name] = true
+	}
+	if len(got) != procs*lines || len(seen) != procs*lines {
+		t.Fatalf("%d lines (%d distinct), want %d", len(got), len(seen), procs*lines)
+	}
+}
+
+// TestHelperAppender is a child of TestProcessesAppendWholeLines; run
+// alone it does nothing.
+func TestHelperAppender(t *testing.T) {
+	arg := os.Getenv(helperEnv)
+	if arg == "" {
+		t.Skip("helper process for TestProcessesAppendWholeLines")
+	}
+	parts := strings.Split(arg, ",")
+	n, _ := strconv.Atoi(parts[2])
+	l, err := Open(parts[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	uid := os.Getuid()
+	for i := 0; i < n; i++ {
+		// Lines larger than a pipe's atomic write, each a single write.
+		ev := Event{Kind: "cli", User: "test", UID: &uid, Name: fmt.Sprintf("p%s-%d.example.com.", parts[1], i), Value: strings.Repeat(parts[1], 20000), Result: "ok"}
+		if err := l.Record(ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,69 @@
+package registry
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/dnssync/dnssync/internal/desired"
+)
+
+// Writers with nothing in common but records.d (as two processes are: a
+// CLI command and the daemon) lose no value when they add to one name at
+// the same time.
+func TestWritersShareTheLock(t *testing.T) {
+	_, store, dir := newRegistry(t)
+	opts := desired.Options{Dir: dir, Zones: []string{"example.com"}, DefaultTTL: 300}
+	const writers, each = 4, 10
+	var wg sync.WaitGroup
+	errs := make(chan error, writers*each)
+	for w := 0; w < writers; w++ {
+		r := &Registry{Options: opts, Declared: store} // a mutex of its own, as in another process
+		for i := 0; i < each; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if _, err := r.Register(Record{Name: "pool.example.com", Type: "A", Value: fmt.Sprintf("192.0.2.%d", 1+w*each+i)}); err != nil {
+					errs <- err
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	rescan(t, store)
+	var got []string
+	for _, d := range store.DeclaredAt("pool.example.com") {
+		got = append(got, Value(d.RR))
+	}
+	if len(got) != writers*each {
+		slices.Sort(got)
+		t.Fatalf("%d of %d values in records.d: %v", len(got), writers*each, got)
+	}
+}
+
+// A writer that holds the lock too long makes the next edit fail with
+// ErrLocked after the wait, not hang, and not write.
+func TestLockTimeout(t *testing.T) {
+	r, _, dir := newRegistry(t)
+	release, err := lockDir(dir, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.LockTimeout = 50 * time.Millisecond
+	start := time.Now()
+	_, err = r.Register(Record{Name: "a.example.com", Type: "A", Value: "192.0.2.1"})
+	if !errors.Is(err, ErrLocked) || time.Since(start) > 5*time.Second {
+		t.Fatalf("register while locked: %v after %s", err, time.Since(start))
+	}
+	release()
+	if _, err := r.Register(Record{Name: "a.example.com", Type: "A", Value: "192.0.2.1"}); err != nil {
+		t.Fatalf("register once released: %v", err)
+	}
+}
