@@ -29,7 +29,8 @@ debounce = "10ms"
 [backend]
 type = "zonefile"
 zone_dir = %q
-`, addr, records, zoneDir)
+state_dir = %q
+`, addr, records, zoneDir, filepath.Join(filepath.Dir(zoneDir), "state"))
 	writeCommonConfig(&b, lay, logLevel)
 	return b.String()
 }

@@ -28,11 +28,16 @@ import (
 type ZoneFile struct {
 	Dir   string
 	Zones map[string]config.Zone // by canonical name
-	Now   func() time.Time
-	Log   *slog.Logger
+	// Serials keeps the last serial written per zone across restarts and
+	// lost zone files; nil keeps none (tests only).
+	Serials *Serials
+	Now     func() time.Time
+	Log     *slog.Logger
 
-	mu    sync.Mutex
-	texts map[string]*zoneText // each zone as last written
+	mu        sync.Mutex
+	texts     map[string]*zoneText // each zone as last written
+	unwritten map[string]uint32    // serial recorded, then its write failed
+	cleaned   bool                 // stale temporary files were removed
 }
 
 var _ Backend = (*ZoneFile)(nil)
@@ -76,9 +81,10 @@ func (b *ZoneFile) Base(zone string) []dns.RR {
 // Managed: a zone file is dnssync's whole.
 func (b *ZoneFile) Managed(string) func(rrset.Key) bool { return nil }
 
-// Apply renders served+plan with a new serial and writes it atomically. The
-// temporary file lives in Dir's parent: inside Dir, auto's unanchored regex
-// could load it as a zone.
+// Apply renders served+plan with a new serial and writes it atomically.
+// The temporary file lives in Dir itself, the one place certain to be on
+// the zone file's filesystem (Dir may be a mount point of its own), under
+// a name CoreDNS's auto can never load (see atomicfile.TempPattern).
 func (b *ZoneFile) Apply(ctx context.Context, served *observed.Zone, p diff.Plan) (Result, error) {
 	if err := ctx.Err(); err != nil {
 		return Result{}, err
@@ -86,7 +92,10 @@ func (b *ZoneFile) Apply(ctx context.Context, served *observed.Zone, p diff.Plan
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	path := b.Path(p.Zone)
-	serial := NextSerial(served.Serial, diskSerial(path), b.Now())
+	serial, err := b.nextSerial(p.Zone, served.Serial, diskSerial(path))
+	if err != nil {
+		b.Log.Error("zone serial", "zone", p.Zone, "err", err)
+	}
 	// What was last written is reused while it is what is served: a change
 	// then renders only the sets it touches, not the whole zone.
 	t := b.texts[p.Zone]
@@ -105,9 +114,22 @@ func (b *ZoneFile) Apply(ctx context.Context, served *observed.Zone, p diff.Plan
 	if err := os.MkdirAll(b.Dir, 0o755); err != nil {
 		return Result{}, fmt.Errorf("zone dir: %w", err)
 	}
-	if err := atomicfile.Write(path, filepath.Dir(filepath.Clean(b.Dir)), buf.Bytes(), 0o644); err != nil {
+	b.removeStaleTemps()
+	if b.Serials != nil {
+		if err := b.Serials.Record(p.Zone, serial); err != nil {
+			return Result{}, err
+		}
+	}
+	if err := atomicfile.Write(path, b.Dir, buf.Bytes(), 0o644); err != nil {
+		if diskSerial(path) != serial { // else renamed in: only the dir fsync failed
+			if b.unwritten == nil {
+				b.unwritten = map[string]uint32{}
+			}
+			b.unwritten[p.Zone] = serial
+		}
 		return Result{}, err
 	}
+	delete(b.unwritten, p.Zone)
 	t.serial = serial
 	if b.texts == nil {
 		b.texts = map[string]*zoneText{}
@@ -117,17 +139,47 @@ func (b *ZoneFile) Apply(ctx context.Context, served *observed.Zone, p diff.Plan
 	return Result{Serial: serial}, nil
 }
 
-// NextSerial is max(served+1, onDisk+1, YYYYMMDD00 of now), never 0:
-// CoreDNS reloads a zone only when its serial changes, and must never see it
-// go back.
-func NextSerial(served, onDisk uint32, now time.Time) uint32 {
-	y, m, d := now.UTC().Date()
-	s := uint32(y*1000000 + int(m)*10000 + d*100)
-	s = max(s, served+1, onDisk+1)
-	if s == 0 {
-		s = 1
+// nextSerial is NextSerial over every serial zone is known to have had:
+// served, on disk, and last written by dnssync.
+func (b *ZoneFile) nextSerial(zone string, served, onDisk uint32) (uint32, error) {
+	var last uint32
+	if b.Serials != nil {
+		last = b.Serials.Last(zone)
 	}
-	return s
+	// A serial recorded for a write that then failed was never carried by
+	// any file: a retry may use it again instead of climbing once per
+	// failed attempt (a day of full disk would push the serial days ahead
+	// of the clock's).
+	if last != 0 && b.unwritten[zone] == last {
+		last = before(last)
+	}
+	serial, err := NextSerial(b.Now(), served, onDisk, last)
+	if top := max(served, onDisk, last); err == nil && serial < top {
+		b.Log.Warn("zone serial wrapped around the top of the serial space (RFC 1982): secondaries that follow RFC 1982 take it as newer",
+			"zone", zone, "serial", serial, "previous", top)
+	}
+	return serial, err
+}
+
+// staleTempAge is how old a temporary file in Dir must be before it is
+// taken for the leftover of a killed writer rather than a write under way.
+const staleTempAge = time.Minute
+
+// removeStaleTemps removes, once per process, temporary files that a
+// killed dnssync left in Dir: auto never loads them, but they take space
+// on what may be a small volume.
+func (b *ZoneFile) removeStaleTemps() {
+	if b.cleaned {
+		return
+	}
+	b.cleaned = true
+	n, err := atomicfile.RemoveTemps(b.Dir, time.Now().Add(-staleTempAge)) // file times are wall-clock times
+	if err != nil {
+		b.Log.Warn("removing stale temporary files", "dir", b.Dir, "err", err)
+	}
+	if n > 0 {
+		b.Log.Info("removed stale temporary files", "dir", b.Dir, "count", n)
+	}
 }
 
 // diskSerial returns the serial of the zone file at path, 0 when there is

@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -17,6 +19,7 @@ import (
 	"github.com/fsnotify/fsnotify"
 	"github.com/miekg/dns"
 
+	"github.com/dnssync/dnssync/internal/atomicfile"
 	"github.com/dnssync/dnssync/internal/config"
 	"github.com/dnssync/dnssync/internal/diff"
 	"github.com/dnssync/dnssync/internal/observed"
@@ -26,10 +29,11 @@ import (
 func TestNextSerial(t *testing.T) {
 	day := time.Date(2026, 4, 15, 12, 0, 0, 0, time.UTC)
 	tests := []struct {
-		name           string
-		served, onDisk uint32
-		now            time.Time
-		want           uint32
+		name                 string
+		served, onDisk, last uint32
+		now                  time.Time
+		want                 uint32
+		wantErr              bool
 	}{
 		{name: "fresh zone takes the clock", now: day, want: 2026041500},
 		{name: "served ahead of the clock", served: 2026041507, now: day, want: 2026041508},
@@ -40,19 +44,64 @@ func TestNextSerial(t *testing.T) {
 		{name: "small served serial", served: 1, onDisk: 7, now: day, want: 2026041500},
 		{name: "clock is read in UTC", now: time.Date(2026, 4, 15, 23, 30, 0, 0, time.FixedZone("EST", -5*3600)), want: 2026041600},
 		{name: "first of January", now: time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC), want: 2027010100},
+		// Issue 9, failure 9: the zone file was lost and CoreDNS dropped
+		// the zone; only the state knows 2026113070 was served.
+		{name: "zone file lost: the last written serial holds", last: 2026113070, now: time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC), want: 2026113071},
+		{name: "last written ahead of served and disk", served: 2026041502, onDisk: 2026041502, last: 2026041520, now: day, want: 2026041521},
+		{name: "last written behind served", served: 2026041530, last: 2026041520, now: day, want: 2026041531},
+		{name: "last written from yesterday gives way to the clock", last: 2026041499, now: day, want: 2026041500},
+		// RFC 1982: past the top, the count goes on from the bottom.
 		{name: "served at the top wraps to the clock, not 0", served: math.MaxUint32, now: day, want: 2026041500},
 		{name: "everything at the top is never 0", served: math.MaxUint32, onDisk: math.MaxUint32, now: time.Time{}, want: 1010100},
+		{name: "wrap skips 0", served: math.MaxUint32, last: 1<<31 + 100, now: day, want: 1},
+		{name: "newest in serial arithmetic, not in integers", served: 5, last: 2500000000, now: day, want: 6},
+		{name: "clock more than half the space ahead is older", served: 1<<31 + 50, now: day, want: 1<<31 + 51},
+		{name: "exactly half the space apart: the later one is not newer", served: 10, last: 10 + 1<<31, now: day, wantErr: true, want: 11},
+		{name: "spread over the whole space", served: 1, onDisk: 1431655766, last: 2863311531, now: day, wantErr: true, want: 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := NextSerial(tt.served, tt.onDisk, tt.now)
-			if got != tt.want {
-				t.Errorf("NextSerial(%d, %d, %v) = %d, want %d", tt.served, tt.onDisk, tt.now, got, tt.want)
+			got, err := NextSerial(tt.now, tt.served, tt.onDisk, tt.last)
+			if got != tt.want || (err != nil) != tt.wantErr {
+				t.Errorf("NextSerial(%v, %d, %d, %d) = %d, %v; want %d (error: %v)", tt.now, tt.served, tt.onDisk, tt.last, got, err, tt.want, tt.wantErr)
 			}
 			if got == 0 {
 				t.Error("serial 0: CoreDNS never loads it")
 			}
+			if err != nil {
+				return
+			}
+			// The rule itself: newer than every known serial by less than
+			// half the serial space.
+			for _, k := range []uint32{tt.served, tt.onDisk, tt.last} {
+				if k != 0 && (got-k == 0 || got-k >= 1<<31) {
+					t.Errorf("%d is not newer than %d (RFC 1982)", got, k)
+				}
+			}
 		})
+	}
+}
+
+// TestNextSerialNeverGoesBack: whatever the clock does, a serial chosen
+// from the last one is always newer than it, by a small step or the clock.
+func TestNextSerialNeverGoesBack(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	now := time.Date(2026, 4, 15, 0, 0, 0, 0, time.UTC)
+	serial := uint32(0)
+	for i := 0; i < 100000; i++ {
+		// The clock jumps back and forth by up to a year.
+		now = now.Add(time.Duration(rng.IntN(2*365*24)-365*24) * time.Hour)
+		if rng.IntN(1000) == 0 {
+			serial = math.MaxUint32 - uint32(rng.IntN(3)) // near the top
+		}
+		next, err := NextSerial(now, serial)
+		if err != nil {
+			t.Fatalf("NextSerial(%v, %d): %v", now, serial, err)
+		}
+		if serial != 0 && !serialNewer(next, serial) || next == 0 {
+			t.Fatalf("NextSerial(%v, %d) = %d: not newer", now, serial, next)
+		}
+		serial = next
 	}
 }
 
@@ -466,11 +515,16 @@ func fixedNow() time.Time { return time.Date(2026, 4, 15, 8, 0, 0, 0, time.UTC) 
 func newZoneFile(t *testing.T) (*ZoneFile, string) {
 	t.Helper()
 	parent := t.TempDir()
+	serials, err := LoadSerials(filepath.Join(t.TempDir(), "state", SerialsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
 	return &ZoneFile{
-		Dir:   filepath.Join(parent, "zones"),
-		Zones: zones(t, "[[zones]]\nname = \"example.com\"\n"),
-		Now:   fixedNow,
-		Log:   slog.New(slog.DiscardHandler),
+		Dir:     filepath.Join(parent, "zones"),
+		Zones:   zones(t, "[[zones]]\nname = \"example.com\"\n"),
+		Serials: serials,
+		Now:     fixedNow,
+		Log:     slog.New(slog.DiscardHandler),
 	}, parent
 }
 
@@ -554,8 +608,8 @@ func TestZoneFileApply(t *testing.T) {
 			if perm := fi.Mode().Perm(); perm != 0o644 {
 				t.Errorf("zone file mode %v, want 0644", perm)
 			}
-			// Only the zone file itself ever appeared in Dir: a temp file
-			// there would be loaded by auto's db\.(.*) regex.
+			// Nothing but the zone file itself that auto's db\.(.*) could
+			// load ever appeared in Dir, and the temporary file is gone.
 			waitFor(t, events, "db.example.com")
 			checkOnly(t, b.Dir, "db.example.com")
 			checkOnly(t, parent, "zones")
@@ -686,7 +740,13 @@ func watch(t *testing.T, dir string) <-chan string {
 	return out
 }
 
-// waitFor reads events until name appears, failing on any other name first.
+// autoDefault is CoreDNS auto's default regexp (plugin/auto/setup.go,
+// v1.15.0), matched unanchored against the base name of every file under
+// its directory, recursively, dotfiles included (plugin/auto/walk.go).
+var autoDefault = regexp.MustCompile(`db\.(.*)`)
+
+// waitFor reads events until name appears, failing on any other name
+// first, except temporary files that auto can never load.
 func waitFor(t *testing.T, events <-chan string, name string) {
 	t.Helper()
 	deadline := time.After(5 * time.Second)
@@ -699,6 +759,9 @@ func waitFor(t *testing.T, events <-chan string, name string) {
 			}
 			if got == name {
 				return
+			}
+			if atomicfile.IsTemp(got) && !autoDefault.MatchString(got) {
+				continue
 			}
 			if !seen[got] {
 				seen[got] = true

@@ -7,13 +7,34 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
+// TempPattern is the name of every temporary file Write creates (the "*"
+// becomes random digits). It starts with a dot and holds no "db." anywhere,
+// so that neither the records loader (which skips dotfiles and *.tmp) nor
+// CoreDNS's auto plugin (whose default regexp, db\.(.*), is unanchored and
+// matched against the base name of every file under its directory, dotfiles
+// and subdirectories included) can ever take it for content.
+const TempPattern = tempPrefix + "*" + tempSuffix
+
+const (
+	tempPrefix = ".dnssync-"
+	tempSuffix = ".tmp"
+)
+
+// IsTemp reports whether name (a base name) is one of Write's temporary
+// files, e.g. one left behind by a process that was killed mid-write.
+func IsTemp(name string) bool {
+	return strings.HasPrefix(name, tempPrefix) && strings.HasSuffix(name, tempSuffix) &&
+		len(name) > len(tempPrefix)+len(tempSuffix)
+}
+
 // Write replaces path with data. The temporary file is created in tmpDir,
-// which must be on the same filesystem as path; callers pick a tmpDir that
-// no watcher of path's directory will mistake for real content.
+// which must be on the same filesystem as path (rename cannot cross
+// filesystems): path's own directory is the one that always is.
 func Write(path, tmpDir string, data []byte, perm os.FileMode) (err error) {
-	f, err := os.CreateTemp(tmpDir, "."+filepath.Base(path)+".*.tmp")
+	f, err := os.CreateTemp(tmpDir, TempPattern)
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
