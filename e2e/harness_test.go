@@ -72,7 +72,7 @@ func newEnv(t testing.TB) *env {
 	}
 	e.dns = corednstest.Start(t, corednstest.AutoCorefile(e.zones))
 	e.res = &verify.Resolver{Addr: e.dns.Addr, Timeout: time.Second}
-	e.backend = fmt.Sprintf("type = \"zonefile\"\nzone_dir = %q\n", e.zones)
+	e.backend = fmt.Sprintf("type = \"zonefile\"\nzone_dir = %q\nstate_dir = %q\n", e.zones, filepath.Join(e.dir, "state"))
 	e.zoneNames = []string{"example.com", "example.org"}
 	e.writeConfig()
 	return e

@@ -2,6 +2,10 @@ package main
 
 import (
 	"errors"
+	"fmt"
+	"os"
+	"os/user"
+	"strconv"
 
 	"github.com/miekg/dns"
 
@@ -12,12 +16,14 @@ import (
 )
 
 // auditEvents are a pass's lines in the audit log: each change applied,
-// with whether it was then served, and each plan refused.
+// with whether it was then served, and each plan refused, with how much of
+// it is held. Values are bounded as in the logs (diff.ShowSet).
 func auditEvents(res reconcile.Result) []audit.Event {
 	var out []audit.Event
 	for _, z := range res.Zones {
-		if errors.Is(z.Err, diff.ErrUnsafe) {
-			out = append(out, audit.Event{Kind: "refused", Zone: z.Zone, Result: z.Err.Error()})
+		if z.Refusal != nil && (errors.Is(z.Err, diff.ErrUnsafe) || z.Stage == reconcile.StageApply) {
+			out = append(out, audit.Event{Kind: "refused", Zone: z.Zone,
+				Result: fmt.Sprintf("%v; %d changes held", z.Refusal, len(z.Refused.Changes))})
 		}
 		if !z.Applied {
 			continue
@@ -28,8 +34,32 @@ func auditEvents(res reconcile.Result) []audit.Event {
 		}
 		for _, c := range z.Plan.Changes {
 			out = append(out, audit.Event{Kind: "change", Zone: z.Zone, Name: c.Key.Name, Type: dns.TypeToString[c.Key.Type],
-				Action: c.Action.String(), Old: c.Old.String(), New: c.New.String(), Result: result})
+				Action: c.Action.String(), Old: diff.ShowSet(c.Old), New: diff.ShowSet(c.New), Result: result})
 		}
 	}
 	return out
+}
+
+// auditApply records what `dnssync apply` did, as the daemon records its
+// passes: a forced apply is the change that most needs a trail. The user
+// who ran it is named.
+func auditApply(file string, res reconcile.Result) error {
+	events := auditEvents(res)
+	if file == "" || len(events) == 0 {
+		return nil
+	}
+	l, err := audit.Open(file)
+	if err != nil {
+		return err
+	}
+	defer l.Close()
+	name := strconv.Itoa(os.Getuid())
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		name = u.Username
+	}
+	uid := os.Getuid()
+	for i := range events {
+		events[i].User, events[i].UID = name, &uid
+	}
+	return l.Record(events...)
 }

@@ -54,6 +54,11 @@ func once(ctx context.Context, cfgPath string, opts reconcile.Options, stdout, s
 		return reconcile.Result{}, exitError
 	}
 	res := r.RunOnce(ctx, opts)
+	if opts.Apply {
+		if err := auditApply(cfg.Audit.File, res); err != nil {
+			fmt.Fprintf(stderr, "dnssync: audit log: %v\n", err)
+		}
+	}
 	if res.Err != nil {
 		fmt.Fprintf(stderr, "dnssync: %v\n", res.Err)
 		return res, exitError
@@ -73,9 +78,9 @@ func once(ctx context.Context, cfgPath string, opts reconcile.Options, stdout, s
 			fmt.Fprintf(stderr, "dnssync: %v\n", z.Err)
 			code = exitError
 		} else if z.Refusal != nil && !z.Applied {
-			fmt.Fprintf(stderr, "note: applying this plan would be refused: %v\n", z.Refusal)
+			fmt.Fprintf(stderr, "note: applying this plan would be refused: %v (the creates of new names would apply; the held changes wait for `dnssync apply --force`)\n", z.Refusal)
 		}
-		z.Plan.Format(stdout)
+		z.Plan.FormatHeld(stdout, z.Refused)
 		switch {
 		case z.Applied && z.Serial != 0:
 			fmt.Fprintf(stdout, "%s: applied (serial %d)\n", z.Zone, z.Serial)
@@ -116,8 +121,10 @@ func cmdValidate(_ context.Context, args []string, stdout, stderr io.Writer) int
 }
 
 // cmdCheckConfig is validate plus wiring the backend (its secret, its state
-// file), without touching DNS: fit for ExecStartPre=, so that a broken
-// config fails the start with its reason in the journal.
+// file) and proving it can write where it must (a zone file backend
+// creates, fsyncs, renames and removes a file in zone_dir and state_dir),
+// without touching DNS: fit for ExecStartPre=, so that a broken config
+// fails the start with its reason in the journal.
 func cmdCheckConfig(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if code := cmdValidate(ctx, args, stdout, stderr); code != exitOK {
 		return code
@@ -127,12 +134,26 @@ func cmdCheckConfig(ctx context.Context, args []string, stdout, stderr io.Writer
 		return code
 	}
 	cfg, err := config.Load(*cfgPath)
+	var r *reconcile.Reconciler
 	if err == nil {
-		_, _, err = newReconciler(cfg, slog.New(slog.DiscardHandler))
+		r, _, err = newReconciler(cfg, slog.New(slog.DiscardHandler))
+	}
+	if c, ok := backendChecker(r); err == nil && ok {
+		err = c.Check()
 	}
 	if err != nil {
 		fmt.Fprintf(stdout, "%v\n", err)
 		return exitError
 	}
 	return exitOK
+}
+
+// backendChecker is the backend's own check of the files it writes, if it
+// has one.
+func backendChecker(r *reconcile.Reconciler) (interface{ Check() error }, bool) {
+	if r == nil {
+		return nil, false
+	}
+	c, ok := r.Backend.(interface{ Check() error })
+	return c, ok
 }

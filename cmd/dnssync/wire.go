@@ -51,6 +51,9 @@ func desiredOptions(cfg *config.Config) desired.Options {
 		Zones:      cfg.ZoneNames(),
 		DefaultTTL: cfg.Orchestrator.DNS.TTL,
 		Reserved:   cfg.Reserved(),
+		// A file must be unchanged this long before it is read: an
+		// in-place write is never applied half-done.
+		Settle: cfg.Records.Debounce.Duration,
 	}
 }
 
@@ -81,7 +84,13 @@ func newReconciler(cfg *config.Config, log *slog.Logger) (*reconcile.Reconciler,
 	)
 	switch cfg.Backend.Type {
 	case "zonefile":
-		backend = &apply.ZoneFile{Dir: cfg.Backend.ZoneDir, Zones: zones, Now: time.Now, Log: log.With("component", "apply")}
+		// The last serial written per zone outlives the zone files: a lost
+		// file must not send the serial back below what secondaries hold.
+		serials, err := apply.LoadSerials(filepath.Join(cfg.Backend.StateDir, apply.SerialsFile))
+		if err != nil {
+			return nil, nil, err
+		}
+		backend = &apply.ZoneFile{Dir: cfg.Backend.ZoneDir, Zones: zones, Serials: serials, Now: time.Now, Log: log.With("component", "apply")}
 	case "rfc2136":
 		secret, err := apply.ReadTSIGSecret(cfg.Backend.TSIGSecretFile)
 		if err != nil {
@@ -115,7 +124,7 @@ func newReconciler(cfg *config.Config, log *slog.Logger) (*reconcile.Reconciler,
 		Observed:      &observed.Client{Addr: addr, Timeout: 30 * time.Second, TSIG: xfrKey},
 		Backend:       backend,
 		Verifier:      &verify.Resolver{Addr: addr, Timeout: 2 * time.Second},
-		Safety:        diff.Safety{MaxDeletePercent: cfg.Safety.MaxDeletePercent, MinRecords: cfg.Safety.MinRecords},
+		Safety:        diff.Safety{MaxDeletePercent: cfg.Safety.MaxDeletePercent, MaxUpdatePercent: cfg.Safety.MaxUpdatePercent, MinRecords: cfg.Safety.MinRecords},
 		CreatesZones:  cfg.Backend.Type == "zonefile",
 		VerifyTimeout: cfg.Verify.Timeout.Duration,
 		Checker:       checkServers(cfg, addr),

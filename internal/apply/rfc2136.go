@@ -34,6 +34,11 @@ type RFC2136 struct {
 
 var _ Backend = (*RFC2136)(nil)
 
+// ErrUpdateRefused: the server answered an UPDATE REFUSED, NOTAUTH or
+// NOTZONE (not allowed, not primary, not this zone). A TSIG failure is
+// observed.ErrTSIGRefused instead.
+var ErrUpdateRefused = errors.New("update refused")
+
 // Base: the server's own SOA and NS are not dnssync's.
 func (b *RFC2136) Base(string) []dns.RR { return nil }
 
@@ -123,7 +128,7 @@ func (b *RFC2136) send(ctx context.Context, zone string, m *dns.Msg) error {
 			return rcodeError(zone, b.Server, key, resp)
 		}
 		if resp != nil || errors.Is(err, dns.ErrSig) || errors.Is(err, dns.ErrSecret) || errors.Is(err, dns.ErrKeyAlg) {
-			return fmt.Errorf("update %s at %s: %w: the server did not accept or sign with key %s; check tsig_key, tsig_algorithm and the secret in tsig_secret_file against the server's key", zone, b.Server, err, key)
+			return fmt.Errorf("update %s at %s: %w (%w): the server did not accept or sign with key %s; check tsig_key, tsig_algorithm and the secret in tsig_secret_file against the server's key", zone, b.Server, observed.ErrTSIGRefused, err, key)
 		}
 		return fmt.Errorf("update %s at %s: %w", zone, b.Server, err)
 	}
@@ -137,18 +142,20 @@ func (b *RFC2136) send(ctx context.Context, zone string, m *dns.Msg) error {
 // rcodeError explains a failed UPDATE by what to check.
 func rcodeError(zone, server, key string, resp *dns.Msg) error {
 	if t := resp.IsTsig(); t != nil && t.Error != dns.RcodeSuccess {
-		return fmt.Errorf("update %s at %s: TSIG %s: check that the server knows key %s with the same algorithm and secret (tsig_key, tsig_algorithm, tsig_secret_file), and that the clocks agree",
-			zone, server, dns.RcodeToString[int(t.Error)], key)
+		return fmt.Errorf("update %s at %s: %w: TSIG %s: check that the server knows key %s with the same algorithm and secret (tsig_key, tsig_algorithm, tsig_secret_file), and that the clocks agree",
+			zone, server, observed.ErrTSIGRefused, dns.RcodeToString[int(t.Error)], key)
 	}
 	rc := dns.RcodeToString[resp.Rcode]
 	switch resp.Rcode {
 	case dns.RcodeSuccess:
 		return nil
 	case dns.RcodeRefused:
-		return fmt.Errorf("update %s at %s: REFUSED: check that key %s may update this zone (CoreDNS: `allow %s * *` in dynupdate; BIND: update-policy or allow-update) and the server's size limits (max_update_records, max_records)",
-			zone, server, key, key)
+		return fmt.Errorf("update %s at %s: %w: REFUSED: check that key %s may update this zone (CoreDNS: `allow %s * *` in dynupdate; BIND: update-policy or allow-update) and the server's size limits (max_update_records, max_records)",
+			zone, server, ErrUpdateRefused, key, key)
 	case dns.RcodeNotAuth:
-		return fmt.Errorf("update %s at %s: NOTAUTH: the server is not primary for this zone, or rejected key %s; check the zone name, the server address and the key", zone, server, key)
+		return fmt.Errorf("update %s at %s: %w: NOTAUTH: the server is not primary for this zone, or rejected key %s; check the zone name, the server address and the key", zone, server, ErrUpdateRefused, key)
+	case dns.RcodeNotZone:
+		return fmt.Errorf("update %s at %s: %w: NOTZONE: the server does not hold this zone; check the zone name and the server address", zone, server, ErrUpdateRefused)
 	case dns.RcodeServerFailure:
 		return fmt.Errorf("update %s at %s: SERVFAIL: the server could not apply the update; check its log for this zone (CoreDNS: the dynupdate plugin; BIND: the journal and the zone file's permissions)", zone, server)
 	case dns.RcodeNotImplemented:

@@ -627,18 +627,21 @@ func TestRFC2136ApplyErrors(t *testing.T) {
 		signAnyway bool
 		rcodes     []int
 		want       []string
+		is         error // the sentinel the error matches, if any
 	}{
 		{
 			name:    "refused",
 			secrets: map[string]string{updKey: updSecret},
 			rcodes:  []int{dns.RcodeRefused},
 			want:    []string{"REFUSED", "allow", "update-policy", updKey},
+			is:      ErrUpdateRefused,
 		},
 		{
 			name:    "not authoritative",
 			secrets: map[string]string{updKey: updSecret},
 			rcodes:  []int{dns.RcodeNotAuth},
 			want:    []string{"NOTAUTH", "primary", updKey},
+			is:      ErrUpdateRefused,
 		},
 		{
 			name:    "server failure",
@@ -651,22 +654,26 @@ func TestRFC2136ApplyErrors(t *testing.T) {
 			secrets: map[string]string{updKey: updSecret},
 			rcodes:  []int{dns.RcodeSuccess, dns.RcodeRefused},
 			want:    []string{"REFUSED"},
+			is:      ErrUpdateRefused,
 		},
 		{
 			name:    "server holds another secret: BADSIG",
 			secrets: map[string]string{updKey: otherSecret},
 			want:    []string{"tsig_secret_file", updKey},
+			is:      observed.ErrTSIGRefused,
 		},
 		{
 			name:    "server does not know the key: BADKEY",
 			secrets: map[string]string{"other-key.": updSecret},
 			want:    []string{"tsig_secret_file", updKey},
+			is:      observed.ErrTSIGRefused,
 		},
 		{
 			name:       "answer signed with another secret",
 			secrets:    map[string]string{updKey: otherSecret},
 			signAnyway: true,
 			want:       []string{"tsig_secret_file", updKey},
+			is:         observed.ErrTSIGRefused,
 		},
 	}
 	for _, tt := range tests {
@@ -688,6 +695,12 @@ func TestRFC2136ApplyErrors(t *testing.T) {
 				if !strings.Contains(err.Error(), w) {
 					t.Errorf("error %q does not mention %q", err, w)
 				}
+			}
+			if tt.is != nil && !errors.Is(err, tt.is) {
+				t.Errorf("error %q does not match %v", err, tt.is)
+			}
+			if tt.is == nil && (errors.Is(err, ErrUpdateRefused) || errors.Is(err, observed.ErrTSIGRefused)) {
+				t.Errorf("error %q reads as refused", err)
 			}
 			if len(srv.requests()) == 0 {
 				t.Error("nothing reached the server")
@@ -797,6 +810,7 @@ func TestRcodeError(t *testing.T) {
 		name string
 		resp *dns.Msg
 		want []string // nil: no error
+		is   error    // the sentinel the error matches, if any
 	}{
 		{name: "success", resp: reply(dns.RcodeSuccess, 0)},
 		{name: "signed success", resp: func() *dns.Msg {
@@ -805,16 +819,17 @@ func TestRcodeError(t *testing.T) {
 			return m
 		}()},
 		{name: "refused", resp: reply(dns.RcodeRefused, 0),
-			want: []string{"REFUSED", "key " + updKey, "`allow " + updKey + " * *`", "update-policy", "allow-update", "max_update_records"}},
+			want: []string{"REFUSED", "key " + updKey, "`allow " + updKey + " * *`", "update-policy", "allow-update", "max_update_records"}, is: ErrUpdateRefused},
 		{name: "not authoritative", resp: reply(dns.RcodeNotAuth, 0),
-			want: []string{"NOTAUTH", "not primary", updKey, "zone name", "server address"}},
+			want: []string{"NOTAUTH", "not primary", updKey, "zone name", "server address"}, is: ErrUpdateRefused},
+		{name: "not zone", resp: reply(dns.RcodeNotZone, 0), want: []string{"NOTZONE", "zone name"}, is: ErrUpdateRefused},
 		{name: "server failure", resp: reply(dns.RcodeServerFailure, 0), want: []string{"SERVFAIL", "check"}},
 		{name: "not implemented", resp: reply(dns.RcodeNotImplemented, 0), want: []string{"NOTIMP", "dynupdate"}},
 		{name: "format error", resp: reply(dns.RcodeFormatError, 0), want: []string{"FORMERR"}},
 		{name: "TSIG BADTIME", resp: reply(dns.RcodeNotAuth, dns.RcodeBadTime),
-			want: []string{"TSIG BADTIME", updKey, "tsig_secret_file", "clocks"}},
-		{name: "TSIG BADSIG", resp: reply(dns.RcodeNotAuth, dns.RcodeBadSig), want: []string{"TSIG BADSIG", "tsig_secret_file"}},
-		{name: "TSIG BADKEY", resp: reply(dns.RcodeNotAuth, dns.RcodeBadKey), want: []string{"TSIG BADKEY", "tsig_key"}},
+			want: []string{"TSIG BADTIME", updKey, "tsig_secret_file", "clocks"}, is: observed.ErrTSIGRefused},
+		{name: "TSIG BADSIG", resp: reply(dns.RcodeNotAuth, dns.RcodeBadSig), want: []string{"TSIG BADSIG", "tsig_secret_file"}, is: observed.ErrTSIGRefused},
+		{name: "TSIG BADKEY", resp: reply(dns.RcodeNotAuth, dns.RcodeBadKey), want: []string{"TSIG BADKEY", "tsig_key"}, is: observed.ErrTSIGRefused},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -832,6 +847,12 @@ func TestRcodeError(t *testing.T) {
 				if !strings.Contains(err.Error(), w) {
 					t.Errorf("error %q does not mention %q", err, w)
 				}
+			}
+			if tt.is != nil && !errors.Is(err, tt.is) {
+				t.Errorf("error %q does not match %v", err, tt.is)
+			}
+			if tt.is != ErrUpdateRefused && errors.Is(err, ErrUpdateRefused) {
+				t.Errorf("error %q reads as a refused update", err)
 			}
 		})
 	}

@@ -68,7 +68,7 @@ type Backend struct {
 	TSIGKey          string `toml:"tsig_key"`
 	TSIGAlgorithm    string `toml:"tsig_algorithm"`
 	TSIGSecretFile   string `toml:"tsig_secret_file"`
-	StateDir         string `toml:"state_dir"`
+	StateDir         string `toml:"state_dir"` // both backends: serials.json, owned.json
 	MaxUpdateRecords int    `toml:"max_update_records"`
 }
 
@@ -102,6 +102,7 @@ type Audit struct {
 // Safety is [safety].
 type Safety struct {
 	MaxDeletePercent float64 `toml:"max_delete_percent"`
+	MaxUpdatePercent float64 `toml:"max_update_percent"`
 	MinRecords       int     `toml:"min_records"`
 }
 
@@ -213,6 +214,9 @@ func (c *Config) normalize() error {
 		if c.Backend.ZoneDir == "" {
 			bad("backend.zone_dir: must be set for the zonefile backend")
 		}
+		if c.Backend.StateDir == "" {
+			bad("backend.state_dir: must be set (the zonefile backend keeps the last serial of each zone there)")
+		}
 	case "rfc2136":
 		if _, err := c.UpdateAddr(); err != nil {
 			bad("backend.server: %v", err)
@@ -264,6 +268,9 @@ func (c *Config) normalize() error {
 	}
 	if p := c.Safety.MaxDeletePercent; p < 0 || p > 100 {
 		bad("safety.max_delete_percent: %v is not between 0 and 100", p)
+	}
+	if p := c.Safety.MaxUpdatePercent; p < 0 || p > 100 {
+		bad("safety.max_update_percent: %v is not between 0 and 100", p)
 	}
 	if c.Safety.MinRecords < 0 {
 		bad("safety.min_records: must not be negative")

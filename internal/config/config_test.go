@@ -38,8 +38,8 @@ func TestLoadDefaults(t *testing.T) {
 	if c.Verify.Schedule == "" || c.Verify.Timeout.Duration <= 0 {
 		t.Errorf("verify = %+v", c.Verify)
 	}
-	if c.Safety.MaxDeletePercent != 30 || c.Safety.MinRecords != 10 {
-		t.Errorf("safety = %+v, want 30%% of at least 10 records", c.Safety)
+	if c.Safety.MaxDeletePercent != 30 || c.Safety.MaxUpdatePercent != 30 || c.Safety.MinRecords != 10 {
+		t.Errorf("safety = %+v, want 30%% (deletes, updates) of at least 10 records", c.Safety)
 	}
 	if got, want := c.ZoneNames(), []string{"example.com."}; !reflect.DeepEqual(got, want) {
 		t.Errorf("zones = %v, want %v", got, want)
@@ -104,12 +104,13 @@ func TestLoadOverrides(t *testing.T) {
 		},
 		{
 			name: "durations, schedule and safety",
-			file: "[records]\ndebounce = \"1.5s\"\n[verify]\ntimeout = \"250ms\"\nschedule = \"*/5 * * * *\"\n[safety]\nmax_delete_percent = 50\nmin_records = 0\n",
+			file: "[records]\ndebounce = \"1.5s\"\n[verify]\ntimeout = \"250ms\"\nschedule = \"*/5 * * * *\"\n[safety]\nmax_delete_percent = 50\nmax_update_percent = 75\nmin_records = 0\n",
 			edit: func(c *Config) {
 				c.Records.Debounce.Duration = 1500 * time.Millisecond
 				c.Verify.Timeout.Duration = 250 * time.Millisecond
 				c.Verify.Schedule = "*/5 * * * *"
 				c.Safety.MaxDeletePercent = 50
+				c.Safety.MaxUpdatePercent = 75
 				c.Safety.MinRecords = 0
 			},
 		},

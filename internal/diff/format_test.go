@@ -87,6 +87,48 @@ func TestFormatGolden(t *testing.T) {
 	}
 }
 
+// TestFormatHeldGolden: a refused plan shows what applies, then what the
+// safety check holds.
+func TestFormatHeldGolden(t *testing.T) {
+	observed := zoneOf(t, with(hosts(10)...)...)
+	desired := zoneOf(t, with(append(readdress(hosts(10), 4), "new.example.com. 300 IN A 192.0.2.200")...)...)
+	p := Compute(Input{Zone: zone, Desired: desired, Observed: observed})
+	safe, held, err := p.Split(observed, Safety{MaxDeletePercent: 30, MaxUpdatePercent: 30, MinRecords: 10})
+	if err == nil {
+		t.Fatal("plan not refused")
+	}
+	for _, tt := range []struct {
+		name       string
+		safe, held Plan
+	}{{"held", safe, held}, {"held-only", Plan{Zone: zone}, held}} {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := tt.safe.FormatHeld(&buf, tt.held); err != nil {
+				t.Fatal(err)
+			}
+			golden(t, tt.name, buf.Bytes())
+		})
+	}
+}
+
+// golden compares got with testdata/<name>.golden (rewritten with -update).
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name+".golden")
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run `go test ./internal/diff -update` to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("output differs from %s (refresh with -update if intended)\ngot:\n%s\nwant:\n%s", path, got, want)
+	}
+}
+
 type failWriter struct{}
 
 func (failWriter) Write([]byte) (int, error) { return 0, os.ErrClosed }

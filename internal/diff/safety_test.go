@@ -3,6 +3,7 @@ package diff
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -27,6 +28,15 @@ func apexNS(n int) []string {
 
 const soa = "example.com. 3600 IN SOA ns1.example.net. hostmaster.example.com. 0 3600 600 604800 300"
 
+// readdress moves the first n of records to 198.51.100.x.
+func readdress(records []string, n int) []string {
+	out := slices.Clone(records)
+	for i := range out[:n] {
+		out[i] = strings.Replace(out[i], "192.0.2.", "198.51.100.", 1)
+	}
+	return out
+}
+
 func lines(groups ...[]string) []string {
 	var out []string
 	for _, g := range groups {
@@ -36,14 +46,17 @@ func lines(groups ...[]string) []string {
 }
 
 func TestCheck(t *testing.T) {
-	def := Safety{MaxDeletePercent: 30, MinRecords: 10}
+	def := Safety{MaxDeletePercent: 30, MaxUpdatePercent: 30, MinRecords: 10}
 	tests := []struct {
 		name        string
 		observed    []string
 		desired     []string
 		safety      Safety
 		wantRemoved int
+		wantDeleted int // 0: wantRemoved less wantUpdated
+		wantUpdated int
 		wantErr     string // "" means allowed
+		notInErr    string // and the error must not say this
 	}{
 		{
 			name:        "nothing deleted",
@@ -119,7 +132,55 @@ func TestCheck(t *testing.T) {
 			}),
 			safety:      def,
 			wantRemoved: 4,
-			wantErr:     "deletes 4 of 10 records",
+			wantUpdated: 4,
+			wantErr:     "plan updates 4 of 10 records (40%), more than the 30% allowed (max_update_percent)",
+			notInErr:    "deletes",
+		},
+		{
+			name:        "updates are not counted as deletions",
+			observed:    lines([]string{soa}, apexNS(1), hosts(10)),
+			desired:     lines([]string{soa}, apexNS(1), readdress(hosts(10), 4)),
+			safety:      Safety{MaxDeletePercent: 30, MaxUpdatePercent: 50, MinRecords: 10},
+			wantRemoved: 4,
+			wantUpdated: 4,
+		},
+		{
+			name:        "readdressing most of a zone is refused as updates",
+			observed:    lines([]string{soa}, apexNS(1), hosts(50)),
+			desired:     lines([]string{soa}, apexNS(1), readdress(hosts(50), 40)),
+			safety:      def,
+			wantRemoved: 40,
+			wantUpdated: 40,
+			wantErr:     "zone example.com.: plan updates 40 of 50 records (80%), more than the 30% allowed (max_update_percent); check records.d",
+			notInErr:    "deletes",
+		},
+		{
+			name:        "deletes and updates each within their share",
+			observed:    lines([]string{soa}, apexNS(1), hosts(20)),
+			desired:     lines([]string{soa}, apexNS(1), readdress(hosts(20), 5)[:15]),
+			safety:      def,
+			wantRemoved: 10,
+			wantDeleted: 5,
+			wantUpdated: 5,
+		},
+		{
+			name:        "deletes and updates both above their share",
+			observed:    lines([]string{soa}, apexNS(1), hosts(10)),
+			desired:     lines([]string{soa}, apexNS(1), readdress(hosts(10), 4)[:6]),
+			safety:      def,
+			wantRemoved: 8,
+			wantDeleted: 4,
+			wantUpdated: 4,
+			wantErr:     "plan deletes 4 of 10 records (40%), more than the 30% allowed (max_delete_percent) and updates 4 of 10 records (40%)",
+		},
+		{
+			name:        "zero update percent refuses any update",
+			observed:    lines([]string{soa}, apexNS(1), hosts(3)),
+			desired:     lines([]string{soa}, apexNS(1), readdress(hosts(3), 1)),
+			safety:      Safety{MaxDeletePercent: 100, MaxUpdatePercent: 0},
+			wantRemoved: 1,
+			wantUpdated: 1,
+			wantErr:     "updates 1 of 3 records",
 		},
 		{
 			name:        "TTL-only updates remove nothing",
@@ -158,6 +219,16 @@ func TestCheck(t *testing.T) {
 			if got := p.Removed(); got != tt.wantRemoved {
 				t.Errorf("Removed() = %d, want %d (plan %v)", got, tt.wantRemoved, summary(p))
 			}
+			wantDeleted := tt.wantDeleted
+			if wantDeleted == 0 {
+				wantDeleted = tt.wantRemoved - tt.wantUpdated
+			}
+			if got := p.Deleted(); got != wantDeleted {
+				t.Errorf("Deleted() = %d, want %d (plan %v)", got, wantDeleted, summary(p))
+			}
+			if got := p.Updated(); got != tt.wantUpdated {
+				t.Errorf("Updated() = %d, want %d (plan %v)", got, tt.wantUpdated, summary(p))
+			}
 			err := p.Check(observed, tt.safety)
 			if tt.wantErr == "" {
 				if err != nil {
@@ -173,6 +244,9 @@ func TestCheck(t *testing.T) {
 			}
 			if !strings.Contains(err.Error(), tt.wantErr) {
 				t.Errorf("Check() = %q, want it to contain %q", err, tt.wantErr)
+			}
+			if tt.notInErr != "" && strings.Contains(err.Error(), tt.notInErr) {
+				t.Errorf("Check() = %q, must not say %q", err, tt.notInErr)
 			}
 		})
 	}

@@ -24,7 +24,10 @@ import (
 const (
 	KindStarting           = "starting"            // no result observed yet
 	KindRecordsUnreadable  = "records_unreadable"  // the records dir could not be read
-	KindCoreDNSUnreachable = "coredns_unreachable" // a zone could not be transferred
+	KindCoreDNSUnreachable = "coredns_unreachable" // a zone could not be transferred: no answer, a timeout
+	KindTransferRefused    = "transfer_refused"    // the server serves the zone but refused to transfer it
+	KindTSIGRefused        = "tsig_refused"        // the server rejected the TSIG key, or did not sign with it
+	KindUpdateRefused      = "update_refused"      // the server refused an UPDATE (REFUSED, NOTAUTH, NOTZONE)
 	KindApplyFailed        = "apply_failed"        // the backend failed to apply a plan
 	KindUnsafePlanRefused  = "unsafe_plan_refused" // the safety check refused a plan
 	KindDriftNotHealed     = "drift_not_healed"    // applied, but not served as planned

@@ -3,6 +3,7 @@ package health
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -10,8 +11,10 @@ import (
 
 	"github.com/miekg/dns"
 
+	"github.com/dnssync/dnssync/internal/apply"
 	"github.com/dnssync/dnssync/internal/desired"
 	"github.com/dnssync/dnssync/internal/diff"
+	"github.com/dnssync/dnssync/internal/observed"
 	"github.com/dnssync/dnssync/internal/reconcile"
 	"github.com/dnssync/dnssync/internal/rrset"
 	"github.com/dnssync/dnssync/internal/verify"
@@ -89,6 +92,21 @@ func TestReasonsAppearAndClear(t *testing.T) {
 	}{
 		{"transfer", full(failed("example.com.", reconcile.StageTransfer, errors.New("axfr example.com. from 127.0.0.1:53: connection refused"))),
 			KindCoreDNSUnreachable, "axfr example.com. from 127.0.0.1:53: connection refused"},
+		{"transfer refused", full(failed("example.com.", reconcile.StageTransfer,
+			fmt.Errorf("axfr example.com. from 127.0.0.1:53: %w; the server serves the zone", &observed.RcodeError{Rcode: dns.RcodeRefused}))),
+			KindTransferRefused, "transfer refused: server answered REFUSED; the server serves the zone"},
+		{"transfer failed of a served zone", full(failed("example.com.", reconcile.StageTransfer,
+			fmt.Errorf("axfr example.com. from 127.0.0.1:53: server answered SERVFAIL; the server serves the zone (%w)", observed.ErrTransferRefused))),
+			KindTransferRefused, "SERVFAIL"},
+		{"TSIG refused to a transfer", full(failed("example.com.", reconcile.StageTransfer,
+			fmt.Errorf("axfr example.com. from 127.0.0.1:53: %w (dns: bad signature)", observed.ErrTSIGRefused))),
+			KindTSIGRefused, "TSIG refused"},
+		{"TSIG refused to an update", full(failed("example.com.", reconcile.StageApply,
+			fmt.Errorf("apply example.com.: update example.com. at 127.0.0.1:53: %w: TSIG BADKEY", observed.ErrTSIGRefused))),
+			KindTSIGRefused, "BADKEY"},
+		{"update refused", full(failed("example.com.", reconcile.StageApply,
+			fmt.Errorf("apply example.com.: update example.com. at 127.0.0.1:53: %w: REFUSED", apply.ErrUpdateRefused))),
+			KindUpdateRefused, "REFUSED"},
 		{"records", reconcile.Result{Full: true, Start: t0, Err: errors.New("records: open records.d: permission denied")},
 			KindRecordsUnreadable, "permission denied"},
 		{"apply", full(failed("example.com.", reconcile.StageApply, errors.New("apply example.com.: disk full"))),
@@ -144,6 +162,43 @@ func TestReasonsAppearAndClear(t *testing.T) {
 			tr.Observe(good)
 			if st := tr.Status(); !st.Healthy || len(st.Reasons) != 0 {
 				t.Errorf("after a clean pass: %+v, want healthy", st)
+			}
+		})
+	}
+}
+
+// A pass that applied the safe part of a refused plan reads as the
+// refusal; one whose apply then failed reads as both: the held part waits
+// whatever the backend did.
+func TestHeldPlanReasons(t *testing.T) {
+	refusal := fmt.Errorf("%w: zone example.com.: plan updates 40 of 50 records (80%%)", diff.ErrUnsafe)
+	held := diff.Plan{Zone: "example.com.", Changes: []diff.Change{{Action: diff.Update, Key: www}}}
+	tests := []struct {
+		name  string
+		z     reconcile.ZoneResult
+		kinds []string
+	}{
+		{"safe part applied", reconcile.ZoneResult{Zone: "example.com.", Applied: true, Refused: held, Refusal: refusal,
+			Err: refusal, Stage: reconcile.StageUnsafe}, []string{KindUnsafePlanRefused}},
+		{"safe part failed to apply", reconcile.ZoneResult{Zone: "example.com.", Refused: held, Refusal: refusal,
+			Err: errors.New("apply example.com.: disk full"), Stage: reconcile.StageApply}, []string{KindApplyFailed, KindUnsafePlanRefused}},
+		{"planning only: nothing held", reconcile.ZoneResult{Zone: "example.com.", Refused: held, Refusal: refusal}, nil},
+		{"safe part applied, not served", reconcile.ZoneResult{Zone: "example.com.", Applied: true, Refused: held, Refusal: refusal,
+			Err: refusal, Stage: reconcile.StageUnsafe, Mismatches: []verify.Mismatch{{Key: www}}}, []string{KindDriftNotHealed, KindUnsafePlanRefused}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tr := NewTracker()
+			tr.Observe(full(tt.z))
+			var kinds []string
+			for _, r := range tr.Status().Reasons {
+				kinds = append(kinds, r.Kind)
+				if r.Kind == KindUnsafePlanRefused && !strings.Contains(r.Message, "updates 40 of 50") {
+					t.Errorf("%s message %q does not say what is refused", r.Kind, r.Message)
+				}
+			}
+			if !slices.Equal(kinds, tt.kinds) {
+				t.Errorf("kinds %v, want %v", kinds, tt.kinds)
 			}
 		})
 	}

@@ -1,10 +1,13 @@
 package health
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
+	"github.com/dnssync/dnssync/internal/apply"
 	"github.com/dnssync/dnssync/internal/desired"
+	"github.com/dnssync/dnssync/internal/observed"
 	"github.com/dnssync/dnssync/internal/reconcile"
 	"github.com/dnssync/dnssync/internal/verify"
 )
@@ -15,23 +18,47 @@ const maxListed = 3
 
 // zoneReasons is what the latest pass of one zone says about health.
 func zoneReasons(z reconcile.ZoneResult) []Reason {
+	var out []Reason
 	if z.Err != nil {
-		kind := KindZoneFailed
-		switch z.Stage {
-		case reconcile.StageTransfer:
-			kind = KindCoreDNSUnreachable
-		case reconcile.StageApply:
-			kind = KindApplyFailed
-		case reconcile.StageUnsafe:
-			kind = KindUnsafePlanRefused
-		}
-		return []Reason{{Kind: kind, Message: aboutZone(z.Zone, z.Err.Error())}}
+		out = append(out, Reason{Kind: errorKind(z), Message: aboutZone(z.Zone, z.Err.Error())})
+	}
+	// A pass that applied what was safe and then failed still holds the
+	// rest back: say so too (a pass that only planned holds nothing).
+	if z.Stage == reconcile.StageApply && z.Refusal != nil && !z.Refused.Empty() {
+		out = append(out, Reason{Kind: KindUnsafePlanRefused, Message: aboutZone(z.Zone, z.Refusal.Error())})
 	}
 	if z.Applied && len(z.Mismatches) > 0 {
-		return []Reason{{Kind: KindDriftNotHealed,
-			Message: fmt.Sprintf("zone %s: not served as planned: %s", z.Zone, verify.Summary(z.Mismatches))}}
+		out = append(out, Reason{Kind: KindDriftNotHealed,
+			Message: fmt.Sprintf("zone %s: not served as planned: %s", z.Zone, verify.Summary(z.Mismatches))})
 	}
-	return nil
+	return out
+}
+
+// errorKind names what failed: where (the stage), and for the server's
+// refusals, which one, so that an alert can tell a wrong key or a
+// transfer ACL from an outage.
+func errorKind(z reconcile.ZoneResult) string {
+	switch z.Stage {
+	case reconcile.StageTransfer:
+		switch {
+		case errors.Is(z.Err, observed.ErrTSIGRefused):
+			return KindTSIGRefused
+		case errors.Is(z.Err, observed.ErrTransferRefused):
+			return KindTransferRefused
+		}
+		return KindCoreDNSUnreachable
+	case reconcile.StageApply:
+		switch {
+		case errors.Is(z.Err, observed.ErrTSIGRefused):
+			return KindTSIGRefused
+		case errors.Is(z.Err, apply.ErrUpdateRefused):
+			return KindUpdateRefused
+		}
+		return KindApplyFailed
+	case reconcile.StageUnsafe:
+		return KindUnsafePlanRefused
+	}
+	return KindZoneFailed
 }
 
 // aboutZone names the zone in msg unless the error already does (errors

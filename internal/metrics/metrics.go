@@ -172,7 +172,10 @@ func (m *Metrics) observeZone(res reconcile.Result, z reconcile.ZoneResult) {
 		if z.Stage == reconcile.StageUnsafe {
 			m.unsafeRefusals.WithLabelValues(z.Zone).Inc()
 		}
-		return
+		// A refused plan may still have applied its creates of new names.
+		if !z.Applied {
+			return
+		}
 	}
 	if z.Applied {
 		for _, c := range z.Plan.Changes {
@@ -192,7 +195,7 @@ func (m *Metrics) observeZone(res reconcile.Result, z reconcile.ZoneResult) {
 			m.propagation.Observe(z.Latency.Seconds())
 		}
 	}
-	if res.State != nil && (z.Plan.Empty() || verified) {
+	if res.State != nil && z.Err == nil && (z.Plan.Empty() || verified) {
 		if want, ok := res.State.Zones[z.Zone]; ok {
 			n := res.State.Records[z.Zone]
 			for _, k := range z.Plan.Foreign {

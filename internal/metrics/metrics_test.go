@@ -307,6 +307,15 @@ func TestUnsafeRefused(t *testing.T) {
 	if got := testutil.ToFloat64(m.reconciles.WithLabelValues("full", "error")); got != 2 {
 		t.Errorf("reconciles{full,error} = %v, want 2", got)
 	}
+
+	// A refused plan whose creates of new names applied counts them.
+	partly := applied("example.com.", time.Second)
+	partly.Err, partly.Stage = diff.ErrUnsafe, reconcile.StageUnsafe
+	before := testutil.ToFloat64(m.changes.WithLabelValues("example.com.", "create"))
+	m.Observe(reconcile.Result{Full: true, Start: t0, State: state(t), Zones: []reconcile.ZoneResult{partly}})
+	if got := testutil.ToFloat64(m.changes.WithLabelValues("example.com.", "create")) - before; got != 1 {
+		t.Errorf("changes_total{create} rose by %v for a partly applied refused plan, want 1", got)
+	}
 }
 
 // Every metric is named dnssync_*, has help text and passes promlint.

@@ -16,10 +16,42 @@ import (
 	"github.com/dnssync/dnssync/internal/rrset"
 )
 
-// ErrNotServed means the server answered clearly that it is not
-// authoritative for the zone (REFUSED or NOTAUTH to the transfer). Whether
-// that counts as an empty zone is the caller's decision.
-var ErrNotServed = errors.New("zone not served")
+// The errors a caller branches on. A transfer the server answered with an
+// error rcode is an *RcodeError; one refused (REFUSED or NOTAUTH) also
+// matches ErrTransferRefused. Neither says the zone is not served: a
+// server refuses to transfer zones it serves (no transfer plugin, or a
+// `to` that does not match). Whether it serves the zone is Probe's
+// question, and what follows is the caller's decision.
+var (
+	ErrTransferRefused = errors.New("transfer refused")
+	// ErrTSIGRefused: the server rejected the TSIG key (BADKEY, BADSIG,
+	// BADTIME), or did not sign its answer to a signed request.
+	ErrTSIGRefused = errors.New("TSIG refused")
+)
+
+// RcodeError is an answer with an error rcode to a transfer.
+type RcodeError struct{ Rcode int }
+
+func (e *RcodeError) Error() string {
+	if e.refused() {
+		return fmt.Sprintf("%v: server answered %s", ErrTransferRefused, rcodeName(e.Rcode))
+	}
+	return "server answered " + rcodeName(e.Rcode)
+}
+
+// Is makes a REFUSED or NOTAUTH answer match ErrTransferRefused.
+func (e *RcodeError) Is(target error) bool { return target == ErrTransferRefused && e.refused() }
+
+func (e *RcodeError) refused() bool {
+	return e.Rcode == dns.RcodeRefused || e.Rcode == dns.RcodeNotAuth
+}
+
+func rcodeName(rcode int) string {
+	if s, ok := dns.RcodeToString[rcode]; ok {
+		return s
+	}
+	return fmt.Sprintf("rcode %d", rcode)
+}
 
 // Zone is a transferred zone. The SOA's serial is kept apart, and zeroed in
 // Sets, because it is bookkeeping: two zones with the same data are equal
@@ -157,17 +189,14 @@ func (c *Client) stream(ctx context.Context, zone string, fn func(dns.RR) error)
 func (c *Client) xfrError(ctx context.Context, err error) error {
 	var rcode int
 	if _, perr := fmt.Sscanf(err.Error(), "dns: bad xfr rcode: %d", &rcode); perr == nil {
-		if rcode == dns.RcodeRefused || rcode == dns.RcodeNotAuth {
-			return fmt.Errorf("%w (%s)", ErrNotServed, dns.RcodeToString[rcode])
-		}
-		return fmt.Errorf("server answered %s", dns.RcodeToString[rcode])
+		return &RcodeError{Rcode: rcode}
 	}
 	if errors.Is(err, dns.ErrSoa) {
 		return errors.New("transfer does not start with the SOA")
 	}
 	if c.TSIG != nil && isTSIGError(err) {
-		return fmt.Errorf("%w: the server did not accept or sign with TSIG key %s; check tsig_key, tsig_algorithm and the secret in tsig_secret_file against the server's key, and that the clocks agree",
-			err, dns.Fqdn(c.TSIG.Name))
+		return fmt.Errorf("%w (%w): the server did not accept or sign with TSIG key %s; check tsig_key, tsig_algorithm and the secret in tsig_secret_file against the server's key, and that the clocks agree",
+			ErrTSIGRefused, err, dns.Fqdn(c.TSIG.Name))
 	}
 	return ctxErr(ctx, err)
 }

@@ -143,11 +143,22 @@ func TestTransferFromCoreDNS(t *testing.T) {
 
 	t.Run("zone not served", func(t *testing.T) {
 		_, err := c.Transfer(context.Background(), "example.org.")
-		if !errors.Is(err, ErrNotServed) {
-			t.Fatalf("Transfer(example.org.) = %v, want ErrNotServed", err)
+		if !errors.Is(err, ErrTransferRefused) {
+			t.Fatalf("Transfer(example.org.) = %v, want ErrTransferRefused", err)
 		}
 		if !strings.Contains(err.Error(), "axfr example.org. from "+srv.Addr) {
 			t.Errorf("error %q does not say what was being done", err)
+		}
+		a, err := c.Probe(context.Background(), "example.org.")
+		if err != nil || !a.NotServed() || a.Served() {
+			t.Errorf("Probe(example.org.) = %v (%v), want not served", a, err)
+		}
+	})
+
+	t.Run("served zone probes as served", func(t *testing.T) {
+		a, err := c.Probe(context.Background(), "EXAMPLE.com")
+		if err != nil || !a.Served() || a.NotServed() {
+			t.Errorf("Probe(example.com.) = %v (%v), want served", a, err)
 		}
 	})
 
@@ -185,8 +196,9 @@ func TestTransferUnreachable(t *testing.T) {
 	if err == nil {
 		t.Fatal("transfer from a closed port succeeded")
 	}
-	if errors.Is(err, ErrNotServed) {
-		t.Errorf("closed port reported as ErrNotServed: %v (an outage must never read as an empty zone)", err)
+	var rc *RcodeError
+	if errors.Is(err, ErrTransferRefused) || errors.As(err, &rc) {
+		t.Errorf("closed port reported as an answer: %v (an outage must never read as an empty zone)", err)
 	}
 	if !strings.Contains(err.Error(), addr) {
 		t.Errorf("error %q does not name %s", err, addr)
@@ -223,7 +235,9 @@ func fakeServer(t *testing.T, reply func(q *dns.Msg, c *dns.Conn)) string {
 				defer nc.Close()
 				c := &dns.Conn{Conn: nc}
 				q, err := c.ReadMsg()
-				if err != nil {
+				// A signed query reads with an error (the fake holds no
+				// secret) and is answered all the same.
+				if err != nil && (q == nil || q.IsTsig() == nil) {
 					return
 				}
 				reply(q, c)
@@ -267,11 +281,12 @@ func send(c *dns.Conn, q *dns.Msg, rcode int, rrs ...dns.RR) {
 
 func TestTransferProtocol(t *testing.T) {
 	tests := []struct {
-		name      string
-		reply     func(q *dns.Msg, c *dns.Conn)
-		wantErr   string // "" means success
-		notServed bool
-		wantSets  int
+		name     string
+		reply    func(q *dns.Msg, c *dns.Conn)
+		wantErr  string // "" means success
+		refused  bool   // matches ErrTransferRefused
+		rcode    int    // an *RcodeError with this rcode; 0: none
+		wantSets int
 	}{
 		{
 			name: "one message",
@@ -300,21 +315,24 @@ func TestTransferProtocol(t *testing.T) {
 			wantSets: 3,
 		},
 		{
-			name:      "refused",
-			reply:     func(q *dns.Msg, c *dns.Conn) { send(c, q, dns.RcodeRefused) },
-			wantErr:   "REFUSED",
-			notServed: true,
+			name:    "refused",
+			reply:   func(q *dns.Msg, c *dns.Conn) { send(c, q, dns.RcodeRefused) },
+			wantErr: "transfer refused: server answered REFUSED",
+			refused: true,
+			rcode:   dns.RcodeRefused,
 		},
 		{
-			name:      "not authoritative",
-			reply:     func(q *dns.Msg, c *dns.Conn) { send(c, q, dns.RcodeNotAuth) },
-			wantErr:   "NOTAUTH",
-			notServed: true,
+			name:    "not authoritative",
+			reply:   func(q *dns.Msg, c *dns.Conn) { send(c, q, dns.RcodeNotAuth) },
+			wantErr: "NOTAUTH",
+			refused: true,
+			rcode:   dns.RcodeNotAuth,
 		},
 		{
-			name:    "server failure is not 'not served'",
+			name:    "server failure is an answer, not a refusal",
 			reply:   func(q *dns.Msg, c *dns.Conn) { send(c, q, dns.RcodeServerFailure) },
-			wantErr: "SERVFAIL",
+			wantErr: "server answered SERVFAIL",
+			rcode:   dns.RcodeServerFailure,
 		},
 		{
 			name: "refused after the transfer began",
@@ -394,8 +412,15 @@ func TestTransferProtocol(t *testing.T) {
 			if !strings.Contains(err.Error(), tt.wantErr) {
 				t.Errorf("error %q does not contain %q", err, tt.wantErr)
 			}
-			if errors.Is(err, ErrNotServed) != tt.notServed {
-				t.Errorf("errors.Is(%v, ErrNotServed) = %v, want %v", err, !tt.notServed, tt.notServed)
+			if errors.Is(err, ErrTransferRefused) != tt.refused {
+				t.Errorf("errors.Is(%v, ErrTransferRefused) = %v, want %v", err, !tt.refused, tt.refused)
+			}
+			var rc *RcodeError
+			if got := errors.As(err, &rc); got != (tt.rcode != 0) || got && rc.Rcode != tt.rcode {
+				t.Errorf("errors.As(%v, *RcodeError) = %v %+v, want rcode %d", err, got, rc, tt.rcode)
+			}
+			if errors.Is(err, ErrTSIGRefused) {
+				t.Errorf("%v reads as a TSIG failure", err)
 			}
 		})
 	}
@@ -445,8 +470,9 @@ func TestTransferDeadline(t *testing.T) {
 			if !errors.Is(err, tt.want) {
 				t.Fatalf("Transfer = %v, want %v", err, tt.want)
 			}
-			if errors.Is(err, ErrNotServed) {
-				t.Error("a stalled transfer reads as ErrNotServed")
+			var rc *RcodeError
+			if errors.Is(err, ErrTransferRefused) || errors.As(err, &rc) {
+				t.Error("a stalled transfer reads as an answer")
 			}
 			if d := time.Since(start); d > 5*time.Second {
 				t.Errorf("Transfer took %v after its deadline", d)

@@ -6,7 +6,6 @@ import (
 	"log/slog"
 
 	"github.com/dnssync/dnssync/internal/observed"
-	"github.com/dnssync/dnssync/internal/rrset"
 )
 
 // seen is a zone as a pass left it.
@@ -20,7 +19,7 @@ type seen struct {
 // observe returns the zone as served: the cached copy when allowed and its
 // serial is still the one served (synced tells whether it was in sync),
 // else a fresh transfer.
-func (r *Reconciler) observe(ctx context.Context, log *slog.Logger, zone string, cached bool) (*observed.Zone, bool, error) {
+func (r *Reconciler) observe(ctx context.Context, log *slog.Logger, zone string, cached, recheck bool) (*observed.Zone, bool, error) {
 	if r.served == nil {
 		r.served = map[string]*seen{}
 	}
@@ -30,11 +29,15 @@ func (r *Reconciler) observe(ctx context.Context, log *slog.Logger, zone string,
 		}
 	}
 	served, err := r.Observed.Transfer(ctx, zone)
-	if errors.Is(err, observed.ErrNotServed) && r.CreatesZones {
-		log.Info("zone not served yet; it will be created")
-		return &observed.Zone{Name: zone, Sets: rrset.Zone{}}, false, nil
+	var answered *observed.RcodeError
+	if err == nil || !r.CreatesZones || !errors.As(err, &answered) {
+		// No answer (an outage, a timeout, a TSIG failure) never reads as
+		// an empty zone; and a backend that cannot create zones has no use
+		// for knowing whether the zone is served.
+		return served, false, err
 	}
-	return served, false, err
+	z, err := r.unserved(ctx, log, zone, err, recheck)
+	return z, false, err
 }
 
 // remember caches the zone as it is now served: what was served with the

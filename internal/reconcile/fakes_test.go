@@ -218,13 +218,20 @@ func (s *fakeStore) counts() (scans int, reloads [][]string) {
 }
 
 // fakeServer serves in-memory zones by "transfer". A zone it does not hold
-// is not served (observed.ErrNotServed).
+// is not served: transfers are answered REFUSED, and so is its SOA query.
 type fakeServer struct {
 	mu    sync.Mutex
 	zones map[string]*observed.Zone
 	// fail holds, per zone, errors returned by the next transfers, in order;
 	// once used up, transfers succeed.
 	fail map[string][]error
+	// refuse: zones served but never transferred (REFUSED).
+	refuse map[string]bool
+	// probes holds, per zone, the next SOA answers, in order; once used up,
+	// the answer says whether the zone is held. probeErr fails them all.
+	probes   map[string][]observed.SOAAnswer
+	probeErr error
+	probed   []time.Time // when each SOA query came
 	// block, when set, makes every transfer wait for ctx to end.
 	block bool
 	// gate, when set, makes every transfer wait until it is closed (or ctx ends).
@@ -234,7 +241,7 @@ type fakeServer struct {
 }
 
 func newServer() *fakeServer {
-	return &fakeServer{zones: map[string]*observed.Zone{}, fail: map[string][]error{}}
+	return &fakeServer{zones: map[string]*observed.Zone{}, fail: map[string][]error{}, refuse: map[string]bool{}, probes: map[string][]observed.SOAAnswer{}}
 }
 
 func (s *fakeServer) serve(zone string, serial uint32, sets rrset.Zone) {
@@ -260,6 +267,7 @@ func (s *fakeServer) Transfer(ctx context.Context, zone string) (*observed.Zone,
 		err, s.fail[zone] = errs[0], errs[1:]
 	}
 	z, ok := s.zones[zone]
+	refused := s.refuse[zone]
 	var out *observed.Zone
 	if ok {
 		// A copy: the reconciler must not reach into what the server holds.
@@ -281,10 +289,41 @@ func (s *fakeServer) Transfer(ctx context.Context, zone string) (*observed.Zone,
 	if err != nil {
 		return nil, fmt.Errorf("axfr %s: %w", zone, err)
 	}
-	if !ok {
-		return nil, fmt.Errorf("axfr %s: %w (REFUSED)", zone, observed.ErrNotServed)
+	if !ok || refused {
+		return nil, fmt.Errorf("axfr %s: %w", zone, &observed.RcodeError{Rcode: dns.RcodeRefused})
 	}
 	return out, nil
+}
+
+var (
+	answerServed    = observed.SOAAnswer{Rcode: dns.RcodeSuccess, Authoritative: true, SOA: true}
+	answerNotServed = observed.SOAAnswer{Rcode: dns.RcodeRefused}
+)
+
+func (s *fakeServer) Probe(ctx context.Context, zone string) (observed.SOAAnswer, error) {
+	s.overlap.enter()
+	defer s.overlap.leave()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.probed = append(s.probed, time.Now())
+	if s.probeErr != nil {
+		return observed.SOAAnswer{}, fmt.Errorf("soa %s: %w", zone, s.probeErr)
+	}
+	if next := s.probes[zone]; len(next) > 0 {
+		a := next[0]
+		s.probes[zone] = next[1:]
+		return a, nil
+	}
+	if _, ok := s.zones[zone]; ok {
+		return answerServed, nil
+	}
+	return answerNotServed, nil
+}
+
+func (s *fakeServer) probeTimes() []time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.probed)
 }
 
 func (s *fakeServer) transfers() []string {
@@ -470,9 +509,10 @@ func newHarness(zones ...string) *harness {
 		Observed:      h.server,
 		Backend:       h.backend,
 		Verifier:      h.verifier,
-		Safety:        diff.Safety{MaxDeletePercent: 30, MinRecords: 10},
+		Safety:        diff.Safety{MaxDeletePercent: 30, MaxUpdatePercent: 30, MinRecords: 10},
 		VerifyTimeout: 2 * time.Second,
 		Log:           discardLog(),
+		recheck:       time.Millisecond,
 	}
 	return h
 }

@@ -20,9 +20,11 @@ import (
 	"github.com/dnssync/dnssync/internal/verify"
 )
 
-// Transferer reads a zone as served.
+// Transferer reads a zone as served, and asks whether the server serves
+// it at all when a transfer is refused.
 type Transferer interface {
 	Transfer(ctx context.Context, zone string) (*observed.Zone, error)
+	Probe(ctx context.Context, zone string) (observed.SOAAnswer, error)
 }
 
 // Store is the desired state as the reconciler uses it.
@@ -54,6 +56,9 @@ type Reconciler struct {
 	// CreatesZones: a zone the server does not serve yet may be written
 	// (true for zone files; an UPDATE cannot create a zone).
 	CreatesZones bool
+	// recheck is how long after a zone first looked not served it is
+	// asked again before it is created (0: defaultRecheck).
+	recheck time.Duration
 	// VerifyTimeout bounds the wait for a change to be served.
 	VerifyTimeout time.Duration
 	// Checker, when set, runs the resolution checks of Verify.
@@ -86,12 +91,21 @@ type Options struct {
 	Check  bool     // full passes: then check every RRset against the Checker's servers
 
 	cached bool // may use the zone as last seen, if its serial still stands
+	// recheck: the zones looked not served earlier in this pass; a zone
+	// that still does is created from scratch.
+	recheck bool
 }
 
 // ZoneResult is what a pass did to one zone.
 type ZoneResult struct {
-	Zone       string
-	Plan       diff.Plan
+	Zone string
+	// Plan is what the pass applies (or, planning only, would apply): the
+	// whole change, less what the safety check holds in Refused.
+	Plan diff.Plan
+	// Refused is the part of the change the safety check holds back until
+	// `apply --force`: deletes and updates, and creates at their names.
+	// Empty unless Refusal is set.
+	Refused    diff.Plan
 	Held       []desired.Conflict
 	Applied    bool
 	Serial     uint32
@@ -99,8 +113,8 @@ type ZoneResult struct {
 	Mismatches []verify.Mismatch // applied but not served as planned
 	Err        error             // diff.ErrUnsafe for a refused plan
 	Stage      Stage             // where Err happened
-	// Refusal is why the safety rules refuse this plan (nil: they do not),
-	// also on passes that only plan, so that `plan` can say so.
+	// Refusal is why the safety rules hold Refused back (nil: they do
+	// not), also on passes that only plan, so that `plan` can say so.
 	Refusal error
 }
 
@@ -128,7 +142,7 @@ type Result struct {
 // Pending reports whether some zone has changes not applied.
 func (r Result) Pending() bool {
 	for _, z := range r.Zones {
-		if !z.Plan.Empty() && !z.Applied {
+		if !z.Plan.Empty() && !z.Applied || !z.Refused.Empty() {
 			return true
 		}
 	}
@@ -220,7 +234,11 @@ func (r *Reconciler) pass(ctx context.Context, opts Options) Result {
 	// Apply every zone first, then wait for all of them at once: a server
 	// loads many changed zone files in one reload, and waiting zone by zone
 	// would cost a reload tick per zone (1,000 zones, 1,000 seconds).
-	var pending []*applied
+	var (
+		pending []*applied
+		recheck []int // in res.Zones: zones that looked not served
+		last    time.Time
+	)
 	for _, z := range zones {
 		if ctx.Err() != nil {
 			break
@@ -230,6 +248,24 @@ func (r *Reconciler) pass(ctx context.Context, opts Options) Result {
 		if a != nil {
 			a.index = len(res.Zones) - 1
 			pending = append(pending, a)
+		}
+		if errors.Is(zr.Err, errNotServedOnce) {
+			recheck, last = append(recheck, len(res.Zones)-1), time.Now()
+		}
+	}
+	// A zone the server seemed not to serve is asked about again a moment
+	// later, all such zones after one wait: only a zone not served twice
+	// is created from scratch.
+	if len(recheck) > 0 && sleep(ctx, max(time.Until(last.Add(r.recheckAfter())), 0)) {
+		again := opts
+		again.recheck = true
+		for _, i := range recheck {
+			zr, a := r.zone(ctx, st, res.Zones[i].Zone, again)
+			res.Zones[i] = zr
+			if a != nil {
+				a.index = i
+				pending = append(pending, a)
+			}
 		}
 	}
 	var wg sync.WaitGroup
@@ -287,7 +323,7 @@ func (r *Reconciler) zone(ctx context.Context, st *desired.State, zone string, o
 	slices.SortFunc(zr.Held, func(a, b desired.Conflict) int { return rrset.CompareNames(a.Name, b.Name) })
 	r.logHeld(log, zone, zr.Held)
 
-	served, synced, err := r.observe(ctx, log, zone, opts.cached)
+	served, synced, err := r.observe(ctx, log, zone, opts.cached, opts.recheck)
 	// Whatever happens below, the zone as seen is known again only if the
 	// pass ends well: this pass took the names changed since the last one.
 	delete(r.served, zone)
@@ -319,16 +355,26 @@ func (r *Reconciler) zone(ctx context.Context, st *desired.State, zone string, o
 		Managed:     r.Backend.Managed(zone),
 	})
 	r.logForeign(log, zone, zr.Plan.Foreign)
+	zr.Refused = diff.Plan{Zone: zone}
 	if !opts.Force {
-		zr.Refusal = r.refusal(st, served, zr.Plan)
+		zr.Plan, zr.Refused, zr.Refusal = r.split(st, served, zr.Plan)
 	}
-	if zr.Plan.Empty() && len(zr.Plan.Adopt) == 0 || !opts.Apply {
-		r.served[zone] = &seen{served, zr.Plan.Empty() && !holdDeletes}
+	// In sync: the next pass for changed files need only compare what
+	// changed since. Not while anything is held back.
+	inSync := !holdDeletes && zr.Refused.Empty()
+	if !opts.Apply {
+		r.served[zone] = &seen{served, inSync && zr.Plan.Empty()}
 		return zr, nil
 	}
-	if zr.Refusal != nil {
-		zr.Err, zr.Stage = zr.Refusal, StageUnsafe
-		log.Error("plan refused", "err", zr.Err)
+	// Logged when it changes, not every pass: health and the audit log
+	// keep saying it while it stands.
+	if r.changed("refused "+zone, zr.Refusal) && zr.Refusal != nil {
+		log.Error("plan refused: its changes to served records are held until `dnssync apply --force`; creates of new names apply", "err", zr.Refusal,
+			"held", len(zr.Refused.Changes), "applying", len(zr.Plan.Changes))
+	}
+	if zr.Plan.Empty() && len(zr.Plan.Adopt) == 0 {
+		r.served[zone] = &seen{served, inSync}
+		zr.holdErr()
 		return zr, nil
 	}
 
@@ -339,6 +385,7 @@ func (r *Reconciler) zone(ctx context.Context, st *desired.State, zone string, o
 		return zr, nil
 	}
 	zr.Applied, zr.Serial = true, result.Serial
+	zr.holdErr()
 	if r.TrackChanges {
 		r.noteChanges(zr.Plan, time.Now())
 	}
@@ -346,13 +393,22 @@ func (r *Reconciler) zone(ctx context.Context, st *desired.State, zone string, o
 		log.Info("adopted records already served as desired", "rrsets", len(zr.Plan.Adopt))
 	}
 	if zr.Plan.Empty() {
-		r.served[zone] = &seen{served, !holdDeletes}
+		r.served[zone] = &seen{served, inSync}
 		return zr, nil
 	}
 	if !opts.Verify {
 		return zr, nil
 	}
-	return zr, &applied{served: served, synced: !holdDeletes, log: log}
+	return zr, &applied{served: served, synced: inSync, log: log}
+}
+
+// holdErr makes a held change the zone's error once the rest is applied:
+// the pass did not do all it was asked, and health, exit codes and the
+// audit log say so until `apply --force` or a fixed records.d.
+func (zr *ZoneResult) holdErr() {
+	if zr.Refusal != nil && zr.Err == nil {
+		zr.Err, zr.Stage = zr.Refusal, StageUnsafe
+	}
 }
 
 // noteChanges records when the plan's RRsets changed.
@@ -369,16 +425,18 @@ func (r *Reconciler) noteChanges(p diff.Plan, now time.Time) {
 	}
 }
 
-// refusal says why the safety rules refuse plan, or nil: it deletes too
-// much of the zone, or it deletes anything while records.d is empty and has
-// been so all along (a wrong records dir, an unmounted volume).
-func (r *Reconciler) refusal(st *desired.State, served *observed.Zone, p diff.Plan) error {
-	if err := p.Check(served.Sets, r.Safety); err != nil {
-		return err
+// split holds back what the safety rules refuse of p: it deletes or
+// updates too much of the zone, or it deletes anything while records.d is
+// empty and has been so all along (a wrong records dir, an unmounted
+// volume). Creates of new names still apply either way.
+func (r *Reconciler) split(st *desired.State, served *observed.Zone, p diff.Plan) (safe, held diff.Plan, refusal error) {
+	if safe, held, refusal = p.Split(served.Sets, r.Safety); refusal != nil {
+		return safe, held, refusal
 	}
 	if n := p.Removed(); st.Files == 0 && !st.FilesSeen && n > 0 {
-		return fmt.Errorf("%w: zone %s: the records dir is empty and has had no record file since dnssync started (is records.dir right?); refusing to delete %d records (run `dnssync apply --force` if this is intended)",
+		safe, held = p.HoldServed()
+		return safe, held, fmt.Errorf("%w: zone %s: the records dir is empty and has had no record file since dnssync started (is records.dir right?); refusing to delete %d records (run `dnssync apply --force` if this is intended)",
 			diff.ErrUnsafe, p.Zone, n)
 	}
-	return nil
+	return p, diff.Plan{Zone: p.Zone}, nil
 }

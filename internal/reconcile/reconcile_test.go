@@ -23,6 +23,15 @@ import (
 // with returns zoneA's base records followed by extra.
 func with(extra ...string) []string { return append(baseOf(zoneA), extra...) }
 
+// readdressed moves the first n of records to 198.51.100.x.
+func readdressed(records []string, n int) []string {
+	out := slices.Clone(records)
+	for i := range out[:n] {
+		out[i] = strings.Replace(out[i], "192.0.2.", "198.51.100.", 1)
+	}
+	return out
+}
+
 // hosts returns n A records h0..h(n-1) in zoneA.
 func hosts(n int) []string {
 	out := make([]string, n)
@@ -46,8 +55,15 @@ func TestRunOnce(t *testing.T) {
 		noFiles      bool
 		managed      func(rrset.Key) bool
 		backendErr   error
+		refuseXfr    bool                 // the server serves zoneA but refuses to transfer it
+		xfrErr       error                // the transfer fails so, without an answer
+		probes       []observed.SOAAnswer // the server's SOA answers, in order
+		probeErr     error
+		safety       *diff.Safety // nil: the harness's
 		opts         Options
 		wantPlan     []string // changes, as summary renders them
+		wantRefused  []string // changes the safety check holds
+		wantProbes   int      // SOA queries
 		wantAdopt    []string
 		wantCalled   bool // the backend was given the plan
 		wantErr      error
@@ -144,6 +160,7 @@ func TestRunOnce(t *testing.T) {
 				"create ns1.example.com. A",
 				"create www.example.com. A",
 			},
+			wantProbes: 2,
 			wantCalled: true,
 		},
 		{
@@ -151,8 +168,96 @@ func TestRunOnce(t *testing.T) {
 			desired:   []string{"www.example.com. 300 IN A 192.0.2.1"},
 			notServed: true,
 			opts:      applyOpts,
-			wantErr:   observed.ErrNotServed,
+			wantErr:   observed.ErrTransferRefused,
 			wantStage: StageTransfer,
+		},
+		{
+			// Issue 9, failure 3: rebuilt from records.d alone, the zone
+			// lost kept.example.com on every pass.
+			name:         "served zone whose transfer is refused changes nothing",
+			desired:      []string{"www.example.com. 300 IN A 192.0.2.1"},
+			served:       with("www.example.com. 300 IN A 192.0.2.1", "kept.example.com. 300 IN A 192.0.2.9"),
+			refuseXfr:    true,
+			createsZones: true,
+			base:         true,
+			opts:         applyOpts,
+			wantProbes:   1,
+			wantErr:      observed.ErrTransferRefused,
+			wantStage:    StageTransfer,
+		},
+		{
+			name:         "transfer failing with SERVFAIL of a served zone is a refused transfer",
+			desired:      []string{"www.example.com. 300 IN A 192.0.2.1"},
+			served:       with("www.example.com. 300 IN A 192.0.2.1"),
+			xfrErr:       &observed.RcodeError{Rcode: dns.RcodeServerFailure},
+			createsZones: true,
+			base:         true,
+			opts:         applyOpts,
+			wantProbes:   1,
+			wantErr:      observed.ErrTransferRefused,
+			wantStage:    StageTransfer,
+		},
+		{
+			name:         "not served once, then served: nothing created",
+			desired:      []string{"www.example.com. 300 IN A 192.0.2.1"},
+			served:       with("kept.example.com. 300 IN A 192.0.2.9"),
+			refuseXfr:    true,
+			probes:       []observed.SOAAnswer{answerNotServed, answerServed},
+			createsZones: true,
+			base:         true,
+			opts:         applyOpts,
+			wantProbes:   2,
+			wantErr:      observed.ErrTransferRefused,
+			wantStage:    StageTransfer,
+		},
+		{
+			name:         "SERVFAIL twice (CoreDNS, zone not loaded) is not served",
+			desired:      []string{"www.example.com. 300 IN A 192.0.2.1"},
+			notServed:    true,
+			probes:       []observed.SOAAnswer{{Rcode: dns.RcodeServerFailure}, {Rcode: dns.RcodeServerFailure}},
+			createsZones: true,
+			base:         true,
+			opts:         applyOpts,
+			wantPlan: []string{
+				"create example.com. NS",
+				"create example.com. SOA",
+				"create ns1.example.com. A",
+				"create www.example.com. A",
+			},
+			wantProbes: 2,
+			wantCalled: true,
+		},
+		{
+			name:         "an SOA answer that says neither changes nothing",
+			desired:      []string{"www.example.com. 300 IN A 192.0.2.1"},
+			notServed:    true,
+			probes:       []observed.SOAAnswer{{Rcode: dns.RcodeNameError, Authoritative: true}},
+			createsZones: true,
+			opts:         applyOpts,
+			wantProbes:   1,
+			wantErr:      errors.New("says neither"),
+			wantStage:    StageTransfer,
+		},
+		{
+			name:         "an SOA query that fails changes nothing",
+			desired:      []string{"www.example.com. 300 IN A 192.0.2.1"},
+			notServed:    true,
+			probeErr:     errors.New("i/o timeout"),
+			createsZones: true,
+			opts:         applyOpts,
+			wantProbes:   1,
+			wantErr:      observed.ErrTransferRefused,
+			wantStage:    StageTransfer,
+		},
+		{
+			name:         "a transfer without an answer is an outage, not a zone to create",
+			desired:      []string{"www.example.com. 300 IN A 192.0.2.1"},
+			notServed:    true,
+			xfrErr:       errors.New("connection refused"),
+			createsZones: true,
+			opts:         applyOpts,
+			wantErr:      errors.New("connection refused"),
+			wantStage:    StageTransfer,
 		},
 		{
 			name:    "unmanaged sets are neither updated nor deleted",
@@ -226,10 +331,45 @@ func TestRunOnce(t *testing.T) {
 			served:      with(hosts(10)...),
 			base:        true,
 			opts:        applyOpts,
-			wantPlan:    []string{"delete h0.example.com. A", "delete h1.example.com. A", "delete h2.example.com. A", "delete h3.example.com. A"},
+			wantRefused: []string{"delete h0.example.com. A", "delete h1.example.com. A", "delete h2.example.com. A", "delete h3.example.com. A"},
 			wantErr:     diff.ErrUnsafe,
 			wantStage:   StageUnsafe,
 			wantPending: true,
+		},
+		{
+			// Issue 9, failure 10: a refused plan held back the whole zone.
+			name:        "refused updates are held; a new name is created",
+			desired:     append(readdressed(hosts(10), 4), "new.example.com. 300 IN A 192.0.2.200"),
+			served:      with(hosts(10)...),
+			base:        true,
+			opts:        applyOpts,
+			wantPlan:    []string{"create new.example.com. A"},
+			wantRefused: []string{"update h0.example.com. A", "update h1.example.com. A", "update h2.example.com. A", "update h3.example.com. A"},
+			wantCalled:  true,
+			wantErr:     errors.New("plan updates 4 of 11 records"),
+			wantStage:   StageUnsafe,
+			wantPending: true,
+		},
+		{
+			name:        "refused plan, planning only: both parts shown",
+			desired:     append(readdressed(hosts(10), 4), "new.example.com. 300 IN A 192.0.2.200"),
+			served:      with(hosts(10)...),
+			base:        true,
+			opts:        Options{},
+			wantPlan:    []string{"create new.example.com. A"},
+			wantRefused: []string{"update h0.example.com. A", "update h1.example.com. A", "update h2.example.com. A", "update h3.example.com. A"},
+			wantPending: true,
+		},
+		{
+			// Issue 9, failure 10: updates were counted as deletions.
+			name:       "updates within max_update_percent apply, whatever max_delete_percent says",
+			desired:    readdressed(hosts(10), 4),
+			served:     with(hosts(10)...),
+			base:       true,
+			safety:     &diff.Safety{MaxDeletePercent: 30, MaxUpdatePercent: 50, MinRecords: 10},
+			opts:       applyOpts,
+			wantPlan:   []string{"update h0.example.com. A", "update h1.example.com. A", "update h2.example.com. A", "update h3.example.com. A"},
+			wantCalled: true,
 		},
 		{
 			name:       "force applies an unsafe plan",
@@ -246,8 +386,21 @@ func TestRunOnce(t *testing.T) {
 			base:        true,
 			noFiles:     true,
 			opts:        applyOpts,
-			wantPlan:    []string{"delete old.example.com. A"},
+			wantRefused: []string{"delete old.example.com. A"},
 			wantErr:     diff.ErrUnsafe,
+			wantStage:   StageUnsafe,
+			wantPending: true,
+		},
+		{
+			name:        "no record files: deletes are refused, missing base records created",
+			served:      []string{baseOf(zoneA)[0], "old.example.com. 300 IN A 192.0.2.9"},
+			base:        true,
+			noFiles:     true,
+			opts:        applyOpts,
+			wantPlan:    []string{"create example.com. NS", "create ns1.example.com. A"},
+			wantRefused: []string{"delete old.example.com. A"},
+			wantCalled:  true,
+			wantErr:     errors.New("the records dir is empty"),
 			wantStage:   StageUnsafe,
 			wantPending: true,
 		},
@@ -268,6 +421,7 @@ func TestRunOnce(t *testing.T) {
 			noFiles:      true,
 			opts:         applyOpts,
 			wantPlan:     []string{"create example.com. NS", "create example.com. SOA", "create ns1.example.com. A"},
+			wantProbes:   2,
 			wantCalled:   true,
 		},
 		{
@@ -311,6 +465,15 @@ func TestRunOnce(t *testing.T) {
 			h.backend.err = tt.backendErr
 			h.backend.serial = 8
 			h.r.CreatesZones = tt.createsZones
+			h.server.refuse[zoneA] = tt.refuseXfr
+			h.server.probes[zoneA] = tt.probes
+			h.server.probeErr = tt.probeErr
+			if tt.xfrErr != nil {
+				h.server.failNext(zoneA, tt.xfrErr, tt.xfrErr)
+			}
+			if tt.safety != nil {
+				h.r.Safety = *tt.safety
+			}
 
 			res := h.r.RunOnce(t.Context(), tt.opts)
 
@@ -326,6 +489,18 @@ func TestRunOnce(t *testing.T) {
 			zr := res.Zones[0]
 			if got := summary(zr.Plan); !slices.Equal(got, tt.wantPlan) {
 				t.Errorf("plan = %q, want %q", got, tt.wantPlan)
+			}
+			if got := summary(zr.Refused); !slices.Equal(got, tt.wantRefused) {
+				t.Errorf("refused = %q, want %q", got, tt.wantRefused)
+			}
+			if (zr.Refusal != nil) != (len(tt.wantRefused) > 0) {
+				t.Errorf("Refusal = %v, want one: %v", zr.Refusal, len(tt.wantRefused) > 0)
+			}
+			if got := len(h.server.probeTimes()); got != tt.wantProbes {
+				t.Errorf("%d SOA queries, want %d", got, tt.wantProbes)
+			}
+			if probes := h.server.probeTimes(); len(probes) == 2 && probes[1].Sub(probes[0]) < h.r.recheck {
+				t.Errorf("SOA queries %v apart, want at least %v", probes[1].Sub(probes[0]), h.r.recheck)
 			}
 			if got := keyStrings(zr.Plan.Adopt); !slices.Equal(got, tt.wantAdopt) {
 				t.Errorf("adopt = %q, want %q", got, tt.wantAdopt)

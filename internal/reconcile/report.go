@@ -16,20 +16,26 @@ import (
 // failures are logged when they change, not every pass.
 
 // logChanges logs every change applied: the operator's record of what
-// dnssync did (the audit log has it too, when configured).
+// dnssync did (the audit log has it too, when configured). Values are
+// bounded as diff.ShowSet bounds them: one RRset must not make a 174 KB
+// line.
 func logChanges(log *slog.Logger, p diff.Plan) {
 	for _, c := range p.Changes {
 		log.Info("change applied", "action", c.Action.String(), "name", c.Key.Name,
-			"type", dns.TypeToString[c.Key.Type], "old", c.Old.String(), "new", c.New.String())
+			"type", dns.TypeToString[c.Key.Type], "old", diff.ShowSet(c.Old), "new", diff.ShowSet(c.New))
 	}
 }
+
+// maxReasonBytes bounds a conflict's reason in the log: it lists every
+// file and line involved, and a name in 20,000 files would list them all.
+const maxReasonBytes = 1024
 
 func (r *Reconciler) logHeld(log *slog.Logger, zone string, held []desired.Conflict) {
 	if !r.changed("held "+zone, held) {
 		return
 	}
 	for _, c := range held {
-		log.Warn("conflict: name left as served", "name", c.Name, "reason", c.Reason)
+		log.Warn("conflict: name left as served", "name", c.Name, "reason", diff.Cut(c.Reason, maxReasonBytes))
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/miekg/dns"
 
+	"github.com/dnssync/dnssync/internal/diff"
 	"github.com/dnssync/dnssync/internal/rrset"
 )
 
@@ -32,9 +33,9 @@ func (f Failure) String() string {
 	case f.Err != nil:
 		return fmt.Sprintf("%s: %v", what, f.Err)
 	case f.Lagging:
-		return fmt.Sprintf("%s: want %s, served %s (a resolver's cache; within the TTL of the change)", what, f.Want, f.Served)
+		return fmt.Sprintf("%s: want %s, served %s (a resolver's cache; within the TTL of the change)", what, diff.ShowSet(f.Want), diff.ShowSet(f.Served))
 	default:
-		return fmt.Sprintf("%s: want %s, served %s", what, f.Want, f.Served)
+		return fmt.Sprintf("%s: want %s, served %s", what, diff.ShowSet(f.Want), diff.ShowSet(f.Served))
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/miekg/dns"
 
+	"github.com/dnssync/dnssync/internal/diff"
 	"github.com/dnssync/dnssync/internal/rrset"
 )
 
@@ -102,7 +103,7 @@ func (m Mismatch) String() string {
 	if m.Err != nil {
 		return fmt.Sprintf("%s: %v", m.Key, m.Err)
 	}
-	return fmt.Sprintf("%s: want %s, served %s", m.Key, m.Want, m.Served)
+	return fmt.Sprintf("%s: want %s, served %s", m.Key, diff.ShowSet(m.Want), diff.ShowSet(m.Served))
 }
 
 // Check asks for every expected set once and returns those not served as
@@ -155,11 +156,20 @@ func (r *Resolver) Wait(ctx context.Context, want map[rrset.Key]*rrset.Set, inte
 	}
 }
 
-// Summary joins mismatches into one line for logs and errors.
+// maxSummarized bounds how many mismatches Summary spells out: a change
+// of 5,000 RRsets not served must not make a line of 5,000 of them.
+const maxSummarized = 10
+
+// Summary joins mismatches into one line for logs and errors: the first
+// maxSummarized, and how many more.
 func Summary(miss []Mismatch) string {
-	parts := make([]string, len(miss))
-	for i, m := range miss {
-		parts[i] = m.String()
+	n := min(len(miss), maxSummarized)
+	parts := make([]string, 0, n+1)
+	for _, m := range miss[:n] {
+		parts = append(parts, m.String())
+	}
+	if more := len(miss) - n; more > 0 {
+		parts = append(parts, fmt.Sprintf("and %d more", more))
 	}
 	return strings.Join(parts, "; ")
 }

@@ -315,3 +315,25 @@ func TestMismatchString(t *testing.T) {
 		t.Errorf("Summary = %q, want %q", got, want)
 	}
 }
+
+// Logs and health messages built from mismatches stay bounded, however
+// many there are and however large their sets.
+func TestSummaryBounded(t *testing.T) {
+	var rrs []string
+	for i := range 1000 {
+		rrs = append(rrs, fmt.Sprintf("big.example.com. 300 IN TXT \"%04d%s\"", i, strings.Repeat("v", 200)))
+	}
+	big := set(t, rrs...)
+	var miss []Mismatch
+	for i := range 5000 {
+		miss = append(miss, Mismatch{Key: rrset.Key{Name: fmt.Sprintf("h%d.example.com.", i), Type: dns.TypeTXT}, Want: big})
+	}
+	got := Summary(miss)
+	if !strings.HasSuffix(got, "; and 4990 more") || len(got) > 40000 {
+		t.Errorf("Summary of 5,000 mismatches of 1,000 values: %d bytes, ending %q", len(got), got[max(0, len(got)-40):])
+	}
+	f := Failure{Server: "s", Key: rrset.Key{Name: "big.example.com.", Type: dns.TypeTXT}, Want: big}
+	if s := f.String(); len(s) > 4096 || !strings.Contains(s, "more values") {
+		t.Errorf("Failure.String of 1,000 values: %d bytes", len(s))
+	}
+}

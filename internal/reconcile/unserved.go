@@ -1,0 +1,68 @@
+package reconcile
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/dnssync/dnssync/internal/observed"
+	"github.com/dnssync/dnssync/internal/rrset"
+)
+
+// A server that answers a transfer with an error may not serve the zone at
+// all (a zone file backend then writes it from records.d), or may serve it
+// and refuse to transfer it: no transfer plugin, a `to` that does not match.
+// Taking the second for the first rebuilds the zone from records.d alone,
+// dropping what conflicts and held deletions keep served, on every pass.
+// So the zone's SOA query decides: an authoritative answer means served,
+// and the pass changes nothing in the zone; REFUSED, NOTAUTH or SERVFAIL
+// (CoreDNS, for a zone it has not loaded) means not served, but only when
+// it says so twice, a moment apart (a server starting or reloading may
+// say so for a moment); anything else changes nothing.
+
+// defaultRecheck is how long after a zone first looked not served it is
+// asked again. The pass asks about all such zones after one wait, so a
+// cold start creating 1,000 zones waits once, not 1,000 times.
+const defaultRecheck = 250 * time.Millisecond
+
+// errNotServedOnce marks a zone that looked not served once in this pass;
+// the pass asks again after recheckAfter.
+var errNotServedOnce = errors.New("the server does not serve the zone; asking again before creating it")
+
+func (r *Reconciler) recheckAfter() time.Duration {
+	if r.recheck > 0 {
+		return r.recheck
+	}
+	return defaultRecheck
+}
+
+// unserved decides what a transfer the server answered with xfrErr means:
+// an empty zone to create (on recheck, when the SOA query says not served
+// again), or an error that leaves the zone alone.
+func (r *Reconciler) unserved(ctx context.Context, log *slog.Logger, zone string, xfrErr error, recheck bool) (*observed.Zone, error) {
+	a, err := r.Observed.Probe(ctx, zone)
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("%w; and asking for its SOA failed, so whether the zone is served is unknown and nothing in it changes: %v", xfrErr, err)
+	case a.Served():
+		// A refused transfer also when it failed otherwise (SERVFAIL): it
+		// is the transfer, not the zone, that is missing.
+		return nil, refusedTransfer{fmt.Errorf("%w; the server serves the zone (its SOA answer is %s) but does not transfer it to dnssync: allow transfers to dnssync's address (CoreDNS: `transfer { to ... }` in the zone's server block); nothing in the zone changes until then",
+			xfrErr, a)}
+	case !a.NotServed():
+		return nil, fmt.Errorf("%w; its SOA answer is %s, which says neither that the server serves the zone nor that it does not; nothing in the zone changes", xfrErr, a)
+	case !recheck:
+		return nil, fmt.Errorf("zone %s: %w (SOA answer %s)", zone, errNotServedOnce, a)
+	}
+	log.Info("zone not served (its SOA query answered so twice); it will be created", "soa", a.String())
+	return &observed.Zone{Name: zone, Sets: rrset.Zone{}}, nil
+}
+
+// refusedTransfer matches observed.ErrTransferRefused whatever the
+// transfer's own error was.
+type refusedTransfer struct{ error }
+
+func (e refusedTransfer) Unwrap() error        { return e.error }
+func (e refusedTransfer) Is(target error) bool { return target == observed.ErrTransferRefused }
