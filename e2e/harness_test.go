@@ -98,6 +98,10 @@ func (e *env) writeConfig() {
 	for _, z := range e.zoneNames {
 		fmt.Fprintf(&zones, "\n[[zones]]\nname = %q\n", z)
 	}
+	backend := e.backend
+	if !strings.Contains(backend, "state_dir") { // never the shared default, /var/lib/dnssync
+		backend += fmt.Sprintf("state_dir = %q\n", filepath.Join(e.dir, "state"))
+	}
 	cfg := fmt.Sprintf(`
 [orchestrator.dns]
 coredns_url = "dns://%s"
@@ -115,7 +119,7 @@ timeout = "5s"
 %s
 [log]
 level = "debug"
-%s`, e.dns.Addr, e.records, e.backend, noAPI, zones.String())
+%s`, e.dns.Addr, e.records, backend, noAPI, zones.String())
 	if err := os.WriteFile(e.config, []byte(cfg), 0o644); err != nil {
 		e.t.Fatal(err)
 	}
