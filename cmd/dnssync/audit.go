@@ -63,3 +63,28 @@ func auditApply(file string, res reconcile.Result) error {
 	}
 	return l.Record(events...)
 }
+
+// refusals drops "refused" lines that repeat a zone's last one: a refused
+// plan stays refused pass after pass until someone acts, and the trail
+// needs it when it starts or changes, not once a minute. Only the loop
+// uses it.
+type refusals map[string]string
+
+func (seen refusals) filter(res reconcile.Result, events []audit.Event) []audit.Event {
+	for _, z := range res.Zones {
+		if z.Refusal == nil {
+			delete(seen, z.Zone)
+		}
+	}
+	out := events[:0]
+	for _, ev := range events {
+		if ev.Kind == "refused" {
+			if seen[ev.Zone] == ev.Result {
+				continue
+			}
+			seen[ev.Zone] = ev.Result
+		}
+		out = append(out, ev)
+	}
+	return out
+}

@@ -174,6 +174,7 @@ func (d *daemon) run(ctx context.Context) error {
 	log.Info("dnssync started", "version", version, "records", cfg.Records.Dir, "backend", cfg.Backend.Type,
 		"coredns", cfg.Orchestrator.DNS.CorednsURL, "zones", cfg.ZoneNames(), "auto_register", cfg.Orchestrator.DNS.AutoRegister)
 	ready := false
+	refused := refusals{}
 	err = d.r.Run(ctx, reconcile.Loop{
 		Events:   events,
 		Schedule: d.sched,
@@ -181,7 +182,7 @@ func (d *daemon) run(ctx context.Context) error {
 		OnPass: func(res reconcile.Result) {
 			d.tracker.Observe(res)
 			d.metrics.Observe(res)
-			if err := d.audit.Record(auditEvents(res)...); err != nil {
+			if err := d.audit.Record(refused.filter(res, auditEvents(res))...); err != nil {
 				log.Error("audit log", "err", err)
 			}
 			logPass(log, res)
@@ -207,8 +208,8 @@ func logPass(log *slog.Logger, res reconcile.Result) {
 		log.Error("records not read; nothing applied", "err", res.Err)
 	}
 	for _, z := range res.Zones {
-		if !z.Applied && !z.Plan.Empty() && z.Err == nil {
-			log.Info("changes pending (auto_register = false; run `dnssync apply`)", "zone", z.Zone, "changes", len(z.Plan.Changes))
+		if pending := len(z.Plan.Changes) + len(z.Refused.Changes); !z.Applied && pending > 0 && z.Err == nil {
+			log.Info("changes pending (auto_register = false; run `dnssync apply`)", "zone", z.Zone, "changes", pending)
 		}
 		if z.Err != nil && !errors.Is(z.Err, context.Canceled) {
 			log.Debug("zone pass failed", "zone", z.Zone, "err", z.Err)
