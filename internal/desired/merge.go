@@ -240,15 +240,24 @@ func distinct(recs []located, value func(located) string) []group {
 	return groups
 }
 
-// describeGroups renders e.g. "300 at a.yaml:3, c.yaml:9 vs 600 at b.yaml:2".
+// describeGroups renders e.g. "300 at a.yaml:3, c.yaml:9 vs 600 at b.yaml:2",
+// bounded: a name that a thousand files declare must not make a reason (and
+// the log line and health message quoting it) a thousand files long.
 func describeGroups(groups []group) string {
-	parts := make([]string, len(groups))
-	for i, g := range groups {
-		locs := make([]string, len(g.at))
-		for j, l := range g.at {
-			locs[j] = l.String()
+	const maxGroups, maxAt = 5, 3
+	parts := make([]string, 0, min(len(groups), maxGroups)+1)
+	for _, g := range groups[:min(len(groups), maxGroups)] {
+		locs := make([]string, 0, maxAt+1)
+		for _, l := range g.at[:min(len(g.at), maxAt)] {
+			locs = append(locs, l.String())
 		}
-		parts[i] = g.value + " at " + strings.Join(locs, ", ")
+		if more := len(g.at) - maxAt; more > 0 {
+			locs = append(locs, fmt.Sprintf("and %d more", more))
+		}
+		parts = append(parts, g.value+" at "+strings.Join(locs, ", "))
+	}
+	if more := len(groups) - maxGroups; more > 0 {
+		parts = append(parts, fmt.Sprintf("%d more", more))
 	}
 	return strings.Join(parts, " vs ")
 }

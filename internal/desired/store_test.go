@@ -463,3 +463,17 @@ func TestReloadOfTheDirRescans(t *testing.T) {
 		t.Errorf("after the rescan: %q, want %q", got, want)
 	}
 }
+
+// A conflict that hundreds of files take part in is reported in bounded
+// form: the reason goes into log lines and health messages.
+func TestConflictReasonBounded(t *testing.T) {
+	s, dir := newTestStore(t)
+	for i := range 300 {
+		writeFile(t, dir, fmt.Sprintf("f%03d.yaml", i), yamlFile(aRecord("web.example.com", "10.0.0.1", 100+i)))
+	}
+	mustScan(t, s)
+	reason := s.State().Held["example.com."]["web.example.com."].Reason
+	if !strings.Contains(reason, "different TTLs") || !strings.Contains(reason, "295 more") || len(reason) > 1024 {
+		t.Errorf("reason of %d bytes: %q", len(reason), reason)
+	}
+}
