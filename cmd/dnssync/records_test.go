@@ -50,10 +50,11 @@ dir = %q
 
 [backend]
 zone_dir = %q
+state_dir = %q
 
 [[zones]]
 name = "example.com"
-`, dnsAddr, e.dir, filepath.Join(tmp, "zones"))
+`, dnsAddr, e.dir, filepath.Join(tmp, "zones"), filepath.Join(tmp, "state"))
 	if err := os.WriteFile(e.cfg, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
