@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/miekg/dns"
 )
@@ -79,4 +80,52 @@ func TestFaultSafetyHoldsUpdates(t *testing.T) {
 	if out, _, code := e.cli("plan"); code != 0 {
 		t.Errorf("plan after apply --force: exit %d, want 0 (in sync):\n%s", code, out)
 	}
+}
+
+// TestFaultSafetyHeldAcrossPasses (review finding 1): the daemon refuses
+// 7 updates of 20 records (35%) and applies the 4 creates beside them; the
+// zone then holds 24 and 7 of 24 is under 30%. Later scheduled passes must
+// still hold the updates: a refusal waits for `apply --force`, not for the
+// zone to grow.
+func TestFaultSafetyHeldAcrossPasses(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.write("fleet.yaml", addressFleet(20, 0))
+	d := e.start()
+	e.served("host-00.example.com", dns.TypeA, set(t, "host-00.example.com 300 IN A 192.0.2.1"))
+
+	// One file, renamed in at once: the updates and the creates reach the
+	// daemon in the same pass.
+	fleet := addressFleet(20, 7)
+	for i := range 4 {
+		fleet += fmt.Sprintf("  - name: new-%02d.example.com\n    type: A\n    value: 203.0.113.%d\n", i, i+1)
+	}
+	e.write("fleet.yaml", fleet)
+	e.served("new-03.example.com", dns.TypeA, set(t, "new-03.example.com 300 IN A 203.0.113.4"))
+	d.waitLog("plan refused")
+	e.stillServed("host-00.example.com", dns.TypeA, set(t, "host-00.example.com 300 IN A 192.0.2.1"))
+
+	// Two more refused passes: the second began after the creates were
+	// served, so it measured the grown zone.
+	const failed = `msg="zone pass failed" zone=example.com`
+	passes := strings.Count(d.out.String(), failed)
+	deadline := time.Now().Add(15 * time.Second)
+	for strings.Count(d.out.String(), failed) < passes+2 {
+		if got, err := e.res.Query(t.Context(), "host-00.example.com", dns.TypeA); err == nil &&
+			got.Equal(set(t, "host-00.example.com 300 IN A 198.51.100.1")) {
+			t.Fatal("a later pass applied the held updates without --force: the zone grew by the creates")
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no two further refused passes within 15s (%d so far, from %d)", strings.Count(d.out.String(), failed), passes)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	e.stillServed("host-00.example.com", dns.TypeA, set(t, "host-00.example.com 300 IN A 192.0.2.1"))
+	e.stillServed("host-06.example.com", dns.TypeA, set(t, "host-06.example.com 300 IN A 192.0.2.7"))
+
+	if _, stderr, code := e.cli("apply", "--force"); code != 0 {
+		t.Fatalf("apply --force: exit %d: %s", code, stderr)
+	}
+	e.served("host-00.example.com", dns.TypeA, set(t, "host-00.example.com 300 IN A 198.51.100.1"))
+	e.served("host-06.example.com", dns.TypeA, set(t, "host-06.example.com 300 IN A 198.51.100.7"))
 }

@@ -85,19 +85,33 @@ func (p Plan) Split(observed rrset.Zone, s Safety) (safe, held Plan, refusal err
 // otherwise leaves as they are: it can take nothing away. Adoptions and
 // foreign sets stay with safe: they change nothing served.
 func (p Plan) HoldServed() (safe, held Plan) {
+	return p.hold(func(rrset.Key) bool { return true })
+}
+
+// HoldKeys splits off the changes to what is served at the given keys, and
+// the creates at their names, as HoldServed does for every key: a part of
+// the plan refused earlier stays held whatever the rest of the plan, and
+// however the zone has grown since.
+func (p Plan) HoldKeys(keys map[rrset.Key]bool) (safe, held Plan) {
+	return p.hold(func(k rrset.Key) bool { return keys[k] })
+}
+
+// hold splits off each change to a served set whose key is held, and each
+// create at a name where such a change is held.
+func (p Plan) hold(isHeld func(rrset.Key) bool) (safe, held Plan) {
 	safe = Plan{Zone: p.Zone, Adopt: p.Adopt, Foreign: p.Foreign}
 	held = Plan{Zone: p.Zone}
 	touched := map[string]bool{}
 	for _, c := range p.Changes {
-		if c.Old != nil {
+		if c.Old != nil && isHeld(c.Key) {
 			touched[c.Key.Name] = true
 		}
 	}
 	for _, c := range p.Changes {
-		if c.Old == nil && !touched[c.Key.Name] {
-			safe.Changes = append(safe.Changes, c)
-		} else {
+		if c.Old != nil && isHeld(c.Key) || c.Old == nil && touched[c.Key.Name] {
 			held.Changes = append(held.Changes, c)
+		} else {
+			safe.Changes = append(safe.Changes, c)
 		}
 	}
 	return safe, held

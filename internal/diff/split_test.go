@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/miekg/dns"
+
 	"github.com/dnssync/dnssync/internal/rrset"
 )
 
@@ -128,5 +130,32 @@ func TestHoldServedKeepsAdoptAndForeign(t *testing.T) {
 	safe, held := p.HoldServed()
 	if !slices.Equal(safe.Adopt, p.Adopt) || !slices.Equal(safe.Foreign, p.Foreign) || len(held.Adopt)+len(held.Foreign) != 0 {
 		t.Errorf("safe %+v, held %+v", safe, held)
+	}
+}
+
+// TestHoldKeys: only the changes to served sets at the held keys wait, with
+// the creates at their names; everything else applies, whatever its size.
+func TestHoldKeys(t *testing.T) {
+	observed := zoneOf(t, with(append(hosts(9), "alias.example.com. 300 IN CNAME h1.example.com.")...)...)
+	p := Compute(Input{Zone: zone, Observed: observed, Desired: zoneOf(t, with(append(readdress(hosts(9), 3)[2:],
+		"alias.example.com. 300 IN A 192.0.2.100",        // replaces the held CNAME: waits with it
+		"new.example.com. 300 IN A 192.0.2.200",          // a new name: applies
+		"h0.example.com. 300 IN TXT \"moved\"")...)...)}) // at a name whose A is deleted, not held: applies
+	held := map[rrset.Key]bool{
+		{Name: "alias.example.com.", Type: dns.TypeCNAME}: true,
+		{Name: "h2.example.com.", Type: dns.TypeA}:        true,
+		{Name: "gone.example.com.", Type: dns.TypeA}:      true, // no longer planned: holds nothing
+		{Name: "new.example.com.", Type: dns.TypeA}:       true, // a create takes nothing away: not held by key
+	}
+	safe, kept := p.HoldKeys(held)
+	if got, want := summary(kept), []string{"delete alias.example.com. CNAME", "create alias.example.com. A", "update h2.example.com. A"}; !slices.Equal(got, want) {
+		t.Errorf("held = %q\nwant %q", got, want)
+	}
+	if got, want := summary(safe), []string{"delete h0.example.com. A", "delete h1.example.com. A",
+		"create h0.example.com. TXT", "create new.example.com. A"}; !slices.Equal(got, want) {
+		t.Errorf("safe = %q\nwant %q", got, want)
+	}
+	if safe.Zone != zone || kept.Zone != zone {
+		t.Errorf("zones %q and %q, want %q", safe.Zone, kept.Zone, zone)
 	}
 }

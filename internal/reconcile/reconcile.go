@@ -80,6 +80,10 @@ type Reconciler struct {
 	// changedAt is when dnssync last changed each RRset: a resolver may
 	// serve the old data until the TTL since then runs out.
 	changedAt map[rrset.Key]time.Time
+	// holding is, per zone, what the safety rules refused and still hold
+	// (see keepHeld): a refusal outlasts the growth of the zone by the
+	// creates applied meanwhile.
+	holding map[string]*holding
 }
 
 // Options shape one pass.
@@ -359,6 +363,9 @@ func (r *Reconciler) zone(ctx context.Context, st *desired.State, zone string, o
 	if !opts.Force {
 		zr.Plan, zr.Refused, zr.Refusal = r.split(st, served, zr.Plan)
 	}
+	// A forced pass releases what was held once it is applied (or nothing
+	// is left to apply); one whose apply fails keeps it held.
+	forced := opts.Force && opts.Apply
 	// In sync: the next pass for changed files need only compare what
 	// changed since. Not while anything is held back.
 	inSync := !holdDeletes && zr.Refused.Empty()
@@ -374,6 +381,9 @@ func (r *Reconciler) zone(ctx context.Context, st *desired.State, zone string, o
 	}
 	if zr.Plan.Empty() && len(zr.Plan.Adopt) == 0 {
 		r.served[zone] = &seen{served, inSync}
+		if forced {
+			delete(r.holding, zone)
+		}
 		zr.holdErr()
 		return zr, nil
 	}
@@ -383,6 +393,9 @@ func (r *Reconciler) zone(ctx context.Context, st *desired.State, zone string, o
 		zr.Err, zr.Stage = fmt.Errorf("apply %s: %w", zone, err), StageApply
 		log.Error("apply failed", "err", err)
 		return zr, nil
+	}
+	if forced {
+		delete(r.holding, zone)
 	}
 	zr.Applied, zr.Serial = true, result.Serial
 	zr.holdErr()
@@ -423,20 +436,4 @@ func (r *Reconciler) noteChanges(p diff.Plan, now time.Time) {
 			r.changedAt[c.Key] = now
 		}
 	}
-}
-
-// split holds back what the safety rules refuse of p: it deletes or
-// updates too much of the zone, or it deletes anything while records.d is
-// empty and has been so all along (a wrong records dir, an unmounted
-// volume). Creates of new names still apply either way.
-func (r *Reconciler) split(st *desired.State, served *observed.Zone, p diff.Plan) (safe, held diff.Plan, refusal error) {
-	if safe, held, refusal = p.Split(served.Sets, r.Safety); refusal != nil {
-		return safe, held, refusal
-	}
-	if n := p.Removed(); st.Files == 0 && !st.FilesSeen && n > 0 {
-		safe, held = p.HoldServed()
-		return safe, held, fmt.Errorf("%w: zone %s: the records dir is empty and has had no record file since dnssync started (is records.dir right?); refusing to delete %d records (run `dnssync apply --force` if this is intended)",
-			diff.ErrUnsafe, p.Zone, n)
-	}
-	return p, diff.Plan{Zone: p.Zone}, nil
 }
