@@ -86,6 +86,7 @@ func cmdRun(ctx context.Context, args []string, _, stderr io.Writer) int {
 			shared.notify.reloading()
 			cancel()
 			<-done
+			nd.r.KeepHeld(d.r) // a reload does not release what the safety rules hold
 			if next.Debug.Pprof != cfg.Debug.Pprof {
 				log.Warn("[debug] pprof changes only on restart")
 			}
@@ -109,6 +110,7 @@ type daemon struct {
 	cfg   *config.Config
 	log   *slog.Logger
 	r     *reconcile.Reconciler
+	store *desired.Store // r's; Watch tells it which files are open for writing
 	sched cron.Schedule
 	api   *api.Server // nil when [api] listen is empty
 	audit *audit.Log
@@ -125,7 +127,7 @@ func newDaemon(cfg *config.Config, log *slog.Logger, sh shared) (*daemon, error)
 	if err != nil { // checked by config.Load
 		return nil, err
 	}
-	d := &daemon{shared: sh, cfg: cfg, log: log, r: r, sched: sched}
+	d := &daemon{shared: sh, cfg: cfg, log: log, r: r, store: store, sched: sched}
 	if cfg.API.Listen != "" {
 		rec, err := recordsAPI(cfg, store)
 		if err != nil {
@@ -167,7 +169,7 @@ func (d *daemon) run(ctx context.Context) error {
 	} else {
 		close(apiDone)
 	}
-	events, err := desired.Watch(ctx, cfg.Records.Dir, cfg.Records.Debounce.Duration, log.With("component", "watch"))
+	events, err := d.store.Watch(ctx, cfg.Records.Debounce.Duration, log.With("component", "watch"))
 	if err != nil {
 		log.Error("records dir cannot be watched; changes are picked up on the verify schedule only", "err", err)
 	}

@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"os"
 	"sync"
+	"sync/atomic"
 
 	"golang.org/x/sys/unix"
 )
@@ -18,9 +19,12 @@ import (
 // order is the kernel's: a close is never seen before the write it ends.
 
 type closeWatcher struct {
-	fd     int
-	file   *os.File
-	wd     int // the dir's watch; -1 for none
+	fd   int
+	file *os.File
+	// wd is the dir's watch, -1 for none. Events of an earlier watch (a
+	// dir since removed or renamed) may still be queued: they name files
+	// of that dir, not of the one watched now, and are dropped.
+	wd     atomic.Int32
 	events chan writeEvent
 	done   chan struct{}
 	once   sync.Once
@@ -33,8 +37,9 @@ func newCloseWatcher() (*closeWatcher, error) {
 	}
 	// A non-blocking fd in an os.File is read through the runtime's
 	// poller, so close() ends a pending Read.
-	c := &closeWatcher{fd: fd, file: os.NewFile(uintptr(fd), "inotify"), wd: -1,
+	c := &closeWatcher{fd: fd, file: os.NewFile(uintptr(fd), "inotify"),
 		events: make(chan writeEvent), done: make(chan struct{})}
+	c.wd.Store(-1)
 	go c.read()
 	return c, nil
 }
@@ -46,14 +51,13 @@ func (c *closeWatcher) add(dir string) error {
 	if err != nil {
 		return err
 	}
-	c.wd = wd
+	c.wd.Store(int32(wd))
 	return nil
 }
 
 func (c *closeWatcher) remove() {
-	if c.wd >= 0 {
-		unix.InotifyRmWatch(c.fd, uint32(c.wd)) // gone already when the dir was removed
-		c.wd = -1
+	if wd := c.wd.Swap(-1); wd >= 0 {
+		unix.InotifyRmWatch(c.fd, uint32(wd)) // gone already when the dir was removed
 	}
 }
 
@@ -72,6 +76,7 @@ func (c *closeWatcher) read() {
 			return // closed
 		}
 		for off := 0; off+unix.SizeofInotifyEvent <= n; {
+			wd := int32(binary.NativeEndian.Uint32(buf[off:]))
 			mask := binary.NativeEndian.Uint32(buf[off+4:])
 			size := int(binary.NativeEndian.Uint32(buf[off+12:]))
 			name := string(bytes.TrimRight(buf[off+unix.SizeofInotifyEvent:off+unix.SizeofInotifyEvent+size], "\x00"))
@@ -80,6 +85,8 @@ func (c *closeWatcher) read() {
 			switch {
 			case mask&unix.IN_Q_OVERFLOW != 0:
 				ev.overflow = true
+			case wd != c.wd.Load():
+				continue // an earlier watch's
 			case name == "":
 				continue // about the dir itself (IN_IGNORED): fsnotify reports that
 			case mask&unix.IN_CLOSE_WRITE != 0:

@@ -12,7 +12,10 @@
 //   - A path named like a record file that is not a readable regular file
 //     (a FIFO, a directory, a link out of the records dir) is unreadable,
 //     not gone: its last good content stays (open.go). A file being
-//     written in place is read only once it has settled (settle.go).
+//     written in place is read only once it has settled, and not while its
+//     writer has it open where the kernel says so (settle.go, writers.go);
+//     until then its last good content stays, and one never read yet is
+//     Incomplete.
 //   - A records dir that is missing, unreadable or suddenly empty is an error
 //     and leaves the previous content in place.
 //   - A name whose files disagree (different TTLs in one RRset, a CNAME beside

@@ -20,25 +20,37 @@ import (
 //     content, from the same inode (an in-place rewrite, not a rename), is
 //     applied only after another Settle shows the same content again.
 //
-// Whether a writer still holds the file open cannot be told portably; the
-// watcher holds back paths until their writer closes them where inotify
-// says so (Linux). A file that does not settle within maxSettleRounds is
-// left as it was (its last good content stays in force) and read again on
-// the next event or scan.
+// Whether a writer still holds the file open cannot be told portably.
+// Where inotify says so (Linux), Watch learns which files are open for
+// writing: the watcher holds their paths back, and they are not read here
+// either (writers.go), whatever asked. A file that is open, or does not
+// settle within maxSettleRounds, is left as it was (its last good content
+// stays in force; one never read is Incomplete) and read again on the
+// next event or scan.
 
 // maxSettleRounds bounds the Settle periods one Scan or Reload waits in
 // all, so that one busy writer cannot stall every other change for long.
 const maxSettleRounds = 10
 
 // settledReads reads paths once each has settled. A path that does not
-// settle gets a result with unsettled set.
+// settle, or that a writer has open, gets a result with unsettled set.
 func (s *Store) settledReads(paths []string) []readResult {
+	out := make([]readResult, len(paths))
+	var idx []int
+	now := time.Now()
+	for i, p := range paths {
+		if s.writing.holds(p, now) {
+			out[i] = readResult{unsettled: true}
+			continue
+		}
+		idx = append(idx, i)
+	}
 	if s.opts.Settle <= 0 {
-		return s.readAll(paths)
+		s.readInto(paths, out, idx)
+		return out
 	}
 	deadline := time.Now().Add(maxSettleRounds * s.opts.Settle)
-	out := make([]readResult, len(paths))
-	pending := s.readStable(paths, out, allIndexes(len(paths)), deadline)
+	pending := s.readStable(paths, out, idx, deadline)
 	for round := 0; len(pending) > 0; round++ {
 		// One confirming read is always allowed, however slow the
 		// first read was: a busy machine must not turn every in-place
@@ -68,20 +80,27 @@ func (s *Store) settledReads(paths []string) []readResult {
 // readStable waits until the files at idx are stable, reads them into out,
 // and returns the indexes whose content needs confirming.
 func (s *Store) readStable(paths []string, out []readResult, idx []int, deadline time.Time) []int {
-	var stable []string
 	var at []int
 	for k, ok := range s.waitStable(paths, idx, deadline) {
 		if !ok {
 			out[idx[k]] = readResult{unsettled: true}
 			continue
 		}
-		stable = append(stable, paths[idx[k]])
 		at = append(at, idx[k])
 	}
-	for k, r := range s.readAll(stable) {
-		out[at[k]] = r
-	}
+	s.readInto(paths, out, at)
 	return s.losingRecords(paths, out, at)
+}
+
+// readInto reads paths[idx] into out[idx].
+func (s *Store) readInto(paths []string, out []readResult, idx []int) {
+	some := make([]string, len(idx))
+	for k, i := range idx {
+		some[k] = paths[i]
+	}
+	for k, r := range s.readAll(some) {
+		out[idx[k]] = r
+	}
 }
 
 // waitStable waits until each of paths[idx] is stable and reports which
@@ -147,12 +166,4 @@ func dropsRecords(old, recs []record) bool {
 		}
 	}
 	return false
-}
-
-func allIndexes(n int) []int {
-	out := make([]int, n)
-	for i := range out {
-		out[i] = i
-	}
-	return out
 }

@@ -3,6 +3,7 @@ package desired
 import (
 	"fmt"
 	"os"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -170,5 +171,47 @@ func TestUnsettledFileKeepsLastGood(t *testing.T) {
 	}
 	if n := recordCount(s); n != 1 {
 		t.Errorf("%d records once the file settled, want 1", n)
+	}
+}
+
+// A file still being written when a fresh Store first looks (the daemon
+// starting, a one-shot command) is not taken for absent, which would
+// delete what it serves: it is listed with a problem and as Incomplete,
+// so deletions are held, and once it settles it is read as usual.
+func TestFileStillWrittenAtStartIsIncomplete(t *testing.T) {
+	for _, how := range []string{"Scan", "Reload"} {
+		t.Run(how, func(t *testing.T) {
+			s, dir := settleStore(t, 10*time.Millisecond)
+			path := writeFile(t, dir, "ten.yaml", tenFile("10.0.0.1"))
+			i := 0
+			s.sleep = func(d time.Duration) { // every wait sees it changed again
+				i++
+				overwrite(t, path, tenFile(fmt.Sprintf("10.0.0.%d", i%2+1)), 0)
+				time.Sleep(d)
+			}
+			load := func() {
+				if how == "Scan" {
+					mustScan(t, s)
+				} else {
+					s.Reload([]string{path})
+				}
+			}
+			load()
+			st := s.State()
+			want := path + ": still being written; not read yet"
+			if !slices.Equal(st.Incomplete, []string{path}) || !slices.Equal(problemTexts(st.Problems), []string{want}) || st.Files != 1 {
+				t.Fatalf("while written: incomplete %q, problems %q, %d files; want %s incomplete with %q",
+					st.Incomplete, problemTexts(st.Problems), st.Files, path, want)
+			}
+
+			s.sleep = time.Sleep
+			overwrite(t, path, tenFile("10.0.0.1"), time.Minute)
+			load()
+			st = s.State()
+			if len(st.Incomplete) != 0 || len(st.Problems) != 0 || st.Records["example.com."] != 10 {
+				t.Errorf("once settled: incomplete %q, problems %q, %d records (want 10)",
+					st.Incomplete, problemTexts(st.Problems), st.Records["example.com."])
+			}
+		})
 	}
 }

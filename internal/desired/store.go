@@ -9,8 +9,6 @@ import (
 	"log/slog"
 	"maps"
 	"os"
-	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -18,10 +16,6 @@ import (
 
 	"github.com/dnssync/dnssync/internal/rrset"
 )
-
-const maxFileSize = 8 << 20 // a records file is a few KiB; anything near this is a mistake
-
-var errTooLarge = fmt.Errorf("larger than %d bytes", maxFileSize)
 
 // Store holds each record file's last good content and the merged view. Its
 // methods are safe for concurrent use.
@@ -46,6 +40,10 @@ type Store struct {
 	// otherwise go unnoticed (git's "racy clean" problem).
 	racyWindow time.Duration
 	sleep      func(time.Duration) // time.Sleep; tests write files meanwhile
+
+	// writing: files a writer has open, as Watch learns (writers.go);
+	// they are not read until closed.
+	writing *writers
 }
 
 // file is what the Store knows about one record file.
@@ -75,6 +73,7 @@ func NewStore(opts Options, log *slog.Logger) *Store {
 
 		racyWindow: 2 * time.Second,
 		sleep:      time.Sleep,
+		writing:    &writers{},
 	}
 }
 
@@ -82,7 +81,10 @@ func NewStore(opts Options, log *slog.Logger) *Store {
 // changed, drops deleted ones, and returns the zones whose desired content
 // may have changed (sorted). A missing or unreadable dir, or one suddenly
 // empty (ErrSuddenlyEmpty), is an error and changes nothing. Problems with
-// single files are not errors: see State().Problems.
+// single files are not errors: see State().Problems. A file still being
+// written (open by its writer, as far as Watch knows, or not settled) is
+// read later: it keeps its last good content, and one never read yet is
+// Incomplete meanwhile.
 //
 // When a file that was invalid and never good is fixed or removed, every
 // zone is returned: deletions the caller held because of it may now proceed.
@@ -131,8 +133,9 @@ func (s *Store) Scan() ([]string, error) {
 // readable regular file is unreadable, not deleted. Deletions that would
 // leave the store empty, or that come with an unreadable dir, are refused
 // and logged: Scan reports them as errors. Files still being written are
-// waited for, briefly (settle.go). The dir's own path among paths (the
-// watcher lost events) makes it a full Scan.
+// waited for, briefly (settle.go), or left for later while their writer
+// has them open (writers.go). The dir's own path among paths (the
+// watcher's queue overflowed: events were lost) makes it a full Scan.
 func (s *Store) Reload(paths []string) []string {
 	if slices.ContainsFunc(paths, func(p string) bool { return sameDir(p, s.opts.Dir) }) {
 		zones, err := s.Scan()
@@ -210,35 +213,6 @@ func (s *Store) State() *State {
 	return st
 }
 
-// list returns the paths named like record files in the dir with their stat
-// (nil when stat failed for a reason other than the path being gone, or for
-// a dangling link). Paths that are not regular files are listed too: they
-// are unreadable record files, not absent ones.
-func (s *Store) list() (map[string]os.FileInfo, error) {
-	entries, err := os.ReadDir(s.opts.Dir)
-	if err != nil {
-		return nil, fmt.Errorf("scan records dir %s: %w", s.opts.Dir, err)
-	}
-	found := make(map[string]os.FileInfo)
-	for _, e := range entries {
-		if !isRecordFile(e.Name()) {
-			continue
-		}
-		path := filepath.Join(s.opts.Dir, e.Name())
-		// Stat, not the entry's own type: record files may be symlinks
-		// (a Kubernetes ConfigMap mount is made of them).
-		fi, err := os.Stat(path)
-		if errors.Is(err, fs.ErrNotExist) {
-			if _, err := os.Lstat(path); errors.Is(err, fs.ErrNotExist) {
-				continue // removed since the listing
-			}
-			fi = nil // a dangling link: there, and unreadable
-		}
-		found[path] = fi
-	}
-	return found, nil
-}
-
 // load applies one file's read. It reports whether the file turned out to
 // be gone.
 func (s *Store) load(path string, p *pass, r readResult) (gone bool) {
@@ -248,9 +222,16 @@ func (s *Store) load(path string, p *pass, r readResult) (gone bool) {
 	f := s.files[path]
 	if r.unsettled || errors.Is(r.err, errMoved) {
 		// Still being written: keep what we have, look again next time.
-		if f != nil {
-			f.info = nil
+		// A file not read before is there all the same: without an
+		// entry it would count as absent, and what it serves as deleted.
+		// With a problem it is Incomplete, which holds deletions.
+		if f == nil {
+			f = &file{problems: []Problem{{File: path, Msg: msgNotReadYet}}}
+			s.files[path] = f
+			s.filesSeen = true
+			s.log.Info("record file still being written; holding deletions until it is read", "file", path)
 		}
+		f.info = nil
 		s.log.Debug("record file still changing; reading it later", "file", path)
 		return false
 	}
@@ -291,55 +272,6 @@ func (s *Store) load(path string, p *pass, r readResult) (gone bool) {
 	return false
 }
 
-// readResult is a file read and parsed, not yet applied.
-type readResult struct {
-	at        time.Time   // when the read began
-	info      os.FileInfo // of what was read
-	unsettled bool        // not read: still being written (settle.go)
-	err       error
-	sum       [sha256.Size]byte
-	recs      []record
-	problems  []Problem
-}
-
-// readFile reads and parses path. It changes nothing in the Store, so
-// files can be read in parallel.
-func (s *Store) readFile(path string) readResult {
-	r := readResult{at: time.Now()}
-	data, fi, err := readRecord(s.opts.Dir, path)
-	r.info = fi
-	if err != nil {
-		r.err = err
-		return r
-	}
-	r.sum = sha256.Sum256(data)
-	r.recs, r.problems = parseFile(path, data, s.v)
-	return r
-}
-
-// readAll reads and parses paths on every core: parsing YAML is most of a
-// cold start (1,000 files of 100 records).
-func (s *Store) readAll(paths []string) []readResult {
-	out := make([]readResult, len(paths))
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(paths)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				out[i] = s.readFile(paths[i])
-			}
-		}()
-	}
-	for i := range paths {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	return out
-}
-
 // apply records a file's newly read content: valid content replaces the last
 // good one; invalid content only replaces the problems.
 func (s *Store) apply(path string, f *file, recs []record, problems []Problem, p *pass) {
@@ -349,7 +281,9 @@ func (s *Store) apply(path string, f *file, recs []record, problems []Problem, p
 		return
 	}
 	if len(f.problems) > 0 {
-		s.log.Info("record file valid again", "file", path)
+		if f.problems[0].Msg != msgNotReadYet {
+			s.log.Info("record file valid again", "file", path)
+		}
 		p.resolved = p.resolved || !f.hasGood
 	}
 	f.problems = nil
@@ -408,15 +342,6 @@ func (s *Store) drop(gone []string, found map[string]os.FileInfo, p *pass) error
 	return nil
 }
 
-// pathOf maps a path from the watcher to the Store's key for it.
-func (s *Store) pathOf(raw string) (string, bool) {
-	name := filepath.Base(raw)
-	if !isRecordFile(name) || !sameDir(filepath.Dir(raw), s.opts.Dir) {
-		return "", false
-	}
-	return filepath.Join(s.opts.Dir, name), true
-}
-
 // pass collects what one Scan or Reload changed.
 type pass struct {
 	zones    map[string]bool
@@ -432,26 +357,8 @@ func (p *pass) result(ix *index) []string {
 	return slices.Sorted(maps.Keys(p.zones))
 }
 
-// isRecordFile is the naming rule for records.d: *.yaml and *.yml, except
-// dotfiles (editor and writer temp files, Kubernetes' ..data).
-func isRecordFile(name string) bool {
-	if strings.HasPrefix(name, ".") {
-		return false
-	}
-	return strings.HasSuffix(name, ".yaml") || strings.HasSuffix(name, ".yml")
-}
-
 func unchanged(a, b os.FileInfo) bool {
 	return a.Size() == b.Size() && a.ModTime().Equal(b.ModTime()) && os.SameFile(a, b)
-}
-
-func sameDir(a, b string) bool {
-	if filepath.Clean(a) == filepath.Clean(b) {
-		return true
-	}
-	aa, err1 := filepath.Abs(a)
-	bb, err2 := filepath.Abs(b)
-	return err1 == nil && err2 == nil && aa == bb
 }
 
 // sameRecords compares two contents of one file; withLines also compares

@@ -32,8 +32,10 @@ type Options struct {
 	AllowEmpty bool
 	// Settle is how long a file must stay unchanged before it is read, and
 	// before content that drops records after an in-place write is
-	// believed (settle.go): the watcher's debounce. 0 reads files as they
-	// are, for one-shot commands and tests.
+	// believed (settle.go): the watcher's debounce, for the daemon and the
+	// one-shot commands alike (they read records.d while writers may be at
+	// work too). 0 reads files as they are: what `debounce = "0s"`
+	// configures, and what most tests want.
 	Settle time.Duration
 }
 
@@ -72,9 +74,9 @@ type State struct {
 	// Problems lists the problems of files currently invalid, sorted by file
 	// and line. Their last good content, where it exists, is in Zones.
 	Problems []Problem
-	// Incomplete lists files (sorted) that are invalid and were never read
-	// successfully, so their intended records are unknown. While it is not
-	// empty the caller should hold deletions.
+	// Incomplete lists files (sorted) that are invalid, or still being
+	// written, and were never read successfully, so their intended records
+	// are unknown. While it is not empty the caller should hold deletions.
 	Incomplete []string
 	// Records is the number of records (not sets) in each zone's Zones.
 	Records map[string]int

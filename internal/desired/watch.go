@@ -14,25 +14,29 @@ import (
 	"github.com/fsnotify/fsnotify"
 )
 
-// Watch watches dir (not recursively) and sends batches of changed record
-// file paths (dir joined with the name), sorted. Events are collected until
-// debounce passes without a new one, but for at most 10*debounce after the
-// first, so a burst of writes is one batch and a steady trickle still gets
-// through. Writers' temp-then-rename shows up as the final name. The channel
-// is closed when ctx ends. A dir missing at start is an error; a dir removed
-// later is watched again once it is back (watch_dir.go).
+// Watch watches the Store's dir (not recursively) and sends batches of
+// changed record file paths (the dir joined with the name), sorted. Events
+// are collected until debounce passes without a new one, but for at most
+// 10*debounce after the first, so a burst of writes is one batch and a
+// steady trickle still gets through. Writers' temp-then-rename shows up as
+// the final name. The channel is closed when ctx ends. A dir missing at
+// start is an error; a dir removed later is watched again once it is back
+// (watch_dir.go).
 //
 // Where the kernel says when a writer closes a file (Linux), a path being
 // written in place is held back until its writer closes it (for at most
-// maxWriterHold): a half-written file is not worth reading.
+// maxWriterHold): a half-written file is not worth reading. The Store's
+// Scans and Reloads leave such a file alone too (writers.go). Call Watch
+// once per Store.
 //
 // Watch only says which paths to look at; Store.Reload decides what they
 // mean, and a periodic Store.Scan covers anything the kernel dropped.
-func Watch(ctx context.Context, dir string, debounce time.Duration, log *slog.Logger) (<-chan []string, error) {
+func (s *Store) Watch(ctx context.Context, debounce time.Duration, log *slog.Logger) (<-chan []string, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	log = log.With("component", "desired")
+	dir := s.opts.Dir
 	fi, err := os.Stat(dir)
 	if err != nil {
 		return nil, fmt.Errorf("watch records dir: %w", err)
@@ -52,7 +56,7 @@ func Watch(ctx context.Context, dir string, debounce time.Duration, log *slog.Lo
 		debounce = time.Millisecond
 	}
 	b := &batcher{dir: dir, debounce: debounce, log: log, w: w,
-		pending: make(map[string]bool), ready: make(map[string]bool), writing: make(map[string]time.Time)}
+		pending: make(map[string]bool), ready: make(map[string]bool), writing: s.writing}
 	if cw, err := newCloseWatcher(); err != nil {
 		log.Debug("writers closing files are not reported here; relying on stability alone", "err", err)
 	} else if err := cw.add(dir); err != nil {
@@ -65,10 +69,6 @@ func Watch(ctx context.Context, dir string, debounce time.Duration, log *slog.Lo
 	go b.run(ctx, out)
 	return out, nil
 }
-
-// maxWriterHold bounds how long a path is held back for a writer that keeps
-// it open: one that never closes must not hide its file for ever.
-const maxWriterHold = 10 * time.Second
 
 // writeEvent is one report of closeWatcher.
 type writeEvent struct {
@@ -86,10 +86,9 @@ type batcher struct {
 	pending  map[string]bool // paths whose quiet period is still running
 	first    time.Time       // first event of the pending batch
 	ready    map[string]bool // paths waiting for the receiver
-	// writing: paths written to and not yet closed, since when.
-	writing map[string]time.Time
-	lost    bool          // the dir's watch is gone: it was removed or renamed
-	backoff time.Duration // before the next try to watch it again
+	writing  *writers        // paths written to and not yet closed; shared with the Store
+	lost     bool            // the dir's watch is gone: it was removed or renamed
+	backoff  time.Duration   // before the next try to watch it again
 }
 
 func (b *batcher) run(ctx context.Context, out chan<- []string) {
@@ -169,12 +168,12 @@ func (b *batcher) event(ev fsnotify.Event) bool {
 		return false
 	}
 	name := filepath.Base(ev.Name)
-	if !isRecordFile(name) {
+	if !isRecordFile(name) || b.lost { // late news of the old dir
 		return false
 	}
 	path := filepath.Join(b.dir, name)
 	if ev.Has(fsnotify.Remove) || ev.Has(fsnotify.Rename) {
-		delete(b.writing, path) // whoever writes it now writes elsewhere
+		b.writing.closed(path) // whoever writes it now writes elsewhere
 	}
 	b.add(path)
 	return true
@@ -185,18 +184,18 @@ func (b *batcher) event(ev fsnotify.Event) bool {
 func (b *batcher) written(ev writeEvent) bool {
 	if ev.overflow {
 		b.log.Warn("write events lost; re-reading every record file", "dir", b.dir)
-		clear(b.writing)
+		b.writing.reset()
 		b.addAll()
 		return len(b.pending) > 0
 	}
-	if !isRecordFile(ev.name) {
+	if !isRecordFile(ev.name) || b.lost {
 		return false
 	}
 	path := filepath.Join(b.dir, ev.name)
 	if ev.closed {
-		delete(b.writing, path)
-	} else if _, ok := b.writing[path]; !ok {
-		b.writing[path] = time.Now()
+		b.writing.closed(path)
+	} else {
+		b.writing.wrote(path, time.Now())
 	}
 	b.add(path)
 	return true
@@ -214,10 +213,10 @@ func (b *batcher) add(path string) {
 // are left pending.
 func (b *batcher) flush(now time.Time) bool {
 	for p := range b.pending {
-		if since, ok := b.writing[p]; ok && now.Sub(since) < maxWriterHold {
+		if b.writing.holds(p, now) {
 			continue
 		}
-		delete(b.writing, p)
+		b.writing.closed(p) // or the hold ran out: Scan reads it again too
 		delete(b.pending, p)
 		b.ready[p] = true
 	}
@@ -247,6 +246,8 @@ func (b *batcher) error(err error) {
 // addAll asks for a full rescan: the dir's own path in a batch means
 // "events were lost, look at everything" (Store.Reload then scans the dir,
 // so files deleted while events were lost go too, not only changed ones).
+// It is for a queue that overflowed only: a dir that came back is read
+// file by file (watch_dir.go).
 func (b *batcher) addAll() {
 	b.add(b.dir)
 }

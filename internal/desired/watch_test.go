@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -17,7 +18,7 @@ func startWatch(t *testing.T, dir string, debounce time.Duration) <-chan []strin
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	ch, err := Watch(ctx, dir, debounce, nil)
+	ch, err := NewStore(testOptions(dir), nil).Watch(ctx, debounce, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +98,7 @@ func TestWatchSeesRenameInAndIgnoresOtherFiles(t *testing.T) {
 
 func TestWatchClosesOnCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
-	ch, err := Watch(ctx, t.TempDir(), 10*time.Millisecond, nil)
+	ch, err := NewStore(testOptions(t.TempDir()), nil).Watch(ctx, 10*time.Millisecond, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +117,8 @@ func TestWatchClosesOnCancel(t *testing.T) {
 }
 
 func TestWatchMissingDir(t *testing.T) {
-	if _, err := Watch(context.Background(), filepath.Join(t.TempDir(), "nope"), time.Second, nil); err == nil {
+	s := NewStore(testOptions(filepath.Join(t.TempDir(), "nope")), nil)
+	if _, err := s.Watch(context.Background(), time.Second, nil); err == nil {
 		t.Error("no error for a missing dir")
 	}
 }
@@ -149,13 +151,10 @@ func TestWatchSeesDirCreatedAgain(t *testing.T) {
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	old := writeFile(t, dir, "old.yaml", yamlFile(aRecord("old.example.com", "10.0.0.1", 300)))
+	writeFile(t, dir, "old.yaml", yamlFile(aRecord("old.example.com", "10.0.0.1", 300)))
 	ch := startWatch(t, dir, 20*time.Millisecond)
 	if err := os.RemoveAll(dir); err != nil {
 		t.Fatal(err)
-	}
-	if got := nextBatch(t, ch); !slices.Equal(got, []string{old}) {
-		t.Errorf("batch = %q, want the removed %s", got, old)
 	}
 	for round := range 2 { // and again: the new watch works like the first
 		if err := os.Mkdir(dir, 0o755); err != nil {
@@ -167,8 +166,12 @@ func TestWatchSeesDirCreatedAgain(t *testing.T) {
 		for {
 			select {
 			case b := <-ch:
-				// The file itself, or the dir: a full rescan, which reads it.
-				if slices.Contains(b, path) || slices.Contains(b, dir) {
+				// The file itself: the dir's own path (a full rescan)
+				// would take files not back yet for deleted.
+				if slices.Contains(b, dir) {
+					t.Fatalf("round %d: batch %q asks for a full rescan", round, b)
+				}
+				if slices.Contains(b, path) {
 					break seen
 				}
 			case <-deadline:
@@ -208,5 +211,159 @@ func TestWatchWaitsForWriterToClose(t *testing.T) {
 	}
 	if got := nextBatch(t, ch); !slices.Equal(got, []string{path}) {
 		t.Errorf("batch = %q, want %s", got, path)
+	}
+}
+
+// A records dir replaced by one that holds only some of the files (a
+// deploy part way through), whether the old one was removed or renamed
+// away: each file in the new dir is offered, and nothing else. Neither the
+// dir's own path (a full rescan) nor the old dir's removed files, which
+// would delete the records of files not back yet.
+func TestWatchDirReplacedOffersOnlyItsFiles(t *testing.T) {
+	parent := t.TempDir()
+	dir := filepath.Join(parent, "records.d")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"a.yaml", "b.yaml"} {
+		writeFile(t, dir, name, yamlFile(aRecord("a.example.com", "10.0.0.1", 300)))
+	}
+	// A long debounce: the old dir's events are all pending when it goes.
+	ch := startWatch(t, dir, 300*time.Millisecond)
+	for round, away := range []func() error{
+		func() error { return os.RemoveAll(dir) },
+		func() error { return os.Rename(dir, filepath.Join(parent, "old")) },
+	} {
+		next := filepath.Join(parent, "next")
+		if err := os.Mkdir(next, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		writeFile(t, next, "a.yaml", yamlFile(aRecord("a.example.com", "10.0.0.2", 300)))
+		if err := away(); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(next, dir); err != nil {
+			t.Fatal(err)
+		}
+		a := filepath.Join(dir, "a.yaml")
+		if got := nextBatch(t, ch); !slices.Equal(got, []string{a}) {
+			t.Errorf("round %d: batch = %q, want only %s", round, got, a)
+		}
+		// b.yaml is not in the new dir: it is the scheduled Scan's.
+		writeFile(t, dir, "b.yaml", yamlFile(aRecord("b.example.com", "10.0.0.2", 300)))
+		if got := nextBatch(t, ch); !slices.Equal(got, []string{filepath.Join(dir, "b.yaml")}) {
+			t.Errorf("round %d: batch = %q, want only b.yaml", round, got)
+		}
+	}
+}
+
+// A Scan leaves a record file alone while its writer has it open (Linux,
+// where the watcher is told): the file keeps its last good records, a new
+// one holds deletions (Incomplete); once closed, both are read.
+func TestScanSkipsFilesOpenForWriting(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("writers closing files are reported on Linux only")
+	}
+	s, dir := settleStore(t, 20*time.Millisecond)
+	path := writeFile(t, dir, "ten.yaml", tenFile("10.0.0.1"))
+	overwrite(t, path, tenFile("10.0.0.1"), time.Minute)
+	mustScan(t, s)
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	if _, err := s.Watch(ctx, 20*time.Millisecond, nil); err != nil {
+		t.Fatal(err)
+	}
+
+	// ten.yaml truncated and two records of ten written; new.yaml begun.
+	fh, err := os.OpenFile(path, os.O_WRONLY|os.O_TRUNC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fh.Close()
+	two := yamlFile(aRecord("h0.example.com", "10.0.0.1", 300), aRecord("h1.example.com", "10.0.0.1", 300))
+	if _, err := fh.WriteString(two); err != nil {
+		t.Fatal(err)
+	}
+	newPath := filepath.Join(dir, "new.yaml")
+	nh, err := os.OpenFile(newPath, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nh.Close()
+	if _, err := nh.WriteString(yamlFile(aRecord("new.example.com", "10.0.0.3", 300))); err != nil {
+		t.Fatal(err)
+	}
+	waitWriting(t, s, true, path, newPath)
+	// Both look settled: their mtimes are long past.
+	old := time.Now().Add(-time.Minute)
+	for _, p := range []string{path, newPath} {
+		if err := os.Chtimes(p, old, old); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustScan(t, s)
+	st := s.State()
+	if n := st.Records["example.com."]; n != 10 || !slices.Equal(st.Incomplete, []string{newPath}) {
+		t.Fatalf("while written: %d records (want the last good 10), incomplete %q (want %s)", n, st.Incomplete, newPath)
+	}
+
+	var rest strings.Builder // h2 to h9 changed: the final content is read
+	for i := 2; i < 10; i++ {
+		rest.WriteString(aRecord(fmt.Sprintf("h%d.example.com", i), "10.0.0.9", 300))
+	}
+	if _, err := fh.WriteString(rest.String()); err != nil {
+		t.Fatal(err)
+	}
+	fh.Close()
+	nh.Close()
+	waitWriting(t, s, false, path, newPath)
+	mustScan(t, s)
+	st = s.State()
+	if n := st.Records["example.com."]; n != 11 || len(st.Incomplete) != 0 || len(st.Problems) != 0 {
+		t.Errorf("once closed: %d records (want 11), incomplete %q, problems %q", n, st.Incomplete, problemTexts(st.Problems))
+	}
+	if want := "h9.example.com. 300 IN A 10.0.0.9"; !slices.Contains(zoneTexts(st.Zones["example.com."]), want) {
+		t.Errorf("once closed: %q lacks %s", zoneTexts(st.Zones["example.com."]), want)
+	}
+}
+
+// waitWriting polls until the Store's view of paths being written is open.
+func waitWriting(t *testing.T, s *Store, open bool, paths ...string) {
+	t.Helper()
+	deadline := time.Now().Add(watchDeadline)
+	for time.Now().Before(deadline) {
+		if !slices.ContainsFunc(paths, func(p string) bool { return s.writing.holds(p, time.Now()) != open }) {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatalf("paths %q never seen open=%v by the watcher", paths, open)
+}
+
+// A writer that never closes its file holds it back for maxWriterHold,
+// not for ever.
+func TestWritersHoldIsBounded(t *testing.T) {
+	var w writers
+	t0 := time.Unix(1000, 0)
+	w.wrote("a", t0)
+	w.wrote("a", t0.Add(time.Second)) // a later write does not extend the hold
+	for _, tc := range []struct {
+		at   time.Duration
+		want bool
+	}{
+		{0, true},
+		{maxWriterHold - time.Millisecond, true},
+		{maxWriterHold, false},
+	} {
+		if got := w.holds("a", t0.Add(tc.at)); got != tc.want {
+			t.Errorf("holds at +%v = %v, want %v", tc.at, got, tc.want)
+		}
+	}
+	if w.holds("b", t0) {
+		t.Error("a path never written is held")
+	}
+	w.closed("a")
+	if w.holds("a", t0) {
+		t.Error("a closed path is still held")
 	}
 }
