@@ -53,15 +53,23 @@ func auditApply(file string, res reconcile.Result) error {
 		return err
 	}
 	defer l.Close()
-	name := strconv.Itoa(os.Getuid())
-	if u, err := user.Current(); err == nil && u.Username != "" {
-		name = u.Username
-	}
-	uid := os.Getuid()
+	name, uid := cliUser()
 	for i := range events {
 		events[i].User, events[i].UID = name, &uid
 	}
 	return l.Record(events...)
+}
+
+// cliUser is who runs this command, as the audit log names a CLI user:
+// the user name, or the uid when it has none (a container's uid without
+// a passwd entry).
+func cliUser() (name string, uid int) {
+	uid = os.Getuid()
+	name = strconv.Itoa(uid)
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		name = u.Username
+	}
+	return name, uid
 }
 
 // refusals drops "refused" lines that repeat a zone's last one: a refused

@@ -17,8 +17,6 @@ import (
 	"io"
 	"net/netip"
 	"net/url"
-	"os"
-	"os/user"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -151,11 +149,8 @@ func openWriter(cfgPath string) (*writer, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &writer{local: l, uid: os.Getuid()}
-	w.user = strconv.Itoa(w.uid)
-	if u, err := user.Current(); err == nil && u.Username != "" {
-		w.user = u.Username
-	}
+	w := &writer{local: l}
+	w.user, w.uid = cliUser()
 	if l.cfg.Audit.File != "" {
 		if w.audit, err = audit.Open(l.cfg.Audit.File); err != nil {
 			return nil, fmt.Errorf("%w; nothing written (every write to records.d is audited)", err)
@@ -165,8 +160,8 @@ func openWriter(cfgPath string) (*writer, error) {
 }
 
 // record audits one write as the API audits its own: what was asked and
-// what became of it.
-func (w *writer) record(op string, rec registry.Record, ch registry.Change, err error, stderr io.Writer) {
+// what became of it. Its error is the command's to report (notAudited).
+func (w *writer) record(op string, rec registry.Record, ch registry.Change, err error) error {
 	result := "unchanged"
 	switch {
 	case err != nil:
@@ -179,9 +174,20 @@ func (w *writer) record(op string, rec registry.Record, ch registry.Change, err 
 	}
 	uid := w.uid
 	ev := audit.Event{Kind: "cli", User: w.user, UID: &uid, Action: op, Name: rec.Name, Type: rec.Type, Value: rec.Value, Result: result}
-	if aerr := w.audit.Record(ev); aerr != nil {
-		fmt.Fprintf(stderr, "dnssync: %v\n", aerr)
+	return w.audit.Record(ev)
+}
+
+// notAudited ends a command whose write was made (or found unchanged) but
+// whose audit line could not be written: the change stays in records.d
+// (undoing it could fail too, and would need a trail of its own), and the
+// command exits non-zero so that a script or a person notices the gap in
+// the trail; the daemon applies the change as any other.
+func notAudited(stderr io.Writer, op, name string, ch registry.Change, err error) int {
+	what := "written, but not audited"
+	if !ch.Changed {
+		what = "nothing changed, and not audited"
 	}
+	return fail(stderr, fmt.Errorf("%s %s: %s: %w", op, name, what, err))
 }
 
 func (w *writer) close() { w.audit.Close() }
@@ -256,12 +262,15 @@ func cmdWrite(ctx context.Context, op string, args []string, stdout, stderr io.W
 	rec := registry.Record{Name: name, Type: t, Value: value, TTL: ttl}
 	var ch registry.Change
 	if op == "register" {
-		ch, err = l.reg.Register(rec)
+		ch, err = l.reg.Register(ctx, rec)
 	} else {
-		ch, err = l.reg.Update(rec)
+		ch, err = l.reg.Update(ctx, rec)
 	}
-	l.record(op, rec, ch, err, stderr)
+	aerr := l.record(op, rec, ch, err)
 	if err != nil {
+		if aerr != nil {
+			fmt.Fprintf(stderr, "dnssync: %v\n", aerr)
+		}
 		return fail(stderr, fmt.Errorf("%s %s: %w", op, name, err))
 	}
 	shown := displayName(name)
@@ -273,6 +282,9 @@ func cmdWrite(ctx context.Context, op string, args []string, stdout, stderr io.W
 	default:
 		fmt.Fprintf(stdout, "%s %s %s %s in %s\n", pastTense(op), shown, t, value, l.reg.Path(name))
 		fmt.Fprintln(stdout, l.applyNote(shown))
+	}
+	if aerr != nil {
+		return notAudited(stderr, op, name, ch, aerr)
 	}
 	return exitOK
 }
@@ -326,9 +338,12 @@ func cmdUnregister(ctx context.Context, args []string, stdout, stderr io.Writer)
 	}
 	defer l.close()
 	path := l.reg.Path(name)
-	ch, err := l.reg.Unregister(name, t)
-	l.record("unregister", registry.Record{Name: name, Type: t}, ch, err, stderr)
+	ch, err := l.reg.Unregister(ctx, name, t)
+	aerr := l.record("unregister", registry.Record{Name: name, Type: t}, ch, err)
 	if err != nil {
+		if aerr != nil {
+			fmt.Fprintf(stderr, "dnssync: %v\n", aerr)
+		}
 		return fail(stderr, fmt.Errorf("unregister %s: %w", name, err))
 	}
 	what := "every record"
@@ -342,6 +357,9 @@ func cmdUnregister(ctx context.Context, args []string, stdout, stderr io.Writer)
 		fmt.Fprintf(stdout, "unregistered %s (%s) in %s\n", shown, what, path)
 	}
 	fmt.Fprintln(stdout, l.applyNote(shown))
+	if aerr != nil {
+		return notAudited(stderr, "unregister", name, ch, aerr)
+	}
 	return exitOK
 }
 

@@ -616,6 +616,25 @@ func TestLocalWriteNeedsTheAuditFile(t *testing.T) {
 	}
 }
 
+// A write made whose audit line cannot be written (a full disk, here
+// /dev/full: opening works, writing fails) stays made, says so, and exits
+// non-zero: the gap in the trail is not silent.
+func TestLocalWriteNotAuditedExitsNonZero(t *testing.T) {
+	e := newEnv(t, "")
+	e.withAudit(t, "/dev/full")
+	code, stdout, stderr := e.run(t, "register", "app.example.com", "192.0.2.10")
+	if code != exitError || !strings.Contains(stderr, "written, but not audited") || !strings.Contains(stdout, "registered app.example.com") {
+		t.Errorf("exit %d, stdout %q, stderr %q; want exit %d, the write reported and \"written, but not audited\"", code, stdout, stderr, exitError)
+	}
+	if files, _ := filepath.Glob(filepath.Join(e.dir, "api-*.yaml")); len(files) != 1 {
+		t.Errorf("the write was undone: %v", files)
+	}
+	code, _, stderr = e.run(t, "unregister", "app.example.com")
+	if code != exitError || !strings.Contains(stderr, "written, but not audited") {
+		t.Errorf("unregister: exit %d, stderr %q", code, stderr)
+	}
+}
+
 // Concurrent local commands (each with a registry of its own, as separate
 // processes have) lose no value: they share records.d's lock.
 func TestConcurrentLocalRegisters(t *testing.T) {
@@ -646,5 +665,52 @@ func TestConcurrentLocalRegisters(t *testing.T) {
 	}
 	if lines := auditLines(t, path); len(lines) != n {
 		t.Errorf("%d audit lines, want %d", len(lines), n)
+	}
+}
+
+// check-config with the rfc2136 backend probes state_dir (owned.json is
+// replaced there after every change), as the README says: a state_dir
+// that can never be written fails the start, not the first change.
+func TestCheckConfigRFC2136ProbesStateDir(t *testing.T) {
+	tmp := t.TempDir()
+	secret := filepath.Join(tmp, "tsig.key")
+	if err := os.WriteFile(secret, []byte("c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	records := filepath.Join(tmp, "records.d")
+	if err := os.Mkdir(records, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		stateDir string
+		code     int
+	}{
+		{filepath.Join(tmp, "state"), exitOK},
+		// Reads find no owned.json there (so loading the state passes),
+		// but no directory can be made: /proc takes none, even from root.
+		{"/proc/self/dnssync-test/state", exitError},
+	} {
+		cfg := filepath.Join(tmp, "dnssync.toml")
+		if err := os.WriteFile(cfg, []byte(fmt.Sprintf(`[orchestrator.dns]
+coredns_url = "dns://127.0.0.1:1"
+
+[records]
+dir = %q
+
+[backend]
+type = "rfc2136"
+tsig_key = "dnssync."
+tsig_secret_file = %q
+state_dir = %q
+
+[[zones]]
+name = "example.com"
+`, records, secret, c.stateDir)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		code, stdout, stderr := runArgs(t, "check-config", "--config", cfg)
+		if code != c.code || c.code != exitOK && !strings.Contains(stdout, "backend.state_dir") {
+			t.Errorf("state_dir %s: exit %d, stdout %q, stderr %q; want exit %d", c.stateDir, code, stdout, stderr, c.code)
+		}
 	}
 }

@@ -60,9 +60,13 @@ func ReadTokens(path string) ([]Token, error) {
 	return out, nil
 }
 
+// peerUIDKey is the context key of a unix socket client's uid (set for
+// each connection by the server's ConnContext).
+type peerUIDKey struct{}
+
 // caller is who made a request, as the audit log and the rate limiter see it.
 type caller struct {
-	addr    string // remote address ("unix" for a socket)
+	addr    string // remote address (for a socket "unix:uid=N", see remoteHost)
 	tokenID string // "" without tokens
 }
 
@@ -165,8 +169,16 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (caller, b
 	return c, false
 }
 
+// remoteHost is the client's address as the audit log and the failed-login
+// limit see it: the IP of a TCP client; for a unix socket client its uid
+// ("unix:uid=1000", from the kernel: see peerUID), so that one local user
+// failing to log in does not lock out the others; "unix" where the uid is
+// not known.
 func remoteHost(r *http.Request) string {
 	if r.RemoteAddr == "" || r.RemoteAddr == "@" {
+		if uid, ok := r.Context().Value(peerUIDKey{}).(int); ok {
+			return "unix:uid=" + strconv.Itoa(uid)
+		}
 		return "unix"
 	}
 	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {

@@ -105,6 +105,7 @@ func TestRefusalsAudited(t *testing.T) {
 		{"192.0.2.13:1", "GET", "/api/v1/dns/records", "", []string{"Authorization", "Bearer " + badToken}, 401},
 		{"192.0.2.14:1", "POST", "/api/v1/dns/records", `{"name":"a\u0000.example.com","record_type":"A","value":"192.0.2.1"}`, auth, 422},
 		{"192.0.2.15:1", "GET", "/api/v1/dns/records", "", append([]string{"Origin", "https://evil.example"}, auth...), 403},
+		{"192.0.2.16:1", "GET", "/api/v1/dns/verify/a%00.example.com", "", auth, 422},
 	} {
 		if code, body, _ := fromAddr(s, c.addr, c.method, c.path, c.body, c.header...); code != c.code {
 			t.Fatalf("%s: %d %s, want %d", c.addr, code, body, c.code)
@@ -118,7 +119,7 @@ func TestRefusalsAudited(t *testing.T) {
 	}
 	got := map[string]int{}
 	for _, line := range strings.Split(strings.TrimSpace(string(raw)), "\n") {
-		for _, addr := range []string{"192.0.2.10", "192.0.2.11", "192.0.2.12", "192.0.2.13", "192.0.2.14", "192.0.2.15"} {
+		for _, addr := range []string{"192.0.2.10", "192.0.2.11", "192.0.2.12", "192.0.2.13", "192.0.2.14", "192.0.2.15", "192.0.2.16"} {
 			if strings.Contains(line, `"client":"`+addr+`"`) && strings.Contains(line, `"kind":"api"`) && strings.Contains(line, `"result":"refused`) {
 				for _, code := range []string{"400", "401", "403", "413", "422"} {
 					if strings.Contains(line, `"status":`+code) {
@@ -128,12 +129,47 @@ func TestRefusalsAudited(t *testing.T) {
 			}
 		}
 	}
-	for _, want := range []string{"192.0.2.10 400", "192.0.2.11 413", "192.0.2.12 401", "192.0.2.13 401", "192.0.2.14 422", "192.0.2.15 403"} {
+	for _, want := range []string{"192.0.2.10 400", "192.0.2.11 413", "192.0.2.12 401", "192.0.2.13 401", "192.0.2.14 422", "192.0.2.15 403", "192.0.2.16 422"} {
 		if got[want] != 1 {
 			t.Errorf("audit lines for %q: %d, want 1:\n%s", want, got[want], raw)
 		}
 	}
 	if !strings.Contains(string(raw), `"token_id":"ci"`) {
 		t.Errorf("an authenticated refusal lacks its token id:\n%s", raw)
+	}
+}
+
+// A request may carry a name or a value of up to 64 KiB, in its body or
+// its path; its audit line keeps a capped excerpt of each, so one request
+// cannot write 100 KiB into the trail.
+func TestAuditLinesCapped(t *testing.T) {
+	s, _ := recordsServer(t, nil, 1000, 1000)
+	logPath := filepath.Join(t.TempDir(), "audit.log")
+	l, err := audit.Open(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	s.SetAudit(l)
+	long := strings.Repeat("a", 30<<10)
+	for _, c := range []struct{ method, path, body string }{
+		{"PUT", "/api/v1/dns/records/" + long + ".example.com", `{"record_type":"TXT","value":"` + long + `"}`},
+		{"POST", "/api/v1/dns/records", `{"name":"` + long + `","record_type":"TXT","value":"` + long + `"}`},
+		{"DELETE", "/api/v1/dns/records/" + long, ""},
+		{"GET", "/api/v1/dns/verify/" + long, ""},
+	} {
+		if code, body, _ := fromAddr(s, "192.0.2.20:1", c.method, c.path, c.body); code != 422 {
+			t.Fatalf("%s with a long name: %d %s, want 422", c.method, code, body)
+		}
+	}
+	raw, _ := os.ReadFile(logPath)
+	lines := strings.Split(strings.TrimSpace(string(raw)), "\n")
+	if len(lines) != 4 {
+		t.Fatalf("%d audit lines, want 4:\n%.2000s", len(lines), raw)
+	}
+	for _, line := range lines {
+		if len(line) > 6*audit.MaxFieldBytes {
+			t.Errorf("audit line of %d bytes: %.300s...", len(line), line)
+		}
 	}
 }

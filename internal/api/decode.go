@@ -17,6 +17,7 @@ import (
 
 	"github.com/dnssync/dnssync/client"
 	"github.com/dnssync/dnssync/internal/registry"
+	"github.com/dnssync/dnssync/internal/textcap"
 )
 
 // maxBody bounds a request body: a write is a name, a type and one value.
@@ -76,7 +77,7 @@ func checkRequest(req client.WriteRequest, withName bool) error {
 		return errors.New("value: required")
 	}
 	if _, ok := dns.StringToType[strings.ToUpper(req.RecordType)]; !ok {
-		return fmt.Errorf("record_type: unknown type %q (want A, AAAA, CNAME, TXT, SRV, MX, CAA, PTR or NS)", clip(req.RecordType))
+		return fmt.Errorf("record_type: unknown type %s (want A, AAAA, CNAME, TXT, SRV, MX, CAA, PTR or NS)", textcap.Quote(req.RecordType, textcap.QuoteLen))
 	}
 	if withName {
 		if _, err := registry.CheckName(req.Name); err != nil {
@@ -84,12 +85,4 @@ func checkRequest(req client.WriteRequest, withName bool) error {
 		}
 	}
 	return nil
-}
-
-// clip shortens s for a message.
-func clip(s string) string {
-	if len(s) > 40 {
-		return s[:40] + "..."
-	}
-	return s
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/dnssync/dnssync/internal/health"
 	"github.com/dnssync/dnssync/internal/registry"
 	"github.com/dnssync/dnssync/internal/rrset"
+	"github.com/dnssync/dnssync/internal/textcap"
 	"github.com/dnssync/dnssync/internal/verify"
 )
 
@@ -70,7 +71,7 @@ func (s *Server) createRecord(w http.ResponseWriter, r *http.Request, c caller) 
 	if !ok {
 		return
 	}
-	ch, err := s.rec.Registry.Register(registry.Record{Name: req.Name, Type: req.RecordType, Value: req.Value, TTL: req.TTL})
+	ch, err := s.rec.Registry.Register(r.Context(), registry.Record{Name: req.Name, Type: req.RecordType, Value: req.Value, TTL: req.TTL})
 	code := http.StatusOK
 	if ch.Changed {
 		code = http.StatusCreated
@@ -84,13 +85,13 @@ func (s *Server) updateRecord(w http.ResponseWriter, r *http.Request, c caller) 
 		return
 	}
 	req.Name = r.PathValue("name")
-	ch, err := s.rec.Registry.Update(registry.Record{Name: req.Name, Type: req.RecordType, Value: req.Value, TTL: req.TTL})
+	ch, err := s.rec.Registry.Update(r.Context(), registry.Record{Name: req.Name, Type: req.RecordType, Value: req.Value, TTL: req.TTL})
 	s.written(w, r, c, req, ch, err, http.StatusOK)
 }
 
 func (s *Server) deleteRecord(w http.ResponseWriter, r *http.Request, c caller) {
 	req := client.WriteRequest{Name: r.PathValue("name"), RecordType: strings.ToUpper(r.URL.Query().Get("type"))}
-	ch, err := s.rec.Registry.Unregister(req.Name, req.RecordType)
+	ch, err := s.rec.Registry.Unregister(r.Context(), req.Name, req.RecordType)
 	s.written(w, r, c, req, ch, err, http.StatusOK)
 }
 
@@ -106,14 +107,11 @@ func (s *Server) decode(w http.ResponseWriter, r *http.Request, c caller, withNa
 }
 
 // refuse answers a request refused before it could act (bad body, bad or
-// missing token, a browser) and audits it: who asked and what was wrong,
-// never the token or the body.
+// missing token, a browser, a name that could never be a record) and
+// audits it: who asked and what was wrong, never the token or the body.
+// The audit log caps the path (audit.MaxFieldBytes).
 func (s *Server) refuse(w http.ResponseWriter, r *http.Request, c caller, code int, msg, audited string) {
-	path := r.URL.Path
-	if len(path) > 256 {
-		path = path[:256] + "..."
-	}
-	s.record(audit.Event{Kind: "api", Client: c.addr, TokenID: c.tokenID, Method: r.Method, Path: path, Result: audited, Status: code})
+	s.record(audit.Event{Kind: "api", Client: c.addr, TokenID: c.tokenID, Method: r.Method, Path: r.URL.Path, Result: audited, Status: code})
 	s.fail(w, code, msg)
 }
 
@@ -195,10 +193,10 @@ func (s *Server) waitServed(ctx context.Context, ch registry.Change) error {
 	return nil
 }
 
-func (s *Server) verifyName(w http.ResponseWriter, r *http.Request, _ caller) {
+func (s *Server) verifyName(w http.ResponseWriter, r *http.Request, c caller) {
 	name := r.PathValue("name")
 	if _, err := registry.CheckName(name); err != nil {
-		s.fail(w, http.StatusUnprocessableEntity, err.Error())
+		s.refuse(w, r, c, http.StatusUnprocessableEntity, err.Error(), "refused: "+err.Error())
 		return
 	}
 	declared := s.rec.Declared.DeclaredAt(name)
@@ -217,9 +215,12 @@ func (s *Server) SetAudit(l *audit.Log) {
 	}
 }
 
+// record audits ev. A line the audit log could not take is logged here,
+// at error level with what it was about, never dropped silently.
 func (s *Server) record(ev audit.Event) {
 	if err := s.rec.Audit.Record(ev); err != nil {
-		s.log.Error("audit log", "err", err)
+		s.log.Error("audit log: line not recorded", "kind", ev.Kind, "action", ev.Action, "name", textcap.Cut(ev.Name, 256),
+			"client", ev.Client, "status", ev.Status, "err", err)
 	}
 }
 

@@ -141,6 +141,12 @@ func (s *Server) httpServer() *http.Server {
 		IdleTimeout:       idleTimeout,
 		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
+			if uid, ok := peerUID(c); ok {
+				return context.WithValue(ctx, peerUIDKey{}, uid)
+			}
+			return ctx
+		},
 	}
 }
 

@@ -1,17 +1,21 @@
 package apply
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/miekg/dns"
 
 	"github.com/dnssync/dnssync/internal/atomicfile"
+	"github.com/dnssync/dnssync/internal/flock"
 )
 
 // Serials remembers the last serial dnssync wrote for each zone, in a small
@@ -19,6 +23,13 @@ import (
 // CoreDNS serves can both be lost (a wiped volume, a restarted CoreDNS that
 // dropped the zone); this file is what keeps the next serial from going
 // back below one that secondaries already hold.
+//
+// More than one process writes it: the daemon, and `dnssync apply` run
+// beside it. Each holds its own copy, so Record takes a lock shared by
+// every process (serialsLockName, flock), reads the file again and keeps,
+// for each zone, the newer serial (RFC 1982) of the file's and its own
+// before writing: a process never writes back an older serial than another
+// recorded meanwhile.
 type Serials struct {
 	path string
 	mu   sync.Mutex
@@ -34,14 +45,32 @@ type serialsFile struct {
 // SerialsFile is the state file's name in the state dir.
 const SerialsFile = "serials.json"
 
+// serialsLockName is the lock file beside the state file. The state file
+// itself cannot be the lock: it is replaced by rename, and a lock on the
+// old file would not exclude a process that opens the new one.
+const serialsLockName = ".serials.lock"
+
+// serialsLockTimeout bounds the wait for another process's Record: it
+// holds the lock for a read and an fsynced write of a small file.
+const serialsLockTimeout = 10 * time.Second
+
 // LoadSerials reads the state file at path; a missing file means no serial
 // was written yet. A file that cannot be read is an error: starting without
 // it could write a serial below one already served.
 func LoadSerials(path string) (*Serials, error) {
-	s := &Serials{path: path, last: map[string]uint32{}}
+	last, err := readSerials(path)
+	if err != nil {
+		return nil, err
+	}
+	return &Serials{path: path, last: last}, nil
+}
+
+// readSerials reads the state file at path (missing: none recorded).
+func readSerials(path string) (map[string]uint32, error) {
+	last := map[string]uint32{}
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return s, nil
+		return last, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read serial state: %w", err)
@@ -51,9 +80,9 @@ func LoadSerials(path string) (*Serials, error) {
 		return nil, fmt.Errorf("serial state %s: %w (fix it, or move it away: the next serials then follow only what is served and on disk)", path, err)
 	}
 	for zone, serial := range f.Zones {
-		s.last[dns.CanonicalName(zone)] = serial
+		last[dns.CanonicalName(zone)] = serial
 	}
-	return s, nil
+	return last, nil
 }
 
 // Path is the state file.
@@ -69,6 +98,12 @@ func (s *Serials) Last(zone string) uint32 {
 // Record persists serial as the last one written for zone. It is called
 // before the zone file carrying that serial is written: a crash in between
 // then skips a serial, which is harmless, and never lets one be reused.
+//
+// Should another process have recorded a newer serial for zone since this
+// one last looked, that one stays, Last returns it from now on, and Record
+// fails: the zone file must not be written with an older serial. A serial
+// that replaces this process's own is written whatever it is: NextSerial
+// chose it, also when no serial could be newer than all known ones.
 func (s *Serials) Record(zone string, serial uint32) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -76,27 +111,56 @@ func (s *Serials) Record(zone string, serial uint32) error {
 	if s.last[zone] == serial {
 		return nil
 	}
-	prev, had := s.last[zone]
-	s.last[zone] = serial
-	if err := s.save(); err != nil {
-		if had {
-			s.last[zone] = prev
-		} else {
-			delete(s.last, zone)
-		}
+	if err := s.merge(zone, serial); err != nil {
 		return fmt.Errorf("record serial %d of %s: %w", serial, zone, err)
 	}
 	return nil
 }
 
-func (s *Serials) save() error {
-	b, err := json.MarshalIndent(serialsFile{Version: 1, Zones: s.last}, "", "  ")
-	if err != nil {
-		return err
-	}
+// merge is Record's read-merge-write under the lock; s.last changes only
+// once the file is written.
+func (s *Serials) merge(zone string, serial uint32) error {
 	dir := filepath.Dir(s.path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("state dir: %w", err)
 	}
-	return atomicfile.Write(s.path, dir, append(b, '\n'), 0o644)
+	release, err := flock.LockFile(context.Background(), filepath.Join(dir, serialsLockName), true, serialsLockTimeout)
+	if err != nil {
+		return err
+	}
+	defer release()
+	onDisk, err := readSerials(s.path)
+	if err != nil {
+		return err
+	}
+	next := maps.Clone(s.last)
+	for z, v := range onDisk {
+		if known, ok := s.last[z]; !ok || serialNewer(v, known) {
+			next[z] = v // recorded by another process
+		}
+	}
+	if v, ok := onDisk[zone]; ok && v != s.last[zone] && serialNewer(v, serial) {
+		// Another process recorded a newer serial meanwhile (and is
+		// writing a zone file with it): a file with this one would go
+		// back. Refused; the retry's NextSerial starts from that one.
+		s.last = next
+		return fmt.Errorf("another dnssync recorded serial %d meanwhile; this write is not made, the next attempt takes a newer serial", v)
+	}
+	next[zone] = serial
+	if !maps.Equal(next, onDisk) {
+		if err := save(s.path, next); err != nil {
+			return err
+		}
+	}
+	s.last = next
+	return nil
+}
+
+func save(path string, zones map[string]uint32) error {
+	b, err := json.MarshalIndent(serialsFile{Version: 1, Zones: zones}, "", "  ")
+	if err != nil {
+		return err
+	}
+	dir := filepath.Dir(path)
+	return atomicfile.Write(path, dir, append(b, '\n'), 0o644)
 }

@@ -3,9 +3,12 @@ package apply
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -51,8 +54,118 @@ func TestSerialsStateFile(t *testing.T) {
 	if got := again.Last("example.com"); got != 2026041501 {
 		t.Errorf("after reload Last(example.com) = %d, want 2026041501", got)
 	}
-	if entries, _ := os.ReadDir(filepath.Dir(path)); len(entries) != 1 {
-		t.Errorf("state dir holds %d entries, want only %s", len(entries), SerialsFile)
+	entries, _ := os.ReadDir(filepath.Dir(path))
+	for _, e := range entries {
+		if e.Name() != SerialsFile && e.Name() != serialsLockName {
+			t.Errorf("state dir holds %s, want only %s and its lock", e.Name(), SerialsFile)
+		}
+	}
+}
+
+// Two processes (the daemon, and `dnssync apply --force` beside it) each
+// hold a copy of the state: recording in interleaved order, neither writes
+// back an older serial over the other's, for another zone or for the same.
+func TestSerialsAcrossProcesses(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), SerialsFile)
+	daemon, err := LoadSerials(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cli, err := LoadSerials(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	onDisk := func() map[string]uint32 {
+		t.Helper()
+		again, err := LoadSerials(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return again.last
+	}
+	record := func(s *Serials, zone string, serial uint32) {
+		t.Helper()
+		if err := s.Record(zone, serial); err != nil {
+			t.Fatalf("Record(%s, %d): %v", zone, serial, err)
+		}
+	}
+	record(daemon, "a.example.", 10)
+	record(cli, "b.example.", 20)
+	record(daemon, "a.example.", 11)
+	record(cli, "b.example.", 21)
+	if got := onDisk(); got["a.example."] != 11 || got["b.example."] != 21 {
+		t.Fatalf("after interleaved records of two zones: %v, want a 11 and b 21", got)
+	}
+	// The same zone: the CLI applied it (serial 30); the daemon, which
+	// still knows 11, must not record an older one over it.
+	record(cli, "a.example.", 30)
+	if err := daemon.Record("a.example.", 12); err == nil || !strings.Contains(err.Error(), "30") {
+		t.Errorf("recording an older serial over another process's: %v, want an error naming 30", err)
+	}
+	if got := onDisk(); got["a.example."] != 30 {
+		t.Fatalf("a.example. on disk = %d, want 30 kept", got["a.example."])
+	}
+	if got := daemon.Last("a.example."); got != 30 {
+		t.Errorf("the daemon's Last after the refusal = %d, want 30 (its next serial starts there)", got)
+	}
+	record(daemon, "a.example.", 31)
+	// Past the top of the serial space, newer is RFC 1982's: 5 follows
+	// 4294967290.
+	record(cli, "c.example.", 4294967290)
+	record(daemon, "c.example.", 5)
+	if got := onDisk(); got["a.example."] != 31 || got["b.example."] != 21 || got["c.example."] != 5 {
+		t.Errorf("state = %v, want a 31, b 21, c 5", got)
+	}
+	// A process replaces its own serial with whatever NextSerial chose,
+	// even one not newer (the known serials were too far apart).
+	record(daemon, "c.example.", 5+1<<31+7)
+	if got := onDisk(); got["c.example."] != 5+1<<31+7 {
+		t.Errorf("c.example. = %d, want %d", got["c.example."], uint32(5+1<<31+7))
+	}
+}
+
+// Many processes applying one zone at once, each taking the serial after
+// the last it knows (as NextSerial does), and each a zone of its own: the
+// file ends with the newest serial any of them recorded, and no process
+// writes back an older copy of another's zone.
+func TestSerialsConcurrentProcesses(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), SerialsFile)
+	const procs, each = 4, 25
+	var wg sync.WaitGroup
+	newest := make([]uint32, procs)
+	for p := range procs {
+		s, err := LoadSerials(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				serial := after(s.Last("example.com."))
+				if err := s.Record("example.com.", serial); err == nil {
+					newest[p] = max(newest[p], serial)
+				} // else another recorded a newer one: the next round starts there
+				if err := s.Record(fmt.Sprintf("p%d.example.", p), uint32(1+i)); err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	got, err := LoadSerials(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := slices.Max(newest); got.Last("example.com.") != want {
+		t.Errorf("example.com. = %d, want %d, the newest recorded", got.Last("example.com."), want)
+	}
+	for p := range procs {
+		if v := got.Last(fmt.Sprintf("p%d.example.", p)); v != each {
+			t.Errorf("p%d.example. = %d, want %d: a process wrote back an older copy", p, v, each)
+		}
 	}
 }
 
@@ -159,6 +272,50 @@ func TestZoneFileRemovesStaleTemps(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkOnly(t, b.Dir, ".dnssync-456.tmp", "db.example.com")
+}
+
+// A dnssync killed mid-write and restarted seconds later (RestartSec=2s)
+// finds its temporary file too young to be taken for a leftover; a later
+// apply, once the file is a minute old, removes it. Once a look finds no
+// temporary file left, applies stop looking.
+func TestZoneFileRemovesTempsOfAQuickRestart(t *testing.T) {
+	b, _ := newZoneFile(t)
+	if err := os.MkdirAll(b.Dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	left := filepath.Join(b.Dir, ".dnssync-789.tmp")
+	if err := os.WriteFile(left, []byte("partial"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	young := time.Now().Add(-2 * time.Second)
+	if err := os.Chtimes(left, young, young); err != nil {
+		t.Fatal(err)
+	}
+	served := &observed.Zone{Name: "example.com.", Sets: rrset.Zone{}}
+	want := desiredZone(t, b)
+	apply := func(name string) {
+		t.Helper()
+		want.Put(mustRR(t, name+".example.com. 300 IN A 192.0.2.9"))
+		p := diff.Compute(diff.Input{Zone: "example.com.", Desired: want, Observed: served.Sets})
+		res, err := b.Apply(context.Background(), served, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		served = &observed.Zone{Name: "example.com.", Serial: res.Serial, Sets: p.Apply(served.Sets)}
+	}
+	apply("a")
+	checkOnly(t, b.Dir, ".dnssync-789.tmp", "db.example.com") // maybe a write under way
+	// A minute later: the file is old, and the next look is due.
+	old := time.Now().Add(-2 * staleTempAge)
+	if err := os.Chtimes(left, old, old); err != nil {
+		t.Fatal(err)
+	}
+	b.tempsSwept = b.tempsSwept.Add(-staleTempAge)
+	apply("b")
+	checkOnly(t, b.Dir, "db.example.com")
+	if !b.tempsClean {
+		t.Error("applies go on looking for temporary files after none was left")
+	}
 }
 
 func TestZoneFileCheck(t *testing.T) {
@@ -276,5 +433,27 @@ func TestZoneFileFailedWritesKeepTheSerial(t *testing.T) {
 	p2 := diff.Compute(diff.Input{Zone: "example.com.", Desired: want, Observed: served.Sets})
 	if res, err := b.Apply(context.Background(), served, p2); err != nil || res.Serial != 2026041509 {
 		t.Errorf("next change: serial %d (err %v), want 2026041509", res.Serial, err)
+	}
+}
+
+// check-config with the rfc2136 backend proves state_dir takes owned.json's
+// atomic writes, as it does for the zonefile backend's serials.
+func TestRFC2136Check(t *testing.T) {
+	t.Parallel()
+	state := filepath.Join(t.TempDir(), "state")
+	b := &RFC2136{Owned: &Owned{path: filepath.Join(state, "owned.json")}}
+	if err := b.Check(); err != nil {
+		t.Fatalf("Check: %v", err)
+	}
+	if entries, err := os.ReadDir(state); err != nil || len(entries) != 0 {
+		t.Errorf("state dir after Check: %v, %v; want it created and empty", entries, err)
+	}
+	blocker := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(blocker, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b.Owned.path = filepath.Join(blocker, "state", "owned.json")
+	if err := b.Check(); err == nil || !strings.Contains(err.Error(), "backend.state_dir") {
+		t.Errorf("Check with state_dir below a file: %v, want a backend.state_dir error", err)
 	}
 }

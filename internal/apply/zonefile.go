@@ -37,7 +37,9 @@ type ZoneFile struct {
 	mu        sync.Mutex
 	texts     map[string]*zoneText // each zone as last written
 	unwritten map[string]uint32    // serial recorded, then its write failed
-	cleaned   bool                 // stale temporary files were removed
+
+	tempsSwept time.Time // the last look for stale temporary files
+	tempsClean bool      // that look found none left: no need to look again
 }
 
 var _ Backend = (*ZoneFile)(nil)
@@ -165,21 +167,30 @@ func (b *ZoneFile) nextSerial(zone string, served, onDisk uint32) (uint32, error
 // taken for the leftover of a killed writer rather than a write under way.
 const staleTempAge = time.Minute
 
-// removeStaleTemps removes, once per process, temporary files that a
-// killed dnssync left in Dir: auto never loads them, but they take space
-// on what may be a small volume.
+// removeStaleTemps removes temporary files that a killed dnssync left in
+// Dir: auto never loads them, but they take space on what may be a small
+// volume. Only one at least staleTempAge old is taken for a leftover (a
+// younger one may be another process's write under way), and a dnssync
+// killed and restarted within seconds (systemd's RestartSec) finds its
+// leftover younger than that. So an apply looks again, at most once per
+// staleTempAge, until a look finds no temporary file at all; from then on
+// it never looks: one directory listing a minute at most, and none once
+// clean, however many zones are applied.
 func (b *ZoneFile) removeStaleTemps() {
-	if b.cleaned {
+	if b.tempsClean || !b.tempsSwept.IsZero() && time.Since(b.tempsSwept) < staleTempAge {
 		return
 	}
-	b.cleaned = true
+	b.tempsSwept = time.Now()
 	n, err := atomicfile.RemoveTemps(b.Dir, time.Now().Add(-staleTempAge)) // file times are wall-clock times
 	if err != nil {
 		b.Log.Warn("removing stale temporary files", "dir", b.Dir, "err", err)
+		return
 	}
 	if n > 0 {
 		b.Log.Info("removed stale temporary files", "dir", b.Dir, "count", n)
 	}
+	left, err := filepath.Glob(filepath.Join(b.Dir, atomicfile.TempPattern))
+	b.tempsClean = err == nil && len(left) == 0
 }
 
 // diskSerial returns the serial of the zone file at path, 0 when there is

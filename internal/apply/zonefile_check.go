@@ -10,6 +10,9 @@ import (
 	"github.com/dnssync/dnssync/internal/atomicfile"
 )
 
+// This file holds each backend's Check: what `dnssync check-config` proves
+// before the service starts.
+
 // Check proves, without writing any zone, that Apply can work: Dir exists
 // or can be created, a file can be created, fsynced and renamed there (and
 // removed), no zone file is a mount point of its own (rename cannot
@@ -39,6 +42,17 @@ func (b *ZoneFile) Check() error {
 		}
 	}
 	return nil
+}
+
+// Check is the rfc2136 backend's: it writes no zone, but the ownership
+// state (owned.json) is replaced atomically in state_dir after every
+// change, so state_dir must take such a write, as for the zonefile
+// backend. `dnssync check-config` runs it.
+func (b *RFC2136) Check() error {
+	if b.Owned == nil {
+		return nil
+	}
+	return probeDir("state_dir", filepath.Dir(b.Owned.path))
 }
 
 // probeDir creates dir if needed, as an apply would, and proves that files

@@ -13,6 +13,10 @@ import (
 // helperEnv makes the test binary an appender (see TestHelperAppender).
 const helperEnv = "DNSSYNC_AUDIT_HELPER"
 
+// perWrite is how many lines each Record of an appender writes: 20 KiB in
+// one write(2).
+const perWrite = 20
+
 // Several processes (the daemon and CLI commands) append to one file at
 // once: every line of every process is there, whole.
 func TestProcessesAppendWholeLines(t *testing.T) {
@@ -34,13 +38,13 @@ func TestProcessesAppendWholeLines(t *testing.T) {
 	got := readEvents(t, path) // fails on a torn line
 	seen := map[string]bool{}
 	for _, e := range got {
-		if len(e.Value) != 20000 || e.Kind != "cli" {
+		if len(e.Value) != MaxFieldBytes || e.Kind != "cli" {
 			t.Fatalf("line damaged: kind %q, value of %d bytes", e.Kind, len(e.Value))
 		}
 		seen[e.Name] = true
 	}
-	if len(got) != procs*lines || len(seen) != procs*lines {
-		t.Fatalf("%d lines (%d distinct), want %d", len(got), len(seen), procs*lines)
+	if want := procs * lines * perWrite; len(got) != want || len(seen) != want {
+		t.Fatalf("%d lines (%d distinct), want %d", len(got), len(seen), want)
 	}
 }
 
@@ -60,9 +64,13 @@ func TestHelperAppender(t *testing.T) {
 	defer l.Close()
 	uid := os.Getuid()
 	for i := 0; i < n; i++ {
-		// Lines larger than a pipe's atomic write, each a single write.
-		ev := Event{Kind: "cli", User: "test", UID: &uid, Name: fmt.Sprintf("p%s-%d.example.com.", parts[1], i), Value: strings.Repeat(parts[1], 20000), Result: "ok"}
-		if err := l.Record(ev); err != nil {
+		// Writes larger than a pipe's atomic write, each a single write
+		// of several lines (a value is capped at MaxFieldBytes).
+		evs := make([]Event, perWrite)
+		for j := range evs {
+			evs[j] = Event{Kind: "cli", User: "test", UID: &uid, Name: fmt.Sprintf("p%s-%d-%d.example.com.", parts[1], i, j), Value: strings.Repeat(parts[1], MaxFieldBytes), Result: "ok"}
+		}
+		if err := l.Record(evs...); err != nil {
 			t.Fatal(err)
 		}
 	}

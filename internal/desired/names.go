@@ -47,6 +47,12 @@ func checkName(s string, wildcard bool) (string, error) {
 	return dns.CanonicalName(s), nil
 }
 
+// CheckName validates an owner name as a records file declares it (a
+// leading "*" label allowed) and returns it canonical. The registry checks
+// the names the API and the CLI are given with it, so that a name is taken
+// there exactly when a file could declare it.
+func CheckName(name string) (string, error) { return checkName(name, true) }
+
 func isNameChar(r rune) bool {
 	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_'
 }

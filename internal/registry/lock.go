@@ -8,14 +8,19 @@ package registry
 // writer can reach it (it writes records.d anyway), it needs no write
 // permission on the lock file itself, and the kernel releases it when a
 // process dies, so a killed command never leaves records.d locked.
+//
+// The wait is bounded (LockTimeout) and ends with the caller's context: an
+// API request whose client went away, or a CLI command interrupted, stops
+// waiting at once instead of holding a goroutine or a terminal.
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"path/filepath"
 	"time"
 
-	"golang.org/x/sys/unix"
+	"github.com/dnssync/dnssync/internal/flock"
 )
 
 // LockName is the lock file in records.d. It is a dotfile, which the loader
@@ -29,32 +34,42 @@ const defaultLockTimeout = 10 * time.Second
 // ErrLocked is returned when another writer held the lock for the whole wait.
 var ErrLocked = errors.New("records.d is locked by another writer")
 
-// lockDir takes the lock of dir and returns its release.
-func lockDir(dir string, timeout time.Duration) (release func(), err error) {
-	path := filepath.Join(dir, LockName)
-	// Read-only is enough for flock; O_NOFOLLOW keeps a symlink planted
-	// here from creating or locking a file elsewhere.
-	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CREAT|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o644)
+// lock takes this process's turn (one edit at a time, handed over without
+// polling) and then records.d's lock, within LockTimeout in all and while
+// ctx lasts. It returns the release of both.
+func (r *Registry) lock(ctx context.Context) (release func(), err error) {
+	timeout := r.LockTimeout
+	if timeout <= 0 {
+		timeout = defaultLockTimeout
+	}
+	if err := context.Cause(ctx); err != nil { // the request is gone: no edit for it
+		return nil, fmt.Errorf("waiting for records.d's lock: %w", err)
+	}
+	start := time.Now()
+	r.once.Do(func() { r.turn = make(chan struct{}, 1) })
+	wait := time.NewTimer(timeout)
+	defer wait.Stop()
+	select {
+	case r.turn <- struct{}{}:
+	case <-wait.C:
+		return nil, fmt.Errorf("%w (another edit in this process held it for more than %s)", ErrLocked, timeout)
+	case <-ctx.Done():
+		return nil, fmt.Errorf("waiting for records.d's lock: %w", context.Cause(ctx))
+	}
+	unlock, err := lockDir(ctx, r.Options.Dir, timeout-time.Since(start))
 	if err != nil {
-		return nil, fmt.Errorf("lock %s: %w", path, err)
+		<-r.turn
+		return nil, err
 	}
-	// Whoever made it, every writer must be able to open it: a umask
-	// (the unit's 0027) must not lock a CLI user out. It holds nothing.
-	_ = unix.Fchmod(fd, 0o644)
-	deadline := time.Now().Add(timeout)
-	for wait := time.Millisecond; ; wait = min(2*wait, 20*time.Millisecond) {
-		err = unix.Flock(fd, unix.LOCK_EX|unix.LOCK_NB)
-		if err == nil {
-			return func() { unix.Close(fd) }, nil // closing the last descriptor unlocks
-		}
-		if !errors.Is(err, unix.EWOULDBLOCK) && !errors.Is(err, unix.EINTR) {
-			unix.Close(fd)
-			return nil, fmt.Errorf("lock %s: %w", path, err)
-		}
-		if time.Now().After(deadline) {
-			unix.Close(fd)
-			return nil, fmt.Errorf("%w (%s held for more than %s)", ErrLocked, path, timeout)
-		}
-		time.Sleep(wait)
+	return func() { unlock(); <-r.turn }, nil
+}
+
+// lockDir takes the lock of dir and returns its release.
+func lockDir(ctx context.Context, dir string, timeout time.Duration) (release func(), err error) {
+	path := filepath.Join(dir, LockName)
+	release, err = flock.LockFile(ctx, path, true, timeout)
+	if errors.Is(err, flock.ErrTimeout) {
+		return nil, fmt.Errorf("%w (%s held for more than %s)", ErrLocked, path, timeout)
 	}
+	return release, err
 }

@@ -1,8 +1,10 @@
 package registry
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
@@ -26,7 +28,7 @@ func TestWritersShareTheLock(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				if _, err := r.Register(Record{Name: "pool.example.com", Type: "A", Value: fmt.Sprintf("192.0.2.%d", 1+w*each+i)}); err != nil {
+				if _, err := r.Register(t.Context(), Record{Name: "pool.example.com", Type: "A", Value: fmt.Sprintf("192.0.2.%d", 1+w*each+i)}); err != nil {
 					errs <- err
 				}
 			}()
@@ -52,18 +54,54 @@ func TestWritersShareTheLock(t *testing.T) {
 // ErrLocked after the wait, not hang, and not write.
 func TestLockTimeout(t *testing.T) {
 	r, _, dir := newRegistry(t)
-	release, err := lockDir(dir, time.Second)
+	release, err := lockDir(t.Context(), dir, time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
 	r.LockTimeout = 50 * time.Millisecond
 	start := time.Now()
-	_, err = r.Register(Record{Name: "a.example.com", Type: "A", Value: "192.0.2.1"})
+	_, err = r.Register(t.Context(), Record{Name: "a.example.com", Type: "A", Value: "192.0.2.1"})
 	if !errors.Is(err, ErrLocked) || time.Since(start) > 5*time.Second {
 		t.Fatalf("register while locked: %v after %s", err, time.Since(start))
 	}
 	release()
-	if _, err := r.Register(Record{Name: "a.example.com", Type: "A", Value: "192.0.2.1"}); err != nil {
+	if _, err := r.Register(t.Context(), Record{Name: "a.example.com", Type: "A", Value: "192.0.2.1"}); err != nil {
 		t.Fatalf("register once released: %v", err)
+	}
+}
+
+// An edit waiting for the lock stops when its context ends (the API's
+// client went away, the CLI was interrupted), long before LockTimeout, and
+// writes nothing; so does one queued behind another edit in this process.
+func TestLockWaitEndsWithContext(t *testing.T) {
+	r, _, dir := newRegistry(t)
+	release, err := lockDir(t.Context(), dir, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
+	r.LockTimeout = time.Hour
+	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+	defer cancel()
+	errs := make(chan error, 2)
+	for i := range 2 { // the second waits for this process's turn
+		go func() {
+			_, err := r.Register(ctx, Record{Name: fmt.Sprintf("a%d.example.com", i), Type: "A", Value: "192.0.2.1"})
+			errs <- err
+		}()
+	}
+	deadline := time.After(10 * time.Second)
+	for range 2 {
+		select {
+		case err := <-errs:
+			if !errors.Is(err, context.DeadlineExceeded) {
+				t.Errorf("register with an ended context: %v", err)
+			}
+		case <-deadline:
+			t.Fatal("register still waiting for the lock 10s after its context ended")
+		}
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, "api-*")); len(left) != 0 {
+		t.Errorf("written although the lock was never taken: %v", left)
 	}
 }

@@ -13,13 +13,10 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/miekg/dns"
+	"github.com/dnssync/dnssync/internal/desired"
 )
 
 const (
-	maxNameLen  = 253 // octets, without the trailing dot
-	maxLabelLen = 63
-
 	fileSuffix = ".yaml"
 	// maxFileName is the longest file name Linux file systems take. The
 	// writer's temporary file has a short name of its own
@@ -31,49 +28,17 @@ const (
 	digestHexLen    = 32 // 128 bits of SHA-256: no two names share a file
 )
 
-// CheckName validates name as records.d does (labels of letters, digits,
-// '-' and '_', a leading "*" label, at most 63 octets a label and 253 a
-// name) and returns it canonical: lower case, fully qualified. The error
-// names the field and never holds more than a short, quoted excerpt.
+// CheckName validates name as records.d does (desired.CheckName: labels of
+// letters, digits, '-' and '_', a leading "*" label, at most 63 octets a
+// label and 253 a name; spaces around it are dropped) and returns it
+// canonical: lower case, fully qualified. The error is ErrInvalid, names
+// the field and quotes at most a short, escaped excerpt.
 func CheckName(name string) (string, error) {
-	s := strings.TrimSuffix(strings.TrimSpace(name), ".")
-	if s == "" {
-		return "", fmt.Errorf("%w: name: must not be empty", ErrInvalid)
+	canonical, err := desired.CheckName(strings.TrimSpace(name))
+	if err != nil {
+		return "", fmt.Errorf("%w: name: %v", ErrInvalid, err)
 	}
-	if len(s) > maxNameLen {
-		return "", fmt.Errorf("%w: name: %d octets, longer than %d", ErrInvalid, len(s), maxNameLen)
-	}
-	for i, label := range strings.Split(s, ".") {
-		switch {
-		case label == "":
-			return "", fmt.Errorf("%w: name: %s has an empty label", ErrInvalid, excerpt(s))
-		case len(label) > maxLabelLen:
-			return "", fmt.Errorf("%w: name: label %s is longer than %d octets", ErrInvalid, excerpt(label), maxLabelLen)
-		case label == "*" && i == 0:
-			continue
-		case label == "*":
-			return "", fmt.Errorf("%w: name: \"*\" is only allowed as the first label", ErrInvalid)
-		}
-		for _, r := range label {
-			if !isNameChar(r) {
-				return "", fmt.Errorf("%w: name: label %s has the invalid character %q (want letters, digits, '-' and '_')", ErrInvalid, excerpt(label), r)
-			}
-		}
-	}
-	return dns.CanonicalName(s), nil
-}
-
-func isNameChar(r rune) bool {
-	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_'
-}
-
-// excerpt quotes at most 40 bytes of s, escaped, for an error message.
-func excerpt(s string) string {
-	const max = 40
-	if len(s) > max {
-		return fmt.Sprintf("%q...", s[:max])
-	}
-	return fmt.Sprintf("%q", s)
+	return canonical, nil
 }
 
 // fileName is the name of the API's file for a canonical name:

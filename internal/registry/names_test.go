@@ -38,7 +38,7 @@ func TestLongNames(t *testing.T) {
 		name := longName(n)
 		t.Run(fmt.Sprint(n), func(t *testing.T) {
 			r, store, dir := newRegistry(t)
-			if _, err := r.Register(Record{Name: name, Type: "A", Value: "192.0.2.1"}); err != nil {
+			if _, err := r.Register(t.Context(), Record{Name: name, Type: "A", Value: "192.0.2.1"}); err != nil {
 				t.Fatalf("register a %d-octet name: %v", n, err)
 			}
 			path := r.Path(name)
@@ -53,10 +53,10 @@ func TestLongNames(t *testing.T) {
 			if len(got) != 1 || got[0].File != path || got[0].RR.Header().Name != name+"." {
 				t.Fatalf("declared at a %d-octet name: %+v", n, got)
 			}
-			if ch, err := r.Update(Record{Name: strings.ToUpper(name) + ".", Type: "A", Value: "192.0.2.2"}); err != nil || !ch.Changed || len(ch.After) != 1 {
+			if ch, err := r.Update(t.Context(), Record{Name: strings.ToUpper(name) + ".", Type: "A", Value: "192.0.2.2"}); err != nil || !ch.Changed || len(ch.After) != 1 {
 				t.Fatalf("update: %+v %v", ch, err)
 			}
-			if ch, err := r.Unregister(name, ""); err != nil || len(ch.Before) != 1 || len(ch.After) != 0 {
+			if ch, err := r.Unregister(t.Context(), name, ""); err != nil || len(ch.Before) != 1 || len(ch.After) != 0 {
 				t.Fatalf("unregister: %+v %v", ch, err)
 			}
 			if left, _ := filepath.Glob(filepath.Join(dir, "api-*")); len(left) != 0 {
@@ -96,7 +96,7 @@ func TestShortNamesKeepTheirFileName(t *testing.T) {
 func TestFileOfAnotherName(t *testing.T) {
 	r, _, dir := newRegistry(t)
 	os.WriteFile(filepath.Join(dir, "api-a.example.com.yaml"), []byte("records:\n  - name: b.example.com.\n    type: A\n    values: [192.0.2.1]\n"), 0o644)
-	if _, err := r.Register(Record{Name: "a.example.com", Type: "A", Value: "192.0.2.9"}); err == nil || !strings.Contains(err.Error(), "another name") {
+	if _, err := r.Register(t.Context(), Record{Name: "a.example.com", Type: "A", Value: "192.0.2.9"}); err == nil || !strings.Contains(err.Error(), "another name") {
 		t.Errorf("register over a file of another name: %v", err)
 	}
 }
@@ -105,7 +105,7 @@ func TestFileOfAnotherName(t *testing.T) {
 func TestBrokenFileNotQuoted(t *testing.T) {
 	r, _, dir := newRegistry(t)
 	os.WriteFile(filepath.Join(dir, "api-a.example.com.yaml"), []byte("SECRET-CONTENT: [\n"), 0o644)
-	_, err := r.Register(Record{Name: "a.example.com", Type: "A", Value: "192.0.2.9"})
+	_, err := r.Register(t.Context(), Record{Name: "a.example.com", Type: "A", Value: "192.0.2.9"})
 	if err == nil || strings.Contains(err.Error(), "SECRET") {
 		t.Errorf("register over a broken file: %v", err)
 	}
@@ -125,11 +125,14 @@ func TestInvalidNames(t *testing.T) {
 			do   func() error
 		}{
 			{"register", func() error {
-				_, err := r.Register(Record{Name: name, Type: "A", Value: "192.0.2.1"})
+				_, err := r.Register(t.Context(), Record{Name: name, Type: "A", Value: "192.0.2.1"})
 				return err
 			}},
-			{"update", func() error { _, err := r.Update(Record{Name: name, Type: "A", Value: "192.0.2.1"}); return err }},
-			{"unregister", func() error { _, err := r.Unregister(name, ""); return err }},
+			{"update", func() error {
+				_, err := r.Update(t.Context(), Record{Name: name, Type: "A", Value: "192.0.2.1"})
+				return err
+			}},
+			{"unregister", func() error { _, err := r.Unregister(t.Context(), name, ""); return err }},
 		} {
 			err := op.do()
 			if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "name") {

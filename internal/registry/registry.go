@@ -8,6 +8,7 @@
 package registry
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -23,6 +24,7 @@ import (
 
 	"github.com/dnssync/dnssync/internal/atomicfile"
 	"github.com/dnssync/dnssync/internal/desired"
+	"github.com/dnssync/dnssync/internal/textcap"
 )
 
 // Errors callers branch on (the API maps them to status codes).
@@ -63,7 +65,9 @@ type Registry struct {
 	Declared Declarations
 	// LockTimeout bounds the wait for another writer's edit (0: 10s).
 	LockTimeout time.Duration
-	mu          sync.Mutex // one edit at a time in this process too
+
+	once sync.Once
+	turn chan struct{} // one edit at a time in this process (lock.go)
 }
 
 // filePrefix marks the files the API writes. People's files must not use it.
@@ -74,8 +78,9 @@ func IsAPIFile(path string) bool { return strings.HasPrefix(filepath.Base(path),
 
 // Register adds rec's value to its RRset (round robin). It reports whether
 // anything changed: registering a record already there is not an error.
-func (r *Registry) Register(rec Record) (Change, error) {
-	return r.edit(rec.Name, func(f *apiFile, typ string) (changed bool, err error) {
+// ctx bounds the wait for the lock (lock.go).
+func (r *Registry) Register(ctx context.Context, rec Record) (Change, error) {
+	return r.edit(ctx, rec.Name, func(f *apiFile, typ string) (changed bool, err error) {
 		e := f.entry(typ)
 		if e == nil {
 			f.Records = append(f.Records, entry{Name: f.name, Type: typ, Values: []string{rec.Value}, TTL: rec.TTL})
@@ -92,8 +97,8 @@ func (r *Registry) Register(rec Record) (Change, error) {
 }
 
 // Update replaces the RRset of rec's name and type with rec's one value.
-func (r *Registry) Update(rec Record) (Change, error) {
-	return r.edit(rec.Name, func(f *apiFile, typ string) (bool, error) {
+func (r *Registry) Update(ctx context.Context, rec Record) (Change, error) {
+	return r.edit(ctx, rec.Name, func(f *apiFile, typ string) (bool, error) {
 		e := f.entry(typ)
 		if e == nil {
 			f.Records = append(f.Records, entry{Name: f.name, Type: typ, Values: []string{rec.Value}, TTL: rec.TTL})
@@ -113,8 +118,8 @@ func (r *Registry) Update(rec Record) (Change, error) {
 
 // Unregister removes name's records of type typ ("" for every type) from
 // the API's file, and the file when nothing is left.
-func (r *Registry) Unregister(name, typ string) (Change, error) {
-	return r.edit(name, func(f *apiFile, typ string) (bool, error) {
+func (r *Registry) Unregister(ctx context.Context, name, typ string) (Change, error) {
+	return r.edit(ctx, name, func(f *apiFile, typ string) (bool, error) {
 		n := len(f.Records)
 		f.Records = slices.DeleteFunc(f.Records, func(e entry) bool { return typ == "" || e.Type == typ })
 		if len(f.Records) == n {
@@ -131,7 +136,7 @@ func (r *Registry) Unregister(name, typ string) (Change, error) {
 // edit applies change to name's API file and writes it back, after refusing
 // to shadow or remove what other files declare and checking the result as
 // the loader will.
-func (r *Registry) edit(name string, change func(f *apiFile, typ string) (bool, error), typ string) (Change, error) {
+func (r *Registry) edit(ctx context.Context, name string, change func(f *apiFile, typ string) (bool, error), typ string) (Change, error) {
 	canonical, err := CheckName(name)
 	if err != nil {
 		return Change{}, err
@@ -139,16 +144,10 @@ func (r *Registry) edit(name string, change func(f *apiFile, typ string) (bool, 
 	typ = strings.ToUpper(strings.TrimSpace(typ))
 	if typ != "" {
 		if _, ok := dns.StringToType[typ]; !ok {
-			return Change{}, fmt.Errorf("%w: record_type: unknown type %s", ErrInvalid, excerpt(typ))
+			return Change{}, fmt.Errorf("%w: record_type: unknown type %s", ErrInvalid, textcap.Quote(typ, textcap.QuoteLen))
 		}
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	timeout := r.LockTimeout
-	if timeout <= 0 {
-		timeout = defaultLockTimeout
-	}
-	unlock, err := lockDir(r.Options.Dir, timeout)
+	unlock, err := r.lock(ctx)
 	if err != nil {
 		return Change{}, err
 	}

@@ -27,7 +27,7 @@ func rescan(t *testing.T, s *desired.Store) {
 
 func TestRegisterUpdateUnregister(t *testing.T) {
 	r, store, dir := newRegistry(t)
-	ch, err := r.Register(Record{Name: "Web-01.example.com", Type: "a", Value: "192.0.2.1"})
+	ch, err := r.Register(t.Context(), Record{Name: "Web-01.example.com", Type: "a", Value: "192.0.2.1"})
 	if err != nil || !ch.Changed || len(ch.After) != 1 || len(ch.Before) != 0 {
 		t.Fatalf("register: %+v %v", ch, err)
 	}
@@ -40,19 +40,19 @@ func TestRegisterUpdateUnregister(t *testing.T) {
 	if got := store.DeclaredAt("web-01.example.com."); len(got) != 1 || got[0].File != path {
 		t.Fatalf("declared: %+v", got)
 	}
-	if ch, err := r.Register(Record{Name: "web-01.example.com", Type: "A", Value: "192.0.2.1"}); err != nil || ch.Changed {
+	if ch, err := r.Register(t.Context(), Record{Name: "web-01.example.com", Type: "A", Value: "192.0.2.1"}); err != nil || ch.Changed {
 		t.Errorf("same record again: %+v %v", ch, err)
 	}
-	if ch, err := r.Register(Record{Name: "web-01.example.com", Type: "A", Value: "192.0.2.2"}); err != nil || len(ch.After) != 2 {
+	if ch, err := r.Register(t.Context(), Record{Name: "web-01.example.com", Type: "A", Value: "192.0.2.2"}); err != nil || len(ch.After) != 2 {
 		t.Errorf("second value: %+v %v", ch, err)
 	}
-	if ch, err := r.Update(Record{Name: "web-01.example.com", Type: "A", Value: "192.0.2.3"}); err != nil || len(ch.After) != 1 || len(ch.Before) != 2 {
+	if ch, err := r.Update(t.Context(), Record{Name: "web-01.example.com", Type: "A", Value: "192.0.2.3"}); err != nil || len(ch.After) != 1 || len(ch.Before) != 2 {
 		t.Errorf("update: %+v %v", ch, err)
 	}
-	if _, err := r.Unregister("web-01.example.com", "AAAA"); !errors.Is(err, ErrNotFound) {
+	if _, err := r.Unregister(t.Context(), "web-01.example.com", "AAAA"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("unregister a type never registered: %v", err)
 	}
-	if ch, err := r.Unregister("web-01.example.com", ""); err != nil || len(ch.After) != 0 {
+	if ch, err := r.Unregister(t.Context(), "web-01.example.com", ""); err != nil || len(ch.After) != 0 {
 		t.Errorf("unregister: %+v %v", ch, err)
 	}
 	if _, err := os.Stat(path); !os.IsNotExist(err) {
@@ -72,27 +72,27 @@ func TestRefusals(t *testing.T) {
 		msg  string
 	}{
 		{"same type as a person's file", func() error {
-			_, err := r.Register(Record{Name: "db.example.com", Type: "A", Value: "192.0.2.6"})
+			_, err := r.Register(t.Context(), Record{Name: "db.example.com", Type: "A", Value: "192.0.2.6"})
 			return err
 		}, ErrConflict, "db.yaml:2"},
 		{"CNAME beside a person's A", func() error {
-			_, err := r.Register(Record{Name: "db.example.com", Type: "CNAME", Value: "x.example.com"})
+			_, err := r.Register(t.Context(), Record{Name: "db.example.com", Type: "CNAME", Value: "x.example.com"})
 			return err
 		}, ErrConflict, "db.yaml"},
 		{"removing a person's records", func() error {
-			_, err := r.Unregister("db.example.com", "")
+			_, err := r.Unregister(t.Context(), "db.example.com", "")
 			return err
 		}, ErrConflict, "change that file instead"},
 		{"outside every zone", func() error {
-			_, err := r.Register(Record{Name: "a.example.net", Type: "A", Value: "192.0.2.1"})
+			_, err := r.Register(t.Context(), Record{Name: "a.example.net", Type: "A", Value: "192.0.2.1"})
 			return err
 		}, ErrInvalid, "example.net"},
 		{"bad address", func() error {
-			_, err := r.Register(Record{Name: "a.example.com", Type: "A", Value: "192.0.2.300"})
+			_, err := r.Register(t.Context(), Record{Name: "a.example.com", Type: "A", Value: "192.0.2.300"})
 			return err
 		}, ErrInvalid, "192.0.2.300"},
 		{"unknown type", func() error {
-			_, err := r.Register(Record{Name: "a.example.com", Type: "BOGUS", Value: "x"})
+			_, err := r.Register(t.Context(), Record{Name: "a.example.com", Type: "BOGUS", Value: "x"})
 			return err
 		}, ErrInvalid, "record_type"},
 	}
@@ -108,10 +108,10 @@ func TestRefusals(t *testing.T) {
 		t.Errorf("the person's file changed:\n%s", b)
 	}
 	// Within the API's own file a CNAME cannot join other data either.
-	if _, err := r.Register(Record{Name: "c.example.com", Type: "A", Value: "192.0.2.7"}); err != nil {
+	if _, err := r.Register(t.Context(), Record{Name: "c.example.com", Type: "A", Value: "192.0.2.7"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := r.Register(Record{Name: "c.example.com", Type: "CNAME", Value: "db.example.com"}); !errors.Is(err, ErrInvalid) {
+	if _, err := r.Register(t.Context(), Record{Name: "c.example.com", Type: "CNAME", Value: "db.example.com"}); !errors.Is(err, ErrInvalid) {
 		t.Errorf("CNAME beside the API's own A: %v", err)
 	}
 	// Nothing invalid was left behind for the loader.
