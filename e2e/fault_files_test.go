@@ -261,6 +261,12 @@ func TestFaultBadFiles(t *testing.T) {
 	if err := os.WriteFile(token, []byte(tsigSecret+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	// A key kept as YAML, the secret its first key: the shape that had a
+	// hard link quote it as an unknown field.
+	keyYAML := filepath.Join(e.dir, "tsig.yaml")
+	if err := os.WriteFile(keyYAML, []byte(tsigSecret+": hmac-sha256\nname: dnssync\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	e.write("web-01.yaml", web01)
 	e.write("app.yaml", "records:\n  - name: app.example.com\n    type: A\n    value: 192.0.2.20\n")
 	d := e.start()
@@ -291,6 +297,11 @@ func TestFaultBadFiles(t *testing.T) {
 			}
 			return os.Symlink(".loop", tmp)
 		}, "symlink cannot be resolved"},
+		// A hard link is a regular file like any other (the test's
+		// tmp dir is one filesystem): it is read, and nothing of it is
+		// quoted, because it is not shaped like a records file.
+		{"hard link to a key file", func(tmp string) error { return os.Link(secret, tmp) }, "not a records file"},
+		{"hard link to a key kept as YAML", func(tmp string) error { return os.Link(keyYAML, tmp) }, "not a records file"},
 		{"FIFO", func(tmp string) error { return syscall.Mkfifo(tmp, 0o644) }, "not a regular file (a FIFO)"},
 		{"socket", func(tmp string) error {
 			l, err := net.Listen("unix", tmp)
@@ -318,7 +329,7 @@ func TestFaultBadFiles(t *testing.T) {
 				t.Errorf("/healthz reasons %v lack invalid_files", kinds)
 			}
 			for where, text := range map[string]string{"validate": out, "/healthz": func() string { _, b := healthBody(t, api); return b }()} {
-				if strings.Contains(text, tsigSecret[:16]) {
+				if leaksSecret(text) {
 					t.Errorf("%s leaks the secret:\n%s", where, text)
 				}
 			}
@@ -358,9 +369,20 @@ func TestFaultBadFiles(t *testing.T) {
 		e.served("web-01.example.com", dns.TypeA, set(t, "web-01.example.com 300 IN A 192.0.2.11"))
 	})
 	waitHealth(t, api, http.StatusOK)
-	if strings.Contains(d.out.String(), tsigSecret[:16]) {
+	if leaksSecret(d.out.String()) {
 		t.Errorf("the daemon's log leaks the secret")
 	}
+}
+
+// leaksSecret reports whether text holds any 8 bytes in a row of
+// tsigSecret: an excerpt of a key is a leak too.
+func leaksSecret(text string) bool {
+	for i := 0; i+8 <= len(tsigSecret); i++ {
+		if strings.Contains(text, tsigSecret[i:i+8]) {
+			return true
+		}
+	}
+	return false
 }
 
 // TestFaultUnreadableFile: a record file made mode 000 keeps its records

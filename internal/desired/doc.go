@@ -34,7 +34,8 @@
 //	    ttl: 300                   # optional
 //
 // Decoding is strict (unknown keys are errors) and every error carries the
-// file and line, because a person has to find and fix it; it quotes at most
-// a short excerpt of what the file says (redact.go), because a file may
-// hold what must not be printed.
+// file and line, because a person has to find and fix it; it quotes
+// nothing of a file not shaped like a records file, and at most a short
+// excerpt of one token of one that is (redact.go), because a file may hold
+// what must not be printed (a hard link to a key is read like any file).
 package desired

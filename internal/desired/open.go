@@ -28,6 +28,13 @@ import (
 // A path that breaks either rule is unreadable: like a file with a
 // permission problem, its last good content stays in force and the problem
 // is reported, naming neither the link's target nor anything in it.
+//
+// A hard link is not a link here: it is a directory entry like any other,
+// indistinguishable from a regular file written in place (a link count
+// above one is also what a writer's backup or a snapshot tool leaves), so
+// a hard link to /etc/dnssync/tsig.key in records.d is read. The defence
+// is in what a problem message may quote (parse.go, redact.go): nothing of
+// a file that is not shaped like a records file, and a secret file is not.
 
 var (
 	errOutside  = errors.New("symlink target is outside the records dir; not read")

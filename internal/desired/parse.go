@@ -24,6 +24,12 @@ type recordFields struct {
 
 const wantRecordFields = "want name, type, value, values, ttl"
 
+// notRecordsFile is the whole message for a file whose top level is not a
+// mapping with the one key "records": it may be any file at all (a hard
+// link to a key is a regular file, open.go), so the message quotes nothing
+// of it.
+const notRecordsFile = "not a records file (want a mapping with a \"records\" list)"
+
 // lineError is a problem inside a file, before the path is known to it.
 type lineError struct {
 	line int
@@ -85,22 +91,21 @@ func decodeFile(data []byte) ([]recordFields, *lineError) {
 		root = root.Content[0]
 	}
 	root = deref(root)
-	if root.Kind == yaml.ScalarNode && !isNull(root) {
+	if root.Kind != yaml.MappingNode {
 		// Plain text (a key, a token, /etc/passwd) reads as one YAML
 		// scalar: say nothing of what it holds.
-		return nil, errAt(root.Line, "not a records file (want a mapping with a \"records\" list)")
-	}
-	if root.Kind != yaml.MappingNode {
-		return nil, errAt(root.Line, "top level must be a mapping with a \"records\" list, got %s", describe(root))
+		return nil, errAt(root.Line, notRecordsFile)
 	}
 	var records *yaml.Node
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		k, val := root.Content[i], deref(root.Content[i+1])
 		switch {
-		case k.Kind != yaml.ScalarNode:
-			return nil, errAt(k.Line, "top-level key must be a string, got %s", describe(k))
-		case k.Value != "records":
-			return nil, errAt(k.Line, "unknown field %s at top level (want records)", excerpt(k.Value))
+		case k.Kind != yaml.ScalarNode || k.Value != "records":
+			// `token: x`, a base64 key with `: algo` after it, a
+			// shadow line ending in ':' all read as a mapping with one
+			// odd key: the key is the secret, so it is not quoted,
+			// not even a typo of "records" (the line finds it).
+			return nil, errAt(k.Line, notRecordsFile)
 		case records != nil:
 			return nil, errAt(k.Line, "duplicate field \"records\"")
 		}
@@ -171,20 +176,31 @@ func deref(n *yaml.Node) *yaml.Node {
 
 func isNull(n *yaml.Node) bool { return n.Kind == yaml.ScalarNode && n.Tag == "!!null" }
 
-// describe names a node's shape for error messages, quoting a scalar only
-// as an excerpt.
+// describe names a node's shape for error messages: the kind of a scalar,
+// never its text. It is used where the structure is wrong, and a file whose
+// structure is wrong may not be a records file at all: `records: <a token>`
+// must not print the token. Tokens are quoted (excerpt) only where they
+// sit in a well-formed record entry, as a name, type, value or ttl.
 func describe(n *yaml.Node) string {
 	switch {
 	case n.Kind == yaml.MappingNode:
 		return "a mapping"
 	case n.Kind == yaml.SequenceNode:
 		return "a list"
+	case n.Kind == yaml.AliasNode:
+		return "an alias"
 	case isNull(n):
 		return "nothing"
-	case n.Kind == yaml.ScalarNode:
-		return excerpt(n.Value)
 	}
-	return "an alias"
+	switch n.ShortTag() {
+	case "!!int", "!!float":
+		return "a number"
+	case "!!bool":
+		return "a boolean"
+	case "!!str":
+		return "a string"
+	}
+	return "a scalar"
 }
 
 var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)

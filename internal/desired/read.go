@@ -21,11 +21,17 @@ var errTooLarge = fmt.Errorf("larger than %d bytes", maxFileSize)
 // written, and was never read: its records are unknown, so deletions wait.
 const msgNotReadYet = "still being written; not read yet"
 
+// msgStillOpen is the problem of a file whose writer has kept it open past
+// maxWriterHold with content that would drop records: it may be half of
+// what the writer means, so the last good content stays until the close.
+var msgStillOpen = "still open for writing after " + maxWriterHold.String() + "; keeping its last good records"
+
 // readResult is a file read and parsed, not yet applied.
 type readResult struct {
 	at        time.Time   // when the read began
 	info      os.FileInfo // of what was read
 	unsettled bool        // not read: still being written (settle.go, writers.go)
+	stillOpen bool        // read, but not to apply: msgStillOpen
 	err       error
 	sum       [sha256.Size]byte
 	recs      []record

@@ -27,6 +27,13 @@ import (
 // settle within maxSettleRounds, is left as it was (its last good content
 // stays in force; one never read is Incomplete) and read again on the
 // next event or scan.
+//
+// Past maxWriterHold a file still open is read, since a writer that never
+// closes must not hide its file for ever, but stability says nothing then
+// (the writer may just be pausing), so content that would drop records of
+// the file's last good content, from the same inode, is not applied: it is
+// reported (msgStillOpen) and the last good content stays until the writer
+// closes the file. Content that only adds records applies.
 
 // maxSettleRounds bounds the Settle periods one Scan or Reload waits in
 // all, so that one busy writer cannot stall every other change for long.
@@ -101,6 +108,23 @@ func (s *Store) readInto(paths []string, out []readResult, idx []int) {
 	for k, r := range s.readAll(some) {
 		out[idx[k]] = r
 	}
+	s.markStillOpen(paths, out, idx)
+}
+
+// markStillOpen marks the reads among idx of files that a writer still has
+// open (past the hold, or they would not have been read) whose valid
+// content would drop records of the last good content of the same inode.
+func (s *Store) markStillOpen(paths []string, out []readResult, idx []int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, i := range idx {
+		r, f := &out[i], s.files[paths[i]]
+		if r.err != nil || r.unsettled || len(r.problems) > 0 || f == nil || !f.hasGood || f.seen == nil ||
+			!os.SameFile(f.seen, r.info) || !s.writing.open(paths[i]) {
+			continue
+		}
+		r.stillOpen = dropsRecords(f.good, r.recs)
+	}
 }
 
 // waitStable waits until each of paths[idx] is stable and reports which
@@ -143,7 +167,7 @@ func (s *Store) losingRecords(paths []string, out []readResult, idx []int) []int
 	var lose []int
 	for _, i := range idx {
 		r, f := out[i], s.files[paths[i]]
-		if r.err != nil || r.unsettled || len(r.problems) > 0 || f == nil || !f.hasGood || f.seen == nil ||
+		if r.err != nil || r.unsettled || r.stillOpen || len(r.problems) > 0 || f == nil || !f.hasGood || f.seen == nil ||
 			!os.SameFile(f.seen, r.info) || (f.hasSum && r.sum == f.sum) {
 			continue
 		}

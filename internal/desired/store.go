@@ -241,6 +241,18 @@ func (s *Store) load(path string, p *pass, r readResult) (gone bool) {
 		s.files[path] = f
 		s.filesSeen = true
 	}
+	if r.stillOpen {
+		// f has good content (markStillOpen). Read it again on every
+		// Scan, and afresh once the writer closes it: the same bytes
+		// then mean what they say.
+		f.info, f.hasSum = nil, false
+		problems := []Problem{{File: path, Msg: msgStillOpen}}
+		if !slices.Equal(problems, f.problems) {
+			s.logRejected(path, f, problems)
+		}
+		f.problems = problems
+		return false
+	}
 	f.info = r.info
 	f.racy = r.info != nil && r.info.ModTime().After(r.at.Add(-s.racyWindow))
 	if err := r.err; err != nil {

@@ -160,12 +160,14 @@ func (v *validator) ttl(n *yaml.Node) (uint32, *lineError) {
 	if n == nil {
 		return v.defaultTTL, nil
 	}
+	got := describe(n)
 	if n.Kind == yaml.ScalarNode && !isNull(n) {
 		if t, err := strconv.ParseUint(n.Value, 10, 32); err == nil && t <= maxTTL {
 			return uint32(t), nil
 		}
+		got = excerpt(n.Value) // a ttl in a well-formed entry: quoting it helps fix it
 	}
-	return 0, errAt(n.Line, "invalid ttl %s: want an integer from 0 to %d", describe(n), maxTTL)
+	return 0, errAt(n.Line, "invalid ttl %s: want an integer from 0 to %d", got, maxTTL)
 }
 
 // scalar returns the text of a scalar as written. The YAML type does not

@@ -216,7 +216,9 @@ func (b *batcher) flush(now time.Time) bool {
 		if b.writing.holds(p, now) {
 			continue
 		}
-		b.writing.closed(p) // or the hold ran out: Scan reads it again too
+		// Closed, or the hold ran out. In the latter case the writer
+		// stays in the set: the Store reads the file, but content that
+		// would drop records waits for the close (settle.go).
 		delete(b.pending, p)
 		b.ready[p] = true
 	}

@@ -10,8 +10,14 @@ import (
 // not closed since. Half of such a file is not worth reading, so the
 // batcher holds its path back and Scan leaves it as it was. Both give up
 // maxWriterHold after the first write: a writer that never closes must not
-// hide its file for ever. A writer that opened the file before the watcher
-// started is not known here; settling (settle.go) still covers it.
+// hide its file for ever, and what it adds should not wait. But the path
+// stays in the set until the writer closes it (or it is removed, or events
+// are lost): a writer that truncated the file, wrote a third of it and
+// paused past the hold would otherwise get the other two thirds deleted.
+// Past the hold, content that would drop records of the file's last good
+// content is not applied until the close (settle.go). A writer that opened
+// the file before the watcher started is not known here; settling still
+// covers it.
 //
 // The batcher's goroutine changes the set; Scan and Reload read it from
 // another, hence the lock.
@@ -58,4 +64,13 @@ func (w *writers) holds(path string, now time.Time) bool {
 	defer w.mu.Unlock()
 	since, ok := w.since[path]
 	return ok && now.Sub(since) < maxWriterHold
+}
+
+// open reports whether path is open for writing, however long its hold
+// ran: content it has now may be half of what the writer means.
+func (w *writers) open(path string) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	_, ok := w.since[path]
+	return ok
 }
