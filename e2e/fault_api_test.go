@@ -13,10 +13,12 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -355,7 +357,7 @@ func TestFaultAPIFailedLogins(t *testing.T) {
 	if codes[http.StatusUnauthorized] > 20 || codes[http.StatusTooManyRequests] < 180 || retryAfter == "" {
 		t.Errorf("200 wrong tokens answered %v (Retry-After %q); want a few 401s, then 429s", codes, retryAfter)
 	}
-	// Guessing on /healthz gets no further, and the probe keeps its answer.
+	// The probes count their failures apart: /healthz keeps its answer.
 	if code, body, _ := a.raw("GET", "/healthz", nil, "Authorization", "Bearer "+apiToken); code != http.StatusOK {
 		t.Errorf("/healthz with the token from a limited address: %d %s", code, body)
 	}
@@ -375,11 +377,235 @@ func TestFaultAPIFailedLogins(t *testing.T) {
 			statuses[ev["status"].(float64)]++
 		}
 	}
-	if statuses[400] != 1 || statuses[413] != 1 || statuses[401] != codes[http.StatusUnauthorized] {
-		t.Errorf("audited refusals by status %v; want one 400, one 413 and %d 401s", statuses, codes[http.StatusUnauthorized])
+	// The 429s are audited too, but only the first in a minute: a guessing
+	// loop cannot fill the disk.
+	if statuses[400] != 1 || statuses[413] != 1 || statuses[401] != codes[http.StatusUnauthorized] || statuses[429] != 1 {
+		t.Errorf("audited refusals by status %v; want one 400, one 413, %d 401s and one 429", statuses, codes[http.StatusUnauthorized])
 	}
 
 	// The daemon keeps working.
 	a.write("web-01.yaml", web01)
 	a.served("web-01.example.com", dns.TypeA, set(t, "web-01.example.com 300 IN A 192.0.2.10"))
+}
+
+// within sends one request with the token, giving up after d: a request
+// that hangs is a failure of its own, not a test that never ends.
+func (a *apiEnv) within(d time.Duration, method, path, body string) (int, string) {
+	a.t.Helper()
+	req, err := http.NewRequest(method, a.base+path, strings.NewReader(body))
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+apiToken)
+	resp, err := (&http.Client{Timeout: d}).Do(req)
+	if err != nil {
+		a.t.Fatalf("%s %s: no answer within %s: %v", method, path, d, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// peakRSS is a process's peak resident memory (VmHWM), in bytes.
+func peakRSS(t *testing.T, pid int) int64 {
+	t.Helper()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			var kb int64
+			fmt.Sscanf(strings.TrimSpace(rest), "%d", &kb)
+			return kb << 10
+		}
+	}
+	t.Fatal("no VmHWM in /proc/PID/status")
+	return 0
+}
+
+// TestFaultAPINonRegularAPIFiles: an API file replaced by a FIFO, or by a
+// link to a huge sparse file, is refused at once with 503 naming the file;
+// the daemon neither blocks (holding records.d's lock, which would stall
+// every API write) nor reads the file into memory; other names are
+// written and served meanwhile.
+func TestFaultAPINonRegularAPIFiles(t *testing.T) {
+	t.Parallel()
+	a := newAPIEnv(t, "")
+	fifo := filepath.Join(a.records, "api-fifo1.example.com.yaml")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	big := filepath.Join(a.records, ".big")
+	f, err := os.Create(big)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(1 << 30); err != nil { // sparse: no disk, 1 GiB to a reader
+		t.Fatal(err)
+	}
+	f.Close()
+	if err := os.Symlink(".big", filepath.Join(a.records, "api-big.example.com.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	before := peakRSS(t, a.d.cmd.Process.Pid)
+	for _, c := range []struct{ name, file, why string }{
+		{"fifo1.example.com", "api-fifo1.example.com.yaml", "FIFO"},
+		{"big.example.com", "api-big.example.com.yaml", "larger than"},
+	} {
+		code, body := a.within(15*time.Second, "POST", "/api/v1/dns/records", fmt.Sprintf(`{"name":%q,"record_type":"A","value":"192.0.2.80"}`, c.name))
+		if code != http.StatusServiceUnavailable || !strings.Contains(body, c.file) || !strings.Contains(body, c.why) {
+			t.Errorf("POST %s: %d %s; want 503 naming %s", c.name, code, body, c.file)
+		}
+	}
+	if grew := peakRSS(t, a.d.cmd.Process.Pid) - before; grew > 256<<20 {
+		t.Errorf("the daemon's peak memory grew by %d MiB", grew>>20)
+	}
+	code, body := a.within(15*time.Second, "POST", "/api/v1/dns/records?wait=verified", `{"name":"web-02.example.com","record_type":"A","value":"192.0.2.81"}`)
+	if code != http.StatusCreated {
+		t.Fatalf("POST of another name: %d %s", code, body)
+	}
+	a.served("web-02.example.com", dns.TypeA, set(t, "web-02.example.com 300 IN A 192.0.2.81"))
+	for _, p := range []string{fifo, filepath.Join(a.records, "api-big.example.com.yaml")} {
+		if _, err := os.Lstat(p); err != nil {
+			t.Errorf("%s was removed: %v", p, err)
+		}
+	}
+}
+
+// TestFaultAPILockFileFIFO: a FIFO planted as records.d's lock file makes
+// `dnssync register` fail at once, naming it (it used to block in open()
+// for ten minutes, deaf to SIGTERM); nothing is written.
+func TestFaultAPILockFileFIFO(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	lock := filepath.Join(e.records, ".dnssync.lock")
+	if err := syscall.Mkfifo(lock, 0o666); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	_, stderr, code := e.cli("register", "web-01.example.com", "192.0.2.10")
+	if code == 0 || !strings.Contains(stderr, lock) || !strings.Contains(stderr, "not a regular file") {
+		t.Errorf("register with a FIFO as the lock: exit %d, stderr %q", code, stderr)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("register took %s to give up", d)
+	}
+	if files, _ := filepath.Glob(filepath.Join(e.records, "api-*")); len(files) != 0 {
+		t.Errorf("written without the lock: %v", files)
+	}
+}
+
+// TestFaultAPILockNotOpenToOthers: records.d is readable by every user
+// (0755), but its lock file is not: a local user who is not a writer of
+// records.d cannot open it, so cannot flock it and stall every write.
+func TestFaultAPILockNotOpenToOthers(t *testing.T) {
+	t.Parallel()
+	a := newAPIEnv(t, "")
+	if code, body := a.within(15*time.Second, "POST", "/api/v1/dns/records", `{"name":"web-03.example.com","record_type":"A","value":"192.0.2.82"}`); code != http.StatusCreated {
+		t.Fatalf("POST: %d %s", code, body)
+	}
+	lock := filepath.Join(a.records, ".dnssync.lock")
+	fi, err := os.Stat(lock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if perm := fi.Mode().Perm(); perm&0o007 != 0 {
+		t.Errorf("records.d's lock file is mode %04o: every user can open it", perm)
+	}
+	if os.Geteuid() != 0 {
+		return // the attack below needs another user
+	}
+	// As the attacker: records.d reachable by all, as installed.
+	for _, d := range []string{filepath.Dir(a.dir), a.dir, a.records} {
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cmd := exec.Command("flock", "-n", "-x", lock, "true")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	out, err := cmd.CombinedOutput()
+	if err == nil {
+		t.Errorf("user nobody took records.d's lock (%s)", out)
+	} else if !strings.Contains(string(out), "ermission denied") {
+		t.Errorf("flock as nobody: %v %s; want permission denied", err, out)
+	}
+}
+
+// TestFaultAPIStaleProbeKeepsTheAPI: a monitoring probe sending a stale
+// token to /healthz, again and again, keeps getting its answer, and the
+// orchestrator on the same address still writes with the right token: a
+// probe's failed logins count apart from the API's.
+func TestFaultAPIStaleProbeKeepsTheAPI(t *testing.T) {
+	t.Parallel()
+	a := newAPIEnv(t, "")
+	for i := range 30 {
+		code, body, _ := a.raw("GET", "/healthz", nil, "Authorization", "Bearer stale-token-0123456789")
+		if code != http.StatusOK || strings.Contains(body, `"message"`) {
+			t.Fatalf("probe %d with a stale token: %d %s", i, code, body)
+		}
+	}
+	code, body := a.within(15*time.Second, "POST", "/api/v1/dns/records?wait=verified", `{"name":"web-04.example.com","record_type":"A","value":"192.0.2.84"}`)
+	if code != http.StatusCreated {
+		t.Fatalf("POST with the right token after stale probes: %d %s", code, body)
+	}
+	a.served("web-04.example.com", dns.TypeA, set(t, "web-04.example.com 300 IN A 192.0.2.84"))
+	probes := 0
+	for _, ev := range readAudit(t, a.audit) {
+		if ev["path"] == "/healthz" && strings.Contains(fmt.Sprint(ev["result"]), "invalid bearer token") {
+			probes++
+		}
+	}
+	if probes != 1 {
+		t.Errorf("%d audit lines for 30 stale probes in a few seconds, want 1", probes)
+	}
+}
+
+// TestFaultAPITokenFileMode: a token file that every user can read is
+// refused by check-config (and so by the start), as a TSIG secret is.
+func TestFaultAPITokenFileMode(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	tokens := filepath.Join(e.dir, "tokens")
+	if err := os.WriteFile(tokens, []byte(testToken+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e.replaceConfig(noAPI, fmt.Sprintf("[api]\nlisten = %q\ntoken_file = %q\n", "127.0.0.1:0", tokens))
+	if out, stderr, code := e.cli("check-config"); code != 0 {
+		t.Fatalf("check-config with a 0600 token file: %d %s %s", code, out, stderr)
+	}
+	if err := os.Chmod(tokens, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, stderr, code := e.cli("check-config")
+	if code == 0 || !strings.Contains(out, "readable by every user") || !strings.Contains(out, "chmod 600") {
+		t.Errorf("check-config with a 0644 token file: exit %d, stdout %q, stderr %q", code, out, stderr)
+	}
+	if strings.Contains(out+stderr, apiToken) {
+		t.Error("check-config printed the token")
+	}
+}
+
+// TestFaultAPIApplyAudited: `dnssync apply` follows the CLI's rule for the
+// audit log: it applies nothing when it cannot open the file, and when the
+// change is made but its lines cannot be written (a full disk: /dev/full)
+// it says "applied, but not audited" and exits 1.
+func TestFaultAPIApplyAudited(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.write("web-01.yaml", web01)
+	e.replaceConfig(noAPI, noAPI+fmt.Sprintf("\n[audit]\nfile = %q\n", filepath.Join(e.dir, "no-such-dir", "audit.log")))
+	_, stderr, code := e.cli("apply")
+	if code != 1 || !strings.Contains(stderr, "nothing applied") {
+		t.Errorf("apply without an audit file: exit %d, stderr %q", code, stderr)
+	}
+	if files, _ := filepath.Glob(filepath.Join(e.zones, "db.*")); len(files) != 0 {
+		t.Errorf("applied without an audit trail: %v", files)
+	}
+	e.replaceConfig(filepath.Join(e.dir, "no-such-dir", "audit.log"), "/dev/full")
+	_, stderr, code = e.cli("apply")
+	if code != 1 || !strings.Contains(stderr, "applied, but not audited") {
+		t.Errorf("apply with an audit file that cannot be written: exit %d, stderr %q", code, stderr)
+	}
+	e.served("web-01.example.com", dns.TypeA, set(t, "web-01.example.com 300 IN A 192.0.2.10"))
 }

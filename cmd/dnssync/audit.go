@@ -40,19 +40,15 @@ func auditEvents(res reconcile.Result) []audit.Event {
 	return out
 }
 
-// auditApply records what `dnssync apply` did, as the daemon records its
-// passes: a forced apply is the change that most needs a trail. The user
-// who ran it is named.
-func auditApply(file string, res reconcile.Result) error {
+// auditApply records in l (nil: no audit file) what `dnssync apply` did,
+// as the daemon records its passes: a forced apply is the change that most
+// needs a trail. The user who ran it is named. l is opened before the
+// pass, so that an apply that could not be audited is not made.
+func auditApply(l *audit.Log, res reconcile.Result) error {
 	events := auditEvents(res)
-	if file == "" || len(events) == 0 {
+	if l == nil || len(events) == 0 {
 		return nil
 	}
-	l, err := audit.Open(file)
-	if err != nil {
-		return err
-	}
-	defer l.Close()
 	name, uid := cliUser()
 	for i := range events {
 		events[i].User, events[i].UID = name, &uid

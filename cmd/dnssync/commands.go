@@ -6,6 +6,8 @@ import (
 	"io"
 	"log/slog"
 
+	"github.com/dnssync/dnssync/internal/api"
+	"github.com/dnssync/dnssync/internal/audit"
 	"github.com/dnssync/dnssync/internal/config"
 	"github.com/dnssync/dnssync/internal/desired"
 	"github.com/dnssync/dnssync/internal/reconcile"
@@ -53,10 +55,22 @@ func once(ctx context.Context, cfgPath string, opts reconcile.Options, stdout, s
 		fmt.Fprintf(stderr, "dnssync: %v\n", err)
 		return reconcile.Result{}, exitError
 	}
+	// An apply is audited as a CLI write is: one that cannot open the
+	// audit file is not made, and one made whose lines cannot be written
+	// says so and exits 1.
+	var trail *audit.Log
+	if opts.Apply && cfg.Audit.File != "" {
+		if trail, err = audit.Open(cfg.Audit.File); err != nil {
+			fmt.Fprintf(stderr, "dnssync: %v; nothing applied (every apply is audited)\n", err)
+			return reconcile.Result{}, exitError
+		}
+		defer trail.Close()
+	}
 	res := r.RunOnce(ctx, opts)
+	var auditErr error
 	if opts.Apply {
-		if err := auditApply(cfg.Audit.File, res); err != nil {
-			fmt.Fprintf(stderr, "dnssync: audit log: %v\n", err)
+		if auditErr = auditApply(trail, res); auditErr != nil {
+			fmt.Fprintf(stderr, "dnssync: applied, but not audited: %v\n", auditErr)
 		}
 	}
 	if res.Err != nil {
@@ -90,6 +104,9 @@ func once(ctx context.Context, cfgPath string, opts reconcile.Options, stdout, s
 	}
 	if err := res.Failed(); err != nil && code == exitOK {
 		fmt.Fprintf(stderr, "dnssync: %v\n", err)
+		code = exitError
+	}
+	if auditErr != nil {
 		code = exitError
 	}
 	return res, code
@@ -140,6 +157,9 @@ func cmdCheckConfig(ctx context.Context, args []string, stdout, stderr io.Writer
 	}
 	if c, ok := backendChecker(r); err == nil && ok {
 		err = c.Check()
+	}
+	if err == nil && cfg.API.Listen != "" && cfg.API.TokenFile != "" {
+		_, err = api.ReadTokens(cfg.API.TokenFile) // as the daemon reads it: its mode too
 	}
 	if err != nil {
 		fmt.Fprintf(stdout, "%v\n", err)

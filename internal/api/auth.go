@@ -2,6 +2,7 @@ package api
 
 import (
 	"bufio"
+	"bytes"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
@@ -9,13 +10,14 @@ import (
 	"math"
 	"net"
 	"net/http"
-	"os"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/dnssync/dnssync/internal/secretfile"
 )
 
 // Token is one bearer token. ID names it in the audit log; the token
@@ -27,15 +29,16 @@ type Token struct {
 
 // ReadTokens reads a token file: one token a line, "TOKEN" or "ID:TOKEN";
 // blank lines and lines starting with # are skipped. Without an ID, the ID
-// is the first 8 hex digits of the token's SHA-256.
+// is the first 8 hex digits of the token's SHA-256. A file that other
+// users may read or write is refused, as tsig_secret_file is (secretfile):
+// its tokens may write any name in records.d.
 func ReadTokens(path string) ([]Token, error) {
-	f, err := os.Open(path)
+	b, err := secretfile.Read("api token_file", path)
 	if err != nil {
-		return nil, fmt.Errorf("api token_file: %w", err)
+		return nil, err
 	}
-	defer f.Close()
 	var out []Token
-	sc := bufio.NewScanner(f)
+	sc := bufio.NewScanner(bytes.NewReader(b))
 	for n := 1; sc.Scan(); n++ {
 		line := strings.TrimSpace(sc.Text())
 		if line == "" || strings.HasPrefix(line, "#") {
@@ -83,10 +86,23 @@ func (c caller) key() string {
 // rate: a few mistakes are answered 401, then 429 until the bucket refills,
 // without comparing the token at all. Guessing a token is hopeless anyway
 // (16 characters at least); this keeps the attempt cheap and visible.
+//
+// Not comparing is what makes guessing impossible, and it has a price: a
+// client that shares its address with a guesser (or that sent ten wrong
+// tokens itself) is refused too, until a failure's worth refills, with the
+// right token. The burst is large enough that a client that sends one wrong
+// token, or a few, never notices; and the health probes have a bucket of
+// their own (probeFailures), so a monitor sending a stale token to /healthz
+// loses the health details, never the records API.
 const (
 	failBurst = 10
 	failRate  = 1.0 / 6 // one more failure every 6s
 )
+
+// Refusals that repeat while a client keeps failing (429s, a stale
+// probe's token) are audited once per client a minute: the trail says it
+// happens, and a loop cannot fill the disk with it.
+const quietEvery = time.Minute
 
 // authState is what a request's credentials are worth.
 type authState int
@@ -100,17 +116,18 @@ const (
 )
 
 // credentials checks r's bearer token against the configured tokens and
-// counts a failure against the client's address.
-func (s *Server) credentials(r *http.Request, addr string) (authState, string) {
+// counts a failure against the client's address in failures (the API's
+// bucket, or the health probes').
+func (s *Server) credentials(r *http.Request, addr string, failures *limiter) (authState, string) {
 	if s.rec == nil || len(s.rec.Tokens) == 0 {
 		return authOpen, ""
 	}
-	if blocked, _ := s.failures.blocked("addr:"+addr, time.Now()); blocked {
+	if blocked, _ := failures.blocked("addr:"+addr, time.Now()); blocked {
 		return authLimited, ""
 	}
 	got, ok := bearerToken(r.Header.Get("Authorization"))
 	if !ok {
-		s.failures.allow("addr:"+addr, time.Now())
+		failures.allow("addr:"+addr, time.Now())
 		return authMissing, ""
 	}
 	// Digests are compared, so that neither the content nor the length of
@@ -124,7 +141,7 @@ func (s *Server) credentials(r *http.Request, addr string) (authState, string) {
 		}
 	}
 	if match < 0 {
-		s.failures.allow("addr:"+addr, time.Now())
+		failures.allow("addr:"+addr, time.Now())
 		return authInvalid, ""
 	}
 	return authOK, s.rec.Tokens[match].ID
@@ -150,7 +167,7 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (caller, b
 		s.refuse(w, r, c, http.StatusForbidden, "requests from browsers (with an Origin header) are refused", "refused: browser request (Origin header)")
 		return c, false
 	}
-	state, id := s.credentials(r, c.addr)
+	state, id := s.credentials(r, c.addr, s.failures)
 	switch state {
 	case authOpen, authOK:
 		c.tokenID = id
@@ -158,7 +175,8 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (caller, b
 	case authLimited:
 		_, wait := s.failures.blocked("addr:"+c.addr, time.Now())
 		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
-		s.fail(w, http.StatusTooManyRequests, fmt.Sprintf("too many failed logins from this address; retry after %s", wait.Round(time.Second)))
+		s.refuseQuietly(w, r, c, "login:", http.StatusTooManyRequests, fmt.Sprintf("too many failed logins from this address; retry after %s", wait.Round(time.Second)),
+			"refused: too many failed logins, token not compared")
 	case authMissing:
 		w.Header().Set("WWW-Authenticate", `Bearer realm="dnssync"`)
 		s.refuse(w, r, c, http.StatusUnauthorized, "missing bearer token (Authorization: Bearer TOKEN)", "refused: no bearer token")
@@ -256,7 +274,8 @@ func (s *Server) guard(h func(http.ResponseWriter, *http.Request, caller)) http.
 		}
 		if ok, wait := s.limit.allow(c.key(), time.Now()); !ok {
 			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
-			s.fail(w, http.StatusTooManyRequests, fmt.Sprintf("rate limited: at most %g requests per second (burst %d); retry after %s", float64(s.limit.rate), s.limit.burst, wait.Round(time.Millisecond)))
+			s.refuseQuietly(w, r, c, "rate:", http.StatusTooManyRequests, fmt.Sprintf("rate limited: at most %g requests per second (burst %d); retry after %s", float64(s.limit.rate), s.limit.burst, wait.Round(time.Millisecond)),
+				"refused: rate limited")
 			return
 		}
 		h(w, r, c)

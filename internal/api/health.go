@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/dnssync/dnssync/internal/audit"
 	"github.com/dnssync/dnssync/internal/health"
 )
 
@@ -45,32 +46,49 @@ func public(st health.Status) publicStatus {
 // the reasons' kinds to anyone (probes need no token), and the reasons'
 // messages too to a caller with a valid token, or to every caller when
 // no tokens are configured (the API then listens on loopback or a socket
-// only, and its callers may write records anyway). A wrong token counts
-// as a failed login and gets the short answer, never a 401: a probe that
-// sends a stale token must keep working.
+// only, and its callers may write records anyway). A wrong token gets the
+// short answer, never a 401: a probe that sends a stale token must keep
+// working. It counts as a failed login in the probes' own bucket, never
+// the records API's (a stale probe must not lock the orchestrator out),
+// and it is audited once per address a minute.
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	st := s.health.Status()
 	code := http.StatusOK
 	if !st.Healthy {
 		code = http.StatusServiceUnavailable
 	}
-	if s.mayReadDetails(r) {
+	if s.mayReadDetails(r, code) {
 		s.writeJSON(w, code, st)
 		return
 	}
 	s.writeJSON(w, code, public(st))
 }
 
-// mayReadDetails reports whether r may read health messages.
-func (s *Server) mayReadDetails(r *http.Request) bool {
+// mayReadDetails reports whether r may read health messages; code is the
+// status it is answered with, for the audit line of a refused token.
+func (s *Server) mayReadDetails(r *http.Request, code int) bool {
 	if s.rec == nil || len(s.rec.Tokens) == 0 {
 		return true
 	}
 	if r.Header.Get("Authorization") == "" {
 		return false // a probe: not a failed login
 	}
-	state, _ := s.credentials(r, remoteHost(r))
-	return state == authOK
+	c := caller{addr: remoteHost(r)}
+	state, _ := s.credentials(r, c.addr, s.probeFailures)
+	why := "invalid bearer token"
+	switch state {
+	case authOK:
+		return true
+	case authMissing:
+		why = "no bearer token (Authorization is not Bearer)"
+	case authLimited:
+		why = "too many failed logins, token not compared"
+	}
+	if ok, _ := s.quiet.allow("probe:"+c.key(), time.Now()); ok {
+		s.record(audit.Event{Kind: "api", Client: c.addr, Method: r.Method, Path: r.URL.Path,
+			Result: "health details withheld: " + why + quietNote, Status: code})
+	}
+	return false
 }
 
 // readyz answers 200 once the first full reconcile has run, 503 before.

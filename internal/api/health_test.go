@@ -87,7 +87,9 @@ func TestReadyzSaysNothingElse(t *testing.T) {
 }
 
 // A wrong token on /healthz is a failed login: guessing tokens there is
-// limited like anywhere else, and the probe still gets its answer.
+// limited like anywhere else (in the probes' own bucket: see
+// TestStaleHealthProbeNeverLocksOutTheAPI), and the probe still gets its
+// answer.
 func TestHealthzWrongTokensLimited(t *testing.T) {
 	s := unhealthyServer(t, []Token{{ID: "a", Secret: goodToken}})
 	for i := 0; i < failBurst; i++ {
@@ -96,8 +98,5 @@ func TestHealthzWrongTokensLimited(t *testing.T) {
 	w := sendFrom(s, "192.0.2.32:1", "GET", "/healthz", "", "Authorization", "Bearer "+goodToken)
 	if w.Code != 503 || strings.Contains(w.Body.String(), `"message"`) {
 		t.Errorf("right token after %d wrong ones: %d %s; want the short answer", failBurst, w.Code, w.Body)
-	}
-	if code, _, _ := fromAddr(s, "192.0.2.32:1", "GET", "/api/v1/dns/records", "", "Authorization", "Bearer "+goodToken); code != 429 {
-		t.Errorf("records API after failed logins on /healthz: %d, want 429", code)
 	}
 }

@@ -115,6 +115,20 @@ func (s *Server) refuse(w http.ResponseWriter, r *http.Request, c caller, code i
 	s.fail(w, code, msg)
 }
 
+// refuseQuietly is refuse for a refusal that repeats as long as a client
+// keeps at it (429s): the first per client and kind in quietEvery is
+// audited, saying that the rest are not; every one is answered.
+func (s *Server) refuseQuietly(w http.ResponseWriter, r *http.Request, c caller, kind string, code int, msg, audited string) {
+	if ok, _ := s.quiet.allow(kind+c.key(), time.Now()); ok {
+		s.record(audit.Event{Kind: "api", Client: c.addr, TokenID: c.tokenID, Method: r.Method, Path: r.URL.Path,
+			Result: audited + quietNote, Status: code})
+	}
+	s.fail(w, code, msg)
+}
+
+// quietNote ends the audit line of a refusal audited once a minute.
+const quietNote = " (more of these from this client within a minute are not audited)"
+
 // actions name a write as the CLI's commands do, in the audit log.
 var actions = map[string]string{http.MethodPost: "register", http.MethodPut: "update", http.MethodDelete: "unregister"}
 
@@ -132,6 +146,8 @@ func (s *Server) written(w http.ResponseWriter, r *http.Request, c caller, req c
 			code = http.StatusConflict
 		case errors.Is(err, registry.ErrNotFound):
 			code = http.StatusNotFound
+		case errors.Is(err, registry.ErrUnreadable):
+			code = http.StatusServiceUnavailable // records.d's state, not the request: an operator must look
 		}
 		ev.Result, ev.Status = err.Error(), code
 		s.record(ev)

@@ -47,7 +47,9 @@ type Server struct {
 	serving          atomic.Bool
 	rec              *RecordsOptions
 	limit            *limiter // requests per client
-	failures         *limiter // failed logins per client address
+	failures         *limiter // failed logins per client address on /api/
+	probeFailures    *limiter // failed logins per client address on /healthz
+	quiet            *limiter // audit lines of repeated refusals (quietEvery)
 }
 
 // Timeouts and limits of the HTTP server. A probe or a scrape is small; the
@@ -83,7 +85,8 @@ func New(o Options) (*Server, error) {
 			return nil, errors.New("api: records API needs a registry, declarations and a resolver")
 		}
 		s.rec, s.limit = o.Records, newLimiter(o.Records.Rate, o.Records.Burst)
-		s.failures = newLimiter(failRate, failBurst)
+		s.failures, s.probeFailures = newLimiter(failRate, failBurst), newLimiter(failRate, failBurst)
+		s.quiet = newLimiter(1/quietEvery.Seconds(), 1)
 	}
 	s.routes()
 	return s, nil

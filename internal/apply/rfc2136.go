@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"strings"
 	"time"
 
@@ -15,6 +14,7 @@ import (
 	"github.com/dnssync/dnssync/internal/diff"
 	"github.com/dnssync/dnssync/internal/observed"
 	"github.com/dnssync/dnssync/internal/rrset"
+	"github.com/dnssync/dnssync/internal/secretfile"
 )
 
 // RFC2136 applies plans as TSIG-signed DNS UPDATE messages over TCP: only the
@@ -165,19 +165,13 @@ func rcodeError(zone, server, key string, resp *dns.Msg) error {
 	}
 }
 
-// ReadTSIGSecret reads a base64 TSIG secret from path. A secret anyone on
-// the host can read is refused: it grants write access to the zone.
+// ReadTSIGSecret reads a base64 TSIG secret from path. A secret other
+// users on the host can read or write is refused (secretfile): it grants
+// write access to the zone.
 func ReadTSIGSecret(path string) (string, error) {
-	st, err := os.Stat(path)
+	b, err := secretfile.Read("tsig_secret_file", path)
 	if err != nil {
-		return "", fmt.Errorf("tsig_secret_file: %w", err)
-	}
-	if st.Mode().Perm()&0o004 != 0 {
-		return "", fmt.Errorf("tsig_secret_file %s is readable by every user (mode %04o); run `chmod 600 %s` (or 640 with a group dnssync is in)", path, st.Mode().Perm(), path)
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return "", fmt.Errorf("tsig_secret_file: %w", err)
+		return "", err
 	}
 	secret := strings.TrimSpace(string(b))
 	if raw, err := base64.StdEncoding.DecodeString(secret); err != nil || len(raw) == 0 {

@@ -77,23 +77,3 @@ func Unlock(fd int) error {
 		}
 	}
 }
-
-// LockFile opens (creating) the lock file at path and takes its lock, as
-// Lock does. release closes the file, which releases the lock. The file
-// holds nothing: it is opened read-only (enough for flock), without
-// following a symlink (one planted there cannot create or lock a file
-// elsewhere), and made readable by all, so that whichever user created it,
-// every writer that can reach its directory can lock it (a umask such as
-// systemd's 0027 must not lock a CLI user out).
-func LockFile(ctx context.Context, path string, exclusive bool, timeout time.Duration) (release func(), err error) {
-	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CREAT|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o644)
-	if err != nil {
-		return nil, fmt.Errorf("lock %s: %w", path, err)
-	}
-	_ = unix.Fchmod(fd, 0o644) // fails, harmlessly, on another user's file
-	if err := Lock(ctx, fd, exclusive, timeout); err != nil {
-		unix.Close(fd)
-		return nil, fmt.Errorf("lock %s: %w", path, err)
-	}
-	return func() { unix.Close(fd) }, nil
-}

@@ -5,8 +5,11 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // A second open of the file contends as another process would; the wait
@@ -97,5 +100,100 @@ func TestLockFileRefusesSymlink(t *testing.T) {
 	}
 	if _, err := os.Lstat(filepath.Join(dir, "elsewhere")); err == nil {
 		t.Error("the symlink's target was created")
+	}
+}
+
+// A FIFO at the lock's path is refused at once: opening one for reading
+// blocks until a writer comes, and a person's `mkfifo .dnssync.lock` must
+// not hang every writer of records.d.
+func TestLockFileRefusesFIFO(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "x.lock")
+	if err := unix.Mkfifo(path, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan error, 1)
+	go func() {
+		release, err := LockFile(context.Background(), path, true, time.Second)
+		if err == nil {
+			release()
+		}
+		got <- err
+	}()
+	select {
+	case err := <-got:
+		if err == nil || !strings.Contains(err.Error(), "not a regular file") || !strings.Contains(err.Error(), path) {
+			t.Errorf("lock on a FIFO: %v, want a refusal naming the path", err)
+		}
+	case <-time.After(5 * time.Second):
+		// Let the blocked open return (a writer appears), so the test ends.
+		if fd, err := unix.Open(path, unix.O_WRONLY|unix.O_NONBLOCK, 0); err == nil {
+			unix.Close(fd)
+		}
+		<-got
+		t.Fatal("LockFile blocked for 5s opening a FIFO")
+	}
+}
+
+// The lock file is never open to every user: anyone who can open it can
+// flock it and so stall every writer. It is 0660 in the directory's group
+// (the group records.d's writers share), whatever the umask, and one left
+// wider by an older version is tightened by its owner.
+func TestLockFileNotOpenToAll(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	fresh := filepath.Join(dir, "fresh.lock")
+	old := filepath.Join(dir, "old.lock")
+	if err := os.WriteFile(old, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(old, 0o666); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{fresh, old} {
+		release, err := LockFile(context.Background(), path, true, time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		release()
+		fi, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if perm := fi.Mode().Perm(); perm != 0o660 {
+			t.Errorf("%s: mode %04o, want 0660", filepath.Base(path), perm)
+		}
+	}
+}
+
+// The lock file takes the directory's group, so that whichever writer
+// created it (root running the CLI, say), the others in that group can
+// open it.
+func TestLockFileTakesTheDirsGroup(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	gid := 0
+	if os.Geteuid() == 0 {
+		gid = 4242 // root may give a file any group
+	} else if groups, _ := os.Getgroups(); len(groups) > 0 && groups[len(groups)-1] != os.Getegid() {
+		gid = groups[len(groups)-1]
+	} else {
+		t.Skip("needs root or a supplementary group")
+	}
+	if err := os.Chown(dir, -1, gid); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "x.lock")
+	release, err := LockFile(context.Background(), path, true, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	release()
+	var st unix.Stat_t
+	if err := unix.Stat(path, &st); err != nil {
+		t.Fatal(err)
+	}
+	if int(st.Gid) != gid {
+		t.Errorf("lock file's group %d, want the dir's %d", st.Gid, gid)
 	}
 }

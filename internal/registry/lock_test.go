@@ -6,9 +6,12 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/dnssync/dnssync/internal/desired"
 )
@@ -103,5 +106,36 @@ func TestLockWaitEndsWithContext(t *testing.T) {
 	}
 	if left, _ := filepath.Glob(filepath.Join(dir, "api-*")); len(left) != 0 {
 		t.Errorf("written although the lock was never taken: %v", left)
+	}
+}
+
+// A FIFO planted as records.d's lock file makes an edit fail at once,
+// naming it, instead of blocking in open() (for as long as no one writes
+// to the FIFO, and deaf to the context).
+func TestLockFileFIFORefused(t *testing.T) {
+	r, _, dir := newRegistry(t)
+	lock := filepath.Join(dir, LockName)
+	if err := unix.Mkfifo(lock, 0o666); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := r.Register(t.Context(), Record{Name: "a.example.com", Type: "A", Value: "192.0.2.1"})
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), lock) || !strings.Contains(err.Error(), "not a regular file") {
+			t.Errorf("register with a FIFO as the lock: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		if fd, err := unix.Open(lock, unix.O_WRONLY|unix.O_NONBLOCK, 0); err == nil {
+			unix.Close(fd)
+		}
+		<-done
+		t.Fatal("register blocked for 5s opening a FIFO as the lock")
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, "api-*")); len(left) != 0 {
+		t.Errorf("written without the lock: %v", left)
 	}
 }

@@ -32,6 +32,10 @@ var (
 	ErrInvalid  = errors.New("invalid record")
 	ErrConflict = errors.New("declared by a file the API did not write")
 	ErrNotFound = errors.New("no such record")
+	// ErrUnreadable: the API's file for a name is there but is not a file
+	// the loader would read (a FIFO, a directory, a link out of records.d,
+	// far too large). That is the server's state, not the request's fault.
+	ErrUnreadable = errors.New("the API's file cannot be read")
 )
 
 // Record is one record as the orchestrator names it.
@@ -154,7 +158,7 @@ func (r *Registry) edit(ctx context.Context, name string, change func(f *apiFile
 	defer unlock()
 
 	path := filepath.Join(r.Options.Dir, fileName(canonical))
-	f, err := readAPIFile(path, canonical)
+	f, err := readAPIFile(r.Options.Dir, path, canonical)
 	if err != nil {
 		return Change{}, err
 	}
@@ -276,17 +280,21 @@ func (f *apiFile) marshal() ([]byte, error) {
 	return append([]byte(header), b...), nil
 }
 
-// readAPIFile reads the API's file at path for the canonical name (none
-// there: no records yet). A file that is not as the API writes it, or that
-// holds another name, is an error that quotes none of its content.
-func readAPIFile(path, name string) (*apiFile, error) {
+// readAPIFile reads the API's file at path in dir for the canonical name
+// (none there: no records yet). It reads as the loader does
+// (desired.ReadRecordFile): a FIFO there would otherwise block the edit in
+// open() while it holds records.d's lock, stalling every writer, and a
+// link to a huge file or a device would take the daemon's memory. Such a
+// path is ErrUnreadable. A file that is not as the API writes it, or that
+// holds another name, is an error too. No error quotes the file's content.
+func readAPIFile(dir, path, name string) (*apiFile, error) {
 	f := &apiFile{name: name}
-	b, err := os.ReadFile(path)
+	b, err := desired.ReadRecordFile(dir, path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return f, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, err)
+		return nil, fmt.Errorf("%w: %s: %v; remove it to start over", ErrUnreadable, path, err)
 	}
 	if err := yaml.Unmarshal(b, f); err != nil {
 		return nil, fmt.Errorf("%s is not as the API writes it (not its YAML shape); remove it to start over", path)

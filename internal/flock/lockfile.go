@@ -1,0 +1,90 @@
+package flock
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// A lock file is a meeting point, and so a target: whoever can open it can
+// flock it and stall every writer that waits for it. So it is open to the
+// writers only. It is mode lockMode in its directory's group: the writers
+// of a directory share its group (records.d's writers: the daemon's user
+// and the people or tools that run the CLI), so whichever of them created
+// the file, and under whatever umask, the others can open it, and other
+// users cannot. Its owner sets that mode and group each time it locks, which
+// also tightens a file an older version left readable by all; nobody
+// else can change them, and it is never made wider than lockMode.
+//
+// Opening never blocks and never follows a link: a FIFO planted at the
+// path would block a read-only open until some writer came, and a symlink
+// would create or lock a file elsewhere. Only a regular file is locked.
+const lockMode = 0o660
+
+// LockFile opens (creating) the lock file at path and takes its lock, as
+// Lock does. release closes the file, which releases the lock. The file
+// holds nothing: it is opened read-only, which is enough for flock.
+func LockFile(ctx context.Context, path string, exclusive bool, timeout time.Duration) (release func(), err error) {
+	fd, err := openLockFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("lock %s: %w", path, err)
+	}
+	if err := Lock(ctx, fd, exclusive, timeout); err != nil {
+		unix.Close(fd)
+		return nil, fmt.Errorf("lock %s: %w", path, err)
+	}
+	return func() { unix.Close(fd) }, nil
+}
+
+// openLockFile opens path as described above and returns the descriptor.
+func openLockFile(path string) (int, error) {
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CREAT|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, lockMode)
+	if err != nil {
+		return -1, err
+	}
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		unix.Close(fd)
+		return -1, err
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFREG {
+		unix.Close(fd)
+		return -1, fmt.Errorf("not a regular file (%s); remove it, and dnssync creates the lock file again", kind(st.Mode))
+	}
+	if int(st.Uid) == os.Geteuid() {
+		share(fd, &st, filepath.Dir(path))
+	}
+	return fd, nil
+}
+
+// share gives the lock file its directory's group and lockMode. Failures
+// are harmless: a group this user is not in stays as it was, and the file
+// still locks.
+func share(fd int, st *unix.Stat_t, dir string) {
+	var ds unix.Stat_t
+	if err := unix.Stat(dir, &ds); err == nil && ds.Gid != st.Gid {
+		_ = unix.Fchown(fd, -1, int(ds.Gid))
+	}
+	if st.Mode&0o7777 != lockMode {
+		_ = unix.Fchmod(fd, lockMode)
+	}
+}
+
+// kind names a file type for an error.
+func kind(mode uint32) string {
+	switch mode & unix.S_IFMT {
+	case unix.S_IFIFO:
+		return "a FIFO"
+	case unix.S_IFSOCK:
+		return "a socket"
+	case unix.S_IFCHR, unix.S_IFBLK:
+		return "a device"
+	case unix.S_IFDIR:
+		return "a directory"
+	}
+	return "a special file"
+}
