@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -128,4 +129,116 @@ func TestFaultSafetyHeldAcrossPasses(t *testing.T) {
 	}
 	e.served("host-00.example.com", dns.TypeA, set(t, "host-00.example.com 300 IN A 198.51.100.1"))
 	e.served("host-06.example.com", dns.TypeA, set(t, "host-06.example.com 300 IN A 198.51.100.7"))
+}
+
+// TestFaultSafetyHeldAcrossRestart (issue 9): what the safety rules hold
+// outlives the process that held it. The daemon refuses 7 updates of 20
+// records and applies the 4 creates beside them (the zone grows to 24, and
+// 7 of 24 is under 30%); it is then killed with SIGKILL and started again,
+// as systemd would after a crash. The restarted daemon, pass after pass,
+// and a `dnssync apply` run beside it still hold the updates; `dnssync
+// apply --force` applies them, and releases the hold for every process.
+func TestFaultSafetyHeldAcrossRestart(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.write("fleet.yaml", addressFleet(20, 0))
+	d := e.start()
+	e.served("host-00.example.com", dns.TypeA, set(t, "host-00.example.com 300 IN A 192.0.2.1"))
+
+	fleet := addressFleet(20, 7)
+	for i := range 4 {
+		fleet += fmt.Sprintf("  - name: new-%02d.example.com\n    type: A\n    value: 203.0.113.%d\n", i, i+1)
+	}
+	e.write("fleet.yaml", fleet)
+	e.served("new-03.example.com", dns.TypeA, set(t, "new-03.example.com 300 IN A 203.0.113.4"))
+	d.waitLog("plan refused")
+	if err := d.cmd.Process.Kill(); err != nil && !errors.Is(err, os.ErrProcessDone) {
+		t.Fatal(err)
+	}
+	<-d.done
+	old := set(t, "host-00.example.com 300 IN A 192.0.2.1")
+	e.stillServed("host-00.example.com", dns.TypeA, old)
+
+	// Started again: its first pass measures the grown zone. Two scheduled
+	// passes after it, the updates are still held.
+	d = e.start()
+	const failed = `msg="zone pass failed" zone=example.com`
+	deadline := time.Now().Add(20 * time.Second)
+	for strings.Count(d.out.String(), failed) < 3 {
+		if got, err := e.res.Query(t.Context(), "host-00.example.com", dns.TypeA); err == nil && !got.Equal(old) {
+			t.Fatalf("the restarted daemon applied the held updates without --force: host-00 is served as %v", got)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the restarted daemon made no three refused passes within 20s (%d)", strings.Count(d.out.String(), failed))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if !strings.Contains(d.out.String(), "plan refused") {
+		t.Errorf("the restarted daemon never logged the refusal")
+	}
+	e.stillServed("host-00.example.com", dns.TypeA, old)
+	e.stillServed("host-06.example.com", dns.TypeA, set(t, "host-06.example.com 300 IN A 192.0.2.7"))
+
+	// A separate `dnssync apply` holds them too.
+	if _, stderr, code := e.cli("apply"); code != 1 || !strings.Contains(stderr, "--force") {
+		t.Fatalf("apply beside the daemon: exit %d, want 1 holding the updates; stderr:\n%s", code, stderr)
+	}
+	e.stillServed("host-00.example.com", dns.TypeA, old)
+
+	if _, stderr, code := e.cli("apply", "--force"); code != 0 {
+		t.Fatalf("apply --force: exit %d: %s", code, stderr)
+	}
+	e.served("host-00.example.com", dns.TypeA, set(t, "host-00.example.com 300 IN A 198.51.100.1"))
+	e.served("host-06.example.com", dns.TypeA, set(t, "host-06.example.com 300 IN A 198.51.100.7"))
+	if out, stderr, code := e.cli("plan"); code != 0 {
+		t.Errorf("plan after apply --force: exit %d, want 0 (in sync, nothing held):\n%s\n%s", code, out, stderr)
+	}
+	if b, err := os.ReadFile(filepath.Join(e.dir, "state", "held.json")); err != nil || strings.Contains(string(b), "host-") {
+		t.Errorf("held.json after apply --force (err %v) still holds:\n%s", err, b)
+	}
+}
+
+// TestFaultSafetyHeldStateUnreadable: a held.json that is not one dnssync
+// wrote is never taken for "nothing held": the daemon does not start,
+// check-config, plan and apply fail, none quotes the file, and nothing is
+// written to zone_dir. Removing the file (a person's decision to release
+// every hold) lets everything go on.
+func TestFaultSafetyHeldStateUnreadable(t *testing.T) {
+	t.Parallel()
+	const secret = "hmac-sha256:c2VjcmV0LXRzaWcta2V5"
+	e := newEnv(t)
+	e.write("fleet.yaml", addressFleet(3, 0))
+	held := filepath.Join(e.dir, "state", "held.json")
+	if err := os.MkdirAll(filepath.Dir(held), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(held, []byte(secret+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, cmd := range []string{"check-config", "plan", "apply"} {
+		out, stderr, code := e.cli(cmd)
+		if code != 1 || !strings.Contains(out+stderr, held) || strings.Contains(out+stderr, "c2VjcmV0") {
+			t.Errorf("%s: exit %d, want 1 naming %s and quoting nothing of it; stdout:\n%s\nstderr:\n%s", cmd, code, held, out, stderr)
+		}
+	}
+	d := e.start()
+	select {
+	case <-d.done:
+	case <-time.After(15 * time.Second):
+		t.Fatal("the daemon started with an unreadable held.json")
+	}
+	if code := d.cmd.ProcessState.ExitCode(); code != 1 || strings.Contains(d.out.String(), "c2VjcmV0") || !strings.Contains(d.out.String(), "held state") {
+		t.Errorf("daemon: exit %d, want 1 saying why and quoting nothing of the file:\n%s", code, d.out.String())
+	}
+	if _, err := os.Stat(filepath.Join(e.zones, "db.example.com")); err == nil {
+		t.Errorf("a zone file was written while the held state could not be read")
+	}
+
+	if err := os.Remove(held); err != nil {
+		t.Fatal(err)
+	}
+	if _, stderr, code := e.cli("apply"); code != 0 {
+		t.Fatalf("apply once held.json is removed: exit %d: %s", code, stderr)
+	}
+	e.served("host-00.example.com", dns.TypeA, set(t, "host-00.example.com 300 IN A 192.0.2.1"))
 }

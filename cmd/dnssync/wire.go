@@ -117,6 +117,14 @@ func newReconciler(cfg *config.Config, log *slog.Logger) (*reconcile.Reconciler,
 	default:
 		return nil, nil, fmt.Errorf("backend %q is not supported", cfg.Backend.Type)
 	}
+	// What the safety rules hold outlives this process: a daemon started
+	// again after a crash, and `dnssync apply`, keep holding it. A file
+	// that cannot be read refuses the start: "nothing held" could let a
+	// refused deletion through.
+	held, err := reconcile.LoadHeld(filepath.Join(cfg.Backend.StateDir, reconcile.HeldFileName))
+	if err != nil {
+		return nil, nil, err
+	}
 	store := desired.NewStore(desiredOptions(cfg), log)
 	r := &reconcile.Reconciler{
 		Zones:         cfg.ZoneNames(),
@@ -129,6 +137,7 @@ func newReconciler(cfg *config.Config, log *slog.Logger) (*reconcile.Reconciler,
 		VerifyTimeout: cfg.Verify.Timeout.Duration,
 		Checker:       checkServers(cfg, addr),
 		TrackChanges:  len(cfg.Verify.Nameservers) > 0,
+		Held:          held,
 		Log:           log.With("component", "reconcile"),
 	}
 	return r, store, nil

@@ -68,7 +68,11 @@ type Reconciler struct {
 	// Off, the times are not kept: at 100,000 records they cost memory
 	// that only such checks use.
 	TrackChanges bool
-	Log          *slog.Logger
+	// Held, when set, keeps what the safety rules hold in the state dir,
+	// shared with every other dnssync process and kept across restarts
+	// (heldsync.go); nil keeps it in this Reconciler only.
+	Held *HeldFile
+	Log  *slog.Logger
 
 	mu       sync.Mutex
 	reported map[string]string // what standing conflicts were last logged
@@ -84,6 +88,10 @@ type Reconciler struct {
 	// (see keepHeld): a refusal outlasts the growth of the zone by the
 	// creates applied meanwhile.
 	holding map[string]*holding
+	// heldSeen is Held's content as this Reconciler last took it into
+	// holding; heldErr, why Held could not be read at this pass's start.
+	heldSeen map[string]heldEntry
+	heldErr  error
 }
 
 // Options shape one pass.
@@ -229,6 +237,7 @@ func (r *Reconciler) Changed(ctx context.Context, paths []string, opts Options) 
 }
 
 func (r *Reconciler) pass(ctx context.Context, opts Options) Result {
+	r.syncHeld()
 	st := r.Store.State()
 	res := Result{State: st}
 	zones := opts.Zones
@@ -369,6 +378,12 @@ func (r *Reconciler) zone(ctx context.Context, st *desired.State, zone string, o
 	// In sync: the next pass for changed files need only compare what
 	// changed since. Not while anything is held back.
 	inSync := !holdDeletes && zr.Refused.Empty()
+	if r.heldErr != nil && !opts.Force {
+		// What other passes held is unknown: nothing is applied, and a
+		// plan shown could be missing its held part.
+		zr.Err, zr.Stage = fmt.Errorf("zone %s: nothing applied: %w", zone, r.heldErr), StageApply
+		return zr, nil
+	}
 	if !opts.Apply {
 		r.served[zone] = &seen{served, inSync && zr.Plan.Empty()}
 		return zr, nil
@@ -379,10 +394,22 @@ func (r *Reconciler) zone(ctx context.Context, st *desired.State, zone string, o
 		log.Error("plan refused: its changes to served records are held until `dnssync apply --force`; creates of new names apply", "err", zr.Refusal,
 			"held", len(zr.Refused.Changes), "applying", len(zr.Plan.Changes))
 	}
+	// The hold is on disk before anything it was judged with is applied.
+	if !forced {
+		err := r.saveHeld(ctx, zone)
+		if r.changed("held state "+zone, err) && err != nil {
+			log.Error("changes held by the safety rules not recorded; nothing applied", "err", err)
+		}
+		if err != nil {
+			zr.Err, zr.Stage = fmt.Errorf("zone %s: nothing applied: %w", zone, err), StageApply
+			return zr, nil
+		}
+	}
 	if zr.Plan.Empty() && len(zr.Plan.Adopt) == 0 {
 		r.served[zone] = &seen{served, inSync}
 		if forced {
 			delete(r.holding, zone)
+			r.clearHeld(ctx, log, zone)
 		}
 		zr.holdErr()
 		return zr, nil
@@ -396,6 +423,7 @@ func (r *Reconciler) zone(ctx context.Context, st *desired.State, zone string, o
 	}
 	if forced {
 		delete(r.holding, zone)
+		r.clearHeld(ctx, log, zone)
 	}
 	zr.Applied, zr.Serial = true, result.Serial
 	zr.holdErr()

@@ -25,15 +25,17 @@ import (
 // update (the file came back with other data) still changes what a refused
 // plan wanted to change, and waits for the same person.
 //
-// The memory lives in the process, and is handed on across a config
-// reload (KeepHeld). It is not written to disk: after a restart of the
-// daemon (systemd's, after a crash, included), and in a separate `dnssync
-// apply` (a process of its own, run once), the rules judge the plan afresh
-// against the zone as served then, and a zone that grew by the creates
-// applied meanwhile may let the held part through. The daemon's loop,
-// which acts alone pass after pass, does not. Keeping the held keys in
-// state_dir would close that too, at the cost of a file shared by the
-// daemon and the CLI under a lock.
+// The memory is handed on across a config reload (KeepHeld), and kept in
+// state_dir (HeldFile, heldsync.go): a process has only its own memory,
+// and a daemon restarted after a crash, or a separate `dnssync apply`,
+// would otherwise judge the plan afresh against the zone grown by the
+// creates applied meanwhile, and let the held part through. Every process
+// takes in what the file holds at the start of each pass, and an applying
+// pass writes its zone's hold there before it applies anything.
+//
+// A hold is kept with the thresholds that made it and ends when they
+// change (a reload or a restart with other [safety] values): changing them
+// is a person's decision about what is safe.
 
 // holding is what a zone's refusal holds.
 type holding struct {
@@ -77,7 +79,9 @@ func (r *Reconciler) keepHeld(p, safe, held diff.Plan, refusal error) (diff.Plan
 	if refusal == nil && before != nil {
 		if safe, held = p.HoldKeys(before.keys); !held.Empty() {
 			refusal = before.refusal
-			if n := changedKeys(held); n < len(before.keys) {
+			// A hold taken from the held state file comes without its
+			// refusal: it is said anew, as one records.d took part of.
+			if n := changedKeys(held); n < len(before.keys) || refusal == nil {
 				refusal = stillHeld(held, n)
 			}
 		}
@@ -139,12 +143,18 @@ func (r *Reconciler) KeepHeld(old *Reconciler) {
 		return
 	}
 	old.mu.Lock()
-	holds, safety := old.holding, old.Safety
+	holds, safety, seen, oldFile := old.holding, old.Safety, old.heldSeen, old.Held
 	old.mu.Unlock()
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if safety != r.Safety {
 		return
+	}
+	// The same held state file: what old last took from it is what r has
+	// taken, and r's first pass takes in only what changed since.
+	// (Another file: r's first pass takes in all of it.)
+	if r.Held != nil && oldFile != nil && r.Held.Path() == oldFile.Path() {
+		r.heldSeen = seen
 	}
 	for _, z := range r.Zones {
 		if h := holds[z]; h != nil {
