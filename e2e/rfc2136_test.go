@@ -298,6 +298,9 @@ func TestRFC2136ServerRestartHealed(t *testing.T) {
 	want := set(t, "web-01.example.org 300 IN A 192.0.2.10")
 	e.served("web-01.example.org", dns.TypeA, want)
 	const created = "action=create name=web-01.example.org."
+	// The change is logged while its verification runs: it may be served
+	// a moment before the line is written.
+	d.waitLog(created)
 	if n := strings.Count(d.out.String(), created); n != 1 {
 		t.Fatalf("created %d times before the restart, want 1", n)
 	}
