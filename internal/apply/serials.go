@@ -99,8 +99,8 @@ func (s *Serials) Last(zone string) uint32 {
 // before the zone file carrying that serial is written: a crash in between
 // then skips a serial, which is harmless, and never lets one be reused.
 //
-// Should another process have recorded a newer serial for zone since this
-// one last looked, that one stays, Last returns it from now on, and Record
+// Should another process have recorded the same or a newer serial for
+// zone since this one last looked, that one stays, Last returns it from now on, and Record
 // fails: the zone file must not be written with an older serial. A serial
 // that replaces this process's own is written whatever it is: NextSerial
 // chose it, also when no serial could be newer than all known ones.
@@ -108,9 +108,9 @@ func (s *Serials) Record(zone string, serial uint32) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	zone = dns.CanonicalName(zone)
-	if s.last[zone] == serial {
-		return nil
-	}
+	// Always through the file, also for a serial this process recorded
+	// before (a retry of a failed write): another process may have taken
+	// it meanwhile.
 	if err := s.merge(zone, serial); err != nil {
 		return fmt.Errorf("record serial %d of %s: %w", serial, zone, err)
 	}
@@ -139,10 +139,12 @@ func (s *Serials) merge(zone string, serial uint32) error {
 			next[z] = v // recorded by another process
 		}
 	}
-	if v, ok := onDisk[zone]; ok && v != s.last[zone] && serialNewer(v, serial) {
-		// Another process recorded a newer serial meanwhile (and is
-		// writing a zone file with it): a file with this one would go
-		// back. Refused; the retry's NextSerial starts from that one.
+	if v, ok := onDisk[zone]; ok && v != s.last[zone] && !serialNewer(serial, v) {
+		// Another process recorded this serial or a newer one meanwhile
+		// (and is writing a zone file with it): a file with this one would
+		// go back, or replace that file under the same serial, which
+		// CoreDNS and secondaries would never load. Refused; the retry's
+		// NextSerial starts from that one.
 		s.last = next
 		return fmt.Errorf("another dnssync recorded serial %d meanwhile; this write is not made, the next attempt takes a newer serial", v)
 	}

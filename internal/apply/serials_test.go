@@ -110,6 +110,13 @@ func TestSerialsAcrossProcesses(t *testing.T) {
 		t.Errorf("the daemon's Last after the refusal = %d, want 30 (its next serial starts there)", got)
 	}
 	record(daemon, "a.example.", 31)
+	// Both chose the same serial (the day's first, or served+1): the second
+	// must not write another zone file under the one the first wrote.
+	if err := cli.Record("a.example.", 31); err == nil {
+		t.Errorf("recording the serial another process recorded: no error")
+	}
+	// A retry of this process's own serial is fine.
+	record(daemon, "a.example.", 31)
 	// Past the top of the serial space, newer is RFC 1982's: 5 follows
 	// 4294967290.
 	record(cli, "c.example.", 4294967290)

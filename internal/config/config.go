@@ -266,10 +266,10 @@ func (c *Config) normalize() error {
 	if c.API.WaitTimeout.Duration <= 0 {
 		bad("api.wait_timeout: must be positive")
 	}
-	if p := c.Safety.MaxDeletePercent; p < 0 || p > 100 {
+	if p := c.Safety.MaxDeletePercent; !(p >= 0 && p <= 100) { // NaN too (TOML has nan)
 		bad("safety.max_delete_percent: %v is not between 0 and 100", p)
 	}
-	if p := c.Safety.MaxUpdatePercent; p < 0 || p > 100 {
+	if p := c.Safety.MaxUpdatePercent; !(p >= 0 && p <= 100) {
 		bad("safety.max_update_percent: %v is not between 0 and 100", p)
 	}
 	if c.Safety.MinRecords < 0 {

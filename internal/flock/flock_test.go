@@ -197,3 +197,29 @@ func TestLockFileTakesTheDirsGroup(t *testing.T) {
 		t.Errorf("lock file's group %d, want the dir's %d", st.Gid, gid)
 	}
 }
+
+// Root running the CLI leaves a lock file owned by the directory's owner
+// (the daemon's user), never one the daemon cannot open.
+func TestLockFileByRootBelongsToTheDirsOwner(t *testing.T) {
+	t.Parallel()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root")
+	}
+	dir := t.TempDir()
+	if err := os.Chown(dir, 4242, 4343); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "x.lock")
+	release, err := LockFile(context.Background(), path, true, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	release()
+	var st unix.Stat_t
+	if err := unix.Stat(path, &st); err != nil {
+		t.Fatal(err)
+	}
+	if st.Uid != 4242 || st.Gid != 4343 {
+		t.Errorf("lock file owned by %d:%d, want the dir's 4242:4343", st.Uid, st.Gid)
+	}
+}

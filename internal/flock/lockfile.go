@@ -55,19 +55,26 @@ func openLockFile(path string) (int, error) {
 		unix.Close(fd)
 		return -1, fmt.Errorf("not a regular file (%s); remove it, and dnssync creates the lock file again", kind(st.Mode))
 	}
-	if int(st.Uid) == os.Geteuid() {
-		share(fd, &st, filepath.Dir(path))
+	if euid := os.Geteuid(); euid == 0 || int(st.Uid) == euid {
+		share(fd, &st, filepath.Dir(path), euid == 0)
 	}
 	return fd, nil
 }
 
-// share gives the lock file its directory's group and lockMode. Failures
-// are harmless: a group this user is not in stays as it was, and the file
-// still locks.
-func share(fd int, st *unix.Stat_t, dir string) {
+// share gives the lock file its directory's group and lockMode; root also
+// gives it the directory's owner, so that a CLI command run as root never
+// leaves a lock file that the daemon, which owns the directory, cannot
+// open. Failures are harmless: a group this user is not in stays as it
+// was, and the file still locks.
+func share(fd int, st *unix.Stat_t, dir string, root bool) {
 	var ds unix.Stat_t
-	if err := unix.Stat(dir, &ds); err == nil && ds.Gid != st.Gid {
-		_ = unix.Fchown(fd, -1, int(ds.Gid))
+	if err := unix.Stat(dir, &ds); err == nil {
+		switch {
+		case root && (ds.Uid != st.Uid || ds.Gid != st.Gid):
+			_ = unix.Fchown(fd, int(ds.Uid), int(ds.Gid))
+		case ds.Gid != st.Gid:
+			_ = unix.Fchown(fd, -1, int(ds.Gid))
+		}
 	}
 	if st.Mode&0o7777 != lockMode {
 		_ = unix.Fchmod(fd, lockMode)

@@ -363,3 +363,22 @@ func TestHeldChangedMeanwhile(t *testing.T) {
 		t.Errorf("memory after the refused write: %v, want the other process's hold", h)
 	}
 }
+
+// A zone dropped from the config by one reload and added back by the next
+// takes in its entry of the held state file again: the Reconciler between
+// the two, which did not manage it, must not count it as seen.
+func TestHeldZoneAddedBackByReload(t *testing.T) {
+	path := heldPath(t)
+	h := heldGrown(t, path)
+	safety := h.r.Safety
+	without := process(t, h, path, safety)
+	without.Zones = nil
+	without.KeepHeld(h.r)
+	without.RunOnce(t.Context(), Options{Apply: true})
+	back := process(t, h, path, safety)
+	back.KeepHeld(without)
+	zr := back.RunOnce(t.Context(), Options{Apply: true}).Zones[0]
+	if len(zr.Refused.Changes) != 35 || zr.Applied {
+		t.Errorf("zone added back: %d held, applied %v; want the 35 deletions still held", len(zr.Refused.Changes), zr.Applied)
+	}
+}

@@ -43,7 +43,9 @@ func (r *Reconciler) syncHeld() {
 }
 
 // adoptHeld takes into memory each managed zone's entry of cur that is not
-// what this Reconciler last saw, then remembers cur as seen.
+// what this Reconciler last saw, then remembers those entries as seen. Only
+// managed zones count as seen: a zone added later (a SIGHUP reload keeps
+// heldSeen) must still take in its entry.
 func (r *Reconciler) adoptHeld(cur map[string]heldEntry) {
 	for _, z := range r.Zones {
 		e, inFile := cur[z]
@@ -64,7 +66,13 @@ func (r *Reconciler) adoptHeld(cur map[string]heldEntry) {
 		// anew (stillHeld) while the rules would allow the plan now.
 		r.holding[z] = &holding{keys: maps.Clone(e.keys)}
 	}
-	r.heldSeen = cur
+	seen := make(map[string]heldEntry, len(r.Zones))
+	for _, z := range r.Zones {
+		if e, ok := cur[z]; ok {
+			seen[z] = e
+		}
+	}
+	r.heldSeen = seen
 }
 
 // saveHeld writes zone's hold as memory has it now to the held state file,
