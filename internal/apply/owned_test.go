@@ -259,8 +259,8 @@ func TestOwnedWriteIsAtomic(t *testing.T) {
 	for _, e := range entries {
 		names = append(names, e.Name())
 	}
-	if !slices.Equal(names, []string{"owned.json"}) {
-		t.Errorf("state dir holds %v, want only owned.json", names)
+	if !slices.Equal(names, []string{ownedLockName, "owned.json"}) {
+		t.Errorf("state dir holds %v, want only owned.json and its lock", names)
 	}
 }
 
@@ -302,5 +302,153 @@ func TestOwnedConcurrent(t *testing.T) {
 		if k := rkey(fmt.Sprintf("w%d.example.com.", i), dns.TypeA); !o.Has("example.com.", k) {
 			t.Errorf("%v lost", k)
 		}
+	}
+}
+
+// ownedOnDisk is the state file's content, as a fresh process loads it.
+func ownedOnDisk(t *testing.T, path string) map[string]map[rrset.Key]bool {
+	t.Helper()
+	o, found := loadOwned(t, path)
+	if !found {
+		t.Fatalf("%s missing", path)
+	}
+	return o.zones
+}
+
+// Two processes (the daemon, and `dnssync apply --force` beside it) each
+// hold a copy of the ownership state. Interleaved, each save writes its own
+// changes into what the other saved: a set one created is never dropped by
+// the other (it would be foreign from then on, and stay forever), and a set
+// one deleted never comes back as owned.
+func TestOwnedAcrossProcesses(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "owned.json")
+	const zone, other = "example.com.", "example.org."
+	var (
+		old  = rkey("old.example.com.", dns.TypeA)
+		keep = rkey("keep.example.com.", dns.TypeA)
+		w    = rkey("w.example.com.", dns.TypeA)
+		y    = rkey("y.example.com.", dns.TypeA)
+		z    = rkey("z.example.org.", dns.TypeTXT)
+		gone = rkey("gone.example.org.", dns.TypeA)
+	)
+	seed, _ := loadOwned(t, path)
+	update := func(o *Owned, zone string, add, remove []rrset.Key) {
+		t.Helper()
+		if err := o.Update(zone, add, remove); err != nil {
+			t.Fatalf("Update(%s, %v, %v): %v", zone, add, remove, err)
+		}
+	}
+	update(seed, zone, []rrset.Key{old, keep}, nil)
+	update(seed, other, []rrset.Key{gone}, nil)
+
+	daemon, _ := loadOwned(t, path)
+	cli, _ := loadOwned(t, path)
+	update(daemon, zone, []rrset.Key{w}, []rrset.Key{old}) // same zone for both
+	update(cli, zone, []rrset.Key{y}, nil)
+	update(cli, other, []rrset.Key{z}, []rrset.Key{gone}) // a zone only the CLI changes
+	update(daemon, zone, nil, []rrset.Key{keep})
+
+	want := map[string]map[rrset.Key]bool{
+		zone:  {w: true, y: true},
+		other: {z: true},
+	}
+	if got := ownedOnDisk(t, path); !reflect.DeepEqual(got, want) {
+		t.Errorf("on disk %v, want %v: both processes' additions, and their removals honoured", got, want)
+	}
+	// The process that saved last took the merged state: it owns what the
+	// other created, and no longer what the other deleted.
+	if !daemon.Has(zone, y) || !daemon.Has(other, z) || daemon.Has(other, gone) {
+		t.Errorf("the daemon's view after its save: %v, want %v", daemon.zones, want)
+	}
+	// The other adopts it on its next save, without undoing anything.
+	update(cli, other, nil, nil)
+	if !reflect.DeepEqual(cli.zones, want) {
+		t.Errorf("the CLI's view after its save: %v, want %v", cli.zones, want)
+	}
+	if got := ownedOnDisk(t, path); !reflect.DeepEqual(got, want) {
+		t.Errorf("on disk after an empty update %v, want %v", got, want)
+	}
+	// A set one process deleted and the other then created again is owned.
+	update(daemon, zone, nil, []rrset.Key{y})
+	update(cli, zone, []rrset.Key{y}, nil)
+	if got := ownedOnDisk(t, path); !got[zone][y] {
+		t.Errorf("on disk %v: %v, deleted then created again, is not owned", got, y)
+	}
+}
+
+// Many processes updating at once, in one zone they share and in one of
+// their own, each adding keys and removing some of its own again: the file
+// ends with exactly the union of what they left owned.
+func TestOwnedConcurrentProcesses(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "owned.json")
+	const procs, each = 4, 20
+	var wg sync.WaitGroup
+	for p := range procs {
+		o, _ := loadOwned(t, path)
+		wg.Go(func() {
+			own := fmt.Sprintf("p%d.example.", p)
+			for i := range each {
+				k := rkey(fmt.Sprintf("p%d-%d.example.com.", p, i), dns.TypeA)
+				var remove []rrset.Key
+				if i%2 == 1 { // the one before is deleted again
+					remove = []rrset.Key{rkey(fmt.Sprintf("p%d-%d.example.com.", p, i-1), dns.TypeA)}
+				}
+				if err := o.Update("example.com.", []rrset.Key{k}, remove); err != nil {
+					t.Error(err)
+					return
+				}
+				if err := o.Update(own, []rrset.Key{rkey(fmt.Sprintf("h%d.%s", i, own), dns.TypeAAAA)}, nil); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	want := map[string]map[rrset.Key]bool{"example.com.": {}}
+	for p := range procs {
+		own := fmt.Sprintf("p%d.example.", p)
+		want[own] = map[rrset.Key]bool{}
+		for i := range each {
+			want[own][rkey(fmt.Sprintf("h%d.%s", i, own), dns.TypeAAAA)] = true
+			if i%2 == 1 {
+				want["example.com."][rkey(fmt.Sprintf("p%d-%d.example.com.", p, i), dns.TypeA)] = true
+			}
+		}
+	}
+	if got := ownedOnDisk(t, path); !reflect.DeepEqual(got, want) {
+		t.Errorf("on disk %v,\nwant %v", got, want)
+	}
+}
+
+// A change whose save failed is not lost: the next save writes it, merged
+// with what is on disk then.
+func TestOwnedFailedSaveKeptForNext(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	path := filepath.Join(root, "state", "owned.json")
+	o, _ := loadOwned(t, path)
+	blocker := filepath.Join(root, "state")
+	if err := os.WriteFile(blocker, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	a, b, c := rkey("a.example.com.", dns.TypeA), rkey("b.example.com.", dns.TypeA), rkey("c.example.com.", dns.TypeA)
+	if err := o.Update("example.com.", []rrset.Key{a, b}, nil); err == nil {
+		t.Fatal("Update with an impossible state dir: no error")
+	}
+	if !o.Has("example.com.", a) {
+		t.Error("a change not saved is not owned in memory: the next pass would not finish it")
+	}
+	if err := os.Remove(blocker); err != nil {
+		t.Fatal(err)
+	}
+	if err := o.Update("example.com.", []rrset.Key{c}, []rrset.Key{b}); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]map[rrset.Key]bool{"example.com.": {a: true, c: true}}
+	if got := ownedOnDisk(t, path); !reflect.DeepEqual(got, want) {
+		t.Errorf("on disk %v, want %v", got, want)
 	}
 }

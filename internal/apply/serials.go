@@ -1,21 +1,15 @@
 package apply
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"maps"
 	"os"
-	"path/filepath"
 	"sync"
-	"time"
 
 	"github.com/miekg/dns"
-
-	"github.com/dnssync/dnssync/internal/atomicfile"
-	"github.com/dnssync/dnssync/internal/flock"
 )
 
 // Serials remembers the last serial dnssync wrote for each zone, in a small
@@ -45,14 +39,8 @@ type serialsFile struct {
 // SerialsFile is the state file's name in the state dir.
 const SerialsFile = "serials.json"
 
-// serialsLockName is the lock file beside the state file. The state file
-// itself cannot be the lock: it is replaced by rename, and a lock on the
-// old file would not exclude a process that opens the new one.
+// serialsLockName is the lock file beside the state file (lockState).
 const serialsLockName = ".serials.lock"
-
-// serialsLockTimeout bounds the wait for another process's Record: it
-// holds the lock for a read and an fsynced write of a small file.
-const serialsLockTimeout = 10 * time.Second
 
 // LoadSerials reads the state file at path; a missing file means no serial
 // was written yet. A file that cannot be read is an error: starting without
@@ -120,11 +108,7 @@ func (s *Serials) Record(zone string, serial uint32) error {
 // merge is Record's read-merge-write under the lock; s.last changes only
 // once the file is written.
 func (s *Serials) merge(zone string, serial uint32) error {
-	dir := filepath.Dir(s.path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("state dir: %w", err)
-	}
-	release, err := flock.LockFile(context.Background(), filepath.Join(dir, serialsLockName), true, serialsLockTimeout)
+	release, err := lockState(s.path, serialsLockName)
 	if err != nil {
 		return err
 	}
@@ -150,19 +134,10 @@ func (s *Serials) merge(zone string, serial uint32) error {
 	}
 	next[zone] = serial
 	if !maps.Equal(next, onDisk) {
-		if err := save(s.path, next); err != nil {
+		if err := writeState(s.path, serialsFile{Version: 1, Zones: next}); err != nil {
 			return err
 		}
 	}
 	s.last = next
 	return nil
-}
-
-func save(path string, zones map[string]uint32) error {
-	b, err := json.MarshalIndent(serialsFile{Version: 1, Zones: zones}, "", "  ")
-	if err != nil {
-		return err
-	}
-	dir := filepath.Dir(path)
-	return atomicfile.Write(path, dir, append(b, '\n'), 0o644)
 }
