@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"maps"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"sync"
 
 	"github.com/miekg/dns"
+	"golang.org/x/sys/unix"
 
 	"github.com/dnssync/dnssync/internal/rrset"
 )
@@ -29,9 +31,14 @@ import (
 // last saved, writes that and takes it as its copy. A set one process
 // created is then never dropped by the other's save (it would be foreign
 // from then on, never deleted), and a set one deleted never comes back.
+// Between its own saves a process catches up with the others' (CatchUp),
+// so that it deletes a set another created as soon as records.d drops it.
 type Owned struct {
-	path  string
-	mu    sync.Mutex
+	path string
+	mu   sync.Mutex
+	// id is the file's identity as this process last read or wrote it
+	// (zero: none, or unknown): CatchUp reads it again only when it moved.
+	id    ownedID
 	zones map[string]map[rrset.Key]bool
 	// pending is what this process changed and has not written yet, by
 	// zone and key: true added, false removed. A change whose save failed
@@ -52,41 +59,117 @@ const ownedLockName = ".owned.lock"
 // (found reports false): dnssync then owns nothing and adopts only what
 // already matches records.d, so foreign records are never at risk.
 func LoadOwned(path string) (o *Owned, found bool, err error) {
-	zones, found, err := readOwned(path)
+	id, zones, found, err := readOwned(path)
 	if err != nil {
 		return nil, false, err
 	}
-	return &Owned{path: path, zones: zones, pending: map[string]map[rrset.Key]bool{}}, found, nil
+	return &Owned{path: path, id: id, zones: zones, pending: map[string]map[rrset.Key]bool{}}, found, nil
 }
 
 // readOwned reads the state file at path (missing: nothing owned, found
-// false).
-func readOwned(path string) (zones map[string]map[rrset.Key]bool, found bool, err error) {
+// false, zero id). The id is of the file read, taken from the open file:
+// one taken from the path could belong to a file that replaced it since,
+// and CatchUp would then miss that file's changes. Errors say where the
+// file is wrong, never what it says.
+func readOwned(path string) (id ownedID, zones map[string]map[rrset.Key]bool, found bool, err error) {
 	zones = map[string]map[rrset.Key]bool{}
-	b, err := os.ReadFile(path)
+	// Non-blocking: a FIFO put there must not stall every pass.
+	f, err := os.OpenFile(path, os.O_RDONLY|unix.O_NONBLOCK, 0)
 	if errors.Is(err, fs.ErrNotExist) {
-		return zones, false, nil
+		return ownedID{}, zones, false, nil
 	}
 	if err != nil {
-		return nil, false, fmt.Errorf("read ownership state: %w", err)
+		return ownedID{}, nil, false, fmt.Errorf("read ownership state: %w", err)
 	}
-	var f ownedFile
-	if err := json.Unmarshal(b, &f); err != nil {
-		return nil, false, fmt.Errorf("ownership state %s: %w (%s)", path, err, startOver)
+	defer f.Close()
+	var st unix.Stat_t
+	if err := unix.Fstat(int(f.Fd()), &st); err != nil {
+		return ownedID{}, nil, false, fmt.Errorf("read ownership state %s: %w", path, err)
 	}
-	for zone, keys := range f.Zones {
+	if st.Mode&unix.S_IFMT != unix.S_IFREG {
+		return ownedID{}, nil, false, fmt.Errorf("ownership state %s: not a regular file (%s)", path, startOver)
+	}
+	b, err := io.ReadAll(f)
+	if err != nil {
+		return ownedID{}, nil, false, fmt.Errorf("read ownership state %s: %w", path, err)
+	}
+	var of ownedFile
+	if err := json.Unmarshal(b, &of); err != nil {
+		return ownedID{}, nil, false, fmt.Errorf("ownership state %s: %s (%s)", path, ownedJSONErr(err), startOver)
+	}
+	for zone, keys := range of.Zones {
 		set := map[rrset.Key]bool{}
-		for _, s := range keys {
+		for i, s := range keys {
 			name, typ, ok := strings.Cut(s, " ")
 			t, known := dns.StringToType[typ]
 			if !ok || !known {
-				return nil, false, fmt.Errorf("ownership state %s: zone %s: bad entry %q, want \"name TYPE\" (fix it, or %s)", path, zone, s, startOver)
+				return ownedID{}, nil, false, fmt.Errorf("ownership state %s: entry %d of a zone is not \"name TYPE\" (fix it, or %s)", path, i+1, startOver)
 			}
 			set[rrset.Key{Name: dns.CanonicalName(name), Type: t}] = true
 		}
 		zones[dns.CanonicalName(zone)] = set
 	}
-	return zones, true, nil
+	return idOfOwned(&st), zones, true, nil
+}
+
+// ownedJSONErr keeps of a decoding error where it happened: encoding/json
+// quotes the offending text.
+func ownedJSONErr(err error) string {
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syntax):
+		return fmt.Sprintf("not valid JSON (at byte %d)", syntax.Offset)
+	case errors.As(err, &typ):
+		return fmt.Sprintf("a value of the wrong type at byte %d", typ.Offset)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return "cut short"
+	}
+	return "not valid"
+}
+
+// ownedID tells a state file replaced by rename from the one before it.
+type ownedID struct {
+	dev, ino, size, mtime, ctime int64
+}
+
+func idOfOwned(st *unix.Stat_t) ownedID {
+	return ownedID{dev: int64(st.Dev), ino: int64(st.Ino), size: st.Size, mtime: st.Mtim.Nano(), ctime: st.Ctim.Nano()}
+}
+
+// CatchUp takes in what other processes saved since this one last read or
+// wrote the file, keeping this process's changes not yet saved on top. It
+// is cheap when nothing moved (a stat), so a caller can run it once per
+// zone and pass. It takes no lock: the file is replaced by rename, so the
+// read sees a whole file, old or new, and an old one is caught up with on
+// the next call. On an error the copy in memory stays as it was: it is
+// what this process last knew, and its next save reports the file too.
+func (o *Owned) CatchUp() error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	var st unix.Stat_t
+	err := unix.Stat(o.path, &st)
+	switch {
+	case errors.Is(err, unix.ENOENT):
+		if o.id == (ownedID{}) {
+			return nil // still none
+		}
+		// Moved away to start over: owned is then only what this
+		// process has not saved yet, as after a restart.
+	case err != nil:
+		return fmt.Errorf("ownership state %s: %w", o.path, err)
+	case o.id != (ownedID{}) && idOfOwned(&st) == o.id:
+		return nil
+	}
+	id, zones, _, err := readOwned(o.path)
+	if err != nil {
+		return err
+	}
+	for zone, changed := range o.pending {
+		applyChanges(zones, zone, changed)
+	}
+	o.id, o.zones = id, zones
+	return nil
 }
 
 const startOver = "move it away to start over: dnssync then adopts only records that match records.d"
@@ -134,7 +217,7 @@ func (o *Owned) save() error {
 		return fmt.Errorf("ownership state: %w", err)
 	}
 	defer release()
-	zones, found, err := readOwned(o.path)
+	id, zones, found, err := readOwned(o.path)
 	if err != nil {
 		return err
 	}
@@ -148,8 +231,15 @@ func (o *Owned) save() error {
 		if err := writeState(o.path, toOwnedFile(zones)); err != nil {
 			return err
 		}
+		// Stat under the lock: no other writer can have replaced it
+		// since. Should that fail, a zero id has CatchUp read it again.
+		var st unix.Stat_t
+		id = ownedID{}
+		if unix.Stat(o.path, &st) == nil {
+			id = idOfOwned(&st)
+		}
 	}
-	o.zones = zones
+	o.id, o.zones = id, zones
 	clear(o.pending)
 	return nil
 }

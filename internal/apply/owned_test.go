@@ -172,9 +172,9 @@ func TestLoadOwnedErrors(t *testing.T) {
 		{name: "not JSON", text: "www.example.com. A\n", want: []string{"move it away"}},
 		{name: "zones of the wrong shape", text: `{"version": 1, "zones": ["example.com."]}`, want: []string{"move it away"}},
 		{name: "unknown type", text: `{"version": 1, "zones": {"example.com.": ["www.example.com. BOGUS"]}}`,
-			want: []string{"example.com.", `"www.example.com. BOGUS"`, "move it away"}},
+			want: []string{"entry 1", "name TYPE", "move it away"}},
 		{name: "entry without a type", text: `{"version": 1, "zones": {"example.com.": ["www.example.com."]}}`,
-			want: []string{"example.com.", `"www.example.com."`, "move it away"}},
+			want: []string{"entry 1", "name TYPE", "move it away"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -193,6 +193,10 @@ func TestLoadOwnedErrors(t *testing.T) {
 				if !strings.Contains(err.Error(), w) {
 					t.Errorf("error %q does not mention %q", err, w)
 				}
+			}
+			// Where the file is wrong, never what it says.
+			if strings.Contains(err.Error(), "www.example.com") || strings.Contains(err.Error(), "BOGUS") {
+				t.Errorf("error %q quotes the file", err)
 			}
 		})
 	}
@@ -450,5 +454,133 @@ func TestOwnedFailedSaveKeptForNext(t *testing.T) {
 	want := map[string]map[rrset.Key]bool{"example.com.": {a: true, c: true}}
 	if got := ownedOnDisk(t, path); !reflect.DeepEqual(got, want) {
 		t.Errorf("on disk %v, want %v", got, want)
+	}
+}
+
+// A process that has not saved since another one did still learns what
+// the other now owns: `dnssync apply --force` creates a set, records.d then
+// drops it, and the daemon must take it for its own to delete it, not wait
+// for its own next save.
+func TestOwnedCatchUp(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "owned.json")
+	const zone = "example.com."
+	x := rkey("x.example.com.", dns.TypeA)
+	daemon, _ := loadOwned(t, path)
+	cli, _ := loadOwned(t, path)
+	if err := cli.Update(zone, []rrset.Key{x}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := daemon.CatchUp(); err != nil {
+		t.Fatal(err)
+	}
+	if !daemon.Has(zone, x) {
+		t.Errorf("after catching up the daemon does not own %v, which the CLI created and saved", x)
+	}
+	// And a set the other deleted is no longer owned.
+	if err := cli.Update(zone, nil, []rrset.Key{x}); err != nil {
+		t.Fatal(err)
+	}
+	if err := daemon.CatchUp(); err != nil {
+		t.Fatal(err)
+	}
+	if daemon.Has(zone, x) {
+		t.Errorf("after catching up the daemon still owns %v, which the CLI deleted", x)
+	}
+}
+
+// Catching up keeps this process's changes not yet saved (a save that
+// failed) on top of what the file says.
+func TestOwnedCatchUpKeepsPending(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "owned.json")
+	const zone = "example.com."
+	x, y, z := rkey("x.example.com.", dns.TypeA), rkey("y.example.com.", dns.TypeA), rkey("z.example.com.", dns.TypeA)
+	daemon, _ := loadOwned(t, path)
+	cli, _ := loadOwned(t, path)
+	if err := daemon.Update(zone, []rrset.Key{z}, nil); err != nil {
+		t.Fatal(err)
+	}
+	// The lock cannot be taken: the daemon's next change stays pending.
+	lock := filepath.Join(dir, ownedLockName)
+	if err := os.Remove(lock); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(lock, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := daemon.Update(zone, []rrset.Key{y}, []rrset.Key{z}); err == nil {
+		t.Fatal("Update without a lock: no error")
+	}
+	if err := os.Remove(lock); err != nil {
+		t.Fatal(err)
+	}
+	if err := cli.Update(zone, []rrset.Key{x}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := daemon.CatchUp(); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]map[rrset.Key]bool{zone: {x: true, y: true}}
+	if !reflect.DeepEqual(daemon.zones, want) {
+		t.Errorf("after catching up the daemon owns %v, want %v: the CLI's save and its own pending change", daemon.zones, want)
+	}
+	if got := ownedOnDisk(t, path); !reflect.DeepEqual(got, map[string]map[rrset.Key]bool{zone: {x: true, z: true}}) {
+		t.Errorf("catching up wrote the file: %v", got)
+	}
+	if err := daemon.Update(zone, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := ownedOnDisk(t, path); !reflect.DeepEqual(got, want) {
+		t.Errorf("on disk after the daemon's next save %v, want %v", got, want)
+	}
+}
+
+// A file that turned bad since it was read: the copy in memory stays, and
+// the error names the file but quotes nothing of it.
+func TestOwnedCatchUpCorrupt(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "owned.json")
+	const zone = "example.com."
+	x, y := rkey("x.example.com.", dns.TypeA), rkey("y.example.com.", dns.TypeA)
+	o, _ := loadOwned(t, path)
+	if err := o.Update(zone, []rrset.Key{x}, nil); err != nil {
+		t.Fatal(err)
+	}
+	const secret = "s3cr3t-token"
+	for _, text := range []string{
+		secret + "\n",
+		`{"version": 1, "zones": {"example.com.": ["` + secret + `"]}}`,
+		`{"version": 1, "zones": {"example.com.": ["x.example.com. ` + secret + `"]}}`,
+		`{"version": 1, "zones": {"example.com.": [` + secret + `]}}`,
+	} {
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		err := o.CatchUp()
+		if err == nil {
+			t.Fatalf("CatchUp of a corrupt file: no error")
+		}
+		if strings.Contains(err.Error(), secret) || strings.Contains(err.Error(), "s3") || !strings.Contains(err.Error(), path) {
+			t.Errorf("error %q quotes the file or does not name it", err)
+		}
+		if !o.Has(zone, x) {
+			t.Error("a corrupt file dropped what this process knew it owns")
+		}
+	}
+	other, _, err := LoadOwned(path)
+	if err == nil || other != nil {
+		t.Fatalf("LoadOwned of a corrupt file = %v, %v", other, err)
+	}
+	// Fixed again: taken in.
+	if err := os.WriteFile(path, []byte(`{"version": 1, "zones": {"example.com.": ["y.example.com. A"]}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := o.CatchUp(); err != nil {
+		t.Fatal(err)
+	}
+	if o.Has(zone, x) || !o.Has(zone, y) {
+		t.Errorf("after the file was fixed: %v", o.zones)
 	}
 }

@@ -42,8 +42,17 @@ var ErrUpdateRefused = errors.New("update refused")
 // Base: the server's own SOA and NS are not dnssync's.
 func (b *RFC2136) Base(string) []dns.RR { return nil }
 
-// Managed: only what dnssync created.
+// Managed: only what dnssync created, by this process or another (a
+// `dnssync apply` beside the daemon): the ownership state is caught up
+// with once per zone and pass, so a set another process created is
+// deleted as soon as records.d drops it. The Backend interface has no room
+// for an error: a state file that cannot be read is logged, and the pass
+// goes on with what this process last knew (it owns no less than before,
+// and deletes nothing it never owned).
 func (b *RFC2136) Managed(zone string) func(rrset.Key) bool {
+	if err := b.Owned.CatchUp(); err != nil {
+		b.Log.Warn("ownership state not read again; judging the zone by this process's own copy", "zone", zone, "err", err)
+	}
 	return func(k rrset.Key) bool { return b.Owned.Has(zone, k) }
 }
 

@@ -915,3 +915,56 @@ func TestReadTSIGSecret(t *testing.T) {
 		})
 	}
 }
+
+// The daemon's view of what it owns follows another process's save at the
+// start of each pass (Managed), not only at its own next save: a set
+// `dnssync apply --force` created and records.d then dropped is deleted.
+// A state file gone bad meanwhile is logged, without its content, and the
+// copy in memory stays.
+func TestRFC2136ManagedCatchesUp(t *testing.T) {
+	t.Parallel()
+	b := newRFC2136(t, "127.0.0.1:1") // never contacted
+	var logs strings.Builder
+	var mu sync.Mutex
+	b.Log = slog.New(slog.NewTextHandler(lockedWriter{&mu, &logs}, nil))
+	x, y := rkey("x.example.com.", dns.TypeA), rkey("y.example.com.", dns.TypeA)
+	if err := b.Owned.Update(updZone, []rrset.Key{y}, nil); err != nil {
+		t.Fatal(err)
+	}
+	cli, _ := loadOwned(t, b.Owned.path)
+	if err := cli.Update(updZone, []rrset.Key{x}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if !b.Managed(updZone)(x) {
+		t.Errorf("Managed(%s)(%v) = false after another process created and recorded it", updZone, x)
+	}
+	const secret = "s3cr3t-token"
+	if err := os.WriteFile(b.Owned.path, []byte(secret), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	managed := b.Managed(updZone)
+	if !managed(x) || !managed(y) {
+		t.Error("a corrupt state file dropped what this process knew it owns")
+	}
+	mu.Lock()
+	got := logs.String()
+	mu.Unlock()
+	if !strings.Contains(got, "ownership state") || !strings.Contains(got, b.Owned.path) {
+		t.Errorf("the corrupt state file is not logged: %q", got)
+	}
+	if strings.Contains(got, secret) {
+		t.Errorf("the log quotes the state file: %q", got)
+	}
+}
+
+// lockedWriter serialises writes to w.
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  *strings.Builder
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}

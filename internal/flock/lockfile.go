@@ -53,7 +53,7 @@ func openLockFile(path string) (int, error) {
 	}
 	if st.Mode&unix.S_IFMT != unix.S_IFREG {
 		unix.Close(fd)
-		return -1, fmt.Errorf("not a regular file (%s); remove it, and dnssync creates the lock file again", kind(st.Mode))
+		return -1, fmt.Errorf("not a regular file (%s); remove it, and dnssync creates the lock file again", kind(uint32(st.Mode)))
 	}
 	if euid := os.Geteuid(); euid == 0 || int(st.Uid) == euid {
 		share(fd, &st, filepath.Dir(path), euid == 0)
