@@ -64,6 +64,9 @@ type Plan struct {
 	// Foreign lists desired sets that differ from a served set dnssync does
 	// not manage. They are left alone and reported.
 	Foreign []rrset.Key
+	// HeldDeletes lists the deletions Input.HoldDeletes keeps back: shown,
+	// never applied, so that a plan can say what waits on an unread file.
+	HeldDeletes []Change
 }
 
 // Empty reports whether nothing needs to change.
@@ -110,7 +113,11 @@ func Compute(in Input) Plan {
 	remove := func(k rrset.Key, have *rrset.Set) {
 		_, inBase := in.Base[k]
 		_, inDesired := in.Desired[k]
-		if inBase || inDesired || in.Held[k.Name] || !managed(k) || in.HoldDeletes {
+		if inBase || inDesired || in.Held[k.Name] || !managed(k) {
+			return
+		}
+		if in.HoldDeletes {
+			p.HeldDeletes = append(p.HeldDeletes, Change{Action: Delete, Key: k, Old: have})
 			return
 		}
 		p.Changes = append(p.Changes, Change{Action: Delete, Key: k, Old: have})
@@ -148,6 +155,7 @@ func Compute(in Input) Plan {
 	slices.SortFunc(p.Changes, compareChanges)
 	slices.SortFunc(p.Adopt, rrset.Key.Compare)
 	slices.SortFunc(p.Foreign, rrset.Key.Compare)
+	slices.SortFunc(p.HeldDeletes, compareChanges)
 	return p
 }
 

@@ -13,15 +13,24 @@ import (
 // bounds them.
 func (p Plan) Format(w io.Writer) error { return p.FormatHeld(w, Plan{Zone: p.Zone}) }
 
+// InSync reports whether the plan leaves nothing undone: no change, no
+// deletion held back, no desired set left to another writer. Empty is
+// about what to apply; InSync is what a person may be told.
+func (p Plan) InSync() bool {
+	return p.Empty() && len(p.HeldDeletes) == 0 && len(p.Foreign) == 0
+}
+
 // FormatHeld writes the plan as Format does, then the changes the safety
-// check holds back, under a line that says so.
+// check holds back, under a line that says so, then the deletions held
+// while a records file is unread. "in sync" is written only when nothing
+// at all is pending or held.
 func (p Plan) FormatHeld(w io.Writer, held Plan) error {
 	for _, k := range p.Foreign {
 		if _, err := fmt.Fprintf(w, "%s: ! %s is served but not dnssync's; left alone\n", p.Zone, k); err != nil {
 			return err
 		}
 	}
-	if p.Empty() && held.Empty() {
+	if p.InSync() && held.Empty() {
 		_, err := fmt.Fprintf(w, "%s: in sync\n", p.Zone)
 		return err
 	}
@@ -29,7 +38,7 @@ func (p Plan) FormatHeld(w io.Writer, held Plan) error {
 		if _, err := fmt.Fprintf(w, "%s: %s\n", p.Zone, changes(len(p.Changes))); err != nil {
 			return err
 		}
-		if err := p.formatChanges(w); err != nil {
+		if err := formatChanges(w, p.Changes); err != nil {
 			return err
 		}
 	}
@@ -37,9 +46,26 @@ func (p Plan) FormatHeld(w io.Writer, held Plan) error {
 		if _, err := fmt.Fprintf(w, "%s: %s held by the safety check (`dnssync apply --force` applies them)\n", p.Zone, changes(len(held.Changes))); err != nil {
 			return err
 		}
-		return held.formatChanges(w)
+		if err := formatChanges(w, held.Changes); err != nil {
+			return err
+		}
+	}
+	if len(p.HeldDeletes) > 0 {
+		if _, err := fmt.Fprintf(w, "%s: %s held: a records file was never read successfully, so what it declares is unknown\n",
+			p.Zone, deletions(len(p.HeldDeletes))); err != nil {
+			return err
+		}
+		return formatChanges(w, p.HeldDeletes)
 	}
 	return nil
+}
+
+// FormatUnknown writes that a zone's plan is unknown because what the
+// server serves could not be read: a plan that could not observe must
+// never read as "in sync".
+func FormatUnknown(w io.Writer, zone string, err error) error {
+	_, werr := fmt.Fprintf(w, "%s: unknown (cannot read the zone: %v)\n", zone, err)
+	return werr
 }
 
 func changes(n int) string {
@@ -49,9 +75,16 @@ func changes(n int) string {
 	return fmt.Sprintf("%d changes", n)
 }
 
-func (p Plan) formatChanges(w io.Writer) error {
+func deletions(n int) string {
+	if n == 1 {
+		return "1 deletion"
+	}
+	return fmt.Sprintf("%d deletions", n)
+}
+
+func formatChanges(w io.Writer, cs []Change) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	for _, c := range p.Changes {
+	for _, c := range cs {
 		shown := c.New
 		if shown == nil {
 			shown = c.Old

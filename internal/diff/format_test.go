@@ -2,6 +2,7 @@ package diff
 
 import (
 	"bytes"
+	"errors"
 	"flag"
 	"os"
 	"path/filepath"
@@ -147,5 +148,61 @@ func TestFormatWriteError(t *testing.T) {
 				t.Error("Format to a failing writer returned nil")
 			}
 		})
+	}
+}
+
+// TestFormatNeverInSyncWhenHeld: a plan with nothing to apply but a
+// desired set left to another writer, or deletions held while a file is
+// unread, is not "in sync"; it shows what waits.
+func TestFormatNeverInSyncWhenHeld(t *testing.T) {
+	tests := []struct {
+		name  string // testdata/<name>.golden
+		input Input
+	}{
+		{"foreign-only", Input{
+			Desired:  zoneOf(t, with("theirs.example.com. 300 IN A 192.0.2.1")...),
+			Observed: zoneOf(t, with("theirs.example.com. 300 IN A 192.0.2.2")...),
+			Managed:  func(rrset.Key) bool { return false },
+		}},
+		{"held-deletes", Input{
+			Desired: zoneOf(t, with("www.example.com. 300 IN A 192.0.2.1")...),
+			Observed: zoneOf(t, with("www.example.com. 300 IN A 192.0.2.1",
+				"old.example.com. 300 IN A 192.0.2.9", "old.example.com. 300 IN TXT \"gone\"")...),
+			HoldDeletes: true,
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.input.Zone = zone
+			p := Compute(tt.input)
+			if !p.Empty() {
+				t.Fatalf("plan has changes to apply: %v", p.Changes)
+			}
+			if p.InSync() {
+				t.Error("InSync() = true")
+			}
+			var buf bytes.Buffer
+			if err := p.Format(&buf); err != nil {
+				t.Fatal(err)
+			}
+			if bytes.Contains(buf.Bytes(), []byte("in sync")) {
+				t.Errorf("says in sync:\n%s", buf.Bytes())
+			}
+			golden(t, tt.name, buf.Bytes())
+		})
+	}
+}
+
+// TestFormatUnknown: a zone that could not be read is "unknown", with why.
+func TestFormatUnknown(t *testing.T) {
+	var buf bytes.Buffer
+	if err := FormatUnknown(&buf, zone, errors.New("axfr: connection refused")); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := buf.String(), zone+": unknown (cannot read the zone: axfr: connection refused)\n"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+	if err := FormatUnknown(failWriter{}, zone, errors.New("x")); err == nil {
+		t.Error("FormatUnknown to a failing writer returned nil")
 	}
 }
