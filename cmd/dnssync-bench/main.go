@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command dnssync-bench is dnssync's end-to-end benchmark: it runs the real
 // dnssync binary against the real CoreDNS on loopback and measures, side by
 // side, how long a change takes to be served through dnssync and how long

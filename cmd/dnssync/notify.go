@@ -27,9 +27,14 @@ func (n notifier) watchdog()            { n.send(sd.SdNotifyWatchdog) }
 func (n notifier) stopping()            { n.send(sd.SdNotifyStopping) }
 
 // reloading tells systemd a reload began; MONOTONIC_USEC lets systemd
-// match it to the SIGHUP (Type=notify-reload semantics).
+// match it to the SIGHUP (Type=notify-reload semantics). Without a clock
+// reading (0) the field is left out rather than sent wrong.
 func (n notifier) reloading() {
-	n.send(fmt.Sprintf("RELOADING=1\nMONOTONIC_USEC=%d", monotonicUsec()))
+	state := "RELOADING=1"
+	if us := monotonicUsec(); us > 0 {
+		state += fmt.Sprintf("\nMONOTONIC_USEC=%d", us)
+	}
+	n.send(state)
 }
 
 // watchdogInterval is half of WatchdogSec when systemd set one, else 0.

@@ -56,6 +56,15 @@ func cmdRun(ctx context.Context, args []string, _, stderr io.Writer) int {
 		log.Error("cannot start", "err", err)
 		return exitError
 	}
+	if d.api != nil {
+		// Bound before the first pass: a daemon whose API address cannot be
+		// bound would run on without /healthz and /metrics, unseen.
+		if err := d.api.Listen(); err != nil {
+			log.Error("cannot start", "err", err)
+			d.audit.Close()
+			return exitError
+		}
+	}
 	for {
 		runCtx, cancel := context.WithCancel(ctx)
 		done := make(chan error, 1)
@@ -157,6 +166,11 @@ func (d *daemon) run(ctx context.Context) error {
 	defer d.audit.Close()
 	apiDone := make(chan struct{})
 	if d.api != nil {
+		// After a reload the new config's address is bound here, once the
+		// old listener is closed; failing to bind it stops the daemon.
+		if err := d.api.Listen(); err != nil {
+			return err
+		}
 		go func() {
 			defer close(apiDone)
 			if err := d.api.Serve(ctx); err != nil {

@@ -44,6 +44,7 @@ type Server struct {
 	log              *slog.Logger
 	mux              *http.ServeMux
 	addr             atomic.Pointer[string] // set once listening
+	ln               net.Listener           // set by Listen, served by Serve
 	serving          atomic.Bool
 	rec              *RecordsOptions
 	limit            *limiter // requests per client
@@ -153,12 +154,13 @@ func (s *Server) httpServer() *http.Server {
 	}
 }
 
-// Serve listens and serves until ctx ends, then shuts down, giving requests
-// in flight up to 5s. It returns nil when ctx ends, an error when it cannot
-// listen or the listener fails.
-func (s *Server) Serve(ctx context.Context) error {
-	if !s.serving.CompareAndSwap(false, true) {
-		return errors.New("api: already serving")
+// Listen binds the address without serving yet, so that a caller can make
+// an address that cannot be bound (taken, not local) a start-up error
+// instead of a daemon running on without its API. A second call does
+// nothing. Call it before Serve, not concurrently with it.
+func (s *Server) Listen() error {
+	if s.ln != nil {
+		return nil
 	}
 	ln, err := listen(s.network, s.address)
 	if err != nil {
@@ -168,7 +170,22 @@ func (s *Server) Serve(ctx context.Context) error {
 	if s.network == "unix" {
 		addr = "unix:" + addr
 	}
+	s.ln = ln
 	s.addr.Store(&addr)
+	return nil
+}
+
+// Serve serves until ctx ends, then shuts down, giving requests in flight
+// up to 5s; it binds first unless Listen did. It returns nil when ctx
+// ends, an error when it cannot listen or the listener fails.
+func (s *Server) Serve(ctx context.Context) error {
+	if !s.serving.CompareAndSwap(false, true) {
+		return errors.New("api: already serving")
+	}
+	if err := s.Listen(); err != nil {
+		return err
+	}
+	ln, addr := s.ln, *s.addr.Load()
 
 	srv := s.httpServer()
 	s.log.Info("api listening", "addr", addr)
