@@ -32,9 +32,7 @@ type index struct {
 	byName map[nameKey]byFile // name -> each file's records there
 	zones  map[string]*zoneView
 	dirty  map[nameKey]struct{}
-	// remerged: zone -> names merged again since State last handed them out
-	remerged map[string]map[string]bool
-	merges   int // names merged so far; tests check that merging stays incremental
+	merges int // names merged so far; tests check that merging stays incremental
 }
 
 // zoneView is the merged result for one zone, updated in place; State copies
@@ -48,10 +46,9 @@ type zoneView struct {
 
 func newIndex(zones []string) *index {
 	ix := &index{
-		byName:   make(map[nameKey]byFile),
-		zones:    make(map[string]*zoneView, len(zones)),
-		dirty:    make(map[nameKey]struct{}),
-		remerged: make(map[string]map[string]bool),
+		byName: make(map[nameKey]byFile),
+		zones:  make(map[string]*zoneView, len(zones)),
+		dirty:  make(map[nameKey]struct{}),
 	}
 	for _, z := range zones {
 		ix.zones[z] = &zoneView{
@@ -118,8 +115,13 @@ func (b byFile) without(path string) byFile {
 	return b
 }
 
-// flush re-merges the names changed since the last flush.
-func (ix *index) flush() {
+// flush re-merges the names changed since the last flush and returns them
+// (zone -> names), nil when none.
+func (ix *index) flush() (changed map[string]map[string]bool) {
+	if len(ix.dirty) == 0 {
+		return nil
+	}
+	changed = make(map[string]map[string]bool)
 	for k := range ix.dirty {
 		zv := ix.zones[k.zone]
 		// Forget the name's sets of every type a file may declare: cheaper
@@ -131,10 +133,10 @@ func (ix *index) flush() {
 				delete(zv.sets, key)
 			}
 		}
-		if ix.remerged[k.zone] == nil {
-			ix.remerged[k.zone] = map[string]bool{}
+		if changed[k.zone] == nil {
+			changed[k.zone] = map[string]bool{}
 		}
-		ix.remerged[k.zone][k.name] = true
+		changed[k.zone][k.name] = true
 		delete(zv.held, k.name)
 		delete(zv.heldAt, k.name)
 
@@ -152,6 +154,7 @@ func (ix *index) flush() {
 		}
 	}
 	clear(ix.dirty)
+	return changed
 }
 
 // mergeName merges every file's records at one name into RRsets, or explains

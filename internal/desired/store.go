@@ -30,9 +30,14 @@ type Store struct {
 	log    *slog.Logger
 	files  map[string]*file // by path as joined from Options.Dir
 	ix     *index
-	reads  int // files read so far; tests check that unchanged files are not re-read
+	// changes: the generations of the merged view (generation.go)
+	changes changeLog
+	reads   int // files read so far; tests check that unchanged files are not re-read
 	// filesSeen: some record file was counted since the Store started.
 	filesSeen bool
+	// acceptEmpty: the next Scan or Reload that would empty the store
+	// does (AcceptEmpty).
+	acceptEmpty bool
 
 	// racyWindow: a file modified this recently before it was read is read
 	// again on the next Scan even if its stat looks unchanged, because an
@@ -181,20 +186,22 @@ func (s *Store) Reload(paths []string) []string {
 }
 
 // State builds the merged view, re-merging only names changed since the
-// last call.
+// last call. It has no other effect: any number of callers may read it.
+// Names re-merged start a new Generation (see ChangedSince).
 func (s *Store) State() *State {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.ix.flush()
-	st := &State{
-		Zones:     make(map[string]rrset.Zone, len(s.ix.zones)),
-		Held:      make(map[string]map[string]Conflict, len(s.ix.zones)),
-		Files:     len(s.files),
-		FilesSeen: s.filesSeen,
-		Records:   make(map[string]int, len(s.ix.zones)),
-		Remerged:  s.ix.remerged,
+	if changed := s.ix.flush(); changed != nil {
+		s.changes.advance(changed)
 	}
-	s.ix.remerged = make(map[string]map[string]bool)
+	st := &State{
+		Generation: s.changes.gen,
+		Zones:      make(map[string]rrset.Zone, len(s.ix.zones)),
+		Held:       make(map[string]map[string]Conflict, len(s.ix.zones)),
+		Files:      len(s.files),
+		FilesSeen:  s.filesSeen,
+		Records:    make(map[string]int, len(s.ix.zones)),
+	}
 	for z, zv := range s.ix.zones {
 		st.Zones[z] = maps.Clone(zv.sets)
 		st.Held[z] = maps.Clone(zv.held)
@@ -321,6 +328,9 @@ func (s *Store) logRejected(path string, f *file, problems []Problem) {
 // itself is unreadable: both look the same as mass deletion from here.
 // found is the dir listing, or nil to list it now.
 func (s *Store) drop(gone []string, found map[string]os.FileInfo, p *pass) error {
+	// AcceptEmpty is for the very next look at the dir only.
+	accept := s.acceptEmpty
+	s.acceptEmpty = false
 	if len(gone) == 0 {
 		return nil
 	}
@@ -334,7 +344,10 @@ func (s *Store) drop(gone []string, found map[string]os.FileInfo, p *pass) error
 	// more often than an intent; the last file removed on its own (the last
 	// server deleted) is honoured.
 	if len(found) == 0 && len(gone) > 1 && !s.opts.AllowEmpty {
-		return fmt.Errorf("scan records dir %s: %d record files vanished at once: %w", s.opts.Dir, len(gone), ErrSuddenlyEmpty)
+		if !accept {
+			return fmt.Errorf("scan records dir %s: %d record files vanished at once: %w", s.opts.Dir, len(gone), ErrSuddenlyEmpty)
+		}
+		s.log.Warn("records dir emptied: accepting it, as told", "files", len(gone))
 	}
 	for _, path := range gone {
 		f := s.files[path]
@@ -352,6 +365,17 @@ func (s *Store) drop(gone []string, found map[string]os.FileInfo, p *pass) error
 		s.log.Info("record file removed", "file", path)
 	}
 	return nil
+}
+
+// AcceptEmpty lets the next Scan or Reload that finds every record file
+// gone at once empty the store, once: the caller knows it is intended (the
+// reconciler, once the server no longer serves what the files declared:
+// `apply --force` accepted the deletion). It does not outlast that one
+// emptying: the dir filled and emptied again is refused again.
+func (s *Store) AcceptEmpty() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.acceptEmpty = true
 }
 
 // pass collects what one Scan or Reload changed.

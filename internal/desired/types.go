@@ -12,7 +12,9 @@ import (
 // record files although the previous scan found some. An emptied directory is
 // far more often an accident (a failed deploy, a wrong mount) than an intent
 // to delete every record, so the previous content stays until the caller
-// opts in with Options.AllowEmpty.
+// opts in: Options.AllowEmpty always, or Store.AcceptEmpty for the next
+// look (the daemon's reconciler, once the server no longer serves the
+// records: `apply --force` deleted them).
 var ErrSuddenlyEmpty = errors.New("the records dir is suddenly empty; keeping the previous records (remove files one at a time, or run `dnssync apply --force`, if this is intended)")
 
 // Options configure a Store.
@@ -80,10 +82,11 @@ type State struct {
 	Incomplete []string
 	// Records is the number of records (not sets) in each zone's Zones.
 	Records map[string]int
-	// Remerged maps a zone to the names whose desired sets may have changed
-	// since the previous State: a pass that knows the server still serves
-	// what it last applied need only compare those.
-	Remerged map[string]map[string]bool
+	// Generation identifies the merged view (Zones and Held): it grows each
+	// time names are merged again. A pass that knows the server still
+	// serves what it last applied need only compare the names
+	// Store.ChangedSince reports after the generation it applied.
+	Generation uint64
 	// Files is the number of record files currently counted, valid or not.
 	Files int
 	// FilesSeen: some record file was counted since the Store started. An

@@ -136,7 +136,9 @@ func (o *overlap) leave() {
 	}
 }
 
-// fakeStore returns a *desired.State the test builds.
+// fakeStore returns a *desired.State the test builds. Like the real Store,
+// State has no side effect; each setState is a new generation, and
+// ChangedSince answers from what each generation changed.
 type fakeStore struct {
 	mu      sync.Mutex
 	state   *desired.State
@@ -145,6 +147,15 @@ type fakeStore struct {
 	reload  map[string][]string
 	scans   int
 	reloads [][]string
+	// changed holds, per generation (index gen-1), zone -> names changed.
+	changed  []map[string]map[string]bool
+	accepted int // AcceptEmpty calls
+}
+
+func (s *fakeStore) AcceptEmpty() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.accepted++
 }
 
 func (s *fakeStore) Scan() ([]string, error) {
@@ -178,35 +189,65 @@ func (s *fakeStore) State() *desired.State {
 	return s.state
 }
 
-// setState sets the state State hands out. Unless the test says which
-// names changed, every name of the old and the new state may have, as a
-// real Store would report after such a change.
-func (s *fakeStore) setState(st *desired.State) {
+func (s *fakeStore) ChangedSince(zone string, gen uint64) (map[string]bool, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if st != nil && st.Remerged == nil {
-		st.Remerged = map[string]map[string]bool{}
-		for _, from := range []*desired.State{s.state, st} {
-			if from == nil {
-				continue
-			}
+	if gen > uint64(len(s.changed)) {
+		return nil, false
+	}
+	names := map[string]bool{}
+	for _, c := range s.changed[gen:] {
+		maps.Copy(names, c[zone])
+	}
+	return names, true
+}
+
+// setState makes st the next generation. The names whose sets or holds
+// differ from the previous state are the changed ones, as a real Store
+// would report after such a change.
+func (s *fakeStore) setState(st *desired.State) {
+	changed := map[string]map[string]bool{}
+	mark := func(z, name string) {
+		if changed[z] == nil {
+			changed[z] = map[string]bool{}
+		}
+		changed[z][name] = true
+	}
+	s.mu.Lock()
+	old := s.state
+	s.mu.Unlock()
+	if old == nil {
+		old = &desired.State{}
+	}
+	if st != nil {
+		for _, pair := range [][2]*desired.State{{old, st}, {st, old}} {
+			from, to := pair[0], pair[1]
 			for z, sets := range from.Zones {
-				if st.Remerged[z] == nil {
-					st.Remerged[z] = map[string]bool{}
-				}
-				for k := range sets {
-					st.Remerged[z][k.Name] = true
+				for k, set := range sets {
+					if o, ok := to.Zones[z][k]; !ok || !o.Equal(set) {
+						mark(z, k.Name)
+					}
 				}
 			}
 			for z, held := range from.Held {
-				if st.Remerged[z] == nil {
-					st.Remerged[z] = map[string]bool{}
-				}
-				for name := range held {
-					st.Remerged[z][name] = true
+				for name, c := range held {
+					if o, ok := to.Held[z][name]; !ok || o != c {
+						mark(z, name)
+					}
 				}
 			}
 		}
+	}
+	s.setStateChanged(st, changed)
+}
+
+// setStateChanged makes st the next generation, with these names changed.
+func (s *fakeStore) setStateChanged(st *desired.State, changed map[string]map[string]bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.changed = append(s.changed, changed)
+	if st != nil {
+		st.Generation = uint64(len(s.changed))
 	}
 	s.state = st
 }

@@ -40,8 +40,8 @@ func TestHeldChangesOutliveChangedPasses(t *testing.T) {
 	}
 
 	// Only new2 changed since; the cached zone (serial 8) is current.
-	h.store.setState(stateOf(map[string]rrset.Zone{zoneA: zoneOf(t, append(desired, "new2.example.com. 300 IN A 192.0.2.201")...)}, zoneA))
-	h.store.state.Remerged = map[string]map[string]bool{zoneA: {"new2.example.com.": true}}
+	h.store.setStateChanged(stateOf(map[string]rrset.Zone{zoneA: zoneOf(t, append(desired, "new2.example.com. 300 IN A 192.0.2.201")...)}, zoneA),
+		map[string]map[string]bool{zoneA: {"new2.example.com.": true}})
 	res := h.r.Changed(t.Context(), []string{path}, opts)
 
 	if n := len(h.server.transfers()); n != 1 {

@@ -32,6 +32,11 @@ type Store interface {
 	Scan() (zones []string, err error)
 	Reload(paths []string) (zones []string)
 	State() *desired.State
+	// ChangedSince returns zone's names changed after State generation
+	// gen; ok is false when the store no longer knows.
+	ChangedSince(zone string, gen uint64) (names map[string]bool, ok bool)
+	// AcceptEmpty lets the next Scan empty the store (emptied.go).
+	AcceptEmpty()
 }
 
 // Verifier checks what the server answers.
@@ -183,7 +188,7 @@ func (r *Reconciler) RunOnce(ctx context.Context, opts Options) Result {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	start := time.Now()
-	if _, err := r.Store.Scan(); err != nil {
+	if err := r.scan(ctx); err != nil {
 		return Result{Full: true, Start: start, Duration: time.Since(start), Err: fmt.Errorf("records: %w", err)}
 	}
 	res := r.pass(ctx, opts)
@@ -204,7 +209,7 @@ func (r *Reconciler) Verify(ctx context.Context) (verify.Report, error) {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if _, err := r.Store.Scan(); err != nil {
+	if err := r.scan(ctx); err != nil {
 		return verify.Report{}, fmt.Errorf("records: %w", err)
 	}
 	return r.check(ctx, r.Store.State()), nil
@@ -227,6 +232,16 @@ func (r *Reconciler) Changed(ctx context.Context, paths []string, opts Options) 
 	defer r.mu.Unlock()
 	start := time.Now()
 	opts.Zones = r.Store.Reload(paths)
+	// A reader's Scan (Verify) may have loaded these files already, so
+	// that Reload finds them unchanged: a zone whose desired names changed
+	// since the pass that cached it is reconciled too.
+	for _, z := range r.Zones {
+		if c := r.served[z]; c != nil && !slices.Contains(opts.Zones, z) {
+			if names, ok := r.Store.ChangedSince(z, c.gen); !ok || len(names) > 0 {
+				opts.Zones = append(opts.Zones, z)
+			}
+		}
+	}
 	if len(opts.Zones) == 0 {
 		return Result{Start: start, State: r.Store.State()}
 	}
@@ -308,7 +323,7 @@ func (r *Reconciler) pass(ctx context.Context, opts Options) Result {
 	<-logged
 	for _, a := range pending {
 		if zr := &res.Zones[a.index]; len(zr.Mismatches) == 0 {
-			r.remember(ctx, a.served, zr, a.synced)
+			r.remember(ctx, a.served, zr, a.synced, a.gen)
 		}
 	}
 	return res
@@ -319,6 +334,7 @@ type applied struct {
 	index  int // in Result.Zones
 	served *observed.Zone
 	synced bool
+	gen    uint64 // the desired state's generation it was planned with
 	log    *slog.Logger
 }
 
@@ -336,9 +352,9 @@ func (r *Reconciler) zone(ctx context.Context, st *desired.State, zone string, o
 	slices.SortFunc(zr.Held, func(a, b desired.Conflict) int { return rrset.CompareNames(a.Name, b.Name) })
 	r.logHeld(log, zone, zr.Held)
 
-	served, synced, err := r.observe(ctx, log, zone, opts.cached, opts.recheck)
+	served, since, synced, err := r.observe(ctx, log, zone, opts.cached, opts.recheck)
 	// Whatever happens below, the zone as seen is known again only if the
-	// pass ends well: this pass took the names changed since the last one.
+	// pass ends well, under this pass's generation.
 	delete(r.served, zone)
 	if err != nil {
 		zr.Err, zr.Stage = err, StageTransfer
@@ -346,9 +362,11 @@ func (r *Reconciler) zone(ctx context.Context, st *desired.State, zone string, o
 	}
 	var only map[string]bool
 	if synced { // served is what the last pass left in sync: compare what changed since
-		only = st.Remerged[zone]
-		if only == nil {
-			only = map[string]bool{}
+		// Asked of the Store, not taken from the State: other readers of
+		// the State (Verify, a listing) must not make this pass miss a name.
+		// Not known any more: compare every name.
+		if names, ok := r.Store.ChangedSince(zone, since); ok {
+			only = names
 		}
 	}
 	holdDeletes := len(st.Incomplete) > 0
@@ -385,7 +403,7 @@ func (r *Reconciler) zone(ctx context.Context, st *desired.State, zone string, o
 		return zr, nil
 	}
 	if !opts.Apply {
-		r.served[zone] = &seen{served, inSync && zr.Plan.Empty()}
+		r.served[zone] = &seen{served, inSync && zr.Plan.Empty(), st.Generation}
 		return zr, nil
 	}
 	// Logged when it changes, not every pass: health and the audit log
@@ -406,7 +424,7 @@ func (r *Reconciler) zone(ctx context.Context, st *desired.State, zone string, o
 		}
 	}
 	if zr.Plan.Empty() && len(zr.Plan.Adopt) == 0 {
-		r.served[zone] = &seen{served, inSync}
+		r.served[zone] = &seen{served, inSync, st.Generation}
 		if forced {
 			delete(r.holding, zone)
 			r.clearHeld(ctx, log, zone)
@@ -434,7 +452,7 @@ func (r *Reconciler) zone(ctx context.Context, st *desired.State, zone string, o
 		log.Info("adopted records already served as desired", "rrsets", len(zr.Plan.Adopt))
 	}
 	if zr.Plan.Empty() {
-		r.served[zone] = &seen{served, inSync}
+		r.served[zone] = &seen{served, inSync, st.Generation}
 		return zr, nil
 	}
 	if !opts.Verify {

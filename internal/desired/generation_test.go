@@ -1,0 +1,82 @@
+package desired
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"testing"
+)
+
+// Reading a State takes nothing away: every reader of the same generation
+// is told the same changed names, however many States were read meanwhile.
+func TestChangedSinceSurvivesOtherReaders(t *testing.T) {
+	t.Parallel()
+	s, dir := newTestStore(t)
+	writeFile(t, dir, "a.yaml", yamlFile(aRecord("web.example.com", "10.0.0.1", 300)))
+	writeFile(t, dir, "b.yaml", yamlFile(aRecord("db.example.com", "10.0.0.2", 300)))
+	mustScan(t, s)
+	before := s.State()
+
+	writeFile(t, dir, "a.yaml", yamlFile(aRecord("web.example.com", "10.0.0.9", 300)))
+	mustScan(t, s)
+	other := s.State() // a check or a list, not the pass
+	again := s.State()
+	if other.Generation != before.Generation+1 || again.Generation != other.Generation {
+		t.Fatalf("generations %d, %d, %d; want one step for one change, none for a read", before.Generation, other.Generation, again.Generation)
+	}
+	for range 2 {
+		names, ok := s.ChangedSince("example.com.", before.Generation)
+		if !ok || !slices.Equal(slices.Sorted(maps.Keys(names)), []string{"web.example.com."}) {
+			t.Fatalf("ChangedSince(%d) = %v, %v; want web.example.com. only", before.Generation, names, ok)
+		}
+	}
+	if names, ok := s.ChangedSince("example.com.", again.Generation); !ok || len(names) != 0 {
+		t.Errorf("ChangedSince(current) = %v, %v; want nothing, known", names, ok)
+	}
+	if _, ok := s.ChangedSince("example.com.", again.Generation+1); ok {
+		t.Error("ChangedSince(a future generation) is known; want unknown")
+	}
+}
+
+// The log is bounded: past it the Store says it does not know, and the
+// caller compares everything.
+func TestChangedSinceForgetsPastTheBound(t *testing.T) {
+	t.Parallel()
+	s, dir := newTestStore(t)
+	writeFile(t, dir, "a.yaml", yamlFile(aRecord("web.example.com", "10.0.0.1", 300)))
+	mustScan(t, s)
+	first := s.State().Generation
+	for i := range maxLogGenerations + 1 {
+		writeFile(t, dir, "a.yaml", yamlFile(aRecord("web.example.com", fmt.Sprintf("10.0.%d.%d", i>>8+1, i&255), 300)))
+		mustScan(t, s)
+		s.State()
+	}
+	if names, ok := s.ChangedSince("example.com.", first); ok {
+		t.Errorf("ChangedSince(%d) after %d generations = %v, known; want unknown", first, maxLogGenerations+1, names)
+	}
+	cur := s.State().Generation
+	if names, ok := s.ChangedSince("example.com.", cur-1); !ok || !names["web.example.com."] {
+		t.Errorf("ChangedSince(previous) = %v, %v; want web.example.com., known", names, ok)
+	}
+}
+
+// A change of more names than the log holds is not remembered.
+func TestChangedSinceBoundedByNames(t *testing.T) {
+	t.Parallel()
+	var l changeLog
+	big := map[string]map[string]bool{"example.com.": {}}
+	for i := range maxLogNames + 1 {
+		big["example.com."][fmt.Sprintf("h%d.example.com.", i)] = true
+	}
+	l.advance(map[string]map[string]bool{"example.com.": {"a.example.com.": true}})
+	l.advance(big)
+	if _, ok := l.since("example.com.", 0); ok {
+		t.Error("since(0) known after a change past the bound")
+	}
+	if _, ok := l.since("example.com.", 1); ok {
+		t.Error("since(1) known although generation 2 was too large to keep")
+	}
+	if names, ok := l.since("example.com.", 2); !ok || len(names) != 0 {
+		t.Errorf("since(2) = %v, %v; want nothing, known", names, ok)
+	}
+}
