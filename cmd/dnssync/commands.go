@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"strings"
 
 	"github.com/dnssync/dnssync/internal/api"
 	"github.com/dnssync/dnssync/internal/audit"
@@ -47,14 +46,10 @@ func pending(res reconcile.Result) bool {
 }
 
 // stillBeingWritten reports whether a problem is only that a file was not
-// read yet because a writer is at work on it (desired's msgNotReadYet and
-// msgStillOpen), not that its content is invalid: its deletions are held
-// and the plan says so (exit 2), but it is no error.
-// TODO(lead): desired should say this with a field of Problem; matched on
-// the message meanwhile.
-func stillBeingWritten(p desired.Problem) bool {
-	return strings.HasPrefix(p.Msg, "still being written") || strings.HasPrefix(p.Msg, "still open for writing")
-}
+// read yet because a writer is at work on it, not that its content is
+// invalid: its deletions are held and the plan says so (exit 2), but it is
+// no error.
+func stillBeingWritten(p desired.Problem) bool { return p.Writing }
 
 func cmdApply(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs, cfgPath := flags("apply", stderr)

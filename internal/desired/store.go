@@ -233,7 +233,7 @@ func (s *Store) load(path string, p *pass, r readResult) (gone bool) {
 		// entry it would count as absent, and what it serves as deleted.
 		// With a problem it is Incomplete, which holds deletions.
 		if f == nil {
-			f = &file{problems: []Problem{{File: path, Msg: msgNotReadYet}}}
+			f = &file{problems: []Problem{{File: path, Msg: msgNotReadYet, Writing: true}}}
 			s.files[path] = f
 			s.filesSeen = true
 			s.log.Info("record file still being written; holding deletions until it is read", "file", path)
@@ -253,7 +253,7 @@ func (s *Store) load(path string, p *pass, r readResult) (gone bool) {
 		// Scan, and afresh once the writer closes it: the same bytes
 		// then mean what they say.
 		f.info, f.hasSum = nil, false
-		problems := []Problem{{File: path, Msg: msgStillOpen}}
+		problems := []Problem{{File: path, Msg: msgStillOpen, Writing: true}}
 		if !slices.Equal(problems, f.problems) {
 			s.logRejected(path, f, problems)
 		}

@@ -46,6 +46,9 @@ type Problem struct {
 	File string // the path as joined from Options.Dir
 	Line int    // 1-based; 0 when the problem is not about one line
 	Msg  string
+	// Writing: the file is not invalid, only not read yet because a writer
+	// is at work on it. Its deletions are held all the same.
+	Writing bool
 }
 
 // Error is "FILE:LINE: MSG", or "FILE: MSG" when Line is 0.
