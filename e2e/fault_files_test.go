@@ -321,7 +321,7 @@ func TestFaultBadFiles(t *testing.T) {
 			e.stillServed("web-01.example.com", dns.TypeA, good)
 			d.waitLog(c.says)
 
-			out, _, code := e.cli("validate")
+			_, out, code := e.cli("validate")
 			if code == 0 || !strings.Contains(out, path) || !strings.Contains(out, c.says) {
 				t.Errorf("validate: exit %d, want non-zero naming %s and %q:\n%s", code, path, c.says, out)
 			}
@@ -357,7 +357,7 @@ func TestFaultBadFiles(t *testing.T) {
 		e.served("canary.example.com", dns.TypeA, set(t, "canary.example.com 300 IN A 192.0.2.200"))
 		e.stillServed("web-01.example.com", dns.TypeA, good)
 		d.waitLog("not a regular file (a directory)")
-		if out, _, code := e.cli("validate"); code == 0 || !strings.Contains(out, "not a regular file (a directory)") {
+		if _, out, code := e.cli("validate"); code == 0 || !strings.Contains(out, "not a regular file (a directory)") {
 			t.Errorf("validate: exit %d:\n%s", code, out)
 		}
 		waitHealth(t, api, http.StatusServiceUnavailable)
@@ -514,7 +514,7 @@ func TestFaultUnservableRRset(t *testing.T) {
 	}
 	e.write("web-01.yaml", web01)
 	e.write("big.yaml", "records:\n  - name: big.example.com\n    type: A\n    values: ["+strings.Join(vals, ", ")+"]\n")
-	out, _, code := e.cli("validate")
+	_, out, code := e.cli("validate")
 	big := filepath.Join(e.records, "big.yaml")
 	if code == 0 || !strings.Contains(out, big+":2: big.example.com. A has 10000 values") {
 		t.Fatalf("validate: exit %d, want non-zero naming %s:2:\n%s", code, big, out)

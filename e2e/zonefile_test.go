@@ -332,9 +332,9 @@ func TestValidate(t *testing.T) {
 		t.Fatalf("validate good: exit %d: %s", code, out)
 	}
 	e.write("bad.yaml", "records:\n  - name: x.example.com\n    type: A\n    value: 192.0.2.1\n  - name: y.example.com\n    type: A\n    value: not-an-ip\n")
-	out, _, code := e.cli("validate")
-	if code == 0 || !strings.Contains(out, "bad.yaml:7") {
-		t.Fatalf("validate bad: exit %d, want non-zero naming bad.yaml:7; output:\n%s", code, out)
+	out, stderr, code := e.cli("validate")
+	if code == 0 || !strings.Contains(stderr, "bad.yaml:7") || strings.Contains(out, "bad.yaml") {
+		t.Fatalf("validate bad: exit %d, want non-zero naming bad.yaml:7 on stderr only; stdout:\n%s\nstderr:\n%s", code, out, stderr)
 	}
 }
 

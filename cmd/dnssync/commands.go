@@ -164,16 +164,16 @@ func cmdValidate(_ context.Context, args []string, stdout, stderr io.Writer) int
 	}
 	cfg, err := config.Load(*cfgPath)
 	if err != nil {
-		fmt.Fprintf(stdout, "%v\n", err)
+		fmt.Fprintf(stderr, "%v\n", err)
 		return exitError
 	}
 	problems, err := desired.Validate(desiredOptions(cfg))
 	if err != nil {
-		fmt.Fprintf(stdout, "%v\n", err)
+		fmt.Fprintf(stderr, "%v\n", err)
 		return exitError
 	}
-	for _, p := range problems {
-		fmt.Fprintln(stdout, p.Error())
+	for _, p := range problems { // on stderr, like every other command's problems
+		fmt.Fprintln(stderr, p.Error())
 	}
 	if len(problems) > 0 {
 		return exitError
