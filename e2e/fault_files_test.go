@@ -24,7 +24,6 @@ import (
 	"github.com/miekg/dns"
 	"golang.org/x/sys/unix"
 
-	"github.com/dnssync/dnssync/internal/corednstest"
 	"github.com/dnssync/dnssync/internal/rrset"
 )
 
@@ -472,19 +471,7 @@ func (e *env) startAs(cred *syscall.Credential) *daemon {
 	e.t.Helper()
 	cmd := exec.Command(e.binFor(cred), "run", "--config", e.config)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
-	d := &daemon{t: e.t, cmd: cmd, out: &corednstest.SyncBuffer{}, done: make(chan struct{})}
-	cmd.Stdout, cmd.Stderr = d.out, d.out
-	if err := cmd.Start(); err != nil {
-		e.t.Fatal(err)
-	}
-	go func() { cmd.Wait(); close(d.done) }()
-	e.t.Cleanup(func() {
-		d.stop()
-		if e.t.Failed() {
-			e.t.Logf("dnssync log:\n%s", d.out.String())
-		}
-	})
-	return d
+	return e.launch(cmd)
 }
 
 // cliAs is cli run as cred, returning stdout and stderr together.

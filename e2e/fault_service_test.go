@@ -472,18 +472,11 @@ func (m *dirModel) waitServed(zone string, within time.Duration) {
 
 // soaSerial asks addr for zone's SOA serial.
 func soaSerial(addr, zone string) (uint32, error) {
-	q := new(dns.Msg)
-	q.SetQuestion(dns.Fqdn(zone), dns.TypeSOA)
-	r, _, err := (&dns.Client{Timeout: time.Second}).Exchange(q, addr)
-	if err != nil {
-		return 0, err
+	serial, rcode, err := soa(addr, zone)
+	if err == nil && serial == 0 {
+		err = fmt.Errorf("no SOA for %s: %s", zone, dns.RcodeToString[rcode])
 	}
-	for _, rr := range r.Answer {
-		if soa, ok := rr.(*dns.SOA); ok {
-			return soa.Serial, nil
-		}
-	}
-	return 0, fmt.Errorf("no SOA for %s: %s", zone, dns.RcodeToString[r.Rcode])
+	return serial, err
 }
 
 // zoneDiff lists how got differs from want, leaving out what comes from

@@ -78,40 +78,6 @@ func zdOnlyZoneFiles(t *testing.T, dir string, zones ...string) {
 	}
 }
 
-// zdSOA asks addr for zone's SOA: its serial, or the answer's rcode.
-func zdSOA(addr, zone string) (serial uint32, rcode int, err error) {
-	m := new(dns.Msg)
-	m.SetQuestion(dns.Fqdn(zone), dns.TypeSOA)
-	in, _, err := (&dns.Client{Timeout: time.Second}).Exchange(m, addr)
-	if err != nil {
-		return 0, -1, err
-	}
-	for _, rr := range in.Answer {
-		if soa, ok := rr.(*dns.SOA); ok {
-			return soa.Serial, in.Rcode, nil
-		}
-	}
-	return 0, in.Rcode, nil
-}
-
-// zdWaitHealthKind polls /healthz until it is 503 with a reason of kind.
-func zdWaitHealthKind(t *testing.T, api, kind string) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	var (
-		code  int
-		kinds []string
-		err   error
-	)
-	for time.Now().Before(deadline) {
-		if code, kinds, err = healthz(api); err == nil && code == http.StatusServiceUnavailable && slicesContains(kinds, kind) {
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatalf("/healthz never said %s: last %d %v (err %v)", kind, code, kinds, err)
-}
-
 // zdCheckzone finds BIND's named-checkzone.
 func zdCheckzone(t *testing.T) string {
 	t.Helper()
@@ -198,7 +164,7 @@ func TestFaultZoneDirTempNeverLoaded(t *testing.T) {
 	wait("www.real.test.")
 	wait("www.control.test.4714.tmp.")
 	wait("www.0-x.tmp.")
-	if serial, rcode, err := zdSOA(srv.Addr, "leak.test."); err != nil || serial != 0 || rcode == dns.RcodeSuccess {
+	if serial, rcode, err := soa(srv.Addr, "leak.test."); err != nil || serial != 0 || rcode == dns.RcodeSuccess {
 		t.Errorf("leak.test. SOA: serial %d, rcode %s (err %v), want no zone: a temporary file was loaded", serial, dns.RcodeToString[rcode], err)
 	}
 	for _, line := range strings.Split(srv.Log(), "\n") {
@@ -320,7 +286,7 @@ func TestFaultSerialNeverGoesBack(t *testing.T) {
 	// auto drops a zone whose file is gone at its next walk (1s here).
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		serial, rcode, err := zdSOA(e.dns.Addr, "example.com.")
+		serial, rcode, err := soa(e.dns.Addr, "example.com.")
 		if err == nil && serial == 0 && rcode != dns.RcodeSuccess { // REFUSED or SERVFAIL: no such zone
 			break
 		}
@@ -587,7 +553,7 @@ func zdWriteFails(t *testing.T, size string, breakDir, mend func(t *testing.T, d
 
 	breakDir(t, e.zones)
 	e.write("web-02.yaml", "records:\n  - name: web-02.example.com\n    type: A\n    value: 192.0.2.20\n")
-	zdWaitHealthKind(t, api, "apply_failed")
+	waitReason(t, api, "apply_failed")
 	after, err := os.ReadFile(zoneFile)
 	if err != nil {
 		t.Fatal(err)

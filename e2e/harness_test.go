@@ -206,6 +206,13 @@ func (e *env) startEnv(environ ...string) *daemon {
 	e.t.Helper()
 	cmd := exec.Command(dnssyncBin, "run", "--config", e.config)
 	cmd.Env = append(os.Environ(), environ...)
+	return e.launch(cmd)
+}
+
+// launch starts cmd as the test's daemon: its output collected, shown if
+// the test fails, and the process stopped at cleanup.
+func (e *env) launch(cmd *exec.Cmd) *daemon {
+	e.t.Helper()
 	d := &daemon{t: e.t, cmd: cmd, out: &corednstest.SyncBuffer{}, done: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = d.out, d.out
 	if err := cmd.Start(); err != nil {
@@ -297,4 +304,20 @@ func (e *env) stillServed(name string, t uint16, want *rrset.Set) {
 	if err != nil || !got.Equal(want) {
 		e.t.Fatalf("%s %s: want %v still served, got %v (err %v)", name, dns.TypeToString[t], want, got, err)
 	}
+}
+
+// soa asks addr for zone's SOA: its serial, or the answer's rcode.
+func soa(addr, zone string) (serial uint32, rcode int, err error) {
+	m := new(dns.Msg)
+	m.SetQuestion(dns.Fqdn(zone), dns.TypeSOA)
+	in, _, err := (&dns.Client{Timeout: time.Second}).Exchange(m, addr)
+	if err != nil {
+		return 0, -1, err
+	}
+	for _, rr := range in.Answer {
+		if soa, ok := rr.(*dns.SOA); ok {
+			return soa.Serial, in.Rcode, nil
+		}
+	}
+	return 0, in.Rcode, nil
 }

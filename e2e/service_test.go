@@ -279,3 +279,24 @@ func TestUnitFile(t *testing.T) {
 		t.Errorf("systemd-analyze verify warned:\n%s", s)
 	}
 }
+
+// waitReason polls /healthz until it answers 503 with a reason of kind,
+// and returns the kinds it gave then.
+func waitReason(t *testing.T, addr, kind string) []string {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	var (
+		code  int
+		kinds []string
+		err   error
+	)
+	for time.Now().Before(deadline) {
+		code, kinds, err = healthz(addr)
+		if err == nil && code == http.StatusServiceUnavailable && slicesContains(kinds, kind) {
+			return kinds
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("/healthz never gave reason %s: last %d %v (err %v)", kind, code, kinds, err)
+	return nil
+}

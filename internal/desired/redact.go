@@ -4,7 +4,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"unicode/utf8"
+
+	"github.com/dnssync/dnssync/internal/textcap"
 )
 
 // Problem messages travel far: the log, `dnssync validate`, metrics labels'
@@ -31,16 +32,7 @@ const excerptLen = 24
 
 // excerpt quotes s for a message, cut to excerptLen bytes (on a rune
 // boundary) with an ellipsis after the closing quote when cut.
-func excerpt(s string) string {
-	if len(s) <= excerptLen {
-		return strconv.Quote(s)
-	}
-	n := excerptLen
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return strconv.Quote(s[:n]) + "…"
-}
+func excerpt(s string) string { return textcap.Quote(s, excerptLen) }
 
 // maxYAMLMsg caps a yaml.v3 error text. Its messages are fixed phrases
 // (some quote a punctuation mark: "did not find expected ',' or ']'")

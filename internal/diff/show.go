@@ -3,9 +3,9 @@ package diff
 import (
 	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/dnssync/dnssync/internal/rrset"
+	"github.com/dnssync/dnssync/internal/textcap"
 )
 
 // What a plan, a log line or a health message shows of record data is
@@ -19,21 +19,7 @@ const (
 )
 
 // ShowValue returns v cut at MaxShownBytes, as Cut cuts.
-func ShowValue(v string) string { return Cut(v, MaxShownBytes) }
-
-// Cut returns s cut at n bytes (on a character boundary), saying how many
-// bytes were left out: for text that quotes record data, such as a
-// conflict's reason.
-func Cut(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	cut := n
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return fmt.Sprintf("%s… (%d more bytes)", s[:cut], len(s)-cut)
-}
+func ShowValue(v string) string { return textcap.Cut(v, MaxShownBytes) }
 
 // ShowValues joins the first MaxShownValues of vals, each cut by
 // ShowValue, saying how many more there are.

@@ -9,6 +9,7 @@ import (
 	"github.com/dnssync/dnssync/internal/desired"
 	"github.com/dnssync/dnssync/internal/diff"
 	"github.com/dnssync/dnssync/internal/rrset"
+	"github.com/dnssync/dnssync/internal/textcap"
 	"github.com/dnssync/dnssync/internal/verify"
 )
 
@@ -35,7 +36,7 @@ func (r *Reconciler) logHeld(log *slog.Logger, zone string, held []desired.Confl
 		return
 	}
 	for _, c := range held {
-		log.Warn("conflict: name left as served", "name", c.Name, "reason", diff.Cut(c.Reason, maxReasonBytes))
+		log.Warn("conflict: name left as served", "name", c.Name, "reason", textcap.Cut(c.Reason, maxReasonBytes))
 	}
 }
 

@@ -11,8 +11,10 @@ import (
 	"unicode/utf8"
 )
 
-// QuoteLen is how much of a token an error message quotes: enough to find
-// a typo, too few to carry a key.
+// QuoteLen is how much of a request's token an error message quotes:
+// enough to find a typo. What a caller sent is no secret of the server's;
+// file content is quoted shorter (desired's excerpts) and only from files
+// shaped like records files.
 const QuoteLen = 40
 
 // Cut returns s cut to at most n bytes of it, on a character boundary,
