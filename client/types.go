@@ -34,26 +34,46 @@ type WriteResult struct {
 	Applied  bool   `json:"applied"`
 	Verified bool   `json:"verified"`
 	Message  string `json:"message,omitempty"`
+	// Verification is what ?wait=verified found, set when it waited.
+	Verification *Verification `json:"verification,omitempty"`
 }
 
-// Verification is the data of GET /api/v1/dns/verify/{name}.
+// Verification is the one JSON shape of a verification: the data of GET
+// /api/v1/dns/verify/{name}, of a write's ?wait=verified, and what `dnssync
+// verify [NAME] --json` prints (inside the same envelope, Response). Records
+// holds one entry per RRset per server asked, verified ones included.
 type Verification struct {
-	Name     string        `json:"name"`
-	Verified bool          `json:"verified"`
-	Server   string        `json:"server"`
-	Records  []RRsetStatus `json:"records"`
+	// Name is the name checked; empty for a check of every record.
+	Name string `json:"name"`
+	// Verified: every RRset is served as declared by every server (a
+	// resolver's cache lagging within the TTL of a change aside); a name
+	// with nothing declared is not verified.
+	Verified bool `json:"verified"`
+	// Server is the authoritative server, the first of Servers.
+	Server  string   `json:"server"`
+	Servers []string `json:"servers"`
+	// Checked counts RRsets times servers.
+	Checked int           `json:"checked"`
+	Records []RRsetStatus `json:"records"`
 }
 
-// RRsetStatus compares one RRset at a name: what records.d wants and what
-// the authoritative server answers.
+// RRsetStatus is one RRset at one server: what records.d wants and what the
+// server answers. Values are as records.d writes them (TXT as its text).
 type RRsetStatus struct {
-	RecordType string   `json:"record_type"`
-	Want       []string `json:"want"`
-	WantTTL    uint32   `json:"want_ttl"`
-	Served     []string `json:"served"`
-	ServedTTL  uint32   `json:"served_ttl,omitempty"`
-	Verified   bool     `json:"verified"`
-	Error      string   `json:"error,omitempty"`
+	Name       string `json:"name"`
+	RecordType string `json:"record_type"`
+	Server     string `json:"server"`
+	// Status is "verified", "mismatch" (other data or TTL served, or
+	// served though declared gone), "missing" (not served), "lagging" (a
+	// resolver's cache within the TTL of the change: not a failure) or
+	// "error" (no answer: see Error).
+	Status    string   `json:"status"`
+	Want      []string `json:"want"` // []: declared gone
+	WantTTL   uint32   `json:"want_ttl"`
+	Served    []string `json:"served"` // []: not served
+	ServedTTL uint32   `json:"served_ttl,omitempty"`
+	Verified  bool     `json:"verified"` // Status is "verified"
+	Error     string   `json:"error,omitempty"`
 }
 
 // Response is every API answer: data on success, error otherwise.

@@ -49,6 +49,13 @@ func newAPIEnv(t *testing.T, rate string) *apiEnv {
 	return a
 }
 
+// in is a for the test t, as env.in.
+func (a *apiEnv) in(t testing.TB) *apiEnv {
+	c := *a
+	c.env, c.d = a.env.in(t), a.d.in(t)
+	return &c
+}
+
 // do sends a request with the token and returns status, body and the
 // decoded envelope.
 func (a *apiEnv) do(method, path, body string, header ...string) (int, map[string]any) {
@@ -214,6 +221,7 @@ func TestAPIErrors(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			a := a.in(t)
 			code, body := a.do(c.method, c.path, c.body, c.header...)
 			msg, _ := body["error"].(string)
 			if code != c.code || body["success"] != false || !strings.Contains(msg, c.msg) {
@@ -233,7 +241,7 @@ func TestAPIErrors(t *testing.T) {
 	if code != http.StatusServiceUnavailable || !strings.Contains(fmt.Sprint(body["error"]), "coredns_unreachable") {
 		t.Errorf("write with CoreDNS down: %d %v", code, body)
 	}
-	a.dns.Restart()
+	a.dns.Restart(t)
 	a.served("late.example.com", dns.TypeA, set(t, "late.example.com 300 IN A 192.0.2.9"))
 }
 

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
+
+	"github.com/dnssync/dnssync/internal/corednstest"
 )
 
 // fleet writes n A records into records.d as n/100 files of 100, the shape
@@ -30,7 +32,7 @@ func fleet(tb testing.TB, dir, zone string, n int) {
 
 // startBigDynupdate is CoreDNS dynupdate with room for n records.
 func startBigDynupdate(tb testing.TB, n int) updateServer {
-	return startDynupdateWith(tb, fmt.Sprintf("        max_records %d\n        max_bytes %d\n", n+100, (n+100)*200))
+	return startPrimary(tb, corednstest.CoreDNS, corednstest.UpdateZone{MaxRecords: n + 100, MaxBytes: (n + 100) * 200})
 }
 
 // BenchmarkRFC2136ColdSync10k: `dnssync apply` of 10,000 records into an

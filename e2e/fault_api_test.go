@@ -35,20 +35,30 @@ var apiToken = strings.SplitN(testToken, ":", 2)[1]
 // the status, the body and the response's headers.
 func (a *apiEnv) raw(method, path string, body io.Reader, header ...string) (int, string, http.Header) {
 	a.t.Helper()
-	req, err := http.NewRequest(method, a.base+path, body)
+	code, b, h, err := a.send(method, path, body, header...)
 	if err != nil {
 		a.t.Fatal(err)
+	}
+	return code, b, h
+}
+
+// send is raw failing no test, for goroutines (only a test's own goroutine
+// may end it).
+func (a *apiEnv) send(method, path string, body io.Reader, header ...string) (int, string, http.Header, error) {
+	req, err := http.NewRequest(method, a.base+path, body)
+	if err != nil {
+		return 0, "", nil, err
 	}
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		a.t.Fatal(err)
+		return 0, "", nil, err
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b), resp.Header
+	return resp.StatusCode, string(b), resp.Header, nil
 }
 
 // TestFaultAPIHealthzHidesSecrets: a record file that is a symlink to a
@@ -123,14 +133,21 @@ func TestFaultAPICLIAndAPIWritersLoseNothing(t *testing.T) {
 	cliErrs := make([]string, n)
 	for i := range n {
 		wg.Add(2)
+		// Goroutines: helpers that fail no test (run, send), errors kept.
 		go func() {
 			defer wg.Done()
-			_, cliErrs[i], cliCodes[i] = a.cli("register", name, fmt.Sprintf("10.9.1.%d", i+1))
+			var err error
+			if _, cliErrs[i], cliCodes[i], err = a.run("register", name, fmt.Sprintf("10.9.1.%d", i+1)); err != nil {
+				cliErrs[i] = err.Error()
+			}
 		}()
 		go func() {
 			defer wg.Done()
 			body := fmt.Sprintf(`{"name":%q,"record_type":"A","value":"10.9.2.%d"}`, name, i+1)
-			apiCodes[i], _, _ = a.raw("POST", "/api/v1/dns/records", strings.NewReader(body), "Authorization", "Bearer "+apiToken)
+			var err error
+			if apiCodes[i], _, _, err = a.send("POST", "/api/v1/dns/records", strings.NewReader(body), "Authorization", "Bearer "+apiToken); err != nil {
+				t.Error(err)
+			}
 		}()
 	}
 	wg.Wait()
@@ -578,7 +595,7 @@ func TestFaultAPITokenFileMode(t *testing.T) {
 		t.Fatal(err)
 	}
 	out, stderr, code := e.cli("check-config")
-	if code == 0 || !strings.Contains(out, "readable by every user") || !strings.Contains(out, "chmod 600") {
+	if code == 0 || !strings.Contains(stderr, "readable by every user") || !strings.Contains(stderr, "chmod 600") {
 		t.Errorf("check-config with a 0644 token file: exit %d, stdout %q, stderr %q", code, out, stderr)
 	}
 	if strings.Contains(out+stderr, apiToken) {

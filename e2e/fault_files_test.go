@@ -312,6 +312,7 @@ func TestFaultBadFiles(t *testing.T) {
 	}
 	for i, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			e, d := e.in(t), d.in(t)
 			replaceBy(t, path, c.make)
 			// A canary in another file proves a pass ran after the bad thing.
 			canary := fmt.Sprintf("192.0.2.%d", 100+i)
@@ -347,6 +348,7 @@ func TestFaultBadFiles(t *testing.T) {
 	// two are swapped (renameat2 RENAME_EXCHANGE), so that the path is
 	// never absent, which would be a deletion.
 	t.Run("directory", func(t *testing.T) {
+		e, d := e.in(t), d.in(t)
 		tmp := filepath.Join(e.records, ".dir.tmp")
 		if err := os.Mkdir(tmp, 0o755); err != nil {
 			t.Fatal(err)

@@ -128,7 +128,7 @@ func TestFaultOutageLongerThanBackoffCap(t *testing.T) {
 	}
 	t.Logf("outage: backoff at its cap from attempt %d, %d attempts in all", capAttempt, rs[len(rs)-1].attempt)
 
-	e.dns.Restart()
+	e.dns.Restart(t)
 	for _, z := range zones {
 		m.waitServed(z, 20*time.Second)
 	}

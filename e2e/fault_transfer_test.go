@@ -66,8 +66,8 @@ func TestFaultTransferRefused(t *testing.T) {
 			}
 			e.dns = corednstest.Start(t, refusingCorefile(e.zones, transfer))
 			e.res = &verify.Resolver{Addr: e.dns.Addr, Timeout: time.Second}
-			e.backend = fmt.Sprintf("type = \"zonefile\"\nzone_dir = %q\n", e.zones)
-			e.zoneNames = []string{"example.com"}
+			e.cfg.Backend = corednstest.Backend{Type: "zonefile", ZoneDir: e.zones}
+			e.cfg.Zones = []string{"example.com"}
 			e.writeConfig()
 			api := apiPort(t)
 			auditLog := filepath.Join(e.dir, "audit.log")

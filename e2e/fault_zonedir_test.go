@@ -187,13 +187,14 @@ func TestFaultZoneDirCheckConfig(t *testing.T) {
 	e := newEnv(t)
 	zdMount(t, e.zones, "1m")
 	state := filepath.Join(e.dir, "state")
-	backend := func(zoneDir, stateDir string) {
-		e.backend = fmt.Sprintf("type = \"zonefile\"\nzone_dir = %q\nstate_dir = %q\n", zoneDir, stateDir)
+	backend := func(t *testing.T, zoneDir, stateDir string) {
+		e := e.in(t)
+		e.cfg.Backend = corednstest.Backend{Type: "zonefile", ZoneDir: zoneDir, StateDir: stateDir}
 		e.writeConfig()
 	}
 	check := func(t *testing.T, want ...string) {
 		t.Helper()
-		out, stderr, code := e.cli("check-config")
+		out, stderr, code := e.in(t).cli("check-config")
 		if len(want) == 0 {
 			if code != 0 {
 				t.Fatalf("check-config: exit %d, want 0: %s%s", code, out, stderr)
@@ -210,7 +211,7 @@ func TestFaultZoneDirCheckConfig(t *testing.T) {
 		}
 	}
 	t.Run("tmpfs mount point", func(t *testing.T) {
-		backend(e.zones, state)
+		backend(t, e.zones, state)
 		check(t)
 		if entries, _ := os.ReadDir(e.zones); len(entries) != 0 {
 			t.Errorf("check-config left %d files in zone_dir", len(entries))
@@ -219,25 +220,25 @@ func TestFaultZoneDirCheckConfig(t *testing.T) {
 	t.Run("read-only zone_dir", func(t *testing.T) {
 		zdRemount(t, e.zones, "ro")
 		defer zdRemount(t, e.zones, "rw")
-		backend(e.zones, state)
+		backend(t, e.zones, state)
 		check(t, "backend.zone_dir "+e.zones, "read-only file system")
 	})
 	t.Run("missing zone_dir under a read-only one", func(t *testing.T) {
 		zdRemount(t, e.zones, "ro")
 		defer zdRemount(t, e.zones, "rw")
 		missing := filepath.Join(e.zones, "zones")
-		backend(missing, state)
+		backend(t, missing, state)
 		check(t, "backend.zone_dir "+missing, "cannot create it", "read-only file system")
 	})
 	t.Run("read-only state_dir", func(t *testing.T) {
 		zdRemount(t, e.zones, "ro")
 		defer zdRemount(t, e.zones, "rw")
 		zones := filepath.Join(e.dir, "plain-zones")
-		backend(zones, e.zones)
+		backend(t, zones, e.zones)
 		check(t, "backend.state_dir "+e.zones, "read-only file system")
 	})
 	t.Run("bind-mounted zone file", func(t *testing.T) {
-		backend(e.zones, state)
+		backend(t, e.zones, state)
 		zoneFile := filepath.Join(e.zones, "db.example.com")
 		source := filepath.Join(e.dir, "db.example.com.source")
 		for _, p := range []string{zoneFile, source} {
@@ -491,24 +492,6 @@ func TestFaultSIGKILLMidApply(t *testing.T) {
 		t.Fatalf("final zone file does not load in BIND: %v\n%s", err, out)
 	}
 	zdOnlyZoneFiles(t, e.zones, "example.com", "example.org")
-}
-
-// zdFileSerial is the SOA serial in a zone file.
-func zdFileSerial(t *testing.T, path string) uint32 {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	zp := dns.NewZoneParser(f, "", path)
-	for rr, ok := zp.Next(); ok; rr, ok = zp.Next() {
-		if soa, isSOA := rr.(*dns.SOA); isSOA {
-			return soa.Serial
-		}
-	}
-	t.Fatalf("%s has no SOA (%v)", path, zp.Err())
-	return 0
 }
 
 // zdFill fills the filesystem of dir with one file and returns its path.

@@ -1,5 +1,10 @@
 // Package e2e runs the dnssync binary against a real CoreDNS on loopback and
 // checks what CoreDNS answers over DNS.
+//
+// The servers, their ports and the config file come from
+// internal/corednstest, the one harness; this file holds what is e2e's own:
+// one dnssync installation (env) and its daemon. Every helper fails the test
+// it was given: inside t.Run, rebind with e.in(t) and d.in(t) first.
 package e2e
 
 import (
@@ -12,7 +17,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -57,12 +61,13 @@ type env struct {
 	zones   string // zone_dir
 	config  string // config.toml
 	res     *verify.Resolver
-	// what writeConfig writes
-	backend   string // the [backend] table's keys
-	zoneNames []string
+	// cfg is what writeConfig writes, with dns's address as coredns_url
+	// and, when the backend sets none, a state_dir of the env's own.
+	cfg corednstest.Config
 }
 
-// newEnv starts CoreDNS serving zone_dir and writes a zonefile config.
+// newEnv starts CoreDNS serving zone_dir and writes a zonefile config
+// managing example.com and example.org.
 func newEnv(t testing.TB) *env {
 	t.Helper()
 	e := newBareEnv(t)
@@ -72,13 +77,16 @@ func newEnv(t testing.TB) *env {
 	}
 	e.dns = corednstest.Start(t, corednstest.AutoCorefile(e.zones))
 	e.res = &verify.Resolver{Addr: e.dns.Addr, Timeout: time.Second}
-	e.backend = fmt.Sprintf("type = \"zonefile\"\nzone_dir = %q\nstate_dir = %q\n", e.zones, filepath.Join(e.dir, "state"))
-	e.zoneNames = []string{"example.com", "example.org"}
+	e.cfg.Backend = corednstest.Backend{Type: "zonefile", ZoneDir: e.zones}
+	e.cfg.Zones = []string{"example.com", "example.org"}
 	e.writeConfig()
 	return e
 }
 
-// newBareEnv makes the directories of one dnssync installation.
+// newBareEnv makes the directories of one dnssync installation and the
+// config every test starts from: fast debounce and schedule, debug logs,
+// no API (parallel daemons would fight over its port). The caller starts
+// a server, sets the backend and zones, and calls writeConfig.
 func newBareEnv(t testing.TB) *env {
 	t.Helper()
 	dir := t.TempDir()
@@ -86,41 +94,33 @@ func newBareEnv(t testing.TB) *env {
 	if err := os.MkdirAll(e.records, 0o755); err != nil {
 		t.Fatal(err)
 	}
+	e.cfg = corednstest.Config{
+		Records: corednstest.Records{Dir: e.records, Debounce: 20 * time.Millisecond},
+		Verify:  corednstest.Verify{Schedule: "@every 1s", Timeout: 5 * time.Second},
+		API:     &corednstest.API{Listen: ""},
+		Log:     corednstest.Log{Level: "debug"},
+	}
 	return e
 }
 
-// writeConfig writes the config every test starts from: fast debounce and
-// schedule, debug logs, no API (parallel daemons would fight over its
-// port), e.backend as [backend], e.zoneNames as [[zones]].
+// in is e for the test t: a subtest rebinds e with e.in(t), so that its
+// helpers fail the subtest. (A parent's FailNow called from a subtest
+// would end the subtest's goroutine and blame the parent.)
+func (e *env) in(t testing.TB) *env {
+	c := *e
+	c.t = t
+	return &c
+}
+
+// writeConfig writes e.cfg to the config file.
 func (e *env) writeConfig() {
 	e.t.Helper()
-	var zones strings.Builder
-	for _, z := range e.zoneNames {
-		fmt.Fprintf(&zones, "\n[[zones]]\nname = %q\n", z)
+	c := e.cfg
+	c.DNS.Addr = e.dns.Addr
+	if c.Backend.StateDir == "" { // never the shared default, /var/lib/dnssync
+		c.Backend.StateDir = filepath.Join(e.dir, "state")
 	}
-	backend := e.backend
-	if !strings.Contains(backend, "state_dir") { // never the shared default, /var/lib/dnssync
-		backend += fmt.Sprintf("state_dir = %q\n", filepath.Join(e.dir, "state"))
-	}
-	cfg := fmt.Sprintf(`
-[orchestrator.dns]
-coredns_url = "dns://%s"
-
-[records]
-dir = %q
-debounce = "20ms"
-
-[backend]
-%s
-[verify]
-schedule = "@every 1s"
-timeout = "5s"
-
-%s
-[log]
-level = "debug"
-%s`, e.dns.Addr, e.records, backend, noAPI, zones.String())
-	if err := os.WriteFile(e.config, []byte(cfg), 0o644); err != nil {
+	if err := c.Write(e.config); err != nil {
 		e.t.Fatal(err)
 	}
 }
@@ -140,9 +140,9 @@ func (e *env) replaceConfig(old, new string) {
 	}
 }
 
-// noAPI is the config's [api] table in tests that do not use the API: off,
-// so that parallel daemons do not fight over its port.
-const noAPI = "[api]\nlisten = \"\"\n"
+// noAPI is the config's [api] table as newBareEnv writes it: off. Tests
+// that use the API replace it.
+var noAPI = corednstest.Config{API: &corednstest.API{Listen: ""}}.String()
 
 // write puts a record file in place the way an orchestrator should:
 // temp file, then rename.
@@ -175,109 +175,27 @@ func (e *env) remove(name string) {
 // cli runs one dnssync command to completion.
 func (e *env) cli(args ...string) (stdout, stderr string, code int) {
 	e.t.Helper()
+	stdout, stderr, code, err := e.run(args...)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return stdout, stderr, code
+}
+
+// run is cli failing no test: err is a command that could not run at all.
+// Goroutines call it (only a test's own goroutine may end it).
+func (e *env) run(args ...string) (stdout, stderr string, code int, err error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, dnssyncBin, append(args, "--config", e.config)...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
+	err = cmd.Run()
 	code = cmd.ProcessState.ExitCode()
 	if err != nil && code < 0 {
-		e.t.Fatalf("dnssync %v: %v", args, err)
+		return out.String(), errb.String(), code, fmt.Errorf("dnssync %v: %w", args, err)
 	}
-	return out.String(), errb.String(), code
-}
-
-// daemon is a running `dnssync run`.
-type daemon struct {
-	t    testing.TB
-	cmd  *exec.Cmd
-	out  *corednstest.SyncBuffer
-	done chan struct{}
-}
-
-func (e *env) start() *daemon {
-	e.t.Helper()
-	return e.startEnv()
-}
-
-// startEnv starts the daemon with extra environment variables.
-func (e *env) startEnv(environ ...string) *daemon {
-	e.t.Helper()
-	cmd := exec.Command(dnssyncBin, "run", "--config", e.config)
-	cmd.Env = append(os.Environ(), environ...)
-	return e.launch(cmd)
-}
-
-// launch starts cmd as the test's daemon: its output collected, shown if
-// the test fails, and the process stopped at cleanup.
-func (e *env) launch(cmd *exec.Cmd) *daemon {
-	e.t.Helper()
-	d := &daemon{t: e.t, cmd: cmd, out: &corednstest.SyncBuffer{}, done: make(chan struct{})}
-	cmd.Stdout, cmd.Stderr = d.out, d.out
-	if err := cmd.Start(); err != nil {
-		e.t.Fatal(err)
-	}
-	go func() { cmd.Wait(); close(d.done) }()
-	e.t.Cleanup(func() {
-		d.stop()
-		if e.t.Failed() {
-			e.t.Logf("dnssync log:\n%s", d.out.String())
-		}
-	})
-	return d
-}
-
-// stop sends SIGTERM and returns the exit code and how long it took.
-func (d *daemon) stop() (int, time.Duration) {
-	start := time.Now()
-	select {
-	case <-d.done:
-		return d.cmd.ProcessState.ExitCode(), 0
-	default:
-	}
-	d.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-d.done:
-	case <-time.After(15 * time.Second):
-		d.cmd.Process.Kill()
-		<-d.done
-		d.t.Errorf("dnssync did not stop within 15s of SIGTERM")
-	}
-	return d.cmd.ProcessState.ExitCode(), time.Since(start)
-}
-
-// waitLog polls the daemon's log until it contains s.
-func (d *daemon) waitLog(s string) {
-	d.t.Helper()
-	d.waitLogCount(s, 1)
-}
-
-// waitLogCount polls the daemon's log until it contains s n times.
-func (d *daemon) waitLogCount(s string, n int) {
-	d.t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for time.Now().Before(deadline) {
-		if strings.Count(d.out.String(), s) >= n {
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	d.t.Fatalf("dnssync log never said %q %d times", s, n)
-}
-
-// set builds the RRset that should be served.
-func set(t testing.TB, records ...string) *rrset.Set {
-	t.Helper()
-	var rrs []dns.RR
-	for _, r := range records {
-		rr, err := dns.NewRR(r)
-		if err != nil {
-			t.Fatalf("test record %q: %v", r, err)
-		}
-		rrs = append(rrs, rr)
-	}
-	return rrset.New(rrs...)
+	return out.String(), errb.String(), code, nil
 }
 
 // served polls until CoreDNS answers name/type with want (nil: no such
@@ -304,6 +222,20 @@ func (e *env) stillServed(name string, t uint16, want *rrset.Set) {
 	if err != nil || !got.Equal(want) {
 		e.t.Fatalf("%s %s: want %v still served, got %v (err %v)", name, dns.TypeToString[t], want, got, err)
 	}
+}
+
+// set builds the RRset that should be served.
+func set(t testing.TB, records ...string) *rrset.Set {
+	t.Helper()
+	var rrs []dns.RR
+	for _, r := range records {
+		rr, err := dns.NewRR(r)
+		if err != nil {
+			t.Fatalf("test record %q: %v", r, err)
+		}
+		rrs = append(rrs, rr)
+	}
+	return rrset.New(rrs...)
 }
 
 // soa asks addr for zone's SOA: its serial, or the answer's rcode.

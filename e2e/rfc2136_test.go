@@ -2,8 +2,6 @@ package e2e
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,130 +10,7 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
-
-	"github.com/dnssync/dnssync/internal/corednstest"
-	"github.com/dnssync/dnssync/internal/verify"
 )
-
-// seedZone is the zone as the server starts with it: records dnssync did
-// not create and must leave alone.
-const seedZone = `example.org. 60 IN SOA ns.example.org. hostmaster.example.org. 1 3600 600 86400 60
-example.org. 60 IN NS ns.example.org.
-ns.example.org. 60 IN A 192.0.2.53
-seed.example.org. 60 IN A 192.0.2.1
-web-01.example.org. 60 IN TXT "seeded by hand"
-`
-
-// updateServer is a server that takes UPDATEs for example.org.
-type updateServer struct {
-	*corednstest.Server
-	secret string
-}
-
-func newSecret(t testing.TB) string {
-	b := make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
-		t.Fatal(err)
-	}
-	return base64.StdEncoding.EncodeToString(b)
-}
-
-func startDynupdate(t *testing.T) updateServer { return startDynupdateWith(t, "") }
-
-// startDynupdateWith starts CoreDNS dynupdate for example.org with extra
-// lines (limits) in its dynupdate block.
-func startDynupdateWith(tb testing.TB, limits string) updateServer {
-	secret := newSecret(tb)
-	corefile := fmt.Sprintf(`example.org:PORT {
-    bind 127.0.0.1
-    tsig {
-        secret dnssync. %s
-        require_opcode UPDATE
-    }
-    dynupdate {
-        file DIR/seed.zone
-        allow dnssync. * *
-%s    }
-    transfer {
-        to *
-    }
-}
-`, secret, limits)
-	srv := corednstest.StartFiles(tb, map[string]string{"Corefile": corefile, "seed.zone": seedZone})
-	return updateServer{Server: srv, secret: secret}
-}
-
-func startBIND(t *testing.T) updateServer {
-	secret := newSecret(t)
-	conf := fmt.Sprintf(`options {
-    directory "DIR";
-    listen-on port PORT { 127.0.0.1; };
-    listen-on-v6 { none; };
-    pid-file "DIR/named.pid";
-    session-keyfile "DIR/session.key";
-    recursion no;
-    allow-transfer { any; };
-    dnssec-validation no;
-    notify no;
-};
-controls { };
-key "dnssync." { algorithm hmac-sha256; secret "%s"; };
-zone "example.org" {
-    type primary;
-    file "DIR/example.org.zone";
-    update-policy { grant dnssync. zonesub ANY; };
-};
-`, secret)
-	srv := corednstest.StartBIND(t, conf, map[string]string{"example.org.zone": seedZone})
-	return updateServer{Server: srv, secret: secret}
-}
-
-func startKnot(t *testing.T) updateServer {
-	secret := newSecret(t)
-	conf := fmt.Sprintf(`server:
-    listen: 127.0.0.1@PORT
-    rundir: DIR
-database:
-    storage: DIR
-key:
-  - id: dnssync.
-    algorithm: hmac-sha256
-    secret: %s
-acl:
-  - id: dnssync
-    key: dnssync.
-    action: [update, transfer]
-template:
-  - id: default
-    storage: DIR
-    file: "%%s.zone"
-zone:
-  - domain: example.org
-    acl: [dnssync]
-log:
-  - target: stderr
-    any: info
-`, secret)
-	srv := corednstest.StartKnot(t, conf, map[string]string{"example.org.zone": seedZone})
-	return updateServer{Server: srv, secret: secret}
-}
-
-// newRFC2136Env is an env whose dnssync sends UPDATEs to srv.
-func newRFC2136Env(t testing.TB, srv updateServer) *env {
-	t.Helper()
-	e := newBareEnv(t)
-	e.dns = srv.Server
-	e.res = &verify.Resolver{Addr: srv.Addr, Timeout: time.Second}
-	secretFile := filepath.Join(e.dir, "tsig.secret")
-	if err := os.WriteFile(secretFile, []byte(srv.secret+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	e.backend = fmt.Sprintf("type = \"rfc2136\"\ntsig_key = \"dnssync.\"\ntsig_secret_file = %q\nstate_dir = %q\n",
-		secretFile, filepath.Join(e.dir, "state"))
-	e.zoneNames = []string{"example.org"}
-	e.writeConfig()
-	return e
-}
 
 // nsupdate sends an UPDATE as a person with the key would: foreign to
 // dnssync.
@@ -212,6 +87,7 @@ func testRFC2136(t *testing.T, srv updateServer) {
 	e.stillServed("web-01.example.org", dns.TypeTXT, set(t, `web-01.example.org 60 IN TXT "seeded by hand"`))
 
 	t.Run("update and type change", func(t *testing.T) {
+		e := e.in(t)
 		e.write("web-01.yaml", `records:
   - name: web-01.example.org
     type: A
@@ -239,6 +115,7 @@ func testRFC2136(t *testing.T, srv updateServer) {
 	})
 
 	t.Run("foreign records left alone", func(t *testing.T) {
+		e, d := e.in(t), d.in(t)
 		nsupdate(t, srv, []string{"dhcp-7.example.org 60 IN A 192.0.2.77"}, nil)
 		e.remove("txt.yaml")
 		e.served("_dkim.example.org", dns.TypeTXT, nil)
@@ -252,15 +129,17 @@ func testRFC2136(t *testing.T, srv updateServer) {
 	})
 
 	t.Run("owned drift put back", func(t *testing.T) {
+		e := e.in(t)
 		nsupdate(t, srv, []string{"web-01.example.org 120 IN A 192.0.2.66"}, []string{"web-01.example.org 120 IN A 192.0.2.10"})
 		e.stillServed("web-01.example.org", dns.TypeA, set(t, "web-01.example.org 120 IN A 192.0.2.66"))
 		e.served("web-01.example.org", dns.TypeA, set(t, "web-01.example.org 120 IN A 192.0.2.10", "web-01.example.org 120 IN A 192.0.2.11"))
 	})
 
 	t.Run("restart sends nothing when in sync", func(t *testing.T) {
-		d.stop()
+		e := e.in(t)
+		d.in(t).stop() // the parent's daemon; this subtest runs its own
 		before := serial(t, e)
-		d = e.start()
+		d := e.start()
 		d.waitLog("first pass done")
 		if got := serial(t, e); got != before {
 			t.Errorf("serial %d -> %d: a restart in sync sent an UPDATE", before, got)
@@ -271,12 +150,13 @@ func testRFC2136(t *testing.T, srv updateServer) {
 	})
 
 	t.Run("lost state adopts only what matches", func(t *testing.T) {
-		d.stop()
+		e := e.in(t)
+		d.in(t).stop() // the parent's daemon, if the subtest above did not run
 		if err := os.Remove(filepath.Join(e.dir, "state", "owned.json")); err != nil {
 			t.Fatal(err)
 		}
 		e.write("dhcp.yaml", "records:\n  - name: dhcp-7.example.org\n    type: A\n    value: 192.0.2.78\n")
-		d = e.start()
+		d := e.start()
 		d.waitLog("first pass done")
 		// web-01 matches records.d: adopted; dhcp-7 differs: foreign, left alone.
 		e.stillServed("dhcp-7.example.org", dns.TypeA, set(t, "dhcp-7.example.org 60 IN A 192.0.2.77"))
@@ -304,7 +184,7 @@ func TestRFC2136ServerRestartHealed(t *testing.T) {
 	if n := strings.Count(d.out.String(), created); n != 1 {
 		t.Fatalf("created %d times before the restart, want 1", n)
 	}
-	srv.Restart()
+	srv.Restart(t)
 	// The restart forgets the record; the scheduled pass creates it again.
 	d.waitLogCount(created, 2)
 	e.served("web-01.example.org", dns.TypeA, want)

@@ -85,11 +85,13 @@ func TestOutageAndRecovery(t *testing.T) {
 		t.Fatalf("verify while healthy: exit %d: %s", code, out)
 	}
 	out, _, code := e.cli("verify", "--json")
-	var rep struct {
-		OK      bool
-		Checked int
+	var rep struct { // client.Response[client.Verification]
+		Data struct {
+			Verified bool
+			Checked  int
+		}
 	}
-	if err := json.Unmarshal([]byte(out), &rep); code != 0 || err != nil || !rep.OK || rep.Checked != 1 {
+	if err := json.Unmarshal([]byte(out), &rep); code != 0 || err != nil || !rep.Data.Verified || rep.Data.Checked != 1 {
 		t.Fatalf("verify --json while healthy: exit %d, %+v (%v): %s", code, rep, err, out)
 	}
 
@@ -114,7 +116,7 @@ func TestOutageAndRecovery(t *testing.T) {
 		t.Errorf("the outage was reported %d times, want once", n)
 	}
 
-	e.dns.Restart()
+	e.dns.Restart(t)
 	e.served("web-02.example.com", dns.TypeA, set(t, "web-02.example.com 300 IN A 192.0.2.20"))
 	e.served("web-01.example.com", dns.TypeA, set(t, "web-01.example.com 300 IN A 192.0.2.10"))
 	waitHealth(t, api, http.StatusOK)

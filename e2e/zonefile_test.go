@@ -114,11 +114,12 @@ func TestBadInputKeepsLastGood(t *testing.T) {
 	}
 	for i, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			e, d := e.in(t), d.in(t)
 			e.writeInPlace(c.file, c.content)
 			// A canary in another file proves a pass ran after the bad write.
 			canary := fmt.Sprintf("192.0.2.%d", 100+i)
 			e.write("canary.yaml", fmt.Sprintf("records:\n  - name: canary.example.com\n    type: A\n    value: %s\n", canary))
-			e.served("canary.example.com", dns.TypeA, set(e.t, "canary.example.com 300 IN A "+canary))
+			e.served("canary.example.com", dns.TypeA, set(t, "canary.example.com 300 IN A "+canary))
 			e.stillServed("web-01.example.com", dns.TypeA, good)
 			d.waitLog(c.logs)
 		})
@@ -349,6 +350,7 @@ func TestConfigErrors(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			e := e.in(t)
 			e.writeConfig()
 			cfg, _ := os.ReadFile(e.config)
 			os.WriteFile(e.config, []byte(strings.Replace(string(cfg), c.replace, c.with, 1)), 0o644)

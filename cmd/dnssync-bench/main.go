@@ -24,6 +24,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/dnssync/dnssync/internal/corednstest"
 )
 
 // nanF is "no floor".
@@ -232,17 +234,16 @@ func (b *bench) scenarioDir(prefix string) (string, func(), error) {
 	}, nil
 }
 
-// emit prints a row and keeps it for the report.
-// coldDnssync writes dnssync's config, starts it, and returns it with when
-// it started and when lastName first answered lastIP on srv. The caller
-// stops it.
-func (b *bench) coldDnssync(what, config, contents string, srv *coreDNS, lastName, lastIP string) (daemon *proc, start, served time.Time, err error) {
+// coldDnssync writes dnssync's config to path, starts it, and returns it
+// with when it started and when lastName first answered lastIP on srv. The
+// caller stops it.
+func (b *bench) coldDnssync(what, path string, config corednstest.Config, srv *coreDNS, lastName, lastIP string) (daemon *proc, start, served time.Time, err error) {
 	b.progress("%s: cold (dnssync)", what)
-	if err := os.WriteFile(config, []byte(contents), 0o644); err != nil {
+	if err := config.Write(path); err != nil {
 		return nil, start, served, err
 	}
 	start = time.Now()
-	if daemon, err = startDnssync(b.dnssync, config); err != nil {
+	if daemon, err = startDnssync(b.dnssync, path); err != nil {
 		return nil, start, served, err
 	}
 	served, err = waitServed(b.ctx, what+": cold (dnssync)", srv.addr, lastName, lastIP, b.coldDeadline, daemon, srv.proc)
@@ -253,6 +254,7 @@ func (b *bench) coldDnssync(what, config, contents string, srv *coreDNS, lastNam
 	return daemon, start, served, nil
 }
 
+// emit prints a row and keeps it for the report.
 func (b *bench) emit(r result) {
 	b.results = append(b.results, r)
 	fmt.Println(textRow(r.cells()))

@@ -4,28 +4,26 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
-	"github.com/miekg/dns"
+	"github.com/dnssync/dnssync/internal/corednstest"
 )
 
-// proc is a subprocess the harness started, its output in a log file.
+// proc is a process the bench started, a DNS server or dnssync, with its
+// output in a log file. corednstest starts and stops it; the bench keeps
+// the list of what is running and reads the logs.
 type proc struct {
 	name    string // "coredns (floor)", "dnssync", ...
-	cmd     *exec.Cmd
+	p       *corednstest.Process
 	logPath string
-	done    chan struct{} // closed when it has exited
-	waitErr error
+	halt    func() // stops it by its PID
 
 	stopOnce sync.Once
 }
@@ -37,60 +35,23 @@ var procs = struct {
 	live map[*proc]bool
 }{live: map[*proc]bool{}}
 
-// startProc starts bin with args, stdout and stderr to logPath. It runs in
-// its own process group (a Ctrl-C reaches the harness, which stops it) and
-// is killed if the harness dies without stopping it.
-func startProc(name, logPath, bin string, args ...string) (*proc, error) {
-	out, err := os.Create(logPath)
-	if err != nil {
-		return nil, err
-	}
-	cmd := exec.Command(bin, args...)
-	cmd.Dir = filepath.Dir(logPath)
-	cmd.Stdout, cmd.Stderr = out, out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		out.Close()
-		return nil, fmt.Errorf("start %s: %w", name, err)
-	}
-	p := &proc{name: name, cmd: cmd, logPath: logPath, done: make(chan struct{})}
+func track(p *proc) *proc {
 	procs.Lock()
 	procs.live[p] = true
 	procs.Unlock()
-	go func() {
-		p.waitErr = cmd.Wait()
-		out.Close()
-		close(p.done)
-	}()
-	return p, nil
+	return p
 }
 
-func (p *proc) pid() int { return p.cmd.Process.Pid }
+func (p *proc) pid() int { return p.p.PID() }
 
 // exited reports whether the process has ended, and how.
-func (p *proc) exited() (bool, error) {
-	select {
-	case <-p.done:
-		if p.waitErr == nil {
-			return true, errors.New("exited with status 0")
-		}
-		return true, p.waitErr
-	default:
-		return false, nil
-	}
-}
+func (p *proc) exited() (bool, error) { return p.p.Exited() }
 
-// stop ends the process: SIGTERM, then SIGKILL after 10 s. Safe to call
-// more than once.
+// stop ends the process: SIGTERM, then SIGKILL after a grace period. Safe
+// to call more than once.
 func (p *proc) stop() {
 	p.stopOnce.Do(func() {
-		p.cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-p.done:
-		case <-time.After(10 * time.Second):
-			p.cmd.Process.Kill()
-			<-p.done
-		}
+		p.halt()
 		procs.Lock()
 		delete(procs.live, p)
 		procs.Unlock()
@@ -107,8 +68,7 @@ func stopAll() {
 	procs.Unlock()
 	var wg sync.WaitGroup
 	for _, p := range all {
-		wg.Add(1)
-		go func() { defer wg.Done(); p.stop() }()
+		wg.Go(p.stop)
 	}
 	wg.Wait()
 }
@@ -169,83 +129,35 @@ func (p *proc) logSince(offset int64) (string, error) {
 type coreDNS struct {
 	*proc
 	addr string // 127.0.0.1:PORT
-	dir  string
 }
 
-// startCoreDNS writes files into dir (PORT in each replaced by a free
-// port; the Corefile must be among them) and starts CoreDNS there,
+// startCoreDNS starts CoreDNS (the bench's binary) from spec in dir,
 // returning once it answers.
-func startCoreDNS(ctx context.Context, bin, name, dir string, files map[string]string) (*coreDNS, error) {
-	var lastErr error
-	for attempt := 0; attempt < 3; attempt++ {
-		port, err := freePort()
-		if err != nil {
-			return nil, err
-		}
-		for fname, content := range files {
-			content = strings.ReplaceAll(content, "PORT", fmt.Sprint(port))
-			if err := os.WriteFile(filepath.Join(dir, fname), []byte(content), 0o644); err != nil {
-				return nil, err
-			}
-		}
-		p, err := startProc(name, filepath.Join(dir, "coredns.log"), bin, "-conf", filepath.Join(dir, "Corefile"))
-		if err != nil {
-			return nil, err
-		}
-		c := &coreDNS{proc: p, addr: fmt.Sprintf("127.0.0.1:%d", port), dir: dir}
-		if lastErr = c.waitAnswers(ctx); lastErr == nil {
-			return c, nil
-		}
-		p.stop()
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
+func startCoreDNS(ctx context.Context, bin, name, dir string, spec corednstest.Spec) (*coreDNS, error) {
+	spec.Kind, spec.Bin, spec.Name, spec.Dir = corednstest.CoreDNS, bin, name, dir
+	s, err := corednstest.Launch(ctx, spec)
+	if err != nil {
+		return nil, err
 	}
-	return nil, fmt.Errorf("%s: %w", name, lastErr)
+	p := track(&proc{name: name, p: s.Process(), logPath: s.LogPath(), halt: s.Stop})
+	return &coreDNS{proc: p, addr: s.Addr}, nil
 }
 
-// waitAnswers waits up to 10 s for anything to answer DNS on the port.
-func (c *coreDNS) waitAnswers(ctx context.Context) error {
-	m := new(dns.Msg)
-	m.SetQuestion("health.check.invalid.", dns.TypeSOA)
-	cl := &dns.Client{Timeout: 200 * time.Millisecond}
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		if ok, err := c.exited(); ok {
-			return fmt.Errorf("exited at start (%v): %s", err, c.logTail())
-		}
-		if _, _, err := cl.Exchange(m, c.addr); err == nil {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(20 * time.Millisecond):
-		}
+// startDnssync starts `dnssync run` with the config at path; its log goes
+// to dnssync.log beside the config.
+func startDnssync(bin, path string) (*proc, error) {
+	dir := filepath.Dir(path)
+	logPath := filepath.Join(dir, "dnssync.log")
+	out, err := os.Create(logPath)
+	if err != nil {
+		return nil, err
 	}
-	return fmt.Errorf("did not answer on %s within 10s: %s", c.addr, c.logTail())
-}
-
-// freePort finds a port free for both UDP and TCP on 127.0.0.1.
-func freePort() (int, error) {
-	for i := 0; i < 50; i++ {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return 0, err
-		}
-		port := l.Addr().(*net.TCPAddr).Port
-		u, err := net.ListenPacket("udp", fmt.Sprintf("127.0.0.1:%d", port))
-		l.Close()
-		if err == nil {
-			u.Close()
-			return port, nil
-		}
+	defer out.Close() // the child has its own copy
+	cmd := exec.Command(bin, "run", "--config", path)
+	cmd.Dir = dir
+	p, err := corednstest.StartProcess("dnssync", cmd, out)
+	if err != nil {
+		return nil, err
 	}
-	return 0, errors.New("no free loopback port")
-}
-
-// startDnssync starts `dnssync run` with the config; its log goes to
-// dnssync.log beside the config.
-func startDnssync(bin, config string) (*proc, error) {
-	return startProc("dnssync", filepath.Join(filepath.Dir(config), "dnssync.log"), bin, "run", "--config", config)
+	return track(&proc{name: "dnssync", p: p, logPath: logPath, halt: func() { p.Stop(10 * time.Second) }}), nil
 }

@@ -9,58 +9,16 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/miekg/dns"
+
+	"github.com/dnssync/dnssync/internal/corednstest"
 )
 
 // maxUpdateRecords is how many records the floor puts in one UPDATE, as
 // dnssync's default max_update_records.
 const maxUpdateRecords = 1000
-
-// dynupdateCorefile serves zone from a seed with dynupdate, room for n
-// records, TSIG-signed updates only.
-func dynupdateCorefile(zone, dir, secret string, n int) string {
-	return fmt.Sprintf(`%s:PORT {
-    bind 127.0.0.1
-    tsig {
-        secret dnssync. %s
-        require_opcode UPDATE
-    }
-    dynupdate {
-        file %s
-        allow dnssync. * *
-        max_records %d
-        max_bytes 1073741824
-        max_update_records 1024
-    }
-    transfer {
-        to *
-    }
-}
-`, zone, secret, filepath.Join(dir, "seed.zone"), n+100)
-}
-
-func rfc2136Config(lay layout, addr, records, secretFile, stateDir, logLevel string) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, `[orchestrator.dns]
-coredns_url = "dns://%s"
-
-[records]
-dir = %q
-debounce = "10ms"
-
-[backend]
-type = "rfc2136"
-tsig_key = "dnssync."
-tsig_algorithm = "hmac-sha256"
-tsig_secret_file = %q
-state_dir = %q
-`, addr, records, secretFile, stateDir)
-	writeCommonConfig(&b, lay, logLevel)
-	return b.String()
-}
 
 func newSecret() (string, error) {
 	b := make([]byte, 32)
@@ -106,15 +64,15 @@ func (b *bench) runRFC2136(n int) error {
 	if err := lay.writeRecordsDir(records); err != nil {
 		return err
 	}
-	files := func(dir string) map[string]string {
-		return map[string]string{"Corefile": dynupdateCorefile(zone, dir, secret, n), "seed.zone": seedZone(zone)}
-	}
-	dnsSrv, err := startCoreDNS(b.ctx, b.coredns, "coredns dynupdate (dnssync's)", dnsDir, files(dnsDir))
+	// Room for n records, TSIG-signed updates only.
+	spec := corednstest.UpdateZone{Zone: zone, Seed: seedZone(zone), KeyName: "dnssync.", Secret: secret,
+		MaxRecords: n + 100, MaxBytes: 1 << 30, MaxUpdateRecords: 1024}.Spec(corednstest.CoreDNS)
+	dnsSrv, err := startCoreDNS(b.ctx, b.coredns, "coredns dynupdate (dnssync's)", dnsDir, spec)
 	if err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
 	defer dnsSrv.stop()
-	floorSrv, err := startCoreDNS(b.ctx, b.coredns, "coredns dynupdate (floor)", floorDir, files(floorDir))
+	floorSrv, err := startCoreDNS(b.ctx, b.coredns, "coredns dynupdate (floor)", floorDir, spec)
 	if err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
@@ -156,7 +114,8 @@ func (b *bench) runRFC2136(n int) error {
 	}
 	floorCold := floorServed.Sub(t0)
 
-	daemon, t0, served, err := b.coldDnssync(what, config, rfc2136Config(lay, dnsSrv.addr, records, secretFile, state, b.logLevel), dnsSrv, lastName, lastIP)
+	backend := corednstest.Backend{Type: "rfc2136", TSIGKey: "dnssync.", TSIGAlgorithm: "hmac-sha256", TSIGSecretFile: secretFile, StateDir: state}
+	daemon, t0, served, err := b.coldDnssync(what, config, dnssyncConfig(lay, dnsSrv.addr, records, b.logLevel, backend), dnsSrv, lastName, lastIP)
 	if err != nil {
 		return err
 	}

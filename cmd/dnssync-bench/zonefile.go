@@ -7,10 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"regexp"
-	"slices"
-	"strings"
-	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -18,43 +14,22 @@ import (
 	"github.com/dnssync/dnssync/internal/corednstest"
 )
 
-// zonefileConfig is dnssync's config for the zonefile backend.
-func zonefileConfig(lay layout, addr, records, zoneDir, logLevel string) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, `[orchestrator.dns]
-coredns_url = "dns://%s"
-
-[records]
-dir = %q
-debounce = "10ms"
-
-[backend]
-type = "zonefile"
-zone_dir = %q
-state_dir = %q
-`, addr, records, zoneDir, filepath.Join(filepath.Dir(zoneDir), "state"))
-	writeCommonConfig(&b, lay, logLevel)
-	return b.String()
-}
-
-// writeCommonConfig: no scheduled pass during a measurement, no API, quiet
-// logs, and the zones.
-func writeCommonConfig(w io.Writer, lay layout, logLevel string) {
-	fmt.Fprintf(w, `
-[verify]
-schedule = "@every 1h"
-timeout = "30s"
-
-[api]
-listen = ""
-
-[log]
-level = %q
-format = "text"
-`, logLevel)
-	for z := 0; z < lay.zones(); z++ {
-		fmt.Fprintf(w, "\n[[zones]]\nname = %q\n", lay.zone(z))
+// dnssyncConfig is dnssync's config for a measurement of lay against the
+// CoreDNS at addr: no scheduled pass during it (every hour), no API, quiet
+// logs, and the layout's zones; the backend is the caller's.
+func dnssyncConfig(lay layout, addr, records, logLevel string, backend corednstest.Backend) corednstest.Config {
+	c := corednstest.Config{
+		DNS:     corednstest.DNS{Addr: addr},
+		Records: corednstest.Records{Dir: records, Debounce: 10 * time.Millisecond},
+		Backend: backend,
+		Verify:  corednstest.Verify{Schedule: "@every 1h", Timeout: 30 * time.Second},
+		API:     &corednstest.API{Listen: ""},
+		Log:     corednstest.Log{Level: logLevel, Format: "text"},
 	}
+	for z := 0; z < lay.zones(); z++ {
+		c.Zones = append(c.Zones, lay.zone(z))
+	}
+	return c
 }
 
 // runZonefile measures the zonefile backend on lay against CoreDNS alone.
@@ -82,12 +57,12 @@ func (b *bench) runZonefile(scen, n string, lay layout) error {
 	if err := lay.writeRecordsDir(records); err != nil {
 		return err
 	}
-	dnsSrv, err := startCoreDNS(b.ctx, b.coredns, "coredns (dnssync's)", dnsDir, map[string]string{"Corefile": corednstest.AutoCorefile(zones)})
+	dnsSrv, err := startCoreDNS(b.ctx, b.coredns, "coredns (dnssync's)", dnsDir, corednstest.Spec{Conf: corednstest.AutoCorefile(zones)})
 	if err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
 	defer dnsSrv.stop()
-	floorSrv, err := startCoreDNS(b.ctx, b.coredns, "coredns (floor)", floorDir, map[string]string{"Corefile": corednstest.AutoCorefile(floorZones)})
+	floorSrv, err := startCoreDNS(b.ctx, b.coredns, "coredns (floor)", floorDir, corednstest.Spec{Conf: corednstest.AutoCorefile(floorZones)})
 	if err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
@@ -137,7 +112,8 @@ func (b *bench) runZonefile(scen, n string, lay layout) error {
 	floorCold := floorServed.Sub(t0)
 
 	// Cold, dnssync: from `dnssync run` until the last record is served.
-	daemon, t0, served, err := b.coldDnssync(what, config, zonefileConfig(lay, dnsSrv.addr, records, zones, b.logLevel), dnsSrv, lastName, lastIP)
+	backend := corednstest.Backend{Type: "zonefile", ZoneDir: zones, StateDir: filepath.Join(dir, "state")}
+	daemon, t0, served, err := b.coldDnssync(what, config, dnssyncConfig(lay, dnsSrv.addr, records, b.logLevel, backend), dnsSrv, lastName, lastIP)
 	if err != nil {
 		return err
 	}
@@ -239,159 +215,4 @@ func renameIn(tmp, path string, fill func(io.Writer) error) (func() (time.Time, 
 		t := time.Now()
 		return t, os.Rename(tmp, path)
 	}, nil
-}
-
-// ctime is when a file's inode last changed: for a file renamed into
-// place, the rename.
-func ctime(fi os.FileInfo) time.Time {
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-		return time.Unix(st.Ctim.Sec, st.Ctim.Nsec)
-	}
-	return fi.ModTime()
-}
-
-// lastInPlace is the latest ctime of the files in dir.
-func lastInPlace(dir string) (time.Time, error) {
-	es, err := os.ReadDir(dir)
-	if err != nil {
-		return time.Time{}, err
-	}
-	var last time.Time
-	for _, e := range es {
-		fi, err := e.Info()
-		if err != nil {
-			return time.Time{}, err
-		}
-		if c := ctime(fi); c.After(last) {
-			last = c
-		}
-	}
-	return last, nil
-}
-
-// fileID tells a rewritten file from the one before.
-type fileID struct {
-	ino   uint64
-	mtime time.Time
-	size  int64
-}
-
-// snapshot is every file in dir, by name.
-func snapshot(dir string) (map[string]fileID, error) {
-	es, err := os.ReadDir(dir)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[string]fileID, len(es))
-	for _, e := range es {
-		info, err := e.Info()
-		if err != nil {
-			if os.IsNotExist(err) {
-				continue
-			}
-			return nil, err
-		}
-		out[e.Name()] = fileID{ino: inode(info), mtime: info.ModTime(), size: info.Size()}
-	}
-	return out, nil
-}
-
-// changedFiles are the names written, created or removed between a and b.
-func changedFiles(a, b map[string]fileID) []string {
-	var out []string
-	for name, id := range b {
-		if old, ok := a[name]; !ok || old != id {
-			out = append(out, name)
-		}
-	}
-	for name := range a {
-		if _, ok := b[name]; !ok {
-			out = append(out, name)
-		}
-	}
-	slices.Sort(out)
-	return out
-}
-
-var transferLine = regexp.MustCompile(`Outgoing transfer of \d+ records of zone "([^"]+)"`)
-
-// transfers are the zones CoreDNS's log says it transferred, in order.
-func transfers(log string) []string {
-	var out []string
-	for _, m := range transferLine.FindAllStringSubmatch(log, -1) {
-		out = append(out, m[1])
-	}
-	return out
-}
-
-// touch is what one incremental change touched.
-type touch struct {
-	files []string // zone files written
-	axfrs []string // zones transferred
-}
-
-// touchResult: every change wrote only file and transferred no zone but
-// zone.
-func touchResult(ts []touch, file, zone string) result {
-	ok := len(ts) > 0
-	nf, na := make([]int, len(ts)), make([]int, len(ts))
-	for i, t := range ts {
-		nf[i], na[i] = len(t.files), len(t.axfrs)
-		if len(t.files) != 1 || t.files[0] != file {
-			ok = false
-		}
-		for _, z := range t.axfrs {
-			if z != zone {
-				ok = false
-			}
-		}
-	}
-	files := spread(nf, "file", "files")
-	if ok {
-		files = "only its file"
-	}
-	return result{Metric: metricTouched, Unit: unitText, DText: files + ", " + spread(na, "AXFR", "AXFRs"), OK: ok, F: nanF}
-}
-
-// spread is "1 file", or "0-2 AXFRs" when the counts differ.
-func spread(ns []int, one, many string) string {
-	if len(ns) == 0 {
-		return "0 " + many
-	}
-	lo, hi := slices.Min(ns), slices.Max(ns)
-	if lo == hi {
-		if lo == 1 {
-			return "1 " + one
-		}
-		return fmt.Sprintf("%d %s", lo, many)
-	}
-	return fmt.Sprintf("%d-%d %s", lo, hi, many)
-}
-
-func describeFiles(ts []touch) string {
-	var parts []string
-	for _, t := range ts {
-		parts = append(parts, fmt.Sprintf("%d %v", len(t.files), t.files))
-	}
-	return compact(parts)
-}
-
-func describeAXFRs(ts []touch) string {
-	var parts []string
-	for _, t := range ts {
-		if len(t.axfrs) == 0 {
-			parts = append(parts, "0")
-		} else {
-			parts = append(parts, fmt.Sprintf("%d %v", len(t.axfrs), t.axfrs))
-		}
-	}
-	return compact(parts)
-}
-
-// compact is "each of 7: s" when every part is s, else the parts in order.
-func compact(parts []string) string {
-	if len(parts) > 1 && len(slices.Compact(slices.Clone(parts))) == 1 {
-		return fmt.Sprintf("each of %d: %s", len(parts), parts[0])
-	}
-	return strings.Join(parts, "; ")
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/dnssync/dnssync/client"
+	"github.com/dnssync/dnssync/internal/corednstest"
 )
 
 // testEnv is a config and an empty records dir for one test.
@@ -41,21 +42,13 @@ func newEnv(t *testing.T, dnsAddr string) testEnv {
 	if dnsAddr == "" {
 		dnsAddr = "127.0.0.1:1"
 	}
-	cfg := fmt.Sprintf(`[orchestrator.dns]
-coredns_url = "dns://%s"
-ttl = 300
-
-[records]
-dir = %q
-
-[backend]
-zone_dir = %q
-state_dir = %q
-
-[[zones]]
-name = "example.com"
-`, dnsAddr, e.dir, filepath.Join(tmp, "zones"), filepath.Join(tmp, "state"))
-	if err := os.WriteFile(e.cfg, []byte(cfg), 0o644); err != nil {
+	cfg := corednstest.Config{
+		DNS:     corednstest.DNS{Addr: dnsAddr, TTL: 300},
+		Records: corednstest.Records{Dir: e.dir},
+		Backend: corednstest.Backend{ZoneDir: filepath.Join(tmp, "zones"), StateDir: filepath.Join(tmp, "state")},
+		Zones:   []string{"example.com"},
+	}
+	if err := cfg.Write(e.cfg); err != nil {
 		t.Fatal(err)
 	}
 	return e
@@ -186,7 +179,7 @@ func TestRegisterPicksType(t *testing.T) {
 
 func TestRegisterTwiceIsUnchanged(t *testing.T) {
 	e := newEnv(t, "")
-	for i, want := range []string{"registered web-01.example.com A 192.168.1.10 in ", "unchanged: web-01.example.com A 192.168.1.10 is already registered"} {
+	for i, want := range []string{"registered web-01.example.com A 192.168.1.10 (ttl 300): accepted\n", "unchanged: web-01.example.com A 192.168.1.10 (ttl 300)\n  records.d already says so"} {
 		code, out, stderr := e.run(t, "register", "web-01.example.com", "192.168.1.10")
 		if code != exitOK || !strings.HasPrefix(out, want) {
 			t.Errorf("run %d: exit %d, stdout %q (want prefix %q), stderr %q", i, code, out, want, stderr)
@@ -252,7 +245,7 @@ func TestUpdateReplacesRRset(t *testing.T) {
 		t.Fatalf("after three registers: %+v", got)
 	}
 	code, out, stderr := e.run(t, "update", "app.example.com", "192.0.2.9")
-	if code != exitOK || !strings.HasPrefix(out, "updated app.example.com A 192.0.2.9 in ") {
+	if code != exitOK || !strings.HasPrefix(out, "updated app.example.com A 192.0.2.9 (ttl 60): accepted\n") {
 		t.Fatalf("update: exit %d, stdout %q, stderr %q", code, out, stderr)
 	}
 	want := []client.Record{
@@ -263,7 +256,7 @@ func TestUpdateReplacesRRset(t *testing.T) {
 		t.Errorf("after update\n got %+v\nwant %+v", got, want)
 	}
 	code, out, _ = e.run(t, "update", "app.example.com", "192.0.2.9")
-	if code != exitOK || out != "unchanged: app.example.com A is already 192.0.2.9\n" {
+	if code != exitOK || out != "unchanged: app.example.com A 192.0.2.9 (ttl 60)\n  records.d already says so; nothing written\n  file: "+filepath.Join(e.dir, "api-app.example.com.yaml")+"\n" {
 		t.Errorf("same update again: exit %d, stdout %q", code, out)
 	}
 }
@@ -275,14 +268,14 @@ func TestUnregisterLastRecordRemovesFile(t *testing.T) {
 	e.run(t, "register", "web-01.example.com", "2001:db8::10")
 
 	code, out, stderr := e.run(t, "unregister", "--type", "a", "web-01.example.com")
-	if code != exitOK || !strings.HasPrefix(out, "unregistered web-01.example.com (its A records) in "+path) {
+	if code != exitOK || !strings.HasPrefix(out, "unregistered web-01.example.com A: accepted\n") || !strings.HasSuffix(out, "\n  file: "+path+"\n") {
 		t.Fatalf("unregister A: exit %d, stdout %q, stderr %q", code, out, stderr)
 	}
 	if _, err := os.Stat(path); err != nil {
 		t.Fatalf("file gone while AAAA is left: %v", err)
 	}
 	code, out, stderr = e.run(t, "unregister", "web-01.example.com", "--type", "AAAA")
-	if code != exitOK || !strings.HasPrefix(out, "unregistered web-01.example.com (its AAAA records): removed "+path) {
+	if code != exitOK || !strings.HasPrefix(out, "unregistered web-01.example.com AAAA: accepted\n") || !strings.HasSuffix(out, "\n  file: "+path+", removed (nothing left in it)\n") {
 		t.Fatalf("unregister AAAA: exit %d, stdout %q, stderr %q", code, out, stderr)
 	}
 	if _, err := os.Stat(path); !errors.Is(err, fs.ErrNotExist) {
@@ -302,7 +295,7 @@ func TestUnregisterEveryType(t *testing.T) {
 	e.run(t, "register", "web-01.example.com", "192.168.1.10")
 	e.run(t, "register", "web-01.example.com", "2001:db8::10")
 	code, out, stderr := e.run(t, "unregister", "web-01.example.com")
-	if code != exitOK || !strings.HasPrefix(out, "unregistered web-01.example.com (every record): removed ") {
+	if code != exitOK || !strings.HasPrefix(out, "unregistered web-01.example.com: accepted\n") || !strings.Contains(out, ", removed (nothing left in it)\n") {
 		t.Fatalf("exit %d, stdout %q, stderr %q", code, out, stderr)
 	}
 }
@@ -691,25 +684,16 @@ func TestCheckConfigRFC2136ProbesStateDir(t *testing.T) {
 		{"/proc/self/dnssync-test/state", exitError},
 	} {
 		cfg := filepath.Join(tmp, "dnssync.toml")
-		if err := os.WriteFile(cfg, []byte(fmt.Sprintf(`[orchestrator.dns]
-coredns_url = "dns://127.0.0.1:1"
-
-[records]
-dir = %q
-
-[backend]
-type = "rfc2136"
-tsig_key = "dnssync."
-tsig_secret_file = %q
-state_dir = %q
-
-[[zones]]
-name = "example.com"
-`, records, secret, c.stateDir)), 0o644); err != nil {
+		if err := (corednstest.Config{
+			DNS:     corednstest.DNS{Addr: "127.0.0.1:1"},
+			Records: corednstest.Records{Dir: records},
+			Backend: corednstest.Backend{Type: "rfc2136", TSIGKey: "dnssync.", TSIGSecretFile: secret, StateDir: c.stateDir},
+			Zones:   []string{"example.com"},
+		}).Write(cfg); err != nil {
 			t.Fatal(err)
 		}
 		code, stdout, stderr := runArgs(t, "check-config", "--config", cfg)
-		if code != c.code || c.code != exitOK && !strings.Contains(stdout, "backend.state_dir") {
+		if code != c.code || c.code != exitOK && (!strings.HasPrefix(stderr, "dnssync: ") || !strings.Contains(stderr, "backend.state_dir")) {
 			t.Errorf("state_dir %s: exit %d, stdout %q, stderr %q; want exit %d", c.stateDir, code, stdout, stderr, c.code)
 		}
 	}

@@ -26,12 +26,9 @@ import (
 // cmdRun is the daemon. It builds everything from the config, runs the
 // loop, and on SIGHUP loads the config again: a config that fails to load
 // or to wire is refused and the running one kept. Health and metrics live
-// across reloads; the rest is built anew from each config.
-func cmdRun(ctx context.Context, args []string, _, stderr io.Writer) int {
-	fs, cfgPath := flags("run", stderr)
-	if code, ok := parse(fs, args); !ok {
-		return code
-	}
+// across reloads; the rest is built anew from each config. Its command
+// line is runCmd's (run_cmd.go).
+func cmdRun(ctx context.Context, cfgPath *string, stderr io.Writer) int {
 	cfg, err := config.Load(*cfgPath)
 	if err != nil {
 		fmt.Fprintf(stderr, "dnssync: %v\n", err)
@@ -46,8 +43,8 @@ func cmdRun(ctx context.Context, args []string, _, stderr io.Writer) int {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m := metrics.New(reg)
-	if cfg.Debug.Pprof != "" {
-		servePprof(ctx, cfg.Debug.Pprof, log)
+	if !cfg.Debug.Pprof.IsZero() {
+		servePprof(ctx, cfg.Debug.Pprof.Address, log)
 	}
 	shared := shared{tracker: tracker, gatherer: reg, metrics: m, notify: notifier{log: log}}
 
@@ -132,17 +129,13 @@ func newDaemon(cfg *config.Config, log *slog.Logger, sh shared) (*daemon, error)
 	if err != nil {
 		return nil, err
 	}
-	sched, err := cron.ParseStandard(cfg.Verify.Schedule)
-	if err != nil { // checked by config.Load
-		return nil, err
-	}
-	d := &daemon{shared: sh, cfg: cfg, log: log, r: r, store: store, sched: sched}
-	if cfg.API.Listen != "" {
+	d := &daemon{shared: sh, cfg: cfg, log: log, r: r, store: store, sched: cfg.Verify.Schedule}
+	if !cfg.API.Listen.IsZero() {
 		rec, err := recordsAPI(cfg, store)
 		if err != nil {
 			return nil, err
 		}
-		if d.api, err = api.New(api.Options{Listen: cfg.API.Listen, Health: sh.tracker, Gatherer: sh.gatherer, Records: rec,
+		if d.api, err = api.New(api.Options{Listen: cfg.API.Listen.String(), Health: sh.tracker, Gatherer: sh.gatherer, Records: rec,
 			Log: log.With("component", "api")}); err != nil {
 			return nil, err
 		}
@@ -183,14 +176,14 @@ func (d *daemon) run(ctx context.Context) error {
 	} else {
 		close(apiDone)
 	}
-	events, err := d.store.Watch(ctx, cfg.Records.Debounce.Duration, log.With("component", "watch"))
+	events, err := d.store.Watch(ctx, cfg.Records.Debounce, log.With("component", "watch"))
 	if err != nil {
 		log.Error("records dir cannot be watched; changes are picked up on the verify schedule only", "err", err)
 	}
 	log.Info("dnssync started", "version", version, "records", cfg.Records.Dir, "backend", cfg.Backend.Type,
 		"coredns", cfg.Orchestrator.DNS.CorednsURL, "zones", cfg.ZoneNames(), "auto_register", cfg.Orchestrator.DNS.AutoRegister)
 	ready := false
-	refused := refusals{}
+	trail := &audit.Passes{Log: d.audit} // this loop's: it writes a refusal once
 	err = d.r.Run(ctx, reconcile.Loop{
 		Events:   events,
 		Schedule: d.sched,
@@ -198,7 +191,7 @@ func (d *daemon) run(ctx context.Context) error {
 		OnPass: func(res reconcile.Result) {
 			d.tracker.Observe(res)
 			d.metrics.Observe(res)
-			if err := d.audit.Record(refused.filter(res, auditEvents(res))...); err != nil {
+			if err := trail.Observe(res); err != nil {
 				log.Error("audit log", "err", err)
 			}
 			logPass(log, res)

@@ -37,7 +37,8 @@ func TestCheckConfigRefusesOpenTokenFile(t *testing.T) {
 		fmt.Fprintf(f, "\n[api]\nlisten = \"127.0.0.1:0\"\ntoken_file = %q\n", tokens)
 		f.Close()
 		code, stdout, stderr := e.run(t, "check-config")
-		if code != c.code || !strings.Contains(stdout, c.want) || c.want != "" && !strings.Contains(stdout, "chmod 600") {
+		// On stderr, in the error style, since check-config's errors are.
+		if code != c.code || !strings.Contains(stderr, c.want) || c.want != "" && (!strings.Contains(stderr, "chmod 600") || !strings.HasPrefix(stderr, "dnssync: ")) {
 			t.Errorf("mode %04o: exit %d, stdout %q, stderr %q; want exit %d saying %q", c.mode, code, stdout, stderr, c.code, c.want)
 		}
 		if strings.Contains(stdout+stderr, "0123456789abcdef-secret") {

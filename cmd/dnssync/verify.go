@@ -7,50 +7,18 @@ import (
 	"io"
 	"log/slog"
 	"strings"
-	"time"
-
-	"github.com/miekg/dns"
 
 	"github.com/dnssync/dnssync/client"
 	"github.com/dnssync/dnssync/internal/config"
 	"github.com/dnssync/dnssync/internal/registry"
-	"github.com/dnssync/dnssync/internal/rrset"
 	"github.com/dnssync/dnssync/internal/verify"
 )
 
-// verifyJSON is `dnssync verify --json`.
-type verifyJSON struct {
-	OK       bool          `json:"ok"`
-	Checked  int           `json:"checked"`
-	Servers  []string      `json:"servers"`
-	Failures []failureJSON `json:"failures"`
-}
-
-type failureJSON struct {
-	Name      string   `json:"name"`
-	Type      string   `json:"type"`
-	Server    string   `json:"server"`
-	Want      []string `json:"want"`
-	WantTTL   uint32   `json:"want_ttl"`
-	Served    []string `json:"served"`
-	ServedTTL uint32   `json:"served_ttl,omitempty"`
-	Error     string   `json:"error,omitempty"`
-	Lagging   bool     `json:"lagging,omitempty"`
-}
-
-func cmdVerify(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	f := newRecordFlags("verify", "[NAME]", stderr, false)
-	asJSON := f.fs.Bool("json", false, "print the report as JSON")
-	pos, code, ok := f.parse(args, 0, 1)
-	if !ok {
-		return code
-	}
+// cmdVerify is `dnssync verify [NAME]`, pos its arguments; its command
+// line (flags, argument count, --api only with a NAME) is verifyCmd's.
+func cmdVerify(ctx context.Context, f *recordFlags, pos []string, asJSON *bool, stdout, stderr io.Writer) int {
 	if len(pos) == 1 {
 		return verifyName(ctx, f, pos[0], *asJSON, stdout, stderr)
-	}
-	if *f.api != "" {
-		fmt.Fprintln(stderr, "dnssync verify: --api needs a NAME (checking every record runs here, on the DNS host)")
-		return exitUsage
 	}
 	cfg, err := config.Load(*f.config)
 	if err != nil {
@@ -68,28 +36,13 @@ func cmdVerify(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return exitError
 	}
 	if *asJSON {
-		out := verifyJSON{OK: rep.OK(), Checked: rep.Checked, Servers: rep.Servers, Failures: []failureJSON{}}
-		for _, f := range rep.Failures {
-			fj := failureJSON{Name: f.Key.Name, Type: dns.TypeToString[f.Key.Type], Server: f.Server,
-				Want: values(f.Want), Served: values(f.Served), Lagging: f.Lagging}
-			if f.Want != nil {
-				fj.WantTTL = f.Want.TTL
-			}
-			if f.Served != nil {
-				fj.ServedTTL = f.Served.TTL
-			}
-			if f.Err != nil {
-				fj.Error = f.Err.Error()
-			}
-			out.Failures = append(out.Failures, fj)
+		if err := printVerificationJSON(stdout, rep.JSON("")); err != nil {
+			return fail(stderr, err)
 		}
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		enc.Encode(out)
 	} else {
-		for _, f := range rep.Failures {
+		for _, f := range rep.NotVerified() {
 			mark := "FAIL"
-			if f.Lagging {
+			if f.Status == verify.StatusLagging {
 				mark = "LAG "
 			}
 			fmt.Fprintf(stdout, "%s %s\n", mark, f)
@@ -102,14 +55,6 @@ func cmdVerify(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return exitError
 	}
 	return exitOK
-}
-
-// values is never nil, so that JSON shows [] for "not served".
-func values(s *rrset.Set) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s.Values()
 }
 
 // verifyName resolves the RRsets records.d declares at name against the
@@ -134,16 +79,13 @@ func verifyName(ctx context.Context, f *recordFlags, name string, asJSON bool, s
 		if len(decl) == 0 {
 			return fail(stderr, fmt.Errorf("verify %s: records.d declares nothing at that name", name))
 		}
-		addr, err := authoritativeAddr(l.cfg)
-		if err != nil {
-			return fail(stderr, err)
-		}
-		v = registry.Check(ctx, &verify.Resolver{Addr: addr, Timeout: 2 * time.Second}, addr, name, decl)
+		res := newResolver(l.cfg.Authoritative())
+		v = res.Check(ctx, registry.Sets(decl)).JSON(name)
 	}
 	if asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		enc.Encode(client.Response[client.Verification]{Success: true, Data: v})
+		if err := printVerificationJSON(stdout, v); err != nil {
+			return fail(stderr, err)
+		}
 	} else {
 		printVerification(stdout, v)
 	}
@@ -151,6 +93,15 @@ func verifyName(ctx context.Context, f *recordFlags, name string, asJSON bool, s
 		return exitError
 	}
 	return exitOK
+}
+
+// printVerificationJSON prints v as the API answers it, in its envelope: every
+// `verify --json`, of one name or of all, local or asked of the daemon,
+// prints this one shape.
+func printVerificationJSON(w io.Writer, v client.Verification) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(client.Response[client.Verification]{Success: true, Data: v})
 }
 
 func printVerification(w io.Writer, v client.Verification) {

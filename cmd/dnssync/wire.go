@@ -21,18 +21,38 @@ import (
 	"github.com/dnssync/dnssync/internal/verify"
 )
 
+// The DNS clients' timeouts, set here and nowhere else. They are
+// constants, not config keys: each bounds one exchange with a server, and
+// how long dnssync keeps trying is configured around them already ([verify]
+// timeout bounds the post-apply wait, [api] wait_timeout the API's, and a
+// failed pass is retried with backoff). A key, once documented, is kept
+// forever; none of these has needed tuning.
+const (
+	// queryTimeout bounds one query: verification after an apply and on
+	// the schedule, the API's ?wait=verified, `dnssync verify`.
+	queryTimeout = 2 * time.Second
+	// updateTimeout bounds one UPDATE exchange (rfc2136 backend); the
+	// server answers once it has applied it.
+	updateTimeout = 10 * time.Second
+	// transferTimeout bounds one whole AXFR of a zone.
+	transferTimeout = 30 * time.Second
+)
+
+// newResolver is how dnssync asks addr what it serves.
+func newResolver(addr config.HostPort) *verify.Resolver {
+	return &verify.Resolver{Addr: addr.String(), Timeout: queryTimeout}
+}
+
 // newLogger picks tint for a terminal, plain text (or JSON) otherwise, e.g.
 // under systemd where the journal adds its own timestamps.
 func newLogger(c config.Log, w io.Writer) *slog.Logger {
-	var level slog.Level
-	_ = level.UnmarshalText([]byte(c.Level)) // checked by config
 	switch {
-	case c.Format == "json":
-		return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level}))
-	case c.Format == "auto" && isTerminal(w):
-		return slog.New(tint.NewTextHandler(w, &tint.Options{Level: level, TimeFormat: time.TimeOnly}))
+	case c.Format == config.LogJSON:
+		return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: c.Level}))
+	case c.Format == config.LogAuto && isTerminal(w):
+		return slog.New(tint.NewTextHandler(w, &tint.Options{Level: c.Level, TimeFormat: time.TimeOnly}))
 	default:
-		return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
+		return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: c.Level}))
 	}
 }
 
@@ -53,45 +73,55 @@ func desiredOptions(cfg *config.Config) desired.Options {
 		Reserved:   cfg.Reserved(),
 		// A file must be unchanged this long before it is read: an
 		// in-place write is never applied half-done.
-		Settle: cfg.Records.Debounce.Duration,
+		Settle: cfg.Records.Debounce,
 	}
 }
 
 // checkServers are the servers a scheduled check and `dnssync verify` ask:
 // the authoritative one, then [verify] nameservers (asked with RD set, so a
 // resolver answers as it would for clients).
-func checkServers(cfg *config.Config, authoritative string) verify.Servers {
-	servers := verify.Servers{{Addr: authoritative, Timeout: 2 * time.Second}}
-	for _, ns := range cfg.NameserverAddrs() {
-		servers = append(servers, &verify.Resolver{Addr: ns, Timeout: 2 * time.Second, Recurse: true})
+func checkServers(cfg *config.Config) verify.Servers {
+	servers := verify.Servers{newResolver(cfg.Authoritative())}
+	for _, ns := range cfg.Verify.Nameservers {
+		r := newResolver(ns)
+		r.Recurse = true
+		servers = append(servers, r)
 	}
 	return servers
 }
 
+// applyZones is what the zone file backend writes from [[zones]].
+func applyZones(zones []config.Zone) []apply.Zone {
+	out := make([]apply.Zone, len(zones))
+	for i, z := range zones {
+		out[i] = apply.Zone{
+			Name: z.Name, Nameservers: z.Nameservers, NameserverAddresses: z.NameserverAddresses, Hostmaster: z.Hostmaster,
+			Refresh: z.Refresh, Retry: z.Retry, Expire: z.Expire, NegativeTTL: z.NegativeTTL, SOATTL: z.SOATTL,
+		}
+	}
+	return out
+}
+
 // newReconciler wires the packages together from the config.
 func newReconciler(cfg *config.Config, log *slog.Logger) (*reconcile.Reconciler, *desired.Store, error) {
-	addr, err := authoritativeAddr(cfg)
-	if err != nil {
-		return nil, nil, err
-	}
-	zones := make(map[string]config.Zone, len(cfg.Zones))
-	for _, z := range cfg.Zones {
-		zones[z.Name] = z
-	}
+	addr := cfg.Authoritative()
 	var (
 		backend apply.Backend
 		xfrKey  *observed.TSIG
 	)
 	switch cfg.Backend.Type {
-	case "zonefile":
+	case config.ZoneFile:
 		// The last serial written per zone outlives the zone files: a lost
 		// file must not send the serial back below what secondaries hold.
 		serials, err := apply.LoadSerials(filepath.Join(cfg.Backend.StateDir, apply.SerialsFile))
 		if err != nil {
 			return nil, nil, err
 		}
-		backend = &apply.ZoneFile{Dir: cfg.Backend.ZoneDir, Zones: zones, Serials: serials, Now: time.Now, Log: log.With("component", "apply")}
-	case "rfc2136":
+		if backend, err = apply.NewZoneFile(apply.ZoneFileOptions{Dir: cfg.Backend.ZoneDir, Zones: applyZones(cfg.Zones),
+			Serials: serials, Now: time.Now, Log: log.With("component", "apply")}); err != nil {
+			return nil, nil, err
+		}
+	case config.RFC2136:
 		secret, err := apply.ReadTSIGSecret(cfg.Backend.TSIGSecretFile)
 		if err != nil {
 			return nil, nil, err
@@ -105,14 +135,16 @@ func newReconciler(cfg *config.Config, log *slog.Logger) (*reconcile.Reconciler,
 			log.Warn("no ownership state yet: adopting only records that already match records.d; nothing else on the server will be changed", "state", statePath)
 		}
 		// Transfers are signed too: BIND commonly allows them to the key only.
-		xfrKey = &observed.TSIG{Name: cfg.Backend.TSIGKey, Algorithm: cfg.TSIGAlgorithm(), Secret: secret}
-		backend = &apply.RFC2136{
-			Server:     addr,
+		xfrKey = &observed.TSIG{Name: cfg.Backend.TSIGKey, Algorithm: cfg.Backend.TSIGAlgorithm, Secret: secret}
+		if backend, err = apply.NewRFC2136(apply.RFC2136Options{
+			Server:     addr.String(),
 			TSIG:       *xfrKey,
 			MaxRecords: cfg.Backend.MaxUpdateRecords,
-			Timeout:    10 * time.Second,
+			Timeout:    updateTimeout,
 			Owned:      owned,
 			Log:        log.With("component", "apply"),
+		}); err != nil {
+			return nil, nil, err
 		}
 	default:
 		return nil, nil, fmt.Errorf("backend %q is not supported", cfg.Backend.Type)
@@ -129,13 +161,13 @@ func newReconciler(cfg *config.Config, log *slog.Logger) (*reconcile.Reconciler,
 	r := &reconcile.Reconciler{
 		Zones:         cfg.ZoneNames(),
 		Store:         store,
-		Observed:      &observed.Client{Addr: addr, Timeout: 30 * time.Second, TSIG: xfrKey},
+		Observed:      &observed.Client{Addr: addr.String(), Timeout: transferTimeout, TSIG: xfrKey},
 		Backend:       backend,
-		Verifier:      &verify.Resolver{Addr: addr, Timeout: 2 * time.Second},
+		Verifier:      newResolver(addr),
 		Safety:        diff.Safety{MaxDeletePercent: cfg.Safety.MaxDeletePercent, MaxUpdatePercent: cfg.Safety.MaxUpdatePercent, MinRecords: cfg.Safety.MinRecords},
-		CreatesZones:  cfg.Backend.Type == "zonefile",
-		VerifyTimeout: cfg.Verify.Timeout.Duration,
-		Checker:       checkServers(cfg, addr),
+		CreatesZones:  cfg.Backend.Type == config.ZoneFile,
+		VerifyTimeout: cfg.Verify.Timeout,
+		Checker:       checkServers(cfg),
 		TrackChanges:  len(cfg.Verify.Nameservers) > 0,
 		Held:          held,
 		Log:           log.With("component", "reconcile"),
@@ -143,32 +175,20 @@ func newReconciler(cfg *config.Config, log *slog.Logger) (*reconcile.Reconciler,
 	return r, store, nil
 }
 
-// authoritativeAddr is the server dnssync reads, writes (rfc2136) and
-// verifies against.
-func authoritativeAddr(cfg *config.Config) (string, error) {
-	if cfg.Backend.Type == "rfc2136" {
-		return cfg.UpdateAddr()
-	}
-	return cfg.DNSAddr()
-}
-
 // recordsAPI wires the records API to the daemon's live Store: what the API
 // reports and refuses is what the reconciler sees.
 func recordsAPI(cfg *config.Config, store *desired.Store) (*api.RecordsOptions, error) {
-	addr, err := authoritativeAddr(cfg)
-	if err != nil {
-		return nil, err
-	}
 	rec := &api.RecordsOptions{
 		Registry:     &registry.Registry{Options: desiredOptions(cfg), Declared: store},
 		Declared:     store,
-		Resolver:     &verify.Resolver{Addr: addr, Timeout: 2 * time.Second},
+		Resolver:     newResolver(cfg.Authoritative()),
 		AutoRegister: cfg.Orchestrator.DNS.AutoRegister,
-		WaitTimeout:  cfg.API.WaitTimeout.Duration,
+		WaitTimeout:  cfg.API.WaitTimeout,
 		Rate:         cfg.API.Rate,
 		Burst:        cfg.API.Burst,
 	}
 	if cfg.API.TokenFile != "" {
+		var err error
 		if rec.Tokens, err = api.ReadTokens(cfg.API.TokenFile); err != nil {
 			return nil, err
 		}

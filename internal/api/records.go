@@ -154,22 +154,12 @@ func (s *Server) written(w http.ResponseWriter, r *http.Request, c caller, req c
 		s.fail(w, code, err.Error())
 		return
 	}
-	res := client.WriteResult{Record: client.Record{Name: strings.TrimSuffix(dns.CanonicalName(req.Name), "."), RecordType: req.RecordType, Value: req.Value}}
-	for _, rr := range ch.After {
-		if req.RecordType == "" || dns.TypeToString[rr.Header().Rrtype] == req.RecordType {
-			res.TTL = rr.Header().Ttl
-		}
-	}
-	switch {
-	case !ch.Changed:
-		res.Status, res.Applied = "unchanged", true
-	case !s.rec.AutoRegister:
-		res.Status, res.Message = "pending", "written to records.d; auto_register is off, so run `dnssync apply` to apply it"
-	default:
-		res.Status, res.Message = "accepted", "written to records.d; the daemon applies it now"
-	}
+	// Worded as the CLI's local writes are (registry.Result).
+	res := registry.Result(registry.Record{Name: req.Name, Type: req.RecordType, Value: req.Value}, ch, s.rec.AutoRegister)
 	if r.URL.Query().Get("wait") == "verified" && s.rec.AutoRegister {
-		if err := s.waitServed(r.Context(), ch); err != nil {
+		v, err := s.waitServed(r.Context(), req.Name, ch)
+		res.Verification = &v
+		if err != nil {
 			if st := s.health.Status(); !st.Healthy {
 				ev.Result, ev.Status = "written; not served: "+err.Error(), http.StatusServiceUnavailable
 				s.record(ev)
@@ -187,8 +177,9 @@ func (s *Server) written(w http.ResponseWriter, r *http.Request, c caller, req c
 }
 
 // waitServed polls the authoritative server until every RRset the change
-// touched is answered as the API's file now declares it, or the wait ends.
-func (s *Server) waitServed(ctx context.Context, ch registry.Change) error {
+// touched is answered as the API's file now declares it, or the wait ends;
+// it returns what the last answers were, and what was still not served.
+func (s *Server) waitServed(ctx context.Context, name string, ch registry.Change) (client.Verification, error) {
 	want := map[rrset.Key]*rrset.Set{}
 	for _, rr := range ch.Before {
 		want[rrset.KeyOf(rr)] = nil
@@ -203,10 +194,11 @@ func (s *Server) waitServed(ctx context.Context, ch registry.Change) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.rec.WaitTimeout)
 	defer cancel()
-	if _, miss := s.rec.Resolver.Wait(ctx, want, 25*time.Millisecond); len(miss) > 0 {
-		return fmt.Errorf("after %s: %s", s.rec.WaitTimeout, verify.Summary(miss))
+	rep := s.rec.Resolver.Wait(ctx, want, 25*time.Millisecond)
+	if miss := rep.Failed(); len(miss) > 0 {
+		return rep.JSON(name), fmt.Errorf("after %s: %s", s.rec.WaitTimeout, verify.Summary(miss))
 	}
-	return nil
+	return rep.JSON(name), nil
 }
 
 func (s *Server) verifyName(w http.ResponseWriter, r *http.Request, c caller) {
@@ -220,8 +212,7 @@ func (s *Server) verifyName(w http.ResponseWriter, r *http.Request, c caller) {
 		s.fail(w, http.StatusNotFound, fmt.Sprintf("%s is not declared in records.d", strings.TrimSuffix(name, ".")))
 		return
 	}
-	v := registry.Check(r.Context(), s.rec.Resolver, s.rec.Resolver.Addr, name, declared)
-	s.ok(w, http.StatusOK, v)
+	s.ok(w, http.StatusOK, s.rec.Resolver.Check(r.Context(), registry.Sets(declared)).JSON(name))
 }
 
 // SetAudit sets where API writes are recorded (before Serve).

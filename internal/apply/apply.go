@@ -1,5 +1,8 @@
 // Package apply holds the backends that make a DNS server serve a plan. A
 // backend applies exactly the plan it is given; it never computes one.
+// Backends are built by NewZoneFile and NewRFC2136 from typed options,
+// which they check; the package knows nothing of the config file (the
+// command's wiring translates it).
 package apply
 
 import (

@@ -236,7 +236,7 @@ func TestOwnedHasPerZone(t *testing.T) {
 		}
 	}
 	// Managed is Has, per zone.
-	b := &RFC2136{Owned: o}
+	b := &RFC2136{owned: o}
 	if !b.Managed("example.com.")(www) || b.Managed("example.org.")(www) {
 		t.Error("Managed does not follow Has per zone")
 	}

@@ -22,17 +22,48 @@ import (
 // one message. It works with CoreDNS's dynupdate, BIND and Knot. The zone's
 // SOA and NS and every RRset dnssync does not own stay untouched.
 type RFC2136 struct {
+	server     string
+	tsig       observed.TSIG
+	maxRecords int
+	timeout    time.Duration
+	owned      *Owned
+	log        *slog.Logger
+}
+
+var _ Backend = (*RFC2136)(nil)
+
+// RFC2136Options configure an RFC2136 backend.
+type RFC2136Options struct {
 	Server string // host:port
 	TSIG   observed.TSIG
 	// MaxRecords bounds the records in one UPDATE (CoreDNS's
 	// max_update_records, default 1024); larger plans are split.
 	MaxRecords int
-	Timeout    time.Duration
-	Owned      *Owned
-	Log        *slog.Logger
+	Timeout    time.Duration // of one UPDATE exchange
+	Owned      *Owned        // what dnssync created (LoadOwned)
+	Log        *slog.Logger  // nil discards
 }
 
-var _ Backend = (*RFC2136)(nil)
+// NewRFC2136 checks o and returns the backend.
+func NewRFC2136(o RFC2136Options) (*RFC2136, error) {
+	switch {
+	case o.Server == "":
+		return nil, errors.New("rfc2136 backend: no server")
+	case o.TSIG.Name == "" || o.TSIG.Algorithm == "" || o.TSIG.Secret == "":
+		return nil, errors.New("rfc2136 backend: TSIG key name, algorithm and secret are all needed")
+	case o.MaxRecords < 1:
+		return nil, fmt.Errorf("rfc2136 backend: at most %d records an UPDATE: want at least 1", o.MaxRecords)
+	case o.Timeout <= 0:
+		return nil, errors.New("rfc2136 backend: no timeout")
+	case o.Owned == nil:
+		return nil, errors.New("rfc2136 backend: no ownership state")
+	}
+	log := o.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &RFC2136{server: o.Server, tsig: o.TSIG, maxRecords: o.MaxRecords, timeout: o.Timeout, owned: o.Owned, log: log}, nil
+}
 
 // ErrUpdateRefused: the server answered an UPDATE REFUSED, NOTAUTH or
 // NOTZONE (not allowed, not primary, not this zone). A TSIG failure is
@@ -50,16 +81,16 @@ func (b *RFC2136) Base(string) []dns.RR { return nil }
 // goes on with what this process last knew (it owns no less than before,
 // and deletes nothing it never owned).
 func (b *RFC2136) Managed(zone string) func(rrset.Key) bool {
-	if err := b.Owned.CatchUp(); err != nil {
-		b.Log.Warn("ownership state not read again; judging the zone by this process's own copy", "zone", zone, "err", err)
+	if err := b.owned.CatchUp(); err != nil {
+		b.log.Warn("ownership state not read again; judging the zone by this process's own copy", "zone", zone, "err", err)
 	}
-	return func(k rrset.Key) bool { return b.Owned.Has(zone, k) }
+	return func(k rrset.Key) bool { return b.owned.Has(zone, k) }
 }
 
 // Apply sends the plan and records what dnssync now owns. Adoptions (sets
 // already served exactly as desired) need no message, only ownership.
 func (b *RFC2136) Apply(ctx context.Context, served *observed.Zone, p diff.Plan) (Result, error) {
-	for _, m := range BuildUpdates(p, b.MaxRecords) {
+	for _, m := range BuildUpdates(p, b.maxRecords) {
 		if err := b.send(ctx, p.Zone, m); err != nil {
 			return Result{}, err
 		}
@@ -73,7 +104,7 @@ func (b *RFC2136) Apply(ctx context.Context, served *observed.Zone, p diff.Plan)
 			add = append(add, c.Key)
 		}
 	}
-	if err := b.Owned.Update(p.Zone, add, remove); err != nil {
+	if err := b.owned.Update(p.Zone, add, remove); err != nil {
 		// The server has the change; the next pass adopts what matches.
 		return Result{}, fmt.Errorf("changes sent, but ownership not saved: %w", err)
 	}
@@ -124,27 +155,27 @@ const maxUpdateBytes = 60000
 func (b *RFC2136) send(ctx context.Context, zone string, m *dns.Msg) error {
 	// Key names are DNS names: servers and miekg/dns look them up in
 	// canonical (lower case) form.
-	key := dns.CanonicalName(b.TSIG.Name)
-	m.SetTsig(key, dns.Fqdn(b.TSIG.Algorithm), 300, time.Now().Unix())
-	c := &dns.Client{Net: "tcp", Timeout: b.Timeout, TsigSecret: map[string]string{key: b.TSIG.Secret}}
+	key := dns.CanonicalName(b.tsig.Name)
+	m.SetTsig(key, dns.Fqdn(b.tsig.Algorithm), 300, time.Now().Unix())
+	c := &dns.Client{Net: "tcp", Timeout: b.timeout, TsigSecret: map[string]string{key: b.tsig.Secret}}
 	start := time.Now()
-	resp, _, err := c.ExchangeContext(ctx, m, b.Server)
+	resp, _, err := c.ExchangeContext(ctx, m, b.server)
 	if err != nil {
 		if resp != nil && resp.Rcode == dns.RcodeNotAuth && errors.Is(err, dns.ErrAuth) {
 			// miekg/dns does not verify the TSIG of a NOTAUTH answer and
 			// reports ErrAuth; the answer still tells why (not primary,
 			// or a TSIG error).
-			return rcodeError(zone, b.Server, key, resp)
+			return rcodeError(zone, b.server, key, resp)
 		}
 		if resp != nil || errors.Is(err, dns.ErrSig) || errors.Is(err, dns.ErrSecret) || errors.Is(err, dns.ErrKeyAlg) {
-			return fmt.Errorf("update %s at %s: %w (%w): the server did not accept or sign with key %s; check tsig_key, tsig_algorithm and the secret in tsig_secret_file against the server's key", zone, b.Server, observed.ErrTSIGRefused, err, key)
+			return fmt.Errorf("update %s at %s: %w (%w): the server did not accept or sign with key %s; check tsig_key, tsig_algorithm and the secret in tsig_secret_file against the server's key", zone, b.server, observed.ErrTSIGRefused, err, key)
 		}
-		return fmt.Errorf("update %s at %s: %w", zone, b.Server, err)
+		return fmt.Errorf("update %s at %s: %w", zone, b.server, err)
 	}
-	if err := rcodeError(zone, b.Server, key, resp); err != nil {
+	if err := rcodeError(zone, b.server, key, resp); err != nil {
 		return err
 	}
-	b.Log.Debug("update sent", "zone", zone, "records", len(m.Ns), "took", time.Since(start).Round(time.Microsecond))
+	b.log.Debug("update sent", "zone", zone, "records", len(m.Ns), "took", time.Since(start).Round(time.Microsecond))
 	return nil
 }
 

@@ -429,21 +429,25 @@ func (s *updateServer) requests() []request {
 func newRFC2136(t *testing.T, server string) *RFC2136 {
 	t.Helper()
 	o, _ := loadOwned(t, filepath.Join(t.TempDir(), "state", "owned.json"))
-	return &RFC2136{
+	b, err := NewRFC2136(RFC2136Options{
 		Server:     server,
 		TSIG:       observed.TSIG{Name: "dnssync-key", Algorithm: "hmac-sha256", Secret: updSecret},
 		MaxRecords: 1024,
 		Timeout:    5 * time.Second,
 		Owned:      o,
 		Log:        slog.New(slog.DiscardHandler),
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
+	return b
 }
 
 // sharedZone is a zone on a primary that people and dnssync both write to.
 // dnssync owns www A, alias CNAME and old TXT.
 func sharedZone(t *testing.T, b *RFC2136) (desired, served rrset.Zone) {
 	t.Helper()
-	err := b.Owned.Update(updZone, []rrset.Key{
+	err := b.owned.Update(updZone, []rrset.Key{
 		rkey("www.example.com.", dns.TypeA),
 		rkey("alias.example.com.", dns.TypeCNAME),
 		rkey("old.example.com.", dns.TypeTXT),
@@ -532,12 +536,12 @@ func TestRFC2136Apply(t *testing.T) {
 		rkey("example.com.", dns.TypeSOA):         false,
 		rkey("example.com.", dns.TypeNS):          false,
 	}
-	reloaded, found := loadOwned(t, b.Owned.path)
+	reloaded, found := loadOwned(t, b.owned.path)
 	if !found {
 		t.Fatal("ownership not persisted")
 	}
 	for k, want := range ownership {
-		if got := b.Owned.Has(updZone, k); got != want {
+		if got := b.owned.Has(updZone, k); got != want {
 			t.Errorf("Has(%v) = %v, want %v", k, got, want)
 		}
 		if got := reloaded.Has(updZone, k); got != want {
@@ -570,10 +574,10 @@ func TestRFC2136AdoptOnly(t *testing.T) {
 	if n := len(srv.requests()); n != 0 {
 		t.Errorf("adoption sent %d messages, want none", n)
 	}
-	if !b.Owned.Has(updZone, api) {
+	if !b.owned.Has(updZone, api) {
 		t.Error("adopted set not owned")
 	}
-	if reloaded, _ := loadOwned(t, b.Owned.path); !reloaded.Has(updZone, api) {
+	if reloaded, _ := loadOwned(t, b.owned.path); !reloaded.Has(updZone, api) {
 		t.Error("adoption not persisted")
 	}
 }
@@ -581,7 +585,7 @@ func TestRFC2136AdoptOnly(t *testing.T) {
 func TestRFC2136ApplySplit(t *testing.T) {
 	srv := startUpdateServer(t, map[string]string{updKey: updSecret})
 	b := newRFC2136(t, srv.addr)
-	b.MaxRecords = 2
+	b.maxRecords = 2
 	var p diff.Plan
 	p.Zone = updZone
 	for i := range 5 {
@@ -601,7 +605,7 @@ func TestRFC2136ApplySplit(t *testing.T) {
 		}
 	}
 	for i := range 5 {
-		if k := rkey(fmt.Sprintf("h%d.example.com.", i), dns.TypeA); !b.Owned.Has(updZone, k) {
+		if k := rkey(fmt.Sprintf("h%d.example.com.", i), dns.TypeA); !b.owned.Has(updZone, k) {
 			t.Errorf("%v not owned", k)
 		}
 	}
@@ -612,8 +616,8 @@ func TestRFC2136ApplySplit(t *testing.T) {
 func TestRFC2136KeyNameCase(t *testing.T) {
 	srv := startUpdateServer(t, map[string]string{updKey: updSecret})
 	b := newRFC2136(t, srv.addr)
-	b.TSIG.Name = "DNSSync-Key"
-	b.TSIG.Algorithm = "HMAC-SHA256"
+	b.tsig.Name = "DNSSync-Key"
+	b.tsig.Algorithm = "HMAC-SHA256"
 	p := diff.Plan{Zone: updZone, Changes: []diff.Change{create(setOf(t, "www.example.com. 300 IN A 192.0.2.1"))}}
 	if _, err := b.Apply(context.Background(), &observed.Zone{}, p); err != nil {
 		t.Fatal(err)
@@ -681,7 +685,7 @@ func TestRFC2136ApplyErrors(t *testing.T) {
 			srv := startUpdateServer(t, tt.secrets, tt.rcodes...)
 			srv.signAnyway = tt.signAnyway
 			b := newRFC2136(t, srv.addr)
-			b.MaxRecords = 1
+			b.maxRecords = 1
 			p := diff.Plan{Zone: updZone, Changes: []diff.Change{
 				create(setOf(t, "a.example.com. 300 IN A 192.0.2.1")),
 				create(setOf(t, "b.example.com. 300 IN A 192.0.2.2")),
@@ -718,11 +722,11 @@ func checkNothingOwned(t *testing.T, b *RFC2136, p diff.Plan) {
 		keys = append(keys, c.Key)
 	}
 	for _, k := range keys {
-		if b.Owned.Has(p.Zone, k) {
+		if b.owned.Has(p.Zone, k) {
 			t.Errorf("%v owned after a failed apply", k)
 		}
 	}
-	if _, err := os.Stat(b.Owned.path); !os.IsNotExist(err) {
+	if _, err := os.Stat(b.owned.path); !os.IsNotExist(err) {
 		t.Errorf("state file written after a failed apply (stat: %v)", err)
 	}
 }
@@ -736,7 +740,7 @@ func TestRFC2136Unreachable(t *testing.T) {
 	l.Close()
 
 	b := newRFC2136(t, addr)
-	b.Timeout = 2 * time.Second
+	b.timeout = 2 * time.Second
 	p := diff.Plan{Zone: updZone, Changes: []diff.Change{create(setOf(t, "a.example.com. 300 IN A 192.0.2.1"))},
 		Adopt: []rrset.Key{rkey("api.example.com.", dns.TypeA)}}
 	_, err = b.Apply(context.Background(), &observed.Zone{}, p)
@@ -779,7 +783,7 @@ func TestRFC2136Cancelled(t *testing.T) {
 		<-done
 	})
 	b := newRFC2136(t, l.Addr().String())
-	b.Timeout = time.Minute
+	b.timeout = time.Minute
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
 	p := diff.Plan{Zone: updZone, Changes: []diff.Change{create(setOf(t, "a.example.com. 300 IN A 192.0.2.1"))}}
@@ -926,12 +930,12 @@ func TestRFC2136ManagedCatchesUp(t *testing.T) {
 	b := newRFC2136(t, "127.0.0.1:1") // never contacted
 	var logs strings.Builder
 	var mu sync.Mutex
-	b.Log = slog.New(slog.NewTextHandler(lockedWriter{&mu, &logs}, nil))
+	b.log = slog.New(slog.NewTextHandler(lockedWriter{&mu, &logs}, nil))
 	x, y := rkey("x.example.com.", dns.TypeA), rkey("y.example.com.", dns.TypeA)
-	if err := b.Owned.Update(updZone, []rrset.Key{y}, nil); err != nil {
+	if err := b.owned.Update(updZone, []rrset.Key{y}, nil); err != nil {
 		t.Fatal(err)
 	}
-	cli, _ := loadOwned(t, b.Owned.path)
+	cli, _ := loadOwned(t, b.owned.path)
 	if err := cli.Update(updZone, []rrset.Key{x}, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -939,7 +943,7 @@ func TestRFC2136ManagedCatchesUp(t *testing.T) {
 		t.Errorf("Managed(%s)(%v) = false after another process created and recorded it", updZone, x)
 	}
 	const secret = "s3cr3t-token"
-	if err := os.WriteFile(b.Owned.path, []byte(secret), 0o644); err != nil {
+	if err := os.WriteFile(b.owned.path, []byte(secret), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	managed := b.Managed(updZone)
@@ -949,7 +953,7 @@ func TestRFC2136ManagedCatchesUp(t *testing.T) {
 	mu.Lock()
 	got := logs.String()
 	mu.Unlock()
-	if !strings.Contains(got, "ownership state") || !strings.Contains(got, b.Owned.path) {
+	if !strings.Contains(got, "ownership state") || !strings.Contains(got, b.owned.path) {
 		t.Errorf("the corrupt state file is not logged: %q", got)
 	}
 	if strings.Contains(got, secret) {

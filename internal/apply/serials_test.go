@@ -197,7 +197,7 @@ func TestSerialsStateFileErrors(t *testing.T) {
 		if err := os.WriteFile(blocker, nil, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		b.Serials = &Serials{path: filepath.Join(blocker, SerialsFile), last: map[string]uint32{}} // a dir below a file
+		b.serials = &Serials{path: filepath.Join(blocker, SerialsFile), last: map[string]uint32{}} // a dir below a file
 		served := &observed.Zone{Name: "example.com.", Sets: rrset.Zone{}}
 		p := diff.Compute(diff.Input{Zone: "example.com.", Desired: desiredZone(t, b), Observed: served.Sets})
 		if _, err := b.Apply(context.Background(), served, p); err == nil || !strings.Contains(err.Error(), "record serial") {
@@ -206,7 +206,7 @@ func TestSerialsStateFileErrors(t *testing.T) {
 		if _, err := os.Stat(b.Path("example.com.")); !os.IsNotExist(err) {
 			t.Errorf("zone file written although its serial could not be recorded (stat: %v)", err)
 		}
-		if got := b.Serials.Last("example.com."); got != 0 {
+		if got := b.serials.Last("example.com."); got != 0 {
 			t.Errorf("Last = %d after a failed record, want 0", got)
 		}
 	})
@@ -217,7 +217,7 @@ func TestSerialsStateFileErrors(t *testing.T) {
 // zone; a new process (restart) must still write a newer serial.
 func TestZoneFileSerialSurvivesLostZoneFile(t *testing.T) {
 	b, _ := newZoneFile(t)
-	b.Now = func() time.Time { return time.Date(2026, 11, 30, 8, 0, 0, 0, time.UTC) }
+	b.now = func() time.Time { return time.Date(2026, 11, 30, 8, 0, 0, 0, time.UTC) }
 	served := &observed.Zone{Name: "example.com.", Sets: rrset.Zone{}}
 	want := desiredZone(t, b)
 	var top uint32
@@ -241,11 +241,11 @@ func TestZoneFileSerialSurvivesLostZoneFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A new process: the state is read again from its file.
-	restarted, err := LoadSerials(b.Serials.Path())
+	restarted, err := LoadSerials(b.serials.Path())
 	if err != nil {
 		t.Fatal(err)
 	}
-	b2 := &ZoneFile{Dir: b.Dir, Zones: b.Zones, Serials: restarted, Now: b.Now, Log: b.Log}
+	b2 := &ZoneFile{dir: b.dir, zones: b.zones, serials: restarted, now: b.now, log: b.log}
 	empty := &observed.Zone{Name: "example.com.", Sets: rrset.Zone{}} // CoreDNS dropped the zone
 	p := diff.Compute(diff.Input{Zone: "example.com.", Desired: want, Observed: empty.Sets})
 	res, err := b2.Apply(context.Background(), empty, p)
@@ -259,11 +259,11 @@ func TestZoneFileSerialSurvivesLostZoneFile(t *testing.T) {
 
 func TestZoneFileRemovesStaleTemps(t *testing.T) {
 	b, _ := newZoneFile(t)
-	if err := os.MkdirAll(b.Dir, 0o755); err != nil {
+	if err := os.MkdirAll(b.dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	stale := filepath.Join(b.Dir, ".dnssync-123.tmp") // a killed writer's
-	fresh := filepath.Join(b.Dir, ".dnssync-456.tmp") // maybe a write under way
+	stale := filepath.Join(b.dir, ".dnssync-123.tmp") // a killed writer's
+	fresh := filepath.Join(b.dir, ".dnssync-456.tmp") // maybe a write under way
 	for _, p := range []string{stale, fresh} {
 		if err := os.WriteFile(p, []byte("partial"), 0o644); err != nil {
 			t.Fatal(err)
@@ -278,7 +278,7 @@ func TestZoneFileRemovesStaleTemps(t *testing.T) {
 	if _, err := b.Apply(context.Background(), served, p); err != nil {
 		t.Fatal(err)
 	}
-	checkOnly(t, b.Dir, ".dnssync-456.tmp", "db.example.com")
+	checkOnly(t, b.dir, ".dnssync-456.tmp", "db.example.com")
 }
 
 // A dnssync killed mid-write and restarted seconds later (RestartSec=2s)
@@ -287,10 +287,10 @@ func TestZoneFileRemovesStaleTemps(t *testing.T) {
 // temporary file left, applies stop looking.
 func TestZoneFileRemovesTempsOfAQuickRestart(t *testing.T) {
 	b, _ := newZoneFile(t)
-	if err := os.MkdirAll(b.Dir, 0o755); err != nil {
+	if err := os.MkdirAll(b.dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	left := filepath.Join(b.Dir, ".dnssync-789.tmp")
+	left := filepath.Join(b.dir, ".dnssync-789.tmp")
 	if err := os.WriteFile(left, []byte("partial"), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -311,7 +311,7 @@ func TestZoneFileRemovesTempsOfAQuickRestart(t *testing.T) {
 		served = &observed.Zone{Name: "example.com.", Serial: res.Serial, Sets: p.Apply(served.Sets)}
 	}
 	apply("a")
-	checkOnly(t, b.Dir, ".dnssync-789.tmp", "db.example.com") // maybe a write under way
+	checkOnly(t, b.dir, ".dnssync-789.tmp", "db.example.com") // maybe a write under way
 	// A minute later: the file is old, and the next look is due.
 	old := time.Now().Add(-2 * staleTempAge)
 	if err := os.Chtimes(left, old, old); err != nil {
@@ -319,7 +319,7 @@ func TestZoneFileRemovesTempsOfAQuickRestart(t *testing.T) {
 	}
 	b.tempsSwept = b.tempsSwept.Add(-staleTempAge)
 	apply("b")
-	checkOnly(t, b.Dir, "db.example.com")
+	checkOnly(t, b.dir, "db.example.com")
 	if !b.tempsClean {
 		t.Error("applies go on looking for temporary files after none was left")
 	}
@@ -335,7 +335,7 @@ func TestZoneFileCheck(t *testing.T) {
 		{
 			name: "existing zone file",
 			setup: func(t *testing.T, b *ZoneFile) {
-				if err := os.MkdirAll(b.Dir, 0o755); err != nil {
+				if err := os.MkdirAll(b.dir, 0o755); err != nil {
 					t.Fatal(err)
 				}
 				if err := os.WriteFile(b.Path("example.com."), []byte("zone"), 0o644); err != nil {
@@ -350,7 +350,7 @@ func TestZoneFileCheck(t *testing.T) {
 				if err := os.WriteFile(blocker, nil, 0o644); err != nil {
 					t.Fatal(err)
 				}
-				b.Dir = filepath.Join(blocker, "zones")
+				b.dir = filepath.Join(blocker, "zones")
 			},
 			want: "backend.zone_dir",
 		},
@@ -360,10 +360,10 @@ func TestZoneFileCheck(t *testing.T) {
 				if os.Geteuid() == 0 {
 					t.Skip("root writes into a mode 0555 dir; e2e TestFaultZoneDirCheckConfig covers a read-only mount")
 				}
-				if err := os.MkdirAll(b.Dir, 0o555); err != nil {
+				if err := os.MkdirAll(b.dir, 0o555); err != nil {
 					t.Fatal(err)
 				}
-				t.Cleanup(func() { os.Chmod(b.Dir, 0o755) })
+				t.Cleanup(func() { os.Chmod(b.dir, 0o755) })
 			},
 			want: "permission denied",
 		},
@@ -374,7 +374,7 @@ func TestZoneFileCheck(t *testing.T) {
 				if err := os.WriteFile(blocker, nil, 0o644); err != nil {
 					t.Fatal(err)
 				}
-				b.Serials = &Serials{path: filepath.Join(blocker, "state", SerialsFile), last: map[string]uint32{}}
+				b.serials = &Serials{path: filepath.Join(blocker, "state", SerialsFile), last: map[string]uint32{}}
 			},
 			want: "backend.state_dir",
 		},
@@ -388,10 +388,10 @@ func TestZoneFileCheck(t *testing.T) {
 				if err != nil {
 					t.Fatalf("Check: %v", err)
 				}
-				entries, _ := os.ReadDir(b.Dir)
+				entries, _ := os.ReadDir(b.dir)
 				for _, e := range entries {
 					if atomicfile.IsTemp(e.Name()) {
-						t.Errorf("Check left %s in %s", e.Name(), b.Dir)
+						t.Errorf("Check left %s in %s", e.Name(), b.dir)
 					}
 				}
 				return
@@ -419,7 +419,7 @@ func TestZoneFileFailedWritesKeepTheSerial(t *testing.T) {
 		if _, err := b.Apply(context.Background(), served, p); err == nil {
 			t.Fatal("Apply succeeded onto a directory")
 		}
-		if got := b.Serials.Last("example.com."); got != 2026041508 {
+		if got := b.serials.Last("example.com."); got != 2026041508 {
 			t.Fatalf("attempt %d: recorded serial %d, want 2026041508", i, got)
 		}
 	}
@@ -448,7 +448,7 @@ func TestZoneFileFailedWritesKeepTheSerial(t *testing.T) {
 func TestRFC2136Check(t *testing.T) {
 	t.Parallel()
 	state := filepath.Join(t.TempDir(), "state")
-	b := &RFC2136{Owned: &Owned{path: filepath.Join(state, "owned.json")}}
+	b := &RFC2136{owned: &Owned{path: filepath.Join(state, "owned.json")}}
 	if err := b.Check(); err != nil {
 		t.Fatalf("Check: %v", err)
 	}
@@ -459,7 +459,7 @@ func TestRFC2136Check(t *testing.T) {
 	if err := os.WriteFile(blocker, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	b.Owned.path = filepath.Join(blocker, "state", "owned.json")
+	b.owned.path = filepath.Join(blocker, "state", "owned.json")
 	if err := b.Check(); err == nil || !strings.Contains(err.Error(), "backend.state_dir") {
 		t.Errorf("Check with state_dir below a file: %v, want a backend.state_dir error", err)
 	}

@@ -4,10 +4,10 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,7 +17,6 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/dnssync/dnssync/internal/atomicfile"
-	"github.com/dnssync/dnssync/internal/config"
 	"github.com/dnssync/dnssync/internal/diff"
 	"github.com/dnssync/dnssync/internal/observed"
 	"github.com/dnssync/dnssync/internal/rrset"
@@ -26,17 +25,21 @@ import (
 // ZoneFile writes whole zones to Dir/db.<zone> for CoreDNS's auto or file
 // plugin. dnssync owns these files: everything in them is managed.
 type ZoneFile struct {
-	Dir   string
-	Zones map[string]config.Zone // by canonical name
-	// Serials keeps the last serial written per zone across restarts and
-	// lost zone files; nil keeps none (tests only).
-	Serials *Serials
-	Now     func() time.Time
-	Log     *slog.Logger
+	dir     string
+	zones   map[string]Zone // by canonical name
+	serials *Serials
+	now     func() time.Time
+	log     *slog.Logger
 
-	mu        sync.Mutex
-	texts     map[string]*zoneText // each zone as last written
-	unwritten map[string]uint32    // serial recorded, then its write failed
+	mu sync.Mutex
+	// texts is each zone as last written, by the serial it was written
+	// with: rendered text, reused so that a change re-renders only the
+	// sets it touches. It is apart from the reconciler's served-zone cache
+	// (reconcile/cache.go), which keeps RRsets to plan against without a
+	// transfer: the two hold different forms for different consumers, and
+	// each is checked against the serial served before it is trusted.
+	texts     map[string]*zoneText
+	unwritten map[string]uint32 // serial recorded, then its write failed
 
 	tempsSwept time.Time // the last look for stale temporary files
 	tempsClean bool      // that look found none left: no need to look again
@@ -44,40 +47,54 @@ type ZoneFile struct {
 
 var _ Backend = (*ZoneFile)(nil)
 
+// ZoneFileOptions configure a ZoneFile.
+type ZoneFileOptions struct {
+	Dir   string // zone_dir
+	Zones []Zone
+	// Serials keeps the last serial written per zone across restarts and
+	// lost zone files; nil keeps none (tests only).
+	Serials *Serials
+	Now     func() time.Time // nil is time.Now
+	Log     *slog.Logger     // nil discards
+}
+
+// NewZoneFile checks o and returns the backend.
+func NewZoneFile(o ZoneFileOptions) (*ZoneFile, error) {
+	if o.Dir == "" {
+		return nil, errors.New("zone file backend: no zone dir")
+	}
+	b := &ZoneFile{dir: o.Dir, zones: make(map[string]Zone, len(o.Zones)), serials: o.Serials, now: o.Now, log: o.Log}
+	for _, z := range o.Zones {
+		if err := z.check(); err != nil {
+			return nil, fmt.Errorf("zone file backend: %w", err)
+		}
+		if _, dup := b.zones[z.Name]; dup {
+			return nil, fmt.Errorf("zone file backend: zone %s given twice", z.Name)
+		}
+		b.zones[z.Name] = z
+	}
+	if b.now == nil {
+		b.now = time.Now
+	}
+	if b.log == nil {
+		b.log = slog.New(slog.DiscardHandler)
+	}
+	return b, nil
+}
+
 // Path is the zone file for zone.
 func (b *ZoneFile) Path(zone string) string {
-	return filepath.Join(b.Dir, "db."+strings.TrimSuffix(dns.CanonicalName(zone), "."))
+	return filepath.Join(b.dir, "db."+strings.TrimSuffix(dns.CanonicalName(zone), "."))
 }
 
 // Base returns SOA (serial 0; the serial is chosen at write time), apex NS
 // and the A/AAAA records of nameservers inside the zone.
 func (b *ZoneFile) Base(zone string) []dns.RR {
-	z, ok := b.Zones[zone]
+	z, ok := b.zones[zone]
 	if !ok {
 		return nil
 	}
-	hdr := func(name string, t uint16, ttl uint32) dns.RR_Header {
-		return dns.RR_Header{Name: name, Rrtype: t, Class: dns.ClassINET, Ttl: ttl}
-	}
-	out := []dns.RR{&dns.SOA{
-		Hdr: hdr(z.Name, dns.TypeSOA, z.SOATTL), Ns: z.Nameservers[0], Mbox: z.Hostmaster,
-		Refresh: z.Refresh, Retry: z.Retry, Expire: z.Expire, Minttl: z.NegativeTTL,
-	}}
-	for _, ns := range z.Nameservers {
-		out = append(out, &dns.NS{Hdr: hdr(z.Name, dns.TypeNS, z.SOATTL), Ns: ns})
-		if !dns.IsSubDomain(z.Name, ns) {
-			continue
-		}
-		for _, a := range z.NameserverAddresses {
-			ip := netip.MustParseAddr(a) // checked by config
-			if ip.Is4() {
-				out = append(out, &dns.A{Hdr: hdr(ns, dns.TypeA, z.SOATTL), A: ip.AsSlice()})
-			} else {
-				out = append(out, &dns.AAAA{Hdr: hdr(ns, dns.TypeAAAA, z.SOATTL), AAAA: ip.AsSlice()})
-			}
-		}
-	}
-	return out
+	return z.base()
 }
 
 // Managed: a zone file is dnssync's whole.
@@ -96,7 +113,7 @@ func (b *ZoneFile) Apply(ctx context.Context, served *observed.Zone, p diff.Plan
 	path := b.Path(p.Zone)
 	serial, err := b.nextSerial(p.Zone, served.Serial, diskSerial(path))
 	if err != nil {
-		b.Log.Error("zone serial", "zone", p.Zone, "err", err)
+		b.log.Error("zone serial", "zone", p.Zone, "err", err)
 	}
 	// What was last written is reused while it is what is served: a change
 	// then renders only the sets it touches, not the whole zone.
@@ -113,16 +130,16 @@ func (b *ZoneFile) Apply(ctx context.Context, served *observed.Zone, p diff.Plan
 	if err := t.write(&buf, serial); err != nil {
 		return Result{}, fmt.Errorf("render %s: %w", p.Zone, err)
 	}
-	if err := os.MkdirAll(b.Dir, 0o755); err != nil {
+	if err := os.MkdirAll(b.dir, 0o755); err != nil {
 		return Result{}, fmt.Errorf("zone dir: %w", err)
 	}
 	b.removeStaleTemps()
-	if b.Serials != nil {
-		if err := b.Serials.Record(p.Zone, serial); err != nil {
+	if b.serials != nil {
+		if err := b.serials.Record(p.Zone, serial); err != nil {
 			return Result{}, err
 		}
 	}
-	if err := atomicfile.Write(path, b.Dir, buf.Bytes(), 0o644); err != nil {
+	if err := atomicfile.Write(path, b.dir, buf.Bytes(), 0o644); err != nil {
 		if diskSerial(path) != serial { // else renamed in: only the dir fsync failed
 			if b.unwritten == nil {
 				b.unwritten = map[string]uint32{}
@@ -137,7 +154,7 @@ func (b *ZoneFile) Apply(ctx context.Context, served *observed.Zone, p diff.Plan
 		b.texts = map[string]*zoneText{}
 	}
 	b.texts[p.Zone] = t
-	b.Log.Debug("zone file written", "zone", p.Zone, "path", path, "serial", serial, "bytes", buf.Len())
+	b.log.Debug("zone file written", "zone", p.Zone, "path", path, "serial", serial, "bytes", buf.Len())
 	return Result{Serial: serial}, nil
 }
 
@@ -145,8 +162,8 @@ func (b *ZoneFile) Apply(ctx context.Context, served *observed.Zone, p diff.Plan
 // served, on disk, and last written by dnssync.
 func (b *ZoneFile) nextSerial(zone string, served, onDisk uint32) (uint32, error) {
 	var last uint32
-	if b.Serials != nil {
-		last = b.Serials.Last(zone)
+	if b.serials != nil {
+		last = b.serials.Last(zone)
 	}
 	// A serial recorded for a write that then failed was never carried by
 	// any file: a retry may use it again instead of climbing once per
@@ -155,9 +172,9 @@ func (b *ZoneFile) nextSerial(zone string, served, onDisk uint32) (uint32, error
 	if last != 0 && b.unwritten[zone] == last {
 		last = before(last)
 	}
-	serial, err := NextSerial(b.Now(), served, onDisk, last)
+	serial, err := NextSerial(b.now(), served, onDisk, last)
 	if top := max(served, onDisk, last); err == nil && serial < top {
-		b.Log.Warn("zone serial wrapped around the top of the serial space (RFC 1982): secondaries that follow RFC 1982 take it as newer",
+		b.log.Warn("zone serial wrapped around the top of the serial space (RFC 1982): secondaries that follow RFC 1982 take it as newer",
 			"zone", zone, "serial", serial, "previous", top)
 	}
 	return serial, err
@@ -181,15 +198,15 @@ func (b *ZoneFile) removeStaleTemps() {
 		return
 	}
 	b.tempsSwept = time.Now()
-	n, err := atomicfile.RemoveTemps(b.Dir, time.Now().Add(-staleTempAge)) // file times are wall-clock times
+	n, err := atomicfile.RemoveTemps(b.dir, time.Now().Add(-staleTempAge)) // file times are wall-clock times
 	if err != nil {
-		b.Log.Warn("removing stale temporary files", "dir", b.Dir, "err", err)
+		b.log.Warn("removing stale temporary files", "dir", b.dir, "err", err)
 		return
 	}
 	if n > 0 {
-		b.Log.Info("removed stale temporary files", "dir", b.Dir, "count", n)
+		b.log.Info("removed stale temporary files", "dir", b.dir, "count", n)
 	}
-	left, err := filepath.Glob(filepath.Join(b.Dir, atomicfile.TempPattern))
+	left, err := filepath.Glob(filepath.Join(b.dir, atomicfile.TempPattern))
 	b.tempsClean = err == nil && len(left) == 0
 }
 

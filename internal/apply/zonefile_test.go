@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math"
 	"math/rand/v2"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,7 +21,6 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/dnssync/dnssync/internal/atomicfile"
-	"github.com/dnssync/dnssync/internal/config"
 	"github.com/dnssync/dnssync/internal/diff"
 	"github.com/dnssync/dnssync/internal/observed"
 	"github.com/dnssync/dnssync/internal/rrset"
@@ -105,22 +105,16 @@ func TestNextSerialNeverGoesBack(t *testing.T) {
 	}
 }
 
-// zones loads config zones from TOML, as dnssync does.
-func zones(t testing.TB, toml string) map[string]config.Zone {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "config.toml")
-	if err := os.WriteFile(path, []byte(toml), 0o644); err != nil {
-		t.Fatal(err)
+// testZone is a zone as config fills it from a [[zones]] entry that
+// names it only.
+func testZone(name string) Zone {
+	return Zone{
+		Name:                name,
+		Nameservers:         []string{"ns1." + name},
+		NameserverAddresses: []netip.Addr{netip.MustParseAddr("127.0.0.1")},
+		Hostmaster:          "hostmaster." + name,
+		Refresh:             3600, Retry: 600, Expire: 604800, NegativeTTL: 300, SOATTL: 3600,
 	}
-	c, err := config.Load(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]config.Zone{}
-	for _, z := range c.Zones {
-		out[z.Name] = z
-	}
-	return out
 }
 
 func mustRR(t testing.TB, s string) dns.RR {
@@ -133,23 +127,15 @@ func mustRR(t testing.TB, s string) dns.RR {
 }
 
 func TestBase(t *testing.T) {
-	c, err := config.Load("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defaults := map[string]config.Zone{}
-	for _, z := range c.Zones {
-		defaults[z.Name] = z
-	}
 	tests := []struct {
 		name  string
-		zones map[string]config.Zone
+		zones []Zone
 		zone  string
 		want  []string
 	}{
 		{
-			name:  "defaults",
-			zones: defaults,
+			name:  "one nameserver inside",
+			zones: []Zone{testZone("example.com.")},
 			zone:  "example.com.",
 			want: []string{
 				"example.com.\t3600\tIN\tSOA\tns1.example.com. hostmaster.example.com. 0 3600 600 604800 300",
@@ -159,14 +145,13 @@ func TestBase(t *testing.T) {
 		},
 		{
 			name: "two nameservers, one outside, both address families",
-			zones: zones(t, `[[zones]]
-name = "example.org"
-nameservers = ["ns.example.org", "ns.provider.net"]
-nameserver_addresses = ["192.0.2.53", "2001:db8::53"]
-hostmaster = "admin.example.net"
-soa_ttl = 86400
-negative_ttl = 60
-`),
+			zones: []Zone{{
+				Name:                "example.org.",
+				Nameservers:         []string{"ns.example.org.", "ns.provider.net."},
+				NameserverAddresses: []netip.Addr{netip.MustParseAddr("192.0.2.53"), netip.MustParseAddr("2001:db8::53")},
+				Hostmaster:          "admin.example.net.",
+				Refresh:             3600, Retry: 600, Expire: 604800, NegativeTTL: 60, SOATTL: 86400,
+			}},
 			zone: "example.org.",
 			want: []string{
 				"example.org.\t86400\tIN\tSOA\tns.example.org. admin.example.net. 0 3600 600 604800 60",
@@ -178,14 +163,17 @@ negative_ttl = 60
 		},
 		{
 			name:  "unknown zone",
-			zones: defaults,
+			zones: []Zone{testZone("example.com.")},
 			zone:  "example.net.",
 			want:  nil,
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			b := &ZoneFile{Dir: t.TempDir(), Zones: tt.zones}
+			b, err := NewZoneFile(ZoneFileOptions{Dir: t.TempDir(), Zones: tt.zones})
+			if err != nil {
+				t.Fatal(err)
+			}
 			var got []string
 			for _, rr := range b.Base(tt.zone) {
 				got = append(got, rr.String())
@@ -198,7 +186,10 @@ negative_ttl = 60
 }
 
 func TestPathAndManaged(t *testing.T) {
-	b := &ZoneFile{Dir: "/srv/zones"}
+	b, err := NewZoneFile(ZoneFileOptions{Dir: "/srv/zones"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct{ zone, want string }{
 		{"example.com.", "/srv/zones/db.example.com"},
 		{"Example.COM", "/srv/zones/db.example.com"},
@@ -519,13 +510,17 @@ func newZoneFile(t *testing.T) (*ZoneFile, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &ZoneFile{
+	b, err := NewZoneFile(ZoneFileOptions{
 		Dir:     filepath.Join(parent, "zones"),
-		Zones:   zones(t, "[[zones]]\nname = \"example.com\"\n"),
+		Zones:   []Zone{testZone("example.com.")},
 		Serials: serials,
 		Now:     fixedNow,
 		Log:     slog.New(slog.DiscardHandler),
-	}, parent
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b, parent
 }
 
 // desiredZone is Base plus a few records.
@@ -569,16 +564,16 @@ func TestZoneFileApply(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			b, parent := newZoneFile(t)
-			if err := os.MkdirAll(b.Dir, 0o755); err != nil {
+			if err := os.MkdirAll(b.dir, 0o755); err != nil {
 				t.Fatal(err)
 			}
-			path := filepath.Join(b.Dir, "db.example.com")
+			path := filepath.Join(b.dir, "db.example.com")
 			if tt.onDisk != "" {
 				if err := os.WriteFile(path, []byte(tt.onDisk), 0o644); err != nil {
 					t.Fatal(err)
 				}
 			}
-			events := watch(t, b.Dir)
+			events := watch(t, b.dir)
 
 			want := desiredZone(t, b)
 			served := &observed.Zone{Name: "example.com.", Serial: tt.served, Sets: rrset.Zone{}}
@@ -611,7 +606,7 @@ func TestZoneFileApply(t *testing.T) {
 			// Nothing but the zone file itself that auto's db\.(.*) could
 			// load ever appeared in Dir, and the temporary file is gone.
 			waitFor(t, events, "db.example.com")
-			checkOnly(t, b.Dir, "db.example.com")
+			checkOnly(t, b.dir, "db.example.com")
 			checkOnly(t, parent, "zones")
 		})
 	}
@@ -619,8 +614,8 @@ func TestZoneFileApply(t *testing.T) {
 
 func TestZoneFileApplyCreatesDir(t *testing.T) {
 	b, parent := newZoneFile(t)
-	b.Dir = filepath.Join(parent, "var", "zones")
-	if err := os.MkdirAll(filepath.Dir(b.Dir), 0o755); err != nil {
+	b.dir = filepath.Join(parent, "var", "zones")
+	if err := os.MkdirAll(filepath.Dir(b.dir), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	served := &observed.Zone{Name: "example.com.", Sets: rrset.Zone{}}
@@ -628,8 +623,8 @@ func TestZoneFileApplyCreatesDir(t *testing.T) {
 	if _, err := b.Apply(context.Background(), served, p); err != nil {
 		t.Fatal(err)
 	}
-	checkOnly(t, b.Dir, "db.example.com")
-	checkOnly(t, filepath.Dir(b.Dir), "zones")
+	checkOnly(t, b.dir, "db.example.com")
+	checkOnly(t, filepath.Dir(b.dir), "zones")
 }
 
 // TestZoneFileApplyOnServed applies a plan on top of a served zone: what is

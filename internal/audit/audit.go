@@ -4,6 +4,8 @@
 // token), each change the reconciler applied, each plan it refused. One
 // JSON object a line, appended with O_APPEND and fsynced before the
 // operation is reported, so the trail survives crashes and restarts.
+// The reconciler's lines come from Passes, an observer of pass results
+// beside health and metrics; the API and the CLI record their own writes.
 //
 // Several processes append to one file (the daemon and each CLI command):
 // each Record is one write(2) of whole lines, made under flock(2) on the

@@ -1,6 +1,8 @@
 package config
 
 import (
+	"log/slog"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -8,9 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/miekg/dns"
-
-	"github.com/dnssync/dnssync/internal/rrset"
+	"github.com/robfig/cron/v3"
 )
 
 // TestLoadDefaults checks what the design promises of the embedded
@@ -20,8 +20,8 @@ func TestLoadDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatalf("embedded defaults do not load: %v", err)
 	}
-	if addr, err := c.DNSAddr(); err != nil || addr != "127.0.0.1:53" {
-		t.Errorf("DNSAddr() = %q, %v; want 127.0.0.1:53", addr, err)
+	if got := c.Authoritative().String(); got != "127.0.0.1:53" {
+		t.Errorf("Authoritative() = %q, want 127.0.0.1:53", got)
 	}
 	if !c.Orchestrator.DNS.AutoRegister {
 		t.Error("auto_register = false, want true")
@@ -29,14 +29,20 @@ func TestLoadDefaults(t *testing.T) {
 	if c.Orchestrator.DNS.TTL == 0 {
 		t.Error("ttl = 0")
 	}
-	if c.Records.Dir == "" || c.Records.Debounce.Duration <= 0 {
+	if c.Records.Dir == "" || c.Records.Debounce <= 0 {
 		t.Errorf("records = %+v", c.Records)
 	}
-	if c.Backend.Type != "zonefile" || c.Backend.ZoneDir == "" {
+	if c.Backend.Type != ZoneFile || c.Backend.ZoneDir == "" {
 		t.Errorf("backend = %+v, want zonefile with a zone_dir", c.Backend)
 	}
-	if c.Verify.Schedule == "" || c.Verify.Timeout.Duration <= 0 {
+	if c.Verify.Schedule.Schedule == nil || c.Verify.Schedule.Spec == "" || c.Verify.Timeout <= 0 {
 		t.Errorf("verify = %+v", c.Verify)
+	}
+	if c.Log.Level != slog.LevelInfo || c.Log.Format != LogAuto {
+		t.Errorf("log = %+v, want info, auto", c.Log)
+	}
+	if c.API.Listen != (Listen{Network: "tcp", Address: "127.0.0.1:8053"}) {
+		t.Errorf("api.listen = %+v, want tcp 127.0.0.1:8053", c.API.Listen)
 	}
 	if c.Safety.MaxDeletePercent != 30 || c.Safety.MaxUpdatePercent != 30 || c.Safety.MinRecords != 10 {
 		t.Errorf("safety = %+v, want 30%% (deletes, updates) of at least 10 records", c.Safety)
@@ -63,7 +69,7 @@ func TestLoadOverrides(t *testing.T) {
 		return Zone{
 			Name:                name,
 			Nameservers:         []string{"ns1." + name},
-			NameserverAddresses: []string{"127.0.0.1"},
+			NameserverAddresses: []netip.Addr{netip.MustParseAddr("127.0.0.1")},
 			Hostmaster:          "hostmaster." + name,
 			Refresh:             3600, Retry: 600, Expire: 604800, NegativeTTL: 300, SOATTL: 3600,
 		}
@@ -106,9 +112,9 @@ func TestLoadOverrides(t *testing.T) {
 			name: "durations, schedule and safety",
 			file: "[records]\ndebounce = \"1.5s\"\n[verify]\ntimeout = \"250ms\"\nschedule = \"*/5 * * * *\"\n[safety]\nmax_delete_percent = 50\nmax_update_percent = 75\nmin_records = 0\n",
 			edit: func(c *Config) {
-				c.Records.Debounce.Duration = 1500 * time.Millisecond
-				c.Verify.Timeout.Duration = 250 * time.Millisecond
-				c.Verify.Schedule = "*/5 * * * *"
+				c.Records.Debounce = 1500 * time.Millisecond
+				c.Verify.Timeout = 250 * time.Millisecond
+				c.Verify.Schedule = Schedule{Spec: "*/5 * * * *", Schedule: mustCron(t, "*/5 * * * *")}
 				c.Safety.MaxDeletePercent = 50
 				c.Safety.MaxUpdatePercent = 75
 				c.Safety.MinRecords = 0
@@ -117,7 +123,10 @@ func TestLoadOverrides(t *testing.T) {
 		{
 			name: "coredns_url without a port",
 			file: "[orchestrator.dns]\ncoredns_url = \"dns://dns.internal\"\n",
-			edit: func(c *Config) { c.Orchestrator.DNS.CorednsURL = "dns://dns.internal" },
+			edit: func(c *Config) {
+				c.Orchestrator.DNS.CorednsURL = "dns://dns.internal"
+				c.Orchestrator.DNS.Coredns = HostPort{Host: "dns.internal", Port: 53}
+			},
 		},
 	}
 	for _, tt := range tests {
@@ -185,156 +194,11 @@ func TestLoadMissingFile(t *testing.T) {
 	}
 }
 
-func TestDNSAddr(t *testing.T) {
-	tests := []struct {
-		name    string
-		url     string
-		want    string
-		wantErr []string // substrings; nil means no error
-		notErr  string
-	}{
-		{name: "host and port", url: "dns://127.0.0.1:1053", want: "127.0.0.1:1053"},
-		{name: "no port means 53", url: "dns://127.0.0.1", want: "127.0.0.1:53"},
-		{name: "name without port", url: "dns://localhost", want: "localhost:53"},
-		{name: "trailing slash", url: "dns://127.0.0.1:53/", want: "127.0.0.1:53"},
-		{name: "IPv6 without port", url: "dns://[::1]", want: "[::1]:53"},
-		{name: "IPv6 with port", url: "dns://[::1]:5353", want: "[::1]:5353"},
-		{name: "http", url: "http://localhost:53", wantErr: []string{"DNS", "AXFR", "UPDATE", "dns://"}},
-		{name: "https", url: "https://dns.example.com", wantErr: []string{"AXFR", "UPDATE"}},
-		{name: "other scheme", url: "udp://127.0.0.1:53", wantErr: []string{"want dns://HOST[:PORT]"}, notErr: "HTTP"},
-		{name: "no scheme", url: "127.0.0.1:53", wantErr: []string{"127.0.0.1:53"}},
-		{name: "empty", url: "", wantErr: []string{"want dns://"}},
-		{name: "no host", url: "dns://:53", wantErr: []string{"want dns://"}},
-		{name: "path", url: "dns://127.0.0.1:53/zones", wantErr: []string{"want dns://"}},
-		{name: "port zero", url: "dns://127.0.0.1:0", wantErr: []string{"bad port"}},
-		{name: "port too big", url: "dns://127.0.0.1:65536", wantErr: []string{"bad port"}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var c Config
-			c.Orchestrator.DNS.CorednsURL = tt.url
-			got, err := c.DNSAddr()
-			if tt.wantErr == nil {
-				if err != nil || got != tt.want {
-					t.Fatalf("DNSAddr(%q) = %q, %v; want %q", tt.url, got, err, tt.want)
-				}
-				return
-			}
-			if err == nil {
-				t.Fatalf("DNSAddr(%q) = %q, want an error", tt.url, got)
-			}
-			for _, w := range tt.wantErr {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("error %q does not contain %q", err, w)
-				}
-			}
-			if tt.notErr != "" && strings.Contains(err.Error(), tt.notErr) {
-				t.Errorf("error %q should not mention %q", err, tt.notErr)
-			}
-		})
-	}
-}
-
-func TestZoneDefaults(t *testing.T) {
-	tests := []struct {
-		name string
-		file string
-		want Zone
-	}{
-		{
-			name: "name only",
-			file: "[[zones]]\nname = \"Example.ORG\"\n",
-			want: Zone{
-				Name:                "example.org.",
-				Nameservers:         []string{"ns1.example.org."},
-				NameserverAddresses: []string{"127.0.0.1"},
-				Hostmaster:          "hostmaster.example.org.",
-				Refresh:             3600, Retry: 600, Expire: 604800, NegativeTTL: 300, SOATTL: 3600,
-			},
-		},
-		{
-			name: "everything set",
-			file: `[[zones]]
-name = "example.org."
-nameservers = ["NS-A.example.org", "ns-b.example.org."]
-nameserver_addresses = ["192.0.2.53", "2001:db8::53"]
-hostmaster = "dns-admin.example.net"
-refresh = 7200
-retry = 900
-expire = 1209600
-negative_ttl = 60
-soa_ttl = 86400
-`,
-			want: Zone{
-				Name:                "example.org.",
-				Nameservers:         []string{"ns-a.example.org.", "ns-b.example.org."},
-				NameserverAddresses: []string{"192.0.2.53", "2001:db8::53"},
-				Hostmaster:          "dns-admin.example.net.",
-				Refresh:             7200, Retry: 900, Expire: 1209600, NegativeTTL: 60, SOATTL: 86400,
-			},
-		},
-		{
-			name: "nameservers outside the zone need no address",
-			file: "[[zones]]\nname = \"example.org\"\nnameservers = [\"ns1.provider.net\", \"ns2.provider.net\"]\n",
-			want: Zone{
-				Name:        "example.org.",
-				Nameservers: []string{"ns1.provider.net.", "ns2.provider.net."},
-				Hostmaster:  "hostmaster.example.org.",
-				Refresh:     3600, Retry: 600, Expire: 604800, NegativeTTL: 300, SOATTL: 3600,
-			},
-		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			c, err := Load(writeConfig(t, tt.file))
-			if err != nil {
-				t.Fatalf("Load: %v", err)
-			}
-			if len(c.Zones) != 1 {
-				t.Fatalf("zones = %+v, want one", c.Zones)
-			}
-			if !reflect.DeepEqual(c.Zones[0], tt.want) {
-				t.Errorf("zone =\n%+v\nwant\n%+v", c.Zones[0], tt.want)
-			}
-		})
-	}
-}
-
-func TestReserved(t *testing.T) {
-	c, err := Load(writeConfig(t, `[[zones]]
-name = "example.com"
-
-[[zones]]
-name = "example.org"
-nameservers = ["ns.example.org", "ns1.provider.net"]
-nameserver_addresses = ["192.0.2.1", "2001:db8::1"]
-`))
+func mustCron(t *testing.T, spec string) cron.Schedule {
+	t.Helper()
+	s, err := cron.ParseStandard(spec)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tests := []struct {
-		name     string
-		key      rrset.Key
-		reserved bool
-	}{
-		{"default glue A", rrset.Key{Name: "ns1.example.com.", Type: dns.TypeA}, true},
-		{"default glue AAAA", rrset.Key{Name: "ns1.example.com.", Type: dns.TypeAAAA}, true},
-		{"configured nameserver A", rrset.Key{Name: "ns.example.org.", Type: dns.TypeA}, true},
-		{"nameserver TXT is free", rrset.Key{Name: "ns1.example.com.", Type: dns.TypeTXT}, false},
-		{"other name", rrset.Key{Name: "www.example.com.", Type: dns.TypeA}, false},
-		{"ns2 is not a nameserver", rrset.Key{Name: "ns2.example.com.", Type: dns.TypeA}, false},
-		{"out-of-zone nameserver", rrset.Key{Name: "ns1.provider.net.", Type: dns.TypeA}, false},
-		{"apex NS is not an address", rrset.Key{Name: "example.com.", Type: dns.TypeNS}, false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got := c.Reserved()(tt.key)
-			if (got != "") != tt.reserved {
-				t.Fatalf("Reserved(%v) = %q, want reserved=%v", tt.key, got, tt.reserved)
-			}
-			if tt.reserved && !strings.Contains(got, "nameserver_addresses") {
-				t.Errorf("Reserved(%v) = %q, should point at nameserver_addresses", tt.key, got)
-			}
-		})
-	}
+	return s
 }

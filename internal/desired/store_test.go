@@ -233,9 +233,7 @@ func TestSuddenlyEmptyKeepsContent(t *testing.T) {
 		t.Errorf("content dropped: %v", st.Zones)
 	}
 
-	allow := testOptions(dir)
-	allow.AllowEmpty = true
-	s.opts = allow // as a Store built with AllowEmpty would do
+	s.AcceptEmpty() // as the reconciler does once the server no longer serves them
 	if zones := mustScan(t, s); !slices.Equal(zones, []string{"example.com."}) {
 		t.Errorf("zones = %q", zones)
 	}

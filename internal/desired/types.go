@@ -11,10 +11,10 @@ import (
 // ErrSuddenlyEmpty is returned (wrapped) by Scan when the records dir holds no
 // record files although the previous scan found some. An emptied directory is
 // far more often an accident (a failed deploy, a wrong mount) than an intent
-// to delete every record, so the previous content stays until the caller
-// opts in: Options.AllowEmpty always, or Store.AcceptEmpty for the next
-// look (the daemon's reconciler, once the server no longer serves the
-// records: `apply --force` deleted them).
+// to delete every record (the "vanished at once" rule, diff.VanishedAtOnce),
+// so the previous content stays until the caller opts in with
+// Store.AcceptEmpty for the next look (the daemon's reconciler, once the
+// server no longer serves the records: `apply --force` deleted them).
 var ErrSuddenlyEmpty = errors.New("the records dir is suddenly empty; keeping the previous records (remove files one at a time, or run `dnssync apply --force`, if this is intended)")
 
 // Options configure a Store.
@@ -30,8 +30,6 @@ type Options struct {
 	// may not be declared in records.d (for example the nameserver's own
 	// glue address). Keys are canonical.
 	Reserved func(rrset.Key) string
-	// AllowEmpty accepts a records dir that became empty as "delete all".
-	AllowEmpty bool
 	// Settle is how long a file must stay unchanged before it is read, and
 	// before content that drops records after an in-place write is
 	// believed (settle.go): the watcher's debounce, for the daemon and the

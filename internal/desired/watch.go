@@ -55,7 +55,7 @@ func (s *Store) Watch(ctx context.Context, debounce time.Duration, log *slog.Log
 	if debounce <= 0 {
 		debounce = time.Millisecond
 	}
-	b := &batcher{dir: dir, debounce: debounce, log: log, w: w,
+	b := &batcher{dir: dir, debounce: debounce, log: log, w: w, events: w.Events, errs: w.Errors,
 		pending: make(map[string]bool), ready: make(map[string]bool), writing: s.writing}
 	if cw, err := newCloseWatcher(); err != nil {
 		log.Debug("writers closing files are not reported here; relying on stability alone", "err", err)
@@ -77,18 +77,30 @@ type writeEvent struct {
 	overflow bool   // the kernel dropped events
 }
 
+// dirWatcher is what the batcher needs of an fsnotify.Watcher besides its
+// channels: tests drive the batcher's timing with events of their own.
+type dirWatcher interface {
+	Add(name string) error
+	Remove(name string) error
+	Close() error
+}
+
+var _ dirWatcher = (*fsnotify.Watcher)(nil)
+
 type batcher struct {
 	dir      string
 	debounce time.Duration
 	log      *slog.Logger
-	w        *fsnotify.Watcher
-	cw       *closeWatcher   // nil where closing is not reported
-	pending  map[string]bool // paths whose quiet period is still running
-	first    time.Time       // first event of the pending batch
-	ready    map[string]bool // paths waiting for the receiver
-	writing  *writers        // paths written to and not yet closed; shared with the Store
-	lost     bool            // the dir's watch is gone: it was removed or renamed
-	backoff  time.Duration   // before the next try to watch it again
+	w        dirWatcher
+	events   <-chan fsnotify.Event // w's
+	errs     <-chan error          // w's
+	cw       *closeWatcher         // nil where closing is not reported
+	pending  map[string]bool       // paths whose quiet period is still running
+	first    time.Time             // first event of the pending batch
+	ready    map[string]bool       // paths waiting for the receiver
+	writing  *writers              // paths written to and not yet closed; shared with the Store
+	lost     bool                  // the dir's watch is gone: it was removed or renamed
+	backoff  time.Duration         // before the next try to watch it again
 }
 
 func (b *batcher) run(ctx context.Context, out chan<- []string) {
@@ -120,7 +132,7 @@ func (b *batcher) run(ctx context.Context, out chan<- []string) {
 			return
 		case send <- batch:
 			clear(b.ready)
-		case ev, ok := <-b.w.Events:
+		case ev, ok := <-b.events:
 			if !ok {
 				return
 			}
@@ -130,7 +142,7 @@ func (b *batcher) run(ctx context.Context, out chan<- []string) {
 			if b.lost && retry == nil {
 				retry = time.After(b.backoff)
 			}
-		case err, ok := <-b.w.Errors:
+		case err, ok := <-b.errs:
 			if !ok {
 				return
 			}

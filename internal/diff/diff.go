@@ -1,6 +1,8 @@
 // Package diff computes the minimal change that makes what is served equal to
-// what is desired. It is pure: no I/O, no clock, deterministic output, so
-// that a plan can be printed, checked for safety and applied by any backend.
+// what is desired, and decides which of it may be applied: every
+// deletion-safety rule lives here (safety.go). It is pure: no I/O, no
+// clock, deterministic output, so that a plan can be printed, judged and
+// applied by any backend.
 package diff
 
 import (
@@ -64,8 +66,9 @@ type Plan struct {
 	// Foreign lists desired sets that differ from a served set dnssync does
 	// not manage. They are left alone and reported.
 	Foreign []rrset.Key
-	// HeldDeletes lists the deletions Input.HoldDeletes keeps back: shown,
-	// never applied, so that a plan can say what waits on an unread file.
+	// HeldDeletes lists the deletions the safety rules keep back while a
+	// record file is unread (Judge): shown, never applied, so that a plan
+	// can say what waits on an unread file.
 	HeldDeletes []Change
 }
 
@@ -83,9 +86,6 @@ type Input struct {
 	Observed rrset.Zone
 	// Held names stay as served: they are in conflict in records.d.
 	Held map[string]bool
-	// HoldDeletes keeps every served RRset that desired lacks: some record
-	// file could not be read, so what it declares is unknown.
-	HoldDeletes bool
 	// Managed reports whether an observed RRset is dnssync's to change or
 	// delete. Nil means every RRset in the zone is.
 	Managed func(rrset.Key) bool
@@ -96,7 +96,7 @@ type Input struct {
 }
 
 // Compute returns the changes that turn Observed into Desired, within the
-// limits Input sets. Deletes come first (CNAMEs before anything else, so a
+// limits Input sets. Whether they may be applied is Judge's to say. Deletes come first (CNAMEs before anything else, so a
 // name can change type in one message), then creates, then updates.
 func Compute(in Input) Plan {
 	p := Plan{Zone: in.Zone}
@@ -114,10 +114,6 @@ func Compute(in Input) Plan {
 		_, inBase := in.Base[k]
 		_, inDesired := in.Desired[k]
 		if inBase || inDesired || in.Held[k.Name] || !managed(k) {
-			return
-		}
-		if in.HoldDeletes {
-			p.HeldDeletes = append(p.HeldDeletes, Change{Action: Delete, Key: k, Old: have})
 			return
 		}
 		p.Changes = append(p.Changes, Change{Action: Delete, Key: k, Old: have})
@@ -155,7 +151,6 @@ func Compute(in Input) Plan {
 	slices.SortFunc(p.Changes, compareChanges)
 	slices.SortFunc(p.Adopt, rrset.Key.Compare)
 	slices.SortFunc(p.Foreign, rrset.Key.Compare)
-	slices.SortFunc(p.HeldDeletes, compareChanges)
 	return p
 }
 

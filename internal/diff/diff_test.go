@@ -51,7 +51,6 @@ func TestCompute(t *testing.T) {
 		desired  []string
 		observed []string
 		held     []string
-		holdDel  bool
 		managed  func(rrset.Key) bool
 		want     []string
 		adopt    []string // Plan.Adopt keys as "name type"
@@ -131,13 +130,6 @@ func TestCompute(t *testing.T) {
 			want:     []string{},
 		},
 		{
-			name:     "HoldDeletes keeps sets desired lacks, still creates and updates",
-			desired:  with("a.example.com. 300 IN A 192.0.2.2", "b.example.com. 300 IN A 192.0.2.3"),
-			observed: with("a.example.com. 300 IN A 192.0.2.1", "old.example.com. 300 IN A 192.0.2.1"),
-			holdDel:  true,
-			want:     []string{"create b.example.com. A", "update a.example.com. A"},
-		},
-		{
 			name:     "unmanaged sets are neither updated nor deleted",
 			desired:  with("mine.example.com. 300 IN A 192.0.2.2", "theirs.example.com. 300 IN A 192.0.2.2", "new.example.com. 300 IN A 192.0.2.3"),
 			observed: with("mine.example.com. 300 IN A 192.0.2.1", "theirs.example.com. 300 IN A 192.0.2.1", "other.example.com. 300 IN A 192.0.2.1", "gone.example.com. 300 IN A 192.0.2.1"),
@@ -211,12 +203,11 @@ func TestCompute(t *testing.T) {
 				held[h] = true
 			}
 			in := Input{
-				Zone:        zone,
-				Desired:     zoneOf(t, tt.desired...),
-				Observed:    zoneOf(t, tt.observed...),
-				Held:        held,
-				HoldDeletes: tt.holdDel,
-				Managed:     tt.managed,
+				Zone:     zone,
+				Desired:  zoneOf(t, tt.desired...),
+				Observed: zoneOf(t, tt.observed...),
+				Held:     held,
+				Managed:  tt.managed,
 			}
 			p := Compute(in)
 			if p.Zone != zone {

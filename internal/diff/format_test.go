@@ -94,10 +94,11 @@ func TestFormatHeldGolden(t *testing.T) {
 	observed := zoneOf(t, with(hosts(10)...)...)
 	desired := zoneOf(t, with(append(readdress(hosts(10), 4), "new.example.com. 300 IN A 192.0.2.200")...)...)
 	p := Compute(Input{Zone: zone, Desired: desired, Observed: observed})
-	safe, held, err := p.Split(observed, Safety{MaxDeletePercent: 30, MaxUpdatePercent: 30, MinRecords: 10})
-	if err == nil {
+	v := Judge(p, Facts{Observed: observed, Safety: Safety{MaxDeletePercent: 30, MaxUpdatePercent: 30, MinRecords: 10}})
+	if v.Refusal == nil {
 		t.Fatal("plan not refused")
 	}
+	safe, held := v.Safe, v.Held
 	for _, tt := range []struct {
 		name       string
 		safe, held Plan
@@ -156,25 +157,25 @@ func TestFormatWriteError(t *testing.T) {
 // unread, is not "in sync"; it shows what waits.
 func TestFormatNeverInSyncWhenHeld(t *testing.T) {
 	tests := []struct {
-		name  string // testdata/<name>.golden
-		input Input
+		name   string // testdata/<name>.golden
+		input  Input
+		unread bool // a record file is unread: Judge holds the deletions
 	}{
-		{"foreign-only", Input{
+		{name: "foreign-only", input: Input{
 			Desired:  zoneOf(t, with("theirs.example.com. 300 IN A 192.0.2.1")...),
 			Observed: zoneOf(t, with("theirs.example.com. 300 IN A 192.0.2.2")...),
 			Managed:  func(rrset.Key) bool { return false },
 		}},
-		{"held-deletes", Input{
+		{name: "held-deletes", input: Input{
 			Desired: zoneOf(t, with("www.example.com. 300 IN A 192.0.2.1")...),
 			Observed: zoneOf(t, with("www.example.com. 300 IN A 192.0.2.1",
 				"old.example.com. 300 IN A 192.0.2.9", "old.example.com. 300 IN TXT \"gone\"")...),
-			HoldDeletes: true,
-		}},
+		}, unread: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.input.Zone = zone
-			p := Compute(tt.input)
+			p := Judge(Compute(tt.input), Facts{Observed: tt.input.Observed, Unread: tt.unread}).Safe
 			if !p.Empty() {
 				t.Fatalf("plan has changes to apply: %v", p.Changes)
 			}

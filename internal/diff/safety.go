@@ -5,12 +5,52 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/miekg/dns"
-
 	"github.com/dnssync/dnssync/internal/rrset"
 )
 
-// ErrUnsafe marks a plan refused by the safety check; callers branch on it
+// Deletion safety: every rule that decides whether dnssync may take away
+// what a server serves lives in this file, and nowhere else. Callers bring
+// the facts (what is served, what records.d looked like, what an earlier
+// pass held) and do what the verdict says; they decide nothing themselves.
+// Everything here is pure: no I/O, no clock.
+//
+// The rules, in the order Judge applies them:
+//
+//  1. Unread files: while some record file was never read (invalid, or a
+//     writer still at work), what it declares is unknown; every deletion
+//     is held (Plan.HeldDeletes: shown, never applied). Not even --force
+//     lifts this: nobody knows what the file would keep.
+//  2. --force: a person said the plan is intended. Nothing else holds it
+//     back, and once it is applied the zone's earlier hold ends.
+//  3. Share: a plan that deletes more than MaxDeletePercent, or updates
+//     more than MaxUpdatePercent, of the records served in a zone of at
+//     least MinRecords (SOA and apex NS not counted) is refused: a bulk
+//     delete or rewrite is far more often a broken records.d than an
+//     intent. Its changes to what is served wait; creates at untouched
+//     names still apply, so a new server can always be registered.
+//  4. Held before: what was refused on an earlier pass stays refused while
+//     records.d still asks for it, whatever the share now. The creates
+//     applied meanwhile grow the zone, and 35 deletions of 100 records
+//     (refused) must not become 35 of 120 (allowed) without anyone having
+//     said so. The caller keeps the Hold between passes (and across
+//     processes); a key leaves it when records.d no longer asks to change it.
+//  5. Never filled: a records dir that is empty and has had no record file
+//     since dnssync started deletes nothing (a wrong records.dir, an
+//     unmounted volume). Not remembered: while it holds, nothing is
+//     desired, so nothing is created to grow the zone.
+//  6. Held state unknown: when what earlier passes held cannot be read,
+//     nothing is applied (unless forced): the plan could be missing its
+//     held part.
+//  7. Vanished at once: every record file gone in one look is a failed
+//     mount or a bad deploy far more often than an intent; the records
+//     loader keeps the previous content (VanishedAtOnce). The last file
+//     removed on its own (the last server deleted) is honoured.
+//  8. Emptied dir applied: once no zone serves any of the records the
+//     vanished files declared (`apply --force`, another process, deleted
+//     them), believing the empty dir deletes nothing, and the loader is
+//     told to accept it, once (EmptiedApplied).
+
+// ErrUnsafe marks a plan refused by the safety rules; callers branch on it
 // to report rather than retry.
 var ErrUnsafe = errors.New("unsafe plan")
 
@@ -23,11 +63,90 @@ type Safety struct {
 	MinRecords       int     // only for zones holding at least this many
 }
 
-// Check returns why the safety rules refuse the plan, or nil. A plan may
-// delete at most s.MaxDeletePercent and update at most s.MaxUpdatePercent
-// of the records served in the zone, SOA and apex NS not counted: a bulk
-// delete or rewrite is far more often a broken records.d than an intent.
-func (p Plan) Check(observed rrset.Zone, s Safety) error {
+// Facts are what the rules look at for one zone's plan, besides the plan.
+type Facts struct {
+	Observed rrset.Zone // the zone as served now
+	Safety   Safety
+	Force    bool // `apply --force`: the plan is intended (rule 2)
+	// Unread: some record file was never read (rule 1).
+	Unread bool
+	// NeverFilled: the records dir is empty and has had no record file
+	// since the process started (rule 5).
+	NeverFilled bool
+	// Held is what an earlier pass refused and still holds (rule 4); nil
+	// when nothing is.
+	Held *Hold
+	// HeldUnknown is why what earlier passes held cannot be known (rule 6).
+	HeldUnknown error
+}
+
+// Hold is a zone's refusal as kept between passes: the keys of the served
+// sets held, and why (nil: said anew when next needed). Keys, not the
+// planned new sets: a held deletion that turns into an update (the file
+// came back with other data) still changes what a refused plan wanted to
+// change, and waits for the same person. Never modified once made.
+type Hold struct {
+	Keys    map[rrset.Key]bool
+	Refusal error
+}
+
+// Verdict is what the rules decide about one zone's plan.
+type Verdict struct {
+	Safe    Plan  // may be applied now
+	Held    Plan  // waits for `apply --force` or a fixed records.d
+	Refusal error // why Held waits (wraps ErrUnsafe); nil when nothing does
+	// Hold is what the caller keeps for the next pass's Facts.Held: nil
+	// when nothing needs remembering.
+	Hold *Hold
+	// Release: a forced plan. Once Safe is applied the zone holds nothing
+	// any more; until then (a forced apply that fails) Hold stands.
+	Release bool
+	// Blocked: nothing may be applied in the zone (rule 6).
+	Blocked error
+}
+
+// Judge applies the rules to p, planned for the zone served as
+// f.Observed.
+func Judge(p Plan, f Facts) Verdict {
+	if f.Unread {
+		p = p.holdDeletes()
+	}
+	if f.Force {
+		return Verdict{Safe: p, Held: Plan{Zone: p.Zone}, Hold: f.Held, Release: true}
+	}
+	v := Verdict{Held: Plan{Zone: p.Zone}}
+	v.Refusal = p.check(f.Observed, f.Safety)
+	if v.Refusal != nil {
+		v.Safe, v.Held = p.holdServed()
+	} else {
+		v.Safe = p
+	}
+	if v.Refusal == nil && f.Held != nil {
+		// Held before: the changes at keys refused earlier still wait, with
+		// the refusal that held them, said again word for word while they
+		// are all still planned (so that the log and the audit trail, which
+		// report a refusal when it changes, do not repeat it).
+		if v.Safe, v.Held = p.holdKeys(f.Held.Keys); !v.Held.Empty() {
+			v.Refusal = f.Held.Refusal
+			if n := changedKeys(v.Held); n < len(f.Held.Keys) || v.Refusal == nil {
+				v.Refusal = stillHeld(v.Held, n)
+			}
+		}
+	}
+	v.Hold = holdOf(v.Held, v.Refusal)
+	if n := p.Removed(); v.Refusal == nil && f.NeverFilled && n > 0 {
+		v.Safe, v.Held = p.holdServed()
+		v.Refusal = fmt.Errorf("%w: zone %s: the records dir is empty and has had no record file since dnssync started (is records.dir right?); refusing to delete %d records (run `dnssync apply --force` if this is intended)",
+			ErrUnsafe, p.Zone, n)
+	}
+	if f.HeldUnknown != nil {
+		v.Blocked = fmt.Errorf("zone %s: nothing applied: %w", p.Zone, f.HeldUnknown)
+	}
+	return v
+}
+
+// check is the share rule (3): why it refuses the plan, or nil.
+func (p Plan) check(observed rrset.Zone, s Safety) error {
 	deleted, updated := p.Deleted(), p.Updated()
 	// A zone smaller than MinRecords is never refused, so a plan within the
 	// allowed shares of MinRecords is safe whatever the zone's size: no
@@ -65,104 +184,58 @@ func (p Plan) Check(observed rrset.Zone, s Safety) error {
 		ErrUnsafe, p.Zone, strings.Join(what, " and "))
 }
 
-// Split divides the plan by the safety rules. When they allow it, safe is
-// the plan and held is empty. When they refuse it, refusal says why, held
-// is what HoldServed holds and safe the rest: the creates of new names and
-// types still apply, so that a new server can always be registered while a
-// suspicious change waits for a person.
-func (p Plan) Split(observed rrset.Zone, s Safety) (safe, held Plan, refusal error) {
-	if refusal = p.Check(observed, s); refusal == nil {
-		return p, Plan{Zone: p.Zone}, nil
-	}
-	safe, held = p.HoldServed()
-	return safe, held, refusal
-}
-
-// HoldServed splits off every change to what is served: each delete and
-// update, and each create at a name where such a change is held (a CNAME
-// replaced by an A record is one change of its name, and half of it would
-// serve both or neither). What is left creates RRsets at names the plan
-// otherwise leaves as they are: it can take nothing away. Adoptions and
-// foreign sets stay with safe: they change nothing served.
-func (p Plan) HoldServed() (safe, held Plan) {
-	return p.hold(func(rrset.Key) bool { return true })
-}
-
-// HoldKeys splits off the changes to what is served at the given keys, and
-// the creates at their names, as HoldServed does for every key: a part of
-// the plan refused earlier stays held whatever the rest of the plan, and
-// however the zone has grown since.
-func (p Plan) HoldKeys(keys map[rrset.Key]bool) (safe, held Plan) {
-	return p.hold(func(k rrset.Key) bool { return keys[k] })
-}
-
-// hold splits off each change to a served set whose key is held, and each
-// create at a name where such a change is held.
-func (p Plan) hold(isHeld func(rrset.Key) bool) (safe, held Plan) {
-	safe = Plan{Zone: p.Zone, Adopt: p.Adopt, Foreign: p.Foreign, HeldDeletes: p.HeldDeletes}
-	held = Plan{Zone: p.Zone}
-	touched := map[string]bool{}
-	for _, c := range p.Changes {
-		if c.Old != nil && isHeld(c.Key) {
-			touched[c.Key.Name] = true
+// holdOf is the Hold that remembers held's changes to served sets, or nil.
+func holdOf(held Plan, refusal error) *Hold {
+	keys := make(map[rrset.Key]bool, len(held.Changes))
+	for _, c := range held.Changes {
+		if c.Old != nil {
+			keys[c.Key] = true
 		}
 	}
-	for _, c := range p.Changes {
-		if c.Old != nil && isHeld(c.Key) || c.Old == nil && touched[c.Key.Name] {
-			held.Changes = append(held.Changes, c)
-		} else {
-			safe.Changes = append(safe.Changes, c)
-		}
+	if len(keys) == 0 {
+		return nil
 	}
-	return safe, held
+	return &Hold{Keys: keys, Refusal: refusal}
 }
 
-// Deleted counts the records of the RRsets the plan deletes (SOA and apex
-// NS not counted).
-func (p Plan) Deleted() int {
-	n := 0
-	for _, c := range p.Changes {
-		if c.Action == Delete && counted(p.Zone, c.Key) {
-			n += len(c.Old.RRs)
-		}
+// stillHeld says why part of a refused plan still waits, once records.d
+// has taken back some of it (or the refusal was not kept: a hold read from
+// another process's record).
+func stillHeld(held Plan, n int) error {
+	var what []string
+	if d := held.Deleted(); d > 0 {
+		what = append(what, fmt.Sprintf("deleting %d records", d))
 	}
-	return n
+	if u := held.Updated(); u > 0 {
+		what = append(what, fmt.Sprintf("replacing %d", u))
+	}
+	detail := ""
+	if len(what) > 0 {
+		detail = " (" + strings.Join(what, ", ") + ")"
+	}
+	return fmt.Errorf("%w: zone %s: %d changes to served RRsets%s, refused by the safety rules on an earlier pass, are still planned and stay held whatever the zone's size now; check records.d, or run `dnssync apply --force` if this is intended",
+		ErrUnsafe, held.Zone, n, detail)
 }
 
-// Updated counts the served records the plan's updates replace or drop:
-// the values a set loses. The name stays served, so these are updates,
-// not deletions. A TTL-only change and values only added replace no
-// served data, and are not counted: raising the default TTL must not
-// read as rewriting the zone.
-func (p Plan) Updated() int {
-	n := 0
-	for _, c := range p.Changes {
-		if c.Action == Update && counted(p.Zone, c.Key) {
-			n += dropped(c)
-		}
-	}
-	return n
+// VanishedAtOnce is rule 7: whether a look at the records dir that finds
+// left record files, and gone files missing since the last look, must not
+// be believed. The loader keeps the previous content instead, unless the
+// caller accepted this emptying (after EmptiedApplied said so).
+func VanishedAtOnce(left, gone int) bool {
+	return left == 0 && gone > 1
 }
 
-// Removed counts the records the plan takes away: whole deleted sets and
-// values dropped from updated ones (SOA and apex NS not counted).
-func (p Plan) Removed() int { return p.Deleted() + p.Updated() }
-
-// dropped counts the values of c.Old that c.New lacks (all, for a delete).
-func dropped(c Change) int {
-	keep := map[string]bool{}
-	for _, v := range c.New.Values() {
-		keep[v] = true
-	}
-	n := 0
-	for _, v := range c.Old.Values() {
-		if !keep[v] {
-			n++
+// EmptiedApplied is rule 8 for one zone: whether served holds none of the
+// sets declared by the record files that vanished (the backend's own base
+// records aside, which it serves whatever records.d says). Every managed
+// zone must say so, and be readable, before the empty dir is believed.
+func EmptiedApplied(declared, served, base rrset.Zone) bool {
+	for k := range declared {
+		if _, ok := served[k]; ok {
+			if _, own := base[k]; !own {
+				return false
+			}
 		}
 	}
-	return n
-}
-
-func counted(zone string, k rrset.Key) bool {
-	return k.Type != dns.TypeSOA && !(k.Type == dns.TypeNS && k.Name == zone)
+	return true
 }

@@ -46,7 +46,7 @@ func drifted(zone string) reconcile.ZoneResult {
 	return reconcile.ZoneResult{
 		Zone: zone, Applied: true,
 		Plan:       diff.Plan{Zone: zone, Changes: []diff.Change{{Action: diff.Create, Key: www}}},
-		Mismatches: []verify.Mismatch{{Key: www}},
+		Mismatches: []verify.Result{{Key: www}},
 	}
 }
 
@@ -130,9 +130,9 @@ func TestReasonsAppearAndClear(t *testing.T) {
 		}(), KindInvalidFiles, "records.d/a.yaml:3: bad address; records.d/b.yaml: cannot read: permission denied; never read successfully, deletions held: records.d/b.yaml"},
 		{"verify", func() reconcile.Result {
 			r := full(ok("example.com."))
-			r.Check = &verify.Report{Time: t0, Checked: 10, Failures: []verify.Failure{
+			r.Check = &verify.Report{Time: t0, Checked: 10, Results: []verify.Result{
 				{Server: "127.0.0.1:53", Key: www, Err: errors.New("timeout")},
-				{Server: "127.0.0.1:53", Key: rrset.Key{Name: "a.example.com.", Type: dns.TypeA}, Lagging: true},
+				{Server: "127.0.0.1:53", Key: rrset.Key{Name: "a.example.com.", Type: dns.TypeA}, Status: verify.StatusLagging},
 			}}
 			return r
 		}(), KindVerifyFailed, "1 of 10 checks failed: www.example.com. A at 127.0.0.1:53: timeout"},
@@ -184,7 +184,7 @@ func TestHeldPlanReasons(t *testing.T) {
 			Err: errors.New("apply example.com.: disk full"), Stage: reconcile.StageApply}, []string{KindApplyFailed, KindUnsafePlanRefused}},
 		{"planning only: nothing held", reconcile.ZoneResult{Zone: "example.com.", Refused: held, Refusal: refusal}, nil},
 		{"safe part applied, not served", reconcile.ZoneResult{Zone: "example.com.", Applied: true, Refused: held, Refusal: refusal,
-			Err: refusal, Stage: reconcile.StageUnsafe, Mismatches: []verify.Mismatch{{Key: www}}}, []string{KindDriftNotHealed, KindUnsafePlanRefused}},
+			Err: refusal, Stage: reconcile.StageUnsafe, Mismatches: []verify.Result{{Key: www}}}, []string{KindDriftNotHealed, KindUnsafePlanRefused}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -207,7 +207,7 @@ func TestHeldPlanReasons(t *testing.T) {
 func TestVerifyManyFailuresListsFew(t *testing.T) {
 	rep := verify.Report{Time: t0, Checked: 20}
 	for i := range 5 {
-		rep.Failures = append(rep.Failures, verify.Failure{Server: "s", Key: rrset.Key{Name: fmt.Sprintf("h%d.example.com.", i), Type: dns.TypeA}, Err: errors.New("x")})
+		rep.Results = append(rep.Results, verify.Result{Server: "s", Key: rrset.Key{Name: fmt.Sprintf("h%d.example.com.", i), Type: dns.TypeA}, Err: errors.New("x")})
 	}
 	r := checkReason(rep)
 	if !strings.HasPrefix(r.Message, "5 of 20 checks failed: h0.example.com.") || !strings.HasSuffix(r.Message, "; and 2 more") ||
@@ -219,7 +219,7 @@ func TestVerifyManyFailuresListsFew(t *testing.T) {
 func TestLaggingOnlyCheckIsHealthy(t *testing.T) {
 	tr := NewTracker()
 	res := full(ok("example.com."))
-	res.Check = &verify.Report{Time: t0, Checked: 4, Failures: []verify.Failure{{Server: "resolver", Key: www, Lagging: true}}}
+	res.Check = &verify.Report{Time: t0, Checked: 4, Results: []verify.Result{{Server: "resolver", Key: www, Status: verify.StatusLagging}}}
 	tr.Observe(res)
 	st := tr.Status()
 	if !st.Healthy {
@@ -234,7 +234,7 @@ func TestLaggingOnlyCheckIsHealthy(t *testing.T) {
 func TestCheckStandsUntilNextCheck(t *testing.T) {
 	tr := NewTracker()
 	res := full(ok("example.com."))
-	res.Check = &verify.Report{Time: t0, Checked: 1, Failures: []verify.Failure{{Server: "s", Key: www}}}
+	res.Check = &verify.Report{Time: t0, Checked: 1, Results: []verify.Result{{Server: "s", Key: www}}}
 	tr.Observe(res)
 	tr.Observe(full(ok("example.com.")))
 	tr.Observe(changed(ok("example.com.")))

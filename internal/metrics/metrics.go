@@ -156,7 +156,7 @@ func (m *Metrics) Observe(res reconcile.Result) {
 	if c := res.Check; c != nil {
 		failed := len(c.Failed())
 		m.checkFailures.WithLabelValues("failed").Set(float64(failed))
-		m.checkFailures.WithLabelValues("lagging").Set(float64(len(c.Failures) - failed))
+		m.checkFailures.WithLabelValues("lagging").Set(float64(len(c.Lagging())))
 		if c.OK() {
 			m.checks.WithLabelValues("ok").Inc()
 			m.lastSuccess.WithLabelValues("verify").Set(float64(c.Time.UnixNano()) / 1e9)

@@ -61,7 +61,7 @@ func inSync(zone string) reconcile.ZoneResult {
 	return reconcile.ZoneResult{Zone: zone, Plan: diff.Plan{Zone: zone}}
 }
 
-func applied(zone string, latency time.Duration, miss ...verify.Mismatch) reconcile.ZoneResult {
+func applied(zone string, latency time.Duration, miss ...verify.Result) reconcile.ZoneResult {
 	return reconcile.ZoneResult{
 		Zone: zone, Applied: true, Latency: latency, Mismatches: miss,
 		Plan: diff.Plan{Zone: zone, Changes: []diff.Change{
@@ -151,7 +151,7 @@ func TestChangesAndVerify(t *testing.T) {
 	st := state(t)
 	m.Observe(reconcile.Result{Full: true, Start: t0, State: st, Zones: []reconcile.ZoneResult{
 		applied("example.com.", 200*time.Millisecond),
-		applied("example.org.", time.Second, verify.Mismatch{Key: www}),
+		applied("example.org.", time.Second, verify.Result{Key: www}),
 		// Planned, not applied (auto_register off): nothing counted.
 		{Zone: "example.net.", Plan: applied("example.net.", 0).Plan},
 		// Applied without verifying: nothing confirmed.
@@ -235,7 +235,7 @@ dnssync_invalid_files 2
 	delete(st.Zones, "example.org.")
 	st.Zones["example.com."][old] = set(t, "old.example.com. 60 IN A 192.0.2.9")
 	st.Records["example.com."]++
-	res := reconcile.Result{Start: t0, State: st, Zones: []reconcile.ZoneResult{applied("example.com.", time.Second, verify.Mismatch{Key: www})}}
+	res := reconcile.Result{Start: t0, State: st, Zones: []reconcile.ZoneResult{applied("example.com.", time.Second, verify.Result{Key: www})}}
 	m.Observe(res)
 	if got := testutil.ToFloat64(m.recordsServed.WithLabelValues("example.com.")); got != 3 {
 		t.Errorf("records_served after a mismatch = %v, want 3 (unchanged)", got)
@@ -260,10 +260,10 @@ dnssync_invalid_files 2
 
 func TestChecks(t *testing.T) {
 	m, _ := newMetrics(t)
-	bad := verify.Report{Time: t0, Checked: 4, Failures: []verify.Failure{
+	bad := verify.Report{Time: t0, Checked: 4, Results: []verify.Result{
 		{Server: "a", Key: www, Err: errors.New("timeout")},
-		{Server: "b", Key: www, Lagging: true},
-		{Server: "b", Key: mail, Lagging: true},
+		{Server: "b", Key: www, Status: verify.StatusLagging},
+		{Server: "b", Key: mail, Status: verify.StatusLagging},
 	}}
 	m.Observe(reconcile.Result{Full: true, Start: t0, State: state(t), Check: &bad})
 	if got := testutil.ToFloat64(m.checkFailures.WithLabelValues("failed")); got != 1 {

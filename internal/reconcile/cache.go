@@ -8,26 +8,68 @@ import (
 	"github.com/dnssync/dnssync/internal/observed"
 )
 
-// seen is a zone as a pass left it.
-type seen struct {
-	*observed.Zone
-	// synced: the pass left it serving all that was desired then, so the
-	// next pass need only compare the names changed since.
-	synced bool
-	// gen is the desired state's generation the pass compared with.
-	gen uint64
+// servedCache keeps each zone as a pass last left it, keyed by zone and by
+// the serial that serves it: a pass for changed files reuses a zone while
+// the server still answers that serial, so that a one-record change costs
+// one SOA query, not a transfer of 100,000 records. Full passes never use
+// it (they are how drift under an unchanged serial is found).
+//
+// An entry also says whether the pass left the zone serving all that was
+// desired (synced), and against which generation of the desired state
+// (gen): the next pass then compares only the names changed since
+// (desired.Store.ChangedSince).
+//
+// It is the reconciler's, not the backend's: the zone file backend keeps
+// the text it last wrote (apply/zonefile.go) to render a change without
+// formatting the whole zone again; this one keeps what the server serves,
+// to plan without transferring it. Either may be dropped without the other.
+// Not safe for concurrent use: passes are serialised.
+type servedCache struct {
+	zones map[string]cachedZone
 }
+
+// cachedZone is one zone as a pass left it.
+type cachedZone struct {
+	served *observed.Zone // its Serial is the key
+	synced bool
+	gen    uint64
+}
+
+// has reports whether zone is cached, and under which generation.
+func (c *servedCache) has(zone string) (gen uint64, ok bool) {
+	e, ok := c.zones[zone]
+	return e.gen, ok
+}
+
+// get returns zone as cached if serial is the one it was cached with.
+func (c *servedCache) get(zone string, serial uint32) (cachedZone, bool) {
+	e, ok := c.zones[zone]
+	if !ok || e.served.Serial != serial {
+		return cachedZone{}, false
+	}
+	return e, true
+}
+
+// put caches zone as served (under served.Serial), replacing what was.
+func (c *servedCache) put(zone string, served *observed.Zone, synced bool, gen uint64) {
+	if c.zones == nil {
+		c.zones = map[string]cachedZone{}
+	}
+	c.zones[zone] = cachedZone{served: served, synced: synced, gen: gen}
+}
+
+// forget drops zone: what the server serves is not known any more.
+func (c *servedCache) forget(zone string) { delete(c.zones, zone) }
 
 // observe returns the zone as served: the cached copy when allowed and its
 // serial is still the one served (synced tells whether it was in sync
 // with the desired state of generation gen), else a fresh transfer.
 func (r *Reconciler) observe(ctx context.Context, log *slog.Logger, zone string, cached, recheck bool) (_ *observed.Zone, gen uint64, synced bool, _ error) {
-	if r.served == nil {
-		r.served = map[string]*seen{}
-	}
-	if z := r.served[zone]; cached && z != nil {
-		if s, err := r.Verifier.Serial(ctx, zone); err == nil && s == z.Serial {
-			return z.Zone, z.gen, z.synced, nil
+	if _, ok := r.served.has(zone); cached && ok {
+		if s, err := r.Verifier.Serial(ctx, zone); err == nil {
+			if e, ok := r.served.get(zone, s); ok {
+				return e.served, e.gen, e.synced, nil
+			}
 		}
 	}
 	served, err := r.Observed.Transfer(ctx, zone)
@@ -57,5 +99,5 @@ func (r *Reconciler) remember(ctx context.Context, served *observed.Zone, zr *Zo
 	// in place rather than copy a zone of 100,000 sets per change.
 	zr.Plan.ApplyTo(served.Sets)
 	served.Serial = serial
-	r.served[zr.Zone] = &seen{served, synced, gen}
+	r.served.put(zr.Zone, served, synced, gen)
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/dnssync/dnssync/internal/diff"
+	"github.com/dnssync/dnssync/internal/observed"
 	"github.com/dnssync/dnssync/internal/rrset"
 	"github.com/dnssync/dnssync/internal/verify"
 )
@@ -26,7 +27,7 @@ func TestChangedUsesCachedZone(t *testing.T) {
 		firstOpts     Options
 		backendSerial uint32
 		backendErr    error
-		mismatches    []verify.Mismatch
+		mismatches    []verify.Result
 		noFiles       bool     // the first pass sees no record files
 		second        []string // desired for the Changed pass
 		serials       []uint32 // the verifier's SOA answers, in order
@@ -101,7 +102,7 @@ func TestChangedUsesCachedZone(t *testing.T) {
 			first:         []string{www, extra},
 			firstOpts:     Options{Apply: true, Verify: true},
 			backendSerial: 8,
-			mismatches:    []verify.Mismatch{{Key: rrset.Key{Name: "new.example.com.", Type: dns.TypeA}, Err: errors.New("timeout")}},
+			mismatches:    []verify.Result{{Key: rrset.Key{Name: "new.example.com.", Type: dns.TypeA}, Err: errors.New("timeout")}},
 			second:        []string{www, extra},
 			serials:       []uint32{8},
 			wantTransfer:  true,
@@ -241,5 +242,67 @@ func TestRunOnceAlwaysTransfers(t *testing.T) {
 	}
 	if calls := h.verifier.calls(); len(calls) != 0 {
 		t.Errorf("verifier calls = %q, want none: a full pass does not consult the cache", calls)
+	}
+}
+
+// A zone applied and verified is cached under the generation it was
+// planned with: the next pass for another zone's files leaves it alone.
+// (Cached under generation 0, it looked changed since, and every later
+// pass for any file reconciled it again, comparing every name.)
+func TestVerifiedZoneCachedUnderItsGeneration(t *testing.T) {
+	h := syncedHarness(t)
+	h.backend.server = h.server
+	h.backend.serial = 2
+	h.verifier.serials = []uint32{1, 2}
+	opts := Options{Apply: true, Verify: true}
+	if res := h.r.RunOnce(t.Context(), opts); res.Failed() != nil || res.Pending() {
+		t.Fatalf("first pass: failed %v, pending %v; want in sync", res.Failed(), res.Pending())
+	}
+	h.store.setState(stateOf(map[string]rrset.Zone{
+		zoneA: zoneOf(t, "www.example.com. 300 IN A 192.0.2.2"),
+		zoneB: zoneOf(t, "www.example.net. 300 IN A 192.0.2.1"),
+	}, zoneA, zoneB))
+	if res := h.r.Changed(t.Context(), []string{"records.d/a.yaml"}, opts); len(res.Zones) != 1 || !res.Zones[0].Applied || res.Failed() != nil {
+		t.Fatalf("change in %s: %+v, failed %v; want it applied and verified", zoneA, res.Zones, res.Failed())
+	}
+	h.store.setState(stateOf(map[string]rrset.Zone{
+		zoneA: zoneOf(t, "www.example.com. 300 IN A 192.0.2.2"),
+		zoneB: zoneOf(t, "www.example.net. 300 IN A 192.0.2.2"),
+	}, zoneA, zoneB))
+	res := h.r.Changed(t.Context(), []string{"records.d/b.yaml"}, opts)
+	if got := zoneNames(res); !slices.Equal(got, []string{zoneB}) {
+		t.Errorf("pass for %s's file reconciled %q, want only %s", zoneB, got, zoneB)
+	}
+}
+
+// The cache answers for a zone only at the serial it was cached with.
+func TestServedCacheKeyedByZoneAndSerial(t *testing.T) {
+	var c servedCache
+	a := &observed.Zone{Name: zoneA, Serial: 7, Sets: zoneOf(t, "www.example.com. 300 IN A 192.0.2.1")}
+	c.put(zoneA, a, true, 3)
+	if gen, ok := c.has(zoneA); !ok || gen != 3 {
+		t.Errorf("has(%s) = %d, %v; want 3, true", zoneA, gen, ok)
+	}
+	if _, ok := c.has(zoneB); ok {
+		t.Errorf("has(%s): cached, want not", zoneB)
+	}
+	if e, ok := c.get(zoneA, 7); !ok || e.served != a || !e.synced || e.gen != 3 {
+		t.Errorf("get(%s, 7) = %+v, %v; want the zone put", zoneA, e, ok)
+	}
+	for _, k := range []struct {
+		zone   string
+		serial uint32
+	}{{zoneA, 8}, {zoneA, 6}, {zoneB, 7}} {
+		if _, ok := c.get(k.zone, k.serial); ok {
+			t.Errorf("get(%s, %d): found, want a miss", k.zone, k.serial)
+		}
+	}
+	c.put(zoneA, &observed.Zone{Name: zoneA, Serial: 8, Sets: rrset.Zone{}}, false, 4)
+	if _, ok := c.get(zoneA, 7); ok {
+		t.Error("the zone put before is still answered at its old serial")
+	}
+	c.forget(zoneA)
+	if _, ok := c.get(zoneA, 8); ok {
+		t.Error("a forgotten zone is still answered")
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/miekg/dns"
@@ -78,10 +79,7 @@ func TestRunOnceCheck(t *testing.T) {
 			setup: func(t *testing.T, h *harness, cancel context.CancelFunc) {
 				h.server.block = true
 				go func() {
-					deadline := time.Now().Add(waitFor)
-					for len(h.server.transfers()) == 0 && time.Now().Before(deadline) {
-						time.Sleep(time.Millisecond)
-					}
+					synctest.Wait() // the pass waits inside its first transfer
 					cancel()
 				}()
 			},
@@ -90,33 +88,35 @@ func TestRunOnceCheck(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h, c := checkHarness(t)
-			ctx, cancel := context.WithCancel(t.Context())
-			defer cancel()
-			if tt.setup != nil {
-				tt.setup(t, h, cancel)
-			}
-
-			res := h.r.RunOnce(ctx, tt.opts)
-			if unsafe := errors.Is(res.Failed(), diff.ErrUnsafe); unsafe != tt.wantUnsafe {
-				t.Fatalf("Failed() = %v, want refused: %v", res.Failed(), tt.wantUnsafe)
-			}
-
-			if !tt.wantCheck {
-				if res.Check != nil || c.calls() != 0 {
-					t.Errorf("Check = %v after %d checks, want none", res.Check, c.calls())
+			synctest.Test(t, func(t *testing.T) {
+				h, c := checkHarness(t)
+				ctx, cancel := context.WithCancel(t.Context())
+				defer cancel()
+				if tt.setup != nil {
+					tt.setup(t, h, cancel)
 				}
-				return
-			}
-			if c.calls() != 1 || res.Check == nil {
-				t.Fatalf("%d checks, Result.Check = %v; want one", c.calls(), res.Check)
-			}
-			if res.Check.Checked != c.report.Checked {
-				t.Errorf("Result.Check = %+v, want the Checker's report", res.Check)
-			}
-			if got, want := keysOf(c.wants[0]), []string{"www.example.com. A", "www.example.net. A"}; !slices.Equal(got, want) {
-				t.Errorf("checked %q, want %q", got, want)
-			}
+
+				res := h.r.RunOnce(ctx, tt.opts)
+				if unsafe := errors.Is(res.Failed(), diff.ErrUnsafe); unsafe != tt.wantUnsafe {
+					t.Fatalf("Failed() = %v, want refused: %v", res.Failed(), tt.wantUnsafe)
+				}
+
+				if !tt.wantCheck {
+					if res.Check != nil || c.calls() != 0 {
+						t.Errorf("Check = %v after %d checks, want none", res.Check, c.calls())
+					}
+					return
+				}
+				if c.calls() != 1 || res.Check == nil {
+					t.Fatalf("%d checks, Result.Check = %v; want one", c.calls(), res.Check)
+				}
+				if res.Check.Checked != c.report.Checked {
+					t.Errorf("Result.Check = %+v, want the Checker's report", res.Check)
+				}
+				if got, want := keysOf(c.wants[0]), []string{"www.example.com. A", "www.example.net. A"}; !slices.Equal(got, want) {
+					t.Errorf("checked %q, want %q", got, want)
+				}
+			})
 		})
 	}
 }
@@ -157,7 +157,7 @@ func TestCheckGetsChangeTimes(t *testing.T) {
 func TestVerifyMethod(t *testing.T) {
 	t.Run("checks the rescanned state", func(t *testing.T) {
 		h, c := checkHarness(t)
-		c.report.Failures = []verify.Failure{{Server: "ns1", Key: rrset.Key{Name: "www.example.com.", Type: dns.TypeA}, Err: errors.New("timeout")}}
+		c.report.Results = []verify.Result{{Server: "ns1", Key: rrset.Key{Name: "www.example.com.", Type: dns.TypeA}, Err: errors.New("timeout")}}
 		rep, err := h.r.Verify(t.Context())
 		if err != nil {
 			t.Fatalf("Verify() = %v", err)
@@ -165,7 +165,7 @@ func TestVerifyMethod(t *testing.T) {
 		if scans, _ := h.store.counts(); scans != 1 {
 			t.Errorf("Scan called %d times, want 1", scans)
 		}
-		if len(rep.Failures) != 1 || c.calls() != 1 {
+		if len(rep.Results) != 1 || c.calls() != 1 {
 			t.Errorf("Verify() = %+v after %d checks, want the Checker's report", rep, c.calls())
 		}
 		if n := len(h.server.transfers()) + len(h.backend.applied()); n != 0 {
@@ -187,73 +187,78 @@ func TestVerifyMethod(t *testing.T) {
 // Scheduled passes check every record; the first pass (it verifies what
 // it applies), retries and passes for changed files do not.
 func TestRunChecksOnScheduledPassesOnly(t *testing.T) {
-	h, c := checkHarness(t)
-	events := make(chan []string)
-	lp := startRun(t, h.r, Loop{Events: events, Schedule: fakeSchedule{never}, MaxBackoff: 10 * time.Millisecond})
+	synctest.Test(t, func(t *testing.T) {
+		h, c := checkHarness(t)
+		events := make(chan []string)
+		lp := startRun(t, h.r, Loop{Events: events, Schedule: fakeSchedule{never}, MaxBackoff: 10 * time.Millisecond})
 
-	if p := lp.next(t); p.Check != nil || !p.Full {
-		t.Fatalf("first pass: Full = %v, Check = %v; want a full pass without check", p.Full, p.Check)
-	}
-	h.server.failNext(zoneA, errors.New("connection refused"))
-	events <- []string{"records.d/a.yaml"}
-	if p := lp.next(t); p.Check != nil || p.Full || p.Failed() == nil {
-		t.Fatalf("change pass: Full = %v, Check = %v, Failed() = %v; want a failed partial pass without check", p.Full, p.Check, p.Failed())
-	}
-	if p := lp.next(t); p.Check != nil || !p.Full || p.Failed() != nil {
-		t.Fatalf("retry: Full = %v, Check = %v, Failed() = %v; want a full pass without check that succeeds", p.Full, p.Check, p.Failed())
-	}
-	if n := c.calls(); n != 0 {
-		t.Errorf("%d checks, want none", n)
-	}
+		if p := lp.next(t); p.Check != nil || !p.Full {
+			t.Fatalf("first pass: Full = %v, Check = %v; want a full pass without check", p.Full, p.Check)
+		}
+		h.server.failNext(zoneA, errors.New("connection refused"))
+		events <- []string{"records.d/a.yaml"}
+		if p := lp.next(t); p.Check != nil || p.Full || p.Failed() == nil {
+			t.Fatalf("change pass: Full = %v, Check = %v, Failed() = %v; want a failed partial pass without check", p.Full, p.Check, p.Failed())
+		}
+		if p := lp.next(t); p.Check != nil || !p.Full || p.Failed() != nil {
+			t.Fatalf("retry: Full = %v, Check = %v, Failed() = %v; want a full pass without check that succeeds", p.Full, p.Check, p.Failed())
+		}
+		if n := c.calls(); n != 0 {
+			t.Errorf("%d checks, want none", n)
+		}
+	})
 }
 
 func TestRunScheduledPassChecks(t *testing.T) {
-	h, c := checkHarness(t)
-	lp := startRun(t, h.r, Loop{Schedule: fakeSchedule{5 * time.Millisecond}})
-	if p := lp.next(t); p.Check != nil {
-		t.Fatalf("first pass checked")
-	}
-	if p := lp.next(t); p.Check == nil || !p.Full {
-		t.Fatalf("scheduled pass: Full = %v, Check = %v; want a full, checked pass", p.Full, p.Check)
-	}
-	if n := c.calls(); n < 1 {
-		t.Errorf("%d checks, want at least 1", n)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		h, c := checkHarness(t)
+		lp := startRun(t, h.r, Loop{Schedule: fakeSchedule{5 * time.Millisecond}})
+		if p := lp.next(t); p.Check != nil {
+			t.Fatalf("first pass checked")
+		}
+		if p := lp.next(t); p.Check == nil || !p.Full {
+			t.Fatalf("scheduled pass: Full = %v, Check = %v; want a full, checked pass", p.Full, p.Check)
+		}
+		if n := c.calls(); n != 1 {
+			t.Errorf("%d checks, want 1", n)
+		}
+	})
 }
 
 func TestRunHeartbeat(t *testing.T) {
-	h := syncedHarness(t)
-	var beats atomic.Int32
-	gate := make(chan struct{})
-	h.server.gate = gate
-	lp := startRun(t, h.r, Loop{Schedule: fakeSchedule{never}, Heartbeat: 5 * time.Millisecond, OnHeartbeat: func() { beats.Add(1) }})
+	synctest.Test(t, func(t *testing.T) {
+		const every = 5 * time.Millisecond
+		h := syncedHarness(t)
+		var beats atomic.Int32
+		gate := make(chan struct{})
+		h.server.gate = gate
+		lp := startRun(t, h.r, Loop{Schedule: fakeSchedule{never}, Heartbeat: every, OnHeartbeat: func() { beats.Add(1) }})
 
-	// The first pass waits at the gate: the loop is busy, no heartbeat.
-	deadline := time.Now().Add(waitFor)
-	for len(h.server.transfers()) == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("the first pass did not start")
+		// The first pass waits at the gate: the loop is busy, no heartbeat,
+		// however long it waits.
+		synctest.Wait()
+		if n := len(h.server.transfers()); n != 1 {
+			t.Fatalf("%d transfers, want the first pass waiting at the gate", n)
 		}
-		time.Sleep(time.Millisecond)
-	}
-	during := beats.Load()
-	select {
-	case <-lp.passes:
-		t.Fatal("pass finished while held at the gate")
-	case <-time.After(100 * time.Millisecond):
-	}
-	if n := beats.Load(); n != during {
-		t.Errorf("%d heartbeats while the loop was inside a pass, want none", n-during)
-	}
+		time.Sleep(20 * every)
+		select {
+		case <-lp.passes:
+			t.Fatal("pass finished while held at the gate")
+		default:
+		}
+		if n := beats.Load(); n != 0 {
+			t.Errorf("%d heartbeats while the loop was inside a pass, want none", n)
+		}
 
-	close(gate)
-	lp.next(t)
-	for beats.Load() < during+3 {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d heartbeats after the pass, want them every 5ms", beats.Load()-during)
+		close(gate)
+		lp.next(t)
+		before := beats.Load()
+		time.Sleep(3 * every)
+		synctest.Wait()
+		if n := beats.Load() - before; n < 3 {
+			t.Errorf("%d heartbeats in %v after the pass, want one every %v", n, 3*every, every)
 		}
-		time.Sleep(time.Millisecond)
-	}
+	})
 }
 
 // Without TrackChanges no time is kept: every set counts as changed long ago.

@@ -5,19 +5,20 @@ import (
 	"errors"
 
 	"github.com/dnssync/dnssync/internal/desired"
+	"github.com/dnssync/dnssync/internal/diff"
 	"github.com/dnssync/dnssync/internal/rrset"
 )
 
-// An emptied records dir is refused by the Store (desired.ErrSuddenlyEmpty):
-// a failed mount looks the same as an intent. `apply --force` is how the
-// operator says it is intended, but it runs in another process, with its
-// own Store. The rule here: once no zone serves any of the records the
-// files declared (what the Store still keeps), the deletion has happened,
-// and believing the empty dir deletes none of them. Then the Store is
-// told to accept the empty dir, once. While any of them is still served,
-// the refusal stands. This needs no state shared with `apply`, and a
-// daemon restarted meanwhile (which starts with an empty dir as its first
-// look) behaves the same.
+// An emptied records dir is refused by the Store (desired.ErrSuddenlyEmpty,
+// the "vanished at once" rule, diff.VanishedAtOnce): a failed mount looks
+// the same as an intent. `apply --force` is how the operator says it is
+// intended, but it runs in another process, with its own Store. Once every
+// zone can be read and none serves any of the records the files declared
+// (what the Store still keeps), the deletion has happened
+// (diff.EmptiedApplied), and the Store is told to accept the empty dir,
+// once. This needs no state shared with `apply`, and a daemon restarted
+// meanwhile (which starts with an empty dir as its first look) behaves the
+// same.
 
 // scan rescans records.d, accepting an emptied dir as above.
 func (r *Reconciler) scan(ctx context.Context) error {
@@ -32,7 +33,8 @@ func (r *Reconciler) scan(ctx context.Context) error {
 }
 
 // deletedOnServer reports whether every zone can be read and serves none
-// of st's desired RRsets (the backend's own base records aside).
+// of st's desired RRsets (the backend's own base records aside). It stops
+// at the first zone that cannot be read or still serves one.
 func (r *Reconciler) deletedOnServer(ctx context.Context, st *desired.State) bool {
 	for _, zone := range r.Zones {
 		want := st.Zones[zone]
@@ -43,14 +45,12 @@ func (r *Reconciler) deletedOnServer(ctx context.Context, st *desired.State) boo
 		if err != nil {
 			return false
 		}
-		base := map[rrset.Key]bool{}
+		base := rrset.Zone{}
 		for _, rr := range r.Backend.Base(zone) {
-			base[rrset.KeyOf(rr)] = true
+			base.Put(rr)
 		}
-		for k := range want {
-			if _, ok := served.Sets[k]; ok && !base[k] {
-				return false
-			}
+		if !diff.EmptiedApplied(want, served.Sets, base) {
+			return false
 		}
 	}
 	return true

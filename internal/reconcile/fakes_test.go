@@ -112,27 +112,21 @@ func keyStrings(keys []rrset.Key) []string {
 	return out
 }
 
-// overlap detects two passes running at once: every fake entry point that a
-// pass reaches holds it while it runs.
-type overlap struct {
-	inflight atomic.Int32
-	seen     atomic.Bool
+// lockProbe checks, at every fake entry point a pass reaches, that the
+// Reconciler's lock is held: passes are serialised by it, so a pass that
+// reaches a fake without it could run beside another.
+type lockProbe struct {
+	mu       *sync.Mutex
+	unlocked atomic.Int32 // calls made without the lock held
 }
 
-func (o *overlap) enter() {
-	if o == nil {
+func (p *lockProbe) check() {
+	if p == nil {
 		return
 	}
-	if o.inflight.Add(1) > 1 {
-		o.seen.Store(true)
-	}
-	// Stay inside a little, so that a missing lock shows.
-	time.Sleep(20 * time.Microsecond)
-}
-
-func (o *overlap) leave() {
-	if o != nil {
-		o.inflight.Add(-1)
+	if p.mu.TryLock() { // free: whoever called is not inside a locked pass
+		p.mu.Unlock()
+		p.unlocked.Add(1)
 	}
 }
 
@@ -276,9 +270,9 @@ type fakeServer struct {
 	// block, when set, makes every transfer wait for ctx to end.
 	block bool
 	// gate, when set, makes every transfer wait until it is closed (or ctx ends).
-	gate    chan struct{}
-	calls   []string
-	overlap *overlap
+	gate  chan struct{}
+	calls []string
+	probe *lockProbe
 }
 
 func newServer() *fakeServer {
@@ -298,8 +292,7 @@ func (s *fakeServer) failNext(zone string, errs ...error) {
 }
 
 func (s *fakeServer) Transfer(ctx context.Context, zone string) (*observed.Zone, error) {
-	s.overlap.enter()
-	defer s.overlap.leave()
+	s.probe.check()
 	s.mu.Lock()
 	s.calls = append(s.calls, zone)
 	block, gate := s.block, s.gate
@@ -342,8 +335,7 @@ var (
 )
 
 func (s *fakeServer) Probe(ctx context.Context, zone string) (observed.SOAAnswer, error) {
-	s.overlap.enter()
-	defer s.overlap.leave()
+	s.probe.check()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.probed = append(s.probed, time.Now())
@@ -382,10 +374,10 @@ type fakeBackend struct {
 	serial  uint32 // returned in apply.Result
 	onApply func() // called first in every Apply
 	// server, when set, is made to serve served+plan, as a real backend would.
-	server  *fakeServer
-	overlap *overlap
-	plans   []diff.Plan
-	served  []*observed.Zone
+	server *fakeServer
+	probe  *lockProbe
+	plans  []diff.Plan
+	served []*observed.Zone
 }
 
 func (b *fakeBackend) Base(zone string) []dns.RR {
@@ -401,8 +393,7 @@ func (b *fakeBackend) Managed(zone string) func(rrset.Key) bool {
 }
 
 func (b *fakeBackend) Apply(ctx context.Context, served *observed.Zone, p diff.Plan) (apply.Result, error) {
-	b.overlap.enter()
-	defer b.overlap.leave()
+	b.probe.check()
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.onApply != nil {
@@ -432,7 +423,7 @@ type fakeVerifier struct {
 	mu sync.Mutex
 	// serials are answered in order; the last one repeats. None: an error.
 	serials    []uint32
-	mismatches []verify.Mismatch
+	mismatches []verify.Result
 	// log is the order of calls: "serial N" for each answer, "wait".
 	log       []string
 	waits     []map[rrset.Key]*rrset.Set
@@ -454,7 +445,7 @@ func (v *fakeVerifier) Serial(ctx context.Context, zone string) (uint32, error) 
 	return s, nil
 }
 
-func (v *fakeVerifier) Wait(ctx context.Context, want map[rrset.Key]*rrset.Set, interval time.Duration) (time.Duration, []verify.Mismatch) {
+func (v *fakeVerifier) Wait(ctx context.Context, want map[rrset.Key]*rrset.Set, interval time.Duration) verify.Report {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	v.log = append(v.log, "wait")
@@ -464,7 +455,7 @@ func (v *fakeVerifier) Wait(ctx context.Context, want map[rrset.Key]*rrset.Set, 
 		left = time.Until(d)
 	}
 	v.deadlines = append(v.deadlines, left)
-	return time.Millisecond, slices.Clone(v.mismatches)
+	return verify.Report{Servers: []string{"fake"}, Checked: len(want), Results: slices.Clone(v.mismatches)}
 }
 
 func (v *fakeVerifier) calls() []string {

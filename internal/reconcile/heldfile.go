@@ -19,7 +19,7 @@ import (
 // HeldFile keeps what the safety rules hold in the state dir (held.json),
 // so that a hold outlives the process that made it: a daemon killed and
 // started again, and a `dnssync apply` run beside it or after it, hold
-// the same served sets (see safety.go).
+// the same served sets (see held.go).
 //
 // More than one process writes it, as it does serials.json: each change
 // takes a lock shared by every process (heldLockName, flock), reads the

@@ -346,12 +346,12 @@ func TestHeldChangedMeanwhile(t *testing.T) {
 
 	other := process(t, h, path, h.r.Safety)
 	k := rrset.Key{Name: "h1.example.com.", Type: 1}
-	other.holding = map[string]*holding{zoneA: {keys: map[rrset.Key]bool{k: true}}}
+	other.holding = map[string]*diff.Hold{zoneA: {Keys: map[rrset.Key]bool{k: true}}}
 	if err := other.saveHeld(t.Context(), zoneA); err != nil {
 		t.Fatalf("other process: %v", err)
 	}
 
-	h.r.holding = map[string]*holding{zoneA: {keys: map[rrset.Key]bool{{Name: "h2.example.com.", Type: 1}: true}}}
+	h.r.holding = map[string]*diff.Hold{zoneA: {Keys: map[rrset.Key]bool{{Name: "h2.example.com.", Type: 1}: true}}}
 	err := h.r.saveHeld(t.Context(), zoneA)
 	if !errors.Is(err, errHeldMoved) {
 		t.Fatalf("saveHeld: %v, want errHeldMoved", err)
@@ -359,7 +359,7 @@ func TestHeldChangedMeanwhile(t *testing.T) {
 	if got := fileHeld(t, path)[zoneA]; !slices.Equal(got, []string{"h1.example.com. A"}) {
 		t.Errorf("file holds %q, want the other process's hold kept", got)
 	}
-	if h := h.r.holding[zoneA]; h == nil || !h.keys[k] || len(h.keys) != 1 {
+	if h := h.r.holding[zoneA]; h == nil || !h.Keys[k] || len(h.Keys) != 1 {
 		t.Errorf("memory after the refused write: %v, want the other process's hold", h)
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+
+	"github.com/dnssync/dnssync/internal/diff"
 )
 
 // The Reconciler's memory of what is held (r.holding) and the held state
@@ -56,15 +58,12 @@ func (r *Reconciler) adoptHeld(cur map[string]heldEntry) {
 			delete(r.holding, z) // released, or held under other thresholds
 			continue
 		}
-		if h := r.holding[z]; h != nil && maps.Equal(h.keys, e.keys) {
+		if h := r.holding[z]; h != nil && maps.Equal(h.Keys, e.keys) {
 			continue // the same keys: keep the refusal as first said
 		}
-		if r.holding == nil {
-			r.holding = map[string]*holding{}
-		}
-		// Why it was refused is not kept in the file: keepHeld says it
-		// anew (stillHeld) while the rules would allow the plan now.
-		r.holding[z] = &holding{keys: maps.Clone(e.keys)}
+		// Why it was refused is not kept in the file: the safety rules
+		// say it anew while they would allow the plan now.
+		r.setHold(z, &diff.Hold{Keys: maps.Clone(e.keys)})
 	}
 	seen := make(map[string]heldEntry, len(r.Zones))
 	for _, z := range r.Zones {
@@ -89,7 +88,7 @@ func (r *Reconciler) saveHeld(ctx context.Context, zone string) error {
 	}
 	want, hold := heldEntry{}, r.holding[zone] != nil
 	if hold {
-		want = heldEntry{safety: r.Safety, keys: maps.Clone(r.holding[zone].keys)}
+		want = heldEntry{safety: r.Safety, keys: maps.Clone(r.holding[zone].Keys)}
 	}
 	if seen, ok := r.heldSeen[zone]; ok == hold && (!ok || seen.equal(want)) {
 		return nil

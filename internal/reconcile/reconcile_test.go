@@ -716,7 +716,7 @@ func TestVerify(t *testing.T) {
 		name              string
 		backendSerial     uint32
 		serials           []uint32 // the verifier's answers, in order
-		mismatches        []verify.Mismatch
+		mismatches        []verify.Result
 		verifyTimeout     time.Duration
 		opts              Options
 		wantCalls         []string // nil: do not compare the whole log
@@ -774,7 +774,7 @@ func TestVerify(t *testing.T) {
 			name:          "mismatches are reported",
 			backendSerial: 42,
 			serials:       []uint32{42},
-			mismatches: []verify.Mismatch{{
+			mismatches: []verify.Result{{
 				Key: rrset.Key{Name: "new.example.com.", Type: dns.TypeA}, Want: rrset.New(mustRR(t, "new.example.com. 300 IN A 192.0.2.3")),
 			}},
 			opts:           Options{Apply: true, Verify: true},

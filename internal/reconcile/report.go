@@ -53,17 +53,18 @@ func reachable(res Result) bool {
 
 // logCheck logs the failures of a scheduled check when they change.
 func (r *Reconciler) logCheck(rep verify.Report) {
-	if !r.changed("check", rep.Failures) {
+	off := rep.NotVerified()
+	if !r.changed("check", off) {
 		return
 	}
-	for _, f := range rep.Failures {
-		if f.Lagging {
+	for _, f := range off {
+		if f.Status == verify.StatusLagging {
 			r.Log.Info("resolver still serves old data (within the TTL of the change)", "check", f.String())
 		} else {
 			r.Log.Warn("record not served as desired", "check", f.String())
 		}
 	}
-	if len(rep.Failures) == 0 {
+	if len(off) == 0 {
 		r.Log.Info("every record served as desired", "checked", rep.Checked, "servers", len(rep.Servers))
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"slices"
 	"time"
 
 	"github.com/miekg/dns"
@@ -13,9 +12,10 @@ import (
 	"github.com/dnssync/dnssync/internal/verify"
 )
 
-// Verification: after an apply, wait until the server answers what was
-// applied, by query for small changes and by one streamed transfer for
-// large ones.
+// Verification after an apply: when to ask and for how long. Whether each
+// set is served as planned is internal/verify's to judge, by query for
+// small changes and by one streamed transfer for large ones; what it found
+// not served is the zone's Mismatches.
 
 // verify waits, within VerifyTimeout, for the server to answer every
 // changed set as planned: first for the new serial (one query while the
@@ -36,7 +36,7 @@ func (r *Reconciler) verify(ctx context.Context, log *slog.Logger, zr *ZoneResul
 				err = fmt.Errorf("serial %d not served after %s (the server answers %d)", zr.Serial, r.VerifyTimeout, s)
 			}
 			zr.Latency = time.Since(start)
-			zr.Mismatches = []verify.Mismatch{{Key: rrset.Key{Name: zr.Zone, Type: dns.TypeSOA}, Err: err}}
+			zr.Mismatches = []verify.Result{unread(zr.Zone, err)}
 			log.Error("changes not served", "after", zr.Latency.Round(time.Millisecond), "mismatches", verify.Summary(zr.Mismatches))
 			return
 		}
@@ -50,7 +50,7 @@ func (r *Reconciler) verify(ctx context.Context, log *slog.Logger, zr *ZoneResul
 	if len(want) > bulkVerify {
 		zr.Mismatches = r.verifyByTransfer(ctx, zr.Zone, want)
 	} else {
-		_, zr.Mismatches = r.Verifier.Wait(ctx, want, 50*time.Millisecond)
+		zr.Mismatches = r.Verifier.Wait(ctx, want, 50*time.Millisecond).Failed()
 	}
 	zr.Latency = time.Since(start)
 	if len(zr.Mismatches) > 0 {
@@ -64,20 +64,12 @@ func (r *Reconciler) verify(ctx context.Context, log *slog.Logger, zr *ZoneResul
 // transfer instead of a query per RRset (100,000 queries take seconds).
 const bulkVerify = 64
 
-// Streamer reads a zone record by record without holding it; a Transferer
-// that is one lets a large change be verified without a second copy of the
-// zone in memory.
-type Streamer interface {
-	Stream(ctx context.Context, zone string, fn func(dns.RR) error) (uint32, error)
-}
-
 // verifyByTransfer polls the zone by transfer until every wanted set (nil:
-// absent) is served, or ctx ends; it returns what was still wrong.
-func (r *Reconciler) verifyByTransfer(ctx context.Context, zone string, want map[rrset.Key]*rrset.Set) []verify.Mismatch {
+// absent) is served, or ctx ends; it returns what was still not served.
+func (r *Reconciler) verifyByTransfer(ctx context.Context, zone string, want map[rrset.Key]*rrset.Set) []verify.Result {
 	for {
 		miss := r.compareServed(ctx, zone, want)
 		if len(miss) == 0 || !sleep(ctx, 100*time.Millisecond) {
-			slices.SortFunc(miss, func(a, b verify.Mismatch) int { return a.Key.Compare(b.Key) })
 			return miss
 		}
 	}
@@ -87,12 +79,11 @@ func (r *Reconciler) verifyByTransfer(ctx context.Context, zone string, want map
 // streaming transfer answers the common case (all served) without a second
 // copy of the zone in memory; only when something is off is the zone
 // transferred whole, to say what.
-func (r *Reconciler) compareServed(ctx context.Context, zone string, want map[rrset.Key]*rrset.Set) []verify.Mismatch {
-	soa := rrset.Key{Name: zone, Type: dns.TypeSOA}
-	if st, ok := r.Observed.(Streamer); ok {
-		all, err := servedAll(ctx, st, zone, want)
+func (r *Reconciler) compareServed(ctx context.Context, zone string, want map[rrset.Key]*rrset.Set) []verify.Result {
+	if st, ok := r.Observed.(verify.Streamer); ok {
+		all, err := verify.ServedAll(ctx, st, zone, want)
 		if err != nil {
-			return []verify.Mismatch{{Key: soa, Err: err}}
+			return []verify.Result{unread(zone, err)}
 		}
 		if all {
 			return nil
@@ -100,40 +91,15 @@ func (r *Reconciler) compareServed(ctx context.Context, zone string, want map[rr
 	}
 	z, err := r.Observed.Transfer(ctx, zone)
 	if err != nil {
-		return []verify.Mismatch{{Key: soa, Err: err}}
+		return []verify.Result{unread(zone, err)}
 	}
-	var miss []verify.Mismatch
-	for k, w := range want {
-		if got := z.Sets[k]; !got.Equal(w) {
-			miss = append(miss, verify.Mismatch{Key: k, Want: w, Served: got})
-		}
-	}
-	return miss
+	return verify.CompareZone("", z.Sets, want).Failed()
 }
 
-// servedAll streams zone and reports whether every wanted set is served
-// exactly: each served record of a wanted key must match, and as many must
-// match as are wanted (sets hold no duplicates).
-func servedAll(ctx context.Context, st Streamer, zone string, want map[rrset.Key]*rrset.Set) (bool, error) {
-	expected := 0
-	for _, w := range want {
-		if w != nil {
-			expected += len(w.RRs)
-		}
-	}
-	matched, wrong := 0, false
-	_, err := st.Stream(ctx, zone, func(rr dns.RR) error {
-		w, wanted := want[rrset.KeyOf(rr)]
-		switch {
-		case !wanted:
-		case w != nil && rr.Header().Ttl == w.TTL && w.Has(rrset.Rdata(rrset.Canonical(rr))):
-			matched++
-		default:
-			wrong = true
-		}
-		return nil
-	})
-	return err == nil && !wrong && matched == expected, err
+// unread is the one result of a zone whose serial or transfer could not be
+// read: nothing in it can be said to be served. The error names the server.
+func unread(zone string, err error) verify.Result {
+	return verify.Result{Key: rrset.Key{Name: zone, Type: dns.TypeSOA}, Status: verify.StatusError, Err: err}
 }
 
 // serialAtLeast compares serials in RFC 1982 arithmetic.

@@ -45,7 +45,7 @@ func TestWritersShareTheLock(t *testing.T) {
 	rescan(t, store)
 	var got []string
 	for _, d := range store.DeclaredAt("pool.example.com") {
-		got = append(got, Value(d.RR))
+		got = append(got, ToRecord(d).Value)
 	}
 	if len(got) != writers*each {
 		slices.Sort(got)

@@ -227,9 +227,13 @@ func TestCheck(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := r.Check(context.Background(), tt.want)
+			rep := r.Check(context.Background(), tt.want)
+			if rep.Checked != len(tt.want) || len(rep.Results) != len(tt.want) {
+				t.Fatalf("Check = %+v, want a result for each of %d sets", rep, len(tt.want))
+			}
+			got := rep.Failed()
 			if len(got) != len(tt.miss) {
-				t.Fatalf("Check = %v, want mismatches for %v", Summary(got), tt.miss)
+				t.Fatalf("Check failed %v, want mismatches for %v", Summary(got), tt.miss)
 			}
 			for _, m := range got {
 				served, ok := tt.miss[m.Key]
@@ -240,8 +244,8 @@ func TestCheck(t *testing.T) {
 				if m.Err != nil {
 					t.Errorf("%v: %v", m.Key, m.Err)
 				}
-				if !m.Served.Equal(served) || !m.Want.Equal(tt.want[m.Key]) {
-					t.Errorf("mismatch %v, want served %v", m, served)
+				if !m.Served.Equal(served) || !m.Want.Equal(tt.want[m.Key]) || m.Server != r.Addr {
+					t.Errorf("mismatch %v, want served %v at %s", m, served, r.Addr)
 				}
 			}
 		})
@@ -258,10 +262,12 @@ func TestWait(t *testing.T) {
 
 	// Not served yet: Wait gives up when ctx ends and says what is wrong.
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
-	d, miss := r.Wait(ctx, want, 50*time.Millisecond)
+	start := time.Now()
+	rep := r.Wait(ctx, want, 50*time.Millisecond)
+	d := time.Since(start)
 	cancel()
-	if len(miss) != 1 || miss[0].Key != www {
-		t.Fatalf("Wait before the change = %v, want www A only", Summary(miss))
+	if miss := rep.Failed(); len(miss) != 1 || miss[0].Key != www || len(rep.Results) != 2 {
+		t.Fatalf("Wait before the change = %v, want www A only failed, of 2", Summary(rep.Results))
 	}
 	if d < 250*time.Millisecond {
 		t.Errorf("Wait gave up after %v, before its context ended", d)
@@ -270,70 +276,70 @@ func TestWait(t *testing.T) {
 	writeZone(t, dir, zone(2, 60, "192.0.2.99"))
 	ctx, cancel = context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	d, miss = r.Wait(ctx, want, 50*time.Millisecond)
-	if len(miss) != 0 {
-		t.Fatalf("Wait after the change: %s", Summary(miss))
+	if rep := r.Wait(ctx, want, 50*time.Millisecond); !rep.OK() || len(rep.Results) != 2 {
+		t.Fatalf("Wait after the change: %s", Summary(rep.Results))
 	}
-	if d <= 0 || d > 15*time.Second {
-		t.Errorf("Wait took %v", d)
-	}
-	if miss := r.Check(context.Background(), want); len(miss) != 0 {
-		t.Errorf("Check after Wait: %s", Summary(miss))
+	if rep := r.Check(context.Background(), want); !rep.OK() {
+		t.Errorf("Check after Wait: %s", Summary(rep.Failed()))
 	}
 
 	// Already served: no waiting.
-	start := time.Now()
-	if _, miss := r.Wait(context.Background(), want, time.Hour); len(miss) != 0 {
-		t.Errorf("Wait when served: %s", Summary(miss))
+	start = time.Now()
+	if rep := r.Wait(context.Background(), want, time.Hour); !rep.OK() {
+		t.Errorf("Wait when served: %s", Summary(rep.Failed()))
 	}
 	if time.Since(start) > 5*time.Second {
 		t.Errorf("Wait when served took %v", time.Since(start))
 	}
 }
 
-func TestMismatchString(t *testing.T) {
+func TestResultString(t *testing.T) {
 	k := rrset.Key{Name: "www.example.com.", Type: dns.TypeA}
 	tests := []struct {
 		name string
-		m    Mismatch
+		r    Result
 		want string
 	}{
-		{"different", Mismatch{Key: k, Want: set(t, "www.example.com. 60 IN A 192.0.2.1"), Served: set(t, "www.example.com. 300 IN A 192.0.2.1")},
+		{"different", Result{Key: k, Want: set(t, "www.example.com. 60 IN A 192.0.2.1"), Served: set(t, "www.example.com. 300 IN A 192.0.2.1"), Status: StatusMismatch},
 			"www.example.com. A: want 60 [192.0.2.1], served 300 [192.0.2.1]"},
-		{"not served", Mismatch{Key: k, Want: set(t, "www.example.com. 60 IN A 192.0.2.1")},
+		{"not served", Result{Key: k, Want: set(t, "www.example.com. 60 IN A 192.0.2.1"), Status: StatusMissing},
 			"www.example.com. A: want 60 [192.0.2.1], served -"},
-		{"error", Mismatch{Key: k, Err: errors.New("timeout")}, "www.example.com. A: timeout"},
+		{"error", Result{Key: k, Err: errors.New("timeout"), Status: StatusError}, "www.example.com. A: timeout"},
+		{"at a server", Result{Server: "127.0.0.1:53", Key: k, Want: set(t, "www.example.com. 60 IN A 192.0.2.1"), Status: StatusMissing},
+			"www.example.com. A at 127.0.0.1:53: want 60 [192.0.2.1], served -"},
+		{"lagging", Result{Server: "r", Key: k, Want: set(t, "www.example.com. 60 IN A 192.0.2.1"), Served: set(t, "www.example.com. 30 IN A 192.0.2.2"), Status: StatusLagging},
+			"www.example.com. A at r: want 60 [192.0.2.1], served 30 [192.0.2.2] (a resolver's cache; within the TTL of the change)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := tt.m.String(); got != tt.want {
+			if got := tt.r.String(); got != tt.want {
 				t.Errorf("String() = %q, want %q", got, tt.want)
 			}
 		})
 	}
-	if got, want := Summary([]Mismatch{tests[0].m, tests[2].m}), tests[0].want+"; "+tests[2].want; got != want {
+	if got, want := Summary([]Result{tests[0].r, tests[2].r}), tests[0].want+"; "+tests[2].want; got != want {
 		t.Errorf("Summary = %q, want %q", got, want)
 	}
 }
 
-// Logs and health messages built from mismatches stay bounded, however
-// many there are and however large their sets.
+// Logs and health messages built from results stay bounded, however many
+// there are and however large their sets.
 func TestSummaryBounded(t *testing.T) {
 	var rrs []string
 	for i := range 1000 {
 		rrs = append(rrs, fmt.Sprintf("big.example.com. 300 IN TXT \"%04d%s\"", i, strings.Repeat("v", 200)))
 	}
 	big := set(t, rrs...)
-	var miss []Mismatch
+	var miss []Result
 	for i := range 5000 {
-		miss = append(miss, Mismatch{Key: rrset.Key{Name: fmt.Sprintf("h%d.example.com.", i), Type: dns.TypeTXT}, Want: big})
+		miss = append(miss, Result{Key: rrset.Key{Name: fmt.Sprintf("h%d.example.com.", i), Type: dns.TypeTXT}, Want: big})
 	}
 	got := Summary(miss)
 	if !strings.HasSuffix(got, "; and 4990 more") || len(got) > 40000 {
-		t.Errorf("Summary of 5,000 mismatches of 1,000 values: %d bytes, ending %q", len(got), got[max(0, len(got)-40):])
+		t.Errorf("Summary of 5,000 results of 1,000 values: %d bytes, ending %q", len(got), got[max(0, len(got)-40):])
 	}
-	f := Failure{Server: "s", Key: rrset.Key{Name: "big.example.com.", Type: dns.TypeTXT}, Want: big}
+	f := Result{Server: "s", Key: rrset.Key{Name: "big.example.com.", Type: dns.TypeTXT}, Want: big}
 	if s := f.String(); len(s) > 4096 || !strings.Contains(s, "more values") {
-		t.Errorf("Failure.String of 1,000 values: %d bytes", len(s))
+		t.Errorf("Result.String of 1,000 values: %d bytes", len(s))
 	}
 }

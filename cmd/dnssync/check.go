@@ -1,0 +1,110 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/spf13/cobra"
+
+	"github.com/dnssync/dnssync/internal/api"
+	"github.com/dnssync/dnssync/internal/config"
+	"github.com/dnssync/dnssync/internal/desired"
+	"github.com/dnssync/dnssync/internal/reconcile"
+)
+
+func (c *cli) validateCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "validate",
+		Short: "Check the config and records.d, without touching DNS",
+		Long: `Load the config and every file in records.d with the daemon's own checks,
+and print one line per problem on stderr, "file:line: message". Nothing is
+read from or written to DNS, so it runs anywhere: in CI, before a commit,
+on a copy of records.d.`,
+		Example: `  dnssync validate --config /etc/dnssync/config.toml
+  dnssync validate --config ci.toml || exit 1`,
+		Args:              positional("no arguments", 0, 0),
+		ValidArgsFunction: noFiles,
+		RunE: c.action(func(context.Context, *cobra.Command, []string) int {
+			_, code := c.validate()
+			return code
+		}),
+	}
+}
+
+// validate loads the config and checks records.d; problems go to stderr.
+func (c *cli) validate() (*config.Config, int) {
+	cfg, err := config.Load(c.config)
+	if err != nil {
+		return nil, c.fail(err)
+	}
+	problems, err := desired.Validate(desiredOptions(cfg))
+	if err != nil {
+		return nil, c.fail(err)
+	}
+	for _, p := range problems { // one line each, file:line: message
+		fmt.Fprintln(c.stderr, p.Error())
+	}
+	if len(problems) > 0 {
+		return nil, exitError
+	}
+	fmt.Fprintf(c.stdout, "ok: config and %s are valid\n", cfg.Records.Dir)
+	return cfg, exitOK
+}
+
+func (c *cli) checkConfigCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "check-config",
+		Short: "Validate, and check the backend's files and directories (for ExecStartPre=)",
+		Long: `Do what validate does, then wire the backend as the daemon would: read its
+secret (the TSIG key) and state, prove that dnssync can write where it must
+(create, fsync, rename and remove a file in zone_dir and state_dir), and read
+the API's token file as the daemon will. Nothing touches DNS.
+
+Meant for the unit's ExecStartPre=: a broken config fails the start, with its
+reason in the journal, instead of the first change.`,
+		Example: `  dnssync check-config --config /etc/dnssync/config.toml
+  # in dnssync.service:
+  #   ExecStartPre=/usr/local/bin/dnssync check-config --config /etc/dnssync/config.toml`,
+		Args:              positional("no arguments", 0, 0),
+		ValidArgsFunction: noFiles,
+		RunE: c.action(func(context.Context, *cobra.Command, []string) int {
+			cfg, code := c.validate()
+			if code != exitOK {
+				return code
+			}
+			if err := checkWiring(cfg); err != nil {
+				return c.fail(err)
+			}
+			return exitOK
+		}),
+	}
+}
+
+// checkWiring wires cfg as the daemon does and lets the backend check the
+// files it writes; the API's token file is read as the daemon reads it,
+// its mode checked too.
+func checkWiring(cfg *config.Config) error {
+	r, _, err := newReconciler(cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		return err
+	}
+	if c, ok := backendChecker(r); ok {
+		if err := c.Check(); err != nil {
+			return err
+		}
+	}
+	if !cfg.API.Listen.IsZero() && cfg.API.TokenFile != "" {
+		if _, err := api.ReadTokens(cfg.API.TokenFile); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// backendChecker is the backend's own check of the files it writes, if it
+// has one.
+func backendChecker(r *reconcile.Reconciler) (interface{ Check() error }, bool) {
+	c, ok := r.Backend.(interface{ Check() error })
+	return c, ok
+}

@@ -1,0 +1,84 @@
+package main
+
+import (
+	"context"
+
+	"github.com/spf13/cobra"
+
+	"github.com/dnssync/dnssync/internal/reconcile"
+)
+
+func (c *cli) planCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "plan",
+		Short: "Print the changes a pass would make, and what is held; change nothing",
+		Long: `Read records.d and what the server serves now (by zone transfer), and print
+per zone the changes a pass would make: + create, ~ update, - delete. It also
+shows what is held: changes the safety rules refuse, deletions held while a
+records file was never read, desired records left alone because another
+writer owns them (!). Nothing is changed.
+
+A zone whose server cannot be read is "unknown", never "in sync". Invalid
+records files are listed on stderr (file:line: message).
+
+Exit 0: in sync. Exit 2: changes pending or held. Exit 1: an error (a zone
+unknown, or invalid files): fit for a CI job that gates a change to records.d.`,
+		Example: `  dnssync plan --config /etc/dnssync/config.toml
+  dnssync plan; [ $? -eq 2 ] && echo "changes pending"`,
+		Args:              positional("no arguments", 0, 0),
+		ValidArgsFunction: noFiles,
+		RunE: c.action(func(ctx context.Context, _ *cobra.Command, _ []string) int {
+			res, code := c.once(ctx, reconcile.Options{})
+			if code != exitOK {
+				return code
+			}
+			if pending(res) {
+				return exitPending
+			}
+			return exitOK
+		}),
+	}
+}
+
+func (c *cli) applyCmd() *cobra.Command {
+	var force bool
+	cmd := &cobra.Command{
+		Use:   "apply [--force]",
+		Short: "Make one pass now: apply the plan, verify it is served, exit",
+		Long: `Make one pass now, as the daemon does on a change: plan, apply what the
+safety rules allow, and wait (bounded) until each change is served. Useful
+with auto_register = false, where the daemon only plans.
+
+A plan the safety rules refuse (mass deletions or updates, a records dir that
+emptied) is held; --force applies it. The creates of new names apply either
+way. Every apply is written to the [audit] file, naming the user; an apply
+that cannot open that file applies nothing.`,
+		Example: `  dnssync apply --config /etc/dnssync/config.toml
+  dnssync plan && dnssync apply
+  dnssync apply --force   # after reading the plan: apply what was refused`,
+		Args:              positional("no arguments", 0, 0),
+		ValidArgsFunction: noFiles,
+		RunE: c.action(func(ctx context.Context, _ *cobra.Command, _ []string) int {
+			_, code := c.once(ctx, reconcile.Options{Apply: true, Force: force, Verify: true})
+			return code
+		}),
+	}
+	cmd.Flags().BoolVar(&force, "force", false, "apply plans that the safety check refuses")
+	return cmd
+}
+
+// pending reports whether the plan leaves anything undone: changes to
+// apply, changes the safety check holds, deletions held while a records
+// file is unread, desired records left alone because another writer owns
+// them. Any of them is exit 2, never "in sync".
+func pending(res reconcile.Result) bool {
+	if res.Pending() || len(res.State.Incomplete) > 0 {
+		return true
+	}
+	for _, z := range res.Zones {
+		if !z.Plan.InSync() {
+			return true
+		}
+	}
+	return false
+}

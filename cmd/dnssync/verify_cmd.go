@@ -1,0 +1,41 @@
+package main
+
+import (
+	"context"
+	"errors"
+
+	"github.com/spf13/cobra"
+)
+
+// verifyCmd is the command line of `dnssync verify`; verify.go does it.
+func (c *cli) verifyCmd() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "verify [NAME]",
+		Short: "Check now that the records are served as records.d declares",
+		Long: `Ask the servers now for every RRset records.d declares and compare: the
+authoritative server, then [verify] nameservers. Each RRset not served as
+declared is named, with what is wanted and what is served. With NAME, only
+NAME's records, asked of the authoritative server, here or (--api) by the
+daemon. The daemon makes the same check on its [verify] schedule.
+
+Exit 0 when every record is served as declared, 1 otherwise.`,
+		Example: `  dnssync verify --config /etc/dnssync/config.toml
+  dnssync verify web-01.example.com
+  dnssync verify web-01.example.com --api http://dns-host:8053 --token-file ~/.dnssync-token --json`,
+		Args:              positional("[NAME]", 0, 1),
+		ValidArgsFunction: noFiles,
+	}
+	f := c.recordFlags(cmd.Flags(), false)
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
+	cmd.RunE = c.action(func(ctx context.Context, cmd *cobra.Command, args []string) int {
+		if err := f.check(); err != nil {
+			return c.usageError(cmd, err)
+		}
+		if len(args) == 0 && *f.api != "" {
+			return c.usageError(cmd, errors.New("--api needs a NAME (checking every record runs here, on the DNS host)"))
+		}
+		return cmdVerify(ctx, f, args, &asJSON, c.stdout, c.stderr)
+	})
+	return cmd
+}

@@ -1,0 +1,106 @@
+package audit
+
+// The trail's observer of reconcile passes, beside health and metrics:
+// the daemon's loop and `dnssync apply` hand it each pass's result, and it
+// writes the lines that pass owes the trail. It decides nothing and
+// changes nothing but the file.
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/miekg/dns"
+
+	"github.com/dnssync/dnssync/internal/diff"
+	"github.com/dnssync/dnssync/internal/reconcile"
+	"github.com/dnssync/dnssync/internal/verify"
+)
+
+// Passes writes a pass's lines to Log: each change applied, with whether
+// it was then served, and each plan the safety rules refused, with how
+// much of it is held.
+//
+// A plan refused pass after pass stays refused until someone acts, and the
+// trail needs it when it starts or changes, not once a minute: a refusal
+// that repeats the zone's last one is written once. One Passes per loop
+// (its memory of refusals is the loop's).
+type Passes struct {
+	Log *Log // nil: no audit file, nothing written
+	// User and UID name who ran a CLI command (`dnssync apply`, see
+	// CLIUser); empty for the daemon's own passes.
+	User string
+	UID  *int
+
+	refused map[string]string // zone -> its last refusal line
+}
+
+// Observe writes res's lines. Its error names the lines not written (see
+// Log.Record): the daemon logs it; `dnssync apply` exits non-zero with it.
+func (p *Passes) Observe(res reconcile.Result) error {
+	events := p.fresh(res, passEvents(res))
+	if p.Log == nil || len(events) == 0 {
+		return nil
+	}
+	for i := range events {
+		events[i].User, events[i].UID = p.User, p.UID
+	}
+	err := p.Log.Record(events...)
+	if err != nil {
+		// Not written, so not yet told: the next pass tries again.
+		for _, ev := range events {
+			if ev.Kind == "refused" {
+				delete(p.refused, ev.Zone)
+			}
+		}
+	}
+	return err
+}
+
+// passEvents are res's lines. Values are bounded as in the logs
+// (diff.ShowSet).
+func passEvents(res reconcile.Result) []Event {
+	var out []Event
+	for _, z := range res.Zones {
+		if z.Refusal != nil && (errors.Is(z.Err, diff.ErrUnsafe) || z.Stage == reconcile.StageApply) {
+			out = append(out, Event{Kind: "refused", Zone: z.Zone,
+				Result: fmt.Sprintf("%v; %d changes held", z.Refusal, len(z.Refused.Changes))})
+		}
+		if !z.Applied {
+			continue
+		}
+		result := "ok"
+		if len(z.Mismatches) > 0 {
+			result = "not served as planned: " + verify.Summary(z.Mismatches)
+		}
+		for _, c := range z.Plan.Changes {
+			out = append(out, Event{Kind: "change", Zone: z.Zone, Name: c.Key.Name, Type: dns.TypeToString[c.Key.Type],
+				Action: c.Action.String(), Old: diff.ShowSet(c.Old), New: diff.ShowSet(c.New), Result: result})
+		}
+	}
+	return out
+}
+
+// fresh drops the "refused" lines that repeat their zone's last one, and
+// forgets the refusal of a zone whose plan is no longer refused, so that
+// its return is written again.
+func (p *Passes) fresh(res reconcile.Result, events []Event) []Event {
+	if p.refused == nil {
+		p.refused = map[string]string{}
+	}
+	for _, z := range res.Zones {
+		if z.Refusal == nil {
+			delete(p.refused, z.Zone)
+		}
+	}
+	out := events[:0]
+	for _, ev := range events {
+		if ev.Kind == "refused" {
+			if p.refused[ev.Zone] == ev.Result {
+				continue
+			}
+			p.refused[ev.Zone] = ev.Result
+		}
+		out = append(out, ev)
+	}
+	return out
+}

@@ -1,0 +1,155 @@
+package audit
+
+import (
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/miekg/dns"
+
+	"github.com/dnssync/dnssync/internal/diff"
+	"github.com/dnssync/dnssync/internal/reconcile"
+	"github.com/dnssync/dnssync/internal/rrset"
+	"github.com/dnssync/dnssync/internal/verify"
+)
+
+func openTemp(t *testing.T) (*Log, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "audit.log")
+	l, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	return l, path
+}
+
+func set(t *testing.T, rrs ...string) *rrset.Set {
+	t.Helper()
+	var out []dns.RR
+	for _, s := range rrs {
+		rr, err := dns.NewRR(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, rr)
+	}
+	return rrset.New(out...)
+}
+
+// A plan refused pass after pass is written when the refusal starts or
+// changes, and again after it was lifted, not on every pass.
+func TestPassesRefusalWrittenOnce(t *testing.T) {
+	t.Parallel()
+	l, path := openTemp(t)
+	p := &Passes{Log: l}
+	refused := func(msg string) reconcile.Result {
+		err := errors.New(msg)
+		return reconcile.Result{Zones: []reconcile.ZoneResult{{Zone: "example.com.", Refusal: err, Err: errors.Join(diff.ErrUnsafe, err), Stage: reconcile.StageUnsafe}}}
+	}
+	clean := reconcile.Result{Zones: []reconcile.ZoneResult{{Zone: "example.com."}}}
+	steps := []struct {
+		res  reconcile.Result
+		want int
+	}{
+		{refused("updates 40 of 50"), 1},
+		{refused("updates 40 of 50"), 0}, // the same refusal, next pass
+		{refused("updates 45 of 50"), 1}, // changed
+		{clean, 0},
+		{refused("updates 45 of 50"), 1}, // back after it was lifted
+	}
+	total := 0
+	for i, s := range steps {
+		if err := p.Observe(s.res); err != nil {
+			t.Fatal(err)
+		}
+		total += s.want
+		got := readEvents(t, path)
+		if len(got) != total {
+			t.Fatalf("pass %d: %d lines in the trail, want %d: %+v", i, len(got), total, got)
+		}
+		if s.want == 1 {
+			last := got[len(got)-1]
+			if last.Kind != "refused" || last.Zone != "example.com." || !strings.HasSuffix(last.Result, "; 0 changes held") {
+				t.Errorf("pass %d: line %+v", i, last)
+			}
+		}
+	}
+}
+
+// Each change applied is a line, saying whether it was then served; a
+// pass that only planned writes nothing; a CLI user is named.
+func TestPassesChangesApplied(t *testing.T) {
+	t.Parallel()
+	l, path := openTemp(t)
+	uid := 1000
+	p := &Passes{Log: l, User: "alice", UID: &uid}
+	web := rrset.Key{Name: "web.example.com.", Type: dns.TypeA}
+	plan := diff.Plan{Zone: "example.com.", Changes: []diff.Change{
+		{Action: diff.Create, Key: web, New: set(t, "web.example.com. 300 IN A 192.0.2.1")},
+		{Action: diff.Delete, Key: rrset.Key{Name: "old.example.com.", Type: dns.TypeTXT}, Old: set(t, `old.example.com. 300 IN TXT "bye"`)},
+	}}
+	passes := []reconcile.Result{
+		{Zones: []reconcile.ZoneResult{{Zone: "example.com.", Plan: plan}}}, // planned only
+		{Zones: []reconcile.ZoneResult{{Zone: "example.com.", Plan: plan, Applied: true}}},
+		{Zones: []reconcile.ZoneResult{{Zone: "example.com.", Plan: diff.Plan{Changes: plan.Changes[:1]}, Applied: true,
+			Mismatches: []verify.Result{{Key: web, Want: plan.Changes[0].New, Status: verify.StatusMissing}}}}},
+	}
+	for _, res := range passes {
+		if err := p.Observe(res); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := readEvents(t, path)
+	if len(got) != 3 {
+		t.Fatalf("%d lines, want 3: %+v", len(got), got)
+	}
+	want := []Event{
+		{Kind: "change", Zone: "example.com.", Name: "web.example.com.", Type: "A", Action: "create", New: "192.0.2.1", Result: "ok"},
+		{Kind: "change", Zone: "example.com.", Name: "old.example.com.", Type: "TXT", Action: "delete", Result: "ok"},
+		{Kind: "change", Zone: "example.com.", Name: "web.example.com.", Type: "A", Action: "create", Result: "not served as planned: "},
+	}
+	for i, w := range want {
+		g := got[i]
+		if g.Kind != w.Kind || g.Zone != w.Zone || g.Name != w.Name || g.Type != w.Type || g.Action != w.Action ||
+			!strings.HasPrefix(g.Result, w.Result) || w.New != "" && !strings.Contains(g.New, w.New) ||
+			g.User != "alice" || g.UID == nil || *g.UID != 1000 {
+			t.Errorf("line %d = %+v, want %+v by alice (1000)", i, g, w)
+		}
+	}
+	if !strings.Contains(got[1].Old, "bye") {
+		t.Errorf("the deleted value is not in the trail: %+v", got[1])
+	}
+}
+
+// Without an audit file nothing is written and nothing fails.
+func TestPassesWithoutLog(t *testing.T) {
+	t.Parallel()
+	var p Passes
+	err := errors.New("updates 40 of 50")
+	res := reconcile.Result{Zones: []reconcile.ZoneResult{{Zone: "example.com.", Refusal: err, Err: errors.Join(diff.ErrUnsafe, err)}}}
+	if err := p.Observe(res); err != nil {
+		t.Errorf("Observe without a log: %v", err)
+	}
+}
+
+// A trail that cannot be written says which lines it lost, and a refusal
+// it lost is written on the next pass.
+func TestPassesWriteFails(t *testing.T) {
+	t.Parallel()
+	l, err := Open("/dev/full")
+	if err != nil {
+		t.Skip("no /dev/full:", err)
+	}
+	defer l.Close()
+	p := &Passes{Log: l}
+	refusal := errors.New("deletes 40 of 50")
+	res := reconcile.Result{Zones: []reconcile.ZoneResult{{Zone: "example.com.", Refusal: refusal, Err: errors.Join(diff.ErrUnsafe, refusal)}}}
+	// The same refusal on the next pass is tried again: it was never told.
+	for i := range 2 {
+		if err := p.Observe(res); err == nil || !strings.Contains(err.Error(), `not recorded: "refused example.com."`) {
+			t.Errorf("pass %d: err = %v, want it to name the refused line", i, err)
+		}
+	}
+}

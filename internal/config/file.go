@@ -1,0 +1,90 @@
+package config
+
+// fileConfig is the configuration as TOML holds it: durations, schedules,
+// addresses and names are still text here. Load decodes the embedded
+// defaults and then the operator's file into one fileConfig (a key the
+// file sets replaces the default), and build turns it into a Config.
+// Field tags are the contract with operators' files.
+type fileConfig struct {
+	Orchestrator struct {
+		DNS fileDNS `toml:"dns"`
+	} `toml:"orchestrator"`
+	Records fileRecords `toml:"records"`
+	Backend fileBackend `toml:"backend"`
+	Verify  fileVerify  `toml:"verify"`
+	Safety  fileSafety  `toml:"safety"`
+	API     fileAPI     `toml:"api"`
+	Audit   fileAudit   `toml:"audit"`
+	Log     fileLog     `toml:"log"`
+	Debug   fileDebug   `toml:"debug"`
+	Zones   []fileZone  `toml:"zones"`
+}
+
+// fileDNS is [orchestrator.dns], named as in the orchestrator's own config.
+type fileDNS struct {
+	CorednsURL   string `toml:"coredns_url"`
+	AutoRegister bool   `toml:"auto_register"`
+	TTL          uint32 `toml:"ttl"`
+}
+
+type fileRecords struct {
+	Dir      string `toml:"dir"`
+	Debounce string `toml:"debounce"`
+}
+
+type fileBackend struct {
+	Type             string `toml:"type"`
+	ZoneDir          string `toml:"zone_dir"`
+	Server           string `toml:"server"`
+	TSIGKey          string `toml:"tsig_key"`
+	TSIGAlgorithm    string `toml:"tsig_algorithm"`
+	TSIGSecretFile   string `toml:"tsig_secret_file"`
+	StateDir         string `toml:"state_dir"`
+	MaxUpdateRecords int    `toml:"max_update_records"`
+}
+
+type fileVerify struct {
+	Schedule    string   `toml:"schedule"`
+	Timeout     string   `toml:"timeout"`
+	Nameservers []string `toml:"nameservers"`
+}
+
+type fileSafety struct {
+	MaxDeletePercent float64 `toml:"max_delete_percent"`
+	MaxUpdatePercent float64 `toml:"max_update_percent"`
+	MinRecords       int     `toml:"min_records"`
+}
+
+type fileAPI struct {
+	Listen      string  `toml:"listen"`
+	TokenFile   string  `toml:"token_file"`
+	Rate        float64 `toml:"rate"`
+	Burst       int     `toml:"burst"`
+	WaitTimeout string  `toml:"wait_timeout"`
+}
+
+type fileAudit struct {
+	File string `toml:"file"`
+}
+
+type fileLog struct {
+	Level  string `toml:"level"`
+	Format string `toml:"format"`
+}
+
+type fileDebug struct {
+	Pprof string `toml:"pprof"`
+}
+
+// fileZone is one [[zones]] entry. Empty fields take defaults in build.
+type fileZone struct {
+	Name                string   `toml:"name"`
+	Nameservers         []string `toml:"nameservers"`
+	NameserverAddresses []string `toml:"nameserver_addresses"`
+	Hostmaster          string   `toml:"hostmaster"`
+	Refresh             uint32   `toml:"refresh"`
+	Retry               uint32   `toml:"retry"`
+	Expire              uint32   `toml:"expire"`
+	NegativeTTL         uint32   `toml:"negative_ttl"`
+	SOATTL              uint32   `toml:"soa_ttl"`
+}

@@ -1,0 +1,133 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+
+	"github.com/miekg/dns"
+
+	"github.com/dnssync/dnssync/internal/rrset"
+)
+
+func buildZones(p *problems, fz []fileZone) []Zone {
+	if len(fz) == 0 {
+		p.add("zones", "at least one [[zones]] entry is needed")
+	}
+	out := make([]Zone, 0, len(fz))
+	seen := map[string]bool{}
+	for i, f := range fz {
+		z, err := f.build()
+		if err != nil {
+			p.add(fmt.Sprintf("zones[%d] (%s)", i, z.Name), "%v", err)
+			continue
+		}
+		if seen[z.Name] {
+			p.add(fmt.Sprintf("zones[%d]", i), "zone %s is listed twice", z.Name)
+		}
+		seen[z.Name] = true
+		out = append(out, z)
+	}
+	return out
+}
+
+// build fills the zone's defaults and makes its names canonical. On error
+// the zone's Name is what could be made of it, for the message.
+func (f fileZone) build() (Zone, error) {
+	z := Zone{Name: f.Name, Hostmaster: f.Hostmaster,
+		Refresh: f.Refresh, Retry: f.Retry, Expire: f.Expire, NegativeTTL: f.NegativeTTL, SOATTL: f.SOATTL}
+	if _, ok := dns.IsDomainName(z.Name); !ok || z.Name == "" || z.Name == "." {
+		return z, fmt.Errorf("name: %q is not a zone name", z.Name)
+	}
+	z.Name = dns.CanonicalName(z.Name)
+	z.Nameservers = []string{"ns1." + z.Name}
+	if len(f.Nameservers) > 0 {
+		z.Nameservers = make([]string, len(f.Nameservers))
+	}
+	inZone := false
+	for i, ns := range f.Nameservers {
+		if _, ok := dns.IsDomainName(ns); !ok {
+			return z, fmt.Errorf("nameservers: %q is not a host name", ns)
+		}
+		z.Nameservers[i] = dns.CanonicalName(ns)
+	}
+	for _, ns := range z.Nameservers {
+		inZone = inZone || dns.IsSubDomain(z.Name, ns)
+	}
+	addrs := f.NameserverAddresses
+	if addrs == nil && inZone {
+		addrs = []string{"127.0.0.1"}
+	}
+	if inZone && len(addrs) == 0 {
+		return z, errors.New("nameserver_addresses: a nameserver inside the zone needs an address (BIND refuses the zone otherwise)")
+	}
+	for _, a := range addrs {
+		ip, err := netip.ParseAddr(a)
+		if err != nil {
+			return z, fmt.Errorf("nameserver_addresses: %q is not an IP address", a)
+		}
+		z.NameserverAddresses = append(z.NameserverAddresses, ip)
+	}
+	if z.Hostmaster == "" {
+		z.Hostmaster = "hostmaster." + z.Name
+	}
+	if _, ok := dns.IsDomainName(z.Hostmaster); !ok {
+		return z, fmt.Errorf("hostmaster: %q is not a domain name", z.Hostmaster)
+	}
+	z.Hostmaster = dns.CanonicalName(z.Hostmaster)
+	def := func(v *uint32, d uint32) {
+		if *v == 0 {
+			*v = d
+		}
+	}
+	def(&z.Refresh, 3600)
+	def(&z.Retry, 600)
+	def(&z.Expire, 604800)
+	def(&z.NegativeTTL, 300)
+	def(&z.SOATTL, 3600)
+	return z, nil
+}
+
+// ZoneNames returns the managed zones' canonical names.
+func (c *Config) ZoneNames() []string {
+	out := make([]string, len(c.Zones))
+	for i, z := range c.Zones {
+		out[i] = z.Name
+	}
+	return out
+}
+
+// Authoritative is the server dnssync reads zones from, verifies against
+// and (rfc2136) sends UPDATEs to: [backend] server for the rfc2136 backend
+// when it is set, coredns_url otherwise.
+func (c *Config) Authoritative() HostPort {
+	if c.Backend.Type == RFC2136 && !c.Backend.Server.IsZero() {
+		return c.Backend.Server
+	}
+	return c.Orchestrator.DNS.Coredns
+}
+
+// Reserved returns what names the records that the zone file backend
+// writes from [[zones]] itself (the nameservers' addresses), so that
+// records.d cannot declare them too: a reason for those, "" for any other
+// record. It is asked for every record read, so it looks up a map.
+func (c *Config) Reserved() func(rrset.Key) string {
+	glue := map[string]string{} // nameserver inside its zone -> the zone
+	for _, z := range c.Zones {
+		for _, ns := range z.Nameservers {
+			if dns.IsSubDomain(z.Name, ns) {
+				glue[ns] = z.Name
+			}
+		}
+	}
+	zonefile := c.Backend.Type == ZoneFile
+	return func(k rrset.Key) string {
+		if !zonefile || k.Type != dns.TypeA && k.Type != dns.TypeAAAA {
+			return ""
+		}
+		if zone, ok := glue[k.Name]; ok {
+			return fmt.Sprintf("%s is nameserver %s of zone %s; its address comes from nameserver_addresses in [[zones]]", k, k.Name, zone)
+		}
+		return ""
+	}
+}

@@ -1,0 +1,131 @@
+package corednstest
+
+import (
+	"fmt"
+	"strings"
+)
+
+// AutoCorefile serves every db.<zone> file in dir with the auto plugin,
+// reloading each second, and allows zone transfers: what the zonefile
+// backend writes for.
+func AutoCorefile(dir string) string {
+	return fmt.Sprintf(`.:PORT {
+    bind 127.0.0.1
+    auto {
+        directory %s db\.(.*) {1}
+        reload 1s
+    }
+    transfer {
+        to *
+    }
+}
+`, dir)
+}
+
+// UpdateZone is one zone a primary serves from a seed and lets one TSIG
+// key (hmac-sha256) change by UPDATE and read by AXFR: what the rfc2136
+// backend writes to.
+type UpdateZone struct {
+	Zone    string // "example.org", without the trailing dot
+	Seed    string // the zone file it starts from (SOA and NS at least)
+	KeyName string // "dnssync."
+	Secret  string // base64
+	// CoreDNS dynupdate's limits; 0 leaves the plugin's default.
+	MaxRecords, MaxBytes, MaxUpdateRecords int
+}
+
+// seedFile is the seed's name in the server's directory.
+func (z UpdateZone) seedFile() string { return z.Zone + ".zone" }
+
+// Spec is the server of kind k for the zone: CoreDNS dynupdate, a BIND
+// primary with an update-policy, or a Knot zone with an update ACL.
+func (z UpdateZone) Spec(k Kind) Spec {
+	s := Spec{Kind: k, Conf: z.dynupdateCorefile(), Files: map[string]string{z.seedFile(): z.Seed}, Zones: []string{z.Zone}}
+	switch k {
+	case BIND:
+		s.Conf = z.namedConf()
+	case Knot:
+		s.Conf = z.knotConf()
+	}
+	return s
+}
+
+// dynupdateCorefile requires TSIG for UPDATE only: queries and AXFR stay
+// open, as the tests read the zone without the key.
+func (z UpdateZone) dynupdateCorefile() string {
+	var limits strings.Builder
+	for _, l := range []struct {
+		key string
+		n   int
+	}{{"max_records", z.MaxRecords}, {"max_bytes", z.MaxBytes}, {"max_update_records", z.MaxUpdateRecords}} {
+		if l.n > 0 {
+			fmt.Fprintf(&limits, "        %s %d\n", l.key, l.n)
+		}
+	}
+	return fmt.Sprintf(`%s:PORT {
+    bind 127.0.0.1
+    tsig {
+        secret %s %s
+        require_opcode UPDATE
+    }
+    dynupdate {
+        file DIR/%s
+        allow %s * *
+%s    }
+    transfer {
+        to *
+    }
+}
+`, z.Zone, z.KeyName, z.Secret, z.seedFile(), z.KeyName, limits.String())
+}
+
+// namedConf runs named without rndc or NOTIFY, everything it writes in DIR.
+func (z UpdateZone) namedConf() string {
+	return fmt.Sprintf(`options {
+    directory "DIR";
+    listen-on port PORT { 127.0.0.1; };
+    listen-on-v6 { none; };
+    pid-file "DIR/named.pid";
+    session-keyfile "DIR/session.key";
+    recursion no;
+    allow-transfer { any; };
+    dnssec-validation no;
+    notify no;
+};
+controls { };
+key "%s" { algorithm hmac-sha256; secret "%s"; };
+zone "%s" {
+    type primary;
+    file "DIR/%s";
+    update-policy { grant %s zonesub ANY; };
+};
+`, z.KeyName, z.Secret, z.Zone, z.seedFile(), z.KeyName)
+}
+
+// knotConf keeps knotd's database and run files in DIR and logs to stderr.
+func (z UpdateZone) knotConf() string {
+	return fmt.Sprintf(`server:
+    listen: 127.0.0.1@PORT
+    rundir: DIR
+database:
+    storage: DIR
+key:
+  - id: %s
+    algorithm: hmac-sha256
+    secret: %s
+acl:
+  - id: updater
+    key: %s
+    action: [update, transfer]
+template:
+  - id: default
+    storage: DIR
+    file: "%%s.zone"
+zone:
+  - domain: %s
+    acl: [updater]
+log:
+  - target: stderr
+    any: info
+`, z.KeyName, z.Secret, z.KeyName, z.Zone)
+}

@@ -1,0 +1,45 @@
+package desired
+
+import (
+	"cmp"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/dnssync/dnssync/internal/rrset"
+)
+
+// State builds the merged view, re-merging only names changed since the
+// last call. It has no other effect: any number of callers may read it.
+// Names re-merged start a new Generation (see ChangedSince).
+func (s *Store) State() *State {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if changed := s.ix.flush(); changed != nil {
+		s.changes.advance(changed)
+	}
+	st := &State{
+		Generation: s.changes.gen,
+		Zones:      make(map[string]rrset.Zone, len(s.ix.zones)),
+		Held:       make(map[string]map[string]Conflict, len(s.ix.zones)),
+		Files:      len(s.files),
+		FilesSeen:  s.filesSeen,
+		Records:    make(map[string]int, len(s.ix.zones)),
+	}
+	for z, zv := range s.ix.zones {
+		st.Zones[z] = maps.Clone(zv.sets)
+		st.Held[z] = maps.Clone(zv.held)
+		st.Records[z] = zv.records
+	}
+	for _, path := range slices.Sorted(maps.Keys(s.files)) {
+		f := s.files[path]
+		st.Problems = append(st.Problems, f.problems...)
+		if len(f.problems) > 0 && !f.hasGood {
+			st.Incomplete = append(st.Incomplete, path)
+		}
+	}
+	slices.SortStableFunc(st.Problems, func(a, b Problem) int {
+		return cmp.Or(strings.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line))
+	})
+	return st
+}

@@ -1,0 +1,187 @@
+package reconcile
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/dnssync/dnssync/internal/desired"
+	"github.com/dnssync/dnssync/internal/diff"
+	"github.com/dnssync/dnssync/internal/observed"
+	"github.com/dnssync/dnssync/internal/rrset"
+	"github.com/dnssync/dnssync/internal/verify"
+)
+
+// The passes: a full one (RunOnce), one for changed files (Changed), and
+// the check of every record (Verify). Each zone of a pass is planned and
+// applied on its own (zone.go); the pass then waits for every applied zone
+// at once.
+
+// RunOnce rescans records.d (only changed files are read again) and
+// reconciles every zone in opts.Zones.
+func (r *Reconciler) RunOnce(ctx context.Context, opts Options) Result {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	start := time.Now()
+	if err := r.scan(ctx); err != nil {
+		return Result{Full: true, Start: start, Duration: time.Since(start), Err: fmt.Errorf("records: %w", err)}
+	}
+	res := r.pass(ctx, opts)
+	if opts.Check && r.Checker != nil && ctx.Err() == nil && reachable(res) {
+		rep := r.check(ctx, res.State)
+		res.Check = &rep
+		r.logCheck(rep)
+	}
+	res.Full, res.Start, res.Duration = true, start, time.Since(start)
+	return res
+}
+
+// Verify rescans records.d and checks that every desired RRset is answered
+// as desired by every server of the Checker. It changes nothing.
+func (r *Reconciler) Verify(ctx context.Context) (verify.Report, error) {
+	if r.Checker == nil {
+		return verify.Report{}, errors.New("no servers to check")
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.scan(ctx); err != nil {
+		return verify.Report{}, fmt.Errorf("records: %w", err)
+	}
+	return r.check(ctx, r.Store.State()), nil
+}
+
+func (r *Reconciler) check(ctx context.Context, st *desired.State) verify.Report {
+	want := map[rrset.Key]*rrset.Set{}
+	for _, z := range st.Zones {
+		for k, s := range z {
+			want[k] = s
+		}
+	}
+	return r.Checker.CheckAll(ctx, want, func(k rrset.Key) time.Time { return r.changedAt[k] })
+}
+
+// Changed reloads exactly these record files and reconciles only the zones
+// they touch.
+func (r *Reconciler) Changed(ctx context.Context, paths []string, opts Options) Result {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	start := time.Now()
+	opts.Zones = r.Store.Reload(paths)
+	// A reader's Scan (Verify) may have loaded these files already, so
+	// that Reload finds them unchanged: a zone whose desired names changed
+	// since the pass that cached it is reconciled too.
+	for _, z := range r.Zones {
+		if gen, ok := r.served.has(z); ok && !slices.Contains(opts.Zones, z) {
+			if names, ok := r.Store.ChangedSince(z, gen); !ok || len(names) > 0 {
+				opts.Zones = append(opts.Zones, z)
+			}
+		}
+	}
+	if len(opts.Zones) == 0 {
+		return Result{Start: start, State: r.Store.State()}
+	}
+	opts.cached = true
+	res := r.pass(ctx, opts)
+	res.Start, res.Duration = start, time.Since(start)
+	return res
+}
+
+func (r *Reconciler) pass(ctx context.Context, opts Options) Result {
+	r.syncHeld()
+	st := r.Store.State()
+	res := Result{State: st}
+	zones := opts.Zones
+	if zones == nil {
+		zones = r.Zones
+	}
+	// Apply every zone first, then wait for all of them at once: a server
+	// loads many changed zone files in one reload, and waiting zone by zone
+	// would cost a reload tick per zone (1,000 zones, 1,000 seconds).
+	var (
+		pending []*applied
+		recheck []int // in res.Zones: zones that looked not served
+		last    time.Time
+	)
+	for _, z := range zones {
+		if ctx.Err() != nil {
+			break
+		}
+		zr, a := r.zone(ctx, st, z, opts)
+		res.Zones = append(res.Zones, zr)
+		if a != nil {
+			a.index = len(res.Zones) - 1
+			pending = append(pending, a)
+		}
+		if errors.Is(zr.Err, errNotServedOnce) {
+			recheck, last = append(recheck, len(res.Zones)-1), time.Now()
+		}
+	}
+	// A zone the server seemed not to serve is asked about again a moment
+	// later, all such zones after one wait: only a zone not served twice
+	// is created from scratch.
+	if len(recheck) > 0 && sleep(ctx, max(time.Until(last.Add(r.recheckAfter())), 0)) {
+		again := opts
+		again.recheck = true
+		for _, i := range recheck {
+			zr, a := r.zone(ctx, st, res.Zones[i].Zone, again)
+			res.Zones[i] = zr
+			if a != nil {
+				a.index = i
+				pending = append(pending, a)
+			}
+		}
+	}
+	r.verifyAll(ctx, &res, pending)
+	return res
+}
+
+// verifyAll verifies the applied zones, at most verifyParallelism at once,
+// logging what each applied meanwhile, and caches each zone verified.
+func (r *Reconciler) verifyAll(ctx context.Context, res *Result, pending []*applied) {
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, verifyParallelism)
+	var plans []diff.Plan // read apart from res.Zones, which verification writes
+	for _, zr := range res.Zones {
+		if zr.Applied {
+			plans = append(plans, zr.Plan)
+		}
+	}
+	logged := make(chan struct{})
+	go func() { // while the first verifications wait for the server
+		defer close(logged)
+		for _, p := range plans {
+			logChanges(r.Log.With("zone", p.Zone), p)
+		}
+	}()
+	for _, a := range pending {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			r.verify(ctx, a.log, &res.Zones[a.index])
+		}()
+	}
+	wg.Wait()
+	<-logged
+	for _, a := range pending {
+		if zr := &res.Zones[a.index]; len(zr.Mismatches) == 0 {
+			r.remember(ctx, a.served, zr, a.synced, a.gen)
+		}
+	}
+}
+
+// applied is a zone applied and waiting to be verified.
+type applied struct {
+	index  int // in Result.Zones
+	served *observed.Zone
+	synced bool
+	gen    uint64 // the desired state's generation it was planned with
+	log    *slog.Logger
+}
+
+// verifyParallelism bounds the zones verified at once.
+const verifyParallelism = 32

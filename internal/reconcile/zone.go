@@ -1,0 +1,170 @@
+package reconcile
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/dnssync/dnssync/internal/desired"
+	"github.com/dnssync/dnssync/internal/diff"
+	"github.com/dnssync/dnssync/internal/observed"
+	"github.com/dnssync/dnssync/internal/rrset"
+)
+
+// zone plans and applies one zone. When the change is to be verified, it
+// returns what verifying needs; the caller verifies.
+func (r *Reconciler) zone(ctx context.Context, st *desired.State, zone string, opts Options) (ZoneResult, *applied) {
+	log := r.Log.With("zone", zone)
+	zr := ZoneResult{Zone: zone, Plan: diff.Plan{Zone: zone}}
+	for _, c := range st.Held[zone] {
+		zr.Held = append(zr.Held, c)
+	}
+	slices.SortFunc(zr.Held, func(a, b desired.Conflict) int { return rrset.CompareNames(a.Name, b.Name) })
+	r.logHeld(log, zone, zr.Held)
+
+	served, since, synced, err := r.observe(ctx, log, zone, opts.cached, opts.recheck)
+	// Whatever happens below, the zone as seen is known again only if the
+	// pass ends well, under this pass's generation.
+	r.served.forget(zone)
+	if err != nil {
+		zr.Err, zr.Stage = err, StageTransfer
+		return zr, nil
+	}
+	var only map[string]bool
+	if synced { // served is what the last pass left in sync: compare what changed since
+		// Asked of the Store, not taken from the State: other readers of
+		// the State (Verify, a listing) must not make this pass miss a name.
+		// Not known any more: compare every name.
+		if names, ok := r.Store.ChangedSince(zone, since); ok {
+			only = names
+		}
+	}
+	base := rrset.Zone{}
+	for _, rr := range r.Backend.Base(zone) {
+		base.Put(rr)
+	}
+	held := make(map[string]bool, len(zr.Held))
+	for _, c := range zr.Held {
+		held[c.Name] = true
+	}
+	plan := diff.Compute(diff.Input{
+		Zone: zone, Desired: st.Zones[zone], Base: base, Observed: served.Sets, Held: held,
+		Only:    only,
+		Managed: r.Backend.Managed(zone),
+	})
+	r.logForeign(log, zone, plan.Foreign)
+	v := r.judge(st, served, plan, opts.Force)
+	zr.Plan, zr.Refused, zr.Refusal = v.Safe, v.Held, v.Refusal
+	if v.Blocked != nil {
+		// What other passes held is unknown: nothing is applied, and a
+		// plan shown could be missing its held part.
+		zr.Err, zr.Stage = v.Blocked, StageApply
+		return zr, nil
+	}
+	// In sync: the next pass for changed files need only compare what
+	// changed since. Not while anything is held back.
+	z := zoneState{served: served, synced: len(st.Incomplete) == 0 && zr.Refused.Empty(), gen: st.Generation,
+		release: v.Release && opts.Apply, log: log}
+	if !opts.Apply {
+		r.served.put(zone, served, z.synced && zr.Plan.Empty(), z.gen)
+		return zr, nil
+	}
+	return r.applyZone(ctx, &zr, z, opts.Verify)
+}
+
+// zoneState is what applying a judged plan needs besides the plan.
+type zoneState struct {
+	served  *observed.Zone
+	synced  bool   // the plan leaves the zone serving all that is desired
+	gen     uint64 // the desired state's generation it was planned with
+	release bool   // a forced plan: once applied, the zone holds nothing
+	log     *slog.Logger
+}
+
+// applyZone applies zr.Plan: the hold is recorded first, then the backend
+// applies. When the change is to be verified, it returns what verifying
+// needs.
+func (r *Reconciler) applyZone(ctx context.Context, zr *ZoneResult, z zoneState, verify bool) (ZoneResult, *applied) {
+	zone, log := zr.Zone, z.log
+	// Logged when it changes, not every pass: health and the audit log
+	// keep saying it while it stands.
+	if r.changed("refused "+zone, zr.Refusal) && zr.Refusal != nil {
+		log.Error("plan refused: its changes to served records are held until `dnssync apply --force`; creates of new names apply", "err", zr.Refusal,
+			"held", len(zr.Refused.Changes), "applying", len(zr.Plan.Changes))
+	}
+	// The hold is on disk before anything it was judged with is applied.
+	if !z.release {
+		err := r.saveHeld(ctx, zone)
+		if r.changed("held state "+zone, err) && err != nil {
+			log.Error("changes held by the safety rules not recorded; nothing applied", "err", err)
+		}
+		if err != nil {
+			zr.Err, zr.Stage = fmt.Errorf("zone %s: nothing applied: %w", zone, err), StageApply
+			return *zr, nil
+		}
+	}
+	if zr.Plan.Empty() && len(zr.Plan.Adopt) == 0 {
+		r.served.put(zone, z.served, z.synced, z.gen)
+		r.release(ctx, log, zone, z.release)
+		zr.holdErr()
+		return *zr, nil
+	}
+	result, err := r.Backend.Apply(ctx, z.served, zr.Plan)
+	if err != nil {
+		// A forced plan whose apply fails keeps the zone's hold.
+		zr.Err, zr.Stage = fmt.Errorf("apply %s: %w", zone, err), StageApply
+		log.Error("apply failed", "err", err)
+		return *zr, nil
+	}
+	r.release(ctx, log, zone, z.release)
+	zr.Applied, zr.Serial = true, result.Serial
+	zr.holdErr()
+	if r.TrackChanges {
+		r.noteChanges(zr.Plan, time.Now())
+	}
+	if len(zr.Plan.Adopt) > 0 {
+		log.Info("adopted records already served as desired", "rrsets", len(zr.Plan.Adopt))
+	}
+	if zr.Plan.Empty() {
+		r.served.put(zone, z.served, z.synced, z.gen)
+		return *zr, nil
+	}
+	if !verify {
+		return *zr, nil
+	}
+	return *zr, &applied{served: z.served, synced: z.synced, gen: z.gen, log: log}
+}
+
+// release ends zone's hold once a forced plan is applied (or nothing was
+// left to apply), in memory and in the held state file.
+func (r *Reconciler) release(ctx context.Context, log *slog.Logger, zone string, forced bool) {
+	if forced {
+		r.setHold(zone, nil)
+		r.clearHeld(ctx, log, zone)
+	}
+}
+
+// holdErr makes a held change the zone's error once the rest is applied:
+// the pass did not do all it was asked, and health, exit codes and the
+// audit log say so until `apply --force` or a fixed records.d.
+func (zr *ZoneResult) holdErr() {
+	if zr.Refusal != nil && zr.Err == nil {
+		zr.Err, zr.Stage = zr.Refusal, StageUnsafe
+	}
+}
+
+// noteChanges records when the plan's RRsets changed.
+func (r *Reconciler) noteChanges(p diff.Plan, now time.Time) {
+	if r.changedAt == nil {
+		r.changedAt = map[rrset.Key]time.Time{}
+	}
+	for _, c := range p.Changes {
+		if c.New == nil { // only desired sets are checked: forget it
+			delete(r.changedAt, c.Key)
+		} else {
+			r.changedAt[c.Key] = now
+		}
+	}
+}

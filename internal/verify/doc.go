@@ -1,0 +1,18 @@
+// Package verify answers every "is it served as wanted" question dnssync
+// asks: after an apply, on the verify schedule, for `dnssync verify [NAME]`,
+// for the API's GET /api/v1/dns/verify/{name} and ?wait=verified. It asks
+// servers over DNS like any client would (or reads a zone transfer for a
+// large change), and it never changes anything.
+//
+// Every answer becomes one Result: one RRset at one server, what is wanted,
+// what the server served, and a Status. A Report holds the Results of one
+// check, every server's; Report.JSON is its one JSON shape
+// (client.Verification), the same for the API and every CLI command.
+//
+// One rule judges every answer, wherever it comes from: an authoritative
+// answer (AA set, or a zone transfer) must match exactly, TTL included; any
+// other answer comes from a cache, whose TTL counts down and which may hold
+// the old data for the TTL since the change (Lagging: reported, not
+// failed). Secondaries, resolvers and DNSSEC checks are added here, as more
+// servers and more kinds of Result, not as new result types elsewhere.
+package verify

@@ -1,0 +1,88 @@
+package verify
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/miekg/dns"
+
+	"github.com/dnssync/dnssync/internal/rrset"
+)
+
+// Resolver asks one server.
+type Resolver struct {
+	Addr    string        // host:port
+	Timeout time.Duration // per query
+	// Recurse sets RD: for resolvers that clients use, which answer from
+	// cache or by recursion. Authoritative servers answer with AA either way.
+	Recurse bool
+}
+
+// Query returns the RRset the server answers for name and type, nil when it
+// answers that there is none (NXDOMAIN or no data). A delegation's NS set is
+// read from the referral.
+func (r *Resolver) Query(ctx context.Context, name string, t uint16) (*rrset.Set, error) {
+	set, _, err := r.query(ctx, name, t)
+	return set, err
+}
+
+// query is Query that also tells whether the answer was authoritative. A
+// truncated UDP answer is asked again over TCP: a large set must be judged
+// whole, never by the part that fit.
+func (r *Resolver) query(ctx context.Context, name string, t uint16) (*rrset.Set, bool, error) {
+	q := new(dns.Msg)
+	q.SetQuestion(dns.Fqdn(name), t)
+	q.RecursionDesired = r.Recurse
+	c := &dns.Client{Net: "udp", Timeout: r.timeout()}
+	in, _, err := c.ExchangeContext(ctx, q, r.Addr)
+	if err == nil && in.Truncated {
+		c.Net = "tcp"
+		in, _, err = c.ExchangeContext(ctx, q, r.Addr)
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("query %s %s at %s: %w", name, dns.TypeToString[t], r.Addr, err)
+	}
+	switch in.Rcode {
+	case dns.RcodeSuccess, dns.RcodeNameError:
+	default:
+		return nil, false, fmt.Errorf("query %s %s at %s: server answered %s", name, dns.TypeToString[t], r.Addr, dns.RcodeToString[in.Rcode])
+	}
+	want := rrset.Key{Name: dns.CanonicalName(name), Type: t}
+	var set *rrset.Set
+	for _, section := range [][]dns.RR{in.Answer, in.Ns} {
+		for _, rr := range section {
+			if rrset.KeyOf(rr) != want {
+				continue
+			}
+			if set == nil {
+				set = rrset.New(rr)
+			} else {
+				set.Add(rr)
+			}
+		}
+		if set != nil {
+			break
+		}
+	}
+	return set, in.Authoritative, nil
+}
+
+func (r *Resolver) timeout() time.Duration {
+	if r.Timeout > 0 {
+		return r.Timeout
+	}
+	return 2 * time.Second
+}
+
+// Serial returns the serial the server answers for zone's SOA.
+func (r *Resolver) Serial(ctx context.Context, zone string) (uint32, error) {
+	s, err := r.Query(ctx, zone, dns.TypeSOA)
+	if err != nil {
+		return 0, err
+	}
+	if s == nil || len(s.RRs) == 0 {
+		return 0, fmt.Errorf("no SOA for %s at %s", zone, r.Addr)
+	}
+	return s.RRs[0].(*dns.SOA).Serial, nil
+}
