@@ -26,7 +26,7 @@ func TestArchitectureTableNamesEveryPackage(t *testing.T) {
 		table = table[:end]
 	}
 	documented := map[string]bool{}
-	cell := regexp.MustCompile("^\\| ([^|]+) \\|")
+	cell := regexp.MustCompile(`^\| ([^|]+) \|`)
 	name := regexp.MustCompile("`([a-z0-9/-]+)`")
 	for _, line := range strings.Split(table, "\n") {
 		m := cell.FindStringSubmatch(line)
