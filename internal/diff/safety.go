@@ -49,6 +49,16 @@ import (
 //     vanished files declared (`apply --force`, another process, deleted
 //     them), believing the empty dir deletes nothing, and the loader is
 //     told to accept it, once (EmptiedApplied).
+//
+// Three guards sit before these rules, where the facts are, because they
+// decide what a fact is, not whether to delete: the records loader does
+// not take a file's new content while a writer is rewriting it in place
+// (internal/desired settle.go: content that drops records waits until the
+// file is settled), takes a missing or unreadable records dir as an error
+// that changes nothing rather than as "no records" (desired scan.go), and
+// the reconciler writes a zone the server does not serve at
+// all from records.d alone only after it has seen it unserved twice
+// (reconcile unserved.go).
 
 // ErrUnsafe marks a plan refused by the safety rules; callers branch on it
 // to report rather than retry.
