@@ -161,7 +161,7 @@ func newReconciler(cfg *config.Config, log *slog.Logger) (*reconcile.Reconciler,
 	r := &reconcile.Reconciler{
 		Zones:         cfg.ZoneNames(),
 		Store:         store,
-		Observed:      &observed.Client{Addr: addr.String(), Timeout: transferTimeout, TSIG: xfrKey},
+		Observed:      &observed.Client{Addr: addr.String(), Timeout: transferTimeout, ProbeTimeout: queryTimeout, TSIG: xfrKey},
 		Backend:       backend,
 		Verifier:      newResolver(addr),
 		Safety:        diff.Safety{MaxDeletePercent: cfg.Safety.MaxDeletePercent, MaxUpdatePercent: cfg.Safety.MaxUpdatePercent, MinRecords: cfg.Safety.MinRecords},

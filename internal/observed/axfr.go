@@ -71,7 +71,9 @@ type TSIG struct {
 type Client struct {
 	Addr    string        // host:port
 	Timeout time.Duration // for a whole transfer
-	TSIG    *TSIG
+	// ProbeTimeout bounds one SOA query (Probe); Timeout when zero.
+	ProbeTimeout time.Duration
+	TSIG         *TSIG
 }
 
 // Transfer performs an AXFR of zone over TCP and returns it. A transfer that

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/miekg/dns"
 )
@@ -50,18 +49,14 @@ func (a SOAAnswer) String() string {
 	return strings.Join(parts, ", ")
 }
 
-// probeTimeout bounds one SOA query (Client.Timeout, meant for a whole
-// transfer, may be far longer).
-const probeTimeout = 5 * time.Second
-
 // Probe asks the server for zone's SOA, over TCP like the transfers, and
 // reports what it answered. The query is not signed: it asks what any
 // client is told, and a TSIG problem must not read as "not served".
 func (c *Client) Probe(ctx context.Context, zone string) (SOAAnswer, error) {
 	zone = dns.CanonicalName(zone)
-	timeout := probeTimeout
-	if c.Timeout > 0 {
-		timeout = min(timeout, c.Timeout)
+	timeout := c.ProbeTimeout
+	if timeout <= 0 {
+		timeout = c.Timeout
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
