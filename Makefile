@@ -5,10 +5,16 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 GO      ?= go
 PREFIX  ?= /usr/local
 DESTDIR ?=
+# Where make install puts the unit: the admin's directory for a local
+# install; make deb puts it where packages do (/usr/lib/systemd/system).
+UNITDIR ?= /etc/systemd/system
+# make deb's install tree and where the .deb goes.
+DEB_ROOT ?= build/deb
+DIST     ?= dist
 
 GO_SOURCES := $(shell find . -name '*.go' -not -path './bin/*') go.mod go.sum internal/config/config.defaults.toml
 
-.PHONY: help build man coredns run test test-short fuzz bench lint fmt install clean
+.PHONY: help build man coredns run test test-short fuzz bench lint fmt install deb clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-11s %s\n", $$1, $$2}'
@@ -73,20 +79,37 @@ lint: ## gofmt, go vet, staticcheck, go mod tidy -diff, and a darwin build
 fmt: ## gofmt the tree
 	gofmt -w $$(git ls-files '*.go')
 
-install: bin/dnssync man ## install binary, man pages, units, config and examples (PREFIX, DESTDIR)
+# The directories get the modes systemd/dnssync.tmpfiles gives them (read
+# from it: one place says them); their owners are users of
+# dnssync.sysusers, which may not exist yet, so `systemd-tmpfiles --create
+# dnssync.conf` sets those on the real system (the README, the package's
+# postinst).
+install: bin/dnssync man ## install binary, man pages, units, users, dirs, config, examples (PREFIX, DESTDIR)
 	install -D -m 0755 bin/dnssync $(DESTDIR)$(PREFIX)/bin/dnssync
 	install -d $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 0644 build/man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
-	install -d $(DESTDIR)/etc/systemd/system $(DESTDIR)/usr/lib/sysusers.d
-	sed 's#/usr/local/bin#$(PREFIX)/bin#g' systemd/dnssync.service > $(DESTDIR)/etc/systemd/system/dnssync.service
+	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)/usr/lib/sysusers.d $(DESTDIR)/usr/lib/tmpfiles.d
+	sed 's#/usr/local/bin#$(PREFIX)/bin#g' systemd/dnssync.service > $(DESTDIR)$(UNITDIR)/dnssync.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/dnssync.service
 	install -m 0644 systemd/dnssync.sysusers $(DESTDIR)/usr/lib/sysusers.d/dnssync.conf
-	install -d -m 0755 $(DESTDIR)/etc/dnssync $(DESTDIR)/etc/dnssync/records.d
+	install -m 0644 systemd/dnssync.tmpfiles $(DESTDIR)/usr/lib/tmpfiles.d/dnssync.conf
+	install -d -m 0755 $(DESTDIR)/etc/dnssync
+	awk '$$1 == "d" { print $$3, $$2 }' systemd/dnssync.tmpfiles | while read -r mode dir; do \
+	  install -d -m "$$mode" "$(DESTDIR)$$dir" || exit 1; \
+	done
 	test -e $(DESTDIR)/etc/dnssync/config.toml || install -m 0644 systemd/config.toml $(DESTDIR)/etc/dnssync/config.toml
 	install -d $(DESTDIR)$(PREFIX)/share/doc/dnssync/examples/records.d
-	install -m 0644 README.md internal/config/config.defaults.toml $(DESTDIR)$(PREFIX)/share/doc/dnssync/
+	install -m 0644 README.md LICENSE internal/config/config.defaults.toml $(DESTDIR)$(PREFIX)/share/doc/dnssync/
 	install -m 0644 systemd/coredns.service systemd/Corefile $(DESTDIR)$(PREFIX)/share/doc/dnssync/examples/
 	install -m 0644 records.d/*.yaml $(DESTDIR)$(PREFIX)/share/doc/dnssync/examples/records.d/
 
+# The package is the install tree (PREFIX=/usr) plus packaging/deb's
+# control data, built by dpkg-deb alone: no network, no debhelper.
+deb: ## a Debian package from the install tree, dist/dnssync_VERSION_ARCH.deb (DIST)
+	rm -rf $(DEB_ROOT)
+	$(MAKE) install DESTDIR=$(abspath $(DEB_ROOT)) PREFIX=/usr UNITDIR=/usr/lib/systemd/system
+	packaging/deb/build.sh $(DEB_ROOT) $(DIST) '$(VERSION)'
+
 clean: ## remove what the build made (keeps bin/coredns)
 	rm -f bin/dnssync
-	rm -rf .run build
+	rm -rf .run build dist

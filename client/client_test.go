@@ -182,7 +182,7 @@ func TestDecodesData(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := WriteResult{Record: Record{Name: "web-01.example.com", RecordType: "A", Value: "192.168.1.10", TTL: 300}, Status: "accepted"}
-	if res != want {
+	if !reflect.DeepEqual(res, want) {
 		t.Errorf("got %+v, want %+v", res, want)
 	}
 

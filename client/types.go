@@ -10,7 +10,8 @@ type Record struct {
 	RecordType string `json:"record_type"`
 	Value      string `json:"value"`
 	TTL        uint32 `json:"ttl"`
-	// Source is the records.d file that declares it (list only).
+	// Source is the records.d file that declares it (a list), or that
+	// held it (WriteResult.Removed); empty elsewhere.
 	Source string `json:"source,omitempty"`
 }
 
@@ -36,6 +37,10 @@ type WriteResult struct {
 	Message  string `json:"message,omitempty"`
 	// Verification is what ?wait=verified found, set when it waited.
 	Verification *Verification `json:"verification,omitempty"`
+	// Removed is what an unregister (DELETE) removed: one entry per
+	// value, Source the API's file it was removed from. Set for DELETE
+	// only.
+	Removed []Record `json:"removed,omitempty"`
 }
 
 // Verification is the one JSON shape of a verification: the data of GET
@@ -65,8 +70,10 @@ type RRsetStatus struct {
 	Server     string `json:"server"`
 	// Status is "verified", "mismatch" (other data or TTL served, or
 	// served though declared gone), "missing" (not served), "lagging" (a
-	// resolver's cache within the TTL of the change: not a failure) or
-	// "error" (no answer: see Error).
+	// resolver's cache within the TTL of the change: not a failure),
+	// "stale" (served and dnssync's, but declared by no records file any
+	// more: Want is [], Served what is still served; checks of every
+	// record only) or "error" (no answer: see Error).
 	Status    string   `json:"status"`
 	Want      []string `json:"want"` // []: declared gone
 	WantTTL   uint32   `json:"want_ttl"`
@@ -81,4 +88,107 @@ type Response[T any] struct {
 	Success bool   `json:"success"`
 	Data    T      `json:"data,omitzero"`
 	Error   string `json:"error,omitempty"`
+}
+
+// PlanFormatVersion is the version of the Plan shape. Fields may be added
+// without a new version; a field renamed, removed or given another
+// meaning bumps it.
+const PlanFormatVersion = 1
+
+// Plan is what `dnssync plan --json` prints (in the envelope, Response):
+// per zone what a pass would change, what it holds back and what it
+// leaves alone, and a summary. The API does not serve it; it is defined
+// here with every other JSON shape dnssync prints, so that a Go program
+// decodes it with the same types. Names are without the trailing dot and
+// values as records.d writes them (TXT as its text), as everywhere in the
+// API. Every list is [] when empty, never null.
+type Plan struct {
+	FormatVersion int         `json:"format_version"`
+	Zones         []ZonePlan  `json:"zones"`
+	Summary       PlanSummary `json:"summary"`
+}
+
+// ZonePlan is one zone's plan.
+type ZonePlan struct {
+	Zone string `json:"zone"`
+	// Status is "in_sync" (nothing to do, held or left alone), "pending"
+	// (changes to make or held, or records left alone) or "unknown" (what
+	// the server serves could not be read: see Error).
+	Status string `json:"status"`
+	// Error says why the zone is unknown, or what else failed; "" when
+	// nothing did.
+	Error string `json:"error,omitempty"`
+	// Changes lists every change, in the order a pass applies them:
+	// deletes, creates, updates; then those held back (Held set).
+	Changes []PlanChange `json:"changes"`
+	// Conflicts lists what records.d declares that the pass leaves as
+	// served.
+	Conflicts []PlanConflict `json:"conflicts"`
+	Safety    PlanSafety     `json:"safety"`
+}
+
+// PlanChange is one RRset's change.
+type PlanChange struct {
+	Action     string `json:"action"` // "create", "update" or "delete"
+	Name       string `json:"name"`
+	RecordType string `json:"record_type"`
+	// Old is the set as served (null for a create); New the set as
+	// records.d declares it (null for a delete).
+	Old *PlanRRset `json:"old"`
+	New *PlanRRset `json:"new"`
+	// Sources are the records.d files (base names, as `records list`
+	// shows them) that declare New; [] for a delete.
+	Sources []string `json:"sources"`
+	// Held is "" for a change a pass applies now; "safety" for one the
+	// safety rules hold (`dnssync apply --force` applies it: see
+	// ZonePlan.Safety); "unread_file" for a deletion held while a records
+	// file was never read successfully (what it declares is unknown).
+	Held string `json:"held"`
+}
+
+// PlanRRset is one side of a change.
+type PlanRRset struct {
+	TTL    uint32   `json:"ttl"`
+	Values []string `json:"values"`
+}
+
+// PlanConflict is something records.d declares that a pass leaves as
+// served.
+type PlanConflict struct {
+	Name string `json:"name"`
+	// RecordType is the type of a set another writer owns; "" for a name
+	// whose declarations disagree (every type at the name is left alone).
+	RecordType string `json:"record_type"`
+	// Kind is "foreign" (served, not dnssync's: another writer owns it)
+	// or "declarations" (records files disagree at the name: Reason names
+	// them).
+	Kind    string   `json:"kind"`
+	Reason  string   `json:"reason"`
+	Sources []string `json:"sources"` // the files declaring it
+}
+
+// PlanSafety is the safety rules' verdict on a zone's plan.
+type PlanSafety struct {
+	// Refused: the rules hold part of the plan (the changes with Held
+	// "safety"); Reason says why and what lifts it.
+	Refused bool   `json:"refused"`
+	Reason  string `json:"reason,omitempty"`
+}
+
+// PlanSummary counts over every zone.
+type PlanSummary struct {
+	// Create, Update and Delete count the changes a pass applies now.
+	Create int `json:"create"`
+	Update int `json:"update"`
+	Delete int `json:"delete"`
+	// Held counts the changes held back (Held set), Conflicts the
+	// conflicts, UnknownZones the zones unknown, InvalidFiles the records
+	// files that are invalid (listed on stderr, file:line: message).
+	Held         int `json:"held"`
+	Conflicts    int `json:"conflicts"`
+	UnknownZones int `json:"unknown_zones"`
+	InvalidFiles int `json:"invalid_files"`
+	// InSync: nothing at all to do, held, left alone, unknown or invalid;
+	// `dnssync plan` exits 0 exactly then.
+	InSync bool `json:"in_sync"`
 }

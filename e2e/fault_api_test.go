@@ -62,9 +62,10 @@ func (a *apiEnv) send(method, path string, body io.Reader, header ...string) (in
 }
 
 // TestFaultAPIHealthzHidesSecrets: a record file that is a symlink to a
-// secret must not make /healthz, which needs no token, say anything but
-// the status and the reasons' kinds. With the token, the reasons'
-// messages are there for the operator.
+// secret must not make /readyz, which needs no token, say anything but
+// the status and the reasons' kinds, nor /healthz (liveness) say anything
+// about it at all. With the token, /readyz's reasons' messages are there
+// for the operator.
 func TestFaultAPIHealthzHidesSecrets(t *testing.T) {
 	t.Parallel()
 	a := newAPIEnv(t, "")
@@ -86,18 +87,18 @@ func TestFaultAPIHealthzHidesSecrets(t *testing.T) {
 	deadline := time.Now().Add(10 * time.Second)
 	var detailed string
 	for {
-		code, body, _ := a.raw("GET", "/healthz", nil, "Authorization", "Bearer "+apiToken)
+		code, body, _ := a.raw("GET", "/readyz", nil, "Authorization", "Bearer "+apiToken)
 		if code == http.StatusServiceUnavailable && strings.Contains(body, "leak.yaml") {
 			detailed = body
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("/healthz with the token never named leak.yaml: %d %s", code, body)
+			t.Fatalf("/readyz with the token never named leak.yaml: %d %s", code, body)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 	if !strings.Contains(detailed, `"message"`) {
-		t.Errorf("/healthz with the token has no messages: %s", detailed)
+		t.Errorf("/readyz with the token has no messages: %s", detailed)
 	}
 	for _, c := range []struct {
 		name   string
@@ -105,8 +106,9 @@ func TestFaultAPIHealthzHidesSecrets(t *testing.T) {
 		header []string
 	}{
 		{"healthz", "/healthz", nil},
-		{"healthz, wrong token", "/healthz", []string{"Authorization", "Bearer wrong-wrong-wrong-wrong"}},
+		{"healthz, token", "/healthz", []string{"Authorization", "Bearer " + apiToken}},
 		{"readyz", "/readyz", nil},
+		{"readyz, wrong token", "/readyz", []string{"Authorization", "Bearer wrong-wrong-wrong-wrong"}},
 	} {
 		code, body, _ := a.raw("GET", c.path, nil, c.header...)
 		for _, leak := range []string{secret, "tsig.key", a.dir, `"message"`, "leak.yaml"} {
@@ -114,8 +116,11 @@ func TestFaultAPIHealthzHidesSecrets(t *testing.T) {
 				t.Errorf("%s without a token: %d, body holds %q: %s", c.name, code, leak, body)
 			}
 		}
-		if c.path == "/healthz" && (code != http.StatusServiceUnavailable || !strings.Contains(body, `"kind":"`)) {
+		if c.path == "/readyz" && (code != http.StatusServiceUnavailable || !strings.Contains(body, `"kind":"invalid_files"`)) {
 			t.Errorf("%s: %d %s; want 503 with the reasons' kinds", c.name, code, body)
+		}
+		if c.path == "/healthz" && (code != http.StatusOK || strings.Contains(body, "kind")) {
+			t.Errorf("%s: %d %s; want 200, alive, and no reasons (a bad file is no reason to restart)", c.name, code, body)
 		}
 	}
 }
@@ -374,9 +379,9 @@ func TestFaultAPIFailedLogins(t *testing.T) {
 	if codes[http.StatusUnauthorized] > 20 || codes[http.StatusTooManyRequests] < 180 || retryAfter == "" {
 		t.Errorf("200 wrong tokens answered %v (Retry-After %q); want a few 401s, then 429s", codes, retryAfter)
 	}
-	// The probes count their failures apart: /healthz keeps its answer.
-	if code, body, _ := a.raw("GET", "/healthz", nil, "Authorization", "Bearer "+apiToken); code != http.StatusOK {
-		t.Errorf("/healthz with the token from a limited address: %d %s", code, body)
+	// The probes count their failures apart: /readyz keeps its answer.
+	if code, body, _ := a.raw("GET", "/readyz", nil, "Authorization", "Bearer "+apiToken); code != http.StatusOK || !strings.Contains(body, `"status":"ok"`) {
+		t.Errorf("/readyz with the token from a limited address: %d %s", code, body)
 	}
 
 	trail, err := os.ReadFile(a.audit)
@@ -550,14 +555,14 @@ func TestFaultAPILockNotOpenToOthers(t *testing.T) {
 }
 
 // TestFaultAPIStaleProbeKeepsTheAPI: a monitoring probe sending a stale
-// token to /healthz, again and again, keeps getting its answer, and the
+// token to /readyz, again and again, keeps getting its answer, and the
 // orchestrator on the same address still writes with the right token: a
 // probe's failed logins count apart from the API's.
 func TestFaultAPIStaleProbeKeepsTheAPI(t *testing.T) {
 	t.Parallel()
 	a := newAPIEnv(t, "")
 	for i := range 30 {
-		code, body, _ := a.raw("GET", "/healthz", nil, "Authorization", "Bearer stale-token-0123456789")
+		code, body, _ := a.raw("GET", "/readyz", nil, "Authorization", "Bearer stale-token-0123456789")
 		if code != http.StatusOK || strings.Contains(body, `"message"`) {
 			t.Fatalf("probe %d with a stale token: %d %s", i, code, body)
 		}
@@ -569,7 +574,7 @@ func TestFaultAPIStaleProbeKeepsTheAPI(t *testing.T) {
 	a.served("web-04.example.com", dns.TypeA, set(t, "web-04.example.com 300 IN A 192.0.2.84"))
 	probes := 0
 	for _, ev := range readAudit(t, a.audit) {
-		if ev["path"] == "/healthz" && strings.Contains(fmt.Sprint(ev["result"]), "invalid bearer token") {
+		if ev["path"] == "/readyz" && strings.Contains(fmt.Sprint(ev["result"]), "invalid bearer token") {
 			probes++
 		}
 	}

@@ -3,7 +3,7 @@ package e2e
 // The file half of the fault suite (issue 9): hostile or broken things in
 // records.d. Each case asserts the last good records stay served and the
 // problem is reported, and that nothing read from a file leaks into the
-// log, `dnssync validate` or /healthz.
+// log, `dnssync validate` or /readyz.
 
 import (
 	"context"
@@ -176,10 +176,10 @@ func (e *env) withAPI(t *testing.T) string {
 	return api
 }
 
-// healthBody returns /healthz's status and whole body.
+// healthBody returns /readyz's status and whole body.
 func healthBody(t *testing.T, addr string) (int, string) {
 	t.Helper()
-	resp, err := http.Get("http://" + addr + "/healthz")
+	resp, err := http.Get("http://" + addr + "/readyz")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -244,7 +244,7 @@ func aliasBomb() string {
 
 // TestFaultBadFiles: every kind of broken or hostile thing put where a
 // served record file was keeps its records served, is reported in the log,
-// by `dnssync validate` and on /healthz, and leaks nothing it may point at.
+// by `dnssync validate` and on /readyz, and leaks nothing it may point at.
 // These attacks held before issue 9, except the symlink to a secret (its
 // content was quoted) and the FIFO and directory (their records were
 // deleted); this keeps them all holding.
@@ -277,7 +277,7 @@ func TestFaultBadFiles(t *testing.T) {
 	cases := []struct {
 		name string
 		make func(tmp string) error
-		// says is in the problem's message (log, validate, /healthz)
+		// says is in the problem's message (log, validate, /readyz)
 		says string
 	}{
 		{"malformed YAML", writeBad("records:\n  - name: [web-01\n"), "invalid YAML"},
@@ -326,9 +326,9 @@ func TestFaultBadFiles(t *testing.T) {
 				t.Errorf("validate: exit %d, want non-zero naming %s and %q:\n%s", code, path, c.says, out)
 			}
 			if kinds := waitHealth(t, api, http.StatusServiceUnavailable); !slicesContains(kinds, "invalid_files") {
-				t.Errorf("/healthz reasons %v lack invalid_files", kinds)
+				t.Errorf("/readyz reasons %v lack invalid_files", kinds)
 			}
-			for where, text := range map[string]string{"validate": out, "/healthz": func() string { _, b := healthBody(t, api); return b }()} {
+			for where, text := range map[string]string{"validate": out, "/readyz": func() string { _, b := healthBody(t, api); return b }()} {
 				if leaksSecret(text) {
 					t.Errorf("%s leaks the secret:\n%s", where, text)
 				}
@@ -423,7 +423,7 @@ func TestFaultUnreadableFile(t *testing.T) {
 	e.stillServed("web-01.example.com", dns.TypeA, good)
 	d.waitLog("cannot read: permission denied")
 	if kinds := waitHealth(t, api, http.StatusServiceUnavailable); !slicesContains(kinds, "invalid_files") {
-		t.Errorf("/healthz reasons %v lack invalid_files", kinds)
+		t.Errorf("/readyz reasons %v lack invalid_files", kinds)
 	}
 	if out, code := e.cliAs(cred, "validate"); code == 0 || !strings.Contains(out, path+": cannot read: permission denied") {
 		t.Errorf("validate: exit %d, want non-zero naming %s:\n%s", code, path, out)
@@ -721,7 +721,7 @@ func fullPasses(t *testing.T, api string) int {
 	}
 	n := 0
 	for _, line := range strings.Split(string(b), "\n") {
-		if !strings.HasPrefix(line, `dnssync_reconciles_total{kind="full"`) {
+		if !strings.HasPrefix(line, `dnssync_reconciles_total{`) || !strings.Contains(line, `scope="full"`) {
 			continue
 		}
 		f := strings.Fields(line)

@@ -44,7 +44,7 @@ func refusingCorefile(dir, transfer string) string {
 // but refuses to transfer it to dnssync. A refused transfer of a served
 // zone is not an empty zone: the zone file is never rewritten (its bytes
 // and serial stay), nothing is audited as created, kept.example.com stays
-// served, and /healthz names the refusal.
+// served, and /readyz names the refusal.
 func TestFaultTransferRefused(t *testing.T) {
 	t.Parallel()
 	cases := map[string]string{
@@ -108,7 +108,7 @@ func TestFaultTransferRefused(t *testing.T) {
 }
 
 // TestFaultTSIGRefused (issue 9, "TSIG failure naming"): a wrong TSIG
-// secret reads as tsig_refused on /healthz, not as coredns_unreachable.
+// secret reads as tsig_refused on /readyz, not as coredns_unreachable.
 func TestFaultTSIGRefused(t *testing.T) {
 	t.Parallel()
 	for name, start := range map[string]func(*testing.T) updateServer{"coredns": startDynupdate, "bind": startBIND, "knot": startKnot} {
@@ -122,7 +122,7 @@ func TestFaultTSIGRefused(t *testing.T) {
 			e.write("web-01.yaml", "records:\n  - name: web-01.example.org\n    type: A\n    value: 192.0.2.10\n")
 			e.start()
 			if kinds := waitReason(t, api, "tsig_refused"); slicesContains(kinds, "coredns_unreachable") {
-				t.Errorf("/healthz reasons %v: a TSIG failure also reads as coredns_unreachable", kinds)
+				t.Errorf("/readyz reasons %v: a TSIG failure also reads as coredns_unreachable", kinds)
 			}
 			e.stillServed("web-01.example.org", dns.TypeA, nil)
 		})

@@ -27,9 +27,9 @@ func apiPort(t *testing.T) string {
 	return l.Addr().String()
 }
 
-// healthz returns the status code and the reasons' kinds.
-func healthz(addr string) (int, []string, error) {
-	resp, err := http.Get("http://" + addr + "/healthz")
+// readyz returns /readyz's status code and the reasons' kinds.
+func readyz(addr string) (int, []string, error) {
+	resp, err := http.Get("http://" + addr + "/readyz")
 	if err != nil {
 		return 0, nil, err
 	}
@@ -47,7 +47,7 @@ func healthz(addr string) (int, []string, error) {
 	return resp.StatusCode, kinds, nil
 }
 
-// waitHealth polls /healthz until it answers code.
+// waitHealth polls /readyz until it answers code.
 func waitHealth(t *testing.T, addr string, code int) []string {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
@@ -57,12 +57,12 @@ func waitHealth(t *testing.T, addr string, code int) []string {
 		err   error
 	)
 	for time.Now().Before(deadline) {
-		if got, kinds, err = healthz(addr); err == nil && got == code {
+		if got, kinds, err = readyz(addr); err == nil && got == code {
 			return kinds
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	t.Fatalf("/healthz: want %d, got %d %v (err %v)", code, got, kinds, err)
+	t.Fatalf("/readyz: want %d, got %d %v (err %v)", code, got, kinds, err)
 	return nil
 }
 
@@ -123,7 +123,7 @@ func TestOutageAndRecovery(t *testing.T) {
 	d.waitLog("recovered")
 }
 
-// TestHealthReasons: invalid files and a refused plan make /healthz 503
+// TestHealthReasons: invalid files and a refused plan make /readyz 503
 // with those reasons; fixing them makes it 200 again.
 func TestHealthReasons(t *testing.T) {
 	t.Parallel()
@@ -282,7 +282,7 @@ func TestUnitFile(t *testing.T) {
 	}
 }
 
-// waitReason polls /healthz until it answers 503 with a reason of kind,
+// waitReason polls /readyz until it answers 503 with a reason of kind,
 // and returns the kinds it gave then.
 func waitReason(t *testing.T, addr, kind string) []string {
 	t.Helper()
@@ -293,12 +293,12 @@ func waitReason(t *testing.T, addr, kind string) []string {
 		err   error
 	)
 	for time.Now().Before(deadline) {
-		code, kinds, err = healthz(addr)
+		code, kinds, err = readyz(addr)
 		if err == nil && code == http.StatusServiceUnavailable && slicesContains(kinds, kind) {
 			return kinds
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	t.Fatalf("/healthz never gave reason %s: last %d %v (err %v)", kind, code, kinds, err)
+	t.Fatalf("/readyz never gave reason %s: last %d %v (err %v)", kind, code, kinds, err)
 	return nil
 }

@@ -34,7 +34,7 @@ on a copy of records.d.`,
 
 // validate loads the config and checks records.d; problems go to stderr.
 func (c *cli) validate() (*config.Config, int) {
-	cfg, err := config.Load(c.config)
+	cfg, err := config.Discover(c.config)
 	if err != nil {
 		return nil, c.fail(err)
 	}
@@ -48,7 +48,7 @@ func (c *cli) validate() (*config.Config, int) {
 	if len(problems) > 0 {
 		return nil, exitError
 	}
-	fmt.Fprintf(c.stdout, "ok: config and %s are valid\n", cfg.Records.Dir)
+	fmt.Fprintf(c.stdout, "ok: config and %s are valid (config: %s)\n", cfg.Records.Dir, cfg.SourceName())
 	return cfg, exitOK
 }
 
@@ -58,8 +58,9 @@ func (c *cli) checkConfigCmd() *cobra.Command {
 		Short: "Validate, and check the backend's files and directories (for ExecStartPre=)",
 		Long: `Do what validate does, then wire the backend as the daemon would: read its
 secret (the TSIG key) and state, prove that dnssync can write where it must
-(create, fsync, rename and remove a file in zone_dir and state_dir), and read
-the API's token file as the daemon will. Nothing touches DNS.
+(create, fsync, rename and remove a file in zone_dir and state_dir, and, with
+the API on, in records.d, taking its lock), and read the API's token file as
+the daemon will. Nothing touches DNS.
 
 Meant for the unit's ExecStartPre=: a broken config fails the start, with its
 reason in the journal, instead of the first change.`,
@@ -83,7 +84,7 @@ reason in the journal, instead of the first change.`,
 
 // checkWiring wires cfg as the daemon does and lets the backend check the
 // files it writes; the API's token file is read as the daemon reads it,
-// its mode checked too.
+// its mode checked too, and records.d, which the API writes, is written.
 func checkWiring(cfg *config.Config) error {
 	r, _, err := newReconciler(cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
@@ -99,7 +100,7 @@ func checkWiring(cfg *config.Config) error {
 			return err
 		}
 	}
-	return nil
+	return checkRecordsWritable(cfg)
 }
 
 // backendChecker is the backend's own check of the files it writes, if it

@@ -254,7 +254,7 @@ func serveAPI(t *testing.T, e testEnv) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := api.New(api.Options{Listen: "127.0.0.1:0", Health: health.NewTracker(), Gatherer: prometheus.NewRegistry(), Records: rec})
+	srv, err := api.New(api.Options{Listen: api.Listen{Network: "tcp", Address: "127.0.0.1:0"}, Health: health.NewTracker(), Gatherer: prometheus.NewRegistry(), Records: rec})
 	if err != nil {
 		t.Fatal(err)
 	}

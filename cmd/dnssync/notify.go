@@ -37,15 +37,6 @@ func (n notifier) reloading() {
 	n.send(state)
 }
 
-// watchdogInterval is half of WatchdogSec when systemd set one, else 0.
-func watchdogInterval() time.Duration {
-	d, err := sd.SdWatchdogEnabled(false)
-	if err != nil || d <= 0 {
-		return 0
-	}
-	return d / 2
-}
-
 // statusLine summarises a pass for `systemctl status`.
 func statusLine(res reconcile.Result) string {
 	if res.Err != nil {

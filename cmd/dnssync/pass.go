@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 
 	"github.com/dnssync/dnssync/internal/audit"
@@ -12,11 +13,20 @@ import (
 	"github.com/dnssync/dnssync/internal/reconcile"
 )
 
-// once runs one pass (plan, or apply) and prints its plans (stdout) and
-// problems (stderr).
-func (c *cli) once(ctx context.Context, opts reconcile.Options) (reconcile.Result, int) {
-	stdout, stderr := c.stdout, c.stderr
-	cfg, err := config.Load(c.config)
+// output is how once prints the pass's plans on stdout.
+type output int
+
+const (
+	outText     output = iota // per zone, as the pass applied it (apply)
+	outPlanText               // per zone, then the plan's last line (plan)
+	outPlanJSON               // the plan as JSON, and nothing else (plan --json)
+)
+
+// once runs one pass (plan, or apply) and prints its plans (stdout, as out
+// says) and problems (stderr).
+func (c *cli) once(ctx context.Context, opts reconcile.Options, out output) (reconcile.Result, int) {
+	stderr := c.stderr
+	cfg, err := config.Discover(c.config)
 	if err != nil {
 		return reconcile.Result{}, c.fail(err)
 	}
@@ -25,7 +35,7 @@ func (c *cli) once(ctx context.Context, opts reconcile.Options) (reconcile.Resul
 		// Planning is quiet: the plan on stdout is the output.
 		log = slog.New(slog.DiscardHandler)
 	}
-	r, _, err := newReconciler(cfg, log)
+	r, store, err := newReconciler(cfg, log)
 	if err != nil {
 		return reconcile.Result{}, c.fail(err)
 	}
@@ -49,14 +59,37 @@ func (c *cli) once(ctx context.Context, opts reconcile.Options) (reconcile.Resul
 	if res.Err != nil {
 		return res, c.fail(res.Err)
 	}
+	code := c.problems(res, opts.Apply)
+	if err := res.Failed(); err != nil && code == exitOK {
+		code = c.fail(err)
+	}
+	if auditErr != nil {
+		code = exitError
+	}
+	src := declaredIn(store)
+	switch out {
+	case outPlanJSON:
+		if err := printPlanJSON(c.stdout, planJSON(res, src, code == exitOK && !pending(res))); err != nil {
+			code = c.fail(err)
+		}
+	default:
+		printPlans(c.stdout, res, src, out == outPlanText)
+	}
+	return res, code
+}
+
+// problems prints on stderr what the pass found wrong besides its plans
+// (invalid files, conflicts, errors, a refusal) and returns the exit code
+// they make.
+func (c *cli) problems(res reconcile.Result, applying bool) int {
 	code := exitOK
 	for _, p := range res.State.Problems {
 		if stillBeingWritten(p) {
-			fmt.Fprintf(stderr, "not read yet: %v\n", p)
+			fmt.Fprintf(c.stderr, "not read yet: %v\n", p)
 			continue
 		}
-		fmt.Fprintf(stderr, "invalid: %v\n", p)
-		if !opts.Apply {
+		fmt.Fprintf(c.stderr, "invalid: %v\n", p)
+		if !applying {
 			// A plan is what a CI job gates on: a broken file is an
 			// error there, not a plan that looks in sync. (A pass that
 			// applies keeps such a file's last good content in force,
@@ -65,43 +98,75 @@ func (c *cli) once(ctx context.Context, opts reconcile.Options) (reconcile.Resul
 		}
 	}
 	for _, f := range res.State.Incomplete {
-		fmt.Fprintf(stderr, "deletions held: %s was never read successfully\n", f)
+		fmt.Fprintf(c.stderr, "deletions held: %s was never read successfully\n", f)
 	}
 	for _, z := range res.Zones {
 		for _, h := range z.Held {
-			fmt.Fprintf(stderr, "conflict: %s left as served: %s\n", h.Name, h.Reason)
+			fmt.Fprintf(c.stderr, "conflict: %s left as served: %s\n", h.Name, h.Reason)
 		}
 		if z.Err != nil {
 			code = c.fail(z.Err)
 		} else if z.Refusal != nil && !z.Applied {
-			fmt.Fprintf(stderr, "note: applying this plan would be refused: %v (the creates of new names would apply; the held changes wait for `dnssync apply --force`)\n", z.Refusal)
+			fmt.Fprintf(c.stderr, "note: applying this plan would be refused: %v (the creates of new names would apply; the held changes wait for `dnssync apply --force`)\n", z.Refusal)
 		}
-		if z.Stage == reconcile.StageTransfer {
-			// Nothing was observed: the zone's state is unknown, never
-			// "in sync".
-			diff.FormatUnknown(stdout, z.Zone, z.Err)
+	}
+	return code
+}
+
+// printPlans prints each zone's plan, with the files that declare each
+// change; as a plan, it ends with the line that counts them.
+func printPlans(w io.Writer, res reconcile.Result, src diff.Sources, asPlan bool) {
+	for _, z := range res.Zones {
+		if zoneUnknown(z) {
+			if z.Stage == reconcile.StageTransfer {
+				// Nothing was observed: the zone's state is unknown, never
+				// "in sync".
+				diff.FormatUnknown(w, z.Zone, z.Err)
+			} else {
+				// The pass failed before it could tell: not "in sync" either.
+				fmt.Fprintf(w, "%s: unknown (%v)\n", z.Zone, z.Err)
+			}
 			continue
 		}
-		if z.Err != nil && z.Plan.InSync() && z.Refused.Empty() {
-			// The pass failed before it could tell: not "in sync" either.
-			fmt.Fprintf(stdout, "%s: unknown (%v)\n", z.Zone, z.Err)
-			continue
-		}
-		z.Plan.FormatHeld(stdout, z.Refused)
+		z.Plan.FormatSources(w, z.Refused, src)
 		switch {
 		case z.Applied && z.Serial != 0:
-			fmt.Fprintf(stdout, "%s: applied (serial %d)\n", z.Zone, z.Serial)
+			fmt.Fprintf(w, "%s: applied (serial %d)\n", z.Zone, z.Serial)
 		case z.Applied && !z.Plan.Empty():
-			fmt.Fprintf(stdout, "%s: applied\n", z.Zone)
+			fmt.Fprintf(w, "%s: applied\n", z.Zone)
 		}
 	}
-	if err := res.Failed(); err != nil && code == exitOK {
-		code = c.fail(err)
+	if asPlan {
+		tally(res).Format(w)
 	}
-	if auditErr != nil {
-		code = exitError
+}
+
+// zoneUnknown reports whether z's plan is unknown: the zone could not be
+// read, or the pass failed before it could tell (an empty plan with an
+// error must not read as "in sync").
+func zoneUnknown(z reconcile.ZoneResult) bool {
+	return z.Stage == reconcile.StageTransfer || z.Err != nil && z.Plan.InSync() && z.Refused.Empty()
+}
+
+// tally counts the pass's plans: the text plan's last line and the JSON
+// plan's summary.
+func tally(res reconcile.Result) diff.Tally {
+	var t diff.Tally
+	for _, z := range res.Zones {
+		if zoneUnknown(z) {
+			t.Unknown++
+			continue
+		}
+		t.Add(z.Plan, z.Refused)
 	}
-	return res, code
+	invalid := map[string]bool{}
+	for _, p := range res.State.Problems {
+		if !stillBeingWritten(p) {
+			invalid[p.File] = true
+		}
+	}
+	t.Invalid = len(invalid)
+	return t
 }
 
 // stillBeingWritten reports whether a problem is only that a file was not

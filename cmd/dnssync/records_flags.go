@@ -12,6 +12,7 @@ package main
 import (
 	"fmt"
 	"net/url"
+	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -37,7 +38,7 @@ func (c *cli) recordFlags(flags *pflag.FlagSet, canWait bool) *recordFlags {
 	f := &recordFlags{
 		config:    &c.config,
 		api:       flags.String("api", "", "call the daemon's HTTP API at this URL (http://host:port or unix:/path) instead of editing records.d here"),
-		tokenFile: flags.String("token-file", "", "with --api: file holding the bearer token (its first token line; \"ID:TOKEN\" sends TOKEN)"),
+		tokenFile: flags.String("token-file", "", "with --api: file holding the bearer token (its first token line; \"ID:TOKEN\" sends TOKEN); overrides $"+envToken),
 	}
 	cobra.MarkFlagFilename(flags, "token-file")
 	if canWait {
@@ -65,16 +66,37 @@ func (f *recordFlags) client() (*client.Client, error) {
 			return nil, fmt.Errorf("--api %q: want http://host:port, https://host:port or unix:/path", *f.api)
 		}
 	}
-	token := ""
+	token, err := f.token()
+	if err != nil {
+		return nil, err
+	}
+	return client.New(*f.api, token), nil
+}
+
+// envToken names the environment variable that may hold the API token, as
+// a CI system's secret store hands it over: a file is the safer place (an
+// environment can be read by the user's other processes, and is inherited
+// by children), so --token-file wins when both are given.
+const envToken = "DNSSYNC_TOKEN"
+
+// token is the bearer token for --api: --token-file's first token line,
+// else $DNSSYNC_TOKEN, read as one line of a token file ("TOKEN" or
+// "ID:TOKEN", which sends TOKEN), else none. Neither the token nor the
+// variable's value is ever part of an error.
+func (f *recordFlags) token() (string, error) {
 	if *f.tokenFile != "" {
 		// The daemon's own parser: a file that works for it works here.
 		tokens, err := api.ReadTokens(*f.tokenFile)
 		if err != nil {
-			return nil, err
+			return "", err
 		}
-		token = tokens[0].Secret
+		return tokens[0].Secret, nil
 	}
-	return client.New(*f.api, token), nil
+	line := strings.TrimSpace(os.Getenv(envToken))
+	if _, secret, ok := strings.Cut(line, ":"); ok {
+		return secret, nil
+	}
+	return line, nil
 }
 
 // local is records.d as this host sees it, for one command.
@@ -85,7 +107,7 @@ type local struct {
 }
 
 func openLocal(cfgPath string) (*local, error) {
-	cfg, err := config.Load(cfgPath)
+	cfg, err := config.Discover(cfgPath)
 	if err != nil {
 		return nil, err
 	}

@@ -407,27 +407,55 @@ type fakeDNS struct {
 	rrs map[string][]dns.RR // "name. TYPE"
 }
 
+// startDNS serves f over UDP, and over TCP on the same port for zone
+// transfers (`dnssync verify` transfers each zone to find stale records).
 func startDNS(t *testing.T) (*fakeDNS, string) {
 	t.Helper()
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
 	f := &fakeDNS{rrs: map[string][]dns.RR{}}
-	started := make(chan struct{})
-	srv := &dns.Server{PacketConn: pc, NotifyStartedFunc: func() { close(started) }, Handler: dns.HandlerFunc(func(w dns.ResponseWriter, q *dns.Msg) {
-		m := new(dns.Msg)
-		m.SetReply(q)
-		m.Authoritative = true
-		f.mu.Lock()
-		m.Answer = f.rrs[strings.ToLower(q.Question[0].Name)+" "+dns.TypeToString[q.Question[0].Qtype]]
-		f.mu.Unlock()
-		w.WriteMsg(m)
-	})}
-	go srv.ActivateAndServe()
-	<-started
-	t.Cleanup(func() { srv.Shutdown() })
-	return f, pc.LocalAddr().String()
+	for range 20 {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		pc, err := net.ListenPacket("udp", l.Addr().String())
+		if err != nil { // the port is taken for UDP: another
+			l.Close()
+			continue
+		}
+		for _, srv := range []*dns.Server{{PacketConn: pc}, {Listener: l}} {
+			started := make(chan struct{})
+			srv.Handler, srv.NotifyStartedFunc = dns.HandlerFunc(f.answer), func() { close(started) }
+			go srv.ActivateAndServe()
+			<-started
+			t.Cleanup(func() { srv.Shutdown() })
+		}
+		return f, pc.LocalAddr().String()
+	}
+	t.Fatal("no loopback port free for both UDP and TCP")
+	return nil, ""
+}
+
+func (f *fakeDNS) answer(w dns.ResponseWriter, q *dns.Msg) {
+	m := new(dns.Msg)
+	m.SetReply(q)
+	m.Authoritative = true
+	name := strings.ToLower(q.Question[0].Name)
+	f.mu.Lock()
+	if q.Question[0].Qtype == dns.TypeAXFR {
+		// The zone whole, between its SOA: what is served, by transfer.
+		soa, _ := dns.NewRR(name + " 3600 IN SOA ns1." + name + " hostmaster." + name + " 1 3600 600 604800 300")
+		m.Answer = append(m.Answer, soa)
+		for _, rrs := range f.rrs {
+			if dns.IsSubDomain(name, rrs[0].Header().Name) {
+				m.Answer = append(m.Answer, rrs...)
+			}
+		}
+		m.Answer = append(m.Answer, soa)
+	} else {
+		m.Answer = f.rrs[name+" "+dns.TypeToString[q.Question[0].Qtype]]
+	}
+	f.mu.Unlock()
+	w.WriteMsg(m)
 }
 
 func (f *fakeDNS) serve(t *testing.T, rrs ...string) {

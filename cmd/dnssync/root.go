@@ -42,7 +42,7 @@ func (c *cli) root() *cobra.Command {
 	root.SetErr(c.stderr)
 	root.SetVersionTemplate("dnssync {{.Version}}\n")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return err })
-	root.PersistentFlags().StringVar(&c.config, "config", "", "config file (TOML) overriding the built-in defaults")
+	root.PersistentFlags().StringVar(&c.config, "config", "", "config file (TOML) overriding the built-in defaults (default $DNSSYNC_CONFIG, else /etc/dnssync/config.toml if it exists)")
 	root.MarkPersistentFlagFilename("config", "toml")
 
 	root.AddGroup(
@@ -54,7 +54,7 @@ func (c *cli) root() *cobra.Command {
 		cmd.GroupID = groupSync
 		root.AddCommand(cmd)
 	}
-	for _, cmd := range []*cobra.Command{c.registerCmd(), c.updateCmd(), c.unregisterCmd(), c.recordsCmd()} {
+	for _, cmd := range []*cobra.Command{c.registerCmd(), c.updateCmd(), c.unregisterCmd(), c.recordsCmd(), c.importCmd(), c.exportCmd()} {
 		cmd.GroupID = groupRecords
 		root.AddCommand(cmd)
 	}
@@ -101,7 +101,10 @@ server serves now (read by zone transfer), applies it (zone files, or DNS
 UPDATE), and checks that the answers are really served. ` + "`dnssync run`" + ` is the
 daemon; the other commands make one pass, check, or change records.
 
-Every command takes --config FILE (TOML; the built-in defaults otherwise).`
+Every command takes --config FILE (TOML). Without it, dnssync reads the file
+$DNSSYNC_CONFIG names, else /etc/dnssync/config.toml when it exists, else
+runs on the built-in defaults. Relative paths in a config file are relative
+to the file's directory.`
 
 // exitCodeList is the exit codes as the help lists them.
 func exitCodeList() string {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -29,7 +30,7 @@ import (
 // across reloads; the rest is built anew from each config. Its command
 // line is runCmd's (run_cmd.go).
 func cmdRun(ctx context.Context, cfgPath *string, stderr io.Writer) int {
-	cfg, err := config.Load(*cfgPath)
+	cfg, err := config.Discover(*cfgPath)
 	if err != nil {
 		fmt.Fprintf(stderr, "dnssync: %v\n", err)
 		return exitError
@@ -40,13 +41,16 @@ func cmdRun(ctx context.Context, cfgPath *string, stderr io.Writer) int {
 	defer signal.Stop(hup)
 
 	tracker := health.NewTracker()
+	beatEvery, stuckAfter := liveness()
+	tracker.SetStuckAfter(stuckAfter)
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m := metrics.New(reg)
+	metrics.RegisterBuildInfo(reg, version)
 	if !cfg.Debug.Pprof.IsZero() {
 		servePprof(ctx, cfg.Debug.Pprof.Address, log)
 	}
-	shared := shared{tracker: tracker, gatherer: reg, metrics: m, notify: notifier{log: log}}
+	shared := shared{tracker: tracker, gatherer: reg, metrics: m, notify: notifier{log: log}, beatEvery: beatEvery}
 
 	d, err := newDaemon(cfg, log, shared)
 	if err != nil {
@@ -79,7 +83,7 @@ func cmdRun(ctx context.Context, cfgPath *string, stderr io.Writer) int {
 			log.Error("stopped", "err", err)
 			return exitError
 		case <-hup:
-			next, err := config.Load(*cfgPath)
+			next, err := config.Discover(*cfgPath)
 			var nd *daemon
 			if err == nil {
 				nd, err = newDaemon(next, newLogger(next.Log, stderr), shared)
@@ -97,17 +101,18 @@ func cmdRun(ctx context.Context, cfgPath *string, stderr io.Writer) int {
 				log.Warn("[debug] pprof changes only on restart")
 			}
 			cfg, d, log = next, nd, nd.log
-			log.Info("config reloaded")
+			log.Info("config reloaded", "config", cfg.SourceName())
 		}
 	}
 }
 
 // shared is what lives across config reloads.
 type shared struct {
-	tracker  *health.Tracker
-	gatherer prometheus.Gatherer
-	metrics  *metrics.Metrics
-	notify   notifier
+	tracker   *health.Tracker
+	gatherer  prometheus.Gatherer
+	metrics   *metrics.Metrics
+	notify    notifier
+	beatEvery time.Duration // the loop's heartbeat (liveness)
 }
 
 // daemon is everything one config builds.
@@ -135,8 +140,8 @@ func newDaemon(cfg *config.Config, log *slog.Logger, sh shared) (*daemon, error)
 		if err != nil {
 			return nil, err
 		}
-		if d.api, err = api.New(api.Options{Listen: cfg.API.Listen.String(), Health: sh.tracker, Gatherer: sh.gatherer, Records: rec,
-			Log: log.With("component", "api")}); err != nil {
+		if d.api, err = api.New(api.Options{Listen: api.Listen(cfg.API.Listen), Health: sh.tracker, Gatherer: sh.gatherer, Records: rec,
+			Log: log.With("component", "api"), Requests: sh.metrics}); err != nil {
 			return nil, err
 		}
 	}
@@ -180,7 +185,7 @@ func (d *daemon) run(ctx context.Context) error {
 	if err != nil {
 		log.Error("records dir cannot be watched; changes are picked up on the verify schedule only", "err", err)
 	}
-	log.Info("dnssync started", "version", version, "records", cfg.Records.Dir, "backend", cfg.Backend.Type,
+	log.Info("dnssync started", "version", version, "config", cfg.SourceName(), "records", cfg.Records.Dir, "backend", cfg.Backend.Type,
 		"coredns", cfg.Orchestrator.DNS.CorednsURL, "zones", cfg.ZoneNames(), "auto_register", cfg.Orchestrator.DNS.AutoRegister)
 	ready := false
 	trail := &audit.Passes{Log: d.audit} // this loop's: it writes a refusal once
@@ -203,8 +208,13 @@ func (d *daemon) run(ctx context.Context) error {
 			}
 			d.notify.status(statusLine(res))
 		},
-		Heartbeat:   watchdogInterval(),
-		OnHeartbeat: d.notify.watchdog,
+		// The loop's own heartbeat is its liveness: /healthz and
+		// systemd's watchdog both hear it, so they agree.
+		Heartbeat: d.beatEvery,
+		OnHeartbeat: func() {
+			d.tracker.Beat()
+			d.notify.watchdog()
+		},
 	})
 	<-apiDone
 	return err

@@ -13,7 +13,8 @@ func (c *cli) runCmd() *cobra.Command {
 		Short: "Run the daemon: watch records.d and keep CoreDNS in sync",
 		Long: `Run as the daemon (the systemd service): watch records.d, reconcile the zones
 whose files changed, make a full pass on the [verify] schedule and put drift
-back, and serve the API, /healthz and /metrics on [api] listen.
+back, and serve the API, /healthz (liveness), /readyz (readiness) and
+/metrics on [api] listen.
 
 With auto_register = false it plans and reports but applies nothing (see
 apply). SIGHUP loads the config again (a bad one is refused and the running one

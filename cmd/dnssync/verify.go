@@ -20,7 +20,7 @@ func cmdVerify(ctx context.Context, f *recordFlags, pos []string, asJSON *bool, 
 	if len(pos) == 1 {
 		return verifyName(ctx, f, pos[0], *asJSON, stdout, stderr)
 	}
-	cfg, err := config.Load(*f.config)
+	cfg, err := config.Discover(*f.config)
 	if err != nil {
 		fmt.Fprintf(stderr, "dnssync: %v\n", err)
 		return exitError
@@ -42,13 +42,17 @@ func cmdVerify(ctx context.Context, f *recordFlags, pos []string, asJSON *bool, 
 	} else {
 		for _, f := range rep.NotVerified() {
 			mark := "FAIL"
-			if f.Status == verify.StatusLagging {
+			switch f.Status {
+			case verify.StatusLagging:
 				mark = "LAG "
+			case verify.StatusStale:
+				mark = "STALE"
 			}
 			fmt.Fprintf(stdout, "%s %s\n", mark, f)
 		}
 		if rep.OK() {
-			fmt.Fprintf(stdout, "ok: %d RRsets served as desired by %d servers\n", rep.Checked/max(len(rep.Servers), 1), len(rep.Servers))
+			// Stale sets count as checked too, but there are none.
+			fmt.Fprintf(stdout, "ok: %d RRsets served as desired by %d servers, none stale\n", rep.Checked/max(len(rep.Servers), 1), len(rep.Servers))
 		}
 	}
 	if !rep.OK() {

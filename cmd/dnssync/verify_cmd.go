@@ -15,11 +15,16 @@ func (c *cli) verifyCmd() *cobra.Command {
 		Short: "Check now that the records are served as records.d declares",
 		Long: `Ask the servers now for every RRset records.d declares and compare: the
 authoritative server, then [verify] nameservers. Each RRset not served as
-declared is named, with what is wanted and what is served. With NAME, only
+declared is named, with what is wanted and what is served. Without NAME it
+also transfers each zone and names every record dnssync manages that is
+still served though no records file declares it any more (STALE, status
+"stale" in --json), saying what deletes it: the next pass that applies, or
+` + "`dnssync apply --force`" + ` when the safety rules hold the deletion. With NAME, only
 NAME's records, asked of the authoritative server, here or (--api) by the
 daemon. The daemon makes the same check on its [verify] schedule.
 
-Exit 0 when every record is served as declared, 1 otherwise.`,
+Exit 0 when every record is served as declared and none is stale, 1
+otherwise.`,
 		Example: `  dnssync verify --config /etc/dnssync/config.toml
   dnssync verify web-01.example.com
   dnssync verify web-01.example.com --api http://dns-host:8053 --token-file ~/.dnssync-token --json`,

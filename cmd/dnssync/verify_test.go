@@ -128,7 +128,7 @@ func verifyAPI(t *testing.T, e testEnv, dnsAddr string) string {
 	if _, err := store.Scan(); err != nil {
 		t.Fatal(err)
 	}
-	s, err := api.New(api.Options{Listen: "127.0.0.1:0", Health: health.NewTracker(), Gatherer: prometheus.NewRegistry(), Records: &api.RecordsOptions{
+	s, err := api.New(api.Options{Listen: api.Listen{Network: "tcp", Address: "127.0.0.1:0"}, Health: health.NewTracker(), Gatherer: prometheus.NewRegistry(), Records: &api.RecordsOptions{
 		Registry: &registry.Registry{Options: opts, Declared: store}, Declared: store,
 		Resolver: &verify.Resolver{Addr: dnsAddr, Timeout: 2 * time.Second}, AutoRegister: true,
 		WaitTimeout: time.Second, Rate: 100, Burst: 100,

@@ -2,13 +2,9 @@ package main
 
 import (
 	"fmt"
-	"io"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"time"
-
-	"github.com/lmittmann/tint"
 
 	"github.com/dnssync/dnssync/internal/api"
 	"github.com/dnssync/dnssync/internal/apply"
@@ -41,28 +37,6 @@ const (
 // newResolver is how dnssync asks addr what it serves.
 func newResolver(addr config.HostPort) *verify.Resolver {
 	return &verify.Resolver{Addr: addr.String(), Timeout: queryTimeout}
-}
-
-// newLogger picks tint for a terminal, plain text (or JSON) otherwise, e.g.
-// under systemd where the journal adds its own timestamps.
-func newLogger(c config.Log, w io.Writer) *slog.Logger {
-	switch {
-	case c.Format == config.LogJSON:
-		return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: c.Level}))
-	case c.Format == config.LogAuto && isTerminal(w):
-		return slog.New(tint.NewTextHandler(w, &tint.Options{Level: c.Level, TimeFormat: time.TimeOnly}))
-	default:
-		return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: c.Level}))
-	}
-}
-
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
 func desiredOptions(cfg *config.Config) desired.Options {

@@ -92,7 +92,7 @@ func (c caller) key() string {
 // tokens itself) is refused too, until a failure's worth refills, with the
 // right token. The burst is large enough that a client that sends one wrong
 // token, or a few, never notices; and the health probes have a bucket of
-// their own (probeFailures), so a monitor sending a stale token to /healthz
+// their own (probeFailures), so a monitor sending a stale token to /readyz
 // loses the health details, never the records API.
 const (
 	failBurst = 10

@@ -10,11 +10,20 @@ import (
 	"github.com/dnssync/dnssync/internal/health"
 )
 
-// publicStatus is /healthz for a caller who may not read the reasons'
+// The probes. /healthz is liveness: whether the loop still turns (what
+// systemd's watchdog and a load balancer's liveness probe need), 200 or
+// 503, to anyone, with nothing in it that needs hiding. /readyz is
+// readiness: whether every zone is served as desired, 200 only when ready
+// and healthy, 503 with the reasons otherwise. An invalid record file
+// makes /readyz 503 and leaves /healthz 200: restarting dnssync would not
+// fix a file.
+
+// publicStatus is /readyz for a caller who may not read the reasons'
 // messages: the status and the reasons' kinds, which are the contract
 // monitoring matches on. A message can name paths and quote what went
 // wrong, so it is for operators only.
 type publicStatus struct {
+	State           string         `json:"status"`
 	Healthy         bool           `json:"healthy"`
 	Ready           bool           `json:"ready"`
 	Reasons         []publicReason `json:"reasons,omitempty"` // one per kind, sorted
@@ -29,7 +38,7 @@ type publicReason struct {
 }
 
 func public(st health.Status) publicStatus {
-	p := publicStatus{Healthy: st.Healthy, Ready: st.Ready, LastReconcile: st.LastReconcile,
+	p := publicStatus{State: st.State, Healthy: st.Healthy, Ready: st.Ready, LastReconcile: st.LastReconcile,
 		LastReconcileOK: st.LastReconcileOK, LastVerify: st.LastVerify, LastVerifyOK: st.LastVerifyOK}
 	kinds := make([]string, 0, len(st.Reasons))
 	for _, r := range st.Reasons {
@@ -42,19 +51,32 @@ func public(st health.Status) publicStatus {
 	return p
 }
 
-// healthz answers 200 when healthy and 503 otherwise, with the status and
-// the reasons' kinds to anyone (probes need no token), and the reasons'
-// messages too to a caller with a valid token, or to every caller when
-// no tokens are configured (the API then listens on loopback or a socket
-// only, and its callers may write records anyway). A wrong token gets the
-// short answer, never a 401: a probe that sends a stale token must keep
-// working. It counts as a failed login in the probes' own bucket, never
-// the records API's (a stale probe must not lock the orchestrator out),
-// and it is audited once per address a minute.
-func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+// healthz answers 200 while the loop beats within its bound and 503 once
+// it is stuck, with the liveness (status, last heartbeat, bound) to
+// anyone: it holds nothing about files, zones or errors. It reads no
+// token, so a probe's stale token costs it nothing.
+func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
+	l := s.health.Liveness()
+	code := http.StatusOK
+	if !l.Alive() {
+		code = http.StatusServiceUnavailable
+	}
+	s.writeJSON(w, code, l)
+}
+
+// readyz answers 200 when ready and healthy and 503 otherwise (starting,
+// or degraded), with the status and the reasons' kinds to anyone (probes
+// need no token), and the reasons' messages too to a caller with a valid
+// token, or to every caller when no tokens are configured (the API then
+// listens on loopback or a socket only, and its callers may write records
+// anyway). A wrong token gets the short answer, never a 401: a probe that
+// sends a stale token must keep working. It counts as a failed login in
+// the probes' own bucket, never the records API's (a stale probe must not
+// lock the orchestrator out), and it is audited once per address a minute.
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	st := s.health.Status()
 	code := http.StatusOK
-	if !st.Healthy {
+	if !st.OK() {
 		code = http.StatusServiceUnavailable
 	}
 	if s.mayReadDetails(r, code) {
@@ -89,19 +111,6 @@ func (s *Server) mayReadDetails(r *http.Request, code int) bool {
 			Result: "health details withheld: " + why + quietNote, Status: code})
 	}
 	return false
-}
-
-// readyz answers 200 once the first full reconcile has run, 503 before.
-// It says nothing else, to anyone.
-func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
-	ready := s.health.Status().Ready
-	code := http.StatusOK
-	if !ready {
-		code = http.StatusServiceUnavailable
-	}
-	s.writeJSON(w, code, struct {
-		Ready bool `json:"ready"`
-	}{ready})
 }
 
 // writeJSON is the one way responses are written as JSON.

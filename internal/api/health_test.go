@@ -5,7 +5,10 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"testing/synctest"
+	"time"
 
+	"github.com/dnssync/dnssync/internal/desired"
 	"github.com/dnssync/dnssync/internal/health"
 	"github.com/dnssync/dnssync/internal/reconcile"
 )
@@ -25,10 +28,142 @@ func unhealthyServer(t *testing.T, tokens []Token) *Server {
 	return s
 }
 
-// Without a token /healthz says only the status and the reasons' kinds;
+// /readyz follows the passes: 503 starting, 503 degraded with the reasons,
+// 200 ok; each body decodes into health.Status and nothing else.
+func TestReadyz(t *testing.T) {
+	f := newFixture(t, "127.0.0.1:0")
+	h := f.srv.Handler()
+	steps := []struct {
+		name    string
+		res     *reconcile.Result
+		code    int
+		status  string
+		healthy bool
+		ready   bool
+		reasons []string
+	}{
+		{"starting", nil, 503, health.StateStarting, false, false, []string{"starting"}},
+		{"unreachable", ptr(fullPass(errors.New("axfr example.com. from 127.0.0.1:53: connection refused"))), 503, health.StateDegraded, false, true, []string{"coredns_unreachable"}},
+		{"healthy", ptr(fullPass(nil)), 200, health.StateOK, true, true, nil},
+	}
+	for _, s := range steps {
+		if s.res != nil {
+			f.observe(*s.res)
+		}
+		w := get(t, h, "GET", "/readyz")
+		if w.Code != s.code {
+			t.Errorf("%s: status %d, want %d", s.name, w.Code, s.code)
+		}
+		if ct := w.Header().Get("Content-Type"); ct != "application/json" {
+			t.Errorf("%s: Content-Type %q", s.name, ct)
+		}
+		var st health.Status
+		dec := json.NewDecoder(w.Body)
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&st); err != nil {
+			t.Fatalf("%s: body: %v", s.name, err)
+		}
+		var kinds []string
+		for _, r := range st.Reasons {
+			kinds = append(kinds, r.Kind)
+			if r.Message == "" {
+				t.Errorf("%s: reason %s without a message", s.name, r.Kind)
+			}
+		}
+		if st.State != s.status || st.Healthy != s.healthy || st.Ready != s.ready || strings.Join(kinds, ",") != strings.Join(s.reasons, ",") {
+			t.Errorf("%s: body %+v, want %s, healthy %v, ready %v, reasons %v", s.name, st, s.status, s.healthy, s.ready, s.reasons)
+		}
+	}
+}
+
+func TestReadyzJSONShape(t *testing.T) {
+	f := newFixture(t, "127.0.0.1:0")
+	w := get(t, f.srv.Handler(), "GET", "/readyz")
+	var body map[string]any
+	if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil {
+		t.Fatal(err)
+	}
+	// Zero times are left out rather than shown as year 1.
+	if _, ok := body["last_reconcile"]; ok {
+		t.Errorf("last_reconcile present before any pass: %s", w.Body)
+	}
+	if r, ok := body["reasons"].([]any); !ok || len(r) != 1 || r[0].(map[string]any)["kind"] != "starting" || body["status"] != "starting" {
+		t.Errorf("before a pass: %s", w.Body)
+	}
+}
+
+// One invalid record file: /readyz is 503 degraded, naming the kind (and
+// only the kind without a token); /healthz stays 200, since restarting
+// dnssync would not fix a file.
+func TestInvalidFileIsNotReadyButAlive(t *testing.T) {
+	s, _ := recordsServer(t, []Token{{ID: "a", Secret: goodToken}}, 1000, 1000)
+	res := fullPass(nil)
+	res.State = &desired.State{Files: 2, Problems: []desired.Problem{{File: "/etc/dnssync/records.d/web.yaml", Line: 2, Msg: "unknown key \"tpye\""}}}
+	s.health.Observe(res)
+
+	end := jsonTime(t, res.Start.Add(res.Duration)) // the pass ran; only a file is wrong
+	w := sendFrom(s, "192.0.2.35:1", "GET", "/readyz", "")
+	if w.Code != 503 || w.Body.String() != `{"status":"degraded","healthy":false,"ready":true,"reasons":[{"kind":"invalid_files"}],`+
+		`"last_reconcile":`+end+`,"last_reconcile_ok":`+end+"}\n" {
+		t.Errorf("/readyz with an invalid file: %d %s; want 503, degraded, invalid_files and no message", w.Code, w.Body)
+	}
+	w = sendFrom(s, "192.0.2.35:1", "GET", "/healthz", "")
+	var l health.Liveness
+	if err := json.Unmarshal(w.Body.Bytes(), &l); w.Code != 200 || err != nil || l.State != health.LiveAlive {
+		t.Errorf("/healthz with an invalid file: %d %s (%v); want 200 alive", w.Code, w.Body, err)
+	}
+}
+
+func jsonTime(t *testing.T, tm time.Time) string {
+	t.Helper()
+	b, err := json.Marshal(tm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// A loop that stops beating (here: nothing beats, on synctest's fake
+// clock) makes /healthz 503 "stuck" once the bound has passed; its next
+// beat makes it 200 again. /readyz says nothing about it.
+func TestHealthzStuckLoop(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newFixture(t, "127.0.0.1:0")
+		h := f.srv.Handler()
+		f.tracker.SetStuckAfter(time.Minute)
+		f.observe(fullPass(nil))
+		liveness := func() (int, health.Liveness) {
+			t.Helper()
+			w := get(t, h, "GET", "/healthz")
+			var l health.Liveness
+			dec := json.NewDecoder(w.Body)
+			dec.DisallowUnknownFields()
+			if err := dec.Decode(&l); err != nil {
+				t.Fatalf("/healthz body: %v", err)
+			}
+			return w.Code, l
+		}
+		if code, l := liveness(); code != 200 || l.State != health.LiveAlive || l.StuckAfter != 60 || !l.LastHeartbeat.Equal(time.Now()) {
+			t.Errorf("after a pass: %d %+v, want 200 alive", code, l)
+		}
+		time.Sleep(time.Minute + time.Second)
+		if code, l := liveness(); code != 503 || l.State != health.LiveStuck {
+			t.Errorf("silent past the bound: %d %+v, want 503 stuck", code, l)
+		}
+		if w := get(t, h, "GET", "/readyz"); w.Code != 200 {
+			t.Errorf("/readyz of a stuck loop: %d, want the last pass's 200 (liveness is /healthz's)", w.Code)
+		}
+		f.tracker.Beat()
+		if code, l := liveness(); code != 200 || l.State != health.LiveAlive {
+			t.Errorf("after a beat: %d %+v, want 200 alive", code, l)
+		}
+	})
+}
+
+// Without a token /readyz says only the status and the reasons' kinds;
 // with a valid token (any case of "Bearer") it says why, messages
 // included. A wrong token gets the short answer, not a 401.
-func TestHealthzMessagesNeedAToken(t *testing.T) {
+func TestReadyzMessagesNeedAToken(t *testing.T) {
 	s := unhealthyServer(t, []Token{{ID: "a", Secret: goodToken}})
 	for _, c := range []struct {
 		name     string
@@ -42,13 +177,13 @@ func TestHealthzMessagesNeedAToken(t *testing.T) {
 		{"lower-case scheme", []string{"Authorization", "bearer " + goodToken}, true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			w := sendFrom(s, "192.0.2.30:1", "GET", "/healthz", "", c.header...)
+			w := sendFrom(s, "192.0.2.30:1", "GET", "/readyz", "", c.header...)
 			if w.Code != 503 {
 				t.Errorf("status %d, want 503", w.Code)
 			}
 			body := w.Body.String()
 			var st health.Status
-			if err := json.Unmarshal(w.Body.Bytes(), &st); err != nil || st.Healthy || !st.Ready || len(st.Reasons) == 0 {
+			if err := json.Unmarshal(w.Body.Bytes(), &st); err != nil || st.Healthy || !st.Ready || st.State != health.StateDegraded || len(st.Reasons) == 0 {
 				t.Fatalf("body %s: %v", body, err)
 			}
 			if st.Reasons[0].Kind != health.KindCoreDNSUnreachable {
@@ -67,35 +202,43 @@ func TestHealthzMessagesNeedAToken(t *testing.T) {
 
 // Without tokens the API listens on loopback or a socket only, and its
 // callers may write records: they are trusted with the messages too.
-func TestHealthzMessagesWithoutTokens(t *testing.T) {
+func TestReadyzMessagesWithoutTokens(t *testing.T) {
 	s := unhealthyServer(t, nil)
-	w := sendFrom(s, "127.0.0.1:1", "GET", "/healthz", "")
+	w := sendFrom(s, "127.0.0.1:1", "GET", "/readyz", "")
 	if w.Code != 503 || !strings.Contains(w.Body.String(), `"message"`) {
 		t.Errorf("without tokens: %d %s, want the messages", w.Code, w.Body)
 	}
 }
 
-// /readyz says ready or not, and nothing else, to anyone.
-func TestReadyzSaysNothingElse(t *testing.T) {
+// /healthz is liveness only: 200 however unhealthy the zones are, to
+// anyone, with or without a token, and never a reason, a kind or a
+// message.
+func TestHealthzSaysOnlyLiveness(t *testing.T) {
 	s := unhealthyServer(t, []Token{{ID: "a", Secret: goodToken}})
-	for _, h := range [][]string{nil, {"Authorization", "Bearer " + goodToken}} {
-		w := sendFrom(s, "192.0.2.31:1", "GET", "/readyz", "", h...)
-		if w.Code != 200 || strings.TrimSpace(w.Body.String()) != `{"ready":true}` {
-			t.Errorf("/readyz %v: %d %s", h, w.Code, w.Body)
+	for _, h := range [][]string{nil, {"Authorization", "Bearer " + goodToken}, {"Authorization", "Bearer " + badToken}} {
+		w := sendFrom(s, "192.0.2.31:1", "GET", "/healthz", "", h...)
+		body := w.Body.String()
+		if w.Code != 200 || !strings.HasPrefix(body, `{"status":"alive","last_heartbeat":"`) {
+			t.Errorf("/healthz %v: %d %s; want 200 alive", h, w.Code, body)
+		}
+		for _, leak := range []string{"reason", "kind", "message", "SECRET", "tsig.key", "example"} {
+			if strings.Contains(body, leak) {
+				t.Errorf("/healthz %v holds %q: %s", h, leak, body)
+			}
 		}
 	}
 }
 
-// A wrong token on /healthz is a failed login: guessing tokens there is
+// A wrong token on /readyz is a failed login: guessing tokens there is
 // limited like anywhere else (in the probes' own bucket: see
 // TestStaleHealthProbeNeverLocksOutTheAPI), and the probe still gets its
 // answer.
-func TestHealthzWrongTokensLimited(t *testing.T) {
+func TestReadyzWrongTokensLimited(t *testing.T) {
 	s := unhealthyServer(t, []Token{{ID: "a", Secret: goodToken}})
 	for i := 0; i < failBurst; i++ {
-		sendFrom(s, "192.0.2.32:1", "GET", "/healthz", "", "Authorization", "Bearer "+badToken)
+		sendFrom(s, "192.0.2.32:1", "GET", "/readyz", "", "Authorization", "Bearer "+badToken)
 	}
-	w := sendFrom(s, "192.0.2.32:1", "GET", "/healthz", "", "Authorization", "Bearer "+goodToken)
+	w := sendFrom(s, "192.0.2.32:1", "GET", "/readyz", "", "Authorization", "Bearer "+goodToken)
 	if w.Code != 503 || strings.Contains(w.Body.String(), `"message"`) {
 		t.Errorf("right token after %d wrong ones: %d %s; want the short answer", failBurst, w.Code, w.Body)
 	}

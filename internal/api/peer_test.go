@@ -26,7 +26,7 @@ func TestUnixClientsKnownByUID(t *testing.T) {
 	opts := desired.Options{Dir: dir, Zones: []string{"example.com"}, DefaultTTL: 300}
 	store := desired.NewStore(opts, nil)
 	sock := filepath.Join(t.TempDir(), "api.sock")
-	s, err := New(Options{Listen: "unix:" + sock, Health: health.NewTracker(), Gatherer: prometheus.NewRegistry(), Records: &RecordsOptions{
+	s, err := New(Options{Listen: Listen{"unix", sock}, Health: health.NewTracker(), Gatherer: prometheus.NewRegistry(), Records: &RecordsOptions{
 		Registry: &registry.Registry{Options: opts, Declared: store}, Declared: store,
 		Resolver: &verify.Resolver{Addr: "127.0.0.1:1", Timeout: 100 * time.Millisecond},
 		Tokens:   []Token{{ID: "ci", Secret: goodToken}}, Rate: 1000, Burst: 1000,

@@ -47,7 +47,7 @@ func auditEvents(t *testing.T, path string) []audit.Event {
 	return out
 }
 
-// A monitoring probe that sends a stale token to /healthz, as often as
+// A monitoring probe that sends a stale token to /readyz, as often as
 // it likes, loses the health details and nothing else: the records API
 // still takes the right token from the same address. Its failures count
 // apart from the API's, in a bucket of their own.
@@ -55,7 +55,7 @@ func TestStaleHealthProbeNeverLocksOutTheAPI(t *testing.T) {
 	s := unhealthyServer(t, []Token{{ID: "a", Secret: goodToken}})
 	const addr = "192.0.2.40:1"
 	for i := range 3 * failBurst {
-		w := sendFrom(s, addr, "GET", "/healthz", "", "Authorization", "Bearer "+badToken)
+		w := sendFrom(s, addr, "GET", "/readyz", "", "Authorization", "Bearer "+badToken)
 		if w.Code != 503 || strings.Contains(w.Body.String(), `"message"`) {
 			t.Fatalf("probe %d with a stale token: %d %s; want 503, the short answer", i, w.Code, w.Body)
 		}
@@ -68,9 +68,9 @@ func TestStaleHealthProbeNeverLocksOutTheAPI(t *testing.T) {
 		t.Errorf("a write with the right token after stale probes: %d %s, want 201", code, body)
 	}
 	// The probe's own bucket is empty: its right token is no longer
-	// compared there either (guessing on /healthz is as slow as on /api/).
-	if w := sendFrom(s, addr, "GET", "/healthz", "", "Authorization", "Bearer "+goodToken); strings.Contains(w.Body.String(), `"message"`) {
-		t.Errorf("/healthz compared a token from an address past its limit: %s", w.Body)
+	// compared there either (guessing on /readyz is as slow as on /api/).
+	if w := sendFrom(s, addr, "GET", "/readyz", "", "Authorization", "Bearer "+goodToken); strings.Contains(w.Body.String(), `"message"`) {
+		t.Errorf("/readyz compared a token from an address past its limit: %s", w.Body)
 	}
 }
 
@@ -85,14 +85,14 @@ func TestAPIFailuresLeaveHealthDetails(t *testing.T) {
 	if code, _, _ := fromAddr(s, addr, "GET", "/api/v1/dns/records", "", "Authorization", "Bearer "+goodToken); code != 429 {
 		t.Fatalf("the API from a limited address: %d, want 429", code)
 	}
-	if w := sendFrom(s, addr, "GET", "/healthz", "", "Authorization", "Bearer "+goodToken); !strings.Contains(w.Body.String(), `"message"`) {
-		t.Errorf("/healthz with the right token after failed API logins: %d %s; want the details", w.Code, w.Body)
+	if w := sendFrom(s, addr, "GET", "/readyz", "", "Authorization", "Bearer "+goodToken); !strings.Contains(w.Body.String(), `"message"`) {
+		t.Errorf("/readyz with the right token after failed API logins: %d %s; want the details", w.Code, w.Body)
 	}
 }
 
 // The failed-login limiter's 429s are audited, but boundedly: the first
 // per address in a minute, saying that more are not, so that a guessing
-// loop cannot fill the disk. So are a stale probe's failures on /healthz.
+// loop cannot fill the disk. So are a stale probe's failures on /readyz.
 func TestLimitedLoginsAuditedOncePerMinute(t *testing.T) {
 	s := unhealthyServer(t, []Token{{ID: "a", Secret: goodToken}})
 	path := auditTo(t, s)
@@ -102,7 +102,7 @@ func TestLimitedLoginsAuditedOncePerMinute(t *testing.T) {
 		}
 	}
 	for range 50 {
-		sendFrom(s, "192.0.2.52:1", "GET", "/healthz", "", "Authorization", "Bearer "+badToken)
+		sendFrom(s, "192.0.2.52:1", "GET", "/readyz", "", "Authorization", "Bearer "+badToken)
 	}
 	count := map[string]int{}
 	for _, ev := range auditEvents(t, path) {
@@ -115,7 +115,7 @@ func TestLimitedLoginsAuditedOncePerMinute(t *testing.T) {
 			count[key+" 401"]++
 		case ev.Status == 429 && strings.Contains(ev.Result, "too many failed logins") && strings.Contains(ev.Result, "not audited"):
 			count[key+" 429"]++
-		case ev.Path == "/healthz" && strings.Contains(ev.Result, "invalid bearer token"):
+		case ev.Path == "/readyz" && strings.Contains(ev.Result, "invalid bearer token"):
 			count[key+" probe"]++
 		default:
 			t.Errorf("unexpected audit line %+v", ev)
@@ -129,7 +129,7 @@ func TestLimitedLoginsAuditedOncePerMinute(t *testing.T) {
 		{"192.0.2.50 /api/v1/dns/records 429", 1},
 		{"192.0.2.51 /api/v1/dns/records 401", failBurst},
 		{"192.0.2.51 /api/v1/dns/records 429", 1},
-		{"192.0.2.52 /healthz probe", 1},
+		{"192.0.2.52 /readyz probe", 1},
 	} {
 		if count[want.key] != want.n {
 			t.Errorf("%s: %d audit lines, want %d (all: %v)", want.key, count[want.key], want.n, count)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -149,13 +150,16 @@ func (s *Server) written(w http.ResponseWriter, r *http.Request, c caller, req c
 		case errors.Is(err, registry.ErrUnreadable):
 			code = http.StatusServiceUnavailable // records.d's state, not the request: an operator must look
 		}
-		ev.Result, ev.Status = err.Error(), code
+		ev.Result, ev.Status = err.Error(), code // the trail keeps the paths: it is the operator's
 		s.record(ev)
-		s.fail(w, code, err.Error())
+		s.fail(w, code, s.redact.text(err.Error()))
 		return
 	}
 	// Worded as the CLI's local writes are (registry.Result).
 	res := registry.Result(registry.Record{Name: req.Name, Type: req.RecordType, Value: req.Value}, ch, s.rec.AutoRegister)
+	if r.Method == http.MethodDelete {
+		res.Removed = s.removed(req.Name, ch)
+	}
 	if r.URL.Query().Get("wait") == "verified" && s.rec.AutoRegister {
 		v, err := s.waitServed(r.Context(), req.Name, ch)
 		res.Verification = &v
@@ -163,10 +167,11 @@ func (s *Server) written(w http.ResponseWriter, r *http.Request, c caller, req c
 			if st := s.health.Status(); !st.Healthy {
 				ev.Result, ev.Status = "written; not served: "+err.Error(), http.StatusServiceUnavailable
 				s.record(ev)
-				s.fail(w, http.StatusServiceUnavailable, fmt.Sprintf("written to records.d, but the daemon cannot apply it now (%s): %v; it will be applied when it can", reasons(st.Reasons), err))
+				s.fail(w, http.StatusServiceUnavailable, fmt.Sprintf("written to records.d, but the daemon cannot apply it now (%s): %s; it will be applied when it can",
+					reasonKinds(st.Reasons), s.redact.text(err.Error())))
 				return
 			}
-			res.Status, res.Message, code = "accepted", "written to records.d; not served yet: "+err.Error(), http.StatusAccepted
+			res.Status, res.Message, code = "accepted", "written to records.d; not served yet: "+s.redact.text(err.Error()), http.StatusAccepted
 		} else {
 			res.Status, res.Applied, res.Verified, res.Message = "verified", true, true, ""
 		}
@@ -241,11 +246,28 @@ func (s *Server) fail(w http.ResponseWriter, code int, msg string) {
 	s.writeJSON(w, code, client.Response[any]{Success: false, Error: msg})
 }
 
-// reasons joins health reasons for an error message.
-func reasons(rs []health.Reason) string {
-	parts := make([]string, len(rs))
-	for i, r := range rs {
-		parts[i] = r.Kind + ": " + r.Message
+// reasonKinds joins the kinds of health reasons for an error message:
+// their messages name the server's files, which are for operators
+// (/readyz with a token), and the kinds say what kind of trouble it is.
+func reasonKinds(rs []health.Reason) string {
+	kinds := make([]string, 0, len(rs))
+	for _, r := range rs {
+		if !slices.Contains(kinds, r.Kind) {
+			kinds = append(kinds, r.Kind)
+		}
 	}
-	return strings.Join(parts, "; ")
+	return strings.Join(kinds, ", ")
+}
+
+// removed is what an unregister took out of the API's file for name: each
+// value of ch.Before that ch.After no longer holds, source the file.
+func (s *Server) removed(name string, ch registry.Change) []client.Record {
+	file := s.rec.Registry.Path(name)
+	out := []client.Record{}
+	for _, rr := range ch.Before {
+		if !slices.ContainsFunc(ch.After, func(a dns.RR) bool { return dns.IsDuplicate(a, rr) }) {
+			out = append(out, registry.ToRecord(desired.Declared{RR: rr, File: file}))
+		}
+	}
+	return out
 }

@@ -27,7 +27,7 @@ func recordsServer(t testing.TB, tokens []Token, rate float64, burst int) (*Serv
 	dir := t.TempDir()
 	opts := desired.Options{Dir: dir, Zones: []string{"example.com"}, DefaultTTL: 300}
 	store := desired.NewStore(opts, nil)
-	s, err := New(Options{Listen: "127.0.0.1:0", Health: health.NewTracker(), Gatherer: prometheus.NewRegistry(), Records: &RecordsOptions{
+	s, err := New(Options{Listen: loopback, Health: health.NewTracker(), Gatherer: prometheus.NewRegistry(), Records: &RecordsOptions{
 		Registry: &registry.Registry{Options: opts, Declared: store}, Declared: store,
 		Resolver: &verify.Resolver{Addr: "127.0.0.1:1", Timeout: 100 * time.Millisecond}, AutoRegister: true,
 		WaitTimeout: time.Second, Tokens: tokens, Rate: rate, Burst: burst,

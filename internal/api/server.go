@@ -3,7 +3,9 @@
 // through the registry and never talks to the DNS server itself.
 //
 // Routes are registered per concern in routes; each concern's handlers live
-// in their own file (health.go, ...).
+// in their own file (health.go, records.go, ...). Every route, status and
+// JSON field is declared in the OpenAPI document (package openapi), and
+// the tests hold the handlers to it (contract_test.go).
 package api
 
 import (
@@ -13,8 +15,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"strconv"
-	"strings"
+	"path/filepath"
 	"sync/atomic"
 	"time"
 
@@ -25,8 +26,9 @@ import (
 
 // Options configure a Server.
 type Options struct {
-	// Listen is "host:port" or "unix:/path/to.sock".
-	Listen   string
+	// Listen is where to listen, parsed and checked once by the config
+	// (config.Listen converts to it).
+	Listen   Listen
 	Health   *health.Tracker
 	Gatherer prometheus.Gatherer
 	// Records, when set, serves the records API.
@@ -34,23 +36,49 @@ type Options struct {
 	// Log receives the server's own messages; the caller gives it its
 	// component attribute (component=api).
 	Log *slog.Logger
+	// Requests, when set, counts every request answered (routing.go).
+	Requests RequestObserver
+}
+
+// Listen is an address as net.Listen takes it: Network "tcp" with
+// Address "host:port", or "unix" with the socket's absolute path. It has
+// the fields of config.Listen, which converts to it: the config parses the
+// written form ("host:port", "unix:/path") once, and this package does not
+// depend on the config's.
+type Listen struct {
+	Network string
+	Address string
+}
+
+// check refuses what net.Listen could not take, or would take wrongly (a
+// relative socket path depends on the working directory).
+func (l Listen) check() error {
+	switch {
+	case l.Network == "tcp" && l.Address != "":
+	case l.Network == "unix" && filepath.IsAbs(l.Address) && l.Address != "/":
+	default:
+		return fmt.Errorf("api listen %q on %q: want tcp with host:port, or unix with an absolute path", l.Address, l.Network)
+	}
+	return nil
 }
 
 // Server serves the API on one listener.
 type Server struct {
-	network, address string // as net.Listen takes them
-	health           *health.Tracker
-	gatherer         prometheus.Gatherer
-	log              *slog.Logger
-	mux              *http.ServeMux
-	addr             atomic.Pointer[string] // set once listening
-	ln               net.Listener           // set by Listen, served by Serve
-	serving          atomic.Bool
-	rec              *RecordsOptions
-	limit            *limiter // requests per client
-	failures         *limiter // failed logins per client address on /api/
-	probeFailures    *limiter // failed logins per client address on /healthz
-	quiet            *limiter // audit lines of repeated refusals (quietEvery)
+	listen        Listen
+	health        *health.Tracker
+	gatherer      prometheus.Gatherer
+	log           *slog.Logger
+	mux           *http.ServeMux
+	addr          atomic.Pointer[string] // set once listening
+	ln            net.Listener           // set by Listen, served by Serve
+	serving       atomic.Bool
+	rec           *RecordsOptions
+	limit         *limiter // requests per client
+	failures      *limiter // failed logins per client address on /api/
+	probeFailures *limiter // failed logins per client address on /readyz
+	quiet         *limiter // audit lines of repeated refusals (quietEvery)
+	requests      RequestObserver
+	redact        *redactor // the records dir's paths out of error messages
 }
 
 // Timeouts and limits of the HTTP server. A probe or a scrape is small; the
@@ -66,8 +94,7 @@ const (
 
 // New validates o and builds the Server. It does not listen yet.
 func New(o Options) (*Server, error) {
-	network, address, err := parseListen(o.Listen)
-	if err != nil {
+	if err := o.Listen.check(); err != nil {
 		return nil, err
 	}
 	if o.Health == nil {
@@ -80,7 +107,7 @@ func New(o Options) (*Server, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{network: network, address: address, health: o.Health, gatherer: o.Gatherer, log: log, mux: http.NewServeMux()}
+	s := &Server{listen: o.Listen, health: o.Health, gatherer: o.Gatherer, log: log, mux: http.NewServeMux(), requests: o.Requests}
 	if o.Records != nil {
 		if o.Records.Registry == nil || o.Records.Declared == nil || o.Records.Resolver == nil {
 			return nil, errors.New("api: records API needs a registry, declarations and a resolver")
@@ -88,42 +115,27 @@ func New(o Options) (*Server, error) {
 		s.rec, s.limit = o.Records, newLimiter(o.Records.Rate, o.Records.Burst)
 		s.failures, s.probeFailures = newLimiter(failRate, failBurst), newLimiter(failRate, failBurst)
 		s.quiet = newLimiter(1/quietEvery.Seconds(), 1)
+		s.redact = newRedactor(o.Records.Registry.Options.Dir)
 	}
 	s.routes()
 	return s, nil
 }
 
-// parseListen turns "host:port" or "unix:/path" into net.Listen's arguments.
-func parseListen(listen string) (network, address string, err error) {
-	if path, ok := strings.CutPrefix(listen, "unix:"); ok {
-		if !strings.HasPrefix(path, "/") || path == "/" {
-			return "", "", fmt.Errorf("api listen %q: want unix:/absolute/path", listen)
-		}
-		return "unix", path, nil
-	}
-	_, port, err := net.SplitHostPort(listen)
-	if err != nil {
-		return "", "", fmt.Errorf("api listen %q: want host:port or unix:/path: %w", listen, err)
-	}
-	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
-		return "", "", fmt.Errorf("api listen %q: port %q is not a number from 0 to 65535", listen, port)
-	}
-	return "tcp", listen, nil
-}
-
 // routes registers every handler. A pattern with a method answers other
-// methods with 405 and an Allow header; unknown paths get 404.
+// methods with 405 and an Allow header; unknown paths get 404 (both in
+// the envelope: routing.go).
 func (s *Server) routes() {
 	s.mux.HandleFunc("GET /healthz", s.healthz)
 	s.mux.HandleFunc("GET /readyz", s.readyz)
 	s.mux.Handle("GET /metrics", s.metrics())
+	s.mux.HandleFunc("GET /api/v1/openapi.json", s.openAPI)
 	if s.rec != nil {
 		s.recordRoutes()
 	}
 }
 
 // Handler returns the API's handler (tests serve it with httptest).
-func (s *Server) Handler() http.Handler { return s.mux }
+func (s *Server) Handler() http.Handler { return s }
 
 // Addr is the address bound once Serve listens ("unix:/path" for a
 // socket), "" before.
@@ -138,7 +150,7 @@ func (s *Server) Addr() string {
 // sends too much cannot hold a connection or memory for long.
 func (s *Server) httpServer() *http.Server {
 	return &http.Server{
-		Handler:           s.mux,
+		Handler:           s,
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      writeTimeout,
@@ -162,12 +174,12 @@ func (s *Server) Listen() error {
 	if s.ln != nil {
 		return nil
 	}
-	ln, err := listen(s.network, s.address)
+	ln, err := listen(s.listen.Network, s.listen.Address)
 	if err != nil {
 		return err
 	}
 	addr := ln.Addr().String()
-	if s.network == "unix" {
+	if s.listen.Network == "unix" {
 		addr = "unix:" + addr
 	}
 	s.ln = ln

@@ -36,7 +36,7 @@ func newFixture(t *testing.T, listen string) fixture {
 	reg := prometheus.NewRegistry()
 	f := fixture{tracker: health.NewTracker(), metrics: metrics.New(reg), logs: &bytes.Buffer{}}
 	log := slog.New(slog.NewTextHandler(f.logs, nil)).With("component", "api")
-	srv, err := New(Options{Listen: listen, Health: f.tracker, Gatherer: reg, Log: log})
+	srv, err := New(Options{Listen: listenAt(listen), Health: f.tracker, Gatherer: reg, Log: log, Requests: f.metrics})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,84 +64,6 @@ func get(t *testing.T, h http.Handler, method, path string) *httptest.ResponseRe
 	return w
 }
 
-func TestHealthz(t *testing.T) {
-	f := newFixture(t, "127.0.0.1:0")
-	h := f.srv.Handler()
-	steps := []struct {
-		name    string
-		res     *reconcile.Result
-		code    int
-		healthy bool
-		ready   bool
-		reasons []string
-	}{
-		{"starting", nil, 503, false, false, []string{"starting"}},
-		{"unreachable", ptr(fullPass(errors.New("axfr example.com. from 127.0.0.1:53: connection refused"))), 503, false, true, []string{"coredns_unreachable"}},
-		{"healthy", ptr(fullPass(nil)), 200, true, true, nil},
-	}
-	for _, s := range steps {
-		if s.res != nil {
-			f.observe(*s.res)
-		}
-		w := get(t, h, "GET", "/healthz")
-		if w.Code != s.code {
-			t.Errorf("%s: status %d, want %d", s.name, w.Code, s.code)
-		}
-		if ct := w.Header().Get("Content-Type"); ct != "application/json" {
-			t.Errorf("%s: Content-Type %q", s.name, ct)
-		}
-		var st health.Status
-		dec := json.NewDecoder(w.Body)
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&st); err != nil {
-			t.Fatalf("%s: body: %v", s.name, err)
-		}
-		var kinds []string
-		for _, r := range st.Reasons {
-			kinds = append(kinds, r.Kind)
-			if r.Message == "" {
-				t.Errorf("%s: reason %s without a message", s.name, r.Kind)
-			}
-		}
-		if st.Healthy != s.healthy || st.Ready != s.ready || strings.Join(kinds, ",") != strings.Join(s.reasons, ",") {
-			t.Errorf("%s: body %+v, want healthy %v ready %v reasons %v", s.name, st, s.healthy, s.ready, s.reasons)
-		}
-	}
-}
-
-func TestHealthzJSONShape(t *testing.T) {
-	f := newFixture(t, "127.0.0.1:0")
-	w := get(t, f.srv.Handler(), "GET", "/healthz")
-	var body map[string]any
-	if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil {
-		t.Fatal(err)
-	}
-	// Zero times are left out rather than shown as year 1.
-	if _, ok := body["last_reconcile"]; ok {
-		t.Errorf("last_reconcile present before any pass: %s", w.Body)
-	}
-	if r, ok := body["reasons"].([]any); !ok || len(r) != 1 || r[0].(map[string]any)["kind"] != "starting" {
-		t.Errorf("reasons: %s", w.Body)
-	}
-}
-
-func TestReadyz(t *testing.T) {
-	f := newFixture(t, "127.0.0.1:0")
-	h := f.srv.Handler()
-	w := get(t, h, "GET", "/readyz")
-	if w.Code != 503 || strings.TrimSpace(w.Body.String()) != `{"ready":false}` {
-		t.Errorf("before a full pass: %d %s", w.Code, w.Body)
-	}
-	f.observe(fullPass(errors.New("refused"))) // ready even though it failed
-	w = get(t, h, "GET", "/readyz")
-	if w.Code != 200 || strings.TrimSpace(w.Body.String()) != `{"ready":true}` {
-		t.Errorf("after a full pass: %d %s", w.Code, w.Body)
-	}
-	if ct := w.Header().Get("Content-Type"); ct != "application/json" {
-		t.Errorf("Content-Type %q", ct)
-	}
-}
-
 func TestMetrics(t *testing.T) {
 	f := newFixture(t, "127.0.0.1:0")
 	f.observe(fullPass(nil))
@@ -149,8 +71,20 @@ func TestMetrics(t *testing.T) {
 	if w.Code != 200 {
 		t.Fatalf("status %d", w.Code)
 	}
-	if !strings.Contains(w.Body.String(), `dnssync_reconciles_total{kind="full",result="ok"} 1`) {
+	if !strings.Contains(w.Body.String(), `dnssync_reconciles_total{result="ok",scope="full"} 1`) {
 		t.Errorf("metrics page lacks the reconcile counter:\n%s", w.Body)
+	}
+	// The first scrape is counted by the route it matched.
+	get(t, f.srv.Handler(), "GET", "/no/such/path")
+	w = get(t, f.srv.Handler(), "GET", "/metrics")
+	for _, want := range []string{
+		`dnssync_api_requests_total{code="200",method="GET",route="/metrics"} 1`,
+		`dnssync_api_requests_total{code="404",method="GET",route="none"} 1`,
+		`dnssync_api_request_duration_seconds_count{code="200",method="GET",route="/metrics"} 1`,
+	} {
+		if !strings.Contains(w.Body.String(), want) {
+			t.Errorf("metrics page lacks %s:\n%s", want, w.Body)
+		}
 	}
 }
 
@@ -176,26 +110,52 @@ func TestMethodsAndPaths(t *testing.T) {
 			t.Errorf("GET %s: %d, want 404", path, w.Code)
 		}
 	}
+	// Both in the envelope, not Go's text (routing_test.go has more).
+	for _, w := range []*httptest.ResponseRecorder{get(t, h, "GET", "/nope"), get(t, h, "POST", "/healthz")} {
+		var env struct {
+			Success *bool
+			Error   string
+		}
+		if err := json.Unmarshal(w.Body.Bytes(), &env); err != nil || env.Success == nil || *env.Success || env.Error == "" ||
+			w.Header().Get("Content-Type") != "application/json" {
+			t.Errorf("%d %q (%s): want the error envelope", w.Code, w.Body, w.Header().Get("Content-Type"))
+		}
+	}
 }
 
-func TestNewValidatesListen(t *testing.T) {
-	opts := func(listen string) Options {
-		return Options{Listen: listen, Health: health.NewTracker(), Gatherer: prometheus.NewRegistry()}
+// loopback is a free port on 127.0.0.1, for servers that never listen
+// or listen once.
+var loopback = Listen{"tcp", "127.0.0.1:0"}
+
+// listenAt is "host:port" or "unix:/path" as the config parses it.
+func listenAt(s string) Listen {
+	if path, ok := strings.CutPrefix(s, "unix:"); ok {
+		return Listen{"unix", path}
 	}
-	for _, good := range []string{"127.0.0.1:8053", "[::1]:0", ":8053", "localhost:8053", "unix:/run/dnssync/api.sock"} {
+	return Listen{"tcp", s}
+}
+
+// New takes the address as the config parsed it (config's TestParseListen
+// holds which written forms are accepted) and refuses one net.Listen could
+// not take; and it needs a tracker and a gatherer.
+func TestNewValidates(t *testing.T) {
+	opts := func(l Listen) Options {
+		return Options{Listen: l, Health: health.NewTracker(), Gatherer: prometheus.NewRegistry()}
+	}
+	for _, good := range []Listen{loopback, {"tcp", "[::1]:0"}, {"tcp", ":8053"}, {"unix", "/run/dnssync/api.sock"}} {
 		if _, err := New(opts(good)); err != nil {
-			t.Errorf("New(%q): %v", good, err)
+			t.Errorf("New(%+v): %v", good, err)
 		}
 	}
-	for _, bad := range []string{"", "127.0.0.1", "127.0.0.1:http", "127.0.0.1:70000", "unix:", "unix:relative.sock", "unix:/", "http://127.0.0.1:8053"} {
+	for _, bad := range []Listen{{}, {"tcp", ""}, {"unix", "relative.sock"}, {"unix", "/"}, {"udp", "127.0.0.1:8053"}} {
 		if _, err := New(opts(bad)); err == nil {
-			t.Errorf("New(%q): no error", bad)
+			t.Errorf("New(%+v): no error", bad)
 		}
 	}
-	if _, err := New(Options{Listen: "127.0.0.1:0", Gatherer: prometheus.NewRegistry()}); err == nil {
+	if _, err := New(Options{Listen: loopback, Gatherer: prometheus.NewRegistry()}); err == nil {
 		t.Error("New without a tracker: no error")
 	}
-	if _, err := New(Options{Listen: "127.0.0.1:0", Health: health.NewTracker()}); err == nil {
+	if _, err := New(Options{Listen: loopback, Health: health.NewTracker()}); err == nil {
 		t.Error("New without a gatherer: no error")
 	}
 }

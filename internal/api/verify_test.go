@@ -79,7 +79,7 @@ func verifyServer(t *testing.T, dnsAddr string) (http.Handler, *desired.Store) {
 	store := desired.NewStore(opts, nil)
 	tracker := health.NewTracker()
 	tracker.Observe(reconcile.Result{Full: true})
-	s, err := New(Options{Listen: "127.0.0.1:0", Health: tracker, Gatherer: prometheus.NewRegistry(), Records: &RecordsOptions{
+	s, err := New(Options{Listen: loopback, Health: tracker, Gatherer: prometheus.NewRegistry(), Records: &RecordsOptions{
 		Registry: &registry.Registry{Options: opts, Declared: store}, Declared: store,
 		Resolver: &verify.Resolver{Addr: dnsAddr, Timeout: time.Second}, AutoRegister: true,
 		WaitTimeout: 300 * time.Millisecond, Rate: 100, Burst: 100,

@@ -38,8 +38,10 @@ type Event struct {
 	Time time.Time `json:"time"`
 	// Kind is "api" (a request to the records API: a write, or a request
 	// refused before it could act), "cli" (a write by a CLI command on the
-	// DNS host), "change" (a change applied to DNS) or "refused" (a plan
-	// the safety check refused).
+	// DNS host), "change" (a change applied to DNS), "drift" (a change
+	// applied to DNS that put back what the server got from elsewhere than
+	// records.d: Old is what it served, New what records.d wants) or
+	// "refused" (a plan the safety check refused).
 	Kind string `json:"kind"`
 
 	Client  string `json:"client,omitempty"`   // remote address

@@ -13,12 +13,14 @@ import (
 
 	"github.com/dnssync/dnssync/internal/diff"
 	"github.com/dnssync/dnssync/internal/reconcile"
+	"github.com/dnssync/dnssync/internal/rrset"
 	"github.com/dnssync/dnssync/internal/verify"
 )
 
 // Passes writes a pass's lines to Log: each change applied, with whether
-// it was then served, and each plan the safety rules refused, with how
-// much of it is held.
+// it was then served ("drift" for a change that put back what the server
+// got from elsewhere than records.d, see reconcile.ZoneResult.Drift), and
+// each plan the safety rules refused, with how much of it is held.
 //
 // A plan refused pass after pass stays refused until someone acts, and the
 // trail needs it when it starts or changes, not once a minute: a refusal
@@ -72,8 +74,16 @@ func passEvents(res reconcile.Result) []Event {
 		if len(z.Mismatches) > 0 {
 			result = "not served as planned: " + verify.Summary(z.Mismatches)
 		}
+		drift := make(map[rrset.Key]bool, len(z.Drift))
+		for _, k := range z.Drift {
+			drift[k] = true
+		}
 		for _, c := range z.Plan.Changes {
-			out = append(out, Event{Kind: "change", Zone: z.Zone, Name: c.Key.Name, Type: dns.TypeToString[c.Key.Type],
+			kind := "change"
+			if drift[c.Key] { // put back: the server was changed elsewhere than in records.d
+				kind = "drift"
+			}
+			out = append(out, Event{Kind: kind, Zone: z.Zone, Name: c.Key.Name, Type: dns.TypeToString[c.Key.Type],
 				Action: c.Action.String(), Old: diff.ShowSet(c.Old), New: diff.ShowSet(c.New), Result: result})
 		}
 	}

@@ -123,6 +123,36 @@ func TestPassesChangesApplied(t *testing.T) {
 	}
 }
 
+// A change that put back drift is a "drift" line with what the server
+// served (old) and what records.d wants (new); the pass's other changes
+// stay "change" lines.
+func TestPassesDrift(t *testing.T) {
+	t.Parallel()
+	l, path := openTemp(t)
+	p := &Passes{Log: l}
+	www := rrset.Key{Name: "www.example.com.", Type: dns.TypeA}
+	db := rrset.Key{Name: "db.example.com.", Type: dns.TypeA}
+	plan := diff.Plan{Zone: "example.com.", Changes: []diff.Change{
+		{Action: diff.Update, Key: db, Old: set(t, "db.example.com. 300 IN A 192.0.2.10"), New: set(t, "db.example.com. 300 IN A 192.0.2.11")},
+		{Action: diff.Update, Key: www, Old: set(t, "www.example.com. 300 IN A 192.0.2.66"), New: set(t, "www.example.com. 300 IN A 192.0.2.1")},
+	}}
+	res := reconcile.Result{Zones: []reconcile.ZoneResult{{Zone: "example.com.", Plan: plan, Applied: true, Drift: []rrset.Key{www}}}}
+	if err := p.Observe(res); err != nil {
+		t.Fatal(err)
+	}
+	got := readEvents(t, path)
+	if len(got) != 2 {
+		t.Fatalf("%d lines, want 2: %+v", len(got), got)
+	}
+	if g := got[0]; g.Kind != "change" || g.Name != "db.example.com." {
+		t.Errorf("records.d's change: %+v, want kind change", g)
+	}
+	if g := got[1]; g.Kind != "drift" || g.Name != "www.example.com." || g.Action != "update" ||
+		!strings.Contains(g.Old, "192.0.2.66") || !strings.Contains(g.New, "192.0.2.1") || g.Result != "ok" {
+		t.Errorf("drift put back: %+v, want kind drift, old 192.0.2.66, new 192.0.2.1", g)
+	}
+}
+
 // Without an audit file nothing is written and nothing fails.
 func TestPassesWithoutLog(t *testing.T) {
 	t.Parallel()

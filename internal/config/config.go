@@ -16,11 +16,13 @@ import (
 )
 
 // Load returns the defaults overlaid with the file at path (none when path
-// is empty), parsed and checked. Its error lists every problem found, one a
-// line, each naming the file and the key.
+// is empty), parsed and checked. Relative paths the file sets are taken
+// relative to its directory. Its error lists every problem found, one a
+// line, each naming the file and the key. Commands load their config with
+// Discover, which finds the path.
 func Load(path string) (*Config, error) {
 	var f fileConfig
-	if err := decode(&f, defaultsName, defaults); err != nil {
+	if _, err := decode(&f, defaultsName, defaults); err != nil {
 		return nil, err
 	}
 	name := defaultsName
@@ -35,12 +37,14 @@ func Load(path string) (*Config, error) {
 		// among them); decode zones into an empty list instead.
 		defaultZones := f.Zones
 		f.Zones = nil
-		if err := decode(&f, path, string(b)); err != nil {
+		md, err := decode(&f, path, string(b))
+		if err != nil {
 			return nil, err
 		}
 		if f.Zones == nil {
 			f.Zones = defaultZones
 		}
+		f.rebase(path, md.IsDefined)
 		name = path
 	}
 	c, problems := f.build()
@@ -51,26 +55,28 @@ func Load(path string) (*Config, error) {
 		}
 		return nil, errors.Join(errs...)
 	}
+	c.File = path
 	return c, nil
 }
 
 // decode reads text over f: a key the text sets replaces f's value. A
-// syntax error names the file and line, an unknown key names the key.
-func decode(f *fileConfig, name, text string) error {
+// syntax error names the file and line, an unknown key names the key. The
+// metadata says which keys the text set.
+func decode(f *fileConfig, name, text string) (toml.MetaData, error) {
 	md, err := toml.Decode(text, f)
 	if err != nil {
 		var perr toml.ParseError
 		if errors.As(err, &perr) {
-			return fmt.Errorf("%s:%d: %s", name, perr.Position.Line, perr.Message)
+			return md, fmt.Errorf("%s:%d: %s", name, perr.Position.Line, perr.Message)
 		}
-		return fmt.Errorf("%s: %w", name, err)
+		return md, fmt.Errorf("%s: %w", name, err)
 	}
 	if und := md.Undecoded(); len(und) > 0 {
 		keys := make([]string, len(und))
 		for i, k := range und {
 			keys[i] = k.String()
 		}
-		return fmt.Errorf("%s: unknown key %s", name, strings.Join(keys, ", "))
+		return md, fmt.Errorf("%s: unknown key %s", name, strings.Join(keys, ", "))
 	}
-	return nil
+	return md, nil
 }

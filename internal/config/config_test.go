@@ -131,7 +131,8 @@ func TestLoadOverrides(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := Load(writeConfig(t, tt.file))
+			path := writeConfig(t, tt.file)
+			got, err := Load(path)
 			if err != nil {
 				t.Fatalf("Load: %v", err)
 			}
@@ -140,6 +141,7 @@ func TestLoadOverrides(t *testing.T) {
 				t.Fatal(err)
 			}
 			tt.edit(want)
+			want.File = path
 			if !reflect.DeepEqual(got, want) {
 				t.Errorf("config =\n%+v\nwant\n%+v", *got, *want)
 			}

@@ -11,6 +11,9 @@ import (
 // Config is the whole configuration, every value parsed and checked: the
 // rest of dnssync reads it and never parses a config string again.
 type Config struct {
+	// File is the config file this was loaded from; empty for the
+	// built-in defaults alone (see SourceName).
+	File         string
 	Orchestrator struct {
 		DNS DNS
 	}
@@ -114,7 +117,7 @@ type LogFormat string
 
 // The log formats.
 const (
-	LogAuto LogFormat = "auto" // tint on a terminal, text otherwise
+	LogAuto LogFormat = "auto" // tint on a terminal (no colour under NO_COLOR), text otherwise
 	LogText LogFormat = "text"
 	LogJSON LogFormat = "json"
 )

@@ -9,7 +9,7 @@ import (
 )
 
 // Problem messages travel far: the log, `dnssync validate`, metrics labels'
-// neighbours, /healthz with a token, the API's 503 bodies. Whatever a file
+// neighbours, /readyz with a token, the API's 503 bodies. Whatever a file
 // says may be a secret: a hard link to a key file is a regular file in
 // records.d and is read like any other (open.go), and a token may be pasted
 // into the wrong place. So a message quotes nothing of a file that is not

@@ -66,6 +66,10 @@ type Plan struct {
 	// Foreign lists desired sets that differ from a served set dnssync does
 	// not manage. They are left alone and reported.
 	Foreign []rrset.Key
+	// Conflicts lists the names Input.Held keeps as served, in canonical
+	// order: records.d declares them, in ways that disagree, so the plan
+	// is not in sync while they stand.
+	Conflicts []string
 	// HeldDeletes lists the deletions the safety rules keep back while a
 	// record file is unread (Judge): shown, never applied, so that a plan
 	// can say what waits on an unread file.
@@ -151,6 +155,12 @@ func Compute(in Input) Plan {
 	slices.SortFunc(p.Changes, compareChanges)
 	slices.SortFunc(p.Adopt, rrset.Key.Compare)
 	slices.SortFunc(p.Foreign, rrset.Key.Compare)
+	for name, held := range in.Held {
+		if held {
+			p.Conflicts = append(p.Conflicts, name)
+		}
+	}
+	slices.SortFunc(p.Conflicts, rrset.CompareNames)
 	return p
 }
 

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/dnssync/dnssync/internal/rrset"
@@ -205,5 +206,119 @@ func TestFormatUnknown(t *testing.T) {
 	}
 	if err := FormatUnknown(failWriter{}, zone, errors.New("x")); err == nil {
 		t.Error("FormatUnknown to a failing writer returned nil")
+	}
+}
+
+// TestFormatSourcesGolden: each create and update names the files that
+// declare its new set, in a column of its own; a delete names none (no
+// file declares it); a set left to another writer names its files too;
+// a set declared by many files names a few and counts the rest.
+func TestFormatSourcesGolden(t *testing.T) {
+	files := map[string][]string{
+		"app.example.com. A":         {"app.yaml"},
+		"www.example.com. A":         {"www.yaml"},
+		"example.com. TXT":           {"apex.yaml"},
+		"example.com. MX":            {"apex.yaml"},
+		"_sip._tcp.example.com. SRV": {"sip.yaml"},
+		"mail.example.com. A":        {"mail-1.yaml", "mail-2.yaml"},
+		"v6.example.com. AAAA":       {"a.yaml", "b.yaml", "c.yaml", "d.yaml", "e.yaml"},
+		"theirs.example.com. A":      {"theirs.yaml"},
+		// What a delete deletes is declared nowhere; a source for it
+		// would be a bug of the caller's, and must not be shown.
+		"old.example.com. A": {"never-shown.yaml"},
+	}
+	src := func(k rrset.Key) []string { return files[k.String()] }
+	observed := zoneOf(t, with(
+		"app.example.com. 300 IN A 192.0.2.10",
+		"www.example.com. 300 IN CNAME app.example.com.",
+		"mail.example.com. 300 IN A 192.0.2.20",
+		"old.example.com. 300 IN A 192.0.2.99",
+		"v6.example.com. 300 IN AAAA 2001:db8::2",
+		"theirs.example.com. 300 IN A 192.0.2.2",
+	)...)
+	desired := zoneOf(t, with(
+		"app.example.com. 300 IN A 192.0.2.10",
+		"app.example.com. 300 IN A 192.0.2.11",
+		"www.example.com. 300 IN A 192.0.2.10",
+		"example.com. 300 IN TXT \"v=spf1 ip4:192.0.2.0/24 -all\"",
+		"_sip._tcp.example.com. 300 IN SRV 10 5 5060 app.example.com.",
+		"example.com. 300 IN MX 10 mail.example.com.",
+		"mail.example.com. 60 IN A 192.0.2.20",
+		"v6.example.com. 300 IN AAAA 2001:db8::1",
+		"theirs.example.com. 300 IN A 192.0.2.1",
+	)...)
+	p := Compute(Input{Zone: zone, Desired: desired, Observed: observed,
+		Managed: func(k rrset.Key) bool { return k.Name != "theirs.example.com." }})
+	var buf bytes.Buffer
+	if err := p.FormatSources(&buf, Plan{Zone: zone}, src); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "mixed-sources", buf.Bytes())
+
+	// Creates only: no empty "(was ...)" column before the files.
+	p = Compute(Input{Zone: zone, Desired: zoneOf(t, with("www.example.com. 300 IN A 192.0.2.10")...), Observed: zoneOf(t, with()...)})
+	buf.Reset()
+	if err := p.FormatSources(&buf, Plan{Zone: zone}, src); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := buf.String(), "example.com.: 1 change\n  + www.example.com.  A  300  192.0.2.10  (www.yaml)\n"; got != want {
+		t.Errorf("one create: got\n%q\nwant\n%q", got, want)
+	}
+}
+
+// TestFormatHeldSourcesGolden: the changes the safety check holds name
+// their files too.
+func TestFormatHeldSourcesGolden(t *testing.T) {
+	observed := zoneOf(t, with(hosts(10)...)...)
+	desired := zoneOf(t, with(append(readdress(hosts(10), 4), "new.example.com. 300 IN A 192.0.2.200")...)...)
+	v := Judge(Compute(Input{Zone: zone, Desired: desired, Observed: observed}),
+		Facts{Observed: observed, Safety: Safety{MaxDeletePercent: 30, MaxUpdatePercent: 30, MinRecords: 10}})
+	if v.Refusal == nil {
+		t.Fatal("plan not refused")
+	}
+	src := func(k rrset.Key) []string {
+		if k.Name == "new.example.com." {
+			return []string{"new.yaml"}
+		}
+		return []string{"fleet.yaml"}
+	}
+	var buf bytes.Buffer
+	if err := v.Safe.FormatSources(&buf, v.Held, src); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "held-sources", buf.Bytes())
+}
+
+// TestFormatConflicts: a name records.d declares in ways that disagree is
+// left as served (Input.Held), and the plan says so: never "in sync".
+func TestFormatConflicts(t *testing.T) {
+	in := Input{
+		Zone:     zone,
+		Desired:  zoneOf(t, with("www.example.com. 300 IN A 192.0.2.1")...),
+		Observed: zoneOf(t, with("www.example.com. 300 IN A 192.0.2.1", "clash.example.com. 300 IN A 192.0.2.7")...),
+		Held:     map[string]bool{"clash.example.com.": true, "b.clash.example.com.": true},
+	}
+	p := Compute(in)
+	if !p.Empty() || p.InSync() {
+		t.Fatalf("plan: empty %v, in sync %v; want nothing to apply, and not in sync", p.Empty(), p.InSync())
+	}
+	if want := []string{"clash.example.com.", "b.clash.example.com."}; !slices.Equal(p.Conflicts, want) {
+		t.Errorf("Conflicts = %q, want %q (canonical order)", p.Conflicts, want)
+	}
+	src := func(k rrset.Key) []string {
+		if k.Type == 0 && k.Name == "clash.example.com." {
+			return []string{"a.yaml", "b.yaml"}
+		}
+		return nil
+	}
+	var buf bytes.Buffer
+	if err := p.FormatSources(&buf, Plan{Zone: zone}, src); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "conflicts", buf.Bytes())
+	var tally Tally
+	tally.Add(p, Plan{Zone: zone})
+	if tally != (Tally{Conflicts: 2}) {
+		t.Errorf("tally %+v, want 2 conflicts", tally)
 	}
 }

@@ -1,7 +1,10 @@
 // Package health turns the stream of reconcile results into the daemon's
-// health: whether it is ready (the first full pass has run), whether it is
-// healthy, and if not, why, as reasons whose kinds are a contract for
-// monitoring.
+// readiness: whether the first full pass has run, whether every zone is
+// served as desired, and if not, why, as reasons whose kinds are a
+// contract for monitoring (/readyz). Apart from that it keeps the loop's
+// liveness (liveness.go, /healthz): an invalid file or an unreachable
+// server makes dnssync degraded, never dead, and only a loop that stopped
+// turning is.
 //
 // A pass for changed files covers only the zones those files touch, so the
 // Tracker keeps what the latest pass of each zone said and lets a partial
@@ -44,10 +47,18 @@ type Reason struct {
 	Message string `json:"message"`
 }
 
-// Status is the daemon's health at one moment.
+// The states of a Status, its summary for probes and people.
+const (
+	StateStarting = "starting" // the first full pass has not run yet
+	StateOK       = "ok"       // ready and healthy: every zone served as desired
+	StateDegraded = "degraded" // ready, with reasons
+)
+
+// Status is the daemon's readiness at one moment.
 type Status struct {
-	Healthy bool `json:"healthy"`
-	Ready   bool `json:"ready"`
+	State   string `json:"status"` // StateStarting, StateOK or StateDegraded
+	Healthy bool   `json:"healthy"`
+	Ready   bool   `json:"ready"`
 	// Reasons says why it is not healthy, sorted by kind then message.
 	Reasons         []Reason  `json:"reasons,omitempty"`
 	LastReconcile   time.Time `json:"last_reconcile,omitzero"`
@@ -61,7 +72,8 @@ type Status struct {
 type Tracker struct {
 	mu       sync.Mutex
 	observed bool
-	status   Status // Healthy and Reasons are derived in Observe
+	status   Status // Healthy and Reasons are derived in Observe, State in Status
+	live     liveness
 
 	zones   map[string][]Reason // the latest pass of each zone
 	records *Reason             // the records dir could not be read
@@ -70,9 +82,12 @@ type Tracker struct {
 }
 
 // NewTracker returns a Tracker that has seen nothing: not ready, not
-// healthy, reason "starting".
+// healthy, reason "starting"; alive, as a process that just started is,
+// for DefaultStuckAfter.
 func NewTracker() *Tracker {
-	return &Tracker{zones: map[string][]Reason{}}
+	t := &Tracker{zones: map[string][]Reason{}, live: liveness{stuckAfter: DefaultStuckAfter}}
+	t.beat()
+	return t
 }
 
 // Observe takes in the result of one pass.
@@ -80,6 +95,7 @@ func (t *Tracker) Observe(res reconcile.Result) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.observed = true
+	t.beat() // a pass that ended is a sign of life too
 	st := &t.status
 
 	if res.Full {
@@ -130,12 +146,23 @@ func (t *Tracker) Status() Status {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if !t.observed {
-		return Status{Reasons: []Reason{{Kind: KindStarting, Message: "no reconcile has run yet"}}}
+		return Status{State: StateStarting, Reasons: []Reason{{Kind: KindStarting, Message: "no reconcile has run yet"}}}
 	}
 	st := t.status
 	st.Reasons = slices.Clone(st.Reasons)
+	switch {
+	case !st.Ready:
+		st.State = StateStarting
+	case st.Healthy:
+		st.State = StateOK
+	default:
+		st.State = StateDegraded
+	}
 	return st
 }
+
+// OK reports whether st is ready and healthy: /readyz's 200.
+func (st Status) OK() bool { return st.State == StateOK }
 
 func (t *Tracker) reasons() []Reason {
 	var out []Reason

@@ -1,6 +1,13 @@
-// Package metrics exports what reconcile passes did as Prometheus metrics
-// (all named dnssync_*). It only reads reconcile results: the loop hands
-// each one to Observe, and the registry it was built with serves them.
+// Package metrics exports what dnssync does as Prometheus metrics (all
+// named dnssync_*). It only observes: the loop hands each reconcile result
+// to Observe (observe.go), the API each request to ObserveRequest
+// (requests.go), and the registry the metrics were built with serves them.
+//
+// Each label name keeps one meaning across every metric: scope (full or
+// changed pass), result (how something ended), status (why an RRset is
+// not served as desired), operation (reconcile or verify), stage (where a
+// pass failed), zone, action (create, update, delete), route, method and
+// code (of an API request).
 package metrics
 
 import (
@@ -11,12 +18,14 @@ import (
 	"github.com/dnssync/dnssync/internal/reconcile"
 )
 
-// Metrics holds the collectors. Observe is safe for concurrent use, though
-// the loop is its only caller.
+// Metrics holds the collectors. Its methods are safe for concurrent use:
+// the loop observes passes while API handlers observe requests.
 type Metrics struct {
 	reconciles     *prometheus.CounterVec
+	unchanged      *prometheus.CounterVec
 	duration       *prometheus.HistogramVec
 	changes        *prometheus.CounterVec
+	drift          *prometheus.CounterVec
 	verifies       *prometheus.CounterVec
 	propagation    prometheus.Histogram
 	checkFailures  *prometheus.GaugeVec
@@ -25,12 +34,26 @@ type Metrics struct {
 	recordsServed  *prometheus.GaugeVec
 	invalidFiles   prometheus.Gauge
 	lastSuccess    *prometheus.GaugeVec
+	lastAttempt    *prometheus.GaugeVec
 	backendErrors  *prometheus.CounterVec
 	unsafeRefusals *prometheus.CounterVec
+	requests       *prometheus.CounterVec
+	requestTime    *prometheus.HistogramVec
 
 	mu    sync.Mutex
-	zones map[string]bool // the zones with records gauges, to drop those no longer managed
+	zones map[string]bool // the zones with per-zone series, to drop those no longer managed
 }
+
+// Label values used in more than one place.
+const (
+	scopeFull     = "full"
+	scopeChanged  = "changed"
+	stageRecords  = "records" // backend_errors: the records dir could not be read
+	opReconcile   = "reconcile"
+	opVerify      = "verify"
+	statusFailed  = "failed"
+	statusLagging = "lagging"
+)
 
 // New creates the metrics and registers them with reg. It panics if they are
 // already registered there (a wiring bug).
@@ -38,17 +61,25 @@ func New(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{
 		reconciles: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "dnssync_reconciles_total",
-			Help: "Reconcile passes, by kind (full: every zone; changed: the zones of changed files) and result.",
-		}, []string{"kind", "result"}),
+			Help: "Reconcile passes, by scope (full: every zone; changed: the zones of changed files) and result.",
+		}, []string{"scope", "result"}),
+		unchanged: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "dnssync_reconciles_unchanged_total",
+			Help: "Reconcile passes that ended without error and changed nothing on the DNS server, by scope.",
+		}, []string{"scope"}),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "dnssync_reconcile_duration_seconds",
-			Help:    "How long reconcile passes took, by kind.",
+			Help:    "How long reconcile passes took, by scope.",
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 20, 30, 60},
-		}, []string{"kind"}),
+		}, []string{"scope"}),
 		changes: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "dnssync_changes_applied_total",
 			Help: "RRset changes applied to the DNS server, by zone and action.",
 		}, []string{"zone", "action"}),
+		drift: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "dnssync_drift_corrected_total",
+			Help: "RRsets put back after a change on the DNS server that records.d did not make (drift), by zone.",
+		}, []string{"zone"}),
 		verifies: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "dnssync_verify_total",
 			Help: "Applied zone changes checked against the server's answers, by result (verified: every changed RRset served as planned).",
@@ -60,8 +91,8 @@ func New(reg prometheus.Registerer) *Metrics {
 		}),
 		checkFailures: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "dnssync_check_failures",
-			Help: "RRset-server pairs not answered as desired in the latest scheduled check, by kind (lagging: a resolver's cache within the TTL of a change; not counted as failed).",
-		}, []string{"kind"}),
+			Help: "RRset-server pairs not answered as desired in the latest scheduled check, by status (lagging: a resolver's cache within the TTL of a change; not counted as failed).",
+		}, []string{"status"}),
 		checks: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "dnssync_checks_total",
 			Help: "Scheduled resolution checks, by result.",
@@ -80,28 +111,42 @@ func New(reg prometheus.Registerer) *Metrics {
 		}),
 		lastSuccess: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "dnssync_last_success_timestamp_seconds",
-			Help: "Unix time of the last successful reconcile pass or scheduled check, by kind.",
-		}, []string{"kind"}),
+			Help: "Unix time of the end of the last successful reconcile pass or scheduled check, by operation.",
+		}, []string{"operation"}),
+		lastAttempt: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "dnssync_last_attempt_timestamp_seconds",
+			Help: "Unix time of the end of the last reconcile pass or scheduled check, successful or not, by operation.",
+		}, []string{"operation"}),
 		backendErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "dnssync_backend_errors_total",
-			Help: "Errors of reconcile passes, by kind: the stage a zone failed in (transfer, unsafe, apply), or records when the records dir could not be read.",
-		}, []string{"kind"}),
+			Help: "Errors of reconcile passes, by stage: where a zone failed (transfer, unsafe, apply), or records when the records dir could not be read.",
+		}, []string{"stage"}),
 		unsafeRefusals: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "dnssync_unsafe_plans_refused_total",
 			Help: "Plans refused by the safety check, by zone.",
 		}, []string{"zone"}),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "dnssync_api_requests_total",
+			Help: "HTTP requests answered, by route (the pattern matched, not the path asked; none: no route), method and status code.",
+		}, []string{"route", "method", "code"}),
+		requestTime: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "dnssync_api_request_duration_seconds",
+			Help:    "Time taken to answer HTTP requests, by route, method and status code (a write with ?wait=verified includes the wait).",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
+		}, []string{"route", "method", "code"}),
 		zones: map[string]bool{},
 	}
-	reg.MustRegister(m.reconciles, m.duration, m.changes, m.verifies, m.propagation,
+	reg.MustRegister(m.reconciles, m.unchanged, m.duration, m.changes, m.drift, m.verifies, m.propagation,
 		m.checkFailures, m.checks, m.recordsDesired, m.recordsServed, m.invalidFiles,
-		m.lastSuccess, m.backendErrors, m.unsafeRefusals)
+		m.lastSuccess, m.lastAttempt, m.backendErrors, m.unsafeRefusals, m.requests, m.requestTime)
 
 	// Series that exist from the start, so that rate() and alerts see a 0
 	// before the first event rather than nothing.
-	for _, kind := range []string{kindFull, kindChanged} {
-		m.duration.WithLabelValues(kind)
+	for _, scope := range []string{scopeFull, scopeChanged} {
+		m.duration.WithLabelValues(scope)
+		m.unchanged.WithLabelValues(scope)
 		for _, result := range []string{"ok", "error"} {
-			m.reconciles.WithLabelValues(kind, result)
+			m.reconciles.WithLabelValues(scope, result)
 		}
 	}
 	for _, result := range []string{"verified", "failed"} {
@@ -110,129 +155,11 @@ func New(reg prometheus.Registerer) *Metrics {
 	for _, result := range []string{"ok", "failed"} {
 		m.checks.WithLabelValues(result)
 	}
-	for _, kind := range []string{"failed", "lagging"} {
-		m.checkFailures.WithLabelValues(kind)
+	for _, status := range []string{statusFailed, statusLagging} {
+		m.checkFailures.WithLabelValues(status)
 	}
-	for _, kind := range []string{string(reconcile.StageTransfer), string(reconcile.StageUnsafe), string(reconcile.StageApply), kindRecords} {
-		m.backendErrors.WithLabelValues(kind)
+	for _, stage := range []string{string(reconcile.StageTransfer), string(reconcile.StageUnsafe), string(reconcile.StageApply), stageRecords} {
+		m.backendErrors.WithLabelValues(stage)
 	}
 	return m
-}
-
-const (
-	kindFull    = "full"
-	kindChanged = "changed"
-	kindRecords = "records" // backend_errors: the records dir could not be read
-)
-
-// Observe records what one pass did.
-func (m *Metrics) Observe(res reconcile.Result) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-
-	kind := kindChanged
-	if res.Full {
-		kind = kindFull
-	}
-	result := "error"
-	if res.Failed() == nil {
-		result = "ok"
-		m.lastSuccess.WithLabelValues("reconcile").Set(unix(res))
-	}
-	m.reconciles.WithLabelValues(kind, result).Inc()
-	m.duration.WithLabelValues(kind).Observe(res.Duration.Seconds())
-	if res.Err != nil {
-		m.backendErrors.WithLabelValues(kindRecords).Inc()
-	}
-
-	if res.State != nil {
-		m.setZones(res)
-		m.invalidFiles.Set(float64(invalidFiles(res)))
-	}
-	for _, z := range res.Zones {
-		m.observeZone(res, z)
-	}
-
-	if c := res.Check; c != nil {
-		failed := len(c.Failed())
-		m.checkFailures.WithLabelValues("failed").Set(float64(failed))
-		m.checkFailures.WithLabelValues("lagging").Set(float64(len(c.Lagging())))
-		if c.OK() {
-			m.checks.WithLabelValues("ok").Inc()
-			m.lastSuccess.WithLabelValues("verify").Set(float64(c.Time.UnixNano()) / 1e9)
-		} else {
-			m.checks.WithLabelValues("failed").Inc()
-		}
-	}
-}
-
-func (m *Metrics) observeZone(res reconcile.Result, z reconcile.ZoneResult) {
-	if z.Err != nil {
-		m.backendErrors.WithLabelValues(string(z.Stage)).Inc()
-		if z.Stage == reconcile.StageUnsafe {
-			m.unsafeRefusals.WithLabelValues(z.Zone).Inc()
-		}
-		// A refused plan may still have applied its creates of new names.
-		if !z.Applied {
-			return
-		}
-	}
-	if z.Applied {
-		for _, c := range z.Plan.Changes {
-			m.changes.WithLabelValues(z.Zone, c.Action.String()).Inc()
-		}
-	}
-	verified := false
-	if z.Applied && !z.Plan.Empty() {
-		switch {
-		case len(z.Mismatches) > 0:
-			m.verifies.WithLabelValues("failed").Inc()
-		case z.Latency > 0:
-			// Latency is set only when the verification ran; a pass that
-			// applied without verifying confirmed nothing.
-			verified = true
-			m.verifies.WithLabelValues("verified").Inc()
-			m.propagation.Observe(z.Latency.Seconds())
-		}
-	}
-	if res.State != nil && z.Err == nil && (z.Plan.Empty() || verified) {
-		if want, ok := res.State.Zones[z.Zone]; ok {
-			n := res.State.Records[z.Zone]
-			for _, k := range z.Plan.Foreign {
-				if s := want[k]; s != nil {
-					n -= len(s.RRs)
-				}
-			}
-			m.recordsServed.WithLabelValues(z.Zone).Set(float64(n))
-		}
-	}
-}
-
-// setZones sets the desired record count of every managed zone and drops
-// the series of zones no longer managed (after a config reload).
-func (m *Metrics) setZones(res reconcile.Result) {
-	for zone := range m.zones {
-		if _, ok := res.State.Zones[zone]; !ok {
-			m.recordsDesired.DeleteLabelValues(zone)
-			m.recordsServed.DeleteLabelValues(zone)
-			delete(m.zones, zone)
-		}
-	}
-	for zone := range res.State.Zones {
-		m.recordsDesired.WithLabelValues(zone).Set(float64(res.State.Records[zone]))
-		m.zones[zone] = true
-	}
-}
-
-// invalidFiles counts files, not problems: one file can have several.
-func invalidFiles(res reconcile.Result) int {
-	files := map[string]bool{}
-	for _, p := range res.State.Problems {
-		files[p.File] = true
-	}
-	return len(files)
-}
-
-func unix(res reconcile.Result) float64 {
-	return float64(res.Start.Add(res.Duration).UnixNano()) / 1e9
 }

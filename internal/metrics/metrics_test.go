@@ -80,16 +80,20 @@ func TestReconciles(t *testing.T) {
 	m.Observe(reconcile.Result{Full: true, Start: t0.Add(time.Hour), Err: errors.New("records: gone")})
 
 	for _, tt := range []struct {
-		kind, result string
-		want         float64
+		scope, result string
+		want          float64
 	}{{"full", "ok", 1}, {"full", "error", 1}, {"changed", "ok", 0}, {"changed", "error", 1}} {
-		if got := testutil.ToFloat64(m.reconciles.WithLabelValues(tt.kind, tt.result)); got != tt.want {
-			t.Errorf("reconciles_total{kind=%s,result=%s} = %v, want %v", tt.kind, tt.result, got, tt.want)
+		if got := testutil.ToFloat64(m.reconciles.WithLabelValues(tt.scope, tt.result)); got != tt.want {
+			t.Errorf("reconciles_total{scope=%s,result=%s} = %v, want %v", tt.scope, tt.result, got, tt.want)
 		}
 	}
-	// The failed passes after it leave the success time alone.
+	// The failed passes after it leave the success time alone, and are
+	// the last attempt.
 	if got, want := testutil.ToFloat64(m.lastSuccess.WithLabelValues("reconcile")), float64(t0.Add(2*time.Second).Unix()); got != want {
 		t.Errorf("last_success{reconcile} = %v, want %v", got, want)
+	}
+	if got, want := testutil.ToFloat64(m.lastAttempt.WithLabelValues("reconcile")), float64(t0.Add(time.Hour).Unix()); got != want {
+		t.Errorf("last_attempt{reconcile} = %v, want %v", got, want)
 	}
 	if got := testutil.ToFloat64(m.backendErrors.WithLabelValues("records")); got != 1 {
 		t.Errorf("backend_errors{records} = %v, want 1", got)
@@ -101,46 +105,46 @@ func TestReconciles(t *testing.T) {
 		t.Errorf("duration histograms: %d, %v; want 2 (full, changed)", n, err)
 	}
 	if err := testutil.GatherAndCompare(reg, strings.NewReader(`
-# HELP dnssync_reconcile_duration_seconds How long reconcile passes took, by kind.
+# HELP dnssync_reconcile_duration_seconds How long reconcile passes took, by scope.
 # TYPE dnssync_reconcile_duration_seconds histogram
-dnssync_reconcile_duration_seconds_bucket{kind="changed",le="0.001"} 0
-dnssync_reconcile_duration_seconds_bucket{kind="changed",le="0.0025"} 0
-dnssync_reconcile_duration_seconds_bucket{kind="changed",le="0.005"} 0
-dnssync_reconcile_duration_seconds_bucket{kind="changed",le="0.01"} 1
-dnssync_reconcile_duration_seconds_bucket{kind="changed",le="0.025"} 1
-dnssync_reconcile_duration_seconds_bucket{kind="changed",le="0.05"} 1
-dnssync_reconcile_duration_seconds_bucket{kind="changed",le="0.1"} 1
-dnssync_reconcile_duration_seconds_bucket{kind="changed",le="0.25"} 1
-dnssync_reconcile_duration_seconds_bucket{kind="changed",le="0.5"} 1
-dnssync_reconcile_duration_seconds_bucket{kind="changed",le="1"} 1
-dnssync_reconcile_duration_seconds_bucket{kind="changed",le="2.5"} 1
-dnssync_reconcile_duration_seconds_bucket{kind="changed",le="5"} 1
-dnssync_reconcile_duration_seconds_bucket{kind="changed",le="10"} 1
-dnssync_reconcile_duration_seconds_bucket{kind="changed",le="20"} 1
-dnssync_reconcile_duration_seconds_bucket{kind="changed",le="30"} 1
-dnssync_reconcile_duration_seconds_bucket{kind="changed",le="60"} 1
-dnssync_reconcile_duration_seconds_bucket{kind="changed",le="+Inf"} 1
-dnssync_reconcile_duration_seconds_sum{kind="changed"} 0.01
-dnssync_reconcile_duration_seconds_count{kind="changed"} 1
-dnssync_reconcile_duration_seconds_bucket{kind="full",le="0.001"} 1
-dnssync_reconcile_duration_seconds_bucket{kind="full",le="0.0025"} 1
-dnssync_reconcile_duration_seconds_bucket{kind="full",le="0.005"} 1
-dnssync_reconcile_duration_seconds_bucket{kind="full",le="0.01"} 1
-dnssync_reconcile_duration_seconds_bucket{kind="full",le="0.025"} 1
-dnssync_reconcile_duration_seconds_bucket{kind="full",le="0.05"} 1
-dnssync_reconcile_duration_seconds_bucket{kind="full",le="0.1"} 1
-dnssync_reconcile_duration_seconds_bucket{kind="full",le="0.25"} 1
-dnssync_reconcile_duration_seconds_bucket{kind="full",le="0.5"} 1
-dnssync_reconcile_duration_seconds_bucket{kind="full",le="1"} 1
-dnssync_reconcile_duration_seconds_bucket{kind="full",le="2.5"} 2
-dnssync_reconcile_duration_seconds_bucket{kind="full",le="5"} 2
-dnssync_reconcile_duration_seconds_bucket{kind="full",le="10"} 2
-dnssync_reconcile_duration_seconds_bucket{kind="full",le="20"} 2
-dnssync_reconcile_duration_seconds_bucket{kind="full",le="30"} 2
-dnssync_reconcile_duration_seconds_bucket{kind="full",le="60"} 2
-dnssync_reconcile_duration_seconds_bucket{kind="full",le="+Inf"} 2
-dnssync_reconcile_duration_seconds_sum{kind="full"} 2
-dnssync_reconcile_duration_seconds_count{kind="full"} 2
+dnssync_reconcile_duration_seconds_bucket{scope="changed",le="0.001"} 0
+dnssync_reconcile_duration_seconds_bucket{scope="changed",le="0.0025"} 0
+dnssync_reconcile_duration_seconds_bucket{scope="changed",le="0.005"} 0
+dnssync_reconcile_duration_seconds_bucket{scope="changed",le="0.01"} 1
+dnssync_reconcile_duration_seconds_bucket{scope="changed",le="0.025"} 1
+dnssync_reconcile_duration_seconds_bucket{scope="changed",le="0.05"} 1
+dnssync_reconcile_duration_seconds_bucket{scope="changed",le="0.1"} 1
+dnssync_reconcile_duration_seconds_bucket{scope="changed",le="0.25"} 1
+dnssync_reconcile_duration_seconds_bucket{scope="changed",le="0.5"} 1
+dnssync_reconcile_duration_seconds_bucket{scope="changed",le="1"} 1
+dnssync_reconcile_duration_seconds_bucket{scope="changed",le="2.5"} 1
+dnssync_reconcile_duration_seconds_bucket{scope="changed",le="5"} 1
+dnssync_reconcile_duration_seconds_bucket{scope="changed",le="10"} 1
+dnssync_reconcile_duration_seconds_bucket{scope="changed",le="20"} 1
+dnssync_reconcile_duration_seconds_bucket{scope="changed",le="30"} 1
+dnssync_reconcile_duration_seconds_bucket{scope="changed",le="60"} 1
+dnssync_reconcile_duration_seconds_bucket{scope="changed",le="+Inf"} 1
+dnssync_reconcile_duration_seconds_sum{scope="changed"} 0.01
+dnssync_reconcile_duration_seconds_count{scope="changed"} 1
+dnssync_reconcile_duration_seconds_bucket{scope="full",le="0.001"} 1
+dnssync_reconcile_duration_seconds_bucket{scope="full",le="0.0025"} 1
+dnssync_reconcile_duration_seconds_bucket{scope="full",le="0.005"} 1
+dnssync_reconcile_duration_seconds_bucket{scope="full",le="0.01"} 1
+dnssync_reconcile_duration_seconds_bucket{scope="full",le="0.025"} 1
+dnssync_reconcile_duration_seconds_bucket{scope="full",le="0.05"} 1
+dnssync_reconcile_duration_seconds_bucket{scope="full",le="0.1"} 1
+dnssync_reconcile_duration_seconds_bucket{scope="full",le="0.25"} 1
+dnssync_reconcile_duration_seconds_bucket{scope="full",le="0.5"} 1
+dnssync_reconcile_duration_seconds_bucket{scope="full",le="1"} 1
+dnssync_reconcile_duration_seconds_bucket{scope="full",le="2.5"} 2
+dnssync_reconcile_duration_seconds_bucket{scope="full",le="5"} 2
+dnssync_reconcile_duration_seconds_bucket{scope="full",le="10"} 2
+dnssync_reconcile_duration_seconds_bucket{scope="full",le="20"} 2
+dnssync_reconcile_duration_seconds_bucket{scope="full",le="30"} 2
+dnssync_reconcile_duration_seconds_bucket{scope="full",le="60"} 2
+dnssync_reconcile_duration_seconds_bucket{scope="full",le="+Inf"} 2
+dnssync_reconcile_duration_seconds_sum{scope="full"} 2
+dnssync_reconcile_duration_seconds_count{scope="full"} 2
 `), "dnssync_reconcile_duration_seconds"); err != nil {
 		t.Error(err)
 	}
@@ -275,6 +279,9 @@ func TestChecks(t *testing.T) {
 	if got := testutil.ToFloat64(m.lastSuccess.WithLabelValues("verify")); got != 0 {
 		t.Errorf("last_success{verify} = %v after a failed check, want 0", got)
 	}
+	if got, want := testutil.ToFloat64(m.lastAttempt.WithLabelValues("verify")), float64(bad.Time.Unix()); got != want {
+		t.Errorf("last_attempt{verify} = %v after a failed check, want %v", got, want)
+	}
 
 	good := verify.Report{Time: t0.Add(time.Minute), Checked: 4}
 	m.Observe(reconcile.Result{Full: true, Start: t0, State: state(t), Check: &good})
@@ -320,7 +327,9 @@ func TestUnsafeRefused(t *testing.T) {
 
 // Every metric is named dnssync_*, has help text and passes promlint.
 func TestLint(t *testing.T) {
-	_, reg := newMetrics(t)
+	m, reg := newMetrics(t)
+	RegisterBuildInfo(reg, "dev")
+	m.ObserveRequest("/api/v1/dns/records", "GET", 200, time.Millisecond) // a series, so that it is linted
 	mfs, err := reg.Gather()
 	if err != nil {
 		t.Fatal(err)

@@ -38,6 +38,7 @@ func TestRunOnceCheck(t *testing.T) {
 		opts       Options
 		wantCheck  bool
 		wantUnsafe bool
+		wantStale  []string // the sets the check reports stale, beside the Checker's report
 	}{
 		{name: "every desired set of every zone", opts: Options{Check: true}, wantCheck: true},
 		{name: "not asked", opts: Options{}},
@@ -65,6 +66,8 @@ func TestRunOnceCheck(t *testing.T) {
 			opts:       Options{Check: true, Apply: true},
 			wantCheck:  true,
 			wantUnsafe: true,
+			// The refused deletion leaves it served, and declared nowhere.
+			wantStale: []string{"old.example.net. A"},
 		},
 		{
 			name: "cancelled during an apply",
@@ -110,8 +113,14 @@ func TestRunOnceCheck(t *testing.T) {
 				if c.calls() != 1 || res.Check == nil {
 					t.Fatalf("%d checks, Result.Check = %v; want one", c.calls(), res.Check)
 				}
-				if res.Check.Checked != c.report.Checked {
-					t.Errorf("Result.Check = %+v, want the Checker's report", res.Check)
+				var stale []string
+				for _, r := range res.Check.Results {
+					if r.Status == verify.StatusStale {
+						stale = append(stale, r.Key.String())
+					}
+				}
+				if res.Check.Checked != c.report.Checked+len(tt.wantStale) || !slices.Equal(stale, tt.wantStale) {
+					t.Errorf("Result.Check = %+v, want the Checker's report and the stale sets %q", res.Check, tt.wantStale)
 				}
 				if got, want := keysOf(c.wants[0]), []string{"www.example.com. A", "www.example.net. A"}; !slices.Equal(got, want) {
 					t.Errorf("checked %q, want %q", got, want)
@@ -168,8 +177,10 @@ func TestVerifyMethod(t *testing.T) {
 		if len(rep.Results) != 1 || c.calls() != 1 {
 			t.Errorf("Verify() = %+v after %d checks, want the Checker's report", rep, c.calls())
 		}
-		if n := len(h.server.transfers()) + len(h.backend.applied()); n != 0 {
-			t.Errorf("Verify transferred or applied %d times; it changes nothing", n)
+		// One transfer of each zone, to find the sets served but no
+		// longer declared; nothing applied.
+		if got, want := h.server.transfers(), []string{zoneA, zoneB}; !slices.Equal(got, want) || len(h.backend.applied()) != 0 {
+			t.Errorf("Verify transferred %q and applied %d times; want %q and nothing applied: it changes nothing", got, len(h.backend.applied()), want)
 		}
 	})
 	t.Run("records not read", func(t *testing.T) {

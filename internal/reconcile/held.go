@@ -30,17 +30,23 @@ import (
 // the server and earlier passes say, and remembers the hold the verdict
 // keeps.
 func (r *Reconciler) judge(st *desired.State, served *observed.Zone, p diff.Plan, force bool) diff.Verdict {
-	v := diff.Judge(p, diff.Facts{
+	v := diff.Judge(p, r.facts(st, served, p.Zone, force))
+	r.setHold(p.Zone, v.Hold)
+	return v
+}
+
+// facts are what the safety rules look at for zone's plan besides the
+// plan; judge remembers what they decide, Verify (stale.go) only reads it.
+func (r *Reconciler) facts(st *desired.State, served *observed.Zone, zone string, force bool) diff.Facts {
+	return diff.Facts{
 		Observed:    served.Sets,
 		Safety:      r.Safety,
 		Force:       force,
 		Unread:      len(st.Incomplete) > 0,
 		NeverFilled: st.Files == 0 && !st.FilesSeen,
-		Held:        r.holding[p.Zone],
+		Held:        r.holding[zone],
 		HeldUnknown: r.heldErr,
-	})
-	r.setHold(p.Zone, v.Hold)
-	return v
+	}
 }
 
 // setHold remembers h as zone's hold (nil: nothing held).

@@ -126,7 +126,7 @@ func TestLogChangesBounded(t *testing.T) {
 	old := rrset.New(rrs[:5000]...)
 	p := diff.Plan{Zone: zoneA, Changes: []diff.Change{{Action: diff.Update, Key: rrset.Key{Name: "big.example.com.", Type: dns.TypeTXT}, Old: old, New: big}}}
 	var buf bytes.Buffer
-	logChanges(slog.New(slog.NewTextHandler(&buf, nil)), p)
+	logChanges(t.Context(), slog.New(slog.NewTextHandler(&buf, nil)), []diff.Plan{p})
 
 	line := buf.String()
 	if strings.Count(line, "\n") != 1 {

@@ -33,6 +33,7 @@ func (r *Reconciler) RunOnce(ctx context.Context, opts Options) Result {
 	res := r.pass(ctx, opts)
 	if opts.Check && r.Checker != nil && ctx.Err() == nil && reachable(res) {
 		rep := r.check(ctx, res.State)
+		addStale(&rep, res.Zones)
 		res.Check = &rep
 		r.logCheck(rep)
 	}
@@ -41,7 +42,9 @@ func (r *Reconciler) RunOnce(ctx context.Context, opts Options) Result {
 }
 
 // Verify rescans records.d and checks that every desired RRset is answered
-// as desired by every server of the Checker. It changes nothing.
+// as desired by every server of the Checker, and that no set dnssync
+// manages is served though no longer declared (stale.go: one transfer of
+// each zone). It changes nothing.
 func (r *Reconciler) Verify(ctx context.Context) (verify.Report, error) {
 	if r.Checker == nil {
 		return verify.Report{}, errors.New("no servers to check")
@@ -51,7 +54,13 @@ func (r *Reconciler) Verify(ctx context.Context) (verify.Report, error) {
 	if err := r.scan(ctx); err != nil {
 		return verify.Report{}, fmt.Errorf("records: %w", err)
 	}
-	return r.check(ctx, r.Store.State()), nil
+	st := r.Store.State()
+	rep := r.check(ctx, st)
+	r.syncHeld()
+	for _, z := range r.Zones {
+		rep.Add(r.staleIn(ctx, st, z, rep)...)
+	}
+	return rep, nil
 }
 
 func (r *Reconciler) check(ctx context.Context, st *desired.State) verify.Report {
@@ -153,9 +162,7 @@ func (r *Reconciler) verifyAll(ctx context.Context, res *Result, pending []*appl
 	logged := make(chan struct{})
 	go func() { // while the first verifications wait for the server
 		defer close(logged)
-		for _, p := range plans {
-			logChanges(r.Log.With("zone", p.Zone), p)
-		}
+		logChanges(ctx, r.Log, plans)
 	}()
 	for _, a := range pending {
 		wg.Add(1)

@@ -129,6 +129,9 @@ type ZoneResult struct {
 	// Refusal is why the safety rules hold Refused back (nil: they do
 	// not), also on passes that only plan, so that `plan` can say so.
 	Refusal error
+	// Drift is the part of Plan that puts back changes the server got
+	// from elsewhere than records.d (drift.go): put back once Applied.
+	Drift []rrset.Key
 }
 
 // Stage names where a zone's pass failed, for health and metrics.

@@ -1,6 +1,7 @@
 package reconcile
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 
@@ -16,14 +17,46 @@ import (
 // What a pass reports beyond its Result: standing conflicts and check
 // failures are logged when they change, not every pass.
 
-// logChanges logs every change applied: the operator's record of what
-// dnssync did (the audit log has it too, when configured). Values are
-// bounded as diff.ShowSet bounds them: one RRset must not make a 174 KB
-// line.
-func logChanges(log *slog.Logger, p diff.Plan) {
-	for _, c := range p.Changes {
-		log.Info("change applied", "action", c.Action.String(), "name", c.Key.Name,
-			"type", dns.TypeToString[c.Key.Type], "old", diff.ShowSet(c.Old), "new", diff.ShowSet(c.New))
+// maxChangeLines is the most changes a pass logs one by one at INFO.
+const maxChangeLines = 10
+
+// logChanges logs the changes a pass applied: the operator's record of
+// what dnssync did. A pass of up to maxChangeLines changes (an
+// orchestrator registering a server or two) logs each at INFO. A larger
+// one (a cold start, a new zone, a bulk edit: 100,000 records) logs one
+// INFO line with the counts, and each change at DEBUG only: a journal
+// flooded with one line per record hides everything else, and the records
+// are all in the audit log (when configured) and in `dnssync plan`. Not
+// the first N at INFO and "M more": which N are shown would be arbitrary,
+// and tell an operator less than the counts. Values are bounded as
+// diff.ShowSet bounds them: one RRset must not make a 174 KB line.
+func logChanges(ctx context.Context, log *slog.Logger, plans []diff.Plan) {
+	total := 0
+	count := map[diff.Action]int{}
+	for _, p := range plans {
+		total += len(p.Changes)
+		for _, c := range p.Changes {
+			count[c.Action]++
+		}
+	}
+	level := slog.LevelInfo
+	if total > maxChangeLines {
+		level = slog.LevelDebug
+		where := slog.Int("zones", len(plans))
+		if len(plans) == 1 {
+			where = slog.String("zone", plans[0].Zone)
+		}
+		log.Info("changes applied", where, "changes", total, "create", count[diff.Create], "update", count[diff.Update],
+			"delete", count[diff.Delete], "each", "at debug level")
+	}
+	if !log.Enabled(ctx, level) {
+		return
+	}
+	for _, p := range plans {
+		for _, c := range p.Changes {
+			log.Log(ctx, level, "change applied", "zone", p.Zone, "action", c.Action.String(), "name", c.Key.Name,
+				"type", dns.TypeToString[c.Key.Type], "old", diff.ShowSet(c.Old), "new", diff.ShowSet(c.New))
+		}
 	}
 }
 
@@ -58,9 +91,12 @@ func (r *Reconciler) logCheck(rep verify.Report) {
 		return
 	}
 	for _, f := range off {
-		if f.Status == verify.StatusLagging {
+		switch f.Status {
+		case verify.StatusLagging:
 			r.Log.Info("resolver still serves old data (within the TTL of the change)", "check", f.String())
-		} else {
+		case verify.StatusStale:
+			r.Log.Warn("record still served, declared by no records file (stale)", "check", f.String())
+		default:
 			r.Log.Warn("record not served as desired", "check", f.String())
 		}
 	}

@@ -24,6 +24,7 @@ func (r *Reconciler) zone(ctx context.Context, st *desired.State, zone string, o
 	slices.SortFunc(zr.Held, func(a, b desired.Conflict) int { return rrset.CompareNames(a.Name, b.Name) })
 	r.logHeld(log, zone, zr.Held)
 
+	baseline := r.driftBaseline(zone) // before this pass forgets the zone
 	served, since, synced, err := r.observe(ctx, log, zone, opts.cached, opts.recheck)
 	// Whatever happens below, the zone as seen is known again only if the
 	// pass ends well, under this pass's generation.
@@ -41,22 +42,13 @@ func (r *Reconciler) zone(ctx context.Context, st *desired.State, zone string, o
 			only = names
 		}
 	}
-	base := rrset.Zone{}
-	for _, rr := range r.Backend.Base(zone) {
-		base.Put(rr)
-	}
-	held := make(map[string]bool, len(zr.Held))
-	for _, c := range zr.Held {
-		held[c.Name] = true
-	}
-	plan := diff.Compute(diff.Input{
-		Zone: zone, Desired: st.Zones[zone], Base: base, Observed: served.Sets, Held: held,
-		Only:    only,
-		Managed: r.Backend.Managed(zone),
-	})
+	in := r.planInput(st, zone, served.Sets)
+	in.Only = only
+	plan := diff.Compute(in)
 	r.logForeign(log, zone, plan.Foreign)
 	v := r.judge(st, served, plan, opts.Force)
 	zr.Plan, zr.Refused, zr.Refusal = v.Safe, v.Held, v.Refusal
+	zr.Drift = r.drift(zone, baseline, zr.Plan)
 	if v.Blocked != nil {
 		// What other passes held is unknown: nothing is applied, and a
 		// plan shown could be missing its held part.
@@ -72,6 +64,22 @@ func (r *Reconciler) zone(ctx context.Context, st *desired.State, zone string, o
 		return zr, nil
 	}
 	return r.applyZone(ctx, &zr, z, opts.Verify)
+}
+
+// planInput is what zone's plan compares: records.d's sets, the
+// backend's own records and what it owns, the names in conflict (left as
+// served), and what is served. Every plan of a zone is made from it: a
+// pass's, and Verify's search for stale sets.
+func (r *Reconciler) planInput(st *desired.State, zone string, served rrset.Zone) diff.Input {
+	base := rrset.Zone{}
+	for _, rr := range r.Backend.Base(zone) {
+		base.Put(rr)
+	}
+	held := make(map[string]bool, len(st.Held[zone]))
+	for _, c := range st.Held[zone] {
+		held[c.Name] = true
+	}
+	return diff.Input{Zone: zone, Desired: st.Zones[zone], Base: base, Observed: served, Held: held, Managed: r.Backend.Managed(zone)}
 }
 
 // zoneState is what applying a judged plan needs besides the plan.
@@ -120,6 +128,7 @@ func (r *Reconciler) applyZone(ctx context.Context, zr *ZoneResult, z zoneState,
 	}
 	r.release(ctx, log, zone, z.release)
 	zr.Applied, zr.Serial = true, result.Serial
+	logDrift(log, zr)
 	zr.holdErr()
 	if r.TrackChanges {
 		r.noteChanges(zr.Plan, time.Now())

@@ -1,7 +1,9 @@
 // Package registry is how the HTTP API and the CLI change records.d. It
 // writes only files of its own (api-<name>.yaml, see names.go), one per
 // owner name, atomically, under one lock shared by every process (lock.go),
-// and only after the loader's own checks pass on the new content. A record
+// and only after the loader's own checks pass on the new content; the one
+// exception is `dnssync import`, which creates new files for a person and
+// never replaces one (create.go). A record
 // that a person's file declares is never touched: the files stay the one
 // source of truth and every path goes through the same validation, diff,
 // safety and verify.
@@ -191,7 +193,7 @@ func (r *Registry) edit(ctx context.Context, name string, change func(f *apiFile
 		return Change{}, err
 	}
 	// The temp file is a dotfile in the same dir: the loader ignores it.
-	if err := atomicfile.Write(path, r.Options.Dir, data, 0o644); err != nil {
+	if err := atomicfile.Write(path, r.Options.Dir, data, fileMode); err != nil {
 		return Change{}, err
 	}
 	return c, nil

@@ -15,4 +15,8 @@
 // the old data for the TTL since the change (Lagging: reported, not
 // failed). Secondaries, resolvers and DNSSEC checks are added here, as more
 // servers and more kinds of Result, not as new result types elsewhere.
+//
+// Asking for what is declared cannot find what is served but no longer
+// declared: such a set, when dnssync manages it, is a Result of its own,
+// Stale (stale.go), found from the plan of a zone transfer.
 package verify

@@ -103,46 +103,52 @@ func TestCheckAllNameservers(t *testing.T) {
 		status    Status
 		served    *rrset.Set // nil: nothing served
 		errHas    string     // for StatusError: what the error names
+		recurse   bool       // asked as a resolver clients use (RD), not as the authoritative server
 	}{
 		{"authoritative, as wanted", func(t *testing.T) string {
 			return nameserver(t, answering(t, true, "www.example.com. 300 IN A 192.0.2.1"))
-		}, want, longAgo, StatusVerified, want, ""},
+		}, want, longAgo, StatusVerified, want, "", false},
 		{"authoritative, TTL differs", func(t *testing.T) string {
 			return nameserver(t, answering(t, true, "www.example.com. 60 IN A 192.0.2.1"))
-		}, want, longAgo, StatusMismatch, set(t, "www.example.com. 60 IN A 192.0.2.1"), ""},
+		}, want, longAgo, StatusMismatch, set(t, "www.example.com. 60 IN A 192.0.2.1"), "", false},
 		{"authoritative, value differs, within the TTL of the change", func(t *testing.T) string {
 			return nameserver(t, answering(t, true, "www.example.com. 300 IN A 192.0.2.9"))
-		}, want, recently, StatusMismatch, set(t, "www.example.com. 300 IN A 192.0.2.9"), ""},
+		}, want, recently, StatusMismatch, set(t, "www.example.com. 300 IN A 192.0.2.9"), "", false},
 		{"authoritative, not served", func(t *testing.T) string {
 			return nameserver(t, answering(t, true))
-		}, want, longAgo, StatusMissing, nil, ""},
+		}, want, longAgo, StatusMissing, nil, "", false},
 		{"authoritative, served but wanted gone", func(t *testing.T) string {
 			return nameserver(t, answering(t, true, "www.example.com. 300 IN A 192.0.2.1"))
-		}, nil, longAgo, StatusMismatch, want, ""},
+		}, nil, longAgo, StatusMismatch, want, "", false},
 		{"authoritative, gone as wanted", func(t *testing.T) string {
 			return nameserver(t, answering(t, true))
-		}, nil, longAgo, StatusVerified, nil, ""},
+		}, nil, longAgo, StatusVerified, nil, "", false},
 		{"cache counting the TTL down", func(t *testing.T) string {
 			return nameserver(t, answering(t, false, "www.example.com. 17 IN A 192.0.2.1"))
-		}, want, longAgo, StatusVerified, set(t, "www.example.com. 17 IN A 192.0.2.1"), ""},
+		}, want, longAgo, StatusVerified, set(t, "www.example.com. 17 IN A 192.0.2.1"), "", true},
 		{"cache with old data within the TTL of the change", func(t *testing.T) string {
 			return nameserver(t, answering(t, false, "www.example.com. 250 IN A 192.0.2.9"))
-		}, want, recently, StatusLagging, set(t, "www.example.com. 250 IN A 192.0.2.9"), ""},
+		}, want, recently, StatusLagging, set(t, "www.example.com. 250 IN A 192.0.2.9"), "", true},
 		{"cache with old data past the TTL of the change", func(t *testing.T) string {
 			return nameserver(t, answering(t, false, "www.example.com. 250 IN A 192.0.2.9"))
-		}, want, longAgo, StatusMismatch, set(t, "www.example.com. 250 IN A 192.0.2.9"), ""},
+		}, want, longAgo, StatusMismatch, set(t, "www.example.com. 250 IN A 192.0.2.9"), "", true},
 		{"cache without the new set past the TTL", func(t *testing.T) string {
 			return nameserver(t, answering(t, false))
-		}, want, longAgo, StatusMissing, nil, ""},
+		}, want, longAgo, StatusMissing, nil, "", true},
+		{"the authoritative server's referral, TTL differs", func(t *testing.T) string {
+			// A delegation's NS set comes in a referral, without AA; it is
+			// still the server's own data, so it must match exactly.
+			return nameserver(t, answering(t, false, "www.example.com. 60 IN A 192.0.2.1"))
+		}, want, recently, StatusMismatch, set(t, "www.example.com. 60 IN A 192.0.2.1"), "", false},
 		{"server refuses", func(t *testing.T) string { return nameserver(t, refused) },
-			want, longAgo, StatusError, nil, "REFUSED"},
-		{"nothing listening", closedAddr, want, longAgo, StatusError, nil, "query www.example.com. A at 127.0.0.1:"},
+			want, longAgo, StatusError, nil, "REFUSED", false},
+		{"nothing listening", closedAddr, want, longAgo, StatusError, nil, "query www.example.com. A at 127.0.0.1:", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			addr := tt.addr(t)
-			srv := &Resolver{Addr: addr, Timeout: 500 * time.Millisecond}
+			srv := &Resolver{Addr: addr, Timeout: 500 * time.Millisecond, Recurse: tt.recurse}
 			rep := CheckAll(t.Context(), []*Resolver{srv}, map[rrset.Key]*rrset.Set{www: tt.want}, tt.changedAt, now)
 			if len(rep.Results) != 1 || rep.Checked != 1 || len(rep.Servers) != 1 || rep.Servers[0] != addr {
 				t.Fatalf("report %+v, want one result from %s", rep, addr)

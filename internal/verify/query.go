@@ -27,7 +27,8 @@ func (r *Resolver) Query(ctx context.Context, name string, t uint16) (*rrset.Set
 	return set, err
 }
 
-// query is Query that also tells whether the answer was authoritative. A
+// query is Query that also tells whether the answer is the server's own
+// data (authoritative) rather than a cache's. A
 // truncated UDP answer is asked again over TCP: a large set must be judged
 // whole, never by the part that fit.
 func (r *Resolver) query(ctx context.Context, name string, t uint16) (*rrset.Set, bool, error) {
@@ -65,7 +66,11 @@ func (r *Resolver) query(ctx context.Context, name string, t uint16) (*rrset.Set
 			break
 		}
 	}
-	return set, in.Authoritative, nil
+	// Asked without RD, a server answers from its own data: a referral
+	// (a delegation's NS set) carries no AA bit but is no cache, and must
+	// match exactly, TTL included. Only a resolver's answer may come from
+	// a cache counting the TTL down.
+	return set, in.Authoritative || !r.Recurse, nil
 }
 
 func (r *Resolver) timeout() time.Duration {

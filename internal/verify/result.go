@@ -23,6 +23,9 @@ const (
 	// old data, within the TTL since the change. Reported, not failed.
 	StatusLagging Status = "lagging"
 	StatusError   Status = "error" // the server could not be asked, or refused to answer
+	// StatusStale: served, dnssync's to manage, and declared by no records
+	// file any more: what a pass deletes (stale.go).
+	StatusStale Status = "stale"
 )
 
 // Result is one RRset at one server: what records.d wants, what the server
@@ -34,6 +37,9 @@ type Result struct {
 	Served *rrset.Set // nil: not served
 	Status Status
 	Err    error // StatusError: why there is no answer
+	// Note says what becomes of a stale set: which pass deletes it, or
+	// what holds it. Shown in String, for a person.
+	Note string
 }
 
 // Failed reports whether the result counts against the check: anything but
@@ -48,6 +54,8 @@ func (r Result) String() string {
 	switch {
 	case r.Err != nil:
 		return fmt.Sprintf("%s: %v", what, r.Err)
+	case r.Status == StatusStale:
+		return fmt.Sprintf("%s: served %s, declared by no records file (stale; %s)", what, diff.ShowSet(r.Served), r.Note)
 	case r.Status == StatusLagging:
 		return fmt.Sprintf("%s: want %s, served %s (a resolver's cache; within the TTL of the change)", what, diff.ShowSet(r.Want), diff.ShowSet(r.Served))
 	default:
