@@ -1,7 +1,10 @@
 package client
 
-// The JSON shapes of the HTTP API: the one place they are defined. The
-// daemon encodes with these types and the client decodes with them.
+import "time"
+
+// The JSON shapes of the HTTP API and of the CLI's --json: the one place
+// they are defined. The daemon encodes with these types and the client
+// decodes with them.
 
 // Record is one record as the API lists and takes it: one value per entry,
 // names without the trailing dot.
@@ -88,6 +91,41 @@ type Response[T any] struct {
 	Success bool   `json:"success"`
 	Data    T      `json:"data,omitzero"`
 	Error   string `json:"error,omitempty"`
+}
+
+// Liveness is the body of /healthz: whether the daemon's loop still
+// turns. Anyone may read it: it says nothing about files, zones or errors.
+type Liveness struct {
+	// Status is "alive" (200) or "stuck" (503): the last heartbeat is
+	// older than StuckAfterSeconds.
+	Status            string    `json:"status"`
+	LastHeartbeat     time.Time `json:"last_heartbeat"`
+	StuckAfterSeconds float64   `json:"stuck_after_seconds"`
+}
+
+// Readiness is the body of /readyz: whether every zone is served as
+// desired. 200 when Status is "ok", 503 when "starting" (no full pass yet)
+// or "degraded" (Reasons say why).
+type Readiness struct {
+	Status  string `json:"status"`
+	Healthy bool   `json:"healthy"` // no reasons
+	Ready   bool   `json:"ready"`   // the first full pass has run
+	// Reasons, sorted by kind: for a caller who may not read messages
+	// (no valid token, while token_file is set) each kind once, without
+	// its message.
+	Reasons         []Reason  `json:"reasons,omitempty"`
+	LastReconcile   time.Time `json:"last_reconcile,omitzero"`
+	LastReconcileOK time.Time `json:"last_reconcile_ok,omitzero"`
+	LastVerify      time.Time `json:"last_verify,omitzero"`
+	LastVerifyOK    time.Time `json:"last_verify_ok,omitzero"`
+}
+
+// Reason is one cause of not being healthy. Kind is a contract (alerts
+// match on it, e.g. "invalid_files", "coredns_unreachable"); Message names
+// files and servers, for operators only.
+type Reason struct {
+	Kind    string `json:"kind"`
+	Message string `json:"message,omitempty"`
 }
 
 // PlanFormatVersion is the version of the Plan shape. Fields may be added
@@ -188,7 +226,10 @@ type PlanSummary struct {
 	Conflicts    int `json:"conflicts"`
 	UnknownZones int `json:"unknown_zones"`
 	InvalidFiles int `json:"invalid_files"`
-	// InSync: nothing at all to do, held, left alone, unknown or invalid;
-	// `dnssync plan` exits 0 exactly then.
+	// UnreadFiles counts the records files never read successfully (a
+	// writer at work on one): their deletions are held until they are.
+	UnreadFiles int `json:"unread_files"`
+	// InSync: nothing at all to do, held, left alone, unknown, invalid or
+	// unread; `dnssync plan` exits 0 exactly then.
 	InSync bool `json:"in_sync"`
 }

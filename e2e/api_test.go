@@ -19,6 +19,7 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/dnssync/dnssync/client"
+	"github.com/dnssync/dnssync/internal/corednstest"
 )
 
 const testToken = "orchestrator:0123456789abcdef0123"
@@ -33,7 +34,13 @@ type apiEnv struct {
 	c     *client.Client
 }
 
-func newAPIEnv(t *testing.T, rate string) *apiEnv {
+// apiLimits is [api] rate and burst; zero leaves dnssync's default.
+type apiLimits struct {
+	rate  float64
+	burst int
+}
+
+func newAPIEnv(t *testing.T, limits apiLimits) *apiEnv {
 	t.Helper()
 	e := newEnv(t)
 	addr := apiPort(t)
@@ -42,7 +49,9 @@ func newAPIEnv(t *testing.T, rate string) *apiEnv {
 		t.Fatal(err)
 	}
 	a := &apiEnv{env: e, base: "http://" + addr, audit: filepath.Join(e.dir, "audit.log")}
-	e.replaceConfig(noAPI, fmt.Sprintf("[api]\nlisten = %q\ntoken_file = %q\n%s\n[audit]\nfile = %q\n", addr, tokens, rate, a.audit))
+	e.cfg.API = &corednstest.API{Listen: addr, TokenFile: tokens, Rate: limits.rate, Burst: limits.burst}
+	e.cfg.Audit.File = a.audit
+	e.writeConfig()
 	a.d = e.start()
 	a.d.waitLog("first pass done")
 	a.c = client.New(a.base, strings.SplitN(testToken, ":", 2)[1])
@@ -90,7 +99,7 @@ func (a *apiEnv) do(method, path, body string, header ...string) (int, map[strin
 // JSON shape.
 func TestAPIRecordsLifecycle(t *testing.T) {
 	t.Parallel()
-	a := newAPIEnv(t, "")
+	a := newAPIEnv(t, apiLimits{})
 
 	code, body := a.do("POST", "/api/v1/dns/records?wait=verified", `{"name":"web-01.example.com","record_type":"A","value":"192.168.1.10","ttl":300}`)
 	if code != http.StatusCreated || body["success"] != true {
@@ -193,7 +202,7 @@ func readAudit(t *testing.T, path string) []map[string]any {
 // which field or file.
 func TestAPIErrors(t *testing.T) {
 	t.Parallel()
-	a := newAPIEnv(t, "")
+	a := newAPIEnv(t, apiLimits{})
 	a.write("person.yaml", "records:\n  - name: db.example.com\n    type: A\n    value: 192.0.2.5\n")
 	a.served("db.example.com", dns.TypeA, set(t, "db.example.com 300 IN A 192.0.2.5"))
 
@@ -248,7 +257,7 @@ func TestAPIErrors(t *testing.T) {
 // TestAPIConcurrent: 200 concurrent registrations, all served.
 func TestAPIConcurrent(t *testing.T) {
 	t.Parallel()
-	a := newAPIEnv(t, "rate = 2000.0\nburst = 400\n")
+	a := newAPIEnv(t, apiLimits{rate: 2000, burst: 400})
 	ctx := context.Background()
 	var wg sync.WaitGroup
 	errs := make(chan error, 200)
@@ -280,7 +289,7 @@ func TestAPIConcurrent(t *testing.T) {
 // daemon keeps going.
 func TestAPIFlood(t *testing.T) {
 	t.Parallel()
-	a := newAPIEnv(t, "rate = 5.0\nburst = 5\n")
+	a := newAPIEnv(t, apiLimits{rate: 5, burst: 5})
 	limited, retryAfter := 0, ""
 	for i := 0; i < 60; i++ {
 		req, _ := http.NewRequest("GET", a.base+"/api/v1/dns/records", nil)
@@ -308,7 +317,7 @@ func TestAPIFlood(t *testing.T) {
 // TestGoClient is the orchestrator's flow through the Go client.
 func TestGoClient(t *testing.T) {
 	t.Parallel()
-	a := newAPIEnv(t, "")
+	a := newAPIEnv(t, apiLimits{})
 	ctx := context.Background()
 	res, err := a.c.RegisterServerDNS(ctx, "web-07.example.com", netip.MustParseAddr("2001:db8::7"))
 	if err != nil || res.RecordType != "AAAA" {
@@ -335,7 +344,7 @@ func TestGoClient(t *testing.T) {
 // remotely (--api), and `records list --json` in the seed's shape.
 func TestCLIBothModes(t *testing.T) {
 	t.Parallel()
-	a := newAPIEnv(t, "")
+	a := newAPIEnv(t, apiLimits{})
 	if out, stderr, code := a.cli("register", "local-1.example.com", "192.0.2.41"); code != 0 {
 		t.Fatalf("register (local): %d %s %s", code, out, stderr)
 	}

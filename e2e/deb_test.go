@@ -132,3 +132,44 @@ func output(t *testing.T, argv ...string) string {
 	}
 	return string(out)
 }
+
+// TestDebVersion: the package's version, made from git describe's, sorts
+// as the releases do (dpkg --compare-versions): a pre-release before its
+// release (v1.2.3-rc1 was 1.2.3+rc1, after 1.2.3, so an upgrade from the
+// release candidate to the release was a downgrade), commits after a tag
+// after it, an untagged build before every release.
+func TestDebVersion(t *testing.T) {
+	t.Parallel()
+	if _, err := exec.LookPath("dpkg"); err != nil {
+		t.Skip("needs dpkg")
+	}
+	debVersion := func(v string) string {
+		t.Helper()
+		out, err := exec.Command("sh", "../packaging/deb/build.sh", "--debian-version", v).Output()
+		if err != nil {
+			t.Fatalf("build.sh --debian-version %s: %v", v, err)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	for v, want := range map[string]string{
+		"v1.2.3":                  "1.2.3",
+		"v1.2.3-rc1":              "1.2.3~rc1",
+		"v1.2.3-beta.2":           "1.2.3~beta.2",
+		"v1.2.3-rc1-4-gabc1234":   "1.2.3~rc1+4.gabc1234",
+		"v1.2.3-4-gabc1234":       "1.2.3+4.gabc1234",
+		"v1.2.3-4-gabc1234-dirty": "1.2.3+4.gabc1234.dirty",
+		"abc1234":                 "0~gitabc1234",
+	} {
+		if got := debVersion(v); got != want {
+			t.Errorf("%s: Debian version %q, want %q", v, got, want)
+		}
+	}
+	// Each before the next, as dpkg orders them.
+	order := []string{"abc1234", "v1.2.3-alpha1", "v1.2.3-beta1", "v1.2.3-pre1", "v1.2.3-rc1", "v1.2.3-rc1-4-gabc1234", "v1.2.3", "v1.2.3-4-gabc1234", "v1.2.4-rc1"}
+	for i := 1; i < len(order); i++ {
+		a, b := debVersion(order[i-1]), debVersion(order[i])
+		if err := exec.Command("dpkg", "--compare-versions", a, "lt", b).Run(); err != nil {
+			t.Errorf("%s (%s) does not sort before %s (%s)", order[i-1], a, order[i], b)
+		}
+	}
+}

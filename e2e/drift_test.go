@@ -22,7 +22,7 @@ import (
 // made in records.d is not drift.
 func TestDriftCorrectedReported(t *testing.T) {
 	t.Parallel()
-	a := newAPIEnv(t, "")
+	a := newAPIEnv(t, apiLimits{})
 	a.write("web-01.yaml", web01)
 	want := set(t, "web-01.example.com 300 IN A 192.0.2.10")
 	a.served("web-01.example.com", dns.TypeA, want)

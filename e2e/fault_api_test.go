@@ -26,6 +26,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/dnssync/dnssync/client"
+	"github.com/dnssync/dnssync/internal/corednstest"
 )
 
 // apiToken is testToken's secret, as a client sends it.
@@ -68,7 +69,7 @@ func (a *apiEnv) send(method, path string, body io.Reader, header ...string) (in
 // for the operator.
 func TestFaultAPIHealthzHidesSecrets(t *testing.T) {
 	t.Parallel()
-	a := newAPIEnv(t, "")
+	a := newAPIEnv(t, apiLimits{})
 	const secret = "FAKE-SECRET-b7e1d04c"
 	secretFile := filepath.Join(a.dir, "tsig.key")
 	// Shaped like YAML that fails to load, the way a parser would quote it.
@@ -130,7 +131,7 @@ func TestFaultAPIHealthzHidesSecrets(t *testing.T) {
 // one of them is acknowledged, in records.d, served, and audited.
 func TestFaultAPICLIAndAPIWritersLoseNothing(t *testing.T) {
 	t.Parallel()
-	a := newAPIEnv(t, "rate = 1000.0\nburst = 100\n")
+	a := newAPIEnv(t, apiLimits{rate: 1000, burst: 100})
 	const n = 20
 	const name = "pool.example.com"
 	var wg sync.WaitGroup
@@ -216,7 +217,7 @@ var longName253 = strings.Repeat("a", 63) + "." + strings.Repeat("b", 63) + "." 
 // file's name fits the file system.
 func TestFaultAPILongName(t *testing.T) {
 	t.Parallel()
-	a := newAPIEnv(t, "")
+	a := newAPIEnv(t, apiLimits{})
 	name := longName253
 	if len(name) != 253 {
 		t.Fatalf("name of %d octets", len(name))
@@ -256,7 +257,7 @@ func TestFaultAPILongName(t *testing.T) {
 // only valid files and every record registered before is still served.
 func TestFaultAPIHostileRequests(t *testing.T) {
 	t.Parallel()
-	a := newAPIEnv(t, "rate = 1000.0\nburst = 200\n")
+	a := newAPIEnv(t, apiLimits{rate: 1000, burst: 200})
 	a.write("person.yaml", "records:\n  - name: db.example.com\n    type: A\n    value: 192.0.2.5\n")
 	if code, body := a.do("POST", "/api/v1/dns/records", `{"name":"web-01.example.com","record_type":"A","value":"192.0.2.10"}`); code != http.StatusCreated {
 		t.Fatalf("register: %d %v", code, body)
@@ -347,7 +348,7 @@ func TestFaultAPIHostileRequests(t *testing.T) {
 // after a few 401s, while the daemon keeps serving.
 func TestFaultAPIFailedLogins(t *testing.T) {
 	t.Parallel()
-	a := newAPIEnv(t, "rate = 1000.0\nburst = 200\n")
+	a := newAPIEnv(t, apiLimits{rate: 1000, burst: 200})
 	for _, scheme := range []string{"bearer", "BEARER", "Bearer"} {
 		if code, body, _ := a.raw("GET", "/api/v1/dns/records", nil, "Authorization", scheme+" "+apiToken); code != http.StatusOK {
 			t.Errorf("%s TOKEN: %d %s", scheme, code, body)
@@ -453,7 +454,7 @@ func peakRSS(t *testing.T, pid int) int64 {
 // written and served meanwhile.
 func TestFaultAPINonRegularAPIFiles(t *testing.T) {
 	t.Parallel()
-	a := newAPIEnv(t, "")
+	a := newAPIEnv(t, apiLimits{})
 	fifo := filepath.Join(a.records, "api-fifo1.example.com.yaml")
 	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
 		t.Fatal(err)
@@ -523,7 +524,7 @@ func TestFaultAPILockFileFIFO(t *testing.T) {
 // records.d cannot open it, so cannot flock it and stall every write.
 func TestFaultAPILockNotOpenToOthers(t *testing.T) {
 	t.Parallel()
-	a := newAPIEnv(t, "")
+	a := newAPIEnv(t, apiLimits{})
 	if code, body := a.within(15*time.Second, "POST", "/api/v1/dns/records", `{"name":"web-03.example.com","record_type":"A","value":"192.0.2.82"}`); code != http.StatusCreated {
 		t.Fatalf("POST: %d %s", code, body)
 	}
@@ -560,7 +561,7 @@ func TestFaultAPILockNotOpenToOthers(t *testing.T) {
 // probe's failed logins count apart from the API's.
 func TestFaultAPIStaleProbeKeepsTheAPI(t *testing.T) {
 	t.Parallel()
-	a := newAPIEnv(t, "")
+	a := newAPIEnv(t, apiLimits{})
 	for i := range 30 {
 		code, body, _ := a.raw("GET", "/readyz", nil, "Authorization", "Bearer stale-token-0123456789")
 		if code != http.StatusOK || strings.Contains(body, `"message"`) {
@@ -592,7 +593,8 @@ func TestFaultAPITokenFileMode(t *testing.T) {
 	if err := os.WriteFile(tokens, []byte(testToken+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	e.replaceConfig(noAPI, fmt.Sprintf("[api]\nlisten = %q\ntoken_file = %q\n", "127.0.0.1:0", tokens))
+	e.cfg.API = &corednstest.API{Listen: "127.0.0.1:0", TokenFile: tokens}
+	e.writeConfig()
 	if out, stderr, code := e.cli("check-config"); code != 0 {
 		t.Fatalf("check-config with a 0600 token file: %d %s %s", code, out, stderr)
 	}
@@ -616,7 +618,8 @@ func TestFaultAPIApplyAudited(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	e.write("web-01.yaml", web01)
-	e.replaceConfig(noAPI, noAPI+fmt.Sprintf("\n[audit]\nfile = %q\n", filepath.Join(e.dir, "no-such-dir", "audit.log")))
+	e.cfg.Audit.File = filepath.Join(e.dir, "no-such-dir", "audit.log")
+	e.writeConfig()
 	_, stderr, code := e.cli("apply")
 	if code != 1 || !strings.Contains(stderr, "nothing applied") {
 		t.Errorf("apply without an audit file: exit %d, stderr %q", code, stderr)
@@ -624,7 +627,8 @@ func TestFaultAPIApplyAudited(t *testing.T) {
 	if files, _ := filepath.Glob(filepath.Join(e.zones, "db.*")); len(files) != 0 {
 		t.Errorf("applied without an audit trail: %v", files)
 	}
-	e.replaceConfig(filepath.Join(e.dir, "no-such-dir", "audit.log"), "/dev/full")
+	e.cfg.Audit.File = "/dev/full"
+	e.writeConfig()
 	_, stderr, code = e.cli("apply")
 	if code != 1 || !strings.Contains(stderr, "applied, but not audited") {
 		t.Errorf("apply with an audit file that cannot be written: exit %d, stderr %q", code, stderr)

@@ -24,6 +24,7 @@ import (
 	"github.com/miekg/dns"
 	"golang.org/x/sys/unix"
 
+	"github.com/dnssync/dnssync/internal/corednstest"
 	"github.com/dnssync/dnssync/internal/rrset"
 )
 
@@ -97,8 +98,9 @@ func TestFaultInPlaceRewrite(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	const debounce = 150 * time.Millisecond
-	e.replaceConfig(`debounce = "20ms"`, fmt.Sprintf("debounce = %q", debounce))
-	e.replaceConfig(`schedule = "@every 1s"`, `schedule = "@every 1h"`)
+	e.cfg.Records.Debounce = debounce
+	e.cfg.Verify.Schedule = "@every 1h"
+	e.writeConfig()
 	content, names, want := tenRecords()
 	e.write("ten.yaml", content)
 	e.start()
@@ -172,7 +174,8 @@ const tsigSecret = "c2VjcmV0LWtleS1mb3ItZTJlLXRlc3RzLW9ubHktOTg3NjU0MzI="
 func (e *env) withAPI(t *testing.T) string {
 	t.Helper()
 	api := apiPort(t)
-	e.replaceConfig(noAPI, "[api]\nlisten = \""+api+"\"\n")
+	e.cfg.API = &corednstest.API{Listen: api}
+	e.writeConfig()
 	return api
 }
 
@@ -527,7 +530,8 @@ func TestFaultUnservableRRset(t *testing.T) {
 func TestFaultRecordsDirCreatedAgain(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.replaceConfig(`schedule = "@every 1s"`, `schedule = "@every 1h"`)
+	e.cfg.Verify.Schedule = "@every 1h"
+	e.writeConfig()
 	e.write("web-01.yaml", web01)
 	d := e.start()
 	e.served("web-01.example.com", dns.TypeA, set(t, "web-01.example.com 300 IN A 192.0.2.10"))
@@ -553,7 +557,8 @@ func TestFaultRecordsDirCreatedAgain(t *testing.T) {
 func TestFaultRecordsDirReplaced(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.replaceConfig(`schedule = "@every 1s"`, `schedule = "@every 1h"`)
+	e.cfg.Verify.Schedule = "@every 1h"
+	e.writeConfig()
 	e.write("web-01.yaml", web01)
 	e.write("web-02.yaml", "records:\n  - name: web-02.example.com\n    type: A\n    value: 192.0.2.20\n")
 	d := e.start()

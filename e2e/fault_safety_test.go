@@ -35,7 +35,8 @@ func TestFaultSafetyHoldsUpdates(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	auditLog := filepath.Join(e.dir, "audit.log")
-	e.replaceConfig(noAPI, fmt.Sprintf("%s\n[audit]\nfile = %q\n", noAPI, auditLog))
+	e.cfg.Audit.File = auditLog
+	e.writeConfig()
 	e.write("fleet.yaml", addressFleet(50, 0))
 	if _, stderr, code := e.cli("apply"); code != 0 {
 		t.Fatalf("first apply: exit %d: %s", code, stderr)

@@ -22,6 +22,7 @@ import (
 
 	"github.com/miekg/dns"
 
+	"github.com/dnssync/dnssync/internal/corednstest"
 	"github.com/dnssync/dnssync/internal/observed"
 	"github.com/dnssync/dnssync/internal/rrset"
 )
@@ -46,7 +47,8 @@ func TestFaultOutageLongerThanBackoffCap(t *testing.T) {
 	t.Parallel()
 	api := apiPort(t)
 	e := newEnv(t)
-	e.replaceConfig(noAPI, "[api]\nlisten = \""+api+"\"\n")
+	e.cfg.API = &corednstest.API{Listen: api}
+	e.writeConfig()
 	m := newDirModel(e)
 	m.put("web-01.yaml", rec{"web-01.example.com", "A", "192.0.2.10"})
 	m.put("web-02.yaml", rec{"web-02.example.com", "A", "192.0.2.20"}, rec{"web-02.example.com", "AAAA", "2001:db8::20"})
@@ -313,8 +315,9 @@ const churnDeadline = 90 * time.Second
 func startChurnEnv(t *testing.T) (*env, *dirModel, *daemon) {
 	t.Helper()
 	e := newEnv(t)
-	e.replaceConfig(`schedule = "@every 1s"`, `schedule = "@every 1h"`)
-	e.replaceConfig(`level = "debug"`, `level = "info"`) // not a line per file read
+	e.cfg.Verify.Schedule = "@every 1h"
+	e.cfg.Log.Level = "info" // not a line per file read
+	e.writeConfig()
 	m := newDirModel(e)
 	for i := range churnBase {
 		m.put(fmt.Sprintf("base-%03d.yaml", i), rec{fmt.Sprintf("base-%03d.example.com", i), "A", fmt.Sprintf("192.0.2.%d", i)})

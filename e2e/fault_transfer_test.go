@@ -3,7 +3,6 @@ package e2e
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -27,19 +26,6 @@ web-01    300 IN A   192.0.2.10
 kept      300 IN A   192.0.2.99
 `
 
-// refusingCorefile serves dir with the auto plugin, as AutoCorefile does,
-// with transfer as given: a block that refuses dnssync, or none.
-func refusingCorefile(dir, transfer string) string {
-	return fmt.Sprintf(`.:PORT {
-    bind 127.0.0.1
-    auto {
-        directory %s db\.(.*) {1}
-        reload 1s
-    }
-%s}
-`, dir, transfer)
-}
-
 // TestFaultTransferRefused (issue 9, failure 3): CoreDNS serves the zone
 // but refuses to transfer it to dnssync. A refused transfer of a served
 // zone is not an empty zone: the zone file is never rewritten (its bytes
@@ -47,12 +33,12 @@ func refusingCorefile(dir, transfer string) string {
 // served, and /readyz names the refusal.
 func TestFaultTransferRefused(t *testing.T) {
 	t.Parallel()
-	cases := map[string]string{
+	cases := map[string][]string{ // transfer to these only
 		// dnssync asks from 127.0.0.1; only 127.0.0.2 may transfer.
-		"transfer to another address": "    transfer {\n        to 127.0.0.2\n    }\n",
-		"no transfer plugin":          "",
+		"transfer to another address": {"127.0.0.2"},
+		"no transfer plugin":          nil,
 	}
-	for name, transfer := range cases {
+	for name, transferTo := range cases {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			e := newBareEnv(t)
@@ -64,14 +50,15 @@ func TestFaultTransferRefused(t *testing.T) {
 			if err := os.WriteFile(zoneFile, []byte(servedZone), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			e.dns = corednstest.Start(t, refusingCorefile(e.zones, transfer))
+			e.dns = corednstest.Start(t, corednstest.AutoCorefileTo(e.zones, transferTo...))
 			e.res = &verify.Resolver{Addr: e.dns.Addr, Timeout: time.Second}
 			e.cfg.Backend = corednstest.Backend{Type: "zonefile", ZoneDir: e.zones}
 			e.cfg.Zones = []string{"example.com"}
-			e.writeConfig()
 			api := apiPort(t)
 			auditLog := filepath.Join(e.dir, "audit.log")
-			e.replaceConfig(noAPI, fmt.Sprintf("[api]\nlisten = %q\n\n[audit]\nfile = %q\n", api, auditLog))
+			e.cfg.API = &corednstest.API{Listen: api}
+			e.cfg.Audit.File = auditLog
+			e.writeConfig()
 
 			kept := set(t, "kept.example.com 300 IN A 192.0.2.99")
 			e.served("kept.example.com", dns.TypeA, kept)
@@ -118,7 +105,8 @@ func TestFaultTSIGRefused(t *testing.T) {
 			srv.secret = newSecret(t)
 			e := newRFC2136Env(t, srv)
 			api := apiPort(t)
-			e.replaceConfig(noAPI, fmt.Sprintf("[api]\nlisten = %q\n", api))
+			e.cfg.API = &corednstest.API{Listen: api}
+			e.writeConfig()
 			e.write("web-01.yaml", "records:\n  - name: web-01.example.org\n    type: A\n    value: 192.0.2.10\n")
 			e.start()
 			if kinds := waitReason(t, api, "tsig_refused"); slicesContains(kinds, "coredns_unreachable") {

@@ -420,7 +420,8 @@ func TestFaultSIGKILLMidApply(t *testing.T) {
 	e := newEnv(t)
 	// Each round replaces all 5,000 addresses: the safety check would hold
 	// that (it is not what this test is about), so it is off here.
-	e.replaceConfig(noAPI, noAPI+"\n[safety]\nmin_records = 1000000\n")
+	e.cfg.Safety.MinRecords = 1000000
+	e.writeConfig()
 	zoneFile := filepath.Join(e.zones, "db.example.com")
 	const n = 5000
 	rounds := []struct {
@@ -522,7 +523,8 @@ func zdWriteFails(t *testing.T, size string, breakDir, mend func(t *testing.T, d
 	api := apiPort(t)
 	e := newEnv(t)
 	zdMount(t, e.zones, size)
-	e.replaceConfig(noAPI, "[api]\nlisten = \""+api+"\"\n")
+	e.cfg.API = &corednstest.API{Listen: api}
+	e.writeConfig()
 	e.write("web-01.yaml", web01)
 	d := e.start()
 	old := set(t, "web-01.example.com 300 IN A 192.0.2.10")

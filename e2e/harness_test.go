@@ -125,7 +125,9 @@ func (e *env) writeConfig() {
 	}
 }
 
-// replaceConfig replaces old with new in the config file.
+// replaceConfig replaces old with new in the config file. It is for the
+// configs corednstest.Config cannot write, broken ones; a setting is
+// changed in e.cfg and written with writeConfig.
 func (e *env) replaceConfig(old, new string) {
 	e.t.Helper()
 	b, err := os.ReadFile(e.config)
@@ -139,10 +141,6 @@ func (e *env) replaceConfig(old, new string) {
 		e.t.Fatal(err)
 	}
 }
-
-// noAPI is the config's [api] table as newBareEnv writes it: off. Tests
-// that use the API replace it.
-var noAPI = corednstest.Config{API: &corednstest.API{Listen: ""}}.String()
 
 // write puts a record file in place the way an orchestrator should:
 // temp file, then rename.

@@ -201,3 +201,48 @@ func exportDiff(got, want rrset.Zone) string {
 	}
 	return b.String()
 }
+
+// TestImportBesideAPIFiles: a name the API (here the local CLI, the same
+// registry) has written already is left to the API's file by an import,
+// not copied into a person's file: plan is in sync, and the API can still
+// remove its name afterwards (a second declaration would make it answer
+// "declared by a file the API did not write"). Declared with another TTL,
+// it stops the import.
+func TestImportBesideAPIFiles(t *testing.T) {
+	t.Parallel()
+	e := newImportEnv(t)
+	if out, stderr, code := e.cli("register", "mail.example.com", "192.0.2.25", "--ttl", "300"); code != 0 {
+		t.Fatalf("register: exit %d\n%s%s", code, out, stderr)
+	}
+	out, stderr, code := e.cli("import", "example.com")
+	if code != 0 || !strings.Contains(stderr, "skipped: mail.example.com. A: already declared by "+e.records+"/api-") {
+		t.Fatalf("import: exit %d\n%s%s", code, out, stderr)
+	}
+	if out, stderr, code := e.cli("plan"); code != 0 || !strings.HasPrefix(out, "example.com.: in sync\n") {
+		t.Fatalf("plan after import: exit %d\n%s%s", code, out, stderr)
+	}
+	if out, stderr, code := e.cli("unregister", "mail.example.com"); code != 0 {
+		t.Errorf("unregister after import: exit %d\n%s%s", code, out, stderr)
+	}
+
+	t.Run("declared otherwise", func(t *testing.T) {
+		e := e.in(t)
+		e.otherRecordsDir("records-ttl")
+		if out, stderr, code := e.cli("register", "mail.example.com", "192.0.2.25", "--ttl", "600"); code != 0 {
+			t.Fatalf("register: exit %d\n%s%s", code, out, stderr)
+		}
+		out, stderr, code := e.cli("import", "example.com")
+		if code != 1 || !strings.Contains(stderr, "conflict: mail.example.com. A: records.d declares it otherwise") {
+			t.Errorf("import: exit %d\n%s%s", code, out, stderr)
+		}
+		entries, err := os.ReadDir(e.records)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, en := range entries {
+			if !strings.HasPrefix(en.Name(), "api-") && !strings.HasPrefix(en.Name(), ".") {
+				t.Errorf("written although refused: %s", en.Name())
+			}
+		}
+	})
+}

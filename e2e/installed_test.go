@@ -1,10 +1,12 @@
 package e2e
 
 import (
+	"encoding/json"
 	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -66,6 +68,14 @@ func TestInstalledLayout(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// The audit trail where the shipped config's example puts it, in the
+	// directory dnssync.tmpfiles makes: the daemon and the orchestrator's
+	// CLI both append to it.
+	trail := filepath.Join(root, "var/log/dnssync/audit.log")
+	if !slices.ContainsFunc(writablePaths(unit), func(p string) bool { return within("/var/log/dnssync/audit.log", p) }) {
+		t.Errorf("the unit lets dnssync write only %v, not /var/log/dnssync", writablePaths(unit))
+	}
+
 	e := &env{t: t, dir: root, records: records, zones: zones, config: filepath.Join(root, "etc/dnssync/test.toml")}
 	e.dns = corednstest.Start(t, corednstest.AutoCorefile(zones))
 	e.res = &verify.Resolver{Addr: e.dns.Addr, Timeout: time.Second}
@@ -76,6 +86,7 @@ func TestInstalledLayout(t *testing.T) {
 		Backend: corednstest.Backend{Type: "zonefile", ZoneDir: zones, StateDir: filepath.Join(root, installed.Backend.StateDir)},
 		Verify:  corednstest.Verify{Schedule: "@every 1s", Timeout: 5 * time.Second},
 		API:     &corednstest.API{Listen: addr, TokenFile: tokens},
+		Audit:   corednstest.Audit{File: trail},
 		Log:     corednstest.Log{Level: "debug"},
 		Zones:   []string{"example.com"},
 	}
@@ -159,6 +170,9 @@ func TestInstalledLayout(t *testing.T) {
 	e.served("www.example.com", dns.TypeA, nil)
 	e.stillServed("web-01.example.com", dns.TypeA, set(t, "web-01.example.com 300 IN A 192.0.2.10"))
 
+	// Both audited every write they made, to the one trail.
+	auditedBy(t, trail, map[string]int{"api": 4, "cli:" + strconv.Itoa(orchestrator.uid): 4})
+
 	// Whoever made them, records.d's files stay in its group.
 	dirGID := statOf(t, records).Gid
 	entries, err := os.ReadDir(records)
@@ -168,6 +182,38 @@ func TestInstalledLayout(t *testing.T) {
 	for _, ent := range entries {
 		if st := statOf(t, filepath.Join(records, ent.Name())); st.Gid != dirGID {
 			t.Errorf("records.d/%s: group %d, want records.d's, %d", ent.Name(), st.Gid, dirGID)
+		}
+	}
+}
+
+// auditedBy checks that the audit trail at path has want[who] lines of
+// writes to records.d by each: "api" for the API's, "cli:UID" for a CLI
+// command's (by uid: the root's users are not this machine's).
+func auditedBy(t *testing.T, path string, want map[string]int) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("audit trail: %v", err)
+	}
+	got := map[string]int{}
+	for line := range strings.Lines(string(b)) {
+		var ev struct {
+			Kind, Action string
+			UID          *int
+		}
+		if err := json.Unmarshal([]byte(line), &ev); err != nil {
+			t.Fatalf("audit trail line %q: %v", line, err)
+		}
+		switch {
+		case ev.Kind == "api" && ev.Action != "":
+			got["api"]++
+		case ev.Kind == "cli" && ev.UID != nil:
+			got["cli:"+strconv.Itoa(*ev.UID)]++
+		}
+	}
+	for who, n := range want {
+		if got[who] != n {
+			t.Errorf("audit trail: %d writes by %s, want %d (all: %v)", got[who], who, n, got)
 		}
 	}
 }
@@ -199,4 +245,61 @@ func statOf(t *testing.T, path string) *syscall.Stat_t {
 		t.Fatal(err)
 	}
 	return fi.Sys().(*syscall.Stat_t)
+}
+
+// TestInstalledAPISocket: the API on the unix socket the README suggests,
+// /run/dnssync/api.sock, in the directory dnssync.tmpfiles makes and the
+// unit may write. The orchestrator (group dnssync-records) connects;
+// CoreDNS's user (group dnssync, not dnssync-records) does not. Before,
+// the unit gave the daemon no writable /run/dnssync and the socket was
+// made 0750 under the unit's umask: nobody but the daemon could connect.
+func TestInstalledAPISocket(t *testing.T) {
+	t.Parallel()
+	needRoot(t, "it runs the daemon and its clients as users of their own",
+		"make", "setpriv", "systemd-sysusers", "systemd-tmpfiles", "curl")
+	root := installRoot(t, orchestratorSysusers)
+	db := readUserDB(t, root)
+	unit := unitSettings(t, filepath.Join(root, "etc/systemd/system/dnssync.service"))
+	service := serviceCreds(t, db, unit)
+	makeStateDirs(t, root, unit, service)
+	if !slices.ContainsFunc(writablePaths(unit), func(p string) bool { return within("/run/dnssync/api.sock", p) }) {
+		t.Errorf("the unit lets dnssync write only %v, not /run/dnssync", writablePaths(unit))
+	}
+	installed, err := config.Load(filepath.Join(root, "etc/dnssync/config.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	records := filepath.Join(root, installed.Records.Dir)
+	zones := filepath.Join(root, installed.Backend.ZoneDir)
+	sock := filepath.Join(root, "run/dnssync/api.sock")
+
+	e := &env{t: t, dir: root, records: records, zones: zones, config: filepath.Join(root, "etc/dnssync/test.toml")}
+	e.dns = corednstest.Start(t, corednstest.AutoCorefile(zones))
+	e.res = &verify.Resolver{Addr: e.dns.Addr, Timeout: time.Second}
+	e.cfg = corednstest.Config{
+		DNS:     corednstest.DNS{Addr: e.dns.Addr},
+		Records: corednstest.Records{Dir: records, Debounce: 20 * time.Millisecond},
+		Backend: corednstest.Backend{Type: "zonefile", ZoneDir: zones, StateDir: filepath.Join(root, installed.Backend.StateDir)},
+		Verify:  corednstest.Verify{Schedule: "@every 1s", Timeout: 5 * time.Second},
+		API:     &corednstest.API{Listen: "unix:" + sock},
+		Zones:   []string{"example.com"},
+	}
+	if err := e.cfg.Write(e.config); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := service.command(unitCommand(t, root, last(unit, "ExecStartPre"), e.config)...).CombinedOutput(); err != nil {
+		t.Fatalf("ExecStartPre= (check-config) as %s: %v\n%s", service.name, err, out)
+	}
+	d := e.launch(service.command(unitCommand(t, root, last(unit, "ExecStart"), e.config)...))
+	d.waitLog("first pass done")
+
+	get := func(who creds) ([]byte, error) {
+		return who.command("curl", "-sS", "--fail", "--max-time", "5", "--unix-socket", sock, "http://dnssync/healthz").CombinedOutput()
+	}
+	if out, err := get(db.login(t, "orchestrator")); err != nil || !strings.Contains(string(out), `"alive"`) {
+		t.Errorf("the orchestrator on the API socket: %v\n%s", err, out)
+	}
+	if out, err := get(db.login(t, "coredns")); err == nil {
+		t.Errorf("CoreDNS's user reached the API socket:\n%s", out)
+	}
 }

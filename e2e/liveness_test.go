@@ -43,7 +43,8 @@ func TestHealthzAliveWhileNotReady(t *testing.T) {
 	t.Parallel()
 	api := apiPort(t)
 	e := newEnv(t)
-	e.replaceConfig(noAPI, "[api]\nlisten = \""+api+"\"\n")
+	e.cfg.API = &corednstest.API{Listen: api}
+	e.writeConfig()
 	e.write("web-01.yaml", web01)
 	d := e.start()
 	d.waitLog("dnssync started")

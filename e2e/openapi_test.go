@@ -18,7 +18,7 @@ import (
 // The metrics page carries the build and the requests, by route.
 func TestAPIOpenAPIDaemon(t *testing.T) {
 	t.Parallel()
-	a := newAPIEnv(t, "")
+	a := newAPIEnv(t, apiLimits{})
 	spec, err := openapi.Load()
 	if err != nil {
 		t.Fatal(err)

@@ -40,8 +40,9 @@ func TestPlanInvalidFileExit(t *testing.T) {
 	e.write("bad.yaml", "records:\n  - name: bad.example.com\n    type: A\n    value: not-an-address\n")
 	where := filepath.Join(e.records, "bad.yaml") + ":4: "
 	out, stderr, code := e.cli("plan")
-	if code != 1 || !strings.Contains(stderr, where) {
-		t.Errorf("plan with an invalid file: exit %d, want 1 naming %s; stdout:\n%s\nstderr:\n%s", code, where, out, stderr)
+	// The line validate prints, "file:line: message", from its start.
+	if code != 1 || !strings.Contains("\n"+stderr, "\n"+where) {
+		t.Errorf("plan with an invalid file: exit %d, want 1 with a line starting %s; stdout:\n%s\nstderr:\n%s", code, where, out, stderr)
 	}
 }
 
@@ -66,6 +67,10 @@ func TestPlanHeldDeletionsExit(t *testing.T) {
 	if code != 2 || strings.Contains(out, "example.com.: in sync") ||
 		!strings.Contains(out, "deletions held: a records file was never read") || !strings.Contains(out, "- old.example.com.") {
 		t.Errorf("plan with deletions held: exit %d, want 2 showing the held deletion of old.example.com; stdout:\n%s\nstderr:\n%s", code, out, stderr)
+	}
+	// A file being written is no error, and not worded as one.
+	if note := "note: " + filepath.Join(e.records, "busy.yaml") + ": "; !strings.Contains(stderr, note) {
+		t.Errorf("plan while busy.yaml is written: stderr lacks %q:\n%s", note, stderr)
 	}
 	// The writer done, the deletion is an ordinary pending change.
 	if out, stderr, code := e.cli("plan"); code != 2 || !strings.Contains(out, "- old.example.com.") || strings.Contains(out, "held") {

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/dnssync/dnssync/internal/corednstest"
 )
 
 // An API address that cannot be bound is a start-up error: the daemon
@@ -19,7 +21,8 @@ func TestStartupAPIAddressTaken(t *testing.T) {
 	}
 	defer taken.Close()
 	addr := taken.Addr().String()
-	e.replaceConfig(noAPI, "[api]\nlisten = \""+addr+"\"\n")
+	e.cfg.API = &corednstest.API{Listen: addr}
+	e.writeConfig()
 
 	d := e.start()
 	select {
@@ -30,9 +33,10 @@ func TestStartupAPIAddressTaken(t *testing.T) {
 	if code := d.cmd.ProcessState.ExitCode(); code == 0 {
 		t.Errorf("exit code 0, want non-zero")
 	}
+	// Said as every command says a failure: "dnssync: run: <why>".
 	log := d.out.String()
-	if !strings.Contains(log, addr) || !strings.Contains(log, "address already in use") {
-		t.Errorf("log does not name the address %s and the reason:\n%s", addr, log)
+	if !strings.Contains(log, "dnssync: run: ") || !strings.Contains(log, addr) || !strings.Contains(log, "address already in use") {
+		t.Errorf("stderr does not say \"dnssync: run: \" with the address %s and the reason:\n%s", addr, log)
 	}
 	if strings.Contains(log, "first pass done") {
 		t.Errorf("a pass ran before the API address was bound:\n%s", log)

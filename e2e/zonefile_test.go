@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
+
+	"github.com/dnssync/dnssync/internal/corednstest"
 )
 
 const web01 = `records:
@@ -310,8 +312,8 @@ func TestAutoRegisterOff(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, _ := os.ReadFile(e.config)
-	os.WriteFile(e.config, []byte(strings.Replace(string(cfg), "[orchestrator.dns]\n", "[orchestrator.dns]\nauto_register = false\n", 1)), 0o644)
+	e.cfg.DNS.AutoRegister = corednstest.Bool(false)
+	e.writeConfig()
 	e.write("web-01.yaml", web01)
 	d := e.start()
 	d.waitLog("changes pending")
@@ -352,8 +354,7 @@ func TestConfigErrors(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			e := e.in(t)
 			e.writeConfig()
-			cfg, _ := os.ReadFile(e.config)
-			os.WriteFile(e.config, []byte(strings.Replace(string(cfg), c.replace, c.with, 1)), 0o644)
+			e.replaceConfig(c.replace, c.with) // a broken config: the writer writes only good ones
 			_, stderr, code := e.cli("plan")
 			if code != 1 || !strings.Contains(stderr, c.want) {
 				t.Fatalf("exit %d, want 1 with %q; stderr:\n%s", code, c.want, stderr)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
 
 	"github.com/spf13/cobra"
 
@@ -59,8 +60,13 @@ func (c *cli) checkConfigCmd() *cobra.Command {
 		Long: `Do what validate does, then wire the backend as the daemon would: read its
 secret (the TSIG key) and state, prove that dnssync can write where it must
 (create, fsync, rename and remove a file in zone_dir and state_dir, and, with
-the API on, in records.d, taking its lock), and read the API's token file as
-the daemon will. Nothing touches DNS.
+the API on, in records.d, taking its lock), read the API's token file as
+the daemon will, open the [audit] file for appending, and bind api.listen
+(a TCP address in use, by the running daemon, is a note). Then it opens a
+TCP connection to each DNS server dnssync talks to (coredns_url,
+backend.server, [verify] nameservers): one the kernel refuses (the unit's
+IPAddressDeny=) fails, naming the IPAddressAllow= drop-in that allows it;
+an unreachable server is a warning. Nothing is sent to DNS.
 
 Meant for the unit's ExecStartPre=: a broken config fails the start, with its
 reason in the journal, instead of the first change.`,
@@ -69,12 +75,15 @@ reason in the journal, instead of the first change.`,
   #   ExecStartPre=/usr/local/bin/dnssync check-config --config /etc/dnssync/config.toml`,
 		Args:              positional("no arguments", 0, 0),
 		ValidArgsFunction: noFiles,
-		RunE: c.action(func(context.Context, *cobra.Command, []string) int {
+		RunE: c.action(func(ctx context.Context, _ *cobra.Command, _ []string) int {
 			cfg, code := c.validate()
 			if code != exitOK {
 				return code
 			}
 			if err := checkWiring(cfg); err != nil {
+				return c.fail(err)
+			}
+			if err := checkReach(ctx, cfg, (&net.Dialer{}).DialContext, c.stderr); err != nil {
 				return c.fail(err)
 			}
 			return exitOK

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -39,16 +40,17 @@ func (c *cli) usageError(cmd *cobra.Command, err error) int {
 	if cmd != nil {
 		help = cmd.CommandPath() + " --help"
 	}
-	fmt.Fprintf(c.stderr, "%s: %v\nRun '%s' for usage.\n", what, strings.TrimSpace(err.Error()), help)
+	writeError(c.stderr, fmt.Sprintf("%s: %v\nRun '%s' for usage.\n", what, strings.TrimSpace(err.Error()), help))
 	return exitUsage
 }
 
 // fail reports a command's failure in the error style; err says what was
-// being done and why. Exit 1.
+// being done and why. Exit 1. Under systemd each line carries the
+// journal's error priority (writeError).
 func (c *cli) fail(err error) int { return fail(c.stderr, err) }
 
 func fail(stderr io.Writer, err error) int {
-	fmt.Fprintf(stderr, "dnssync: %v\n", err)
+	writeError(stderr, fmt.Sprintf("dnssync: %v\n", err))
 	return exitError
 }
 
@@ -116,4 +118,31 @@ func singleDashFlags(root *cobra.Command, args []string) []string {
 		}
 	}
 	return out
+}
+
+// asTyped names the unknown flag of err as it was typed: singleDashFlags
+// gave cobra "--json" for "-json" (a flag of some other command), and
+// pflag names what it was given, a spelling the person never wrote. typed
+// and given are the arguments before and after the rewrite, one for one;
+// pflag stops at the first unknown flag, so the first argument that spells
+// it is the one.
+func asTyped(err error, typed, given []string) error {
+	var unknown *pflag.NotExistError
+	if !errors.As(err, &unknown) || !strings.HasPrefix(err.Error(), "unknown flag: --") {
+		return err
+	}
+	long := "--" + unknown.GetSpecifiedName()
+	for i, a := range given {
+		if a == "--" {
+			break
+		}
+		if a == long || strings.HasPrefix(a, long+"=") {
+			if typed[i] == a {
+				return err
+			}
+			name, _, _ := strings.Cut(typed[i], "=")
+			return fmt.Errorf("unknown flag: %s", name)
+		}
+	}
+	return err
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/dnssync/dnssync/internal/api"
 	"github.com/dnssync/dnssync/internal/config"
+	"github.com/dnssync/dnssync/internal/corednstest"
 	"github.com/dnssync/dnssync/internal/desired"
 	"github.com/dnssync/dnssync/internal/health"
 )
@@ -214,9 +215,8 @@ func TestLocalAndAPIWordAlike(t *testing.T) {
 	for _, autoRegister := range []bool{true, false} {
 		local, remote := newEnv(t, ""), newEnv(t, "")
 		if !autoRegister {
-			for _, e := range []testEnv{local, remote} {
-				b, _ := os.ReadFile(e.cfg)
-				os.WriteFile(e.cfg, []byte(strings.Replace(string(b), "ttl = 300", "ttl = 300\nauto_register = false", 1)), 0o644)
+			for _, e := range []*testEnv{&local, &remote} {
+				e.configure(t, func(c *corednstest.Config) { c.DNS.AutoRegister = corednstest.Bool(false) })
 			}
 		}
 		url := serveAPI(t, remote)

@@ -87,15 +87,8 @@ func (c *cli) exportZone(zone string, serial uint32) int {
 // and names held in conflict (served as they are, which export cannot
 // know).
 func (c *cli) exportable(st *desired.State, zone string) bool {
-	ok := true
-	for _, p := range st.Problems {
-		if stillBeingWritten(p) {
-			fmt.Fprintf(c.stderr, "not read yet: %v\n", p)
-		} else {
-			fmt.Fprintf(c.stderr, "invalid: %v\n", p)
-		}
-		ok = false
-	}
+	printProblems(c.stderr, st.Problems)
+	ok := len(st.Problems) == 0
 	held := slices.Collect(maps.Values(st.Held[zone]))
 	slices.SortFunc(held, func(a, b desired.Conflict) int { return rrset.CompareNames(a.Name, b.Name) })
 	for _, h := range held {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
@@ -45,8 +46,11 @@ nothing; where it will, a note on stderr says why.
 Left out by design: the SOA, the apex NS and the nameservers' addresses
 (the config's [[zones]] makes them; a note says where they differ from what
 is served), and DNSSEC records (the signer's). Records records.d cannot
-declare (other types, odd names, data its values cannot say) stop the
-import unless --skip-unsupported: the zonefile backend would delete them.
+declare (other types, odd names, data its values cannot say, a CNAME
+beside other data) stop the import unless --skip-unsupported: the zonefile
+backend would delete them. The import adds to records.d as plan reads it:
+a set a file declares already as served is skipped, one declared otherwise
+stops the import (as unsupported ones do), and so does an invalid file.
 
 No file is replaced: if any file to write exists, the error names it and
 nothing is written. --dry-run prints the files instead of writing them.
@@ -64,7 +68,7 @@ manages the zone: records.d half written is a zone half declared.`,
 	fl.StringVar(&f.groupBy, "group-by", "name", "records per file: "+strings.Join(zoneio.GroupNames, ", "))
 	fl.StringVar(&f.server, "server", "", "transfer the zone from this HOST:PORT instead of the configured server")
 	fl.BoolVar(&f.dryRun, "dry-run", false, "print the files it would write (names and content); write nothing")
-	fl.BoolVar(&f.skipUnsupported, "skip-unsupported", false, "import the rest when some records cannot be declared in records.d")
+	fl.BoolVar(&f.skipUnsupported, "skip-unsupported", false, "import the rest when some RRsets cannot be imported (records.d cannot declare them, or declares them otherwise)")
 	cmd.MarkFlagFilename("from-file")
 	cmd.RegisterFlagCompletionFunc("group-by", cobra.FixedCompletions(zoneio.GroupNames, cobra.ShellCompDirectiveNoFileComp))
 	cmd.RunE = c.action(func(ctx context.Context, cmd *cobra.Command, args []string) int {
@@ -124,7 +128,11 @@ func (c *cli) importZone(ctx context.Context, zone string, group zoneio.GroupBy,
 			return c.fail(err)
 		}
 	}
-	res, err := zoneio.Import(rrs, zoneio.Options{Zone: zone, Records: records, GroupBy: group, Source: source, Base: base})
+	existing, err := c.recordsDirNow(zone, records)
+	if err != nil {
+		return c.fail(err)
+	}
+	res, err := zoneio.Import(rrs, zoneio.Options{Zone: zone, Records: records, GroupBy: group, Source: source, Base: base, Existing: existing})
 	if err != nil {
 		return c.fail(err)
 	}
@@ -134,17 +142,8 @@ func (c *cli) importZone(ctx context.Context, zone string, group zoneio.GroupBy,
 	for _, n := range res.Notes {
 		fmt.Fprintf(c.stderr, "note: %s\n", n)
 	}
-	if len(res.Unsupported) > 0 {
-		what := "unsupported"
-		if f.skipUnsupported {
-			what = "not imported"
-		}
-		for _, s := range res.Unsupported {
-			fmt.Fprintf(c.stderr, "%s: %s\n", what, s)
-		}
-		if !f.skipUnsupported {
-			return c.fail(fmt.Errorf("import %s: %s cannot be declared in records.d (listed above); nothing written. With --skip-unsupported the rest is imported, and the zonefile backend then deletes these on the next apply", zone, importCount(len(res.Unsupported), "RRset")))
-		}
+	if err := c.leftOut(zone, res, f.skipUnsupported); err != nil {
+		return c.fail(err)
 	}
 	if len(res.Files) == 0 {
 		fmt.Fprintf(c.stdout, "%s: nothing to import (%s)\n", zone, source)
@@ -179,6 +178,46 @@ func (c *cli) importZone(ctx context.Context, zone string, group zoneio.GroupBy,
 	}
 	fmt.Fprintf(c.stdout, "imported %s\n", summary)
 	return exitOK
+}
+
+// recordsDirNow reads records.d as plan does, for the import to add to
+// it: a set declared already is not declared twice. An invalid file, or
+// one not read yet, may declare any name, so the import refuses until
+// records.d reads whole.
+func (c *cli) recordsDirNow(zone string, records desired.Options) (*desired.Store, error) {
+	store := desired.NewStore(records, slog.New(slog.DiscardHandler))
+	if _, err := store.Scan(); err != nil {
+		return nil, fmt.Errorf("import %s: read records.d: %w", zone, err)
+	}
+	if st := store.State(); len(st.Problems) > 0 {
+		printProblems(c.stderr, st.Problems)
+		return nil, fmt.Errorf("import %s: records.d does not read whole (problems above), so what it declares already is unknown; nothing written", zone)
+	}
+	return store, nil
+}
+
+// leftOut lists the sets the import cannot write (unsupported, or
+// declared otherwise in records.d) and refuses to import without them
+// unless skip.
+func (c *cli) leftOut(zone string, res *zoneio.Result, skip bool) error {
+	n := len(res.Unsupported) + len(res.Conflicts)
+	if n == 0 {
+		return nil
+	}
+	unsupported, conflict := "unsupported", "conflict"
+	if skip {
+		unsupported, conflict = "not imported", "not imported"
+	}
+	for _, s := range res.Unsupported {
+		fmt.Fprintf(c.stderr, "%s: %s\n", unsupported, s)
+	}
+	for _, s := range res.Conflicts {
+		fmt.Fprintf(c.stderr, "%s: %s\n", conflict, s)
+	}
+	if skip {
+		return nil
+	}
+	return fmt.Errorf("import %s: %s cannot be imported (listed above: records.d cannot declare them as served, or declares them otherwise); nothing written. With --skip-unsupported the rest is imported; the zonefile backend then deletes what records.d does not declare on the next apply", zone, importCount(n, "RRset"))
 }
 
 // readZone reads the zone's records from the file or by transfer, and

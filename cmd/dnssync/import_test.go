@@ -227,7 +227,7 @@ func TestImportUnsupported(t *testing.T) {
 	e := newEnv(t, srv.addr)
 	code, _, stderr := e.run(t, "import", "example.com")
 	if code != exitError || !strings.Contains(stderr, "unsupported: host.example.com. SSHFP: records.d does not take it") ||
-		!strings.Contains(stderr, "1 RRset cannot be declared in records.d") {
+		!strings.Contains(stderr, "1 RRset cannot be imported") {
 		t.Errorf("exit %d, stderr:\n%s", code, stderr)
 	}
 	if got := recordFiles(t, e.dir); len(got) > 0 {
@@ -379,5 +379,98 @@ func TestExportRefusesPartialState(t *testing.T) {
 				t.Errorf("exit %d, stdout %q, stderr %q; want 1, nothing, and %q", code, out, stderr, tt.wantErr)
 			}
 		})
+	}
+}
+
+// TestImportBesideRecordsDir: an import adds to records.d as plan reads
+// it. A set a file declares already as served (here the API's file) is
+// skipped, not declared twice; a set declared otherwise is a conflict
+// that stops the import (nothing written) unless --skip-unsupported; an
+// invalid file in records.d stops it, since what that file declares is
+// unknown. Afterwards plan holds no conflict.
+func TestImportBesideRecordsDir(t *testing.T) {
+	srv := startAXFR(t, parseZone(t, servedZone), "")
+	api := "records:\n  - name: web-01.example.com\n    type: A\n    values: [192.0.2.10, 192.0.2.11]\n    ttl: 300\n"
+	t.Run("declared as served", func(t *testing.T) {
+		e := newEnv(t, srv.addr)
+		e.write(t, "api-web-01.example.com.yaml", api)
+		code, out, stderr := e.run(t, "import", "example.com")
+		if code != exitOK {
+			t.Fatalf("import: exit %d\n%s%s", code, out, stderr)
+		}
+		if want := "skipped: web-01.example.com. A: already declared by " + filepath.Join(e.dir, "api-web-01.example.com.yaml") + "\n"; !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+		if slices.Contains(recordFiles(t, e.dir), "web-01.example.com.yaml") {
+			t.Errorf("web-01's set was declared again: records.d %v", recordFiles(t, e.dir))
+		}
+		code, out, stderr = e.run(t, "plan")
+		if code != exitOK || !strings.HasPrefix(out, "example.com.: in sync\n") {
+			t.Errorf("plan after import: exit %d\n%s%s", code, out, stderr)
+		}
+	})
+	t.Run("declared otherwise", func(t *testing.T) {
+		e := newEnv(t, srv.addr)
+		e.write(t, "mail.yaml", "records:\n  - name: mail.example.com\n    type: A\n    value: 192.0.2.25\n    ttl: 600\n")
+		code, _, stderr := e.run(t, "import", "example.com")
+		if code != exitError || !strings.Contains(stderr, "conflict: mail.example.com. A: records.d declares it otherwise (600 [192.0.2.25] in "+filepath.Join(e.dir, "mail.yaml")) ||
+			!strings.Contains(stderr, "1 RRset cannot be imported") {
+			t.Errorf("exit %d, stderr:\n%s", code, stderr)
+		}
+		if got := recordFiles(t, e.dir); !slices.Equal(got, []string{"mail.yaml"}) {
+			t.Errorf("written: %v", got)
+		}
+		code, _, stderr = e.run(t, "import", "example.com", "--skip-unsupported")
+		if code != exitOK || !strings.Contains(stderr, "not imported: mail.example.com. A: records.d declares it otherwise") {
+			t.Errorf("--skip-unsupported: exit %d, stderr:\n%s", code, stderr)
+		}
+		if slices.Contains(recordFiles(t, e.dir), "mail.example.com.yaml") {
+			t.Errorf("mail's set was declared again: records.d %v", recordFiles(t, e.dir))
+		}
+		code, out, stderr := e.run(t, "plan")
+		if code != exitPending || strings.Contains(out+stderr, "conflict") || !strings.Contains(out, "mail.example.com.") {
+			t.Errorf("plan: exit %d, want 2 for mail's TTL (records.d's 600) and no conflict\n%s%s", code, out, stderr)
+		}
+	})
+	t.Run("invalid file", func(t *testing.T) {
+		e := newEnv(t, srv.addr)
+		e.write(t, "broken.yaml", "records: [\n")
+		code, _, stderr := e.run(t, "import", "example.com")
+		if code != exitError || !strings.Contains(stderr, filepath.Join(e.dir, "broken.yaml")) || !strings.Contains(stderr, "nothing written") {
+			t.Errorf("exit %d, stderr:\n%s", code, stderr)
+		}
+		if got := recordFiles(t, e.dir); !slices.Equal(got, []string{"broken.yaml"}) {
+			t.Errorf("written: %v", got)
+		}
+	})
+}
+
+// TestImportCNAMEBesideData: a CNAME beside other data at one name (no
+// server should serve it, a zone file can say it) is unsupported, both
+// sets with the loader's reason; with --skip-unsupported the rest is
+// imported and plan holds no conflict.
+func TestImportCNAMEBesideData(t *testing.T) {
+	srv := startAXFR(t, parseZone(t, servedZone), "")
+	e := newEnv(t, srv.addr)
+	zf := filepath.Join(t.TempDir(), "db.example.com")
+	if err := os.WriteFile(zf, []byte(servedZone+"www 300 IN TXT \"beside the CNAME\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := e.run(t, "import", "example.com", "--from-file", zf)
+	for _, want := range []string{"unsupported: www.example.com. CNAME: the loader would hold this name", "unsupported: www.example.com. TXT: the loader would hold this name", "CNAME beside other data"} {
+		if code != exitError || !strings.Contains(stderr, want) {
+			t.Errorf("exit %d, stderr lacks %q:\n%s", code, want, stderr)
+		}
+	}
+	if got := recordFiles(t, e.dir); len(got) > 0 {
+		t.Errorf("written: %v", got)
+	}
+	code, _, stderr = e.run(t, "import", "example.com", "--from-file", zf, "--skip-unsupported")
+	if code != exitOK || slices.Contains(recordFiles(t, e.dir), "www.example.com.yaml") {
+		t.Errorf("--skip-unsupported: exit %d, records.d %v, stderr:\n%s", code, recordFiles(t, e.dir), stderr)
+	}
+	code, out, stderr := e.run(t, "plan")
+	if strings.Contains(out+stderr, "conflict") {
+		t.Errorf("plan after import: exit %d, a conflict:\n%s%s", code, out, stderr)
 	}
 }

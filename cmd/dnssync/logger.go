@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -133,4 +134,16 @@ func (h journalHandler) WithAttrs(as []slog.Attr) slog.Handler {
 
 func (h journalHandler) WithGroup(name string) slog.Handler {
 	return journalHandler{Handler: h.Handler.WithGroup(name), out: h.out}
+}
+
+// writeError writes a command's error message (one line or several) to
+// stderr. Under systemd every line carries the journal's error priority:
+// journald reads a priority per line and files a line without one at
+// info, where `journalctl -p warning` would hide why a unit failed.
+func writeError(stderr io.Writer, text string) {
+	if detectLogEnv(stderr, os.Getenv).journal {
+		const errPrefix = "<3>" // sd-daemon(3): LOG_ERR
+		text = errPrefix + strings.ReplaceAll(strings.TrimSuffix(text, "\n"), "\n", "\n"+errPrefix) + "\n"
+	}
+	io.WriteString(stderr, text)
 }

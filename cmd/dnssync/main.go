@@ -48,12 +48,13 @@ func main() {
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	c := &cli{stdout: stdout, stderr: stderr}
 	root := c.root()
-	root.SetArgs(singleDashFlags(root, args))
+	given := singleDashFlags(root, args)
+	root.SetArgs(given)
 	cmd, err := root.ExecuteContextC(ctx)
 	if err != nil {
 		// Commands report their own failures and return nil: an error
 		// here is cobra's, about the command line.
-		return c.usageError(cmd, err)
+		return c.usageError(cmd, asTyped(err, args, given))
 	}
 	return c.code
 }

@@ -23,8 +23,18 @@ func (n notifier) send(state string) {
 
 func (n notifier) ready(status string)  { n.send("READY=1\nSTATUS=" + status) }
 func (n notifier) status(status string) { n.send("STATUS=" + status) }
-func (n notifier) watchdog()            { n.send(sd.SdNotifyWatchdog) }
 func (n notifier) stopping()            { n.send(sd.SdNotifyStopping) }
+
+// alive pets the watchdog; extend > 0 also extends the start-up timeout
+// (TimeoutStartSec) by that much from now (EXTEND_TIMEOUT_USEC): before
+// READY=1 systemd's watchdog is not armed, the start timeout is.
+func (n notifier) alive(extend time.Duration) {
+	state := sd.SdNotifyWatchdog
+	if extend > 0 {
+		state += fmt.Sprintf("\nEXTEND_TIMEOUT_USEC=%d", extend.Microseconds())
+	}
+	n.send(state)
+}
 
 // reloading tells systemd a reload began; MONOTONIC_USEC lets systemd
 // match it to the SIGHUP (Type=notify-reload semantics). Without a clock

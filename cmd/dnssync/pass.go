@@ -6,7 +6,7 @@ import (
 	"io"
 	"log/slog"
 
-	"github.com/dnssync/dnssync/internal/audit"
+	"github.com/dnssync/dnssync/internal/audit/passaudit"
 	"github.com/dnssync/dnssync/internal/config"
 	"github.com/dnssync/dnssync/internal/desired"
 	"github.com/dnssync/dnssync/internal/diff"
@@ -39,22 +39,19 @@ func (c *cli) once(ctx context.Context, opts reconcile.Options, out output) (rec
 	if err != nil {
 		return reconcile.Result{}, c.fail(err)
 	}
-	// An apply is audited as a CLI write is, naming the user: one that
-	// cannot open the audit file is not made, and one made whose lines
-	// cannot be written says so and exits 1.
-	trail := &audit.Passes{}
-	if opts.Apply && cfg.Audit.File != "" {
-		if trail.Log, err = audit.Open(cfg.Audit.File); err != nil {
-			return reconcile.Result{}, c.fail(fmt.Errorf("%w; nothing applied (every apply is audited)", err))
+	// An apply is audited as a CLI write is (passaudit.OpenCLI); a plan
+	// writes no lines.
+	trail := &passaudit.Observer{}
+	if opts.Apply {
+		if trail, err = passaudit.OpenCLI(cfg.Audit.File); err != nil {
+			return reconcile.Result{}, c.fail(err)
 		}
-		defer trail.Log.Close()
-		name, uid := audit.CLIUser()
-		trail.User, trail.UID = name, &uid
+		defer trail.Close()
 	}
 	res := r.RunOnce(ctx, opts)
 	auditErr := trail.Observe(res)
 	if auditErr != nil {
-		c.fail(fmt.Errorf("applied, but not audited: %w", auditErr))
+		c.fail(auditErr)
 	}
 	if res.Err != nil {
 		return res, c.fail(res.Err)
@@ -69,7 +66,7 @@ func (c *cli) once(ctx context.Context, opts reconcile.Options, out output) (rec
 	src := declaredIn(store)
 	switch out {
 	case outPlanJSON:
-		if err := printPlanJSON(c.stdout, planJSON(res, src, code == exitOK && !pending(res))); err != nil {
+		if err := printPlanJSON(c.stdout, planJSON(res, src, code == exitOK && !res.Pending())); err != nil {
 			code = c.fail(err)
 		}
 	default:
@@ -83,19 +80,12 @@ func (c *cli) once(ctx context.Context, opts reconcile.Options, out output) (rec
 // they make.
 func (c *cli) problems(res reconcile.Result, applying bool) int {
 	code := exitOK
-	for _, p := range res.State.Problems {
-		if stillBeingWritten(p) {
-			fmt.Fprintf(c.stderr, "not read yet: %v\n", p)
-			continue
-		}
-		fmt.Fprintf(c.stderr, "invalid: %v\n", p)
-		if !applying {
-			// A plan is what a CI job gates on: a broken file is an
-			// error there, not a plan that looks in sync. (A pass that
-			// applies keeps such a file's last good content in force,
-			// as the daemon does.)
-			code = exitError
-		}
+	if printProblems(c.stderr, res.State.Problems) > 0 && !applying {
+		// A plan is what a CI job gates on: a broken file is an error
+		// there, not a plan that looks in sync. (A pass that applies
+		// keeps such a file's last good content in force, as the daemon
+		// does.)
+		code = exitError
 	}
 	for _, f := range res.State.Incomplete {
 		fmt.Fprintf(c.stderr, "deletions held: %s was never read successfully\n", f)
@@ -111,6 +101,22 @@ func (c *cli) problems(res reconcile.Result, applying bool) int {
 		}
 	}
 	return code
+}
+
+// printProblems lists records.d's problems on w and returns how many are
+// invalid files. An invalid file is "file:line: message", the line
+// validate prints; a file only not read yet (a writer is at work on it) is
+// no error, and says so: "note: file: still being written; not read yet".
+func printProblems(w io.Writer, problems []desired.Problem) (invalid int) {
+	for _, p := range problems {
+		if stillBeingWritten(p) {
+			fmt.Fprintf(w, "note: %v\n", p)
+			continue
+		}
+		fmt.Fprintln(w, p.Error())
+		invalid++
+	}
+	return invalid
 }
 
 // printPlans prints each zone's plan, with the files that declare each
@@ -166,6 +172,7 @@ func tally(res reconcile.Result) diff.Tally {
 		}
 	}
 	t.Invalid = len(invalid)
+	t.Unread = len(res.State.Incomplete)
 	return t
 }
 

@@ -47,7 +47,7 @@ unknown, or invalid files): fit for a CI job that gates a change to records.d.`,
 			if code != exitOK {
 				return code
 			}
-			if pending(res) {
+			if res.Pending() {
 				return exitPending
 			}
 			return exitOK
@@ -82,21 +82,4 @@ that cannot open that file applies nothing.`,
 	}
 	cmd.Flags().BoolVar(&force, "force", false, "apply plans that the safety check refuses")
 	return cmd
-}
-
-// pending reports whether the plan leaves anything undone: changes to
-// apply, changes the safety check holds, deletions held while a records
-// file is unread, desired records left alone because another writer owns
-// them, names records.d declares in ways that disagree. Any of them is
-// exit 2, never "in sync".
-func pending(res reconcile.Result) bool {
-	if res.Pending() || len(res.State.Incomplete) > 0 {
-		return true
-	}
-	for _, z := range res.Zones {
-		if !z.Plan.InSync() {
-			return true
-		}
-	}
-	return false
 }

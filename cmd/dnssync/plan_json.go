@@ -70,7 +70,7 @@ func planJSON(res reconcile.Result, src diff.Sources, inSync bool) client.Plan {
 	t := tally(res)
 	out.Summary = client.PlanSummary{
 		Create: t.Create, Update: t.Update, Delete: t.Delete,
-		Held: t.Held, Conflicts: t.Conflicts, UnknownZones: t.Unknown, InvalidFiles: t.Invalid,
+		Held: t.Held, Conflicts: t.Conflicts, UnknownZones: t.Unknown, InvalidFiles: t.Invalid, UnreadFiles: t.Unread,
 		InSync: inSync,
 	}
 	return out

@@ -128,14 +128,14 @@ func TestPlanJSONShape(t *testing.T) {
 		t.Error("a deletion names a source file: nothing declares what it deletes")
 	}
 
-	want := client.PlanSummary{Create: 2, Update: 1, Delete: 1, Held: 2, Conflicts: 2, UnknownZones: 1, InvalidFiles: 1}
+	want := client.PlanSummary{Create: 2, Update: 1, Delete: 1, Held: 2, Conflicts: 2, UnknownZones: 1, InvalidFiles: 1, UnreadFiles: 1}
 	if back.Data.Summary != want {
 		t.Errorf("summary %+v, want %+v", back.Data.Summary, want)
 	}
 	var text bytes.Buffer
 	printPlans(&text, res, src, true)
 	last := text.String()[strings.LastIndex(strings.TrimSuffix(text.String(), "\n"), "\n")+1:]
-	if wantLast := "Plan: 2 to create, 1 to update, 1 to delete; 2 held, 2 conflicts, 1 zone unknown, 1 invalid file.\n"; last != wantLast {
+	if wantLast := "Plan: 2 to create, 1 to update, 1 to delete; 2 held, 2 conflicts, 1 zone unknown, 1 invalid file, 1 file not read yet.\n"; last != wantLast {
 		t.Errorf("text plan ends %q, want %q", last, wantLast)
 	}
 }

@@ -17,9 +17,11 @@ import (
 
 	"github.com/dnssync/dnssync/internal/api"
 	"github.com/dnssync/dnssync/internal/audit"
+	"github.com/dnssync/dnssync/internal/audit/passaudit"
 	"github.com/dnssync/dnssync/internal/config"
 	"github.com/dnssync/dnssync/internal/desired"
 	"github.com/dnssync/dnssync/internal/health"
+	"github.com/dnssync/dnssync/internal/health/passhealth"
 	"github.com/dnssync/dnssync/internal/metrics"
 	"github.com/dnssync/dnssync/internal/reconcile"
 )
@@ -32,8 +34,7 @@ import (
 func cmdRun(ctx context.Context, cfgPath *string, stderr io.Writer) int {
 	cfg, err := config.Discover(*cfgPath)
 	if err != nil {
-		fmt.Fprintf(stderr, "dnssync: %v\n", err)
-		return exitError
+		return startFailed(stderr, err)
 	}
 	log := newLogger(cfg.Log, stderr)
 	hup := make(chan os.Signal, 1)
@@ -50,20 +51,20 @@ func cmdRun(ctx context.Context, cfgPath *string, stderr io.Writer) int {
 	if !cfg.Debug.Pprof.IsZero() {
 		servePprof(ctx, cfg.Debug.Pprof.Address, log)
 	}
-	shared := shared{tracker: tracker, gatherer: reg, metrics: m, notify: notifier{log: log}, beatEvery: beatEvery}
+	notify := notifier{log: log}
+	shared := shared{tracker: tracker, gatherer: reg, metrics: m, notify: notify, beatEvery: beatEvery,
+		pulse: newPulse(tracker, notify, beatEvery, stuckAfter)}
 
 	d, err := newDaemon(cfg, log, shared)
 	if err != nil {
-		log.Error("cannot start", "err", err)
-		return exitError
+		return startFailed(stderr, err)
 	}
 	if d.api != nil {
 		// Bound before the first pass: a daemon whose API address cannot be
 		// bound would run on without /healthz and /metrics, unseen.
 		if err := d.api.Listen(); err != nil {
-			log.Error("cannot start", "err", err)
 			d.audit.Close()
-			return exitError
+			return startFailed(stderr, err)
 		}
 	}
 	for {
@@ -83,7 +84,7 @@ func cmdRun(ctx context.Context, cfgPath *string, stderr io.Writer) int {
 			log.Error("stopped", "err", err)
 			return exitError
 		case <-hup:
-			next, err := config.Discover(*cfgPath)
+			next, err := reloadConfig(cfg) // the file it started from (reload.go)
 			var nd *daemon
 			if err == nil {
 				nd, err = newDaemon(next, newLogger(next.Log, stderr), shared)
@@ -106,6 +107,16 @@ func cmdRun(ctx context.Context, cfgPath *string, stderr io.Writer) int {
 	}
 }
 
+// startFailed reports a failure before the loop runs as every command
+// reports its own, "dnssync: run: <why>" on stderr, exit 1 (systemd
+// restarts the daemon, and the operator reads why). It is not logged as
+// well: the log goes to stderr too, and one failure would read twice.
+// Under systemd each line carries the journal's error priority, as the
+// log's error lines do (writeError).
+func startFailed(stderr io.Writer, err error) int {
+	return fail(stderr, fmt.Errorf("run: %w", err))
+}
+
 // shared is what lives across config reloads.
 type shared struct {
 	tracker   *health.Tracker
@@ -113,6 +124,7 @@ type shared struct {
 	metrics   *metrics.Metrics
 	notify    notifier
 	beatEvery time.Duration // the loop's heartbeat (liveness)
+	pulse     *pulse        // signs of life, from the loop and from inside its passes
 }
 
 // daemon is everything one config builds.
@@ -188,13 +200,15 @@ func (d *daemon) run(ctx context.Context) error {
 	log.Info("dnssync started", "version", version, "config", cfg.SourceName(), "records", cfg.Records.Dir, "backend", cfg.Backend.Type,
 		"coredns", cfg.Orchestrator.DNS.CorednsURL, "zones", cfg.ZoneNames(), "auto_register", cfg.Orchestrator.DNS.AutoRegister)
 	ready := false
-	trail := &audit.Passes{Log: d.audit} // this loop's: it writes a refusal once
+	trail := &passaudit.Observer{Log: d.audit} // this loop's: it writes a refusal once
 	err = d.r.Run(ctx, reconcile.Loop{
 		Events:   events,
 		Schedule: d.sched,
-		Options:  reconcile.Options{Apply: cfg.Orchestrator.DNS.AutoRegister, Verify: true},
+		// A pass's progress is a sign of life: a long pass is busy, not stuck.
+		Options: reconcile.Options{Apply: cfg.Orchestrator.DNS.AutoRegister, Verify: true, Progress: d.pulse.progress},
 		OnPass: func(res reconcile.Result) {
-			d.tracker.Observe(res)
+			res = hintIPDenied(res) // a server the unit's IPAddressDeny= refuses: name the fix
+			passhealth.Observe(d.tracker, res)
 			d.metrics.Observe(res)
 			if err := trail.Observe(res); err != nil {
 				log.Error("audit log", "err", err)
@@ -202,19 +216,18 @@ func (d *daemon) run(ctx context.Context) error {
 			logPass(log, res)
 			if !ready && res.Full {
 				ready = true
+				d.pulse.started()
 				log.Info("first pass done", "ok", res.Failed() == nil)
 				d.notify.ready(statusLine(res))
 				return
 			}
 			d.notify.status(statusLine(res))
 		},
-		// The loop's own heartbeat is its liveness: /healthz and
-		// systemd's watchdog both hear it, so they agree.
-		Heartbeat: d.beatEvery,
-		OnHeartbeat: func() {
-			d.tracker.Beat()
-			d.notify.watchdog()
-		},
+		// The loop's own heartbeat, and its passes' progress, are its
+		// liveness: /healthz and systemd's watchdog both hear them, so they
+		// agree.
+		Heartbeat:   d.beatEvery,
+		OnHeartbeat: d.pulse.heartbeat,
 	})
 	<-apiDone
 	return err

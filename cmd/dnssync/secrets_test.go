@@ -1,11 +1,12 @@
 package main
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/dnssync/dnssync/internal/corednstest"
 )
 
 // check-config reads the API's token file as the daemon will, and so
@@ -30,12 +31,7 @@ func TestCheckConfigRefusesOpenTokenFile(t *testing.T) {
 		if err := os.Chmod(tokens, c.mode); err != nil {
 			t.Fatal(err)
 		}
-		f, err := os.OpenFile(e.cfg, os.O_APPEND|os.O_WRONLY, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		fmt.Fprintf(f, "\n[api]\nlisten = \"127.0.0.1:0\"\ntoken_file = %q\n", tokens)
-		f.Close()
+		e.configure(t, func(c *corednstest.Config) { c.API = &corednstest.API{Listen: "127.0.0.1:0", TokenFile: tokens} })
 		code, stdout, stderr := e.run(t, "check-config")
 		// On stderr, in the error style, since check-config's errors are.
 		if code != c.code || !strings.Contains(stderr, c.want) || c.want != "" && (!strings.Contains(stderr, "chmod 600") || !strings.HasPrefix(stderr, "dnssync: ")) {

@@ -10,7 +10,6 @@ import (
 
 	"github.com/dnssync/dnssync/client"
 	"github.com/dnssync/dnssync/internal/config"
-	"github.com/dnssync/dnssync/internal/registry"
 	"github.com/dnssync/dnssync/internal/verify"
 )
 
@@ -25,7 +24,7 @@ func cmdVerify(ctx context.Context, f *recordFlags, pos []string, asJSON *bool, 
 		fmt.Fprintf(stderr, "dnssync: %v\n", err)
 		return exitError
 	}
-	r, _, err := newReconciler(cfg, slog.New(slog.DiscardHandler))
+	r, err := newVerifier(cfg, slog.New(slog.DiscardHandler), func(err error) { fmt.Fprintf(stderr, "dnssync: verify: %v\n", err) })
 	if err != nil {
 		fmt.Fprintf(stderr, "dnssync: %v\n", err)
 		return exitError
@@ -79,12 +78,11 @@ func verifyName(ctx context.Context, f *recordFlags, name string, asJSON bool, s
 		if err != nil {
 			return fail(stderr, err)
 		}
-		decl := l.store.DeclaredAt(name)
-		if len(decl) == 0 {
-			return fail(stderr, fmt.Errorf("verify %s: records.d declares nothing at that name", name))
+		// The API's check, run here: an invalid or undeclared name is
+		// refused in the API's words (its 422 and 404), exit 1.
+		if v, err = verify.Name(ctx, newResolver(l.cfg.Authoritative()), name, l.store); err != nil {
+			return fail(stderr, fmt.Errorf("verify %s: %w", name, err))
 		}
-		res := newResolver(l.cfg.Authoritative())
-		v = res.Check(ctx, registry.Sets(decl)).JSON(name)
 	}
 	if asJSON {
 		if err := printVerificationJSON(stdout, v); err != nil {

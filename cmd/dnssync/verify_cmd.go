@@ -21,7 +21,11 @@ still served though no records file declares it any more (STALE, status
 "stale" in --json), saying what deletes it: the next pass that applies, or
 ` + "`dnssync apply --force`" + ` when the safety rules hold the deletion. With NAME, only
 NAME's records, asked of the authoritative server, here or (--api) by the
-daemon. The daemon makes the same check on its [verify] schedule.
+daemon: an invalid name, or one records.d does not declare, is refused in
+the API's words. The daemon makes the same check on its [verify] schedule.
+It changes nothing, and needs none of the state a write needs (serials,
+held changes); with the rfc2136 backend it signs its zone transfers with
+the TSIG secret when it can read it.
 
 Exit 0 when every record is served as declared and none is stale, 1
 otherwise.`,

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/dnssync/dnssync/internal/config"
+	"github.com/dnssync/dnssync/internal/corednstest"
 )
 
 // TestApplyZones: the zone file backend gets every [[zones]] setting: a
@@ -63,7 +64,10 @@ soa_ttl = 86401
 // with the one query timeout.
 func TestCheckServers(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "config.toml")
-	err := os.WriteFile(path, []byte("[orchestrator.dns]\ncoredns_url = \"dns://127.0.0.1:1053\"\n[verify]\nnameservers = [\"127.0.0.2\", \"127.0.0.3:5353\"]\n"), 0o644)
+	err := corednstest.Config{
+		DNS:    corednstest.DNS{Addr: "127.0.0.1:1053"},
+		Verify: corednstest.Verify{Nameservers: []string{"127.0.0.2", "127.0.0.3:5353"}},
+	}.Write(path)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/dnssync/dnssync/internal/api/openapi"
 	"github.com/dnssync/dnssync/internal/desired"
 	"github.com/dnssync/dnssync/internal/health"
+	"github.com/dnssync/dnssync/internal/health/passhealth"
 	"github.com/dnssync/dnssync/internal/metrics"
 	"github.com/dnssync/dnssync/internal/reconcile"
 	"github.com/dnssync/dnssync/internal/registry"
@@ -49,7 +50,7 @@ func newContractServer(t *testing.T, dnsAddr string, healthy bool, rate float64,
 	tracker := health.NewTracker()
 	tracker.Beat()
 	if healthy {
-		tracker.Observe(reconcile.Result{Full: true, Start: time.Now()})
+		passhealth.Observe(tracker, reconcile.Result{Full: true, Start: time.Now()})
 	}
 	reg := prometheus.NewRegistry()
 	s, err := New(Options{Listen: loopback, Health: tracker, Gatherer: reg, Requests: metrics.New(reg), Records: &RecordsOptions{

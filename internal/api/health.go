@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/dnssync/dnssync/client"
 	"github.com/dnssync/dnssync/internal/audit"
 	"github.com/dnssync/dnssync/internal/health"
 )
@@ -18,37 +19,31 @@ import (
 // makes /readyz 503 and leaves /healthz 200: restarting dnssync would not
 // fix a file.
 
-// publicStatus is /readyz for a caller who may not read the reasons'
-// messages: the status and the reasons' kinds, which are the contract
-// monitoring matches on. A message can name paths and quote what went
-// wrong, so it is for operators only.
-type publicStatus struct {
-	State           string         `json:"status"`
-	Healthy         bool           `json:"healthy"`
-	Ready           bool           `json:"ready"`
-	Reasons         []publicReason `json:"reasons,omitempty"` // one per kind, sorted
-	LastReconcile   time.Time      `json:"last_reconcile,omitzero"`
-	LastReconcileOK time.Time      `json:"last_reconcile_ok,omitzero"`
-	LastVerify      time.Time      `json:"last_verify,omitzero"`
-	LastVerifyOK    time.Time      `json:"last_verify_ok,omitzero"`
-}
-
-type publicReason struct {
-	Kind string `json:"kind"`
-}
-
-func public(st health.Status) publicStatus {
-	p := publicStatus{State: st.State, Healthy: st.Healthy, Ready: st.Ready, LastReconcile: st.LastReconcile,
+// readiness is st as /readyz answers it (client.Readiness). details says
+// whether the caller may read the reasons' messages; otherwise it gets
+// the status and the reasons' kinds, each once, which are the contract
+// monitoring matches on. A message can name files and quote what went
+// wrong, so it is for operators only, and even they get it through
+// redact, as every API error message: records.d/<file>, never the
+// server's own absolute paths.
+func readiness(st health.Status, details bool, redact *redactor) client.Readiness {
+	b := client.Readiness{Status: st.State, Healthy: st.Healthy, Ready: st.Ready, LastReconcile: st.LastReconcile,
 		LastReconcileOK: st.LastReconcileOK, LastVerify: st.LastVerify, LastVerifyOK: st.LastVerifyOK}
+	if details {
+		for _, r := range st.Reasons {
+			b.Reasons = append(b.Reasons, client.Reason{Kind: r.Kind, Message: redact.text(r.Message)})
+		}
+		return b
+	}
 	kinds := make([]string, 0, len(st.Reasons))
 	for _, r := range st.Reasons {
 		kinds = append(kinds, r.Kind)
 	}
 	slices.Sort(kinds)
 	for _, k := range slices.Compact(kinds) {
-		p.Reasons = append(p.Reasons, publicReason{k})
+		b.Reasons = append(b.Reasons, client.Reason{Kind: k})
 	}
-	return p
+	return b
 }
 
 // healthz answers 200 while the loop beats within its bound and 503 once
@@ -61,7 +56,7 @@ func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 	if !l.Alive() {
 		code = http.StatusServiceUnavailable
 	}
-	s.writeJSON(w, code, l)
+	s.writeJSON(w, code, client.Liveness{Status: l.State, LastHeartbeat: l.LastHeartbeat, StuckAfterSeconds: l.StuckAfter})
 }
 
 // readyz answers 200 when ready and healthy and 503 otherwise (starting,
@@ -79,11 +74,7 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	if !st.OK() {
 		code = http.StatusServiceUnavailable
 	}
-	if s.mayReadDetails(r, code) {
-		s.writeJSON(w, code, st)
-		return
-	}
-	s.writeJSON(w, code, public(st))
+	s.writeJSON(w, code, readiness(st, s.mayReadDetails(r, code), s.redact))
 }
 
 // mayReadDetails reports whether r may read health messages; code is the

@@ -3,13 +3,18 @@ package api
 import (
 	"encoding/json"
 	"errors"
+	"path/filepath"
 	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/dnssync/dnssync/client"
 	"github.com/dnssync/dnssync/internal/desired"
 	"github.com/dnssync/dnssync/internal/health"
+	"github.com/dnssync/dnssync/internal/health/passhealth"
 	"github.com/dnssync/dnssync/internal/reconcile"
 )
 
@@ -20,8 +25,8 @@ const leakyMsg = "axfr example.com. from 127.0.0.1:53: read /etc/dnssync/tsig.ke
 func unhealthyServer(t *testing.T, tokens []Token) *Server {
 	t.Helper()
 	s, _ := recordsServer(t, tokens, 1000, 1000)
-	s.health.Observe(fullPass(errors.New(leakyMsg)))
-	s.health.Observe(reconcile.Result{Full: true, Zones: []reconcile.ZoneResult{
+	passhealth.Observe(s.health, fullPass(errors.New(leakyMsg)))
+	passhealth.Observe(s.health, reconcile.Result{Full: true, Zones: []reconcile.ZoneResult{
 		{Zone: "example.com.", Err: errors.New(leakyMsg + " 1"), Stage: reconcile.StageTransfer},
 		{Zone: "example.org.", Err: errors.New(leakyMsg + " 2"), Stage: reconcile.StageTransfer},
 	}})
@@ -29,7 +34,7 @@ func unhealthyServer(t *testing.T, tokens []Token) *Server {
 }
 
 // /readyz follows the passes: 503 starting, 503 degraded with the reasons,
-// 200 ok; each body decodes into health.Status and nothing else.
+// 200 ok; each body decodes into client.Readiness and nothing else.
 func TestReadyz(t *testing.T) {
 	f := newFixture(t, "127.0.0.1:0")
 	h := f.srv.Handler()
@@ -57,7 +62,7 @@ func TestReadyz(t *testing.T) {
 		if ct := w.Header().Get("Content-Type"); ct != "application/json" {
 			t.Errorf("%s: Content-Type %q", s.name, ct)
 		}
-		var st health.Status
+		var st client.Readiness
 		dec := json.NewDecoder(w.Body)
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&st); err != nil {
@@ -70,7 +75,7 @@ func TestReadyz(t *testing.T) {
 				t.Errorf("%s: reason %s without a message", s.name, r.Kind)
 			}
 		}
-		if st.State != s.status || st.Healthy != s.healthy || st.Ready != s.ready || strings.Join(kinds, ",") != strings.Join(s.reasons, ",") {
+		if st.Status != s.status || st.Healthy != s.healthy || st.Ready != s.ready || strings.Join(kinds, ",") != strings.Join(s.reasons, ",") {
 			t.Errorf("%s: body %+v, want %s, healthy %v, ready %v, reasons %v", s.name, st, s.status, s.healthy, s.ready, s.reasons)
 		}
 	}
@@ -99,7 +104,7 @@ func TestInvalidFileIsNotReadyButAlive(t *testing.T) {
 	s, _ := recordsServer(t, []Token{{ID: "a", Secret: goodToken}}, 1000, 1000)
 	res := fullPass(nil)
 	res.State = &desired.State{Files: 2, Problems: []desired.Problem{{File: "/etc/dnssync/records.d/web.yaml", Line: 2, Msg: "unknown key \"tpye\""}}}
-	s.health.Observe(res)
+	passhealth.Observe(s.health, res)
 
 	end := jsonTime(t, res.Start.Add(res.Duration)) // the pass ran; only a file is wrong
 	w := sendFrom(s, "192.0.2.35:1", "GET", "/readyz", "")
@@ -108,8 +113,8 @@ func TestInvalidFileIsNotReadyButAlive(t *testing.T) {
 		t.Errorf("/readyz with an invalid file: %d %s; want 503, degraded, invalid_files and no message", w.Code, w.Body)
 	}
 	w = sendFrom(s, "192.0.2.35:1", "GET", "/healthz", "")
-	var l health.Liveness
-	if err := json.Unmarshal(w.Body.Bytes(), &l); w.Code != 200 || err != nil || l.State != health.LiveAlive {
+	var l client.Liveness
+	if err := json.Unmarshal(w.Body.Bytes(), &l); w.Code != 200 || err != nil || l.Status != health.LiveAlive {
 		t.Errorf("/healthz with an invalid file: %d %s (%v); want 200 alive", w.Code, w.Body, err)
 	}
 }
@@ -132,10 +137,10 @@ func TestHealthzStuckLoop(t *testing.T) {
 		h := f.srv.Handler()
 		f.tracker.SetStuckAfter(time.Minute)
 		f.observe(fullPass(nil))
-		liveness := func() (int, health.Liveness) {
+		liveness := func() (int, client.Liveness) {
 			t.Helper()
 			w := get(t, h, "GET", "/healthz")
-			var l health.Liveness
+			var l client.Liveness
 			dec := json.NewDecoder(w.Body)
 			dec.DisallowUnknownFields()
 			if err := dec.Decode(&l); err != nil {
@@ -143,18 +148,18 @@ func TestHealthzStuckLoop(t *testing.T) {
 			}
 			return w.Code, l
 		}
-		if code, l := liveness(); code != 200 || l.State != health.LiveAlive || l.StuckAfter != 60 || !l.LastHeartbeat.Equal(time.Now()) {
+		if code, l := liveness(); code != 200 || l.Status != health.LiveAlive || l.StuckAfterSeconds != 60 || !l.LastHeartbeat.Equal(time.Now()) {
 			t.Errorf("after a pass: %d %+v, want 200 alive", code, l)
 		}
 		time.Sleep(time.Minute + time.Second)
-		if code, l := liveness(); code != 503 || l.State != health.LiveStuck {
+		if code, l := liveness(); code != 503 || l.Status != health.LiveStuck {
 			t.Errorf("silent past the bound: %d %+v, want 503 stuck", code, l)
 		}
 		if w := get(t, h, "GET", "/readyz"); w.Code != 200 {
 			t.Errorf("/readyz of a stuck loop: %d, want the last pass's 200 (liveness is /healthz's)", w.Code)
 		}
 		f.tracker.Beat()
-		if code, l := liveness(); code != 200 || l.State != health.LiveAlive {
+		if code, l := liveness(); code != 200 || l.Status != health.LiveAlive {
 			t.Errorf("after a beat: %d %+v, want 200 alive", code, l)
 		}
 	})
@@ -182,8 +187,8 @@ func TestReadyzMessagesNeedAToken(t *testing.T) {
 				t.Errorf("status %d, want 503", w.Code)
 			}
 			body := w.Body.String()
-			var st health.Status
-			if err := json.Unmarshal(w.Body.Bytes(), &st); err != nil || st.Healthy || !st.Ready || st.State != health.StateDegraded || len(st.Reasons) == 0 {
+			var st client.Readiness
+			if err := json.Unmarshal(w.Body.Bytes(), &st); err != nil || st.Healthy || !st.Ready || st.Status != health.StateDegraded || len(st.Reasons) == 0 {
 				t.Fatalf("body %s: %v", body, err)
 			}
 			if st.Reasons[0].Kind != health.KindCoreDNSUnreachable {
@@ -241,5 +246,39 @@ func TestReadyzWrongTokensLimited(t *testing.T) {
 	w := sendFrom(s, "192.0.2.32:1", "GET", "/readyz", "", "Authorization", "Bearer "+goodToken)
 	if w.Code != 503 || strings.Contains(w.Body.String(), `"message"`) {
 		t.Errorf("right token after %d wrong ones: %d %s; want the short answer", failBurst, w.Code, w.Body)
+	}
+}
+
+// /readyz's messages leave the server's own paths behind, as every API
+// error does: a file in the records dir is records.d/<file>, any other
+// absolute path .../<base name>. Also when the records API is off (the
+// probes are served all the same).
+func TestReadyzRedactsPaths(t *testing.T) {
+	t.Parallel()
+	withAPI, dir := recordsServer(t, nil, 1000, 1000)
+	offDir := t.TempDir()
+	withoutAPI, err := New(Options{Listen: loopback, Health: health.NewTracker(), Gatherer: prometheus.NewRegistry(), RecordsDir: offDir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, c := range map[string]struct {
+		s   *Server
+		dir string
+	}{"records API on": {withAPI, dir}, "records API off": {withoutAPI, offDir}} {
+		t.Run(name, func(t *testing.T) {
+			res := fullPass(errors.New("axfr example.com. from 127.0.0.1:53: read /var/lib/dnssync/state/serials.json: bad"))
+			res.State = &desired.State{Files: 2, Problems: []desired.Problem{{File: filepath.Join(c.dir, "web.yaml"), Line: 2, Msg: "unknown key \"tpye\""}}}
+			passhealth.Observe(c.s.health, res)
+			w := sendFrom(c.s, "127.0.0.1:1", "GET", "/readyz", "")
+			body := w.Body.String()
+			if w.Code != 503 || !strings.Contains(body, "records.d/web.yaml:2") || !strings.Contains(body, ".../serials.json") {
+				t.Errorf("/readyz: %d %s; want records.d/web.yaml:2 and .../serials.json", w.Code, body)
+			}
+			for _, leak := range []string{c.dir, "/var/lib/dnssync"} {
+				if strings.Contains(body, leak) {
+					t.Errorf("/readyz names %s: %s", leak, body)
+				}
+			}
+		})
 	}
 }

@@ -23,6 +23,12 @@ func listen(network, address string) (net.Listener, error) {
 	if err != nil {
 		return nil, fmt.Errorf("api: listen on %s %s: %w", network, address, err)
 	}
+	if network == "unix" {
+		if err := shareSocket(address); err != nil {
+			ln.Close()
+			return nil, err
+		}
+	}
 	return ln, nil
 }
 

@@ -72,12 +72,9 @@ func (s *Server) createRecord(w http.ResponseWriter, r *http.Request, c caller) 
 	if !ok {
 		return
 	}
-	ch, err := s.rec.Registry.Register(r.Context(), registry.Record{Name: req.Name, Type: req.RecordType, Value: req.Value, TTL: req.TTL})
-	code := http.StatusOK
-	if ch.Changed {
-		code = http.StatusCreated
-	}
-	s.written(w, r, c, req, ch, err, code)
+	s.write(w, r, c, req, http.StatusCreated, func(ctx context.Context) (registry.Change, error) {
+		return s.rec.Registry.Register(ctx, registry.Record{Name: req.Name, Type: req.RecordType, Value: req.Value, TTL: req.TTL})
+	})
 }
 
 func (s *Server) updateRecord(w http.ResponseWriter, r *http.Request, c caller) {
@@ -86,14 +83,16 @@ func (s *Server) updateRecord(w http.ResponseWriter, r *http.Request, c caller) 
 		return
 	}
 	req.Name = r.PathValue("name")
-	ch, err := s.rec.Registry.Update(r.Context(), registry.Record{Name: req.Name, Type: req.RecordType, Value: req.Value, TTL: req.TTL})
-	s.written(w, r, c, req, ch, err, http.StatusOK)
+	s.write(w, r, c, req, http.StatusOK, func(ctx context.Context) (registry.Change, error) {
+		return s.rec.Registry.Update(ctx, registry.Record{Name: req.Name, Type: req.RecordType, Value: req.Value, TTL: req.TTL})
+	})
 }
 
 func (s *Server) deleteRecord(w http.ResponseWriter, r *http.Request, c caller) {
 	req := client.WriteRequest{Name: r.PathValue("name"), RecordType: strings.ToUpper(r.URL.Query().Get("type"))}
-	ch, err := s.rec.Registry.Unregister(r.Context(), req.Name, req.RecordType)
-	s.written(w, r, c, req, ch, err, http.StatusOK)
+	s.write(w, r, c, req, http.StatusOK, func(ctx context.Context) (registry.Change, error) {
+		return s.rec.Registry.Unregister(ctx, req.Name, req.RecordType)
+	})
 }
 
 // decode reads the request's body as a WriteRequest; a body refused is
@@ -130,57 +129,6 @@ func (s *Server) refuseQuietly(w http.ResponseWriter, r *http.Request, c caller,
 // quietNote ends the audit line of a refusal audited once a minute.
 const quietNote = " (more of these from this client within a minute are not audited)"
 
-// actions name a write as the CLI's commands do, in the audit log.
-var actions = map[string]string{http.MethodPost: "register", http.MethodPut: "update", http.MethodDelete: "unregister"}
-
-// written answers a write: the registry's error as a status, or what became
-// of the change, waiting for it to be served when asked to (?wait=verified).
-func (s *Server) written(w http.ResponseWriter, r *http.Request, c caller, req client.WriteRequest, ch registry.Change, err error, code int) {
-	ev := audit.Event{Kind: "api", Client: c.addr, TokenID: c.tokenID, Method: r.Method, Path: r.URL.Path,
-		Action: actions[r.Method], Name: req.Name, Type: req.RecordType, Value: req.Value}
-	if err != nil {
-		code := http.StatusServiceUnavailable
-		switch {
-		case errors.Is(err, registry.ErrInvalid):
-			code = http.StatusUnprocessableEntity
-		case errors.Is(err, registry.ErrConflict):
-			code = http.StatusConflict
-		case errors.Is(err, registry.ErrNotFound):
-			code = http.StatusNotFound
-		case errors.Is(err, registry.ErrUnreadable):
-			code = http.StatusServiceUnavailable // records.d's state, not the request: an operator must look
-		}
-		ev.Result, ev.Status = err.Error(), code // the trail keeps the paths: it is the operator's
-		s.record(ev)
-		s.fail(w, code, s.redact.text(err.Error()))
-		return
-	}
-	// Worded as the CLI's local writes are (registry.Result).
-	res := registry.Result(registry.Record{Name: req.Name, Type: req.RecordType, Value: req.Value}, ch, s.rec.AutoRegister)
-	if r.Method == http.MethodDelete {
-		res.Removed = s.removed(req.Name, ch)
-	}
-	if r.URL.Query().Get("wait") == "verified" && s.rec.AutoRegister {
-		v, err := s.waitServed(r.Context(), req.Name, ch)
-		res.Verification = &v
-		if err != nil {
-			if st := s.health.Status(); !st.Healthy {
-				ev.Result, ev.Status = "written; not served: "+err.Error(), http.StatusServiceUnavailable
-				s.record(ev)
-				s.fail(w, http.StatusServiceUnavailable, fmt.Sprintf("written to records.d, but the daemon cannot apply it now (%s): %s; it will be applied when it can",
-					reasonKinds(st.Reasons), s.redact.text(err.Error())))
-				return
-			}
-			res.Status, res.Message, code = "accepted", "written to records.d; not served yet: "+s.redact.text(err.Error()), http.StatusAccepted
-		} else {
-			res.Status, res.Applied, res.Verified, res.Message = "verified", true, true, ""
-		}
-	}
-	ev.Result, ev.Status = res.Status, code
-	s.record(ev)
-	s.ok(w, code, res)
-}
-
 // waitServed polls the authoritative server until every RRset the change
 // touched is answered as the API's file now declares it, or the wait ends;
 // it returns what the last answers were, and what was still not served.
@@ -206,18 +154,20 @@ func (s *Server) waitServed(ctx context.Context, name string, ch registry.Change
 	return rep.JSON(name), nil
 }
 
+// verifyName is verify.Name, as `dnssync verify NAME` runs it here: the
+// same names refused, in the same words.
 func (s *Server) verifyName(w http.ResponseWriter, r *http.Request, c caller) {
-	name := r.PathValue("name")
-	if _, err := registry.CheckName(name); err != nil {
+	v, err := verify.Name(r.Context(), s.rec.Resolver, r.PathValue("name"), s.rec.Declared)
+	switch {
+	case errors.Is(err, verify.ErrInvalidName):
 		s.refuse(w, r, c, http.StatusUnprocessableEntity, err.Error(), "refused: "+err.Error())
-		return
+	case errors.Is(err, verify.ErrNotDeclared):
+		s.fail(w, http.StatusNotFound, err.Error())
+	case err != nil:
+		s.fail(w, http.StatusInternalServerError, err.Error())
+	default:
+		s.ok(w, http.StatusOK, v)
 	}
-	declared := s.rec.Declared.DeclaredAt(name)
-	if len(declared) == 0 {
-		s.fail(w, http.StatusNotFound, fmt.Sprintf("%s is not declared in records.d", strings.TrimSuffix(name, ".")))
-		return
-	}
-	s.ok(w, http.StatusOK, s.rec.Resolver.Check(r.Context(), registry.Sets(declared)).JSON(name))
 }
 
 // SetAudit sets where API writes are recorded (before Serve).

@@ -33,6 +33,10 @@ type Options struct {
 	Gatherer prometheus.Gatherer
 	// Records, when set, serves the records API.
 	Records *RecordsOptions
+	// RecordsDir is the records dir, whose files messages name as
+	// records.d/<file> (redact.go), also when the records API is off:
+	// /readyz's reasons name them. Empty: Records' registry's dir.
+	RecordsDir string
 	// Log receives the server's own messages; the caller gives it its
 	// component attribute (component=api).
 	Log *slog.Logger
@@ -78,7 +82,7 @@ type Server struct {
 	probeFailures *limiter // failed logins per client address on /readyz
 	quiet         *limiter // audit lines of repeated refusals (quietEvery)
 	requests      RequestObserver
-	redact        *redactor // the records dir's paths out of error messages
+	redact        *redactor // the server's paths out of error and health messages
 }
 
 // Timeouts and limits of the HTTP server. A probe or a scrape is small; the
@@ -115,8 +119,12 @@ func New(o Options) (*Server, error) {
 		s.rec, s.limit = o.Records, newLimiter(o.Records.Rate, o.Records.Burst)
 		s.failures, s.probeFailures = newLimiter(failRate, failBurst), newLimiter(failRate, failBurst)
 		s.quiet = newLimiter(1/quietEvery.Seconds(), 1)
-		s.redact = newRedactor(o.Records.Registry.Options.Dir)
 	}
+	dir := o.RecordsDir
+	if dir == "" && o.Records != nil {
+		dir = o.Records.Registry.Options.Dir
+	}
+	s.redact = newRedactor(dir) // nil without a dir: other absolute paths are still cut
 	s.routes()
 	return s, nil
 }

@@ -20,6 +20,7 @@ import (
 
 	"github.com/dnssync/dnssync/internal/diff"
 	"github.com/dnssync/dnssync/internal/health"
+	"github.com/dnssync/dnssync/internal/health/passhealth"
 	"github.com/dnssync/dnssync/internal/metrics"
 	"github.com/dnssync/dnssync/internal/reconcile"
 )
@@ -45,7 +46,7 @@ func newFixture(t *testing.T, listen string) fixture {
 }
 
 func (f fixture) observe(res reconcile.Result) {
-	f.tracker.Observe(res)
+	passhealth.Observe(f.tracker, res)
 	f.metrics.Observe(res)
 }
 
@@ -320,9 +321,27 @@ func TestServeGracefulShutdown(t *testing.T) {
 		got <- string(b)
 	}()
 	<-started
+	addr := f.srv.Addr()
 	stopped := make(chan error, 1)
 	go func() { stopped <- stop() }()
-	time.Sleep(50 * time.Millisecond)
+	// Shutdown has begun once the listener is closed: a new connection is
+	// refused. (Each probe is closed at once: Shutdown would wait for a
+	// new connection left open.)
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err != nil {
+			break
+		}
+		c.Close()
+		if time.Now().After(deadline) {
+			t.Fatal("the API still accepts connections 5s after its context ended")
+		}
+	}
+	select {
+	case err := <-stopped:
+		t.Fatalf("Serve returned (%v) with a request in flight", err)
+	default:
+	}
 	close(release)
 	if s := <-got; s != "done" {
 		t.Errorf("request in flight during shutdown: %q, want done", s)

@@ -16,6 +16,7 @@ import (
 	"github.com/dnssync/dnssync/client"
 	"github.com/dnssync/dnssync/internal/desired"
 	"github.com/dnssync/dnssync/internal/health"
+	"github.com/dnssync/dnssync/internal/health/passhealth"
 	"github.com/dnssync/dnssync/internal/reconcile"
 	"github.com/dnssync/dnssync/internal/registry"
 	"github.com/dnssync/dnssync/internal/verify"
@@ -78,7 +79,7 @@ func verifyServer(t *testing.T, dnsAddr string) (http.Handler, *desired.Store) {
 	opts := desired.Options{Dir: t.TempDir(), Zones: []string{"example.com"}, DefaultTTL: 300}
 	store := desired.NewStore(opts, nil)
 	tracker := health.NewTracker()
-	tracker.Observe(reconcile.Result{Full: true})
+	passhealth.Observe(tracker, reconcile.Result{Full: true})
 	s, err := New(Options{Listen: loopback, Health: tracker, Gatherer: prometheus.NewRegistry(), Records: &RecordsOptions{
 		Registry: &registry.Registry{Options: opts, Declared: store}, Declared: store,
 		Resolver: &verify.Resolver{Addr: dnsAddr, Timeout: time.Second}, AutoRegister: true,

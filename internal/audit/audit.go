@@ -4,8 +4,10 @@
 // token), each change the reconciler applied, each plan it refused. One
 // JSON object a line, appended with O_APPEND and fsynced before the
 // operation is reported, so the trail survives crashes and restarts.
-// The reconciler's lines come from Passes, an observer of pass results
-// beside health and metrics; the API and the CLI record their own writes.
+// The reconciler's lines come from passaudit, an observer of pass results
+// beside health and metrics (a package of its own, so that this one, which
+// the API uses, does not depend on the reconciler); the API's and the
+// CLI's writes to records.d are recorded through Writer (write.go).
 //
 // Several processes append to one file (the daemon and each CLI command):
 // each Record is one write(2) of whole lines, made under flock(2) on the
@@ -84,7 +86,7 @@ type Log struct {
 
 // Open opens (creating) the audit file for appending.
 func Open(path string) (*Log, error) {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o640)
+	f, err := openFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("audit: %w", err)
 	}
@@ -181,7 +183,7 @@ func (l *Log) Reopen() error {
 	if l == nil {
 		return nil
 	}
-	f, err := os.OpenFile(l.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o640)
+	f, err := openFile(l.path)
 	if err != nil {
 		return fmt.Errorf("audit: %w", err)
 	}

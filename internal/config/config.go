@@ -16,8 +16,8 @@ import (
 )
 
 // Load returns the defaults overlaid with the file at path (none when path
-// is empty), parsed and checked. Relative paths the file sets are taken
-// relative to its directory. Its error lists every problem found, one a
+// is empty), parsed and checked. Relative paths, the file's and the
+// defaults' alike, are taken relative to the file's directory. Its error lists every problem found, one a
 // line, each naming the file and the key. Commands load their config with
 // Discover, which finds the path.
 func Load(path string) (*Config, error) {
@@ -37,14 +37,14 @@ func Load(path string) (*Config, error) {
 		// among them); decode zones into an empty list instead.
 		defaultZones := f.Zones
 		f.Zones = nil
-		md, err := decode(&f, path, string(b))
+		_, err = decode(&f, path, string(b))
 		if err != nil {
 			return nil, err
 		}
 		if f.Zones == nil {
 			f.Zones = defaultZones
 		}
-		f.rebase(path, md.IsDefined)
+		f.rebase(path)
 		name = path
 	}
 	c, problems := f.build()

@@ -142,6 +142,8 @@ func TestLoadOverrides(t *testing.T) {
 			}
 			tt.edit(want)
 			want.File = path
+			// The defaults' relative records.dir is beside the file.
+			want.Records.Dir = filepath.Join(filepath.Dir(path), "records.d")
 			if !reflect.DeepEqual(got, want) {
 				t.Errorf("config =\n%+v\nwant\n%+v", *got, *want)
 			}

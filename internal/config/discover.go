@@ -64,38 +64,33 @@ func (c *Config) SourceName() string {
 	return c.File
 }
 
-// pathKeys are the keys whose values are paths. A relative path in a
-// config file is relative to that file's directory, so that a file means
-// the same whatever directory dnssync is started from; a relative path in
-// the built-in defaults (records.dir) stays relative to the working
-// directory, where `make run` and a checkout expect records.d.
-func (f *fileConfig) pathKeys() []struct {
-	key []string
-	val *string
-} {
-	return []struct {
-		key []string
-		val *string
-	}{
-		{[]string{"records", "dir"}, &f.Records.Dir},
-		{[]string{"backend", "zone_dir"}, &f.Backend.ZoneDir},
-		{[]string{"backend", "state_dir"}, &f.Backend.StateDir},
-		{[]string{"backend", "tsig_secret_file"}, &f.Backend.TSIGSecretFile},
-		{[]string{"api", "token_file"}, &f.API.TokenFile},
-		{[]string{"audit", "file"}, &f.Audit.File},
+// pathKeys are the keys whose values are paths. When a config file is
+// loaded, a relative path is relative to that file's directory, whether
+// the file set it or left the default (records.dir's "records.d"): the
+// daemon (WorkingDirectory=/var/lib/dnssync) and an operator's shell in
+// any directory then read the same records.d beside the file. Only with
+// no file at all do the built-in defaults' relative paths follow the
+// working directory, where `make run` and a checkout expect records.d.
+func (f *fileConfig) pathKeys() []*string {
+	return []*string{
+		&f.Records.Dir,
+		&f.Backend.ZoneDir,
+		&f.Backend.StateDir,
+		&f.Backend.TSIGSecretFile,
+		&f.API.TokenFile,
+		&f.Audit.File,
 	}
 }
 
-// rebase makes each relative path the file at path set relative to the
-// file's directory. defined reports whether the file set a key. An empty
-// value stays empty: it means "off" (token_file, audit.file) or is
-// refused by build.
-func (f *fileConfig) rebase(path string, defined func(key ...string) bool) {
+// rebase makes each relative path relative to the directory of the config
+// file at path. An empty value stays empty: it means "off" (token_file,
+// audit.file) or is refused by build.
+func (f *fileConfig) rebase(path string) {
 	dir := filepath.Dir(path)
-	for _, k := range f.pathKeys() {
-		if !defined(k.key...) || *k.val == "" || filepath.IsAbs(*k.val) {
+	for _, v := range f.pathKeys() {
+		if *v == "" || filepath.IsAbs(*v) {
 			continue
 		}
-		*k.val = filepath.Join(dir, *k.val)
+		*v = filepath.Join(dir, *v)
 	}
 }

@@ -8,18 +8,24 @@ import (
 // AutoCorefile serves every db.<zone> file in dir with the auto plugin,
 // reloading each second, and allows zone transfers: what the zonefile
 // backend writes for.
-func AutoCorefile(dir string) string {
+func AutoCorefile(dir string) string { return AutoCorefileTo(dir, "*") }
+
+// AutoCorefileTo is AutoCorefile allowing transfers only to the addresses
+// in to ("*" is everyone); with none, the transfer plugin is left out and
+// every transfer is refused. Tests of a refused transfer use it.
+func AutoCorefileTo(dir string, to ...string) string {
+	transfer := ""
+	if len(to) > 0 {
+		transfer = fmt.Sprintf("    transfer {\n        to %s\n    }\n", strings.Join(to, " "))
+	}
 	return fmt.Sprintf(`.:PORT {
     bind 127.0.0.1
     auto {
         directory %s db\.(.*) {1}
         reload 1s
     }
-    transfer {
-        to *
-    }
-}
-`, dir)
+%s}
+`, dir, transfer)
 }
 
 // UpdateZone is one zone a primary serves from a seed and lets one TSIG

@@ -6,8 +6,16 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 )
+
+// The settle rules are timing: how long a file must be left alone, how
+// many Settle periods one read may wait. Tests of that run on synctest's
+// fake clock, the writer acting through the Store's injected sleep, so
+// that each round is exact and costs no real time (file mtimes they
+// compare are set from that clock too). A writer racing the reader on the
+// real clock is TestInPlaceWriteNeverAppliedHalfWritten.
 
 func settleStore(t *testing.T, settle time.Duration) (*Store, string) {
 	t.Helper()
@@ -45,6 +53,8 @@ func recordCount(s *Store) int { return s.State().Records["example.com."] }
 // A file rewritten in place in small writes, pausing less than Settle
 // between them, is never applied half-written, however often it is
 // reloaded meanwhile: every Reload sees the old ten records or the new ten.
+// It runs on the real clock: the writer's pace is the test's input, and
+// its writes must be free to land in the middle of a read.
 func TestInPlaceWriteNeverAppliedHalfWritten(t *testing.T) {
 	s, dir := settleStore(t, 100*time.Millisecond)
 	path := writeFile(t, dir, "ten.yaml", tenFile("10.0.0.1"))
@@ -97,6 +107,11 @@ func TestInPlaceWriteNeverAppliedHalfWritten(t *testing.T) {
 // Settle later before it applies: a writer that was still at work by then
 // is caught, and a real removal applies.
 func TestShrinkIsReadAgainBeforeItApplies(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, testShrinkIsReadAgainBeforeItApplies)
+}
+
+func testShrinkIsReadAgainBeforeItApplies(t *testing.T) {
 	s, dir := settleStore(t, 20*time.Millisecond)
 	path := writeFile(t, dir, "ten.yaml", tenFile("10.0.0.1"))
 	overwrite(t, path, tenFile("10.0.0.1"), time.Minute)
@@ -147,7 +162,13 @@ func TestShrinkIsReadAgainBeforeItApplies(t *testing.T) {
 // A file that never settles is left as it was, not applied half-written,
 // and is read once it does.
 func TestUnsettledFileKeepsLastGood(t *testing.T) {
-	s, dir := settleStore(t, 10*time.Millisecond)
+	t.Parallel()
+	synctest.Test(t, testUnsettledFileKeepsLastGood)
+}
+
+func testUnsettledFileKeepsLastGood(t *testing.T) {
+	const settle = 10 * time.Millisecond
+	s, dir := settleStore(t, settle)
 	path := writeFile(t, dir, "ten.yaml", tenFile("10.0.0.1"))
 	overwrite(t, path, tenFile("10.0.0.1"), time.Minute)
 	mustScan(t, s)
@@ -159,11 +180,14 @@ func TestUnsettledFileKeepsLastGood(t *testing.T) {
 		time.Sleep(d)
 	}
 	overwrite(t, path, yamlFile(aRecord("x0.example.com", "10.0.0.1", 300)), 0)
+	start := time.Now()
 	if zones := s.Reload([]string{path}); len(zones) != 0 || recordCount(s) != 10 {
 		t.Errorf("a file that never settled changed zones %q, %d records", zones, recordCount(s))
 	}
-	if i > maxSettleRounds+1 {
-		t.Errorf("waited %d times, want at most %d", i, maxSettleRounds+1)
+	// One busy writer stalls a Reload for maxSettleRounds Settles at most
+	// (and one confirming read past them), never for as long as it writes.
+	if waited, most := time.Since(start), (maxSettleRounds+1)*settle; i > maxSettleRounds+1 || waited > most || i == 0 {
+		t.Errorf("waited %d times, %v; want at least once, at most %d times and %v", i, waited, maxSettleRounds+1, most)
 	}
 	s.sleep = time.Sleep
 	if _, err := s.Scan(); err != nil {
@@ -179,39 +203,45 @@ func TestUnsettledFileKeepsLastGood(t *testing.T) {
 // delete what it serves: it is listed with a problem and as Incomplete,
 // so deletions are held, and once it settles it is read as usual.
 func TestFileStillWrittenAtStartIsIncomplete(t *testing.T) {
+	t.Parallel()
 	for _, how := range []string{"Scan", "Reload"} {
 		t.Run(how, func(t *testing.T) {
-			s, dir := settleStore(t, 10*time.Millisecond)
-			path := writeFile(t, dir, "ten.yaml", tenFile("10.0.0.1"))
-			i := 0
-			s.sleep = func(d time.Duration) { // every wait sees it changed again
-				i++
-				overwrite(t, path, tenFile(fmt.Sprintf("10.0.0.%d", i%2+1)), 0)
-				time.Sleep(d)
-			}
-			load := func() {
-				if how == "Scan" {
-					mustScan(t, s)
-				} else {
-					s.Reload([]string{path})
-				}
-			}
-			load()
-			st := s.State()
-			want := path + ": still being written; not read yet"
-			if !slices.Equal(st.Incomplete, []string{path}) || !slices.Equal(problemTexts(st.Problems), []string{want}) || st.Files != 1 {
-				t.Fatalf("while written: incomplete %q, problems %q, %d files; want %s incomplete with %q",
-					st.Incomplete, problemTexts(st.Problems), st.Files, path, want)
-			}
-
-			s.sleep = time.Sleep
-			overwrite(t, path, tenFile("10.0.0.1"), time.Minute)
-			load()
-			st = s.State()
-			if len(st.Incomplete) != 0 || len(st.Problems) != 0 || st.Records["example.com."] != 10 {
-				t.Errorf("once settled: incomplete %q, problems %q, %d records (want 10)",
-					st.Incomplete, problemTexts(st.Problems), st.Records["example.com."])
-			}
+			t.Parallel()
+			synctest.Test(t, func(t *testing.T) { testFileStillWrittenAtStart(t, how) })
 		})
+	}
+}
+
+func testFileStillWrittenAtStart(t *testing.T, how string) {
+	s, dir := settleStore(t, 10*time.Millisecond)
+	path := writeFile(t, dir, "ten.yaml", tenFile("10.0.0.1"))
+	i := 0
+	s.sleep = func(d time.Duration) { // every wait sees it changed again
+		i++
+		overwrite(t, path, tenFile(fmt.Sprintf("10.0.0.%d", i%2+1)), 0)
+		time.Sleep(d)
+	}
+	load := func() {
+		if how == "Scan" {
+			mustScan(t, s)
+		} else {
+			s.Reload([]string{path})
+		}
+	}
+	load()
+	st := s.State()
+	want := path + ": still being written; not read yet"
+	if !slices.Equal(st.Incomplete, []string{path}) || !slices.Equal(problemTexts(st.Problems), []string{want}) || st.Files != 1 {
+		t.Fatalf("while written: incomplete %q, problems %q, %d files; want %s incomplete with %q",
+			st.Incomplete, problemTexts(st.Problems), st.Files, path, want)
+	}
+
+	s.sleep = time.Sleep
+	overwrite(t, path, tenFile("10.0.0.1"), time.Minute)
+	load()
+	st = s.State()
+	if len(st.Incomplete) != 0 || len(st.Problems) != 0 || st.Records["example.com."] != 10 {
+		t.Errorf("once settled: incomplete %q, problems %q, %d records (want 10)",
+			st.Incomplete, problemTexts(st.Problems), st.Records["example.com."])
 	}
 }

@@ -24,6 +24,10 @@ type Tally struct {
 	// Unknown counts the zones whose plan is unknown: the server could not
 	// be read. Invalid counts the records files that are invalid.
 	Unknown, Invalid int
+	// Unread counts the records files never read successfully (a writer
+	// is at work on one): until they are, their deletions are held and
+	// the plan is not in sync, even when nothing else stands.
+	Unread int
 }
 
 // Add counts one zone: p is what applies, held what the safety rules hold
@@ -51,7 +55,7 @@ func (t Tally) None() bool { return t == Tally{} }
 // Format writes the last line of a plan, in the words operators know
 // from other tools: "Plan: 1 to create, 0 to update, 0 to delete.", and
 // after a semicolon what else stands (held changes, conflicts, unknown
-// zones, invalid files), each only when there is some. Only when nothing
+// zones, invalid files, files not read yet), each only when there is some. Only when nothing
 // stands at all: "No changes. records.d and the served zones agree."
 func (t Tally) Format(w io.Writer) error {
 	if t.None() {
@@ -71,6 +75,9 @@ func (t Tally) Format(w io.Writer) error {
 	}
 	if t.Invalid > 0 {
 		also = append(also, count(t.Invalid, "invalid file", "invalid files"))
+	}
+	if t.Unread > 0 {
+		also = append(also, count(t.Unread, "file not read yet", "files not read yet"))
 	}
 	if len(also) > 0 {
 		line += "; " + strings.Join(also, ", ")

@@ -24,6 +24,10 @@ func TestTallyFormat(t *testing.T) {
 		// A zone that could not be read never lets the plan say that
 		// all agrees.
 		{"unknown only", Tally{Unknown: 1}, "Plan: 0 to create, 0 to update, 0 to delete; 1 zone unknown.\n"},
+		// A file never read yet (a writer at work on it) makes the plan
+		// exit 2: the line says why, never that all agrees.
+		{"unread only", Tally{Unread: 1}, "Plan: 0 to create, 0 to update, 0 to delete; 1 file not read yet.\n"},
+		{"unread files", Tally{Invalid: 1, Unread: 3}, "Plan: 0 to create, 0 to update, 0 to delete; 1 invalid file, 3 files not read yet.\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -223,3 +223,77 @@ func TestLockFileByRootBelongsToTheDirsOwner(t *testing.T) {
 		t.Errorf("lock file owned by %d:%d, want the dir's 4242:4343", st.Uid, st.Gid)
 	}
 }
+
+// A hard link planted at the lock's path is refused, and its target keeps
+// its owner and mode: a writer of records.d who could link, say,
+// /etc/shadow there (same filesystem, fs.protected_hardlinks=0) must not
+// get it chowned to records.d's owner and made group-writable by root's
+// next CLI command.
+func TestLockFileRefusesHardLink(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	target := filepath.Join(dir, "shadow")
+	if err := os.WriteFile(target, []byte("secret"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if os.Geteuid() == 0 { // root would chown to the dir's owner: make that differ
+		if err := os.Chown(dir, 4242, 4343); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var before unix.Stat_t
+	if err := unix.Stat(target, &before); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "x.lock")
+	if err := os.Link(target, path); err != nil {
+		t.Fatal(err)
+	}
+	release, err := LockFile(context.Background(), path, true, time.Second)
+	if err == nil {
+		release()
+		t.Fatal("locked a file with two links")
+	}
+	if !strings.Contains(err.Error(), "hard link") || !strings.Contains(err.Error(), path) {
+		t.Errorf("lock on a hard link: %v, want a refusal naming the path and the link", err)
+	}
+	var after unix.Stat_t
+	if err := unix.Stat(target, &after); err != nil {
+		t.Fatal(err)
+	}
+	if after.Uid != before.Uid || after.Gid != before.Gid || after.Mode != before.Mode {
+		t.Errorf("link target changed: %d:%d %o, was %d:%d %o", after.Uid, after.Gid, after.Mode, before.Uid, before.Gid, before.Mode)
+	}
+}
+
+// Root locking an existing lock file leaves its owner as it is: only a
+// file this call created is given the directory's owner and group.
+func TestLockFileByRootKeepsAnExistingFilesOwner(t *testing.T) {
+	t.Parallel()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root")
+	}
+	dir := t.TempDir()
+	if err := os.Chown(dir, 4242, 4343); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "x.lock")
+	if err := os.WriteFile(path, nil, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(path, 5555, 5656); err != nil {
+		t.Fatal(err)
+	}
+	release, err := LockFile(context.Background(), path, true, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	release()
+	var st unix.Stat_t
+	if err := unix.Stat(path, &st); err != nil {
+		t.Fatal(err)
+	}
+	if st.Uid != 5555 || st.Gid != 5656 || st.Mode&0o7777 != 0o640 {
+		t.Errorf("existing lock file now %d:%d %04o, want it left 5555:5656 0640", st.Uid, st.Gid, st.Mode&0o7777)
+	}
+}

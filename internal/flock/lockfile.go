@@ -2,6 +2,7 @@ package flock
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -16,13 +17,20 @@ import (
 // of a directory share its group (records.d's writers: the daemon's user
 // and the people or tools that run the CLI), so whichever of them created
 // the file, and under whatever umask, the others can open it, and other
-// users cannot. Its owner sets that mode and group each time it locks, which
-// also tightens a file an older version left readable by all; nobody
-// else can change them, and it is never made wider than lockMode.
+// users cannot. Whoever creates it gives it that mode and group (root
+// also the directory's owner); a file that was there already keeps its
+// owner and group, and only its owner narrows its mode to lockMode (which
+// tightens a file an older version left readable by all). It is never
+// made wider than lockMode.
 //
 // Opening never blocks and never follows a link: a FIFO planted at the
 // path would block a read-only open until some writer came, and a symlink
-// would create or lock a file elsewhere. Only a regular file is locked.
+// would create or lock a file elsewhere. Only a regular file with one
+// link is locked: a writer of the directory could plant a hard link to
+// any file on the same filesystem (/etc/shadow, where
+// fs.protected_hardlinks is off), and root's next CLI command must not
+// lock it, let alone chown it. Hence, too, ownership is changed only on
+// a file this call created (O_EXCL), never on one found there.
 const lockMode = 0o660
 
 // LockFile opens (creating) the lock file at path and takes its lock, as
@@ -42,7 +50,13 @@ func LockFile(ctx context.Context, path string, exclusive bool, timeout time.Dur
 
 // openLockFile opens path as described above and returns the descriptor.
 func openLockFile(path string) (int, error) {
-	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CREAT|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, lockMode)
+	const flags = unix.O_RDONLY | unix.O_NOFOLLOW | unix.O_NONBLOCK | unix.O_CLOEXEC
+	created := true
+	fd, err := unix.Open(path, flags|unix.O_CREAT|unix.O_EXCL, lockMode)
+	if errors.Is(err, unix.EEXIST) {
+		created = false
+		fd, err = unix.Open(path, flags, 0)
+	}
 	if err != nil {
 		return -1, err
 	}
@@ -55,8 +69,17 @@ func openLockFile(path string) (int, error) {
 		unix.Close(fd)
 		return -1, fmt.Errorf("not a regular file (%s); remove it, and dnssync creates the lock file again", kind(uint32(st.Mode)))
 	}
-	if euid := os.Geteuid(); euid == 0 || int(st.Uid) == euid {
+	if st.Nlink != 1 {
+		unix.Close(fd)
+		return -1, fmt.Errorf("the lock file has %d hard links, a lock file has one: another name points at the same file; "+
+			"remove it (not the file it links to), and dnssync creates the lock file again", st.Nlink)
+	}
+	euid := os.Geteuid()
+	switch {
+	case created:
 		share(fd, &st, filepath.Dir(path), euid == 0)
+	case int(st.Uid) == euid && st.Mode&0o7777&^lockMode != 0:
+		_ = unix.Fchmod(fd, uint32(st.Mode&lockMode)) // narrow only
 	}
 	return fd, nil
 }

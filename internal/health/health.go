@@ -1,16 +1,20 @@
-// Package health turns the stream of reconcile results into the daemon's
-// readiness: whether the first full pass has run, whether every zone is
-// served as desired, and if not, why, as reasons whose kinds are a
-// contract for monitoring (/readyz). Apart from that it keeps the loop's
-// liveness (liveness.go, /healthz): an invalid file or an unreachable
-// server makes dnssync degraded, never dead, and only a loop that stopped
-// turning is.
+// Package health keeps the daemon's readiness: whether the first full pass
+// has run, whether every zone is served as desired, and if not, why, as
+// reasons whose kinds are a contract for monitoring (/readyz). Apart from
+// that it keeps the loop's liveness (liveness.go, /healthz): an invalid
+// file or an unreachable server makes dnssync degraded, never dead, and
+// only a loop that stopped turning is.
 //
 // A pass for changed files covers only the zones those files touch, so the
 // Tracker keeps what the latest pass of each zone said and lets a partial
-// result update only its own zones; a full pass replaces them all. What is
+// pass update only its own zones; a full pass replaces them all. What is
 // not about one zone (records dir, invalid files, the scheduled check)
-// comes from the latest result that carries it.
+// comes from the latest pass that carries it.
+//
+// What a reconcile pass says about health (its reasons) is derived in
+// internal/health/passhealth, which hands the Tracker a Pass: this package
+// does not depend on the reconciler, so the API that serves /readyz does
+// not either.
 package health
 
 import (
@@ -18,8 +22,6 @@ import (
 	"slices"
 	"sync"
 	"time"
-
-	"github.com/dnssync/dnssync/internal/reconcile"
 )
 
 // The reason kinds. They are a contract (alerts match on them): add, never
@@ -43,8 +45,8 @@ const (
 
 // Reason is one cause of being unhealthy.
 type Reason struct {
-	Kind    string `json:"kind"`
-	Message string `json:"message"`
+	Kind    string // one of the Kind constants
+	Message string // for operators: may name files and quote errors
 }
 
 // The states of a Status, its summary for probes and people.
@@ -54,17 +56,18 @@ const (
 	StateDegraded = "degraded" // ready, with reasons
 )
 
-// Status is the daemon's readiness at one moment.
+// Status is the daemon's readiness at one moment. The API sends it as
+// client.Readiness.
 type Status struct {
-	State   string `json:"status"` // StateStarting, StateOK or StateDegraded
-	Healthy bool   `json:"healthy"`
-	Ready   bool   `json:"ready"`
+	State   string // StateStarting, StateOK or StateDegraded
+	Healthy bool
+	Ready   bool
 	// Reasons says why it is not healthy, sorted by kind then message.
-	Reasons         []Reason  `json:"reasons,omitempty"`
-	LastReconcile   time.Time `json:"last_reconcile,omitzero"`
-	LastReconcileOK time.Time `json:"last_reconcile_ok,omitzero"`
-	LastVerify      time.Time `json:"last_verify,omitzero"`
-	LastVerifyOK    time.Time `json:"last_verify_ok,omitzero"`
+	Reasons         []Reason
+	LastReconcile   time.Time // the end of the latest pass
+	LastReconcileOK time.Time // the end of the latest pass that failed nowhere
+	LastVerify      time.Time // the latest scheduled check
+	LastVerifyOK    time.Time // the latest scheduled check that found no failure
 }
 
 // Tracker folds reconcile results into a Status. It is safe for concurrent
@@ -90,50 +93,71 @@ func NewTracker() *Tracker {
 	return t
 }
 
-// Observe takes in the result of one pass.
-func (t *Tracker) Observe(res reconcile.Result) {
+// Pass is what one pass says about health, in this package's terms
+// (passhealth derives it from a reconcile result).
+type Pass struct {
+	Full bool      // a full pass: every zone, the records dir scanned
+	End  time.Time // when it ended
+	OK   bool      // records read, no zone failed, every change served
+	// Unreadable is set when the records dir could not be read: nothing
+	// was planned, and what the zones last said still stands.
+	Unreadable *Reason
+	// Zones holds what the pass says of each zone it covered.
+	Zones map[string][]Reason
+	// FilesRead: the pass read the records files; Files is then the
+	// reason they give (invalid files), nil when they are all valid.
+	FilesRead bool
+	Files     *Reason
+	// Check is the scheduled check the pass ran, if any.
+	Check *Check
+}
+
+// Check is what a scheduled check says about health.
+type Check struct {
+	Time   time.Time
+	Failed *Reason // nil: every RRset served as desired (lagging caches aside)
+}
+
+// Record takes in one pass.
+func (t *Tracker) Record(p Pass) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.observed = true
 	t.beat() // a pass that ended is a sign of life too
 	st := &t.status
 
-	if res.Full {
+	if p.Full {
 		st.Ready = true
 	}
-	end := res.Start.Add(res.Duration)
-	st.LastReconcile = end
-	if res.Failed() == nil { // records read, no zone failed, every change served
-		st.LastReconcileOK = end
+	st.LastReconcile = p.End
+	if p.OK {
+		st.LastReconcileOK = p.End
 	}
 
 	switch {
-	case res.Err != nil:
-		// Nothing was planned: what the zones last said still stands.
-		t.records = &Reason{Kind: KindRecordsUnreadable, Message: res.Err.Error()}
-	case res.Full:
+	case p.Unreadable != nil:
+		t.records = p.Unreadable
+	case p.Full:
 		// Only a full pass scans the records dir; a pass for changed files
 		// says nothing about it.
 		t.records = nil
 	}
-	if res.Err == nil {
-		if res.Full {
+	if p.Unreadable == nil {
+		if p.Full {
 			clear(t.zones)
 		}
-		for _, z := range res.Zones {
-			t.zones[z.Zone] = zoneReasons(z)
+		for zone, rs := range p.Zones {
+			t.zones[zone] = rs
 		}
 	}
-	if res.State != nil {
-		t.files = filesReason(res.State.Problems, res.State.Incomplete)
+	if p.FilesRead {
+		t.files = p.Files
 	}
-	if res.Check != nil {
-		st.LastVerify = res.Check.Time
-		t.check = nil
-		if res.Check.OK() {
-			st.LastVerifyOK = res.Check.Time
-		} else {
-			t.check = checkReason(*res.Check)
+	if p.Check != nil {
+		st.LastVerify = p.Check.Time
+		t.check = p.Check.Failed
+		if p.Check.Failed == nil {
+			st.LastVerifyOK = p.Check.Time
 		}
 	}
 

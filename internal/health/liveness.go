@@ -7,15 +7,17 @@ import "time"
 // desired (that is the Status, /readyz): restarting dnssync because a
 // record file is invalid or CoreDNS is down would fix nothing, and would
 // drop what the safety rules hold in memory. The loop beats between
-// passes (reconcile.Loop's heartbeat) and at the end of each; a loop that
-// has not beaten for longer than the bound is stuck.
+// passes (reconcile.Loop's heartbeat), and a pass beats as it progresses
+// (reconcile.Options.Progress: each zone, every few RRsets checked), so
+// that a long pass, which is busy, is alive; a loop or pass that has not
+// beaten for longer than the bound (a deadlock, a hung syscall) is stuck.
 //
 // Times are time.Now's, whose monotonic reading makes the age immune to
 // the wall clock being set (an NTP step must not read as a stuck loop).
 
-// DefaultStuckAfter is the bound without a systemd watchdog: passes are
-// bounded (a transfer by 30 s, verification by [verify] timeout), so a
-// loop silent this long is not busy, it is stuck.
+// DefaultStuckAfter is the bound without a systemd watchdog: each step of a
+// pass is bounded (a zone's transfer by 30 s, a query by [verify] timeout)
+// and beats when done, so a loop silent this long is not busy, it is stuck.
 const DefaultStuckAfter = 2 * time.Minute
 
 // The states of a Liveness.
@@ -24,14 +26,14 @@ const (
 	LiveStuck = "stuck"
 )
 
-// Liveness is /healthz's answer. It names no file, zone or error, so
-// anyone may read it.
+// Liveness is /healthz's answer (the API sends it as client.Liveness). It
+// names no file, zone or error, so anyone may read it.
 type Liveness struct {
-	State         string    `json:"status"` // LiveAlive or LiveStuck
-	LastHeartbeat time.Time `json:"last_heartbeat"`
+	State         string // LiveAlive or LiveStuck
+	LastHeartbeat time.Time
 	// StuckAfter is the bound, in seconds: a heartbeat older than this is
 	// a stuck loop.
-	StuckAfter float64 `json:"stuck_after_seconds"`
+	StuckAfter float64
 }
 
 // Alive reports whether l is /healthz's 200.
@@ -45,9 +47,9 @@ type liveness struct {
 // beat records a sign of life; t.mu is held.
 func (t *Tracker) beat() { t.live.last = time.Now() }
 
-// Beat records that the loop is alive now. The loop calls it from its
-// own goroutine, between passes: a goroutine of its own would beat on
-// while the loop hung.
+// Beat records that the loop is alive now. The loop calls it between
+// passes and a pass as it progresses, from the goroutines doing the work:
+// a goroutine of its own, on a timer, would beat on while the loop hung.
 func (t *Tracker) Beat() {
 	t.mu.Lock()
 	defer t.mu.Unlock()

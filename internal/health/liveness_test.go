@@ -1,13 +1,9 @@
 package health
 
 import (
-	"errors"
 	"testing"
 	"testing/synctest"
 	"time"
-
-	"github.com/dnssync/dnssync/internal/desired"
-	"github.com/dnssync/dnssync/internal/reconcile"
 )
 
 // A loop that stops beating is stuck once the bound has passed, and alive
@@ -38,7 +34,9 @@ func TestLivenessFollowsTheHeartbeat(t *testing.T) {
 			t.Fatalf("silent 11s with a 10s bound: %+v, want stuck", l)
 		}
 		// A pass that ends is a sign of life, whatever it found.
-		tr.Observe(full(failed("example.com.", reconcile.StageTransfer, errors.New("connection refused"))))
+		tr.Record(Pass{Full: true, End: time.Now(), Zones: map[string][]Reason{
+			"example.com.": {{Kind: KindCoreDNSUnreachable, Message: "axfr example.com.: connection refused"}},
+		}})
 		if l := tr.Liveness(); !l.Alive() {
 			t.Fatalf("after a failed pass: %+v, want alive", l)
 		}
@@ -53,13 +51,14 @@ func TestInvalidFileDegradesButLives(t *testing.T) {
 	if st := tr.Status(); st.State != StateStarting || st.OK() {
 		t.Fatalf("before a pass: %+v, want starting", st)
 	}
-	tr.Observe(full(ok("example.com.")))
+	clean := Pass{Full: true, End: time.Now(), OK: true, Zones: map[string][]Reason{"example.com.": nil}, FilesRead: true}
+	tr.Record(clean)
 	if st := tr.Status(); st.State != StateOK || !st.OK() {
 		t.Fatalf("after a clean pass: %+v, want ok", st)
 	}
-	res := full(ok("example.com."))
-	res.State = &desired.State{Files: 2, Problems: []desired.Problem{{File: "records.d/bad.yaml", Line: 3, Msg: "unknown key tpye"}}}
-	tr.Observe(res)
+	bad := clean
+	bad.Files = &Reason{Kind: KindInvalidFiles, Message: "records.d/bad.yaml:3: unknown key tpye"}
+	tr.Record(bad)
 	st := tr.Status()
 	if st.State != StateDegraded || st.OK() || hasKind(st, KindInvalidFiles) == nil {
 		t.Errorf("with an invalid file: %+v, want degraded with reason %s", st, KindInvalidFiles)

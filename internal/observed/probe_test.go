@@ -3,7 +3,6 @@ package observed
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -18,21 +17,14 @@ import (
 // transfer; the SOA query still says the zone is served. Both facts are
 // reported, so that the caller never takes the refusal for an empty zone.
 func TestRefusedTransferOfServedZone(t *testing.T) {
-	for name, transfer := range map[string]string{
-		"no transfer plugin": "",
-		"transfer to others": "    transfer {\n        to 127.0.0.2\n    }\n",
+	for name, transferTo := range map[string][]string{
+		"no transfer plugin": nil,
+		"transfer to others": {"127.0.0.2"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
 			writeZone(t, dir, "example.com.", exampleZone())
-			srv := corednstest.Start(t, fmt.Sprintf(`.:PORT {
-    bind 127.0.0.1
-    auto {
-        directory %s db\.(.*) {1}
-        reload 1s
-    }
-%s}
-`, dir, transfer))
+			srv := corednstest.Start(t, corednstest.AutoCorefileTo(dir, transferTo...))
 			c := &Client{Addr: srv.Addr, Timeout: 5 * time.Second}
 			_, err := c.Transfer(context.Background(), "example.com.")
 			if !errors.Is(err, ErrTransferRefused) {

@@ -473,7 +473,7 @@ type fakeChecker struct {
 	changedAt []map[rrset.Key]time.Time
 }
 
-func (c *fakeChecker) CheckAll(ctx context.Context, want map[rrset.Key]*rrset.Set, changedAt func(rrset.Key) time.Time) verify.Report {
+func (c *fakeChecker) CheckAll(ctx context.Context, want map[rrset.Key]*rrset.Set, changedAt func(rrset.Key) time.Time, progress func()) verify.Report {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	at := map[rrset.Key]time.Time{}

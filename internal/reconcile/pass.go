@@ -19,7 +19,9 @@ import (
 // The passes: a full one (RunOnce), one for changed files (Changed), and
 // the check of every record (Verify). Each zone of a pass is planned and
 // applied on its own (zone.go); the pass then waits for every applied zone
-// at once.
+// at once. A pass reports its progress (Options.Progress) after each zone
+// transferred and applied, each zone verified, and as the check goes: a
+// long pass is busy, not stuck.
 
 // RunOnce rescans records.d (only changed files are read again) and
 // reconciles every zone in opts.Zones.
@@ -32,7 +34,7 @@ func (r *Reconciler) RunOnce(ctx context.Context, opts Options) Result {
 	}
 	res := r.pass(ctx, opts)
 	if opts.Check && r.Checker != nil && ctx.Err() == nil && reachable(res) {
-		rep := r.check(ctx, res.State)
+		rep := r.check(ctx, res.State, opts.Progress)
 		addStale(&rep, res.Zones)
 		res.Check = &rep
 		r.logCheck(rep)
@@ -44,7 +46,9 @@ func (r *Reconciler) RunOnce(ctx context.Context, opts Options) Result {
 // Verify rescans records.d and checks that every desired RRset is answered
 // as desired by every server of the Checker, and that no set dnssync
 // manages is served though no longer declared (stale.go: one transfer of
-// each zone). It changes nothing.
+// each zone). It changes nothing, and reads only Zones, Store, Observed,
+// Checker, Safety, Held and the Backend's Base and Managed: a Reconciler
+// built for it alone needs nothing a write needs (apply's views, OpenHeld).
 func (r *Reconciler) Verify(ctx context.Context) (verify.Report, error) {
 	if r.Checker == nil {
 		return verify.Report{}, errors.New("no servers to check")
@@ -55,7 +59,7 @@ func (r *Reconciler) Verify(ctx context.Context) (verify.Report, error) {
 		return verify.Report{}, fmt.Errorf("records: %w", err)
 	}
 	st := r.Store.State()
-	rep := r.check(ctx, st)
+	rep := r.check(ctx, st, nil)
 	r.syncHeld()
 	for _, z := range r.Zones {
 		rep.Add(r.staleIn(ctx, st, z, rep)...)
@@ -63,14 +67,14 @@ func (r *Reconciler) Verify(ctx context.Context) (verify.Report, error) {
 	return rep, nil
 }
 
-func (r *Reconciler) check(ctx context.Context, st *desired.State) verify.Report {
+func (r *Reconciler) check(ctx context.Context, st *desired.State, progress func()) verify.Report {
 	want := map[rrset.Key]*rrset.Set{}
 	for _, z := range st.Zones {
 		for k, s := range z {
 			want[k] = s
 		}
 	}
-	return r.Checker.CheckAll(ctx, want, func(k rrset.Key) time.Time { return r.changedAt[k] })
+	return r.Checker.CheckAll(ctx, want, func(k rrset.Key) time.Time { return r.changedAt[k] }, progress)
 }
 
 // Changed reloads exactly these record files and reconciles only the zones
@@ -120,6 +124,7 @@ func (r *Reconciler) pass(ctx context.Context, opts Options) Result {
 			break
 		}
 		zr, a := r.zone(ctx, st, z, opts)
+		opts.progress()
 		res.Zones = append(res.Zones, zr)
 		if a != nil {
 			a.index = len(res.Zones) - 1
@@ -137,6 +142,7 @@ func (r *Reconciler) pass(ctx context.Context, opts Options) Result {
 		again.recheck = true
 		for _, i := range recheck {
 			zr, a := r.zone(ctx, st, res.Zones[i].Zone, again)
+			again.progress()
 			res.Zones[i] = zr
 			if a != nil {
 				a.index = i
@@ -144,13 +150,13 @@ func (r *Reconciler) pass(ctx context.Context, opts Options) Result {
 			}
 		}
 	}
-	r.verifyAll(ctx, &res, pending)
+	r.verifyAll(ctx, &res, pending, opts.progress)
 	return res
 }
 
 // verifyAll verifies the applied zones, at most verifyParallelism at once,
 // logging what each applied meanwhile, and caches each zone verified.
-func (r *Reconciler) verifyAll(ctx context.Context, res *Result, pending []*applied) {
+func (r *Reconciler) verifyAll(ctx context.Context, res *Result, pending []*applied, progress func()) {
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, verifyParallelism)
 	var plans []diff.Plan // read apart from res.Zones, which verification writes
@@ -170,6 +176,7 @@ func (r *Reconciler) verifyAll(ctx context.Context, res *Result, pending []*appl
 		go func() {
 			defer func() { <-sem; wg.Done() }()
 			r.verify(ctx, a.log, &res.Zones[a.index])
+			progress()
 		}()
 	}
 	wg.Wait()
@@ -192,3 +199,10 @@ type applied struct {
 
 // verifyParallelism bounds the zones verified at once.
 const verifyParallelism = 32
+
+// progress reports the pass's progress to Progress, if set.
+func (o Options) progress() {
+	if o.Progress != nil {
+		o.Progress()
+	}
+}

@@ -46,7 +46,8 @@ type Verifier interface {
 
 // Checker compares every desired RRset with what servers answer.
 type Checker interface {
-	CheckAll(ctx context.Context, want map[rrset.Key]*rrset.Set, changedAt func(rrset.Key) time.Time) verify.Report
+	// progress, when set, is called as the check goes.
+	CheckAll(ctx context.Context, want map[rrset.Key]*rrset.Set, changedAt func(rrset.Key) time.Time, progress func()) verify.Report
 }
 
 // Reconciler holds what a pass needs. Passes are serialised: one at a time.
@@ -102,6 +103,10 @@ type Options struct {
 	Force  bool     // apply plans the safety check refuses
 	Verify bool     // wait for applied changes to be served
 	Check  bool     // full passes: then check every RRset against the Checker's servers
+	// Progress, when set, is called as the pass goes: after each zone, and
+	// every few RRsets checked, possibly from several goroutines at once.
+	// A pass that calls it is busy, not stuck (the daemon's liveness).
+	Progress func()
 
 	cached bool // may use the zone as last seen, if its serial still stands
 	// recheck: the zones looked not served earlier in this pass; a zone
@@ -155,10 +160,21 @@ type Result struct {
 	Check    *verify.Report // the resolution checks, on scheduled passes
 }
 
-// Pending reports whether some zone has changes not applied.
+// Pending reports whether the pass leaves anything undone: changes not
+// applied, changes the safety rules hold, deletions held while a records
+// file is unread, desired records left alone because another writer owns
+// them, names left as served because records.d disagrees about them, or a
+// records file never read. It is what `dnssync plan` exits 2 on: anything
+// pending is never "in sync".
 func (r Result) Pending() bool {
+	if r.State != nil && len(r.State.Incomplete) > 0 {
+		return true
+	}
 	for _, z := range r.Zones {
 		if !z.Plan.Empty() && !z.Applied || !z.Refused.Empty() {
+			return true
+		}
+		if p := z.Plan; len(p.HeldDeletes) > 0 || len(p.Foreign) > 0 || len(p.Conflicts) > 0 {
 			return true
 		}
 	}

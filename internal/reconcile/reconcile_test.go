@@ -274,6 +274,8 @@ func TestRunOnce(t *testing.T) {
 			opts:       applyOpts,
 			wantPlan:   []string{"delete gone.example.com. A", "create new.example.com. A", "update mine.example.com. A"},
 			wantCalled: true,
+			// theirs.example.com is left to its writer: pending, never in sync.
+			wantPending: true,
 		},
 		{
 			name:       "adopt only: the backend is called to take ownership",
@@ -298,6 +300,8 @@ func TestRunOnce(t *testing.T) {
 			opts:       applyOpts,
 			wantPlan:   []string{"delete old.example.com. A", "create new.example.com. A"},
 			wantCalled: true,
+			// The held names stay as served: pending, never in sync.
+			wantPending: true,
 		},
 		{
 			name:       "incomplete records hold every delete",
@@ -308,6 +312,8 @@ func TestRunOnce(t *testing.T) {
 			opts:       applyOpts,
 			wantPlan:   []string{"create new.example.com. A", "update www.example.com. A"},
 			wantCalled: true,
+			// The delete of old.example.com waits on the unread file.
+			wantPending: true,
 		},
 		{
 			name:        "plan only: nothing applied, changes pending",

@@ -15,7 +15,8 @@ import (
 )
 
 // What a pass reports beyond its Result: standing conflicts and check
-// failures are logged when they change, not every pass.
+// failures are logged when they change, not every pass, and at most
+// maxKindLines lines of a kind at a time.
 
 // maxChangeLines is the most changes a pass logs one by one at INFO.
 const maxChangeLines = 10
@@ -68,9 +69,11 @@ func (r *Reconciler) logHeld(log *slog.Logger, zone string, held []desired.Confl
 	if !r.changed("held "+zone, held) {
 		return
 	}
+	lines := newKindLines(log)
 	for _, c := range held {
-		log.Warn("conflict: name left as served", "name", c.Name, "reason", textcap.Cut(c.Reason, maxReasonBytes))
+		lines.add(slog.LevelWarn, "conflict: name left as served", "name", c.Name, "reason", textcap.Cut(c.Reason, maxReasonBytes))
 	}
+	lines.more()
 }
 
 // reachable: no zone failed to transfer. Checking every record against an
@@ -90,16 +93,18 @@ func (r *Reconciler) logCheck(rep verify.Report) {
 	if !r.changed("check", off) {
 		return
 	}
+	lines := newKindLines(r.Log)
 	for _, f := range off {
 		switch f.Status {
 		case verify.StatusLagging:
-			r.Log.Info("resolver still serves old data (within the TTL of the change)", "check", f.String())
+			lines.add(slog.LevelInfo, "resolver still serves old data (within the TTL of the change)", "check", f.String())
 		case verify.StatusStale:
-			r.Log.Warn("record still served, declared by no records file (stale)", "check", f.String())
+			lines.add(slog.LevelWarn, "record still served, declared by no records file (stale)", "check", f.String())
 		default:
-			r.Log.Warn("record not served as desired", "check", f.String())
+			lines.add(slog.LevelWarn, "record not served as desired", "check", f.String())
 		}
 	}
+	lines.more()
 	if len(off) == 0 {
 		r.Log.Info("every record served as desired", "checked", rep.Checked, "servers", len(rep.Servers))
 	}
@@ -109,8 +114,48 @@ func (r *Reconciler) logForeign(log *slog.Logger, zone string, keys []rrset.Key)
 	if !r.changed("foreign "+zone, keys) {
 		return
 	}
+	lines := newKindLines(log)
 	for _, k := range keys {
-		log.Warn("conflict: served RRset is not dnssync's; left alone", "name", k.Name, "type", dns.TypeToString[k.Type])
+		lines.add(slog.LevelWarn, "conflict: served RRset is not dnssync's; left alone", "name", k.Name, "type", dns.TypeToString[k.Type])
+	}
+	lines.more()
+}
+
+// maxKindLines bounds the lines of one kind (one message) a pass logs one
+// by one: after a 100,000-record cold start a resolver lags on every
+// record, and a dead secondary misses every one. The count line says how
+// many more there were; `dnssync verify` and /readyz list them all.
+const maxKindLines = 20
+
+// kindLines logs up to maxKindLines lines per message, counting the rest.
+type kindLines struct {
+	log   *slog.Logger
+	count map[string]int
+	level map[string]slog.Level
+	order []string // messages in the order first logged
+}
+
+func newKindLines(log *slog.Logger) *kindLines {
+	return &kindLines{log: log, count: map[string]int{}, level: map[string]slog.Level{}}
+}
+
+func (k *kindLines) add(level slog.Level, msg string, args ...any) {
+	k.count[msg]++
+	if k.count[msg] == 1 {
+		k.order = append(k.order, msg)
+		k.level[msg] = level
+	}
+	if k.count[msg] <= maxKindLines {
+		k.log.Log(context.Background(), level, msg, args...)
+	}
+}
+
+// more logs, for each message past the bound, one line with the count.
+func (k *kindLines) more() {
+	for _, msg := range k.order {
+		if n := k.count[msg]; n > maxKindLines {
+			k.log.Log(context.Background(), k.level[msg], msg+": more not logged one by one", "more", n-maxKindLines, "total", n)
+		}
 	}
 }
 

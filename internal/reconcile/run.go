@@ -24,7 +24,8 @@ type Loop struct {
 	OnPass func(Result)
 	// OnHeartbeat, when set, is called every Heartbeat from the loop
 	// itself, between passes: proof that the loop is alive (the systemd
-	// watchdog), which a free-running goroutine could not give.
+	// watchdog), which a free-running goroutine could not give. Inside a
+	// pass, Options.Progress is that proof.
 	Heartbeat   time.Duration
 	OnHeartbeat func()
 }

@@ -3,6 +3,7 @@ package reconcile
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/dnssync/dnssync/internal/desired"
 	"github.com/dnssync/dnssync/internal/diff"
@@ -23,7 +24,17 @@ const (
 	staleNext   = "the next pass that applies deletes it: the daemon's, unless auto_register = false, or `dnssync apply`"
 	staleRefuse = "held: the safety rules refuse deleting it; `dnssync apply --force` deletes it"
 	staleUnread = "held: a records file was never read successfully, and may declare it"
+	// staleBlocked: what the safety rules hold cannot be read, and no
+	// pass applies anything until it can (diff.Facts.HeldUnknown).
+	staleBlocked = "nothing is deleted until the changes held by the safety rules can be read: %v"
 )
+
+// OpenHeld is the held state at path for a check that changes nothing
+// (Verify): read at each check, and a file that cannot be read leaves
+// the check whole, making only the stale sets' fate unknown (their note
+// says why). A Reconciler that applies takes LoadHeld instead, which
+// refuses such a file at the start.
+func OpenHeld(path string) *HeldFile { return &HeldFile{path: path} }
 
 // addStale adds to rep the stale sets of the zones a pass planned: what
 // they would delete and did not (a pass that only planned, or one whose
@@ -48,6 +59,12 @@ func (r *Reconciler) staleIn(ctx context.Context, st *desired.State, zone string
 	}
 	p := diff.Compute(r.planInput(st, zone, served.Sets))
 	v := diff.Judge(p, r.facts(st, served, zone, false))
+	if r.heldErr != nil {
+		// Which deletions the safety rules hold is unknown: every stale
+		// set waits alike.
+		note := fmt.Sprintf(staleBlocked, r.heldErr)
+		return verify.Stale(authority(rep), slices.Concat(v.Safe.Changes, v.Held.Changes, v.Safe.HeldDeletes), note)
+	}
 	return staleOf(authority(rep), v.Safe, v.Held, false)
 }
 

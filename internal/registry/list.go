@@ -2,8 +2,8 @@ package registry
 
 // The API's view of records.d, in the client package's JSON shapes: for
 // the HTTP API and the CLI's local mode alike, so that both answer the same.
-// Whether a name is served as declared is internal/verify's to say; Sets
-// gives it what to compare.
+// Whether a name is served as declared is internal/verify's to say
+// (verify.Name).
 
 import (
 	"path/filepath"
@@ -27,14 +27,4 @@ func ToRecord(d desired.Declared) client.Record {
 		TTL:        h.Ttl,
 		Source:     filepath.Base(d.File),
 	}
-}
-
-// Sets groups declarations (as DeclaredAt returns them) into the RRsets
-// records.d wants, as a check compares them.
-func Sets(decl []desired.Declared) rrset.Zone {
-	want := rrset.Zone{}
-	for _, d := range decl {
-		want.Put(d.RR)
-	}
-	return want
 }

@@ -5,6 +5,7 @@ import (
 	"maps"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/dnssync/dnssync/internal/rrset"
@@ -14,24 +15,46 @@ import (
 // and judges each answer by the one rule (see the package doc). changedAt
 // returns when dnssync last changed a set; nil, or a zero time, means long
 // ago, so that nothing is taken for lagging. now is when the check runs.
-func CheckAll(ctx context.Context, servers []*Resolver, want map[rrset.Key]*rrset.Set, changedAt func(rrset.Key) time.Time, now time.Time) Report {
+// A server that stops answering is asked no more in this check
+// (breaker.go). progress, when set, is called every progressEvery sets
+// judged, from the goroutines asking: a long check is a busy one, not a
+// stuck one (the daemon's liveness).
+func CheckAll(ctx context.Context, servers []*Resolver, want map[rrset.Key]*rrset.Set, changedAt func(rrset.Key) time.Time, now time.Time, progress func()) Report {
 	rep := Report{Time: now, Results: make([]Result, 0, len(servers)*len(want))}
-	var mu sync.Mutex
+	var (
+		mu     sync.Mutex
+		judged atomic.Int64
+	)
 	for _, srv := range servers {
 		rep.Servers = append(rep.Servers, srv.Addr)
 		rep.Checked += len(want)
+		b := &breaker{addr: srv.Addr}
 		parallel(want, func(k rrset.Key, w *rrset.Set) {
-			res := srv.ask(ctx, k, w, func() bool {
-				return changedAt != nil && w != nil && now.Sub(changedAt(k)) < time.Duration(w.TTL)*time.Second
-			})
+			var res Result
+			if err := b.allow(); err != nil {
+				res = failure(srv.Addr, k, w, err)
+			} else {
+				res = srv.ask(ctx, k, w, func() bool {
+					return changedAt != nil && w != nil && now.Sub(changedAt(k)) < time.Duration(w.TTL)*time.Second
+				})
+				b.record(res.Err)
+			}
 			mu.Lock()
 			rep.Results = append(rep.Results, res)
 			mu.Unlock()
+			if judged.Add(1)%progressEvery == 0 && progress != nil {
+				progress()
+			}
 		})
 	}
 	slices.SortFunc(rep.Results, compare)
 	return rep
 }
+
+// progressEvery is how many sets a check judges between its progress
+// reports: with checkParallelism queries in flight, one report comes at
+// least every round of them, however slow the server.
+const progressEvery = checkParallelism
 
 // ask asks the server for one set and judges the answer; young reports
 // whether the change is younger than its TTL (asked only of a cache's
@@ -48,15 +71,16 @@ func (r *Resolver) ask(ctx context.Context, k rrset.Key, want *rrset.Set, young 
 // authoritative one first, then any others configured ([verify] nameservers).
 type Servers []*Resolver
 
-// CheckAll checks want against every server now.
-func (s Servers) CheckAll(ctx context.Context, want map[rrset.Key]*rrset.Set, changedAt func(rrset.Key) time.Time) Report {
-	return CheckAll(ctx, s, want, changedAt, time.Now())
+// CheckAll checks want against every server now, reporting its progress
+// (nil: not reported).
+func (s Servers) CheckAll(ctx context.Context, want map[rrset.Key]*rrset.Set, changedAt func(rrset.Key) time.Time, progress func()) Report {
+	return CheckAll(ctx, s, want, changedAt, time.Now(), progress)
 }
 
 // Check asks this one server for every wanted set now: `dnssync verify
 // NAME` and the API's verify.
 func (r *Resolver) Check(ctx context.Context, want map[rrset.Key]*rrset.Set) Report {
-	return CheckAll(ctx, []*Resolver{r}, want, nil, time.Now())
+	return CheckAll(ctx, []*Resolver{r}, want, nil, time.Now(), nil)
 }
 
 // Wait asks the server, every interval, for the wanted sets not verified

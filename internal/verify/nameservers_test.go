@@ -149,7 +149,7 @@ func TestCheckAllNameservers(t *testing.T) {
 			t.Parallel()
 			addr := tt.addr(t)
 			srv := &Resolver{Addr: addr, Timeout: 500 * time.Millisecond, Recurse: tt.recurse}
-			rep := CheckAll(t.Context(), []*Resolver{srv}, map[rrset.Key]*rrset.Set{www: tt.want}, tt.changedAt, now)
+			rep := CheckAll(t.Context(), []*Resolver{srv}, map[rrset.Key]*rrset.Set{www: tt.want}, tt.changedAt, now, nil)
 			if len(rep.Results) != 1 || rep.Checked != 1 || len(rep.Servers) != 1 || rep.Servers[0] != addr {
 				t.Fatalf("report %+v, want one result from %s", rep, addr)
 			}
@@ -195,7 +195,7 @@ func TestCheckAllTruncatedOverUDP(t *testing.T) {
 		w.WriteMsg(m)
 	})
 	srv := &Resolver{Addr: addr, Timeout: time.Second}
-	rep := CheckAll(t.Context(), []*Resolver{srv}, map[rrset.Key]*rrset.Set{big.Key: big}, nil, time.Now())
+	rep := CheckAll(t.Context(), []*Resolver{srv}, map[rrset.Key]*rrset.Set{big.Key: big}, nil, time.Now(), nil)
 	if !rep.OK() || len(rep.Results) != 1 || rep.Results[0].Status != StatusVerified {
 		t.Fatalf("report %+v, want big A verified over TCP", rep)
 	}
@@ -219,7 +219,7 @@ func TestCheckAllSeveralServers(t *testing.T) {
 	resolver := nameserver(t, answering(t, false, "www.example.com. 120 IN A 192.0.2.9", "mail.example.com. 40 IN A 192.0.2.25"))
 	now := time.Now()
 	rep := CheckAll(t.Context(), []*Resolver{{Addr: primary}, {Addr: resolver, Recurse: true}}, want,
-		func(rrset.Key) time.Time { return now.Add(-time.Minute) }, now)
+		func(rrset.Key) time.Time { return now.Add(-time.Minute) }, now, nil)
 	if rep.Checked != 4 || len(rep.Results) != 4 || len(rep.Servers) != 2 {
 		t.Fatalf("report %+v, want 2 sets at 2 servers", rep)
 	}

@@ -18,6 +18,13 @@
 //   - What records.d cannot hold (a type it does not take, a name it does
 //     not accept, data its value syntax cannot say) is listed as
 //     unsupported: the caller decides whether to import the rest.
+//   - What records.d declares already is not declared again: a set
+//     declared as served is skipped, one declared otherwise is a
+//     conflict the caller must settle; and no file is returned that the
+//     loader would hold in conflict beside the rest of records.d (a CNAME
+//     beside other data): such sets are unsupported.
+//   - A parent zone's delegation to a child zone dnssync manages too is
+//     skipped: the child's NS come from its own [[zones]].
 //   - A TXT record whose strings are split elsewhere than records.d splits
 //     them (every 255 bytes) is imported with the same text, and a note
 //     says that the split changes.

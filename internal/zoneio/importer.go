@@ -28,6 +28,10 @@ type Options struct {
 	// as read differs from it, `dnssync plan` will show the change: a note
 	// says so.
 	Base []dns.RR
+	// Existing is records.d as the loader holds it now (nil: it declares
+	// nothing). A set it declares already is not written again, and no
+	// file is written that the loader would hold in conflict beside it.
+	Existing *desired.Store
 }
 
 // File is one records.d file to write: a base name and its content.
@@ -49,6 +53,10 @@ type Result struct {
 	// backend they would be deleted by the next apply: the caller must
 	// not import without them unless told to.
 	Unsupported []Skip
+	// Conflicts are declared in records.d already, otherwise than served
+	// (other values or TTL): the import must not write them again, and
+	// the caller must not import without them unless told to.
+	Conflicts []Skip
 	// Notes are what `dnssync plan` will still show after the import,
 	// and why.
 	Notes []string
@@ -70,13 +78,27 @@ func Import(rrs []dns.RR, o Options) (*Result, error) {
 			continue
 		}
 		if z := otherZone(zone, k.Name, o.Records.Zones); z != "" {
-			res.Unsupported = append(res.Unsupported, Skip{Key: k, Records: len(s.RRs),
-				Reason: fmt.Sprintf("belongs to zone %s, also managed: declare it there", z)})
+			skip := Skip{Key: k, Records: len(s.RRs)}
+			if _, delegated := read[rrset.Key{Name: z, Type: dns.TypeNS}]; delegated {
+				skip.Reason = childReason(zone, z, len(o.Base) > 0)
+				res.Skipped = append(res.Skipped, skip)
+			} else {
+				skip.Reason = fmt.Sprintf("belongs to zone %s, also managed: declare it there", z)
+				res.Unsupported = append(res.Unsupported, skip)
+			}
 			continue
 		}
 		e, note, why := declare(s, o.Records)
 		if why != "" {
 			res.Unsupported = append(res.Unsupported, Skip{Key: k, Records: len(s.RRs), Reason: why})
+			continue
+		}
+		if skip, conflict := declaredAlready(o.Existing, s); skip != "" || conflict != "" {
+			if skip != "" {
+				res.Skipped = append(res.Skipped, Skip{Key: k, Records: len(s.RRs), Reason: skip})
+			} else {
+				res.Conflicts = append(res.Conflicts, Skip{Key: k, Records: len(s.RRs), Reason: conflict})
+			}
 			continue
 		}
 		if note != "" {
@@ -94,6 +116,11 @@ func Import(rrs []dns.RR, o Options) (*Result, error) {
 	if n := dnssecRecords(res.Skipped); n > 0 && len(o.Base) > 0 {
 		res.Notes = append(res.Notes, fmt.Sprintf("the zone is served signed (%d DNSSEC records): the zonefile backend writes it unsigned, so `dnssync plan` shows those records deleted; sign it downstream (CoreDNS dnssec plugin) or keep the signer in charge", n))
 	}
+	held, err := res.withoutHeld(groups, o)
+	if err != nil {
+		return nil, err
+	}
+	res.Unsupported = append(res.Unsupported, held...)
 	if err := res.build(groups, o); err != nil {
 		return nil, err
 	}
@@ -157,7 +184,7 @@ func declare(s *rrset.Set, opts desired.Options) (e entry, note, why string) {
 	case got.Equal(s):
 		return e, "", ""
 	case s.Type == dns.TypeTXT && got.Key == s.Key && got.TTL == s.TTL && slices.Equal(rrset.Texts(got), rrset.Texts(s)):
-		return e, fmt.Sprintf("%s: its text is split into strings elsewhere than every 255 bytes, as records.d splits it; imported as the same text, it will be served split anew (`dnssync plan` shows it as an update; SPF, DKIM and DMARC readers join the strings, so they read the same)", s.Key), ""
+		return e, fmt.Sprintf("%s: its text is split into strings elsewhere than every 255 bytes, as records.d splits it; imported as the same text, it will be served split anew (`dnssync plan` shows it as an update, where only the split changes: `plan --json` gives the joined text, the same old and new; SPF, DKIM and DMARC readers join the strings, so they read the same)", s.Key), ""
 	}
 	return e, "", fmt.Sprintf("records.d would declare it as %s, not %s", got, s)
 }
@@ -169,13 +196,7 @@ func (res *Result) build(groups map[string][]entry, o Options) error {
 		"Imported by `dnssync import` from " + oneLine(o.Source) + ".",
 		"records.d is the source of truth for these records now: edit them here.",
 	}
-	byFile := map[string][]entry{}
-	for g, entries := range groups {
-		name := FileName(g)
-		byFile[name] = append(byFile[name], entries...)
-	}
-	for name, entries := range byFile {
-		slices.SortFunc(entries, func(a, b entry) int { return a.key.Compare(b.key) })
+	for name, entries := range byFile(groups) {
 		data, err := marshal(header, entries)
 		if err != nil {
 			return fmt.Errorf("import %s: render %s: %w", res.Zone, name, err)

@@ -82,6 +82,21 @@ func otherZone(zone, name string, zones []string) string {
 	return best
 }
 
+// childReason says why a parent zone's delegation to child, a zone
+// dnssync manages too (its NS at the child's apex, the glue and DS below
+// it), is not imported: the child's apex NS come from its own [[zones]],
+// so no records.d file can declare them. withBase: the zonefile backend,
+// which renders a zone from its own names only and so writes no
+// delegation into the parent (a known gap); an rfc2136 server keeps what
+// dnssync did not create.
+func childReason(zone, child string, withBase bool) string {
+	why := fmt.Sprintf("delegation data of %s: %s is managed by dnssync too (its NS come from its own [[zones]])", child, child)
+	if withBase {
+		return why + fmt.Sprintf(": the zonefile backend does not write a managed child zone's delegation (NS, glue, DS) into %s, so `dnssync plan` shows it deleted there (a known gap)", zone)
+	}
+	return why + ": the rfc2136 backend did not create it and leaves it as served"
+}
+
 // Summary is the skipped RRsets as lines for a person: one a set, except
 // DNSSEC records, which are counted by type.
 func Summary(skips []Skip) []string {

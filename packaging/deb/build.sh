@@ -3,30 +3,39 @@
 # dpkg-deb alone (make deb runs it after `make install` into the tree).
 #
 #   packaging/deb/build.sh ROOT OUTDIR VERSION
+#   packaging/deb/build.sh --debian-version VERSION   (prints it; for tests)
 #
 # ROOT is the install tree (PREFIX=/usr); the package is written to
 # OUTDIR/dnssync_<debian version>_<arch>.deb and its path printed. VERSION
 # is dnssync's (git describe), made a Debian version here.
 set -eu
 
-root=$1
-out=$2
-version=$3
-here=$(cd "$(dirname "$0")" && pwd)
-
 # debian_version turns git describe's output into a version dpkg orders
 # the same way: it must start with a digit, and "-" would start a Debian
 # revision. v1.2.3 -> 1.2.3; v1.2.3-4-gabc1234 -> 1.2.3+4.gabc1234 (after
-# 1.2.3); abc1234 (no tag yet) -> 0~gitabc1234 (before any release); a
-# -dirty tree says so, +dirty or .dirty.
+# 1.2.3); a pre-release v1.2.3-rc1 -> 1.2.3~rc1 (before 1.2.3: "~" sorts
+# before anything, "+" after), and alpha, beta and pre alike;
+# abc1234 (no tag yet) -> 0~gitabc1234 (before any release); a -dirty
+# tree says so, +dirty or .dirty.
 debian_version() {
 	v=${1#v}
 	case $v in
 	[0-9]*.[0-9]*) ;;
 	*) v=0~git$v ;;
 	esac
-	printf '%s\n' "$v" | sed -e 's/-/+/' -e 's/-/./g' -e 's/[^A-Za-z0-9.+~]/./g'
+	printf '%s\n' "$v" | sed -E -e 's/^([0-9][0-9.]*)-(rc|alpha|beta|pre)/\1~\2/' \
+		-e 's/-/+/' -e 's/-/./g' -e 's/[^A-Za-z0-9.+~]/./g'
 }
+
+if [ "${1:-}" = --debian-version ]; then
+	debian_version "$2"
+	exit 0
+fi
+
+root=$1
+out=$2
+version=$3
+here=$(cd "$(dirname "$0")" && pwd)
 
 debversion=$(debian_version "$version")
 arch=$(dpkg --print-architecture)

@@ -1,4 +1,4 @@
-package health
+package passhealth
 
 import (
 	"errors"
@@ -7,6 +7,7 @@ import (
 
 	"github.com/dnssync/dnssync/internal/apply"
 	"github.com/dnssync/dnssync/internal/desired"
+	"github.com/dnssync/dnssync/internal/health"
 	"github.com/dnssync/dnssync/internal/observed"
 	"github.com/dnssync/dnssync/internal/reconcile"
 	"github.com/dnssync/dnssync/internal/verify"
@@ -17,18 +18,18 @@ import (
 const maxListed = 3
 
 // zoneReasons is what the latest pass of one zone says about health.
-func zoneReasons(z reconcile.ZoneResult) []Reason {
-	var out []Reason
+func zoneReasons(z reconcile.ZoneResult) []health.Reason {
+	var out []health.Reason
 	if z.Err != nil {
-		out = append(out, Reason{Kind: errorKind(z), Message: aboutZone(z.Zone, z.Err.Error())})
+		out = append(out, health.Reason{Kind: errorKind(z), Message: aboutZone(z.Zone, z.Err.Error())})
 	}
 	// A pass that applied what was safe and then failed still holds the
 	// rest back: say so too (a pass that only planned holds nothing).
 	if z.Stage == reconcile.StageApply && z.Refusal != nil && !z.Refused.Empty() {
-		out = append(out, Reason{Kind: KindUnsafePlanRefused, Message: aboutZone(z.Zone, z.Refusal.Error())})
+		out = append(out, health.Reason{Kind: health.KindUnsafePlanRefused, Message: aboutZone(z.Zone, z.Refusal.Error())})
 	}
 	if z.Applied && len(z.Mismatches) > 0 {
-		out = append(out, Reason{Kind: KindDriftNotHealed,
+		out = append(out, health.Reason{Kind: health.KindDriftNotHealed,
 			Message: fmt.Sprintf("zone %s: not served as planned: %s", z.Zone, verify.Summary(z.Mismatches))})
 	}
 	return out
@@ -42,23 +43,23 @@ func errorKind(z reconcile.ZoneResult) string {
 	case reconcile.StageTransfer:
 		switch {
 		case errors.Is(z.Err, observed.ErrTSIGRefused):
-			return KindTSIGRefused
+			return health.KindTSIGRefused
 		case errors.Is(z.Err, observed.ErrTransferRefused):
-			return KindTransferRefused
+			return health.KindTransferRefused
 		}
-		return KindCoreDNSUnreachable
+		return health.KindCoreDNSUnreachable
 	case reconcile.StageApply:
 		switch {
 		case errors.Is(z.Err, observed.ErrTSIGRefused):
-			return KindTSIGRefused
+			return health.KindTSIGRefused
 		case errors.Is(z.Err, apply.ErrUpdateRefused):
-			return KindUpdateRefused
+			return health.KindUpdateRefused
 		}
-		return KindApplyFailed
+		return health.KindApplyFailed
 	case reconcile.StageUnsafe:
-		return KindUnsafePlanRefused
+		return health.KindUnsafePlanRefused
 	}
-	return KindZoneFailed
+	return health.KindZoneFailed
 }
 
 // aboutZone names the zone in msg unless the error already does (errors
@@ -70,7 +71,7 @@ func aboutZone(zone, msg string) string {
 	return fmt.Sprintf("zone %s: %s", zone, msg)
 }
 
-func filesReason(problems []desired.Problem, incomplete []string) *Reason {
+func filesReason(problems []desired.Problem, incomplete []string) *health.Reason {
 	if len(problems) == 0 {
 		return nil
 	}
@@ -81,10 +82,10 @@ func filesReason(problems []desired.Problem, incomplete []string) *Reason {
 	if len(incomplete) > 0 {
 		parts = append(parts, "never read successfully, deletions held: "+strings.Join(incomplete, ", "))
 	}
-	return &Reason{Kind: KindInvalidFiles, Message: strings.Join(parts, "; ")}
+	return &health.Reason{Kind: health.KindInvalidFiles, Message: strings.Join(parts, "; ")}
 }
 
-func checkReason(rep verify.Report) *Reason {
+func checkReason(rep verify.Report) *health.Reason {
 	failed := rep.Failed()
 	parts := make([]string, 0, maxListed)
 	for _, f := range failed[:min(len(failed), maxListed)] {
@@ -94,5 +95,5 @@ func checkReason(rep verify.Report) *Reason {
 	if more := len(failed) - maxListed; more > 0 {
 		msg += fmt.Sprintf("; and %d more", more)
 	}
-	return &Reason{Kind: KindVerifyFailed, Message: msg}
+	return &health.Reason{Kind: health.KindVerifyFailed, Message: msg}
 }

@@ -1,9 +1,14 @@
-package audit
-
-// The trail's observer of reconcile passes, beside health and metrics:
-// the daemon's loop and `dnssync apply` hand it each pass's result, and it
-// writes the lines that pass owes the trail. It decides nothing and
-// changes nothing but the file.
+// Package passaudit is the audit trail's observer of reconcile passes,
+// beside health and metrics: the daemon's loop and `dnssync apply` hand it
+// each pass's result, and it writes the lines that pass owes the trail
+// (internal/audit's Log). It decides nothing and changes nothing but the
+// file.
+//
+// It lives apart from internal/audit so that the trail itself (the file,
+// its lock, the API's and the CLI's writes) does not depend on reconcile:
+// the API records its writes through audit without pulling in the
+// reconciler, the backends and the transfers.
+package passaudit
 
 import (
 	"errors"
@@ -11,34 +16,58 @@ import (
 
 	"github.com/miekg/dns"
 
+	"github.com/dnssync/dnssync/internal/audit"
 	"github.com/dnssync/dnssync/internal/diff"
 	"github.com/dnssync/dnssync/internal/reconcile"
 	"github.com/dnssync/dnssync/internal/rrset"
 	"github.com/dnssync/dnssync/internal/verify"
 )
 
-// Passes writes a pass's lines to Log: each change applied, with whether
+// Observer writes a pass's lines to Log: each change applied, with whether
 // it was then served ("drift" for a change that put back what the server
 // got from elsewhere than records.d, see reconcile.ZoneResult.Drift), and
 // each plan the safety rules refused, with how much of it is held.
 //
 // A plan refused pass after pass stays refused until someone acts, and the
 // trail needs it when it starts or changes, not once a minute: a refusal
-// that repeats the zone's last one is written once. One Passes per loop
+// that repeats the zone's last one is written once. One Observer per loop
 // (its memory of refusals is the loop's).
-type Passes struct {
-	Log *Log // nil: no audit file, nothing written
+type Observer struct {
+	Log *audit.Log // nil: no audit file, nothing written
 	// User and UID name who ran a CLI command (`dnssync apply`, see
-	// CLIUser); empty for the daemon's own passes.
+	// audit.CLIUser); empty for the daemon's own passes.
 	User string
 	UID  *int
 
 	refused map[string]string // zone -> its last refusal line
+	cli     bool              // OpenCLI's: its error says what was applied
 }
 
+// OpenCLI is the observer of a CLI command's pass (`dnssync apply`),
+// audited as the CLI's writes to records.d are (audit.Writer): its lines
+// name the user; with an [audit] file (path) that cannot be opened the
+// error says that nothing is applied, and the caller applies nothing; a
+// pass whose lines cannot be written says "applied, but not audited".
+func OpenCLI(path string) (*Observer, error) {
+	name, uid := audit.CLIUser()
+	p := &Observer{User: name, UID: &uid, cli: true}
+	if path == "" {
+		return p, nil
+	}
+	l, err := audit.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("%w; nothing applied (every apply is audited)", err)
+	}
+	p.Log = l
+	return p, nil
+}
+
+// Close closes the observer's Log.
+func (p *Observer) Close() error { return p.Log.Close() }
+
 // Observe writes res's lines. Its error names the lines not written (see
-// Log.Record): the daemon logs it; `dnssync apply` exits non-zero with it.
-func (p *Passes) Observe(res reconcile.Result) error {
+// audit.Log.Record): the daemon logs it; `dnssync apply` exits non-zero with it.
+func (p *Observer) Observe(res reconcile.Result) error {
 	events := p.fresh(res, passEvents(res))
 	if p.Log == nil || len(events) == 0 {
 		return nil
@@ -47,6 +76,9 @@ func (p *Passes) Observe(res reconcile.Result) error {
 		events[i].User, events[i].UID = p.User, p.UID
 	}
 	err := p.Log.Record(events...)
+	if err != nil && p.cli {
+		err = fmt.Errorf("applied, but not audited: %w", err)
+	}
 	if err != nil {
 		// Not written, so not yet told: the next pass tries again.
 		for _, ev := range events {
@@ -60,11 +92,11 @@ func (p *Passes) Observe(res reconcile.Result) error {
 
 // passEvents are res's lines. Values are bounded as in the logs
 // (diff.ShowSet).
-func passEvents(res reconcile.Result) []Event {
-	var out []Event
+func passEvents(res reconcile.Result) []audit.Event {
+	var out []audit.Event
 	for _, z := range res.Zones {
 		if z.Refusal != nil && (errors.Is(z.Err, diff.ErrUnsafe) || z.Stage == reconcile.StageApply) {
-			out = append(out, Event{Kind: "refused", Zone: z.Zone,
+			out = append(out, audit.Event{Kind: "refused", Zone: z.Zone,
 				Result: fmt.Sprintf("%v; %d changes held", z.Refusal, len(z.Refused.Changes))})
 		}
 		if !z.Applied {
@@ -83,7 +115,7 @@ func passEvents(res reconcile.Result) []Event {
 			if drift[c.Key] { // put back: the server was changed elsewhere than in records.d
 				kind = "drift"
 			}
-			out = append(out, Event{Kind: kind, Zone: z.Zone, Name: c.Key.Name, Type: dns.TypeToString[c.Key.Type],
+			out = append(out, audit.Event{Kind: kind, Zone: z.Zone, Name: c.Key.Name, Type: dns.TypeToString[c.Key.Type],
 				Action: c.Action.String(), Old: diff.ShowSet(c.Old), New: diff.ShowSet(c.New), Result: result})
 		}
 	}
@@ -93,7 +125,7 @@ func passEvents(res reconcile.Result) []Event {
 // fresh drops the "refused" lines that repeat their zone's last one, and
 // forgets the refusal of a zone whose plan is no longer refused, so that
 // its return is written again.
-func (p *Passes) fresh(res reconcile.Result, events []Event) []Event {
+func (p *Observer) fresh(res reconcile.Result, events []audit.Event) []audit.Event {
 	if p.refused == nil {
 		p.refused = map[string]string{}
 	}

@@ -1,28 +1,51 @@
-package audit
+package passaudit
 
 import (
+	"bufio"
+	"encoding/json"
 	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/miekg/dns"
 
+	"github.com/dnssync/dnssync/internal/audit"
 	"github.com/dnssync/dnssync/internal/diff"
 	"github.com/dnssync/dnssync/internal/reconcile"
 	"github.com/dnssync/dnssync/internal/rrset"
 	"github.com/dnssync/dnssync/internal/verify"
 )
 
-func openTemp(t *testing.T) (*Log, string) {
+func openTemp(t *testing.T) (*audit.Log, string) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "audit.log")
-	l, err := Open(path)
+	l, err := audit.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { l.Close() })
 	return l, path
+}
+
+func readEvents(t *testing.T, path string) []audit.Event {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var out []audit.Event
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		var e audit.Event
+		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
+			t.Fatalf("line %q: %v", sc.Text(), err)
+		}
+		out = append(out, e)
+	}
+	return out
 }
 
 func set(t *testing.T, rrs ...string) *rrset.Set {
@@ -40,10 +63,10 @@ func set(t *testing.T, rrs ...string) *rrset.Set {
 
 // A plan refused pass after pass is written when the refusal starts or
 // changes, and again after it was lifted, not on every pass.
-func TestPassesRefusalWrittenOnce(t *testing.T) {
+func TestObserverRefusalWrittenOnce(t *testing.T) {
 	t.Parallel()
 	l, path := openTemp(t)
-	p := &Passes{Log: l}
+	p := &Observer{Log: l}
 	refused := func(msg string) reconcile.Result {
 		err := errors.New(msg)
 		return reconcile.Result{Zones: []reconcile.ZoneResult{{Zone: "example.com.", Refusal: err, Err: errors.Join(diff.ErrUnsafe, err), Stage: reconcile.StageUnsafe}}}
@@ -80,11 +103,11 @@ func TestPassesRefusalWrittenOnce(t *testing.T) {
 
 // Each change applied is a line, saying whether it was then served; a
 // pass that only planned writes nothing; a CLI user is named.
-func TestPassesChangesApplied(t *testing.T) {
+func TestObserverChangesApplied(t *testing.T) {
 	t.Parallel()
 	l, path := openTemp(t)
 	uid := 1000
-	p := &Passes{Log: l, User: "alice", UID: &uid}
+	p := &Observer{Log: l, User: "alice", UID: &uid}
 	web := rrset.Key{Name: "web.example.com.", Type: dns.TypeA}
 	plan := diff.Plan{Zone: "example.com.", Changes: []diff.Change{
 		{Action: diff.Create, Key: web, New: set(t, "web.example.com. 300 IN A 192.0.2.1")},
@@ -105,7 +128,7 @@ func TestPassesChangesApplied(t *testing.T) {
 	if len(got) != 3 {
 		t.Fatalf("%d lines, want 3: %+v", len(got), got)
 	}
-	want := []Event{
+	want := []audit.Event{
 		{Kind: "change", Zone: "example.com.", Name: "web.example.com.", Type: "A", Action: "create", New: "192.0.2.1", Result: "ok"},
 		{Kind: "change", Zone: "example.com.", Name: "old.example.com.", Type: "TXT", Action: "delete", Result: "ok"},
 		{Kind: "change", Zone: "example.com.", Name: "web.example.com.", Type: "A", Action: "create", Result: "not served as planned: "},
@@ -126,10 +149,10 @@ func TestPassesChangesApplied(t *testing.T) {
 // A change that put back drift is a "drift" line with what the server
 // served (old) and what records.d wants (new); the pass's other changes
 // stay "change" lines.
-func TestPassesDrift(t *testing.T) {
+func TestObserverDrift(t *testing.T) {
 	t.Parallel()
 	l, path := openTemp(t)
-	p := &Passes{Log: l}
+	p := &Observer{Log: l}
 	www := rrset.Key{Name: "www.example.com.", Type: dns.TypeA}
 	db := rrset.Key{Name: "db.example.com.", Type: dns.TypeA}
 	plan := diff.Plan{Zone: "example.com.", Changes: []diff.Change{
@@ -154,9 +177,9 @@ func TestPassesDrift(t *testing.T) {
 }
 
 // Without an audit file nothing is written and nothing fails.
-func TestPassesWithoutLog(t *testing.T) {
+func TestObserverWithoutLog(t *testing.T) {
 	t.Parallel()
-	var p Passes
+	var p Observer
 	err := errors.New("updates 40 of 50")
 	res := reconcile.Result{Zones: []reconcile.ZoneResult{{Zone: "example.com.", Refusal: err, Err: errors.Join(diff.ErrUnsafe, err)}}}
 	if err := p.Observe(res); err != nil {
@@ -166,14 +189,14 @@ func TestPassesWithoutLog(t *testing.T) {
 
 // A trail that cannot be written says which lines it lost, and a refusal
 // it lost is written on the next pass.
-func TestPassesWriteFails(t *testing.T) {
+func TestObserverWriteFails(t *testing.T) {
 	t.Parallel()
-	l, err := Open("/dev/full")
+	l, err := audit.Open("/dev/full")
 	if err != nil {
 		t.Skip("no /dev/full:", err)
 	}
 	defer l.Close()
-	p := &Passes{Log: l}
+	p := &Observer{Log: l}
 	refusal := errors.New("deletes 40 of 50")
 	res := reconcile.Result{Zones: []reconcile.ZoneResult{{Zone: "example.com.", Refusal: refusal, Err: errors.Join(diff.ErrUnsafe, refusal)}}}
 	// The same refusal on the next pass is tried again: it was never told.
@@ -181,5 +204,40 @@ func TestPassesWriteFails(t *testing.T) {
 		if err := p.Observe(res); err == nil || !strings.Contains(err.Error(), `not recorded: "refused example.com."`) {
 			t.Errorf("pass %d: err = %v, want it to name the refused line", i, err)
 		}
+	}
+}
+
+// `dnssync apply` follows the CLI's rule: no audit file that opens, no
+// apply; lines not written say "applied, but not audited"; its lines name
+// the user.
+func TestOpenCLI(t *testing.T) {
+	t.Parallel()
+	if _, err := OpenCLI(filepath.Join(t.TempDir(), "no-such-dir", "audit.log")); err == nil || !strings.Contains(err.Error(), "nothing applied") {
+		t.Errorf("OpenCLI in a missing dir: err %v, want one saying nothing is applied", err)
+	}
+	web := rrset.Key{Name: "web.example.com.", Type: dns.TypeA}
+	applied := reconcile.Result{Zones: []reconcile.ZoneResult{{Zone: "example.com.", Applied: true, Plan: diff.Plan{Changes: []diff.Change{
+		{Action: diff.Create, Key: web, New: set(t, "web.example.com. 300 IN A 192.0.2.1")}}}}}}
+
+	path := filepath.Join(t.TempDir(), "audit.log")
+	p, err := OpenCLI(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	if err := p.Observe(applied); err != nil {
+		t.Fatal(err)
+	}
+	if got := readEvents(t, path); len(got) != 1 || got[0].User == "" || got[0].UID == nil || *got[0].UID != os.Getuid() {
+		t.Errorf("lines %+v, want one naming this process's user", got)
+	}
+
+	full, err := OpenCLI("/dev/full")
+	if err != nil {
+		t.Skip("no /dev/full:", err)
+	}
+	defer full.Close()
+	if err := full.Observe(applied); err == nil || !strings.HasPrefix(err.Error(), "applied, but not audited: ") {
+		t.Errorf("lines not written: err %v, want \"applied, but not audited: ...\"", err)
 	}
 }

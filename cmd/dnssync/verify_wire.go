@@ -1,0 +1,63 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"path/filepath"
+
+	"github.com/dnssync/dnssync/internal/apply"
+	"github.com/dnssync/dnssync/internal/config"
+	"github.com/dnssync/dnssync/internal/desired"
+	"github.com/dnssync/dnssync/internal/diff"
+	"github.com/dnssync/dnssync/internal/observed"
+	"github.com/dnssync/dnssync/internal/reconcile"
+)
+
+// newVerifier wires what `dnssync verify` (every record) needs, and no
+// more: it asks servers and transfers zones, and changes nothing. So it
+// reads no serials.json and takes no lock; held.json only says which
+// stale sets the safety rules hold, so one that cannot be read makes
+// that unknown, not the check (reconcile.OpenHeld); the backend is a view
+// (apply.ZoneFileView, apply.RFC2136View), and rfc2136's owned.json is
+// read, never written, to tell dnssync's sets from another writer's. The
+// TSIG secret signs the transfers when it can be read (BIND commonly
+// allows transfers to the key only); when it cannot (a user other than
+// dnssync's), they go unsigned, and warn says so: a server that then
+// refuses them makes the stale sets unknown, an "error" entry.
+func newVerifier(cfg *config.Config, log *slog.Logger, warn func(error)) (*reconcile.Reconciler, error) {
+	addr := cfg.Authoritative()
+	var (
+		backend apply.Backend
+		xfrKey  *observed.TSIG
+		err     error
+	)
+	switch cfg.Backend.Type {
+	case config.ZoneFile:
+		if backend, err = apply.ZoneFileView(cfg.Backend.ZoneDir, applyZones(cfg.Zones)); err != nil {
+			return nil, err
+		}
+	case config.RFC2136:
+		owned, _, err := apply.LoadOwned(filepath.Join(cfg.Backend.StateDir, "owned.json"))
+		if err != nil {
+			return nil, fmt.Errorf("which records dnssync created (to find stale ones): %w", err)
+		}
+		backend = apply.RFC2136View(owned)
+		if secret, err := apply.ReadTSIGSecret(cfg.Backend.TSIGSecretFile); err != nil {
+			warn(fmt.Errorf("zone transfers unsigned: %w", err))
+		} else {
+			xfrKey = &observed.TSIG{Name: cfg.Backend.TSIGKey, Algorithm: cfg.Backend.TSIGAlgorithm, Secret: secret}
+		}
+	default:
+		return nil, fmt.Errorf("backend %q is not supported", cfg.Backend.Type)
+	}
+	return &reconcile.Reconciler{
+		Zones:    cfg.ZoneNames(),
+		Store:    desired.NewStore(desiredOptions(cfg), log),
+		Observed: &observed.Client{Addr: addr.String(), Timeout: transferTimeout, ProbeTimeout: queryTimeout, TSIG: xfrKey},
+		Backend:  backend,
+		Safety:   diff.Safety{MaxDeletePercent: cfg.Safety.MaxDeletePercent, MaxUpdatePercent: cfg.Safety.MaxUpdatePercent, MinRecords: cfg.Safety.MinRecords},
+		Checker:  checkServers(cfg),
+		Held:     reconcile.OpenHeld(filepath.Join(cfg.Backend.StateDir, reconcile.HeldFileName)),
+		Log:      log.With("component", "reconcile"),
+	}, nil
+}

@@ -1,0 +1,60 @@
+package desired
+
+import (
+	"maps"
+	"path/filepath"
+	"slices"
+)
+
+// HeldWith answers, for a writer about to add whole files to records.d
+// (`dnssync import`), which names the loader would hold in conflict once
+// they are read beside what existing declares now: the loader's own merge
+// (mergeName) over both, run without writing anything. Only the names the
+// added files declare are merged and returned (name -> conflict): a name
+// held already, which they do not touch, is not theirs to answer for.
+//
+// added maps a base name in opts.Dir to its content; a file that is not
+// valid alone is returned as problems and adds nothing. existing may be
+// nil: records.d declares nothing.
+func HeldWith(opts Options, existing *Store, added map[string][]byte) (map[string]Conflict, []Problem) {
+	v := newValidator(opts)
+	touched := map[nameKey]byFile{}
+	var problems []Problem
+	for _, base := range slices.Sorted(maps.Keys(added)) {
+		path := filepath.Join(opts.Dir, base)
+		recs, ps := parseFile(path, added[base], v)
+		if len(ps) > 0 {
+			problems = append(problems, ps...)
+			continue
+		}
+		for _, r := range recs {
+			k := nameKey{r.zone, r.rr.Header().Name}
+			if _, ok := touched[k]; !ok {
+				touched[k] = existing.declaredIn(k)
+			}
+			touched[k] = touched[k].with(path, r)
+		}
+	}
+	held := map[string]Conflict{}
+	for k, files := range touched {
+		if _, reason, _ := mergeName(files); reason != "" {
+			held[k.name] = Conflict{Zone: k.zone, Name: k.name, Reason: reason}
+		}
+	}
+	return held, problems
+}
+
+// declaredIn returns a copy of every file's records at k (nil store:
+// none), for a merge that must not change the store's own index.
+func (s *Store) declaredIn(k nameKey) byFile {
+	if s == nil {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out byFile
+	for _, f := range s.ix.byName[k] {
+		out = append(out, fileRecords{path: f.path, recs: slices.Clone(f.recs)})
+	}
+	return out
+}
