@@ -100,7 +100,7 @@ install: bin/dnssync man ## install binary, man pages, units, users, dirs, confi
 	test -e $(DESTDIR)/etc/dnssync/config.toml || install -m 0644 systemd/config.toml $(DESTDIR)/etc/dnssync/config.toml
 	install -d $(DESTDIR)$(PREFIX)/share/doc/dnssync/examples/records.d
 	install -m 0644 README.md LICENSE internal/config/config.defaults.toml $(DESTDIR)$(PREFIX)/share/doc/dnssync/
-	install -m 0644 systemd/coredns.service systemd/Corefile $(DESTDIR)$(PREFIX)/share/doc/dnssync/examples/
+	install -m 0644 systemd/coredns.service systemd/Corefile systemd/coredns-resolver.service systemd/Corefile.resolver $(DESTDIR)$(PREFIX)/share/doc/dnssync/examples/
 	install -m 0644 records.d/*.yaml $(DESTDIR)$(PREFIX)/share/doc/dnssync/examples/records.d/
 
 # The package is the install tree (PREFIX=/usr) plus packaging/deb's

@@ -63,6 +63,38 @@ type Verification struct {
 	// Checked counts RRsets times servers.
 	Checked int           `json:"checked"`
 	Records []RRsetStatus `json:"records"`
+	// Zones lists, per zone, every server checked (the primary, each
+	// secondary, each resolver); set by a check of every record. Not in
+	// sync at an authoritative server makes Verified false.
+	Zones []ZoneServers `json:"zones,omitempty"`
+}
+
+// ZoneServers is one zone at every server checked.
+type ZoneServers struct {
+	Zone    string       `json:"zone"`
+	Servers []ServerSync `json:"servers"`
+}
+
+// ServerSync is one zone at one server.
+type ServerSync struct {
+	Address string `json:"address"` // host:port
+	Name    string `json:"name"`    // the configured label, the address when none
+	Role    string `json:"role"`    // "primary", "secondary" or "resolver"
+	// Serial is what an authoritative server serves; absent for
+	// resolvers and a server that did not answer.
+	Serial *uint32 `json:"serial,omitempty"`
+	// InSync: an authoritative server serves the primary's serial; a
+	// resolver answers the zone's records as declared (or within the TTL
+	// of a change).
+	InSync bool `json:"in_sync"`
+	// Behind is how many serials a secondary is behind the primary.
+	Behind uint32 `json:"behind,omitempty"`
+	// Seconds is, after a change, how long from the primary serving it
+	// until this server did; LaggingSeconds how long it was waited for
+	// without serving it.
+	Seconds        float64 `json:"seconds,omitempty"`
+	LaggingSeconds float64 `json:"lagging_seconds,omitempty"`
+	Reason         string  `json:"reason,omitempty"` // why not in sync, when known
 }
 
 // RRsetStatus is one RRset at one server: what records.d wants and what the

@@ -24,7 +24,7 @@ import (
 // by default, so that nothing about them is left for a plan to change.
 var adoptedZone = `$ORIGIN example.com.
 $TTL 3600
-@                 IN SOA   ns1 hostmaster 2024010101 3600 600 604800 300
+@             300 IN SOA   ns1 hostmaster 2024010101 3600 600 604800 300
 @                 IN NS    ns1
 ns1               IN A     127.0.0.1
 @             300 IN A     192.0.2.1
@@ -63,7 +63,7 @@ func newImportEnv(t *testing.T) *env {
 	if err := os.WriteFile(filepath.Join(e.zones, "db.example.com"), []byte(adoptedZone), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	e.served("example.com", dns.TypeSOA, set(t, "example.com. 3600 IN SOA ns1.example.com. hostmaster.example.com. 2024010101 3600 600 604800 300"))
+	e.served("example.com", dns.TypeSOA, set(t, "example.com. 300 IN SOA ns1.example.com. hostmaster.example.com. 2024010101 3600 600 604800 300"))
 	return e
 }
 

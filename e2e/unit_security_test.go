@@ -29,6 +29,7 @@ func TestUnitSecurityExposure(t *testing.T) {
 	}{
 		{"dnssync.service", 2.0},
 		{"coredns.service", 3.0},
+		{"coredns-resolver.service", 3.0},
 	} {
 		path, err := filepath.Abs(filepath.Join("../systemd", c.unit))
 		if err != nil {
@@ -73,6 +74,36 @@ func TestUnitFileCoreDNS(t *testing.T) {
 	// Point it at the CoreDNS the tests use: systemd-analyze checks that
 	// executables exist.
 	path := filepath.Join(t.TempDir(), "coredns.service")
+	if err := os.WriteFile(path, []byte(strings.ReplaceAll(string(unit), "/usr/local/bin/coredns", corednstest.Binary(t))), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("systemd-analyze", "verify", path).CombinedOutput()
+	if err != nil {
+		t.Fatalf("systemd-analyze verify: %v\n%s", err, out)
+	}
+	if s := strings.TrimSpace(string(out)); s != "" {
+		t.Errorf("systemd-analyze verify warned:\n%s", s)
+	}
+}
+
+// TestUnitFileCoreDNSResolver: systemd accepts the example caching
+// resolver unit as shipped, and it runs the resolver's Corefile.
+func TestUnitFileCoreDNSResolver(t *testing.T) {
+	t.Parallel()
+	if _, err := exec.LookPath("systemd-analyze"); err != nil {
+		t.Skip("systemd-analyze not installed")
+	}
+	unit, err := os.ReadFile("../systemd/coredns-resolver.service")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"-conf /etc/coredns/Corefile.resolver", "DynamicUser=yes", "CapabilityBoundingSet=CAP_NET_BIND_SERVICE\n",
+		"NoNewPrivileges=yes", "ProtectSystem=strict"} {
+		if !strings.Contains(string(unit), want) {
+			t.Errorf("unit lacks %q", want)
+		}
+	}
+	path := filepath.Join(t.TempDir(), "coredns-resolver.service")
 	if err := os.WriteFile(path, []byte(strings.ReplaceAll(string(unit), "/usr/local/bin/coredns", corednstest.Binary(t))), 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -19,7 +19,7 @@ import (
 // the SOA, NS and nameserver address the test config's [[zones]] makes
 // (its defaults), so that a plan after the import has nothing to change.
 const servedZone = `$ORIGIN example.com.
-@        3600 IN SOA ns1 hostmaster 2024010101 3600 600 604800 300
+@         300 IN SOA ns1 hostmaster 2024010101 3600 600 604800 300
 @        3600 IN NS  ns1
 ns1      3600 IN A   127.0.0.1
 @         300 IN MX  10 mail
@@ -338,7 +338,7 @@ func TestExport(t *testing.T) {
 `)
 	code, out, stderr := e.run(t, "export", "example.com", "--serial", "2026010101")
 	want := "; zone example.com. as dnssync serves it: records.d and [[zones]], exported by `dnssync export`\n" +
-		"example.com.\t3600\tIN\tSOA\tns1.example.com. hostmaster.example.com. 2026010101 3600 600 604800 300\n" +
+		"example.com.\t300\tIN\tSOA\tns1.example.com. hostmaster.example.com. 2026010101 3600 600 604800 300\n" + // min(soa_ttl, negative_ttl)
 		"example.com.\t3600\tIN\tNS\tns1.example.com.\n" +
 		"ns1.example.com.\t3600\tIN\tA\t127.0.0.1\n" +
 		"web-01.example.com.\t300\tIN\tA\t192.0.2.10\n" +

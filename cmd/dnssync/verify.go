@@ -49,6 +49,11 @@ func cmdVerify(ctx context.Context, f *recordFlags, pos []string, asJSON *bool, 
 			}
 			fmt.Fprintf(stdout, "%s %s\n", mark, f)
 		}
+		for _, s := range rep.Sync {
+			if !s.InSync { // an authoritative server fails the check; a resolver is in its records' lines
+				fmt.Fprintf(stdout, "SYNC %s\n", s)
+			}
+		}
 		if rep.OK() {
 			// Stale sets count as checked too, but there are none.
 			fmt.Fprintf(stdout, "ok: %d RRsets served as desired by %d servers, none stale\n", rep.Checked/max(len(rep.Servers), 1), len(rep.Servers))

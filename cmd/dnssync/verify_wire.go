@@ -57,7 +57,10 @@ func newVerifier(cfg *config.Config, log *slog.Logger, warn func(error)) (*recon
 		Backend:  backend,
 		Safety:   diff.Safety{MaxDeletePercent: cfg.Safety.MaxDeletePercent, MaxUpdatePercent: cfg.Safety.MaxUpdatePercent, MinRecords: cfg.Safety.MinRecords},
 		Checker:  checkServers(cfg),
-		Held:     reconcile.OpenHeld(filepath.Join(cfg.Backend.StateDir, reconcile.HeldFileName)),
-		Log:      log.With("component", "reconcile"),
+		// The serials of the primary and of each secondary, per zone.
+		Verifier:    newResolver(addr),
+		Replication: replication(cfg, nil),
+		Held:        reconcile.OpenHeld(filepath.Join(cfg.Backend.StateDir, reconcile.HeldFileName)),
+		Log:         log.With("component", "reconcile"),
 	}, nil
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/dnssync/dnssync/internal/config"
 	"github.com/dnssync/dnssync/internal/desired"
 	"github.com/dnssync/dnssync/internal/diff"
+	"github.com/dnssync/dnssync/internal/notify"
 	"github.com/dnssync/dnssync/internal/observed"
 	"github.com/dnssync/dnssync/internal/reconcile"
 	"github.com/dnssync/dnssync/internal/registry"
@@ -61,7 +62,27 @@ func checkServers(cfg *config.Config) verify.Servers {
 		r.Recurse = true
 		servers = append(servers, r)
 	}
+	for _, res := range cfg.Resolvers {
+		r := newResolver(res.Address)
+		r.Recurse = true
+		servers = append(servers, r)
+	}
 	return servers
+}
+
+// replication is the servers besides the primary: [[secondaries]], sent
+// NOTIFYs signed with key when there is one (the rfc2136 key), and
+// [[resolvers]].
+func replication(cfg *config.Config, key *observed.TSIG) reconcile.Replication {
+	rep := reconcile.Replication{Primary: cfg.Authoritative().String(), Notifier: &notify.Sender{TSIG: key, Timeout: queryTimeout}}
+	for _, s := range cfg.Secondaries {
+		rep.Secondaries = append(rep.Secondaries, reconcile.Secondary{Name: s.Name, Addr: s.Address.String(), Zones: s.Zones,
+			Notify: s.Notify, Server: newResolver(s.Address)})
+	}
+	for _, r := range cfg.Resolvers {
+		rep.Resolvers = append(rep.Resolvers, reconcile.Peer{Name: r.Name, Addr: r.Address.String()})
+	}
+	return rep
 }
 
 // applyZones is what the zone file backend writes from [[zones]].
@@ -142,7 +163,8 @@ func newReconciler(cfg *config.Config, log *slog.Logger) (*reconcile.Reconciler,
 		CreatesZones:  cfg.Backend.Type == config.ZoneFile,
 		VerifyTimeout: cfg.Verify.Timeout,
 		Checker:       checkServers(cfg),
-		TrackChanges:  len(cfg.Verify.Nameservers) > 0,
+		TrackChanges:  len(cfg.Verify.Nameservers)+len(cfg.Resolvers) > 0,
+		Replication:   replication(cfg, xfrKey),
 		Held:          held,
 		Log:           log.With("component", "reconcile"),
 	}

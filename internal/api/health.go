@@ -104,13 +104,17 @@ func (s *Server) mayReadDetails(r *http.Request, code int) bool {
 	return false
 }
 
+// encodeFailed is the answer when an answer cannot be encoded: the error
+// envelope still, so that a client decodes every answer of ours one way.
+// It is a constant: encoding it cannot fail in turn.
+const encodeFailed = `{"success":false,"error":"internal error: the answer could not be encoded"}`
+
 // writeJSON is the one way responses are written as JSON.
 func (s *Server) writeJSON(w http.ResponseWriter, code int, v any) {
 	body, err := json.Marshal(v)
 	if err != nil {
 		s.log.Error("encode response", "err", err)
-		http.Error(w, "internal error", http.StatusInternalServerError)
-		return
+		code, body = http.StatusInternalServerError, []byte(encodeFailed)
 	}
 	h := w.Header()
 	h.Set("Content-Type", "application/json")

@@ -89,10 +89,25 @@ func (b *RFC2136) Managed(zone string) func(rrset.Key) bool {
 
 // Apply sends the plan and records what dnssync now owns. Adoptions (sets
 // already served exactly as desired) need no message, only ownership.
+// Every message is fenced on the SOA it was planned against (fence.go): a
+// concurrent write fails it with ErrConcurrentWrite. A failed apply owns
+// nothing new: what earlier messages created is adopted by the next plan,
+// which finds it served as desired.
 func (b *RFC2136) Apply(ctx context.Context, served *observed.Zone, p diff.Plan) (Result, error) {
-	for _, m := range BuildUpdates(p, b.maxRecords) {
+	pre := fence(p.Zone, served)
+	limit := b.maxRecords
+	if pre != nil && limit > 1 {
+		limit-- // servers count prerequisites against the same limit
+	}
+	for _, m := range BuildUpdates(p, limit) {
+		if pre != nil {
+			m.Answer = []dns.RR{pre}
+		}
 		if err := b.send(ctx, p.Zone, m); err != nil {
 			return Result{}, err
+		}
+		if pre != nil {
+			pre = nextFence(pre)
 		}
 	}
 	add := append([]rrset.Key(nil), p.Adopt...)
@@ -189,6 +204,9 @@ func rcodeError(zone, server, key string, resp *dns.Msg) error {
 	switch resp.Rcode {
 	case dns.RcodeSuccess:
 		return nil
+	case dns.RcodeNXRrset:
+		// Only the SOA prerequisite can fail so (fence.go).
+		return fmt.Errorf("update %s at %s: %w (NXRRSET: the SOA it was planned against is not served any more)", zone, server, ErrConcurrentWrite)
 	case dns.RcodeRefused:
 		return fmt.Errorf("update %s at %s: %w: REFUSED: check that key %s may update this zone (CoreDNS: `allow %s * *` in dynupdate; BIND: update-policy or allow-update) and the server's size limits (max_update_records, max_records)",
 			zone, server, ErrUpdateRefused, key, key)

@@ -23,8 +23,19 @@ type Zone struct {
 	Retry               uint32
 	Expire              uint32
 	NegativeTTL         uint32 // SOA MINIMUM
-	SOATTL              uint32 // TTL of the SOA, NS and nameserver addresses
+	// SOATTL is the TTL of the NS records and nameserver addresses, and of
+	// the SOA unless NegativeTTL is shorter (see soaTTL).
+	SOATTL uint32
 }
+
+// soaTTL is the SOA record's TTL: the smaller of SOATTL and NegativeTTL.
+// A cache keeps a negative answer for the TTL of the SOA in it: RFC 2308
+// takes min(TTL, MINIMUM), but CoreDNS's file and auto serve the SOA with
+// its full TTL and CoreDNS's cache keeps the denial that long (v1.15.0).
+// Rendering the smaller one makes both kinds of cache keep it for
+// min(soa_ttl, negative_ttl), the time RFC 2308 defines and
+// verify.NegativeTTL predicts.
+func (z Zone) soaTTL() uint32 { return min(z.SOATTL, z.NegativeTTL) }
 
 func (z Zone) check() error {
 	if z.Name == "" || z.Name != dns.CanonicalName(z.Name) {
@@ -50,8 +61,10 @@ func (z Zone) base() []dns.RR {
 	hdr := func(name string, t uint16) dns.RR_Header {
 		return dns.RR_Header{Name: name, Rrtype: t, Class: dns.ClassINET, Ttl: z.SOATTL}
 	}
+	soaHdr := hdr(z.Name, dns.TypeSOA)
+	soaHdr.Ttl = z.soaTTL()
 	out := []dns.RR{&dns.SOA{
-		Hdr: hdr(z.Name, dns.TypeSOA), Ns: z.Nameservers[0], Mbox: z.Hostmaster,
+		Hdr: soaHdr, Ns: z.Nameservers[0], Mbox: z.Hostmaster,
 		Refresh: z.Refresh, Retry: z.Retry, Expire: z.Expire, Minttl: z.NegativeTTL,
 	}}
 	for _, ns := range z.Nameservers {

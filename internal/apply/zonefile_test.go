@@ -138,7 +138,7 @@ func TestBase(t *testing.T) {
 			zones: []Zone{testZone("example.com.")},
 			zone:  "example.com.",
 			want: []string{
-				"example.com.\t3600\tIN\tSOA\tns1.example.com. hostmaster.example.com. 0 3600 600 604800 300",
+				"example.com.\t300\tIN\tSOA\tns1.example.com. hostmaster.example.com. 0 3600 600 604800 300", // min(soa_ttl, negative_ttl)
 				"example.com.\t3600\tIN\tNS\tns1.example.com.",
 				"ns1.example.com.\t3600\tIN\tA\t127.0.0.1",
 			},
@@ -154,11 +154,23 @@ func TestBase(t *testing.T) {
 			}},
 			zone: "example.org.",
 			want: []string{
-				"example.org.\t86400\tIN\tSOA\tns.example.org. admin.example.net. 0 3600 600 604800 60",
+				"example.org.\t60\tIN\tSOA\tns.example.org. admin.example.net. 0 3600 600 604800 60",
 				"example.org.\t86400\tIN\tNS\tns.example.org.",
 				"ns.example.org.\t86400\tIN\tA\t192.0.2.53",
 				"ns.example.org.\t86400\tIN\tAAAA\t2001:db8::53",
 				"example.org.\t86400\tIN\tNS\tns.provider.net.",
+			},
+		},
+		{
+			name: "soa_ttl below negative_ttl",
+			zones: []Zone{{
+				Name: "example.net.", Nameservers: []string{"ns.example.org."}, Hostmaster: "hostmaster.example.net.",
+				Refresh: 3600, Retry: 600, Expire: 604800, NegativeTTL: 600, SOATTL: 120,
+			}},
+			zone: "example.net.",
+			want: []string{
+				"example.net.\t120\tIN\tSOA\tns.example.org. hostmaster.example.net. 0 3600 600 604800 600",
+				"example.net.\t120\tIN\tNS\tns.example.org.",
 			},
 		},
 		{

@@ -83,6 +83,8 @@ func (f *fileConfig) build() (*Config, problems) {
 	c.Debug = Debug{Pprof: pprof}
 
 	c.Zones = buildZones(&p, f.Zones)
+	c.Secondaries = buildSecondaries(&p, f.Secondaries, c.Zones)
+	c.Resolvers = buildResolvers(&p, f.Resolvers)
 	return c, p
 }
 

@@ -18,6 +18,9 @@ type fileConfig struct {
 	Log     fileLog     `toml:"log"`
 	Debug   fileDebug   `toml:"debug"`
 	Zones   []fileZone  `toml:"zones"`
+	// Secondaries and Resolvers: secondaries.go.
+	Secondaries []fileSecondary `toml:"secondaries"`
+	Resolvers   []fileResolver  `toml:"resolvers"`
 }
 
 // fileDNS is [orchestrator.dns], named as in the orchestrator's own config.

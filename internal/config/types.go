@@ -26,6 +26,10 @@ type Config struct {
 	Log     Log
 	Debug   Debug
 	Zones   []Zone
+	// Secondaries transfer the zones from the primary; Resolvers are the
+	// caches clients ask (secondaries.go).
+	Secondaries []Secondary
+	Resolvers   []Resolver
 }
 
 // DNS is [orchestrator.dns].
@@ -75,7 +79,8 @@ type Verify struct {
 	Schedule Schedule
 	Timeout  time.Duration // positive
 	// Nameservers are more servers to check every desired RRset against on
-	// the schedule: secondaries, or the resolvers clients use.
+	// the schedule, asked with RD set: resolvers, as [[resolvers]] are
+	// (which add a name for reports).
 	Nameservers []HostPort
 }
 

@@ -22,6 +22,17 @@ type Config struct {
 	Safety  Safety   // [safety]
 	Log     Log      // [log]
 	Zones   []string // a [[zones]] entry with this name each
+	// ZoneTTLs are written into every [[zones]] entry.
+	ZoneTTLs ZoneTTLs
+	// Secondaries are [[secondaries]] entries: a host:port each, with
+	// every key's default.
+	Secondaries []string
+}
+
+// ZoneTTLs are the TTL keys of a [[zones]] entry.
+type ZoneTTLs struct {
+	NegativeTTL uint32 // negative_ttl
+	SOATTL      uint32 // soa_ttl
 }
 
 // DNS is [orchestrator.dns].
@@ -144,6 +155,12 @@ func (c Config) String() string {
 	for _, z := range c.Zones {
 		w.table("[zones]")
 		w.str("name", z)
+		w.int("negative_ttl", int(c.ZoneTTLs.NegativeTTL))
+		w.int("soa_ttl", int(c.ZoneTTLs.SOATTL))
+	}
+	for _, s := range c.Secondaries {
+		w.table("[secondaries]")
+		w.str("address", s)
 	}
 	return w.String()
 }

@@ -135,3 +135,34 @@ log:
     any: info
 `, z.KeyName, z.Secret, z.KeyName, z.Zone)
 }
+
+// SecondaryCorefile is a CoreDNS secondary for each zone, transferring
+// it from primary (host:port) by AXFR and accepting NOTIFY from it (the
+// secondary plugin compares the NOTIFY's IP, not its port: every sender on
+// 127.0.0.1 is accepted, dnssync among them).
+func SecondaryCorefile(primary string, zones ...string) string {
+	var b strings.Builder
+	for _, z := range zones {
+		fmt.Fprintf(&b, `%s:PORT {
+    bind 127.0.0.1
+    secondary {
+        transfer from %s
+    }
+}
+`, z, primary)
+	}
+	return b.String()
+}
+
+// CachingCorefile is a caching resolver in front of the authoritative
+// servers at upstreams (host:port): CoreDNS's cache with its defaults (at
+// most 3600 s for an answer, 1800 s for a denial, at least 5 s for
+// either) and forward, as systemd/Corefile.resolver ships it.
+func CachingCorefile(upstreams ...string) string {
+	return fmt.Sprintf(`.:PORT {
+    bind 127.0.0.1
+    cache
+    forward . %s
+}
+`, strings.Join(upstreams, " "))
+}

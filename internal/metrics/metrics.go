@@ -6,8 +6,9 @@
 // Each label name keeps one meaning across every metric: scope (full or
 // changed pass), result (how something ended), status (why an RRset is
 // not served as desired), operation (reconcile or verify), stage (where a
-// pass failed), zone, action (create, update, delete), route, method and
-// code (of an API request).
+// pass failed), zone, server (a primary's, secondary's or resolver's
+// configured name: its address when it has none), action (create, update,
+// delete), route, method and code (of an API request).
 package metrics
 
 import (
@@ -39,6 +40,10 @@ type Metrics struct {
 	unsafeRefusals *prometheus.CounterVec
 	requests       *prometheus.CounterVec
 	requestTime    *prometheus.HistogramVec
+	// Per server of each zone (servers.go).
+	serverSerial *prometheus.GaugeVec
+	serverInSync *prometheus.GaugeVec
+	replication  prometheus.Histogram
 
 	mu    sync.Mutex
 	zones map[string]bool // the zones with per-zone series, to drop those no longer managed
@@ -136,9 +141,11 @@ func New(reg prometheus.Registerer) *Metrics {
 		}, []string{"route", "method", "code"}),
 		zones: map[string]bool{},
 	}
+	m.newServerMetrics()
 	reg.MustRegister(m.reconciles, m.unchanged, m.duration, m.changes, m.drift, m.verifies, m.propagation,
 		m.checkFailures, m.checks, m.recordsDesired, m.recordsServed, m.invalidFiles,
-		m.lastSuccess, m.lastAttempt, m.backendErrors, m.unsafeRefusals, m.requests, m.requestTime)
+		m.lastSuccess, m.lastAttempt, m.backendErrors, m.unsafeRefusals, m.requests, m.requestTime,
+		m.serverSerial, m.serverInSync, m.replication)
 
 	// Series that exist from the start, so that rate() and alerts see a 0
 	// before the first event rather than nothing.

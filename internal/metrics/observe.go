@@ -37,9 +37,11 @@ func (m *Metrics) Observe(res reconcile.Result) {
 	}
 	for _, z := range res.Zones {
 		m.observeZone(res, z)
+		m.observeServers(z.Servers, true)
 	}
 
 	if c := res.Check; c != nil {
+		m.observeServers(c.Sync, false)
 		at := unix(c.Time)
 		m.lastAttempt.WithLabelValues(opVerify).Set(at)
 		m.checkFailures.WithLabelValues(statusFailed).Set(float64(len(c.Failed())))

@@ -62,24 +62,18 @@ func drifted(changes []diff.Change, changed map[string]bool) []rrset.Key {
 	return out
 }
 
-// maxDriftLines bounds the "drift corrected" lines of one zone in one
-// pass: a zone file replaced by hand can differ in every record, and the
-// count line says how many more there were.
-const maxDriftLines = 20
-
 // logDrift logs each drift the applied plan put back, with what the server
 // served and what records.d wants. A warning: someone or something changes
-// the server behind dnssync's back, and will likely do it again.
+// the server behind dnssync's back, and will likely do it again. A zone
+// file replaced by hand can differ in every record: the lines are capped
+// as every kind's are (kindLines), with a count line for the rest.
 func logDrift(log *slog.Logger, zr *ZoneResult) {
-	changes := zr.DriftChanges()
-	for i, c := range changes {
-		if i == maxDriftLines {
-			log.Warn("drift corrected: more RRsets not logged one by one", "more", len(changes)-i, "total", len(changes))
-			break
-		}
-		log.Warn("drift corrected", "action", c.Action.String(), "name", c.Key.Name, "type", dns.TypeToString[c.Key.Type],
+	lines := newKindLines(log)
+	for _, c := range zr.DriftChanges() {
+		lines.add(slog.LevelWarn, "drift corrected", "action", c.Action.String(), "name", c.Key.Name, "type", dns.TypeToString[c.Key.Type],
 			"served", diff.ShowSet(c.Old), "desired", diff.ShowSet(c.New))
 	}
+	lines.more()
 }
 
 // DriftChanges returns the changes of the plan that put back drift, in

@@ -36,6 +36,7 @@ func (r *Reconciler) RunOnce(ctx context.Context, opts Options) Result {
 	if opts.Check && r.Checker != nil && ctx.Err() == nil && reachable(res) {
 		rep := r.check(ctx, res.State, opts.Progress)
 		addStale(&rep, res.Zones)
+		r.checkSync(ctx, &rep) // each secondary's serial (propagate.go)
 		res.Check = &rep
 		r.logCheck(rep)
 	}
@@ -64,6 +65,7 @@ func (r *Reconciler) Verify(ctx context.Context) (verify.Report, error) {
 	for _, z := range r.Zones {
 		rep.Add(r.staleIn(ctx, st, z, rep)...)
 	}
+	r.syncAll(ctx, &rep) // each server's serial, per zone (propagate.go)
 	return rep, nil
 }
 
@@ -123,7 +125,7 @@ func (r *Reconciler) pass(ctx context.Context, opts Options) Result {
 		if ctx.Err() != nil {
 			break
 		}
-		zr, a := r.zone(ctx, st, z, opts)
+		zr, a := r.fencedZone(ctx, st, z, opts)
 		opts.progress()
 		res.Zones = append(res.Zones, zr)
 		if a != nil {
@@ -141,7 +143,7 @@ func (r *Reconciler) pass(ctx context.Context, opts Options) Result {
 		again := opts
 		again.recheck = true
 		for _, i := range recheck {
-			zr, a := r.zone(ctx, st, res.Zones[i].Zone, again)
+			zr, a := r.fencedZone(ctx, st, res.Zones[i].Zone, again)
 			again.progress()
 			res.Zones[i] = zr
 			if a != nil {

@@ -66,6 +66,8 @@ type Reconciler struct {
 	recheck time.Duration
 	// VerifyTimeout bounds the wait for a change to be served.
 	VerifyTimeout time.Duration
+	// Replication: the secondaries and resolvers (propagate.go).
+	Replication Replication
 	// Checker, when set, runs the resolution checks of Verify.
 	Checker Checker
 	// TrackChanges remembers when each RRset was last changed, for a
@@ -137,6 +139,9 @@ type ZoneResult struct {
 	// Drift is the part of Plan that puts back changes the server got
 	// from elsewhere than records.d (drift.go): put back once Applied.
 	Drift []rrset.Key
+	// Servers is, once a change is verified, each server's state of the
+	// zone: the primary's, each secondary's (propagate.go).
+	Servers []verify.ServerStatus
 }
 
 // Stage names where a zone's pass failed, for health and metrics.

@@ -19,7 +19,8 @@ import (
 
 // verify waits, within VerifyTimeout, for the server to answer every
 // changed set as planned: first for the new serial (one query while the
-// server reloads), then for each set.
+// server reloads), then for each set, and meanwhile for every secondary
+// to serve the new serial (propagate.go).
 func (r *Reconciler) verify(ctx context.Context, log *slog.Logger, zr *ZoneResult) {
 	ctx, cancel := context.WithTimeout(ctx, r.VerifyTimeout)
 	defer cancel()
@@ -41,6 +42,16 @@ func (r *Reconciler) verify(ctx context.Context, log *slog.Logger, zr *ZoneResul
 			return
 		}
 	}
+	// The primary serves the new serial: the secondaries are notified and
+	// waited for (propagate.go) while the changed sets are checked.
+	propagated := make(chan []verify.ServerStatus, 1)
+	if zr.Serial != 0 {
+		servedAt := time.Now()
+		go func() { propagated <- r.propagate(ctx, log, zr.Zone, zr.Serial, servedAt) }()
+	} else {
+		propagated <- nil
+	}
+	defer func() { zr.Servers = <-propagated }()
 	want := make(map[rrset.Key]*rrset.Set, len(zr.Plan.Changes))
 	for _, c := range zr.Plan.Changes {
 		if c.Key.Type != dns.TypeSOA {

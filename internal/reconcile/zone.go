@@ -2,11 +2,13 @@ package reconcile
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
 	"time"
 
+	"github.com/dnssync/dnssync/internal/apply"
 	"github.com/dnssync/dnssync/internal/desired"
 	"github.com/dnssync/dnssync/internal/diff"
 	"github.com/dnssync/dnssync/internal/observed"
@@ -123,7 +125,9 @@ func (r *Reconciler) applyZone(ctx context.Context, zr *ZoneResult, z zoneState,
 	if err != nil {
 		// A forced plan whose apply fails keeps the zone's hold.
 		zr.Err, zr.Stage = fmt.Errorf("apply %s: %w", zone, err), StageApply
-		log.Error("apply failed", "err", err)
+		if !errors.Is(err, apply.ErrConcurrentWrite) { // planned again (replan.go)
+			log.Error("apply failed", "err", err)
+		}
 		return *zr, nil
 	}
 	r.release(ctx, log, zone, z.release)

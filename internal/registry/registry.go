@@ -13,8 +13,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -22,11 +20,8 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
-	"gopkg.in/yaml.v3"
 
-	"github.com/dnssync/dnssync/internal/atomicfile"
 	"github.com/dnssync/dnssync/internal/desired"
-	"github.com/dnssync/dnssync/internal/textcap"
 )
 
 // Errors callers branch on (the API maps them to status codes).
@@ -137,175 +132,4 @@ func (r *Registry) Unregister(ctx context.Context, name, typ string) (Change, er
 		}
 		return true, nil
 	}, typ)
-}
-
-// edit applies change to name's API file and writes it back, after refusing
-// to shadow or remove what other files declare and checking the result as
-// the loader will.
-func (r *Registry) edit(ctx context.Context, name string, change func(f *apiFile, typ string) (bool, error), typ string) (Change, error) {
-	canonical, err := CheckName(name)
-	if err != nil {
-		return Change{}, err
-	}
-	typ = strings.ToUpper(strings.TrimSpace(typ))
-	if typ != "" {
-		if _, ok := dns.StringToType[typ]; !ok {
-			return Change{}, fmt.Errorf("%w: record_type: unknown type %s", ErrInvalid, textcap.Quote(typ, textcap.QuoteLen))
-		}
-	}
-	unlock, err := r.lock(ctx)
-	if err != nil {
-		return Change{}, err
-	}
-	defer unlock()
-
-	path := filepath.Join(r.Options.Dir, fileName(canonical))
-	f, err := readAPIFile(r.Options.Dir, path, canonical)
-	if err != nil {
-		return Change{}, err
-	}
-	if err := r.checkOthers(f.name, typ, len(f.Records) > 0); err != nil {
-		return Change{}, err
-	}
-	var c Change
-	if c.Before, err = r.parse(path, f); err != nil {
-		return Change{}, fmt.Errorf("%s no longer passes the checks (%v); remove it to start over", path, err)
-	}
-	c.Changed, err = change(f, typ)
-	if err != nil || !c.Changed {
-		c.After = c.Before
-		return c, err
-	}
-	if f.entry("CNAME") != nil && len(f.Records) > 1 {
-		return Change{}, fmt.Errorf("%w: %s: a CNAME cannot stand beside other records at the same name", ErrInvalid, strings.TrimSuffix(f.name, "."))
-	}
-	if len(f.Records) == 0 {
-		if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return Change{}, fmt.Errorf("remove %s: %w", path, err)
-		}
-		return c, nil
-	}
-	data, err := f.marshal()
-	if err != nil {
-		return Change{}, err
-	}
-	if c.After, err = r.parse(path, f); err != nil {
-		return Change{}, err
-	}
-	// The temp file is a dotfile in the same dir: the loader ignores it.
-	if err := atomicfile.Write(path, r.Options.Dir, data, fileMode); err != nil {
-		return Change{}, err
-	}
-	return c, nil
-}
-
-// parse checks f as the loader will read it and returns its records.
-func (r *Registry) parse(path string, f *apiFile) ([]dns.RR, error) {
-	if len(f.Records) == 0 {
-		return nil, nil
-	}
-	data, err := f.marshal()
-	if err != nil {
-		return nil, err
-	}
-	rrs, problems := desired.ParseFile(r.Options, path, data)
-	if len(problems) > 0 {
-		msgs := make([]string, len(problems))
-		for i, p := range problems {
-			msgs[i] = p.Msg
-		}
-		return nil, fmt.Errorf("%w: %s", ErrInvalid, strings.Join(msgs, "; "))
-	}
-	return rrs, nil
-}
-
-// checkOthers refuses a change at name that a person's file would clash
-// with: the same type there, or a CNAME on either side. Removing is refused
-// only when the API has nothing there and someone else does.
-func (r *Registry) checkOthers(name, typ string, apiHas bool) error {
-	if r.Declared == nil {
-		return nil
-	}
-	var files []string
-	for _, d := range r.Declared.DeclaredAt(name) {
-		if IsAPIFile(d.File) {
-			continue
-		}
-		t := dns.TypeToString[d.RR.Header().Rrtype]
-		if typ == "" || t == typ || t == "CNAME" || typ == "CNAME" {
-			files = append(files, fmt.Sprintf("%s:%d", d.File, d.Line))
-		}
-	}
-	if len(files) == 0 || typ == "" && apiHas {
-		return nil
-	}
-	slices.Sort(files)
-	return fmt.Errorf("%w: %s is declared in %s; change that file instead", ErrConflict, strings.TrimSuffix(name, "."), strings.Join(slices.Compact(files), ", "))
-}
-
-// apiFile is the content of one API file.
-type apiFile struct {
-	name    string  // canonical owner name
-	Records []entry `yaml:"records"`
-}
-
-type entry struct {
-	Name   string   `yaml:"name"`
-	Type   string   `yaml:"type"`
-	Values []string `yaml:"values,flow"`
-	TTL    *uint32  `yaml:"ttl,omitempty"`
-}
-
-func (e entry) equal(o entry) bool {
-	sameTTL := e.TTL == nil && o.TTL == nil || e.TTL != nil && o.TTL != nil && *e.TTL == *o.TTL
-	return e.Type == o.Type && sameTTL && slices.Equal(e.Values, o.Values)
-}
-
-func (f *apiFile) entry(typ string) *entry {
-	for i := range f.Records {
-		if f.Records[i].Type == typ {
-			return &f.Records[i]
-		}
-	}
-	return nil
-}
-
-const header = "# Written by the dnssync API for one name; it rewrites this file.\n# Declare records of your own in a file of your own.\n"
-
-func (f *apiFile) marshal() ([]byte, error) {
-	b, err := yaml.Marshal(struct {
-		Records []entry `yaml:"records"`
-	}{f.Records})
-	if err != nil {
-		return nil, err
-	}
-	return append([]byte(header), b...), nil
-}
-
-// readAPIFile reads the API's file at path in dir for the canonical name
-// (none there: no records yet). It reads as the loader does
-// (desired.ReadRecordFile): a FIFO there would otherwise block the edit in
-// open() while it holds records.d's lock, stalling every writer, and a
-// link to a huge file or a device would take the daemon's memory. Such a
-// path is ErrUnreadable. A file that is not as the API writes it, or that
-// holds another name, is an error too. No error quotes the file's content.
-func readAPIFile(dir, path, name string) (*apiFile, error) {
-	f := &apiFile{name: name}
-	b, err := desired.ReadRecordFile(dir, path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return f, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("%w: %s: %v; remove it to start over", ErrUnreadable, path, err)
-	}
-	if err := yaml.Unmarshal(b, f); err != nil {
-		return nil, fmt.Errorf("%s is not as the API writes it (not its YAML shape); remove it to start over", path)
-	}
-	for i := range f.Records {
-		f.Records[i].Type = strings.ToUpper(f.Records[i].Type)
-		if dns.CanonicalName(f.Records[i].Name) != name {
-			return nil, fmt.Errorf("%s holds records of another name than %s; remove it to start over", path, strings.TrimSuffix(name, "."))
-		}
-	}
-	return f, nil
 }

@@ -28,6 +28,7 @@ func (r Report) JSON(name string) client.Verification {
 	for _, res := range r.Results {
 		v.Records = append(v.Records, res.JSON())
 	}
+	v.Zones = zonesJSON(r.Sync)
 	return v
 }
 

@@ -10,6 +10,10 @@ type Report struct {
 	// Results holds every RRset at every server, verified ones included,
 	// by key and then server.
 	Results []Result
+	// Sync is, per zone checked, each server's state of the zone (the
+	// primary, its secondaries, the resolvers): servers.go. Empty for a
+	// check of RRsets alone.
+	Sync []ServerStatus
 }
 
 // Failed returns the results that count against the check: neither
@@ -28,8 +32,11 @@ func (r Report) NotVerified() []Result {
 }
 
 // OK reports whether every RRset is served as desired (lagging caches
-// aside).
+// aside) and every authoritative server checked is in sync.
 func (r Report) OK() bool {
+	if len(r.OutOfSync()) > 0 {
+		return false
+	}
 	for _, res := range r.Results {
 		if res.Failed() {
 			return false

@@ -1,6 +1,7 @@
 package openapi
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -108,5 +109,48 @@ func TestValidate(t *testing.T) {
 	}
 	if got := s.Responses(); len(got) != 3 || got[0].String() != "GET /r/fixed 200" || got[2].String() != "GET /r/{name} 204" {
 		t.Errorf("Responses = %v", got)
+	}
+}
+
+// Every object the document declares is strict (additionalProperties:
+// false), so that a field a handler starts to send without the document
+// declaring it fails the contract test instead of slipping through.
+func TestEveryObjectIsStrict(t *testing.T) {
+	s, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var walk func(at string, schema any)
+	walk = func(at string, schema any) {
+		m, ok := schema.(map[string]any)
+		if !ok {
+			return
+		}
+		if _, isObject := m["properties"]; isObject || slices.Contains(typesOf(m), "object") {
+			if ap, ok := m["additionalProperties"].(bool); !ok || ap {
+				t.Errorf("%s: an object without additionalProperties: false", at)
+			}
+		}
+		props, _ := m["properties"].(map[string]any)
+		for name, p := range props {
+			walk(at+"."+name, p)
+		}
+		if items, ok := m["items"]; ok {
+			walk(at+"[]", items)
+		}
+	}
+	schemas, _ := s.components("schemas")
+	for name, sc := range schemas {
+		walk("#/components/schemas/"+name, sc)
+	}
+	for _, r := range s.Responses() {
+		resp, err := s.response(r.Route, strings.ToLower(r.Method), r.Status)
+		if err != nil {
+			t.Fatal(err)
+		}
+		content, _ := resp["content"].(map[string]any)
+		for mt, c := range content {
+			walk(r.String()+" "+mt, c.(map[string]any)["schema"])
+		}
 	}
 }

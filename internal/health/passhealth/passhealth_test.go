@@ -397,3 +397,20 @@ func TestConcurrentUse(t *testing.T) {
 	}()
 	wg.Wait()
 }
+
+// A scheduled check that finds a secondary not serving the primary's
+// serial fails, and the reason names the secondary, how far behind it is
+// and why, even with every RRset served.
+func TestSecondaryOutOfSyncFailsTheCheck(t *testing.T) {
+	rep := verify.Report{Time: t0, Checked: 4, Sync: []verify.ServerStatus{
+		verify.SerialStatus("example.com.", "127.0.0.1:53", "", verify.RolePrimary, 9, 9, nil),
+		verify.SerialStatus("example.com.", "127.0.0.1:5302", "ns3", verify.RoleSecondary, 7, 9, nil),
+	}}
+	p := Pass(reconcile.Result{Full: true, Start: t0, Check: &rep})
+	if p.Check == nil || p.Check.Failed == nil {
+		t.Fatalf("check %+v: want failed", p.Check)
+	}
+	if r := p.Check.Failed; r.Kind != health.KindVerifyFailed || !strings.Contains(r.Message, "1 servers not in sync: zone example.com at secondary ns3: serves serial 7, want 9 (2 behind)") || strings.Contains(r.Message, "checks failed") {
+		t.Errorf("reason %+v", r)
+	}
+}

@@ -85,15 +85,33 @@ func filesReason(problems []desired.Problem, incomplete []string) *health.Reason
 	return &health.Reason{Kind: health.KindInvalidFiles, Message: strings.Join(parts, "; ")}
 }
 
+// checkReason is a failed check: the RRsets not served as desired, and
+// the authoritative servers (secondaries) not serving the primary's serial
+// after the pass's changes had [verify] timeout to reach them.
 func checkReason(rep verify.Report) *health.Reason {
 	failed := rep.Failed()
-	parts := make([]string, 0, maxListed)
-	for _, f := range failed[:min(len(failed), maxListed)] {
-		parts = append(parts, f.String())
+	var msgs []string
+	if len(failed) > 0 || len(rep.OutOfSync()) == 0 {
+		parts := make([]string, 0, maxListed)
+		for _, f := range failed[:min(len(failed), maxListed)] {
+			parts = append(parts, f.String())
+		}
+		msg := fmt.Sprintf("%d of %d checks failed: %s", len(failed), rep.Checked, strings.Join(parts, "; "))
+		if more := len(failed) - maxListed; more > 0 {
+			msg += fmt.Sprintf("; and %d more", more)
+		}
+		msgs = append(msgs, msg)
 	}
-	msg := fmt.Sprintf("%d of %d checks failed: %s", len(failed), rep.Checked, strings.Join(parts, "; "))
-	if more := len(failed) - maxListed; more > 0 {
-		msg += fmt.Sprintf("; and %d more", more)
+	if off := rep.OutOfSync(); len(off) > 0 {
+		parts := make([]string, 0, maxListed)
+		for _, s := range off[:min(len(off), maxListed)] {
+			parts = append(parts, s.String())
+		}
+		msg := fmt.Sprintf("%d servers not in sync: %s", len(off), strings.Join(parts, "; "))
+		if more := len(off) - maxListed; more > 0 {
+			msg += fmt.Sprintf("; and %d more", more)
+		}
+		msgs = append(msgs, msg)
 	}
-	return &health.Reason{Kind: health.KindVerifyFailed, Message: msg}
+	return &health.Reason{Kind: health.KindVerifyFailed, Message: strings.Join(msgs, "; ")}
 }

@@ -1,0 +1,145 @@
+package e2e
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/miekg/dns"
+
+	"github.com/dnssync/dnssync/internal/corednstest"
+	"github.com/dnssync/dnssync/internal/rrset"
+	"github.com/dnssync/dnssync/internal/verify"
+)
+
+// resolverMargin is what the deadlines below allow beyond the TTL a cache
+// may keep an answer for: one query and the cache's second-granular clock.
+const resolverMargin = 2 * time.Second
+
+// newResolverEnv is newEnv with the zones' negative_ttl and soa_ttl set,
+// the daemon serving web-01, and a caching CoreDNS (systemd's
+// Corefile.resolver: cache and forward) in front of the primary.
+func newResolverEnv(t *testing.T, ttls corednstest.ZoneTTLs) (*env, *verify.Resolver) {
+	t.Helper()
+	e := newEnv(t)
+	e.cfg.ZoneTTLs = ttls
+	e.writeConfig()
+	e.write("web-01.yaml", web01)
+	e.start()
+	e.served("web-01.example.com", dns.TypeA, set(t, "web-01.example.com 300 IN A 192.0.2.10"))
+	cache := corednstest.Start(t, corednstest.CachingCorefile(e.dns.Addr))
+	return e, &verify.Resolver{Addr: cache.Addr, Timeout: time.Second, Recurse: true}
+}
+
+// TestResolverSeesNewName: a name asked for through a caching resolver
+// before it was registered (the resolver caches the NXDOMAIN) is answered
+// by the resolver once the negative TTL that verify predicts has passed,
+// and that prediction, read from the primary's negative answer, is the
+// zone's negative_ttl even though soa_ttl is far longer: the SOA is
+// rendered so that CoreDNS's cache, which keeps a denial for the SOA
+// record's TTL, keeps it for negative_ttl.
+func TestResolverSeesNewName(t *testing.T) {
+	t.Parallel()
+	const negativeTTL = 5
+	e, cache := newResolverEnv(t, corednstest.ZoneTTLs{NegativeTTL: negativeTTL, SOATTL: 3600})
+	const name = "new-01.example.com"
+
+	predicted := verify.NegativeTTL(negativeSOA(t, e.dns.Addr, name))
+	if predicted != negativeTTL*time.Second {
+		t.Fatalf("predicted negative caching time %v, want the configured negative_ttl %ds", predicted, negativeTTL)
+	}
+
+	if got, err := cache.Query(context.Background(), name, dns.TypeA); err != nil || got != nil {
+		t.Fatalf("resolver before registration: %v (err %v), want NXDOMAIN", got, err)
+	}
+	cached := time.Now() // the denial is cached by now, and expires by cached+predicted
+
+	e.write("new-01.yaml", `records:
+  - name: new-01.example.com
+    type: A
+    value: 192.0.2.20
+    ttl: 5
+`)
+	want := set(t, "new-01.example.com 5 IN A 192.0.2.20")
+	e.served(name, dns.TypeA, want)
+	primary := time.Now()
+	if got, err := cache.Query(context.Background(), name, dns.TypeA); err == nil && got == nil {
+		t.Logf("resolver still answers NXDOMAIN %v after caching it, with the primary serving the name", time.Since(cached).Round(time.Millisecond))
+	}
+
+	seen := servedThrough(t, cache, name, dns.TypeA, want, latest(cached.Add(predicted), primary).Add(resolverMargin))
+	t.Logf("new name served through the resolver %v after its NXDOMAIN was cached (predicted at most %v)", seen.Sub(cached).Round(time.Millisecond), predicted)
+}
+
+// TestResolverSeesChangedRecord: a record the resolver has cached (TTL 5)
+// is answered changed by the resolver within that TTL of its caching.
+func TestResolverSeesChangedRecord(t *testing.T) {
+	t.Parallel()
+	e, cache := newResolverEnv(t, corednstest.ZoneTTLs{})
+	const name = "api.example.com"
+	e.write("api.yaml", "records:\n  - name: api.example.com\n    type: A\n    value: 192.0.2.30\n    ttl: 5\n")
+	old := set(t, "api.example.com 5 IN A 192.0.2.30")
+	e.served(name, dns.TypeA, old)
+	servedThrough(t, cache, name, dns.TypeA, old, time.Now().Add(10*time.Second))
+	cached := time.Now()                              // cached by now, and expires by cached+TTL
+	predicted := time.Duration(old.TTL) * time.Second // what the resolver may hold the old set for
+
+	e.write("api.yaml", "records:\n  - name: api.example.com\n    type: A\n    value: 192.0.2.31\n    ttl: 5\n")
+	changed := set(t, "api.example.com 5 IN A 192.0.2.31")
+	e.served(name, dns.TypeA, changed)
+	primary := time.Now()
+
+	seen := servedThrough(t, cache, name, dns.TypeA, changed, latest(cached.Add(predicted), primary).Add(resolverMargin))
+	t.Logf("changed record served through the resolver %v after the old one was cached (TTL %v)", seen.Sub(cached).Round(time.Millisecond), predicted)
+}
+
+// negativeSOA asks the authoritative server at addr for name and returns
+// the SOA of its negative answer, as a cache receives it.
+func negativeSOA(t *testing.T, addr, name string) *dns.SOA {
+	t.Helper()
+	m := new(dns.Msg)
+	m.SetQuestion(dns.Fqdn(name), dns.TypeA)
+	in, _, err := (&dns.Client{Timeout: time.Second}).Exchange(m, addr)
+	if err != nil {
+		t.Fatalf("ask %s for %s: %v", addr, name, err)
+	}
+	if in.Rcode != dns.RcodeNameError {
+		t.Fatalf("%s answers %s with %s, want NXDOMAIN", addr, name, dns.RcodeToString[in.Rcode])
+	}
+	for _, rr := range in.Ns {
+		if soa, ok := rr.(*dns.SOA); ok {
+			return soa
+		}
+	}
+	t.Fatalf("%s: NXDOMAIN for %s without a SOA: %v", addr, name, in)
+	return nil
+}
+
+// servedThrough polls the resolver until it answers want's data (with a
+// TTL counting down from want's: a cache's answer), failing the test at
+// deadline; it returns when it first did.
+func servedThrough(t *testing.T, r *verify.Resolver, name string, typ uint16, want *rrset.Set, deadline time.Time) time.Time {
+	t.Helper()
+	var got *rrset.Set
+	var err error
+	for {
+		got, err = r.Query(context.Background(), name, typ)
+		now := time.Now()
+		if err == nil && got != nil && slices.Equal(got.Values(), want.Values()) && got.TTL <= want.TTL {
+			return now
+		}
+		if now.After(deadline) {
+			t.Fatalf("resolver %s: %s %s is %v (err %v), want %v by %s", r.Addr, name, dns.TypeToString[typ], got, err, want, deadline.Format(time.StampMilli))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// latest is the later of a and b.
+func latest(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}

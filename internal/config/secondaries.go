@@ -1,0 +1,112 @@
+package config
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/miekg/dns"
+)
+
+// Secondary is one [[secondaries]] entry: a server that transfers zones
+// from the primary (the server dnssync writes). dnssync notifies it once
+// the primary serves a new serial and waits until it serves that serial
+// too.
+type Secondary struct {
+	Address HostPort
+	Name    string // a label for logs, metrics and reports; the address when unset
+	// Zones are the managed zones it serves (canonical names); every
+	// managed zone when the entry lists none.
+	Zones  []string
+	Notify bool // dnssync sends it a NOTIFY (default true)
+}
+
+// Serves reports whether s transfers zone (canonical).
+func (s Secondary) Serves(zone string) bool { return slices.Contains(s.Zones, zone) }
+
+// Resolver is one [[resolvers]] entry: a caching resolver whose clients
+// must see the changes. It is asked with RD set, as [verify] nameservers
+// are.
+type Resolver struct {
+	Address HostPort
+	Name    string // the address when unset
+}
+
+type fileSecondary struct {
+	Address string   `toml:"address"`
+	Name    string   `toml:"name"`
+	Zones   []string `toml:"zones"`
+	Notify  *bool    `toml:"notify"` // nil: true
+}
+
+type fileResolver struct {
+	Address string `toml:"address"`
+	Name    string `toml:"name"`
+}
+
+// buildSecondaries checks [[secondaries]] against the managed zones.
+func buildSecondaries(p *problems, fs []fileSecondary, zones []Zone) []Secondary {
+	managed := make([]string, len(zones))
+	for i, z := range zones {
+		managed[i] = z.Name
+	}
+	out := make([]Secondary, 0, len(fs))
+	seen := map[HostPort]bool{}
+	for i, f := range fs {
+		key := fmt.Sprintf("secondaries[%d]", i)
+		s := Secondary{Name: f.Name, Notify: f.Notify == nil || *f.Notify,
+			Address: parse(p, key+".address", f.Address, parseServer)}
+		if s.Address.IsZero() {
+			continue
+		}
+		if seen[s.Address] {
+			p.add(key+".address", "%s is listed twice", s.Address)
+		}
+		seen[s.Address] = true
+		if s.Name == "" {
+			s.Name = s.Address.String()
+		}
+		s.Zones = slices.Clone(managed)
+		if f.Zones != nil {
+			s.Zones = nil
+			for j, z := range f.Zones {
+				name := dns.CanonicalName(z)
+				if !slices.Contains(managed, name) {
+					p.add(fmt.Sprintf("%s.zones[%d]", key, j), "%q is not a managed zone (see [[zones]])", z)
+					continue
+				}
+				s.Zones = append(s.Zones, name)
+			}
+			if len(f.Zones) == 0 {
+				p.add(key+".zones", "is empty: list the zones it serves, or leave zones out for every managed zone")
+			}
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func buildResolvers(p *problems, fr []fileResolver) []Resolver {
+	out := make([]Resolver, 0, len(fr))
+	for i, f := range fr {
+		r := Resolver{Name: f.Name, Address: parse(p, fmt.Sprintf("resolvers[%d].address", i), f.Address, parseServer)}
+		if r.Address.IsZero() {
+			continue
+		}
+		if r.Name == "" {
+			r.Name = r.Address.String()
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// SecondariesOf returns the secondaries that serve zone (canonical).
+func (c *Config) SecondariesOf(zone string) []Secondary {
+	var out []Secondary
+	for _, s := range c.Secondaries {
+		if s.Serves(zone) {
+			out = append(out, s)
+		}
+	}
+	return out
+}

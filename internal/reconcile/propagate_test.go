@@ -1,0 +1,159 @@
+package reconcile
+
+import (
+	"fmt"
+	"net"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/miekg/dns"
+
+	"github.com/dnssync/dnssync/internal/diff"
+	"github.com/dnssync/dnssync/internal/notify"
+	"github.com/dnssync/dnssync/internal/rrset"
+	"github.com/dnssync/dnssync/internal/verify"
+)
+
+// soaServer is an in-process authoritative server on loopback UDP for
+// zoneA whose SOA serial is serial; a NOTIFY makes it take the serial
+// next (as a secondary's transfer would) when follow is set, and is
+// refused otherwise.
+type soaServer struct {
+	addr   string
+	serial atomic.Uint32
+	next   uint32
+	follow bool
+}
+
+func startSOA(t *testing.T, serial, next uint32, follow bool, extra ...string) *soaServer {
+	t.Helper()
+	s := &soaServer{next: next, follow: follow}
+	s.serial.Store(serial)
+	rrs := mustRRs(t, extra...)
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	started := make(chan struct{})
+	srv := &dns.Server{PacketConn: pc, NotifyStartedFunc: func() { close(started) }, Handler: dns.HandlerFunc(func(w dns.ResponseWriter, q *dns.Msg) {
+		m := new(dns.Msg)
+		m.SetReply(q)
+		m.Authoritative = true
+		switch {
+		case q.Opcode == dns.OpcodeNotify && !s.follow:
+			m.SetRcode(q, dns.RcodeRefused)
+		case q.Opcode == dns.OpcodeNotify:
+			s.serial.Store(s.next)
+		case q.Question[0].Qtype == dns.TypeSOA:
+			m.Answer = append(m.Answer, mustRR(t, fmt.Sprintf("%s 3600 IN SOA ns1.%s hostmaster.%s %d 3600 600 604800 300", zoneA, zoneA, zoneA, s.serial.Load())))
+		default:
+			for _, rr := range rrs {
+				if strings.EqualFold(rr.Header().Name, q.Question[0].Name) && rr.Header().Rrtype == q.Question[0].Qtype {
+					m.Answer = append(m.Answer, rr)
+				}
+			}
+		}
+		_ = w.WriteMsg(m)
+	})}
+	go func() { _ = srv.ActivateAndServe() }()
+	<-started
+	t.Cleanup(func() { _ = srv.Shutdown() })
+	s.addr = pc.LocalAddr().String()
+	return s
+}
+
+// After a change, each secondary of the zone is notified and waited for:
+// one that transfers on NOTIFY is in sync, with how long it took; one that
+// refuses the NOTIFY and one that is unreachable are reported lagging, by
+// how many serials and why. The change itself stays verified: the primary
+// serves it.
+func TestPropagationNotifiesAndWaitsForSecondaries(t *testing.T) {
+	t.Parallel()
+	const old, serial = 4294967290, 5 // across the wrap: RFC 1982
+	newSet := rrset.New(mustRR(t, "new.example.com. 300 IN A 192.0.2.3"))
+	primary := startSOA(t, serial, serial, false, "new.example.com. 300 IN A 192.0.2.3")
+	follows := startSOA(t, old, serial, true)
+	refuses := startSOA(t, old, serial, false)
+	dead, err := net.ListenPacket("udp", "127.0.0.1:0") // reads, never answers
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { dead.Close() })
+	res := func(addr string) *verify.Resolver {
+		return &verify.Resolver{Addr: addr, Timeout: 200 * time.Millisecond}
+	}
+	sec := func(name, addr string) Secondary {
+		return Secondary{Name: name, Addr: addr, Zones: []string{zoneA}, Notify: true, Server: res(addr)}
+	}
+	r := &Reconciler{
+		Verifier: res(primary.addr), VerifyTimeout: 1500 * time.Millisecond, Log: discardLog(),
+		Replication: Replication{Primary: primary.addr, Notifier: &notify.Sender{Timeout: 200 * time.Millisecond},
+			Secondaries: []Secondary{
+				sec("ns2", follows.addr), sec("ns3", refuses.addr), sec("ns4", dead.LocalAddr().String()),
+				{Name: "other", Addr: "127.0.0.1:1", Zones: []string{zoneB}, Server: res("127.0.0.1:1")}, // not this zone's
+			}},
+	}
+	zr := &ZoneResult{Zone: zoneA, Applied: true, Serial: serial,
+		Plan: diff.Plan{Zone: zoneA, Changes: []diff.Change{{Action: diff.Create, Key: newSet.Key, New: newSet}}}}
+	r.verify(t.Context(), r.Log, zr)
+	if len(zr.Mismatches) != 0 {
+		t.Fatalf("mismatches %v: a lagging secondary must not unverify the change", zr.Mismatches)
+	}
+	got := map[string]verify.ServerStatus{}
+	for _, s := range zr.Servers {
+		got[s.Name] = s
+		t.Logf("%v", s)
+	}
+	if len(zr.Servers) != 4 {
+		t.Fatalf("%d servers reported, want the primary and the zone's 3 secondaries: %+v", len(zr.Servers), zr.Servers)
+	}
+	if p := got[primary.addr]; p.Role != verify.RolePrimary || !p.InSync || p.Serial != serial {
+		t.Errorf("primary: %+v", p)
+	}
+	if s := got["ns2"]; !s.InSync || s.Serial != serial || s.Took <= 0 || s.Role != verify.RoleSecondary {
+		t.Errorf("ns2 (transfers on NOTIFY): %+v, want in sync with its time", s)
+	}
+	if s := got["ns3"]; s.InSync || s.Behind != 11 || s.Serial != old || s.Waited <= 0 || !strings.Contains(s.Reason, "NOTIFY refused") {
+		t.Errorf("ns3 (refuses NOTIFY): %+v, want 11 serials behind, NOTIFY refused", s)
+	}
+	if s := got["ns4"]; s.InSync || !strings.Contains(s.Reason, "unreachable") {
+		t.Errorf("ns4 (no answer): %+v, want not in sync, unreachable", s)
+	}
+}
+
+// Verify (the check of every record) reports each server of each zone:
+// the primary's serial, each secondary's against it, and the resolvers; an
+// authoritative server out of sync fails the report.
+func TestVerifyReportsEachServersSerial(t *testing.T) {
+	t.Parallel()
+	primary := startSOA(t, 7, 7, false)
+	behind := startSOA(t, 6, 7, false)
+	res := func(addr string) *verify.Resolver {
+		return &verify.Resolver{Addr: addr, Timeout: 200 * time.Millisecond}
+	}
+	r := &Reconciler{Zones: []string{zoneA}, Verifier: res(primary.addr), Log: discardLog(),
+		Replication: Replication{Primary: primary.addr,
+			Secondaries: []Secondary{{Name: "ns2", Addr: behind.addr, Zones: []string{zoneA}, Server: res(behind.addr)}},
+			Resolvers:   []Peer{{Name: "cache", Addr: "127.0.0.1:5400"}}}}
+	rep := verify.Report{Results: []verify.Result{{Server: "127.0.0.1:5400", Key: rrset.Key{Name: "www." + zoneA, Type: dns.TypeA}, Status: verify.StatusMissing}}}
+	r.syncAll(t.Context(), &rep)
+	if len(rep.Sync) != 3 {
+		t.Fatalf("sync = %+v, want primary, secondary, resolver", rep.Sync)
+	}
+	if s := rep.Sync[1]; s.InSync || s.Behind != 1 || s.Serial != 6 {
+		t.Errorf("secondary: %+v, want 1 behind", s)
+	}
+	if s := rep.Sync[2]; s.InSync || s.Role != verify.RoleResolver {
+		t.Errorf("resolver: %+v, want not in sync", s)
+	}
+	rep.Results = nil
+	if rep.OK() {
+		t.Error("report OK with a secondary behind")
+	}
+	v := rep.JSON("")
+	if len(v.Zones) != 1 || len(v.Zones[0].Servers) != 3 || v.Zones[0].Servers[1].Serial == nil || *v.Zones[0].Servers[1].Serial != 6 {
+		t.Errorf("json zones = %+v", v.Zones)
+	}
+}
