@@ -116,6 +116,10 @@ type RRsetStatus struct {
 	ServedTTL uint32   `json:"served_ttl,omitempty"`
 	Verified  bool     `json:"verified"` // Status is "verified"
 	Error     string   `json:"error,omitempty"`
+	// WillServeBy is, for "lagging", when the resolver will serve Want
+	// (RFC 3339): when what its cache may hold from before the change
+	// runs out.
+	WillServeBy string `json:"will_serve_by,omitempty"`
 }
 
 // Response is every API answer: data on success, error otherwise.

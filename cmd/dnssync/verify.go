@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"strings"
 
 	"github.com/dnssync/dnssync/client"
 	"github.com/dnssync/dnssync/internal/config"
@@ -66,8 +65,9 @@ func cmdVerify(ctx context.Context, f *recordFlags, pos []string, asJSON *bool, 
 }
 
 // verifyName resolves the RRsets records.d declares at name against the
-// authoritative server (locally), or asks the daemon to (--api), and prints
-// each type's want and served.
+// authoritative server and every resolver (locally), or asks the daemon to
+// (--api, the authoritative server only), and prints each type's want and
+// served, and per resolver "served" or "will serve by T".
 func verifyName(ctx context.Context, f *recordFlags, name string, asJSON bool, stdout, stderr io.Writer) int {
 	c, err := f.client()
 	if err != nil {
@@ -85,7 +85,9 @@ func verifyName(ctx context.Context, f *recordFlags, name string, asJSON bool, s
 		}
 		// The API's check, run here: an invalid or undeclared name is
 		// refused in the API's words (its 422 and 404), exit 1.
-		if v, err = verify.Name(ctx, newResolver(l.cfg.Authoritative()), name, l.store); err != nil {
+		// The authoritative server, then [verify] nameservers and
+		// [[resolvers]], as their clients ask them.
+		if v, err = verify.NameAt(ctx, checkServers(l.cfg), name, l.store); err != nil {
 			return fail(stderr, fmt.Errorf("verify %s: %w", name, err))
 		}
 	}
@@ -109,28 +111,4 @@ func printVerificationJSON(w io.Writer, v client.Verification) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(client.Response[client.Verification]{Success: true, Data: v})
-}
-
-func printVerification(w io.Writer, v client.Verification) {
-	set := func(ttl uint32, vals []string) string {
-		if len(vals) == 0 {
-			return "-"
-		}
-		return fmt.Sprintf("%d [%s]", ttl, strings.Join(vals, ", "))
-	}
-	for _, r := range v.Records {
-		switch {
-		case r.Verified:
-			fmt.Fprintf(w, "ok   %s %s: %s\n", v.Name, r.RecordType, set(r.WantTTL, r.Want))
-		case r.Error != "":
-			fmt.Fprintf(w, "FAIL %s %s: want %s: %s\n", v.Name, r.RecordType, set(r.WantTTL, r.Want), r.Error)
-		default:
-			fmt.Fprintf(w, "FAIL %s %s: want %s, served %s\n", v.Name, r.RecordType, set(r.WantTTL, r.Want), set(r.ServedTTL, r.Served))
-		}
-	}
-	if v.Verified {
-		fmt.Fprintf(w, "verified: %s is served as declared by %s\n", v.Name, v.Server)
-	} else {
-		fmt.Fprintf(w, "not verified: %s is not served as declared by %s\n", v.Name, v.Server)
-	}
 }

@@ -20,9 +20,13 @@ also transfers each zone and names every record dnssync manages that is
 still served though no records file declares it any more (STALE, status
 "stale" in --json), saying what deletes it: the next pass that applies, or
 ` + "`dnssync apply --force`" + ` when the safety rules hold the deletion. With NAME, only
-NAME's records, asked of the authoritative server, here or (--api) by the
-daemon: an invalid name, or one records.d does not declare, is refused in
-the API's words. The daemon makes the same check on its [verify] schedule.
+NAME's records, asked of the authoritative server, [verify] nameservers
+and [[resolvers]] here, or of the authoritative server by the daemon
+(--api): an invalid name, or one records.d does not declare, is refused in
+the API's words. Per resolver it says "served", or "will serve by T" (LAG)
+when the resolver still answers from its cache: T is now plus the TTL its
+cached answer carries (for a cached NXDOMAIN, its SOA's), when the cache
+asks again. A resolver answering otherwise with no TTL left fails. The daemon makes the same check on its [verify] schedule.
 It changes nothing, and needs none of the state a write needs (serials,
 held changes); with the rfc2136 backend it signs its zone transfers with
 the TSIG secret when it can read it.

@@ -105,13 +105,18 @@ func (b *ZoneFile) Managed(string) func(rrset.Key) bool { return nil }
 // the zone file's filesystem (Dir may be a mount point of its own), under
 // a name CoreDNS's auto can never load (see atomicfile.TempPattern).
 func (b *ZoneFile) Apply(ctx context.Context, served *observed.Zone, p diff.Plan) (Result, error) {
+	return b.ApplyAbove(ctx, served, p, nil)
+}
+
+// ApplyAbove is Apply with a serial newer than each floor too (floor.go).
+func (b *ZoneFile) ApplyAbove(ctx context.Context, served *observed.Zone, p diff.Plan, floors []Floor) (Result, error) {
 	if err := ctx.Err(); err != nil {
 		return Result{}, err
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	path := b.Path(p.Zone)
-	serial, err := b.nextSerial(p.Zone, served.Serial, diskSerial(path))
+	serial, err := b.nextSerial(p.Zone, served.Serial, diskSerial(path), floors)
 	if err != nil {
 		b.log.Error("zone serial", "zone", p.Zone, "err", err)
 	}
@@ -158,9 +163,9 @@ func (b *ZoneFile) Apply(ctx context.Context, served *observed.Zone, p diff.Plan
 	return Result{Serial: serial}, nil
 }
 
-// nextSerial is NextSerial over every serial zone is known to have had:
-// served, on disk, and last written by dnssync.
-func (b *ZoneFile) nextSerial(zone string, served, onDisk uint32) (uint32, error) {
+// nextSerial is NextSerialAbove over every serial zone is known to have
+// had (served, on disk, and last written by dnssync) and the floors.
+func (b *ZoneFile) nextSerial(zone string, served, onDisk uint32, floors []Floor) (uint32, error) {
 	var last uint32
 	if b.serials != nil {
 		last = b.serials.Last(zone)
@@ -172,8 +177,16 @@ func (b *ZoneFile) nextSerial(zone string, served, onDisk uint32) (uint32, error
 	if last != 0 && b.unwritten[zone] == last {
 		last = before(last)
 	}
-	serial, err := NextSerial(b.now(), served, onDisk, last)
-	if top := max(served, onDisk, last); err == nil && serial < top {
+	known := []uint32{served, onDisk, last}
+	serial, err := NextSerialAbove(b.now(), known, floors)
+	top := max(served, onDisk, last)
+	for _, f := range floors {
+		if top = max(top, f.Serial); f.Serial != 0 && newerThanAll(f.Serial, known) && serialNewer(serial, f.Serial) {
+			b.log.Warn("a secondary serves a newer serial than the primary knows of: the new serial goes above it, so that it follows again",
+				"zone", zone, "secondary", f.Server, "its_serial", f.Serial, "serial", serial)
+		}
+	}
+	if err == nil && serial < top {
 		b.log.Warn("zone serial wrapped around the top of the serial space (RFC 1982): secondaries that follow RFC 1982 take it as newer",
 			"zone", zone, "serial", serial, "previous", top)
 	}

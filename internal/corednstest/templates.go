@@ -38,6 +38,10 @@ type UpdateZone struct {
 	Secret  string // base64
 	// CoreDNS dynupdate's limits; 0 leaves the plugin's default.
 	MaxRecords, MaxBytes, MaxUpdateRecords int
+	// Database keeps CoreDNS dynupdate's zone in a bbolt database in the
+	// server's directory, so that UPDATEs survive a restart; without it
+	// they live in memory only.
+	Database bool
 }
 
 // seedFile is the seed's name in the server's directory.
@@ -67,6 +71,9 @@ func (z UpdateZone) dynupdateCorefile() string {
 		if l.n > 0 {
 			fmt.Fprintf(&limits, "        %s %d\n", l.key, l.n)
 		}
+	}
+	if z.Database {
+		fmt.Fprintf(&limits, "        database DIR/%s.db\n", z.Zone)
 	}
 	return fmt.Sprintf(`%s:PORT {
     bind 127.0.0.1

@@ -473,12 +473,12 @@ type fakeChecker struct {
 	changedAt []map[rrset.Key]time.Time
 }
 
-func (c *fakeChecker) CheckAll(ctx context.Context, want map[rrset.Key]*rrset.Set, changedAt func(rrset.Key) time.Time, progress func()) verify.Report {
+func (c *fakeChecker) CheckAll(ctx context.Context, want map[rrset.Key]*rrset.Set, history verify.History, progress func()) verify.Report {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	at := map[rrset.Key]time.Time{}
 	for k := range want {
-		at[k] = changedAt(k)
+		at[k] = history(k).At
 	}
 	c.wants = append(c.wants, maps.Clone(want))
 	c.changedAt = append(c.changedAt, at)

@@ -76,7 +76,7 @@ func (r *Reconciler) check(ctx context.Context, st *desired.State, progress func
 			want[k] = s
 		}
 	}
-	return r.Checker.CheckAll(ctx, want, func(k rrset.Key) time.Time { return r.changedAt[k] }, progress)
+	return r.Checker.CheckAll(ctx, want, func(k rrset.Key) verify.Change { return r.changedAt[k] }, progress)
 }
 
 // Changed reloads exactly these record files and reconciles only the zones

@@ -35,14 +35,14 @@ type progressChecker struct {
 	took  time.Duration
 }
 
-func (c *progressChecker) CheckAll(ctx context.Context, want map[rrset.Key]*rrset.Set, changedAt func(rrset.Key) time.Time, progress func()) verify.Report {
+func (c *progressChecker) CheckAll(ctx context.Context, want map[rrset.Key]*rrset.Set, history verify.History, progress func()) verify.Report {
 	for range c.steps {
 		time.Sleep(c.took)
 		if progress != nil {
 			progress()
 		}
 	}
-	return c.fakeChecker.CheckAll(ctx, want, changedAt, progress)
+	return c.fakeChecker.CheckAll(ctx, want, history, progress)
 }
 
 // A pass longer than any liveness bound, because each zone's transfer is

@@ -128,6 +128,23 @@ func (r *Reconciler) propagate(ctx context.Context, log *slog.Logger, zone strin
 	return append(out, statuses...)
 }
 
+// propagatedSerial is the serial zr's change reaches the secondaries
+// with: the one the apply wrote, or, when the apply reports none (the
+// rfc2136 backend: the server bumps the SOA itself when it takes an
+// UPDATE, before it answers), the one the primary serves now. 0 when
+// nothing was applied, the zone has no secondaries, or the primary's
+// serial cannot be read.
+func (r *Reconciler) propagatedSerial(ctx context.Context, zr *ZoneResult) uint32 {
+	if zr.Serial != 0 || !zr.Applied || len(r.secondariesOf(zr.Zone)) == 0 {
+		return zr.Serial
+	}
+	s, err := r.Verifier.Serial(ctx, zr.Zone)
+	if err != nil {
+		return 0
+	}
+	return s
+}
+
 // waitSerial asks s for zone's serial until it serves want or ctx ends,
 // and judges the last answer. A query cut short by the end of the wait is
 // no answer: the one before it stands, so that the report says which
@@ -216,6 +233,7 @@ func over(ctx context.Context) bool {
 func (r *Reconciler) checkSync(ctx context.Context, rep *verify.Report) {
 	r.syncAll(ctx, rep)
 	off := rep.OutOfSync()
+	r.renotify(ctx, off)
 	key := make([]string, len(off))
 	for i, s := range off {
 		key[i] = fmt.Sprintf("%s %s %d/%d", s.Zone, s.Server, s.Serial, s.Want)
@@ -229,4 +247,43 @@ func (r *Reconciler) checkSync(ctx context.Context, rep *verify.Report) {
 	if len(off) == 0 && len(rep.Sync) > 0 {
 		r.Log.Info("every secondary serves the primary's serial", "servers", len(rep.Sync))
 	}
+}
+
+// renotify sends NOTIFY again to each secondary in off that answers an
+// older serial than the primary's and takes NOTIFYs. The NOTIFY after a
+// change is sent once: a secondary that missed it (down then, restarted
+// since from its old copy) would otherwise wait for its SOA refresh,
+// hours on a usual zone, and stay lagging until then. One that does not
+// answer is not notified: it would only cost the NOTIFY's timeout.
+func (r *Reconciler) renotify(ctx context.Context, off []verify.ServerStatus) {
+	if r.Replication.Notifier == nil {
+		return
+	}
+	byZone := map[string][]string{}
+	var zones []string
+	for _, st := range off {
+		if st.Role != verify.RoleSecondary || st.Behind == 0 || !r.notifies(st.Zone, st.Server) {
+			continue
+		}
+		if _, ok := byZone[st.Zone]; !ok {
+			zones = append(zones, st.Zone)
+		}
+		byZone[st.Zone] = append(byZone[st.Zone], st.Server)
+	}
+	for _, z := range zones {
+		for _, res := range r.Replication.Notifier.Notify(ctx, z, byZone[z]) {
+			r.Log.Debug("NOTIFY sent again to a lagging secondary", "zone", z, "secondary", res.Server, "outcome", res.Outcome)
+		}
+	}
+}
+
+// notifies reports whether the secondary at addr serving zone takes
+// dnssync's NOTIFYs.
+func (r *Reconciler) notifies(zone, addr string) bool {
+	for _, s := range r.secondariesOf(zone) {
+		if s.Addr == addr {
+			return s.Notify
+		}
+	}
+	return false
 }

@@ -157,3 +157,73 @@ func TestVerifyReportsEachServersSerial(t *testing.T) {
 		t.Errorf("json zones = %+v", v.Zones)
 	}
 }
+
+// A scheduled check re-sends NOTIFY to a secondary that answers an older
+// serial than the primary's (one restarted from its old copy after missing
+// the change's NOTIFY, whose refresh is far off), so that it catches up by
+// the next check, not at its refresh; a secondary in sync and one with
+// notify = false are not notified.
+func TestCheckRenotifiesLaggingSecondaries(t *testing.T) {
+	t.Parallel()
+	primary := startSOA(t, 9, 9, false)
+	lagging := startSOA(t, 7, 9, true)
+	quiet := startSOA(t, 7, 9, true)
+	inSync := startSOA(t, 9, 10, true) // a NOTIFY would move it past the primary
+	res := func(addr string) *verify.Resolver {
+		return &verify.Resolver{Addr: addr, Timeout: 200 * time.Millisecond}
+	}
+	sec := func(name, addr string, notify bool) Secondary {
+		return Secondary{Name: name, Addr: addr, Zones: []string{zoneA}, Notify: notify, Server: res(addr)}
+	}
+	r := &Reconciler{Zones: []string{zoneA}, Verifier: res(primary.addr), Log: discardLog(),
+		Replication: Replication{Primary: primary.addr, Notifier: &notify.Sender{Timeout: 200 * time.Millisecond},
+			Secondaries: []Secondary{sec("ns2", lagging.addr, true), sec("ns3", quiet.addr, false), sec("ns4", inSync.addr, true)}}}
+	var rep verify.Report
+	r.checkSync(t.Context(), &rep)
+	if len(rep.OutOfSync()) != 2 {
+		t.Fatalf("out of sync %+v, want ns2 and ns3 (the check reports what it found)", rep.OutOfSync())
+	}
+	if got := lagging.serial.Load(); got != 9 {
+		t.Errorf("lagging secondary with notify on serves %d after the check, want 9 (re-notified)", got)
+	}
+	if got := quiet.serial.Load(); got != 7 {
+		t.Errorf("secondary with notify = false serves %d, want 7 (not notified)", got)
+	}
+	if got := inSync.serial.Load(); got != 9 {
+		t.Errorf("secondary in sync serves %d, want 9 (not notified)", got)
+	}
+	var next verify.Report
+	r.checkSync(t.Context(), &next)
+	for _, s := range next.Sync {
+		if s.Name == "ns2" && !s.InSync {
+			t.Errorf("ns2 at the next check: %+v, want in sync", s)
+		}
+	}
+}
+
+// An apply that reports no serial (the rfc2136 backend: the server bumps
+// the SOA itself on UPDATE) is propagated too, to the serial the primary
+// serves once the change is: its secondaries are notified and waited for.
+func TestPropagationWithoutAnAppliedSerial(t *testing.T) {
+	t.Parallel()
+	newSet := rrset.New(mustRR(t, "new.example.com. 300 IN A 192.0.2.3"))
+	primary := startSOA(t, 12, 12, false, "new.example.com. 300 IN A 192.0.2.3")
+	follows := startSOA(t, 11, 12, true)
+	res := func(addr string) *verify.Resolver {
+		return &verify.Resolver{Addr: addr, Timeout: 200 * time.Millisecond}
+	}
+	r := &Reconciler{
+		Verifier: res(primary.addr), VerifyTimeout: 1500 * time.Millisecond, Log: discardLog(),
+		Replication: Replication{Primary: primary.addr, Notifier: &notify.Sender{Timeout: 200 * time.Millisecond},
+			Secondaries: []Secondary{{Name: "ns2", Addr: follows.addr, Zones: []string{zoneA}, Notify: true, Server: res(follows.addr)}}},
+	}
+	zr := &ZoneResult{Zone: zoneA, Applied: true,
+		Plan: diff.Plan{Zone: zoneA, Changes: []diff.Change{{Action: diff.Create, Key: newSet.Key, New: newSet}}}}
+	r.verify(t.Context(), r.Log, zr)
+	if len(zr.Servers) != 2 {
+		t.Fatalf("servers %+v, want the primary and ns2", zr.Servers)
+	}
+	if s := zr.Servers[1]; s.Name != "ns2" || !s.InSync || s.Serial != 12 {
+		t.Errorf("ns2: %+v, want notified and in sync at the primary's 12", s)
+	}
+}

@@ -47,7 +47,7 @@ type Verifier interface {
 // Checker compares every desired RRset with what servers answer.
 type Checker interface {
 	// progress, when set, is called as the check goes.
-	CheckAll(ctx context.Context, want map[rrset.Key]*rrset.Set, changedAt func(rrset.Key) time.Time, progress func()) verify.Report
+	CheckAll(ctx context.Context, want map[rrset.Key]*rrset.Set, history verify.History, progress func()) verify.Report
 }
 
 // Reconciler holds what a pass needs. Passes are serialised: one at a time.
@@ -85,9 +85,9 @@ type Reconciler struct {
 	reported map[string]string // what standing conflicts were last logged
 	// served is each zone as a pass last left it (cache.go).
 	served servedCache
-	// changedAt is when dnssync last changed each RRset: a resolver may
-	// serve the old data until the TTL since then runs out.
-	changedAt map[rrset.Key]time.Time
+	// changedAt is when dnssync last changed each RRset, and how long a
+	// resolver may serve what it cached before (noteChanges).
+	changedAt map[rrset.Key]verify.Change
 	// holding is, per zone, what the safety rules refused and still hold
 	// (held.go): a refusal outlasts the growth of the zone by the creates
 	// applied meanwhile.

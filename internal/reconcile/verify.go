@@ -45,9 +45,9 @@ func (r *Reconciler) verify(ctx context.Context, log *slog.Logger, zr *ZoneResul
 	// The primary serves the new serial: the secondaries are notified and
 	// waited for (propagate.go) while the changed sets are checked.
 	propagated := make(chan []verify.ServerStatus, 1)
-	if zr.Serial != 0 {
+	if serial := r.propagatedSerial(ctx, zr); serial != 0 {
 		servedAt := time.Now()
-		go func() { propagated <- r.propagate(ctx, log, zr.Zone, zr.Serial, servedAt) }()
+		go func() { propagated <- r.propagate(ctx, log, zr.Zone, serial, servedAt) }()
 	} else {
 		propagated <- nil
 	}

@@ -8,11 +8,14 @@ import (
 	"slices"
 	"time"
 
+	"github.com/miekg/dns"
+
 	"github.com/dnssync/dnssync/internal/apply"
 	"github.com/dnssync/dnssync/internal/desired"
 	"github.com/dnssync/dnssync/internal/diff"
 	"github.com/dnssync/dnssync/internal/observed"
 	"github.com/dnssync/dnssync/internal/rrset"
+	"github.com/dnssync/dnssync/internal/verify"
 )
 
 // zone plans and applies one zone. When the change is to be verified, it
@@ -121,7 +124,7 @@ func (r *Reconciler) applyZone(ctx context.Context, zr *ZoneResult, z zoneState,
 		zr.holdErr()
 		return *zr, nil
 	}
-	result, err := r.Backend.Apply(ctx, z.served, zr.Plan)
+	result, err := r.backendApply(ctx, log, z.served, zr.Plan)
 	if err != nil {
 		// A forced plan whose apply fails keeps the zone's hold.
 		zr.Err, zr.Stage = fmt.Errorf("apply %s: %w", zone, err), StageApply
@@ -135,7 +138,7 @@ func (r *Reconciler) applyZone(ctx context.Context, zr *ZoneResult, z zoneState,
 	logDrift(log, zr)
 	zr.holdErr()
 	if r.TrackChanges {
-		r.noteChanges(zr.Plan, time.Now())
+		r.noteChanges(zr.Plan, z.served, time.Now())
 	}
 	if len(zr.Plan.Adopt) > 0 {
 		log.Info("adopted records already served as desired", "rrsets", len(zr.Plan.Adopt))
@@ -168,16 +171,42 @@ func (zr *ZoneResult) holdErr() {
 	}
 }
 
-// noteChanges records when the plan's RRsets changed.
-func (r *Reconciler) noteChanges(p diff.Plan, now time.Time) {
+// noteChanges records when the plan's RRsets changed, and how long a cache
+// may keep what it held before: the old set's TTL, or, for a set that did
+// not exist, the negative TTL of the zone's SOA as it was served (what a
+// cache got in the denial). A set changed again before an earlier change's
+// window ran out keeps the later end of the two: a cache may still hold
+// the first old answer.
+func (r *Reconciler) noteChanges(p diff.Plan, served *observed.Zone, now time.Time) {
 	if r.changedAt == nil {
-		r.changedAt = map[rrset.Key]time.Time{}
+		r.changedAt = map[rrset.Key]verify.Change{}
 	}
 	for _, c := range p.Changes {
 		if c.New == nil { // only desired sets are checked: forget it
 			delete(r.changedAt, c.Key)
-		} else {
-			r.changedAt[c.Key] = now
+			continue
+		}
+		until := now.Add(cachedFor(c.Old, served, p.Zone))
+		if prev, ok := r.changedAt[c.Key]; ok && prev.At.Add(prev.Cached).After(until) {
+			until = prev.At.Add(prev.Cached)
+		}
+		r.changedAt[c.Key] = verify.Change{At: now, Cached: until.Sub(now)}
+	}
+}
+
+// cachedFor is how long a cache may keep what it got for a set before a
+// change: old's TTL, or when there was no set, the zone's negative TTL
+// (the SOA's as served; with no SOA known, the cache's floor).
+func cachedFor(old *rrset.Set, served *observed.Zone, zone string) time.Duration {
+	if old != nil {
+		return time.Duration(old.TTL) * time.Second
+	}
+	if served != nil {
+		if soa := served.Sets[rrset.Key{Name: dns.CanonicalName(zone), Type: dns.TypeSOA}]; soa != nil && len(soa.RRs) > 0 {
+			if s, ok := soa.RRs[0].(*dns.SOA); ok {
+				return verify.NegativeTTL(s)
+			}
 		}
 	}
+	return verify.CacheFloor
 }

@@ -12,14 +12,16 @@ import (
 )
 
 // CheckAll asks every server for every wanted set (nil: should not exist)
-// and judges each answer by the one rule (see the package doc). changedAt
-// returns when dnssync last changed a set; nil, or a zero time, means long
-// ago, so that nothing is taken for lagging. now is when the check runs.
+// and judges each answer by the one rule (see the package doc). history
+// says when dnssync last changed a set and what a cache may hold of it
+// from before (cached.go); a zero Change means long ago, so that nothing
+// is taken for lagging; a nil history trusts the TTL a cache's answer
+// carries. now is when the check runs.
 // A server that stops answering is asked no more in this check
 // (breaker.go). progress, when set, is called every progressEvery sets
 // judged, from the goroutines asking: a long check is a busy one, not a
 // stuck one (the daemon's liveness).
-func CheckAll(ctx context.Context, servers []*Resolver, want map[rrset.Key]*rrset.Set, changedAt func(rrset.Key) time.Time, now time.Time, progress func()) Report {
+func CheckAll(ctx context.Context, servers []*Resolver, want map[rrset.Key]*rrset.Set, history History, now time.Time, progress func()) Report {
 	rep := Report{Time: now, Results: make([]Result, 0, len(servers)*len(want))}
 	var (
 		mu     sync.Mutex
@@ -34,8 +36,8 @@ func CheckAll(ctx context.Context, servers []*Resolver, want map[rrset.Key]*rrse
 			if err := b.allow(); err != nil {
 				res = failure(srv.Addr, k, w, err)
 			} else {
-				res = srv.ask(ctx, k, w, func() bool {
-					return changedAt != nil && w != nil && now.Sub(changedAt(k)) < time.Duration(w.TTL)*time.Second
+				res = srv.ask(ctx, k, w, func(remaining time.Duration, known bool) time.Time {
+					return willServeBy(history, k, w, now, remaining, known)
 				})
 				b.record(res.Err)
 			}
@@ -56,15 +58,19 @@ func CheckAll(ctx context.Context, servers []*Resolver, want map[rrset.Key]*rrse
 // least every round of them, however slow the server.
 const progressEvery = checkParallelism
 
-// ask asks the server for one set and judges the answer; young reports
-// whether the change is younger than its TTL (asked only of a cache's
-// answer).
-func (r *Resolver) ask(ctx context.Context, k rrset.Key, want *rrset.Set, young func() bool) Result {
-	served, aa, err := r.query(ctx, k.Name, k.Type)
+// ask asks the server for one set and judges the answer; by says, given
+// the TTL the answer carries, when a cache that answered otherwise will
+// serve want (zero: that time is past), asked only of a cache's answer.
+func (r *Resolver) ask(ctx context.Context, k rrset.Key, want *rrset.Set, by func(remaining time.Duration, known bool) time.Time) Result {
+	a, err := r.query(ctx, k.Name, k.Type)
 	if err != nil {
 		return failure(r.Addr, k, want, err)
 	}
-	return judge(r.Addr, k, want, served, aa, !aa && young())
+	var until time.Time
+	if !a.own && !slices.Equal(a.set.Values(), want.Values()) {
+		until = by(a.ttl, a.hasTTL)
+	}
+	return judge(r.Addr, k, want, a.set, a.own, until)
 }
 
 // Servers are the servers whose answers a scheduled check compares: the
@@ -73,8 +79,8 @@ type Servers []*Resolver
 
 // CheckAll checks want against every server now, reporting its progress
 // (nil: not reported).
-func (s Servers) CheckAll(ctx context.Context, want map[rrset.Key]*rrset.Set, changedAt func(rrset.Key) time.Time, progress func()) Report {
-	return CheckAll(ctx, s, want, changedAt, time.Now(), progress)
+func (s Servers) CheckAll(ctx context.Context, want map[rrset.Key]*rrset.Set, history History, progress func()) Report {
+	return CheckAll(ctx, s, want, history, time.Now(), progress)
 }
 
 // Check asks this one server for every wanted set now: `dnssync verify

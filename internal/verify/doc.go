@@ -9,11 +9,13 @@
 // check, every server's; Report.JSON is its one JSON shape
 // (client.Verification), the same for the API and every CLI command.
 //
-// One rule judges every answer, wherever it comes from: an authoritative
-// answer (AA set, or a zone transfer) must match exactly, TTL included; any
-// other answer comes from a cache, whose TTL counts down and which may hold
-// the old data for the TTL since the change (Lagging: reported, not
-// failed). Secondaries, resolvers and DNSSEC checks are added here, as more
+// One rule judges every answer, wherever it comes from: a server's own data
+// (asked without RD, or a zone transfer) must match exactly, TTL included;
+// a resolver's answer (asked with RD, whatever its AA bit) comes from a
+// cache, whose TTL counts down and which may hold what it cached before the
+// change for that TTL: the old set's, or the zone's negative TTL for a set
+// that did not exist (Lagging, with when it will serve the change:
+// reported, not failed; cached.go). Secondaries, resolvers and DNSSEC checks are added here, as more
 // servers and more kinds of Result, not as new result types elsewhere.
 //
 // Asking for what is declared cannot find what is served but no longer

@@ -2,6 +2,7 @@ package verify
 
 import (
 	"strings"
+	"time"
 
 	"github.com/miekg/dns"
 
@@ -54,6 +55,9 @@ func (r Result) JSON() client.RRsetStatus {
 	if r.Err != nil {
 		s.Error = r.Err.Error()
 	}
+	if !r.By.IsZero() {
+		s.WillServeBy = bySecond(r.By).UTC().Format(time.RFC3339)
+	}
 	return s
 }
 
@@ -63,4 +67,13 @@ func display(name string) string {
 		return ""
 	}
 	return strings.TrimSuffix(dns.CanonicalName(name), ".")
+}
+
+// bySecond is t rounded up to the second, as RFC 3339 shows it without a
+// fraction: "will serve by" must never say a moment too early.
+func bySecond(t time.Time) time.Time {
+	if u := t.Truncate(time.Second); u.Before(t) {
+		return u.Add(time.Second)
+	}
+	return t
 }

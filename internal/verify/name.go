@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/dnssync/dnssync/client"
 	"github.com/dnssync/dnssync/internal/desired"
@@ -37,6 +38,15 @@ type Declarations interface {
 // records.d's files are read with) is ErrInvalidName; one declared by no
 // file is ErrNotDeclared.
 func Name(ctx context.Context, r *Resolver, name string, declared Declarations) (client.Verification, error) {
+	return NameAt(ctx, []*Resolver{r}, name, declared)
+}
+
+// NameAt is Name asked of several servers: the authoritative one first
+// (the Verification's Server), then resolvers. It keeps no history of
+// changes, so a resolver that still answers the old way is lagging for
+// the TTL its answer carries, the time its cache will ask again, and
+// wrong only when that answer carries none (cached.go).
+func NameAt(ctx context.Context, servers []*Resolver, name string, declared Declarations) (client.Verification, error) {
 	if _, err := desired.CheckName(name); err != nil {
 		return client.Verification{}, fmt.Errorf("%w: %v", ErrInvalidName, err)
 	}
@@ -44,7 +54,7 @@ func Name(ctx context.Context, r *Resolver, name string, declared Declarations) 
 	if len(decl) == 0 {
 		return client.Verification{}, fmt.Errorf("%s is %w", display(name), ErrNotDeclared)
 	}
-	return r.Check(ctx, Sets(decl)).JSON(name), nil
+	return CheckAll(ctx, servers, Sets(decl), nil, time.Now(), nil).JSON(name), nil
 }
 
 // Sets groups declarations (as DeclaredAt returns them) into the RRsets

@@ -88,8 +88,8 @@ func TestCheckAllNameservers(t *testing.T) {
 	www := rrset.Key{Name: "www.example.com.", Type: dns.TypeA}
 	want := set(t, "www.example.com. 300 IN A 192.0.2.1")
 	now := time.Date(2026, 4, 15, 12, 0, 0, 0, time.UTC)
-	recently := func(rrset.Key) time.Time { return now.Add(-10 * time.Second) }
-	longAgo := func(rrset.Key) time.Time { return now.Add(-time.Hour) }
+	recently := func(rrset.Key) Change { return Change{At: now.Add(-10 * time.Second)} }
+	longAgo := func(rrset.Key) Change { return Change{At: now.Add(-time.Hour)} }
 	refused := func(w dns.ResponseWriter, q *dns.Msg) {
 		m := new(dns.Msg)
 		m.SetRcode(q, dns.RcodeRefused)
@@ -99,7 +99,7 @@ func TestCheckAllNameservers(t *testing.T) {
 		name      string
 		addr      func(t *testing.T) string
 		want      *rrset.Set // nil: www A should not exist
-		changedAt func(rrset.Key) time.Time
+		changedAt History
 		status    Status
 		served    *rrset.Set // nil: nothing served
 		errHas    string     // for StatusError: what the error names
@@ -219,7 +219,7 @@ func TestCheckAllSeveralServers(t *testing.T) {
 	resolver := nameserver(t, answering(t, false, "www.example.com. 120 IN A 192.0.2.9", "mail.example.com. 40 IN A 192.0.2.25"))
 	now := time.Now()
 	rep := CheckAll(t.Context(), []*Resolver{{Addr: primary}, {Addr: resolver, Recurse: true}}, want,
-		func(rrset.Key) time.Time { return now.Add(-time.Minute) }, now, nil)
+		func(rrset.Key) Change { return Change{At: now.Add(-time.Minute)} }, now, nil)
 	if rep.Checked != 4 || len(rep.Results) != 4 || len(rep.Servers) != 2 {
 		t.Fatalf("report %+v, want 2 sets at 2 servers", rep)
 	}

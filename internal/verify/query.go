@@ -15,7 +15,7 @@ type Resolver struct {
 	Addr    string        // host:port
 	Timeout time.Duration // per query
 	// Recurse sets RD: for resolvers that clients use, which answer from
-	// cache or by recursion. Authoritative servers answer with AA either way.
+	// cache or by recursion; their answers are judged as a cache's.
 	Recurse bool
 }
 
@@ -23,15 +23,27 @@ type Resolver struct {
 // answers that there is none (NXDOMAIN or no data). A delegation's NS set is
 // read from the referral.
 func (r *Resolver) Query(ctx context.Context, name string, t uint16) (*rrset.Set, error) {
-	set, _, err := r.query(ctx, name, t)
-	return set, err
+	a, err := r.query(ctx, name, t)
+	return a.set, err
+}
+
+// answer is one server's answer for one set.
+type answer struct {
+	set *rrset.Set // nil: none
+	// own: the server's own data (authoritative) rather than a cache's.
+	own bool
+	// ttl is what the answer says a cache keeps it for: the set's TTL, or
+	// in a denial the TTL of the SOA in its authority section (hasTTL:
+	// there was one).
+	ttl    time.Duration
+	hasTTL bool
 }
 
 // query is Query that also tells whether the answer is the server's own
-// data (authoritative) rather than a cache's. A
+// data (authoritative) rather than a cache's, and its TTL. A
 // truncated UDP answer is asked again over TCP: a large set must be judged
 // whole, never by the part that fit.
-func (r *Resolver) query(ctx context.Context, name string, t uint16) (*rrset.Set, bool, error) {
+func (r *Resolver) query(ctx context.Context, name string, t uint16) (answer, error) {
 	q := new(dns.Msg)
 	q.SetQuestion(dns.Fqdn(name), t)
 	q.RecursionDesired = r.Recurse
@@ -42,12 +54,12 @@ func (r *Resolver) query(ctx context.Context, name string, t uint16) (*rrset.Set
 		in, _, err = c.ExchangeContext(ctx, q, r.Addr)
 	}
 	if err != nil {
-		return nil, false, fmt.Errorf("query %s %s at %s: %w", name, dns.TypeToString[t], r.Addr, err)
+		return answer{}, fmt.Errorf("query %s %s at %s: %w", name, dns.TypeToString[t], r.Addr, err)
 	}
 	switch in.Rcode {
 	case dns.RcodeSuccess, dns.RcodeNameError:
 	default:
-		return nil, false, fmt.Errorf("query %s %s at %s: server answered %s", name, dns.TypeToString[t], r.Addr, dns.RcodeToString[in.Rcode])
+		return answer{}, fmt.Errorf("query %s %s at %s: server answered %s", name, dns.TypeToString[t], r.Addr, dns.RcodeToString[in.Rcode])
 	}
 	want := rrset.Key{Name: dns.CanonicalName(name), Type: t}
 	var set *rrset.Set
@@ -68,9 +80,28 @@ func (r *Resolver) query(ctx context.Context, name string, t uint16) (*rrset.Set
 	}
 	// Asked without RD, a server answers from its own data: a referral
 	// (a delegation's NS set) carries no AA bit but is no cache, and must
-	// match exactly, TTL included. Only a resolver's answer may come from
-	// a cache counting the TTL down.
-	return set, in.Authoritative || !r.Recurse, nil
+	// match exactly, TTL included. A resolver's answer (asked with RD)
+	// comes from a cache counting the TTL down, whatever its AA bit says:
+	// CoreDNS's cache passes on the bit of the answer it cached (v1.15.0).
+	a := answer{set: set, own: !r.Recurse}
+	if set != nil {
+		a.ttl, a.hasTTL = time.Duration(set.TTL)*time.Second, true
+	} else if soa := denialSOA(in); soa != nil {
+		a.ttl, a.hasTTL = time.Duration(soa.Hdr.Ttl)*time.Second, true
+	}
+	return a, nil
+}
+
+// denialSOA is the SOA in the authority section of an answer without the
+// set asked for (NXDOMAIN or no data): a cache keeps the denial for its
+// TTL, as it counts down.
+func denialSOA(in *dns.Msg) *dns.SOA {
+	for _, rr := range in.Ns {
+		if soa, ok := rr.(*dns.SOA); ok {
+			return soa
+		}
+	}
+	return nil
 }
 
 func (r *Resolver) timeout() time.Duration {

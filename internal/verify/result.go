@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/dnssync/dnssync/internal/diff"
 	"github.com/dnssync/dnssync/internal/rrset"
@@ -20,7 +21,9 @@ const (
 	StatusMismatch Status = "mismatch" // served, with other data or TTL, or served though wanted gone
 	StatusMissing  Status = "missing"  // wanted, not served
 	// StatusLagging: a cache (a non-authoritative answer) still serves
-	// old data, within the TTL since the change. Reported, not failed.
+	// what it may have cached before the change, for no longer than that
+	// TTL (cached.go): Result.By says when it will serve the change.
+	// Reported, not failed.
 	StatusLagging Status = "lagging"
 	StatusError   Status = "error" // the server could not be asked, or refused to answer
 	// StatusStale: served, dnssync's to manage, and declared by no records
@@ -40,6 +43,9 @@ type Result struct {
 	// Note says what becomes of a stale set: which pass deletes it, or
 	// what holds it. Shown in String, for a person.
 	Note string
+	// By is, for StatusLagging, when the cache will serve Want: when what
+	// it holds runs out.
+	By time.Time
 }
 
 // Failed reports whether the result counts against the check: anything but
@@ -57,7 +63,7 @@ func (r Result) String() string {
 	case r.Status == StatusStale:
 		return fmt.Sprintf("%s: served %s, declared by no records file (stale; %s)", what, diff.ShowSet(r.Served), r.Note)
 	case r.Status == StatusLagging:
-		return fmt.Sprintf("%s: want %s, served %s (a resolver's cache; within the TTL of the change)", what, diff.ShowSet(r.Want), diff.ShowSet(r.Served))
+		return fmt.Sprintf("%s: want %s, served %s (a resolver's cache; will serve by %s)", what, diff.ShowSet(r.Want), diff.ShowSet(r.Served), bySecond(r.By).UTC().Format(time.RFC3339))
 	default:
 		return fmt.Sprintf("%s: want %s, served %s", what, diff.ShowSet(r.Want), diff.ShowSet(r.Served))
 	}
@@ -65,9 +71,9 @@ func (r Result) String() string {
 
 // judge is the one rule: a result for want, given what a server served and
 // whether that answer was the server's own data (authoritative) rather than
-// a cache's; young: the change is younger than want's TTL, so a cache may
-// still hold the old data.
-func judge(server string, k rrset.Key, want, served *rrset.Set, authoritative, young bool) Result {
+// a cache's; by, when not zero, is when a cache that may still hold what
+// came before the change will serve want.
+func judge(server string, k rrset.Key, want, served *rrset.Set, authoritative bool, by time.Time) Result {
 	r := Result{Server: server, Key: k, Want: want, Served: served}
 	switch {
 	case authoritative && served.Equal(want):
@@ -76,8 +82,8 @@ func judge(server string, k rrset.Key, want, served *rrset.Set, authoritative, y
 		r.Status, r.Served = StatusVerified, want
 	case !authoritative && slices.Equal(served.Values(), want.Values()):
 		r.Status = StatusVerified // a cache counts the TTL down
-	case !authoritative && want != nil && young:
-		r.Status = StatusLagging
+	case !authoritative && want != nil && !by.IsZero():
+		r.Status, r.By = StatusLagging, by
 	case served == nil:
 		r.Status = StatusMissing
 	default:

@@ -57,7 +57,7 @@ func CompareZone(server string, served rrset.Zone, want map[rrset.Key]*rrset.Set
 		rep.Servers = []string{server}
 	}
 	for _, k := range slices.SortedFunc(maps.Keys(want), rrset.Key.Compare) {
-		rep.Results = append(rep.Results, judge(server, k, want[k], served[k], true, false))
+		rep.Results = append(rep.Results, judge(server, k, want[k], served[k], true, time.Time{}))
 	}
 	return rep
 }

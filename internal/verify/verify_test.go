@@ -307,8 +307,9 @@ func TestResultString(t *testing.T) {
 		{"error", Result{Key: k, Err: errors.New("timeout"), Status: StatusError}, "www.example.com. A: timeout"},
 		{"at a server", Result{Server: "127.0.0.1:53", Key: k, Want: set(t, "www.example.com. 60 IN A 192.0.2.1"), Status: StatusMissing},
 			"www.example.com. A at 127.0.0.1:53: want 60 [192.0.2.1], served -"},
-		{"lagging", Result{Server: "r", Key: k, Want: set(t, "www.example.com. 60 IN A 192.0.2.1"), Served: set(t, "www.example.com. 30 IN A 192.0.2.2"), Status: StatusLagging},
-			"www.example.com. A at r: want 60 [192.0.2.1], served 30 [192.0.2.2] (a resolver's cache; within the TTL of the change)"},
+		{"lagging", Result{Server: "r", Key: k, Want: set(t, "www.example.com. 60 IN A 192.0.2.1"), Served: set(t, "www.example.com. 30 IN A 192.0.2.2"), Status: StatusLagging,
+			By: time.Date(2026, 4, 15, 12, 0, 6, 200, time.UTC)},
+			"www.example.com. A at r: want 60 [192.0.2.1], served 30 [192.0.2.2] (a resolver's cache; will serve by 2026-04-15T12:00:07Z)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

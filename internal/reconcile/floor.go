@@ -1,0 +1,64 @@
+package reconcile
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/dnssync/dnssync/internal/apply"
+	"github.com/dnssync/dnssync/internal/diff"
+	"github.com/dnssync/dnssync/internal/observed"
+)
+
+// The serial only goes forward as every server sees it. A secondary keeps
+// the newest serial it ever transferred, and ignores any older one: after
+// the primary's zone_dir and state_dir are lost (or restored from a
+// backup), only the secondaries still know how far the serial had gone.
+// So before a backend that chooses serials writes a zone, each secondary
+// of the zone is asked for its serial, and the backend writes above them
+// (apply.FloorApplier). An unreachable secondary does not hold the write
+// up: it is skipped, and reported by propagation as before.
+
+// floorTimeout bounds asking the secondaries before a write: the answers
+// come from loopback or the LAN within milliseconds, and a dead secondary
+// must not delay every change by a query's full timeout.
+const floorTimeout = time.Second
+
+// backendApply applies p to zone, above the serials of zone's secondaries
+// when the backend chooses serials.
+func (r *Reconciler) backendApply(ctx context.Context, log *slog.Logger, served *observed.Zone, p diff.Plan) (apply.Result, error) {
+	b, ok := r.Backend.(apply.FloorApplier)
+	secs := r.secondariesOf(p.Zone)
+	if !ok || len(secs) == 0 {
+		return r.Backend.Apply(ctx, served, p)
+	}
+	return b.ApplyAbove(ctx, served, p, floors(ctx, log, p.Zone, secs))
+}
+
+// floors asks each secondary in secs, at once and within floorTimeout, for
+// the serial it serves of zone. One that does not answer is left out.
+func floors(ctx context.Context, log *slog.Logger, zone string, secs []Secondary) []apply.Floor {
+	ctx, cancel := context.WithTimeout(ctx, floorTimeout)
+	defer cancel()
+	out := make([]apply.Floor, len(secs))
+	var wg sync.WaitGroup
+	for i, s := range secs {
+		wg.Go(func() {
+			serial, err := s.Server.Serial(ctx, zone)
+			if err != nil {
+				log.Debug("secondary's serial unknown before the write; it is no floor", "secondary", s.Name, "err", err)
+				return
+			}
+			out[i] = apply.Floor{Server: s.Name, Serial: serial}
+		})
+	}
+	wg.Wait()
+	known := out[:0]
+	for _, f := range out {
+		if f.Serial != 0 {
+			known = append(known, f)
+		}
+	}
+	return known
+}
