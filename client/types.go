@@ -95,6 +95,9 @@ type ServerSync struct {
 	Seconds        float64 `json:"seconds,omitempty"`
 	LaggingSeconds float64 `json:"lagging_seconds,omitempty"`
 	Reason         string  `json:"reason,omitempty"` // why not in sync, when known
+	// Note says what was not checked, without failing: "data not
+	// compared: transfer refused" for a secondary that refuses transfers.
+	Note string `json:"note,omitempty"`
 }
 
 // RRsetStatus is one RRset at one server: what records.d wants and what the

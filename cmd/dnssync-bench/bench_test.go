@@ -240,3 +240,36 @@ func TestTickWatch(t *testing.T) {
 		t.Error("a tick without an open")
 	}
 }
+
+// TestReplicationFlags: -replication sets the replication scenario's size
+// (0 skips it), -only keeps just the named scenarios, and the run line
+// shows the replication size.
+func TestReplicationFlags(t *testing.T) {
+	o, err := parseFlags(nil)
+	if err != nil || o.replication != 1000 || len(o.sizes) != 3 || o.zones != 1000 {
+		t.Fatalf("defaults: %+v, %v", o, err)
+	}
+	o, err = parseFlags([]string{"-only", "replication", "-replication", "500", "-runs", "3"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.replication != 500 || len(o.sizes) != 0 || len(o.rfcSizes) != 0 || o.zones != 0 {
+		t.Errorf("-only replication: %+v, want only the replication scenario", o)
+	}
+	if got, want := runLine(o), "`-sizes  -rfcsizes  -zones 0 -replication 500 -runs 3`"; got != want {
+		t.Errorf("runLine = %q, want %q", got, want)
+	}
+	o, err = parseFlags([]string{"-only", "zonefile, rfc2136"})
+	if err != nil || len(o.sizes) != 3 || len(o.rfcSizes) != 2 || o.zones != 0 || o.replication != 0 {
+		t.Errorf("-only zonefile,rfc2136: %+v, %v", o, err)
+	}
+	for _, bad := range [][]string{{"-only", "replicaton"}, {"-replication", "-1"}} {
+		if _, err := parseFlags(bad); err == nil {
+			t.Errorf("parseFlags(%q): no error", bad)
+		}
+	}
+	r := durationResult(scenReplication, "1000", metricAllSecondaries, 600*time.Millisecond, 500*time.Millisecond)
+	if got := strings.Join(r.cells(), ";"); got != "zonefile, 4 secondaries;1000;served on all 4 secondaries (median);600 ms;500 ms;1.20x" {
+		t.Errorf("cells = %q", got)
+	}
+}

@@ -121,7 +121,7 @@ func runLine(o options) string {
 		}
 		return strings.Join(s, ",")
 	}
-	return fmt.Sprintf("`-sizes %s -rfcsizes %s -zones %d -runs %d`", ints(o.sizes), ints(o.rfcSizes), o.zones, o.runs)
+	return fmt.Sprintf("`-sizes %s -rfcsizes %s -zones %d -replication %d -runs %d`", ints(o.sizes), ints(o.rfcSizes), o.zones, o.replication, o.runs)
 }
 
 const howMeasured = `
@@ -172,6 +172,18 @@ Records are A records, 100 per records.d file (` + "`host-000000.bench.test`" + 
   1000 records (a TCP connection each) into a fresh dynupdate, from the
   first send until the last record is served. Incremental: as for zonefile
   (no tick here); floor: one TSIG-signed UPDATE replacing the record's RRset.
+- **zonefile, 4 secondaries**: one zone of N records on a primary CoreDNS
+  (` + "`auto`" + `, ` + "`transfer to *`" + `, which notifies no one) and four secondaries
+  transferring from it (two CoreDNS, one BIND, one Knot; refresh an hour
+  away): one record changed in records.d (temp file, rename) until every
+  secondary serves the new value, by dnssync's NOTIFY once the primary
+  serves it. Floor: dnssync stopped, the primary restarted on its port
+  with ` + "`transfer to`" + ` the four secondaries (CoreDNS then notifies them when
+  it loads a new serial), the change written into the zone file by hand
+  with the serial bumped. Both wait for the primary's 1 s reload tick; the
+  runs of each are placed at the same phases of it, as for zonefile
+  incremental, after one unmeasured warm-up change. All five servers are
+  asked at once, every 5 ms.
 - **ratio** is dnssync / floor.
 
 ## Why a target is not met

@@ -19,6 +19,8 @@ const (
 	metricCPU         = "CPU per change"
 	metricRSS         = "peak RSS"
 	metricTouched     = "one change touches"
+	// metricAllSecondaries: one change until served on every secondary.
+	metricAllSecondaries = "served on all 4 secondaries (median)"
 )
 
 // Scenarios.
@@ -26,6 +28,8 @@ const (
 	scenZonefile  = "zonefile"
 	scenManyZones = "zonefile, many zones"
 	scenRFC2136   = "rfc2136"
+	// scenReplication: a zonefile primary and four secondaries.
+	scenReplication = "zonefile, 4 secondaries"
 )
 
 // unit says how a result's numbers read.
@@ -107,7 +111,7 @@ func (r result) cells() []string {
 }
 
 // textWidths are the columns' widths on a terminal.
-var textWidths = []int{20, 8, 28, 22, 10, 6}
+var textWidths = []int{24, 8, 36, 22, 10, 6}
 
 // textRow is one line of the table as printed while it runs.
 func textRow(cells []string) string {

@@ -72,12 +72,14 @@ func checkServers(cfg *config.Config) verify.Servers {
 
 // replication is the servers besides the primary: [[secondaries]], sent
 // NOTIFYs signed with key when there is one (the rfc2136 key), and
-// [[resolvers]].
+// transferred from (signed alike) to compare their data at scheduled
+// checks; and [[resolvers]].
 func replication(cfg *config.Config, key *observed.TSIG) reconcile.Replication {
 	rep := reconcile.Replication{Primary: cfg.Authoritative().String(), Notifier: &notify.Sender{TSIG: key, Timeout: queryTimeout}}
 	for _, s := range cfg.Secondaries {
 		rep.Secondaries = append(rep.Secondaries, reconcile.Secondary{Name: s.Name, Addr: s.Address.String(), Zones: s.Zones,
-			Notify: s.Notify, Server: newResolver(s.Address)})
+			Notify: s.Notify, Server: newResolver(s.Address),
+			Data: &observed.Client{Addr: s.Address.String(), Timeout: transferTimeout, ProbeTimeout: queryTimeout, TSIG: key}})
 	}
 	for _, r := range cfg.Resolvers {
 		rep.Resolvers = append(rep.Resolvers, reconcile.Peer{Name: r.Name, Addr: r.Address.String()})

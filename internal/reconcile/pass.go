@@ -36,7 +36,7 @@ func (r *Reconciler) RunOnce(ctx context.Context, opts Options) Result {
 	if opts.Check && r.Checker != nil && ctx.Err() == nil && reachable(res) {
 		rep := r.check(ctx, res.State, opts.Progress)
 		addStale(&rep, res.Zones)
-		r.checkSync(ctx, &rep) // each secondary's serial (propagate.go)
+		r.checkSync(ctx, res.State, &rep) // each secondary's serial and data (propagate.go)
 		res.Check = &rep
 		r.logCheck(rep)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/miekg/dns"
 
+	"github.com/dnssync/dnssync/internal/desired"
 	"github.com/dnssync/dnssync/internal/notify"
 	"github.com/dnssync/dnssync/internal/rrset"
 	"github.com/dnssync/dnssync/internal/verify"
@@ -51,6 +52,9 @@ type Secondary struct {
 	Zones  []string // canonical names of the zones it serves
 	Notify bool     // dnssync sends it NOTIFYs
 	Server SerialReader
+	// Data transfers the zone from it, for a scheduled check's comparison
+	// of its data (secondarydata.go); nil: not compared.
+	Data verify.Streamer
 }
 
 // Peer is a resolver reported on per zone by Verify.
@@ -228,10 +232,13 @@ func over(ctx context.Context) bool {
 
 // checkSync is syncAll for a scheduled check, which runs after the pass's
 // own changes had VerifyTimeout to reach every secondary: a secondary not
-// serving the primary's serial then fails the check (and so /readyz). It
-// is logged when the set of such servers changes, not every check.
-func (r *Reconciler) checkSync(ctx context.Context, rep *verify.Report) {
+// serving the primary's serial, or serving other data than st at it
+// (secondarydata.go; st nil: not compared), then fails the check (and so
+// /readyz). It is logged when the set of such servers changes, not every
+// check.
+func (r *Reconciler) checkSync(ctx context.Context, st *desired.State, rep *verify.Report) {
 	r.syncAll(ctx, rep)
+	r.compareData(ctx, st, rep)
 	off := rep.OutOfSync()
 	r.renotify(ctx, off)
 	key := make([]string, len(off))

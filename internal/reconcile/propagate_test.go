@@ -179,7 +179,7 @@ func TestCheckRenotifiesLaggingSecondaries(t *testing.T) {
 		Replication: Replication{Primary: primary.addr, Notifier: &notify.Sender{Timeout: 200 * time.Millisecond},
 			Secondaries: []Secondary{sec("ns2", lagging.addr, true), sec("ns3", quiet.addr, false), sec("ns4", inSync.addr, true)}}}
 	var rep verify.Report
-	r.checkSync(t.Context(), &rep)
+	r.checkSync(t.Context(), nil, &rep)
 	if len(rep.OutOfSync()) != 2 {
 		t.Fatalf("out of sync %+v, want ns2 and ns3 (the check reports what it found)", rep.OutOfSync())
 	}
@@ -193,7 +193,7 @@ func TestCheckRenotifiesLaggingSecondaries(t *testing.T) {
 		t.Errorf("secondary in sync serves %d, want 9 (not notified)", got)
 	}
 	var next verify.Report
-	r.checkSync(t.Context(), &next)
+	r.checkSync(t.Context(), nil, &next)
 	for _, s := range next.Sync {
 		if s.Name == "ns2" && !s.InSync {
 			t.Errorf("ns2 at the next check: %+v, want in sync", s)

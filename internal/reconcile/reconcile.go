@@ -96,6 +96,9 @@ type Reconciler struct {
 	// holding; heldErr, why Held could not be read at this pass's start.
 	heldSeen map[string]heldEntry
 	heldErr  error
+	// dataSeen is, per "zone server", the serial and desired generation
+	// a secondary's data was last compared equal at (secondarydata.go).
+	dataSeen map[string]dataMark
 }
 
 // Options shape one pass.

@@ -46,8 +46,12 @@ type ServerStatus struct {
 	// without reaching the serial: how long it has lagged.
 	Waited time.Duration
 	// Reason says why it is not in sync, when known: no answer, NOTIFY
-	// unanswered or refused, a newer serial than the primary's.
+	// unanswered or refused, a newer serial than the primary's, data that
+	// differs at the primary's serial.
 	Reason string
+	// Note says what the check could not look at, without failing it: a
+	// secondary whose data was not compared (it refuses transfers).
+	Note string
 }
 
 // Authoritative reports whether s is the zone's own data (primary or
@@ -59,6 +63,8 @@ func (s ServerStatus) String() string {
 	switch {
 	case s.InSync && s.Role == RoleResolver:
 		return what + ": in sync"
+	case s.InSync && s.Note != "":
+		return fmt.Sprintf("%s: in sync at serial %d (%s)", what, s.Serial, s.Note)
 	case s.InSync:
 		return fmt.Sprintf("%s: in sync at serial %d", what, s.Serial)
 	case s.Role == RoleResolver:
@@ -151,7 +157,7 @@ func zonesJSON(sync []ServerStatus) []client.ZoneServers {
 // JSON is the status as one server of a zone in a Verification.
 func (s ServerStatus) JSON() client.ServerSync {
 	j := client.ServerSync{Address: s.Server, Name: s.Name, Role: string(s.Role), InSync: s.InSync,
-		Behind: s.Behind, Seconds: s.Took.Seconds(), LaggingSeconds: s.Waited.Seconds(), Reason: s.Reason}
+		Behind: s.Behind, Seconds: s.Took.Seconds(), LaggingSeconds: s.Waited.Seconds(), Reason: s.Reason, Note: s.Note}
 	if s.Authoritative() && s.Serial != 0 {
 		serial := s.Serial
 		j.Serial = &serial

@@ -1,0 +1,110 @@
+//go:build linux
+
+package main
+
+import (
+	"flag"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+func parseFlags(args []string) (options, error) {
+	fs := flag.NewFlagSet("dnssync-bench", flag.ContinueOnError)
+	var o options
+	var sizes, rfcSizes, only string
+	fs.StringVar(&o.dnssync, "dnssync", "bin/dnssync", "dnssync binary (built with `go build` into a temp dir if missing)")
+	fs.StringVar(&o.coredns, "coredns", "bin/coredns", "CoreDNS binary (`make coredns`)")
+	fs.StringVar(&o.out, "out", "docs/BENCHMARKS.md", "Markdown report to write (\"\": none)")
+	fs.StringVar(&sizes, "sizes", "1000,10000,100000", "zonefile backend, one zone: record counts (\"\": skip)")
+	fs.StringVar(&rfcSizes, "rfcsizes", "1000,10000", "rfc2136 backend against CoreDNS dynupdate: record counts (\"\": skip)")
+	fs.IntVar(&o.zones, "zones", 1000, "zonefile backend, many zones of 100 records: how many zones (0: skip)")
+	fs.IntVar(&o.replication, "replication", 1000, "zonefile primary and 4 secondaries (2 CoreDNS, BIND, Knot): records in the zone (0: skip)")
+	fs.StringVar(&only, "only", "", "run only these scenarios, comma-separated: "+strings.Join(scenarioKeys, ", ")+" (\"\": all that their flags enable)")
+	fs.IntVar(&o.runs, "runs", 7, "incremental changes per measurement (the median is reported)")
+	fs.BoolVar(&o.keep, "keep", false, "keep the temp directories (records, zones, logs)")
+	fs.DurationVar(&o.coldDeadline, "cold-deadline", 5*time.Minute, "how long a cold sync may take before the run fails")
+	fs.StringVar(&o.logLevel, "loglevel", "warn", "dnssync's [log] level (debug for a -keep run that needs explaining)")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if fs.NArg() > 0 {
+		return o, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	var err error
+	if o.sizes, err = parseSizes(sizes); err != nil {
+		return o, fmt.Errorf("-sizes: %w", err)
+	}
+	if o.rfcSizes, err = parseSizes(rfcSizes); err != nil {
+		return o, fmt.Errorf("-rfcsizes: %w", err)
+	}
+	if o.replication < 0 || o.replication >= 1<<24 {
+		return o, fmt.Errorf("-replication %d: want 0 to 16777215", o.replication)
+	}
+	if err := o.keepOnly(only); err != nil {
+		return o, fmt.Errorf("-only: %w", err)
+	}
+	if o.runs < 1 || o.runs > 200 {
+		return o, fmt.Errorf("-runs %d: want 1 to 200", o.runs)
+	}
+	if o.coldDeadline <= 0 {
+		return o, fmt.Errorf("-cold-deadline %v: want a positive duration", o.coldDeadline)
+	}
+	if o.zones < 0 || o.zones > 10000 {
+		return o, fmt.Errorf("-zones %d: want 0 to 10000", o.zones)
+	}
+	return o, nil
+}
+
+// scenarioKeys name the scenarios for -only.
+var scenarioKeys = []string{"zonefile", "manyzones", "rfc2136", "replication"}
+
+// keepOnly skips every scenario not named in only ("": keeps them all).
+func (o *options) keepOnly(only string) error {
+	if strings.TrimSpace(only) == "" {
+		return nil
+	}
+	keep := map[string]bool{}
+	for _, k := range strings.Split(only, ",") {
+		k = strings.TrimSpace(k)
+		if k == "" {
+			continue
+		}
+		if !slices.Contains(scenarioKeys, k) {
+			return fmt.Errorf("%q: want one of %s", k, strings.Join(scenarioKeys, ", "))
+		}
+		keep[k] = true
+	}
+	if !keep["zonefile"] {
+		o.sizes = nil
+	}
+	if !keep["manyzones"] {
+		o.zones = 0
+	}
+	if !keep["rfc2136"] {
+		o.rfcSizes = nil
+	}
+	if !keep["replication"] {
+		o.replication = 0
+	}
+	return nil
+}
+
+// parseSizes reads "1000,10000": positive record counts below 2^24.
+func parseSizes(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		n, err := strconv.Atoi(f)
+		if err != nil || n < 1 || n >= 1<<24 {
+			return nil, fmt.Errorf("%q: want a record count from 1 to 16777215", f)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
