@@ -43,7 +43,7 @@ type Metrics struct {
 	// Per server of each zone (servers.go).
 	serverSerial *prometheus.GaugeVec
 	serverInSync *prometheus.GaugeVec
-	replication  prometheus.Histogram
+	replication  *prometheus.HistogramVec
 
 	mu    sync.Mutex
 	zones map[string]bool // the zones with per-zone series, to drop those no longer managed

@@ -19,11 +19,11 @@ func (m *Metrics) newServerMetrics() {
 		Name: "dnssync_server_in_sync",
 		Help: "1 when the server serves the zone as the primary does (a secondary: the primary's serial; a resolver: the zone's records), 0 otherwise, by server and zone, as last checked.",
 	}, []string{"server", "zone"})
-	m.replication = prometheus.NewHistogram(prometheus.HistogramOpts{
+	m.replication = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "dnssync_replication_seconds",
-		Help:    "Time from the primary serving a change's serial until a secondary served it, per secondary and change.",
+		Help:    "Time from a change applied on the primary until a secondary served it, by secondary (one observation per secondary and change).",
 		Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 20, 30, 60},
-	})
+	}, []string{"server"})
 }
 
 // observeServers records each server's state of a zone; afterChange: the
@@ -40,7 +40,7 @@ func (m *Metrics) observeServers(servers []verify.ServerStatus, afterChange bool
 		}
 		m.serverInSync.WithLabelValues(s.Name, zone).Set(in)
 		if afterChange && s.Role == verify.RoleSecondary && s.InSync {
-			m.replication.Observe(s.Took.Seconds())
+			m.replication.WithLabelValues(s.Name).Observe(s.Took.Seconds())
 		}
 	}
 }

@@ -46,25 +46,25 @@ dnssync_server_serial{server="ns3",zone="example.com."} 7
 		t.Error(err)
 	}
 	if err := testutil.GatherAndCompare(reg, strings.NewReader(`
-# HELP dnssync_replication_seconds Time from the primary serving a change's serial until a secondary served it, per secondary and change.
+# HELP dnssync_replication_seconds Time from a change applied on the primary until a secondary served it, by secondary (one observation per secondary and change).
 # TYPE dnssync_replication_seconds histogram
-dnssync_replication_seconds_bucket{le="0.005"} 0
-dnssync_replication_seconds_bucket{le="0.01"} 0
-dnssync_replication_seconds_bucket{le="0.025"} 0
-dnssync_replication_seconds_bucket{le="0.05"} 0
-dnssync_replication_seconds_bucket{le="0.1"} 0
-dnssync_replication_seconds_bucket{le="0.25"} 0
-dnssync_replication_seconds_bucket{le="0.5"} 1
-dnssync_replication_seconds_bucket{le="1"} 1
-dnssync_replication_seconds_bucket{le="2.5"} 1
-dnssync_replication_seconds_bucket{le="5"} 1
-dnssync_replication_seconds_bucket{le="10"} 1
-dnssync_replication_seconds_bucket{le="20"} 1
-dnssync_replication_seconds_bucket{le="30"} 1
-dnssync_replication_seconds_bucket{le="60"} 1
-dnssync_replication_seconds_bucket{le="+Inf"} 1
-dnssync_replication_seconds_sum 0.3
-dnssync_replication_seconds_count 1
+dnssync_replication_seconds_bucket{server="ns2",le="0.005"} 0
+dnssync_replication_seconds_bucket{server="ns2",le="0.01"} 0
+dnssync_replication_seconds_bucket{server="ns2",le="0.025"} 0
+dnssync_replication_seconds_bucket{server="ns2",le="0.05"} 0
+dnssync_replication_seconds_bucket{server="ns2",le="0.1"} 0
+dnssync_replication_seconds_bucket{server="ns2",le="0.25"} 0
+dnssync_replication_seconds_bucket{server="ns2",le="0.5"} 1
+dnssync_replication_seconds_bucket{server="ns2",le="1"} 1
+dnssync_replication_seconds_bucket{server="ns2",le="2.5"} 1
+dnssync_replication_seconds_bucket{server="ns2",le="5"} 1
+dnssync_replication_seconds_bucket{server="ns2",le="10"} 1
+dnssync_replication_seconds_bucket{server="ns2",le="20"} 1
+dnssync_replication_seconds_bucket{server="ns2",le="30"} 1
+dnssync_replication_seconds_bucket{server="ns2",le="60"} 1
+dnssync_replication_seconds_bucket{server="ns2",le="+Inf"} 1
+dnssync_replication_seconds_sum{server="ns2"} 0.3
+dnssync_replication_seconds_count{server="ns2"} 1
 `), "dnssync_replication_seconds"); err != nil {
 		t.Error(err)
 	}

@@ -79,9 +79,10 @@ func (r *Reconciler) secondariesOf(zone string) []Secondary {
 const propagationInterval = 50 * time.Millisecond
 
 // propagate notifies zone's secondaries of serial, which the primary
-// serves since servedAt, and waits until ctx ends for each to serve it. It
-// returns the primary's status and each secondary's.
-func (r *Reconciler) propagate(ctx context.Context, log *slog.Logger, zone string, serial uint32, servedAt time.Time) []verify.ServerStatus {
+// serves (the change was applied at appliedAt), and waits until ctx ends
+// for each to serve it. It returns the primary's status and each
+// secondary's, their times counted from appliedAt.
+func (r *Reconciler) propagate(ctx context.Context, log *slog.Logger, zone string, serial uint32, appliedAt time.Time) []verify.ServerStatus {
 	primary := r.Replication.Primary
 	secs := r.secondariesOf(zone)
 	out := []verify.ServerStatus{verify.SerialStatus(zone, primary, "", verify.RolePrimary, serial, serial, nil)}
@@ -111,12 +112,12 @@ func (r *Reconciler) propagate(ctx context.Context, log *slog.Logger, zone strin
 		wg.Go(func() {
 			st := waitSerial(ctx, s, zone, serial)
 			if !st.InSync {
-				st.Waited = time.Since(servedAt)
+				st.Waited = time.Since(appliedAt)
 				if n, ok := notified[s.Addr]; ok && n.Outcome != notify.Answered && st.Reason == "" {
 					st.Reason = "NOTIFY " + string(n.Outcome) + ": " + n.Err.Error()
 				}
 			} else {
-				st.Took = time.Since(servedAt)
+				st.Took = time.Since(appliedAt)
 			}
 			statuses[i] = st
 		})

@@ -46,8 +46,10 @@ func (r *Reconciler) verify(ctx context.Context, log *slog.Logger, zr *ZoneResul
 	// waited for (propagate.go) while the changed sets are checked.
 	propagated := make(chan []verify.ServerStatus, 1)
 	if serial := r.propagatedSerial(ctx, zr); serial != 0 {
-		servedAt := time.Now()
-		go func() { propagated <- r.propagate(ctx, log, zr.Zone, serial, servedAt) }()
+		// Timed from the change applied (start), as
+		// dnssync_replication_seconds promises: what a client of a
+		// secondary waits for, the primary's reload included.
+		go func() { propagated <- r.propagate(ctx, log, zr.Zone, serial, start) }()
 	} else {
 		propagated <- nil
 	}
