@@ -261,15 +261,14 @@ func readZone(ctx context.Context, cfg *config.Config, zone string, f importFlag
 // (newReconciler): signed with the rfc2136 backend's TSIG key when there
 // is one, the same bound on the whole transfer.
 func transferClient(cfg *config.Config, addr string) (*observed.Client, error) {
-	client := &observed.Client{Addr: addr, Timeout: transferTimeout}
-	if cfg.Backend.Type == config.RFC2136 {
-		secret, err := apply.ReadTSIGSecret(cfg.Backend.TSIGSecretFile)
-		if err != nil {
-			return nil, err
-		}
-		client.TSIG = &observed.TSIG{Name: cfg.Backend.TSIGKey, Algorithm: cfg.Backend.TSIGAlgorithm, Secret: secret}
+	if cfg.Backend.Type != config.RFC2136 {
+		return zoneReader(addr, nil), nil
 	}
-	return client, nil
+	secret, err := apply.ReadTSIGSecret(cfg.Backend.TSIGSecretFile)
+	if err != nil {
+		return nil, err
+	}
+	return zoneReader(addr, &observed.TSIG{Name: cfg.Backend.TSIGKey, Algorithm: cfg.Backend.TSIGAlgorithm, Secret: secret}), nil
 }
 
 // zoneBase is the SOA, apex NS and nameserver addresses [[zones]] makes

@@ -8,7 +8,6 @@ import (
 	"github.com/dnssync/dnssync/internal/apply"
 	"github.com/dnssync/dnssync/internal/config"
 	"github.com/dnssync/dnssync/internal/desired"
-	"github.com/dnssync/dnssync/internal/diff"
 	"github.com/dnssync/dnssync/internal/observed"
 	"github.com/dnssync/dnssync/internal/reconcile"
 )
@@ -37,7 +36,7 @@ func newVerifier(cfg *config.Config, log *slog.Logger, warn func(error)) (*recon
 			return nil, err
 		}
 	case config.RFC2136:
-		owned, _, err := apply.LoadOwned(filepath.Join(cfg.Backend.StateDir, "owned.json"))
+		owned, _, err := apply.LoadOwned(ownedPath(cfg))
 		if err != nil {
 			return nil, fmt.Errorf("which records dnssync created (to find stale ones): %w", err)
 		}
@@ -53,9 +52,9 @@ func newVerifier(cfg *config.Config, log *slog.Logger, warn func(error)) (*recon
 	return &reconcile.Reconciler{
 		Zones:    cfg.ZoneNames(),
 		Store:    desired.NewStore(desiredOptions(cfg), log),
-		Observed: &observed.Client{Addr: addr.String(), Timeout: transferTimeout, ProbeTimeout: queryTimeout, TSIG: xfrKey},
+		Observed: zoneReader(addr.String(), xfrKey),
 		Backend:  backend,
-		Safety:   diff.Safety{MaxDeletePercent: cfg.Safety.MaxDeletePercent, MaxUpdatePercent: cfg.Safety.MaxUpdatePercent, MinRecords: cfg.Safety.MinRecords},
+		Safety:   safety(cfg),
 		Checker:  checkServers(cfg),
 		// The serials of the primary and of each secondary, per zone.
 		Verifier:    newResolver(addr),

@@ -79,7 +79,7 @@ func replication(cfg *config.Config, key *observed.TSIG) reconcile.Replication {
 	for _, s := range cfg.Secondaries {
 		rep.Secondaries = append(rep.Secondaries, reconcile.Secondary{Name: s.Name, Addr: s.Address.String(), Zones: s.Zones,
 			Notify: s.Notify, Server: newResolver(s.Address),
-			Data: &observed.Client{Addr: s.Address.String(), Timeout: transferTimeout, ProbeTimeout: queryTimeout, TSIG: key}})
+			Data: zoneReader(s.Address.String(), key)})
 	}
 	for _, r := range cfg.Resolvers {
 		rep.Resolvers = append(rep.Resolvers, reconcile.Peer{Name: r.Name, Addr: r.Address.String()})
@@ -123,7 +123,7 @@ func newReconciler(cfg *config.Config, log *slog.Logger) (*reconcile.Reconciler,
 		if err != nil {
 			return nil, nil, err
 		}
-		statePath := filepath.Join(cfg.Backend.StateDir, "owned.json")
+		statePath := ownedPath(cfg)
 		owned, found, err := apply.LoadOwned(statePath)
 		if err != nil {
 			return nil, nil, err
@@ -158,10 +158,10 @@ func newReconciler(cfg *config.Config, log *slog.Logger) (*reconcile.Reconciler,
 	r := &reconcile.Reconciler{
 		Zones:         cfg.ZoneNames(),
 		Store:         store,
-		Observed:      &observed.Client{Addr: addr.String(), Timeout: transferTimeout, ProbeTimeout: queryTimeout, TSIG: xfrKey},
+		Observed:      zoneReader(addr.String(), xfrKey),
 		Backend:       backend,
 		Verifier:      newResolver(addr),
-		Safety:        diff.Safety{MaxDeletePercent: cfg.Safety.MaxDeletePercent, MaxUpdatePercent: cfg.Safety.MaxUpdatePercent, MinRecords: cfg.Safety.MinRecords},
+		Safety:        safety(cfg),
 		CreatesZones:  cfg.Backend.Type == config.ZoneFile,
 		VerifyTimeout: cfg.Verify.Timeout,
 		Checker:       checkServers(cfg),
@@ -192,4 +192,20 @@ func recordsAPI(cfg *config.Config, store *desired.Store) (*api.RecordsOptions, 
 		}
 	}
 	return rec, nil
+}
+
+// ownedPath is where the rfc2136 backend keeps which records it created.
+func ownedPath(cfg *config.Config) string {
+	return filepath.Join(cfg.Backend.StateDir, "owned.json")
+}
+
+// safety is the config's deletion-safety bounds.
+func safety(cfg *config.Config) diff.Safety {
+	return diff.Safety{MaxDeletePercent: cfg.Safety.MaxDeletePercent, MaxUpdatePercent: cfg.Safety.MaxUpdatePercent, MinRecords: cfg.Safety.MinRecords}
+}
+
+// zoneReader transfers zones from addr, signed with key when set: the one
+// place the transfer and SOA-probe timeouts are given to a client.
+func zoneReader(addr string, key *observed.TSIG) *observed.Client {
+	return &observed.Client{Addr: addr, Timeout: transferTimeout, ProbeTimeout: queryTimeout, TSIG: key}
 }
