@@ -25,7 +25,10 @@ import (
 // by default (once per UPDATE). A server that numbers serials otherwise
 // (BIND's unixtime or date methods) fails the second message's
 // prerequisite: that reads as a concurrent write, the rest is planned
-// again from a fresh transfer, and nothing is overwritten.
+// again from a fresh transfer, and nothing is overwritten. A message that
+// sets the serial itself (above the secondaries' floors, rfc2136_floor.go)
+// leaves the zone at that serial: the servers bump only a serial the
+// UPDATE did not set, so the next message is fenced on it.
 
 // ErrConcurrentWrite: the server refused an UPDATE because the zone
 // changed since it was planned (its SOA prerequisite failed): another
@@ -55,13 +58,29 @@ func fence(zone string, served *observed.Zone) *dns.SOA {
 	return soa
 }
 
-// nextFence is the SOA a server serves after one more UPDATE that changed
-// the zone: the serial bumped by one, never 0 (RFC 2136 7.11).
-func nextFence(soa *dns.SOA) *dns.SOA {
+// nextFence is the SOA a server serves after UPDATE m, fenced on soa,
+// changed the zone: the serial m set itself when it replaced the SOA
+// (rfc2136_floor.go; the server then does not bump it, RFC 2136 3.6),
+// else the serial bumped by one, never 0 (RFC 2136 7.11).
+func nextFence(soa *dns.SOA, m *dns.Msg) *dns.SOA {
 	n := dns.Copy(soa).(*dns.SOA)
+	if set, ok := setsSerial(m); ok {
+		n.Serial = set
+		return n
+	}
 	n.Serial++
 	if n.Serial == 0 {
 		n.Serial = 1
 	}
 	return n
+}
+
+// setsSerial reports the serial of the apex SOA m adds, if it adds one.
+func setsSerial(m *dns.Msg) (uint32, bool) {
+	for _, rr := range m.Ns {
+		if soa, ok := rr.(*dns.SOA); ok && soa.Hdr.Class == dns.ClassINET && len(m.Question) == 1 && dns.CanonicalName(soa.Hdr.Name) == dns.CanonicalName(m.Question[0].Name) {
+			return soa.Serial, true
+		}
+	}
+	return 0, false
 }

@@ -26,10 +26,10 @@ type Floor struct {
 	Serial uint32
 }
 
-// FloorApplier is a Backend that chooses each zone's serial itself (the
-// zone file backend) and so can be told the serials other servers hold.
-// A backend whose server chooses the serial (rfc2136) does not implement
-// it: nothing it could do would change the serial.
+// FloorApplier is a Backend that can be told the serials other servers
+// hold and write above them: the zone file backend chooses each serial
+// itself, the rfc2136 backend sets one in its UPDATE when the server's
+// own bump would not be newer (rfc2136_floor.go).
 type FloorApplier interface {
 	Backend
 	// ApplyAbove is Apply with a serial newer (RFC 1982) than each floor
@@ -37,7 +37,10 @@ type FloorApplier interface {
 	ApplyAbove(ctx context.Context, served *observed.Zone, p diff.Plan, floors []Floor) (Result, error)
 }
 
-var _ FloorApplier = (*ZoneFile)(nil)
+var (
+	_ FloorApplier = (*ZoneFile)(nil)
+	_ FloorApplier = (*RFC2136)(nil)
+)
 
 // NextSerialAbove is NextSerial over known and the floors. When no serial
 // is newer than all of them (the floors and known serials are half the

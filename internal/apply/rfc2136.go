@@ -94,12 +94,14 @@ func (b *RFC2136) Managed(zone string) func(rrset.Key) bool {
 // nothing new: what earlier messages created is adopted by the next plan,
 // which finds it served as desired.
 func (b *RFC2136) Apply(ctx context.Context, served *observed.Zone, p diff.Plan) (Result, error) {
+	return b.apply(ctx, served, p, nil)
+}
+
+// apply is Apply, its first message also replacing the apex SOA by soa
+// when soa is not nil (rfc2136_floor.go).
+func (b *RFC2136) apply(ctx context.Context, served *observed.Zone, p diff.Plan, soa *dns.SOA) (Result, error) {
 	pre := fence(p.Zone, served)
-	limit := b.maxRecords
-	if pre != nil && limit > 1 {
-		limit-- // servers count prerequisites against the same limit
-	}
-	for _, m := range BuildUpdates(p, limit) {
+	for _, m := range b.updates(p, pre != nil, soa) {
 		if pre != nil {
 			m.Answer = []dns.RR{pre}
 		}
@@ -107,7 +109,7 @@ func (b *RFC2136) Apply(ctx context.Context, served *observed.Zone, p diff.Plan)
 			return Result{}, err
 		}
 		if pre != nil {
-			pre = nextFence(pre)
+			pre = nextFence(pre, m)
 		}
 	}
 	add := append([]rrset.Key(nil), p.Adopt...)

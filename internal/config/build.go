@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -40,6 +41,12 @@ func (f *fileConfig) build() (*Config, problems) {
 	c.Records = Records{Dir: f.Records.Dir, Debounce: parse(&p, "records.debounce", f.Records.Debounce, nonNegativeDuration)}
 	if c.Records.Dir == "" {
 		p.add("records.dir", "must not be empty")
+	}
+	c.Records.ZonesDir = f.Records.ZonesDir
+	if c.Records.ZonesDir == "" {
+		// Beside records.dir, wherever that is (its own path already
+		// follows the config file: rebase).
+		c.Records.ZonesDir = filepath.Join(filepath.Dir(filepath.Clean(c.Records.Dir)), "zones.d")
 	}
 
 	c.Backend = f.Backend.build(&p)
@@ -83,6 +90,7 @@ func (f *fileConfig) build() (*Config, problems) {
 	c.Debug = Debug{Pprof: pprof}
 
 	c.Zones = buildZones(&p, f.Zones)
+	c.Catalog = f.Catalog.build(&p, c.Zones)
 	c.Secondaries = buildSecondaries(&p, f.Secondaries, c.Zones)
 	c.Resolvers = buildResolvers(&p, f.Resolvers)
 	return c, p

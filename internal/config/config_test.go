@@ -144,6 +144,7 @@ func TestLoadOverrides(t *testing.T) {
 			want.File = path
 			// The defaults' relative records.dir is beside the file.
 			want.Records.Dir = filepath.Join(filepath.Dir(path), "records.d")
+			want.Records.ZonesDir = filepath.Join(filepath.Dir(path), "zones.d")
 			if !reflect.DeepEqual(got, want) {
 				t.Errorf("config =\n%+v\nwant\n%+v", *got, *want)
 			}

@@ -74,6 +74,7 @@ func (c *Config) SourceName() string {
 func (f *fileConfig) pathKeys() []*string {
 	return []*string{
 		&f.Records.Dir,
+		&f.Records.ZonesDir,
 		&f.Backend.ZoneDir,
 		&f.Backend.StateDir,
 		&f.Backend.TSIGSecretFile,

@@ -17,7 +17,8 @@ type fileConfig struct {
 	Audit   fileAudit   `toml:"audit"`
 	Log     fileLog     `toml:"log"`
 	Debug   fileDebug   `toml:"debug"`
-	Zones   []fileZone  `toml:"zones"`
+	Catalog fileCatalog `toml:"catalog"`
+	Zones   []ZoneSpec  `toml:"zones"`
 	// Secondaries and Resolvers: secondaries.go.
 	Secondaries []fileSecondary `toml:"secondaries"`
 	Resolvers   []fileResolver  `toml:"resolvers"`
@@ -32,7 +33,13 @@ type fileDNS struct {
 
 type fileRecords struct {
 	Dir      string `toml:"dir"`
+	ZonesDir string `toml:"zones_dir"`
 	Debounce string `toml:"debounce"`
+}
+
+// fileCatalog is [catalog]: the RFC 9432 catalog zone dnssync maintains.
+type fileCatalog struct {
+	Zone string `toml:"zone"`
 }
 
 type fileBackend struct {
@@ -77,17 +84,4 @@ type fileLog struct {
 
 type fileDebug struct {
 	Pprof string `toml:"pprof"`
-}
-
-// fileZone is one [[zones]] entry. Empty fields take defaults in build.
-type fileZone struct {
-	Name                string   `toml:"name"`
-	Nameservers         []string `toml:"nameservers"`
-	NameserverAddresses []string `toml:"nameserver_addresses"`
-	Hostmaster          string   `toml:"hostmaster"`
-	Refresh             uint32   `toml:"refresh"`
-	Retry               uint32   `toml:"retry"`
-	Expire              uint32   `toml:"expire"`
-	NegativeTTL         uint32   `toml:"negative_ttl"`
-	SOATTL              uint32   `toml:"soa_ttl"`
 }

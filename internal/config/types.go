@@ -25,6 +25,7 @@ type Config struct {
 	Audit   Audit
 	Log     Log
 	Debug   Debug
+	Catalog Catalog
 	Zones   []Zone
 	// Secondaries transfer the zones from the primary; Resolvers are the
 	// caches clients ask (secondaries.go).
@@ -42,7 +43,10 @@ type DNS struct {
 
 // Records is [records].
 type Records struct {
-	Dir      string
+	Dir string
+	// ZonesDir holds one YAML file per zone (internal/zones); unset, it is
+	// zones.d beside Dir.
+	ZonesDir string
 	Debounce time.Duration // never negative
 }
 
@@ -140,9 +144,20 @@ type Debug struct {
 	Pprof Listen
 }
 
-// Zone is one [[zones]] entry, defaults filled and names canonical.
+// Catalog is [catalog]: the RFC 9432 catalog zone dnssync maintains.
+type Catalog struct {
+	// Zone is the catalog zone's canonical name; empty is off. It is no
+	// [[zones]] name (Load checks).
+	Zone string
+}
+
+// Zone is one managed zone ([[zones]] entry or zones.d file), defaults
+// filled and names canonical.
 type Zone struct {
 	Name string
+	// Reverse: filled with PTRs derived from the forward zones' addresses;
+	// the name stands for an address prefix (ReversePrefix).
+	Reverse bool
 	// Nameservers are the apex NS records; the first is the SOA's MNAME.
 	// Never empty.
 	Nameservers []string

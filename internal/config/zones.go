@@ -4,20 +4,36 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 
 	"github.com/miekg/dns"
 
 	"github.com/dnssync/dnssync/internal/rrset"
 )
 
-func buildZones(p *problems, fz []fileZone) []Zone {
-	if len(fz) == 0 {
-		p.add("zones", "at least one [[zones]] entry is needed")
-	}
+// ZoneSpec is one zone as an operator writes it: a [[zones]] entry, a
+// zones.d file's `zone:` mapping, the API's body. Empty fields take
+// defaults in BuildZone. The tags are the contract with those files.
+type ZoneSpec struct {
+	Name                string   `toml:"name" yaml:"name" json:"name"`
+	Nameservers         []string `toml:"nameservers" yaml:"nameservers,omitempty" json:"nameservers,omitempty"`
+	NameserverAddresses []string `toml:"nameserver_addresses" yaml:"nameserver_addresses,omitempty" json:"nameserver_addresses,omitempty"`
+	Hostmaster          string   `toml:"hostmaster" yaml:"hostmaster,omitempty" json:"hostmaster,omitempty"`
+	Refresh             uint32   `toml:"refresh" yaml:"refresh,omitempty" json:"refresh,omitempty"`
+	Retry               uint32   `toml:"retry" yaml:"retry,omitempty" json:"retry,omitempty"`
+	Expire              uint32   `toml:"expire" yaml:"expire,omitempty" json:"expire,omitempty"`
+	NegativeTTL         uint32   `toml:"negative_ttl" yaml:"negative_ttl,omitempty" json:"negative_ttl,omitempty"`
+	SOATTL              uint32   `toml:"soa_ttl" yaml:"soa_ttl,omitempty" json:"soa_ttl,omitempty"`
+	Reverse             bool     `toml:"reverse" yaml:"reverse,omitempty" json:"reverse,omitempty"`
+}
+
+// buildZones builds the [[zones]] list. None at all is allowed: the zones
+// may all come from zones.d (internal/zones).
+func buildZones(p *problems, fz []ZoneSpec) []Zone {
 	out := make([]Zone, 0, len(fz))
 	seen := map[string]bool{}
 	for i, f := range fz {
-		z, err := f.build()
+		z, err := BuildZone(f)
 		if err != nil {
 			p.add(fmt.Sprintf("zones[%d] (%s)", i, z.Name), "%v", err)
 			continue
@@ -31,15 +47,22 @@ func buildZones(p *problems, fz []fileZone) []Zone {
 	return out
 }
 
-// build fills the zone's defaults and makes its names canonical. On error
-// the zone's Name is what could be made of it, for the message.
-func (f fileZone) build() (Zone, error) {
-	z := Zone{Name: f.Name, Hostmaster: f.Hostmaster,
+// BuildZone fills the zone's defaults, makes its names canonical and checks
+// it: the one builder of [[zones]] entries and zones.d files alike. On
+// error the zone's Name is what could be made of it, for the message; the
+// error names the field (as the files spell it).
+func BuildZone(f ZoneSpec) (Zone, error) {
+	z := Zone{Name: f.Name, Hostmaster: f.Hostmaster, Reverse: f.Reverse,
 		Refresh: f.Refresh, Retry: f.Retry, Expire: f.Expire, NegativeTTL: f.NegativeTTL, SOATTL: f.SOATTL}
 	if _, ok := dns.IsDomainName(z.Name); !ok || z.Name == "" || z.Name == "." {
 		return z, fmt.Errorf("name: %q is not a zone name", z.Name)
 	}
 	z.Name = dns.CanonicalName(z.Name)
+	if z.Reverse {
+		if _, err := ReversePrefix(z.Name); err != nil {
+			return z, fmt.Errorf("reverse: %w", err)
+		}
+	}
 	z.Nameservers = []string{"ns1." + z.Name}
 	if len(f.Nameservers) > 0 {
 		z.Nameservers = make([]string, len(f.Nameservers))
@@ -86,6 +109,18 @@ func (f fileZone) build() (Zone, error) {
 	def(&z.NegativeTTL, 300)
 	def(&z.SOATTL, 3600)
 	return z, nil
+}
+
+// Spec is the zone as a file or an API body holds it, every default
+// written out: BuildZone(z.Spec()) is z again.
+func (z Zone) Spec() ZoneSpec {
+	s := ZoneSpec{Name: z.Name, Nameservers: slices.Clone(z.Nameservers), Hostmaster: z.Hostmaster,
+		Refresh: z.Refresh, Retry: z.Retry, Expire: z.Expire, NegativeTTL: z.NegativeTTL, SOATTL: z.SOATTL,
+		Reverse: z.Reverse}
+	for _, a := range z.NameserverAddresses {
+		s.NameserverAddresses = append(s.NameserverAddresses, a.String())
+	}
+	return s
 }
 
 // ZoneNames returns the managed zones' canonical names.

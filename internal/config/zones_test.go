@@ -2,6 +2,7 @@ package config
 
 import (
 	"net/netip"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -120,5 +121,123 @@ nameserver_addresses = ["192.0.2.1", "2001:db8::1"]
 				t.Errorf("Reserved(%v) = %q, should point at nameserver_addresses", tt.key, got)
 			}
 		})
+	}
+}
+
+// Zero [[zones]] is a valid config: the zones may all come from zones.d.
+// (Before issue 13 it was "at least one [[zones]] entry is needed".)
+func TestNoZonesIsAllowed(t *testing.T) {
+	t.Parallel()
+	c, err := Load(writeConfig(t, "zones = []\n"))
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	if len(c.Zones) != 0 {
+		t.Errorf("zones = %v, want none", c.ZoneNames())
+	}
+}
+
+func TestReversePrefix(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, want, err string
+	}{
+		{"2.0.192.in-addr.arpa", "192.0.2.0/24", ""},
+		{"10.IN-ADDR.ARPA.", "10.0.0.0/8", ""},
+		{"168.192.in-addr.arpa.", "192.168.0.0/16", ""},
+		{"8.b.d.0.1.0.0.2.ip6.arpa", "2001:db8::/32", ""},
+		{"f.ip6.arpa.", "f000::/4", ""},
+		{"in-addr.arpa.", "", "is not under"},
+		{"ip6.arpa", "", "is not under"},
+		{"example.com", "", "is not under"},
+		{"1.2.0.192.in-addr.arpa", "", "4 octets"},
+		{"256.in-addr.arpa", "", "is not an octet"},
+		{"02.in-addr.arpa", "", "is not an octet"},
+		{"0-25.0.192.in-addr.arpa", "", "is not an octet"},
+		{"ab.ip6.arpa", "", "is not one hex digit"},
+		{"g.ip6.arpa", "", "is not one hex digit"},
+		{strings.Repeat("0.", 33) + "ip6.arpa", "", "33 nibbles"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ReversePrefix(tt.name)
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("ReversePrefix(%s) = %v, %v; want an error containing %q", tt.name, got, err, tt.err)
+				}
+				return
+			}
+			if err != nil || got.String() != tt.want {
+				t.Fatalf("ReversePrefix(%s) = %v, %v; want %s", tt.name, got, err, tt.want)
+			}
+		})
+	}
+	p, err := ReversePrefix(strings.Repeat("1.", 32) + "ip6.arpa")
+	if err != nil || p.Bits() != 128 || p.Addr().String() != "1111:1111:1111:1111:1111:1111:1111:1111" {
+		t.Errorf("32 nibbles: %v, %v", p, err)
+	}
+}
+
+// BuildZone is the one builder: a reverse zone is checked, "invalid." is
+// a nameserver outside the zone needing no address (the catalog's), and
+// Spec turns a zone back into what builds it again.
+func TestBuildZoneAndSpec(t *testing.T) {
+	t.Parallel()
+	z, err := BuildZone(ZoneSpec{Name: "Catalog.Invalid", Nameservers: []string{"invalid."}})
+	if err != nil {
+		t.Fatalf("catalog-like zone: %v", err)
+	}
+	if len(z.NameserverAddresses) != 0 || !reflect.DeepEqual(z.Nameservers, []string{"invalid."}) || z.Name != "catalog.invalid." {
+		t.Errorf("catalog-like zone = %+v", z)
+	}
+	if _, err := BuildZone(ZoneSpec{Name: "example.com", Reverse: true}); err == nil || !strings.HasPrefix(err.Error(), "reverse: ") {
+		t.Errorf("forward name with reverse = true: %v, want a reverse: error", err)
+	}
+	rev, err := BuildZone(ZoneSpec{Name: "2.0.192.in-addr.arpa", Reverse: true, Nameservers: []string{"ns1.example.com"}})
+	if err != nil || !rev.Reverse {
+		t.Fatalf("reverse zone: %+v, %v", rev, err)
+	}
+	for _, spec := range []ZoneSpec{
+		{Name: "example.org"},
+		{Name: "example.org", Nameservers: []string{"ns.example.org", "ns.provider.net"}, NameserverAddresses: []string{"2001:db8::1"},
+			Hostmaster: "h.example.net", Refresh: 1, Retry: 2, Expire: 3, NegativeTTL: 4, SOATTL: 5},
+		{Name: "2.0.192.in-addr.arpa", Reverse: true, Nameservers: []string{"ns1.example.com"}},
+	} {
+		z, err := BuildZone(spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		again, err := BuildZone(z.Spec())
+		if err != nil || !reflect.DeepEqual(again, z) {
+			t.Errorf("BuildZone(Spec()) = %+v, %v; want %+v", again, err, z)
+		}
+	}
+}
+
+func TestZonesDirDefaultsBesideRecordsDir(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	tests := []struct{ file, want string }{
+		{"", filepath.Join(dir, "zones.d")},
+		{"[records]\ndir = \"/srv/dns/records.d/\"\n", "/srv/dns/zones.d"},
+		{"[records]\nzones_dir = \"zones\"\n", filepath.Join(dir, "zones")},
+		{"[records]\nzones_dir = \"/etc/dnssync/zones.d\"\n", "/etc/dnssync/zones.d"},
+	}
+	for _, tt := range tests {
+		c, err := Load(writeConfigIn(t, dir, tt.file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Records.ZonesDir != tt.want {
+			t.Errorf("%q: zones_dir = %q, want %q", tt.file, c.Records.ZonesDir, tt.want)
+		}
+	}
+	c, err := Load("")
+	if err != nil || c.Records.ZonesDir != "zones.d" || c.Catalog.Zone != "" {
+		t.Errorf("defaults alone: zones_dir %q, catalog %q, %v; want zones.d (the working directory) and no catalog", c.Records.ZonesDir, c.Catalog.Zone, err)
+	}
+	c, err = Load(writeConfigIn(t, dir, "[catalog]\nzone = \"Catalog.Invalid\"\n"))
+	if err != nil || c.Catalog.Zone != "catalog.invalid." {
+		t.Errorf("catalog = %q, %v; want catalog.invalid.", c.Catalog.Zone, err)
 	}
 }

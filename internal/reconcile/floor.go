@@ -15,10 +15,13 @@ import (
 // the newest serial it ever transferred, and ignores any older one: after
 // the primary's zone_dir and state_dir are lost (or restored from a
 // backup), only the secondaries still know how far the serial had gone.
-// So before a backend that chooses serials writes a zone, each secondary
-// of the zone is asked for its serial, and the backend writes above them
-// (apply.FloorApplier). An unreachable secondary does not hold the write
-// up: it is skipped, and reported by propagation as before.
+// So before a backend writes a zone, each secondary of the zone is asked
+// for its serial, and the backend writes above them (apply.FloorApplier:
+// the zone file backend chooses the serial; the rfc2136 backend sets it in
+// the UPDATE when the primary's own bump would fall short, as after a
+// dynupdate restarted without its database). An unreachable secondary does
+// not hold the write up: it is skipped, and reported by propagation as
+// before.
 
 // floorTimeout bounds asking the secondaries before a write: the answers
 // come from loopback or the LAN within milliseconds, and a dead secondary
@@ -26,7 +29,7 @@ import (
 const floorTimeout = time.Second
 
 // backendApply applies p to zone, above the serials of zone's secondaries
-// when the backend chooses serials.
+// when the backend can write above them.
 func (r *Reconciler) backendApply(ctx context.Context, log *slog.Logger, served *observed.Zone, p diff.Plan) (apply.Result, error) {
 	b, ok := r.Backend.(apply.FloorApplier)
 	secs := r.secondariesOf(p.Zone)
