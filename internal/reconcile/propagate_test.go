@@ -227,3 +227,100 @@ func TestPropagationWithoutAnAppliedSerial(t *testing.T) {
 		t.Errorf("ns2: %+v, want notified and in sync at the primary's 12", s)
 	}
 }
+
+// startRcode is an in-process server on loopback UDP that answers every
+// query with rcode: a secondary with no copy of its zone (SERVFAIL), or
+// one not serving it (REFUSED).
+func startRcode(t *testing.T, rcode int) string {
+	t.Helper()
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	started := make(chan struct{})
+	srv := &dns.Server{PacketConn: pc, NotifyStartedFunc: func() { close(started) }, Handler: dns.HandlerFunc(func(w dns.ResponseWriter, q *dns.Msg) {
+		m := new(dns.Msg)
+		m.SetRcode(q, rcode)
+		_ = w.WriteMsg(m)
+	})}
+	go func() { _ = srv.ActivateAndServe() }()
+	<-started
+	t.Cleanup(func() { _ = srv.Shutdown() })
+	return pc.LocalAddr().String()
+}
+
+// A lagging secondary's reason says what can be known of why, the same
+// after a change and at a scheduled check: one answering SERVFAIL has no
+// copy, so its transfers fail; one answering REFUSED does not serve the
+// zone; one that answered the NOTIFY and still serves the old serial did
+// not transfer it (the primary may refuse it); one not sent NOTIFY waits
+// for its refresh. None of them is called unreachable.
+func TestLaggingSecondaryReasons(t *testing.T) {
+	t.Parallel()
+	const old, serial = 3, 5
+	newSet := rrset.New(mustRR(t, "new.example.com. 300 IN A 192.0.2.3"))
+	primary := startSOA(t, serial, serial, false, "new.example.com. 300 IN A 192.0.2.3")
+	stuck := startSOA(t, old, old, true) // takes the NOTIFY, never the serial
+	quiet := startSOA(t, old, old, true)
+	res := func(addr string) *verify.Resolver {
+		return &verify.Resolver{Addr: addr, Timeout: 200 * time.Millisecond}
+	}
+	sec := func(name, addr string, notify bool) Secondary {
+		return Secondary{Name: name, Addr: addr, Zones: []string{zoneA}, Notify: notify, Server: res(addr)}
+	}
+	r := &Reconciler{
+		Zones: []string{zoneA}, Verifier: res(primary.addr), VerifyTimeout: 700 * time.Millisecond, Log: discardLog(),
+		Replication: Replication{Primary: primary.addr, Notifier: &notify.Sender{Timeout: 200 * time.Millisecond},
+			Secondaries: []Secondary{
+				sec("nocopy", startRcode(t, dns.RcodeServerFailure), false),
+				sec("notserving", startRcode(t, dns.RcodeRefused), false),
+				sec("stuck", stuck.addr, true),
+				sec("quiet", quiet.addr, false),
+			}},
+	}
+	wantAfterChange := map[string]string{
+		"nocopy":     "has no copy of the zone (it answers its SOA with SERVFAIL): its transfers from the primary fail",
+		"notserving": "does not serve the zone (it answers its SOA with REFUSED)",
+		"stuck":      "NOTIFY answered, but serial 5 was not transferred within",
+		"quiet":      "not sent NOTIFY (notify = false)",
+	}
+	zr := &ZoneResult{Zone: zoneA, Applied: true, Serial: serial,
+		Plan: diff.Plan{Zone: zoneA, Changes: []diff.Change{{Action: diff.Create, Key: newSet.Key, New: newSet}}}}
+	r.verify(t.Context(), r.Log, zr)
+	checkReasons(t, "after the change", zr.Servers, wantAfterChange)
+	for _, s := range zr.Servers {
+		if s.Name == "stuck" && (s.Behind != 2 || s.Waited <= 0) {
+			t.Errorf("stuck: %+v, want 2 behind, lagging for a while", s)
+		}
+	}
+
+	var rep verify.Report
+	r.syncAll(t.Context(), &rep)
+	checkReasons(t, "at a scheduled check", rep.Sync, map[string]string{
+		"nocopy":     wantAfterChange["nocopy"],
+		"notserving": wantAfterChange["notserving"],
+		"stuck":      "serial 5 not transferred yet: if this lasts, the primary may refuse its transfers",
+		"quiet":      "serial 5 not transferred yet",
+	})
+}
+
+// checkReasons checks that each named secondary in got is out of sync
+// for the reason want names, never "unreachable".
+func checkReasons(t *testing.T, when string, got []verify.ServerStatus, want map[string]string) {
+	t.Helper()
+	seen := 0
+	for _, s := range got {
+		w, ok := want[s.Name]
+		if !ok {
+			continue
+		}
+		seen++
+		t.Logf("%s: %v", when, s)
+		if s.InSync || !strings.Contains(s.Reason, w) || strings.HasPrefix(s.Reason, "unreachable") {
+			t.Errorf("%s: %s: reason %q, want it out of sync with %q", when, s.Name, s.Reason, w)
+		}
+	}
+	if seen != len(want) {
+		t.Errorf("%s: %d of the %d secondaries reported: %+v", when, seen, len(want), got)
+	}
+}

@@ -59,7 +59,7 @@ func (r *Resolver) query(ctx context.Context, name string, t uint16) (answer, er
 	switch in.Rcode {
 	case dns.RcodeSuccess, dns.RcodeNameError:
 	default:
-		return answer{}, fmt.Errorf("query %s %s at %s: server answered %s", name, dns.TypeToString[t], r.Addr, dns.RcodeToString[in.Rcode])
+		return answer{}, &RcodeError{Name: name, Qtype: t, Server: r.Addr, Rcode: in.Rcode} // lag.go
 	}
 	want := rrset.Key{Name: dns.CanonicalName(name), Type: t}
 	var set *rrset.Set

@@ -45,9 +45,11 @@ type ServerStatus struct {
 	// Waited is, after a change, how long this server was waited for
 	// without reaching the serial: how long it has lagged.
 	Waited time.Duration
-	// Reason says why it is not in sync, when known: no answer, NOTIFY
-	// unanswered or refused, a newer serial than the primary's, data that
-	// differs at the primary's serial.
+	// Reason says why it is not in sync, when known: no answer, no copy
+	// of the zone (its transfers fail), not serving the zone, NOTIFY
+	// unanswered or refused, NOTIFY answered but the serial not
+	// transferred, a newer serial than the primary's, data that differs
+	// at the primary's serial (lag.go).
 	Reason string
 	// Note says what the check could not look at, without failing it: a
 	// secondary whose data was not compared (it refuses transfers).
@@ -93,7 +95,7 @@ func SerialStatus(zone, server, name string, role Role, served, want uint32, err
 	}
 	switch d := int32(served - want); {
 	case err != nil:
-		s.Serial, s.Reason = 0, fmt.Sprintf("unreachable: %v", err)
+		s.Serial, s.Reason = 0, unreadReason(role, err)
 	case d == 0:
 		s.InSync = true
 	case d < 0:
