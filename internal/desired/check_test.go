@@ -22,7 +22,7 @@ func TestValidateReportsFileProblemsAndConflicts(t *testing.T) {
 	want := []string{
 		a + ":2: " + reason,
 		b + ":6: " + reason,
-		c + `:4: unknown field "vlaue" in record (want name, type, value, values, ttl)`,
+		c + `:4: unknown field "vlaue" in record (want name, type, value, values, ttl, ptr)`,
 	}
 	if got := problemTexts(problems); !slices.Equal(got, want) {
 		t.Errorf("Validate:\n got %q\nwant %q", got, want)

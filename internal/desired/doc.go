@@ -32,6 +32,11 @@
 //	    type: A
 //	    value: 192.168.1.10        # or values: [..., ...]
 //	    ttl: 300                   # optional
+//	    ptr: false                 # optional, A and AAAA only: derive no PTR
+//
+// The managed zones may change at run time (SetZones, zones.go): records
+// move to the most specific zone now holding them, and a file waiting for
+// a zone applies once it is there.
 //
 // Decoding is strict (unknown keys are errors) and every error carries the
 // file and line, because a person has to find and fix it; it quotes

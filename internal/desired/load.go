@@ -119,7 +119,7 @@ func (s *Store) logRejected(path string, f *file, problems []Problem) {
 // where each record was declared.
 func sameRecords(a, b []record, withLines bool) bool {
 	return slices.EqualFunc(a, b, func(x, y record) bool {
-		return x.zone == y.zone && x.rr.String() == y.rr.String() && (!withLines || x.line == y.line)
+		return x.zone == y.zone && x.noPTR == y.noPTR && x.rr.String() == y.rr.String() && (!withLines || x.line == y.line)
 	})
 }
 

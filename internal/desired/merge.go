@@ -42,6 +42,9 @@ type zoneView struct {
 	records int // records in sets
 	held    map[string]Conflict
 	heldAt  map[string][]location // name -> where the conflicting records are
+	// noPTR: the A/AAAA values opted out of derived PTRs (ptr.go); nil
+	// while no record of the zone opts out, which is the common case.
+	noPTR map[rrset.Key]map[string]bool
 }
 
 func newIndex(zones []string) *index {
@@ -51,13 +54,17 @@ func newIndex(zones []string) *index {
 		dirty:  make(map[nameKey]struct{}),
 	}
 	for _, z := range zones {
-		ix.zones[z] = &zoneView{
-			sets:   make(rrset.Zone),
-			held:   make(map[string]Conflict),
-			heldAt: make(map[string][]location),
-		}
+		ix.zones[z] = newZoneView()
 	}
 	return ix
+}
+
+func newZoneView() *zoneView {
+	return &zoneView{
+		sets:   make(rrset.Zone),
+		held:   make(map[string]Conflict),
+		heldAt: make(map[string][]location),
+	}
 }
 
 // replace swaps a file's contribution and returns the zones touched (old and
@@ -65,6 +72,9 @@ func newIndex(zones []string) *index {
 func (ix *index) replace(path string, old, recs []record) map[string]bool {
 	zones := make(map[string]bool)
 	for _, r := range old {
+		if ix.zones[r.zone] == nil {
+			continue // its zone was removed (zones.go): not indexed
+		}
 		k := nameKey{r.zone, r.rr.Header().Name}
 		if m := ix.byName[k].without(path); len(m) == 0 {
 			delete(ix.byName, k)
@@ -75,6 +85,9 @@ func (ix *index) replace(path string, old, recs []record) map[string]bool {
 		zones[r.zone] = true
 	}
 	for _, r := range recs {
+		if ix.zones[r.zone] == nil {
+			continue
+		}
 		k := nameKey{r.zone, r.rr.Header().Name}
 		ix.byName[k] = ix.byName[k].with(path, r)
 		ix.dirty[k] = struct{}{}
@@ -139,6 +152,7 @@ func (ix *index) flush() (changed map[string]map[string]bool) {
 		changed[k.zone][k.name] = true
 		delete(zv.held, k.name)
 		delete(zv.heldAt, k.name)
+		zv.forgetNoPTR(k.name)
 
 		sets, reason, at := mergeName(ix.byName[k])
 		ix.merges++
@@ -151,6 +165,7 @@ func (ix *index) flush() (changed map[string]map[string]bool) {
 				zv.sets[s.Key] = s
 				zv.records += len(s.RRs)
 			}
+			zv.noteNoPTR(ix.byName[k])
 		}
 	}
 	clear(ix.dirty)

@@ -18,11 +18,11 @@ import (
 
 // recordFields are one entry of a file as written; nil means absent.
 type recordFields struct {
-	line                          int // of the entry itself
-	name, typ, value, values, ttl *yaml.Node
+	line                               int // of the entry itself
+	name, typ, value, values, ttl, ptr *yaml.Node
 }
 
-const wantRecordFields = "want name, type, value, values, ttl"
+const wantRecordFields = "want name, type, value, values, ttl, ptr"
 
 // notRecordsFile is the whole message for a file whose top level is not a
 // mapping with the one key "records": it may be any file at all (a hard
@@ -155,6 +155,8 @@ func decodeRecord(m *yaml.Node) (recordFields, *lineError) {
 			slot = &f.values
 		case "ttl":
 			slot = &f.ttl
+		case "ptr":
+			slot = &f.ptr
 		default:
 			return f, errAt(k.Line, "unknown field %s in record (%s)", excerpt(k.Value), wantRecordFields)
 		}

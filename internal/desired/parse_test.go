@@ -13,6 +13,8 @@ import (
 // badWant is the exact text of every problem each testdata/bad-*.yaml must
 // produce, with "records.d/" as the dir.
 var badWant = map[string][]string{
+	"bad-ptr-on-txt.yaml":   {"records.d/bad-ptr-on-txt.yaml:5: ptr applies only to A and AAAA records, not TXT"},
+	"bad-ptr-not-bool.yaml": {"records.d/bad-ptr-not-bool.yaml:5: ptr must be true or false, got a string"},
 	"bad-caa.yaml": {
 		"records.d/bad-caa.yaml:5: invalid CAA value \"issue letsencrypt.org\": want \"flags tag value\", e.g. 0 issue \"letsencrypt.org\"",
 		"records.d/bad-caa.yaml:6: invalid CAA value \"0 issue letsencrypt.org;\"…: put the value in double quotes when it has spaces or ';'",
@@ -118,7 +120,7 @@ var badWant = map[string][]string{
 		"records.d/bad-two-documents.yaml:2: more than one YAML document (want one)",
 	},
 	"bad-unknown-key.yaml": {
-		"records.d/bad-unknown-key.yaml:7: unknown field \"vlaue\" in record (want name, type, value, values, ttl)",
+		"records.d/bad-unknown-key.yaml:7: unknown field \"vlaue\" in record (want name, type, value, values, ttl, ptr)",
 	},
 	"bad-unknown-top-key.yaml": {
 		"records.d/bad-unknown-top-key.yaml:2: not a records file (want a mapping with a \"records\" list)",

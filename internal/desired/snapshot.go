@@ -30,6 +30,12 @@ func (s *Store) State() *State {
 		st.Zones[z] = maps.Clone(zv.sets)
 		st.Held[z] = maps.Clone(zv.held)
 		st.Records[z] = zv.records
+		if zv.noPTR != nil {
+			if st.NoPTR == nil {
+				st.NoPTR = make(map[string]map[rrset.Key]map[string]bool)
+			}
+			st.NoPTR[z] = maps.Clone(zv.noPTR)
+		}
 	}
 	for _, path := range slices.Sorted(maps.Keys(s.files)) {
 		f := s.files[path]

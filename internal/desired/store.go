@@ -13,7 +13,7 @@ import (
 // Store holds each record file's last good content and the merged view. Its
 // methods are safe for concurrent use.
 type Store struct {
-	// loadMu: one Scan or Reload at a time. It is held while files settle
+	// loadMu: one Scan, Reload or SetZones at a time. It is held while files settle
 	// (settle.go), mu only while the result is applied, so that readers of
 	// the state never wait for a writer's file.
 	loadMu sync.Mutex

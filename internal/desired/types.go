@@ -81,6 +81,11 @@ type State struct {
 	// written, and were never read successfully, so their intended records
 	// are unknown. While it is not empty the caller should hold deletions.
 	Incomplete []string
+	// NoPTR maps zone -> A or AAAA RRset key -> the values (rrset.Rdata)
+	// whose records say `ptr: false`: no PTR is derived from them. Only
+	// zones where some record opts out are present; nil when none does.
+	// Held names are absent, as from Zones.
+	NoPTR map[string]map[rrset.Key]map[string]bool
 	// Records is the number of records (not sets) in each zone's Zones.
 	Records map[string]int
 	// Generation identifies the merged view (Zones and Held): it grows each

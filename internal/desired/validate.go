@@ -17,6 +17,9 @@ type record struct {
 	zone string
 	rr   dns.RR // canonical; TTL set
 	line int    // of the entry (its "- name:" line)
+	// noPTR: `ptr: false` on an A or AAAA entry; no PTR is derived from
+	// this record (internal/reverse).
+	noPTR bool
 }
 
 // validator holds what checking a record needs from Options.
@@ -45,7 +48,7 @@ func (v *validator) record(f recordFields) ([]record, []*lineError) {
 			errs = append(errs, lerr)
 			continue
 		}
-		recs = append(recs, record{zone: e.zone, rr: rr, line: f.line})
+		recs = append(recs, record{zone: e.zone, rr: rr, line: f.line, noPTR: e.noPTR})
 	}
 	if len(errs) > 0 {
 		return nil, errs
@@ -59,6 +62,7 @@ type entry struct {
 	hdr    dns.RR_Header
 	parse  valueParser
 	values []*yaml.Node
+	noPTR  bool
 }
 
 func (v *validator) check(f recordFields) (entry, *lineError) {
@@ -92,6 +96,9 @@ func (v *validator) check(f recordFields) (entry, *lineError) {
 	}
 	ttl, lerr := v.ttl(f.ttl)
 	if lerr != nil {
+		return e, lerr
+	}
+	if e.noPTR, lerr = ptrOptOut(f.ptr, typ); lerr != nil {
 		return e, lerr
 	}
 
@@ -178,4 +185,21 @@ func scalar(n *yaml.Node, what string) (string, *lineError) {
 		return "", errAt(n.Line, "%s must be a string, got %s", what, describe(n))
 	}
 	return n.Value, nil
+}
+
+// ptrOptOut reads the optional `ptr` key: false opts an A or AAAA record out
+// of the PTR records derived for reverse zones. On any other type it is an
+// error rather than ignored: it would promise something that never happens.
+func ptrOptOut(n *yaml.Node, typ uint16) (bool, *lineError) {
+	if n == nil {
+		return false, nil
+	}
+	if typ != dns.TypeA && typ != dns.TypeAAAA {
+		return false, errAt(n.Line, "ptr applies only to A and AAAA records, not %s", dns.TypeToString[typ])
+	}
+	var want bool
+	if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!bool" || n.Decode(&want) != nil {
+		return false, errAt(n.Line, "ptr must be true or false, got %s", describe(n))
+	}
+	return !want, nil
 }
