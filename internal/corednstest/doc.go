@@ -12,7 +12,8 @@
 //
 // It is not a test package, so that cmd/dnssync-bench can use it, and it
 // does not import "testing": the starters for tests (Start, StartFiles,
-// StartBIND, StartKnot, StartUpdatePrimary) take the small TB interface,
-// which *testing.T and *testing.B satisfy, and fail the test they are given;
-// the bench calls Launch and handles the errors itself.
+// StartBIND, StartKnot, StartUpdatePrimary, StartSecondary,
+// StartCatalogConsumer) take the small TB interface, which *testing.T and
+// *testing.B satisfy, and fail the test they are given; the bench calls
+// Launch and handles the errors itself.
 package corednstest
