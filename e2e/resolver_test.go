@@ -2,12 +2,18 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"regexp"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/miekg/dns"
 
+	"github.com/dnssync/dnssync/client"
 	"github.com/dnssync/dnssync/internal/corednstest"
 	"github.com/dnssync/dnssync/internal/rrset"
 	"github.com/dnssync/dnssync/internal/verify"
@@ -28,8 +34,132 @@ func newResolverEnv(t *testing.T, ttls corednstest.ZoneTTLs) (*env, *verify.Reso
 	e.write("web-01.yaml", web01)
 	e.start()
 	e.served("web-01.example.com", dns.TypeA, set(t, "web-01.example.com 300 IN A 192.0.2.10"))
-	cache := corednstest.Start(t, corednstest.CachingCorefile(e.dns.Addr))
+	cache := startShippedResolver(t, e.dns.Addr)
 	return e, &verify.Resolver{Addr: cache.Addr, Timeout: time.Second, Recurse: true}
+}
+
+// startShippedResolver starts CoreDNS with systemd/Corefile.resolver, the
+// file operators install, its addresses made loopback ones: a port of its
+// own instead of 53, 127.0.0.1 only, and primary as the managed zones'
+// authoritative server (and, since no site resolver is reachable from a
+// test, as every other name's: it refuses them, which the `loop` check
+// takes for no loop). Each edit must find its text: a shipped file that
+// changed its shape fails here, not silently untested.
+func startShippedResolver(t *testing.T, primary string) *corednstest.Server {
+	t.Helper()
+	b, err := os.ReadFile("../systemd/Corefile.resolver")
+	if err != nil {
+		t.Fatal(err)
+	}
+	corefile := string(b)
+	for _, r := range []struct {
+		old, new string
+		n        int
+	}{
+		{"example.com:53 example.org:53 {", "example.com:PORT example.org:PORT {", 1},
+		{".:53 {", ".:PORT {", 1},
+		{"bind 127.0.0.1 ::1", "bind 127.0.0.1", 2},
+		{"forward . 192.0.2.53 192.0.2.54", "forward . " + primary, 1},
+		{"forward . 192.0.2.1 192.0.2.2", "forward . " + primary, 1},
+	} {
+		if got := strings.Count(corefile, r.old); got != r.n {
+			t.Fatalf("systemd/Corefile.resolver has %q %d times, want %d: update the test's loopback edits", r.old, got, r.n)
+		}
+		corefile = strings.ReplaceAll(corefile, r.old, r.new)
+	}
+	return corednstest.Start(t, corefile)
+}
+
+// TestResolverVerifyConfigured: with a caching resolver (the shipped
+// Corefile.resolver) in [[resolvers]], `dnssync verify NAME` says, while
+// the resolver still holds the old answer, "will serve by T" (T: when the
+// old answer's TTL, counted from its caching, runs out), and "served" once
+// it has; --json, and the daemon's check (--api), say the same of it; and
+// `dnssync verify` (every record) counts it lagging, not failed.
+func TestResolverVerifyConfigured(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	cache := startShippedResolver(t, e.dns.Addr)
+	e.cfg.Resolvers = []corednstest.Resolver{{Address: cache.Addr, Name: "resolver-a"}}
+	api := "http://" + e.withAPI(t)
+	const name = "api.example.com"
+	const oldTTL = 10 // long enough to check while the cache holds it
+	e.write("api.yaml", fmt.Sprintf("records:\n  - name: %s\n    type: A\n    value: 192.0.2.30\n    ttl: %d\n", name, oldTTL))
+	e.start()
+	old := set(t, fmt.Sprintf("%s %d IN A 192.0.2.30", name, oldTTL))
+	e.served(name, dns.TypeA, old)
+	res := &verify.Resolver{Addr: cache.Addr, Timeout: time.Second, Recurse: true}
+	servedThrough(t, res, name, dns.TypeA, old, time.Now().Add(10*time.Second))
+	cached := time.Now() // cached by now: it runs out by cached+oldTTL
+
+	e.write("api.yaml", fmt.Sprintf("records:\n  - name: %s\n    type: A\n    value: 192.0.2.31\n    ttl: 5\n", name))
+	e.served(name, dns.TypeA, set(t, name+" 5 IN A 192.0.2.31"))
+
+	// The cache still holds the old answer: LAG, exit 0.
+	lag := regexp.MustCompile(`(?m)^LAG  ` + regexp.QuoteMeta(name) + ` A at ` + regexp.QuoteMeta(cache.Addr) + `: will serve by (\S+) `)
+	out, stderr, code := e.cli("verify", name)
+	m := lag.FindStringSubmatch(out)
+	if code != 0 || m == nil || !strings.Contains(out, "ok   "+name+" A: 5 [192.0.2.31]\n") {
+		t.Fatalf("verify %s while the resolver holds the old answer: exit %d, want 0 and a LAG line for %s\n%s%s", name, code, cache.Addr, out, stderr)
+	}
+	by, err := time.Parse(time.RFC3339, m[1])
+	if bound := cached.Add(oldTTL * time.Second); err != nil || by.After(bound.Add(time.Second)) || by.Before(time.Now()) {
+		t.Fatalf("will serve by %s: want a time to come, and no later than when the old answer runs out, %s", m[1], bound.Format(time.RFC3339))
+	}
+
+	// --json, here and asked of the daemon: the same entry for the
+	// resolver (its time may be a second later: asked a moment later).
+	for _, args := range [][]string{{"verify", name, "--json"}, {"verify", name, "--json", "--api", api}} {
+		out, stderr, code := e.cli(args...)
+		r, ok := resolverEntry(t, out, cache.Addr)
+		jby, err := time.Parse(time.RFC3339, r.WillServeBy)
+		if code != 0 || !ok || r.Status != "lagging" || r.Verified || err != nil || jby.Before(by) || jby.After(by.Add(time.Second)) ||
+			!slices.Equal(r.Served, []string{"192.0.2.30"}) || !slices.Equal(r.Want, []string{"192.0.2.31"}) {
+			t.Errorf("%v: exit %d, resolver entry %+v (found %v), want lagging, will serve by %s\n%s%s", args, code, r, ok, m[1], out, stderr)
+		}
+	}
+	if out, stderr, code := e.cli("verify"); code != 0 || !strings.Contains(out, "LAG  "+name+". A at "+cache.Addr) {
+		t.Errorf("verify (every record) while the resolver holds the old answer: exit %d, want 0 and a LAG line\n%s%s", code, out, stderr)
+	}
+
+	// Once that time has passed: served.
+	deadline := by.Add(resolverMargin)
+	for {
+		out, stderr, code = e.cli("verify", name)
+		if code == 0 && strings.Contains(out, "ok   "+name+" A at "+cache.Addr+": served\n") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("verify %s after %s: exit %d, want the resolver served\n%s%s", name, m[1], code, out, stderr)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	for _, args := range [][]string{{"verify", name, "--json"}, {"verify", name, "--json", "--api", api}} {
+		out, stderr, code := e.cli(args...)
+		if r, ok := resolverEntry(t, out, cache.Addr); code != 0 || !ok || r.Status != "verified" || !r.Verified || r.WillServeBy != "" {
+			t.Errorf("%v once served: exit %d, resolver entry %+v, want verified\n%s%s", args, code, r, out, stderr)
+		}
+	}
+}
+
+// resolverEntry decodes `verify NAME --json` and returns its one entry
+// for the server at addr.
+func resolverEntry(t *testing.T, out, addr string) (client.RRsetStatus, bool) {
+	t.Helper()
+	var v client.Response[client.Verification]
+	if err := json.Unmarshal([]byte(out), &v); err != nil {
+		t.Errorf("verify --json: %v\n%s", err, out)
+		return client.RRsetStatus{}, false
+	}
+	if !slices.Contains(v.Data.Servers, addr) {
+		t.Errorf("verify --json asked %v, not the resolver %s", v.Data.Servers, addr)
+	}
+	for _, r := range v.Data.Records {
+		if r.Server == addr {
+			return r, true
+		}
+	}
+	return client.RRsetStatus{}, false
 }
 
 // TestResolverSeesNewName: a name asked for through a caching resolver

@@ -18,8 +18,9 @@ import (
 	"github.com/dnssync/dnssync/internal/verify"
 )
 
-// TestSerialForwardAfterWipe (issue 12): a CoreDNS secondary follows the
-// primary (zone files, auto) to serial S. With dnssync stopped, zone_dir
+// TestSerialForwardAfterWipe (issue 12): a secondary (CoreDNS, BIND or
+// Knot: each ignores a serial that went backwards) follows the primary
+// (zone files, auto) to serial S. With dnssync stopped, zone_dir
 // and the serial state in state_dir are lost (a restore from an old
 // backup), and CoreDNS drops the zones. The restarted dnssync knows no
 // serial of its own: its first write would take the clock's YYYYMMDD00,
@@ -28,7 +29,19 @@ import (
 // serves the new records.
 func TestSerialForwardAfterWipe(t *testing.T) {
 	t.Parallel()
-	e, sec, d := followingSecondary(t, nil)
+	for _, k := range []corednstest.Kind{corednstest.CoreDNS, corednstest.BIND, corednstest.Knot} {
+		t.Run(k.String(), func(t *testing.T) {
+			t.Parallel()
+			serialForwardAfterWipe(t, k)
+		})
+	}
+}
+
+// serialForwardAfterWipe is TestSerialForwardAfterWipe with a secondary
+// of kind k.
+func serialForwardAfterWipe(t *testing.T, k corednstest.Kind) {
+	t.Helper()
+	e, sec, d := followingSecondary(t, k, nil)
 	top, _, err := soa(sec.Addr, "example.com")
 	if err != nil {
 		t.Fatal(err)
@@ -64,7 +77,7 @@ func TestSerialForwardAfterWipe(t *testing.T) {
 func TestSerialForwardAfterRestoredBackup(t *testing.T) {
 	t.Parallel()
 	backup := map[string][]byte{}
-	e, sec, d := followingSecondary(t, func(e *env) {
+	e, sec, d := followingSecondary(t, corednstest.CoreDNS, func(e *env) {
 		for _, f := range []string{filepath.Join(e.zones, "db.example.com"), filepath.Join(e.dir, "state", apply.SerialsFile)} {
 			b, err := os.ReadFile(f)
 			if err != nil {
@@ -130,12 +143,12 @@ const sfWeb02 = `records:
     value: 192.0.2.11
 `
 
-// followingSecondary starts dnssync on a primary with one CoreDNS
-// secondary of both zones, and makes three changes that the secondary
+// followingSecondary starts dnssync on a primary with one secondary of
+// kind k of both zones, and makes three changes that the secondary
 // serves, so that the serial climbs past the clock's. first, when set, is
 // called once the zones are first written, before the secondary starts.
 // It returns the daemon running.
-func followingSecondary(t *testing.T, first func(*env)) (*env, *verify.Resolver, *daemon) {
+func followingSecondary(t *testing.T, k corednstest.Kind, first func(*env)) (*env, *verify.Resolver, *daemon) {
 	t.Helper()
 	e := newEnv(t)
 	e.write("web-01.yaml", web01)
@@ -146,7 +159,7 @@ func followingSecondary(t *testing.T, first func(*env)) (*env, *verify.Resolver,
 		first(e)
 	}
 
-	ns2 := corednstest.Start(t, corednstest.SecondaryCorefile(e.dns.Addr, "example.com", "example.org"))
+	ns2 := corednstest.StartSecondary(t, k, corednstest.Secondary{Primary: e.dns.Addr, Zones: []string{"example.com", "example.org"}})
 	e.cfg.Secondaries = []string{ns2.Addr}
 	e.writeConfig()
 	d = e.start()

@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/miekg/dns"
+
+	"github.com/dnssync/dnssync/internal/corednstest"
 )
 
 // Two dnssync instances, each with its own records.d and state_dir, write
@@ -19,9 +21,18 @@ import (
 // and each deletes only what it created. At the end every record of both
 // is served, and stays served through further full passes of each.
 
+// TestTwoWritersCoreDNS: CoreDNS dynupdate without `database`, the zone
+// in memory only.
 func TestTwoWritersCoreDNS(t *testing.T) {
 	t.Parallel()
 	testTwoWriters(t, startDynupdate(t))
+}
+
+// TestTwoWritersCoreDNSDatabase: CoreDNS dynupdate with `database`, each
+// UPDATE also written to its bbolt file.
+func TestTwoWritersCoreDNSDatabase(t *testing.T) {
+	t.Parallel()
+	testTwoWriters(t, startPrimary(t, corednstest.CoreDNS, corednstest.UpdateZone{Database: true}))
 }
 
 func TestTwoWritersBIND(t *testing.T) {

@@ -65,8 +65,8 @@ func cmdVerify(ctx context.Context, f *recordFlags, pos []string, asJSON *bool, 
 }
 
 // verifyName resolves the RRsets records.d declares at name against the
-// authoritative server and every resolver (locally), or asks the daemon to
-// (--api, the authoritative server only), and prints each type's want and
+// authoritative server and every resolver, here or by the daemon (--api:
+// the same check, verify.NameAt, with the daemon's servers), and prints each type's want and
 // served, and per resolver "served" or "will serve by T".
 func verifyName(ctx context.Context, f *recordFlags, name string, asJSON bool, stdout, stderr io.Writer) int {
 	c, err := f.client()

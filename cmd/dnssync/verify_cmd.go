@@ -21,12 +21,15 @@ still served though no records file declares it any more (STALE, status
 "stale" in --json), saying what deletes it: the next pass that applies, or
 ` + "`dnssync apply --force`" + ` when the safety rules hold the deletion. With NAME, only
 NAME's records, asked of the authoritative server, [verify] nameservers
-and [[resolvers]] here, or of the authoritative server by the daemon
-(--api): an invalid name, or one records.d does not declare, is refused in
+and [[resolvers]], here or by the daemon (--api; the daemon's config
+names the servers): an invalid name, or one records.d does not declare, is refused in
 the API's words. Per resolver it says "served", or "will serve by T" (LAG)
 when the resolver still answers from its cache: T is now plus the TTL its
 cached answer carries (for a cached NXDOMAIN, its SOA's), when the cache
-asks again. A resolver answering otherwise with no TTL left fails. The daemon makes the same check on its [verify] schedule.
+asks again. A resolver answering otherwise with no TTL left fails.
+Without NAME, resolvers are judged alike (LAG lines). The daemon makes the
+same check on its [verify] schedule, and also bounds a LAG by the old
+record's TTL since it changed the record.
 It changes nothing, and needs none of the state a write needs (serials,
 held changes); with the rfc2136 backend it signs its zone transfers with
 the TSIG secret when it can read it.

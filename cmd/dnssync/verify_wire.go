@@ -22,7 +22,10 @@ import (
 // TSIG secret signs the transfers when it can be read (BIND commonly
 // allows transfers to the key only); when it cannot (a user other than
 // dnssync's), they go unsigned, and warn says so: a server that then
-// refuses them makes the stale sets unknown, an "error" entry.
+// refuses them makes the stale sets unknown, an "error" entry, and a
+// secondary that refuses them is noted "data not compared".
+// Secondaries' data is compared as at the daemon's scheduled check
+// (reconcile's secondarydata.go), by a transfer from each.
 func newVerifier(cfg *config.Config, log *slog.Logger, warn func(error)) (*reconcile.Reconciler, error) {
 	addr := cfg.Authoritative()
 	var (
@@ -56,9 +59,10 @@ func newVerifier(cfg *config.Config, log *slog.Logger, warn func(error)) (*recon
 		Backend:  backend,
 		Safety:   safety(cfg),
 		Checker:  checkServers(cfg),
-		// The serials of the primary and of each secondary, per zone.
+		// The serials of the primary and of each secondary, per zone, and
+		// each secondary's data by a transfer signed as the primary's.
 		Verifier:    newResolver(addr),
-		Replication: replication(cfg, nil),
+		Replication: replication(cfg, xfrKey),
 		Held:        reconcile.OpenHeld(filepath.Join(cfg.Backend.StateDir, reconcile.HeldFileName)),
 		Log:         log.With("component", "reconcile"),
 	}, nil

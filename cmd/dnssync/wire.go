@@ -180,6 +180,7 @@ func recordsAPI(cfg *config.Config, store *desired.Store) (*api.RecordsOptions, 
 		Registry:     &registry.Registry{Options: desiredOptions(cfg), Declared: store},
 		Declared:     store,
 		Resolver:     newResolver(cfg.Authoritative()),
+		Resolvers:    checkServers(cfg)[1:], // GET verify asks what `dnssync verify NAME` asks
 		AutoRegister: cfg.Orchestrator.DNS.AutoRegister,
 		WaitTimeout:  cfg.API.WaitTimeout,
 		Rate:         cfg.API.Rate,

@@ -39,12 +39,18 @@ soa_ttl = 86401
 	}
 	// Field by field, by name: a field added to both types later is
 	// checked too.
+	// Reverse is not the backend's: a reverse zone's PTRs are desired
+	// content (internal/reverse), rendered like any record.
+	notRendered := map[string]bool{"Reverse": true}
 	from, to := reflect.ValueOf(cfg.Zones[0]), reflect.ValueOf(got[0])
-	if from.NumField() != to.NumField() {
+	if from.NumField()-len(notRendered) != to.NumField() {
 		t.Errorf("config.Zone has %d fields, apply.Zone %d: translate the new one in applyZones", from.NumField(), to.NumField())
 	}
 	for i := range from.NumField() {
 		name := from.Type().Field(i).Name
+		if notRendered[name] {
+			continue
+		}
 		f := to.FieldByName(name)
 		if !f.IsValid() {
 			t.Errorf("apply.Zone has no field %s", name)

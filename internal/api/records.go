@@ -30,7 +30,10 @@ type RecordsOptions struct {
 		AllDeclared() []desired.Declared
 		DeclaredAt(name string) []desired.Declared
 	}
-	Resolver     *verify.Resolver // the authoritative server, for verify and ?wait=verified
+	Resolver *verify.Resolver // the authoritative server, for verify and ?wait=verified
+	// Resolvers are asked after Resolver by GET verify, as `dnssync
+	// verify NAME` asks them: [verify] nameservers and [[resolvers]].
+	Resolvers    []*verify.Resolver
 	AutoRegister bool
 	WaitTimeout  time.Duration
 	Tokens       []Token // none: no tokens (the API then listens on loopback only)
@@ -154,10 +157,12 @@ func (s *Server) waitServed(ctx context.Context, name string, ch registry.Change
 	return rep.JSON(name), nil
 }
 
-// verifyName is verify.Name, as `dnssync verify NAME` runs it here: the
-// same names refused, in the same words.
+// verifyName is verify.NameAt, as `dnssync verify NAME` runs it here: the
+// same names refused, in the same words, and the same servers asked (the
+// authoritative one, then the resolvers), each judged alike.
 func (s *Server) verifyName(w http.ResponseWriter, r *http.Request, c caller) {
-	v, err := verify.Name(r.Context(), s.rec.Resolver, r.PathValue("name"), s.rec.Declared)
+	servers := append([]*verify.Resolver{s.rec.Resolver}, s.rec.Resolvers...)
+	v, err := verify.NameAt(r.Context(), servers, r.PathValue("name"), s.rec.Declared)
 	switch {
 	case errors.Is(err, verify.ErrInvalidName):
 		s.refuse(w, r, c, http.StatusUnprocessableEntity, err.Error(), "refused: "+err.Error())

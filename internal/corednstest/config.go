@@ -27,6 +27,14 @@ type Config struct {
 	// Secondaries are [[secondaries]] entries: a host:port each, with
 	// every key's default.
 	Secondaries []string
+	// Resolvers are [[resolvers]] entries.
+	Resolvers []Resolver
+}
+
+// Resolver is one [[resolvers]] entry.
+type Resolver struct {
+	Address string // host:port
+	Name    string // "": the address, dnssync's default
 }
 
 // ZoneTTLs are the TTL keys of a [[zones]] entry.
@@ -161,6 +169,11 @@ func (c Config) String() string {
 	for _, s := range c.Secondaries {
 		w.table("[secondaries]")
 		w.str("address", s)
+	}
+	for _, r := range c.Resolvers {
+		w.table("[resolvers]")
+		w.str("address", r.Address)
+		w.str("name", r.Name)
 	}
 	return w.String()
 }

@@ -81,15 +81,17 @@ func TestConfigLoads(t *testing.T) {
 	dir := t.TempDir()
 	full := func(backend Backend) Config {
 		return Config{
-			DNS:     DNS{Addr: "127.0.0.1:5353", AutoRegister: Bool(false), TTL: 120},
-			Records: Records{Dir: filepath.Join(dir, "records.d"), Debounce: 10 * time.Millisecond},
-			Backend: backend,
-			Verify:  Verify{Schedule: "@every 1h", Timeout: 30 * time.Second, Nameservers: []string{"127.0.0.1:5354", "127.0.0.2:53"}},
-			API:     &API{Listen: "127.0.0.1:8053", TokenFile: filepath.Join(dir, "tokens"), Rate: 2000, Burst: 400, WaitTimeout: 3 * time.Second},
-			Audit:   Audit{File: filepath.Join(dir, "audit.log")},
-			Safety:  Safety{MaxDeletePercent: 12.5, MaxUpdatePercent: 40, MinRecords: 1000000},
-			Log:     Log{Level: "warn", Format: "text"},
-			Zones:   []string{"example.com", "bench.test"},
+			DNS:         DNS{Addr: "127.0.0.1:5353", AutoRegister: Bool(false), TTL: 120},
+			Records:     Records{Dir: filepath.Join(dir, "records.d"), Debounce: 10 * time.Millisecond},
+			Backend:     backend,
+			Verify:      Verify{Schedule: "@every 1h", Timeout: 30 * time.Second, Nameservers: []string{"127.0.0.1:5354", "127.0.0.2:53"}},
+			API:         &API{Listen: "127.0.0.1:8053", TokenFile: filepath.Join(dir, "tokens"), Rate: 2000, Burst: 400, WaitTimeout: 3 * time.Second},
+			Audit:       Audit{File: filepath.Join(dir, "audit.log")},
+			Safety:      Safety{MaxDeletePercent: 12.5, MaxUpdatePercent: 40, MinRecords: 1000000},
+			Log:         Log{Level: "warn", Format: "text"},
+			Zones:       []string{"example.com", "bench.test"},
+			Secondaries: []string{"127.0.0.1:5356"},
+			Resolvers:   []Resolver{{Address: "127.0.0.1:5400", Name: "resolver-a"}, {Address: "127.0.0.1:5401"}},
 		}
 	}
 	for name, c := range map[string]Config{
@@ -101,8 +103,14 @@ func TestConfigLoads(t *testing.T) {
 		if err := c.Write(path); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := config.Load(path); err != nil {
+		cfg, err := config.Load(path)
+		if err != nil {
 			t.Errorf("%s: dnssync refuses the written config: %v\n%s", name, err, c)
+			continue
+		}
+		if len(cfg.Resolvers) != 2 || cfg.Resolvers[0].Name != "resolver-a" || cfg.Resolvers[0].Address.String() != "127.0.0.1:5400" ||
+			cfg.Resolvers[1].Address.String() != "127.0.0.1:5401" || len(cfg.Secondaries) != 1 {
+			t.Errorf("%s: [[resolvers]] read as %+v, [[secondaries]] as %+v", name, cfg.Resolvers, cfg.Secondaries)
 		}
 	}
 }

@@ -65,7 +65,8 @@ func (r *Reconciler) Verify(ctx context.Context) (verify.Report, error) {
 	for _, z := range r.Zones {
 		rep.Add(r.staleIn(ctx, st, z, rep)...)
 	}
-	r.syncAll(ctx, &rep) // each server's serial, per zone (propagate.go)
+	r.syncAll(ctx, &rep)         // each server's serial, per zone (propagate.go)
+	r.compareData(ctx, st, &rep) // and each secondary's data at it (secondarydata.go)
 	return rep, nil
 }
 
@@ -76,7 +77,7 @@ func (r *Reconciler) check(ctx context.Context, st *desired.State, progress func
 			want[k] = s
 		}
 	}
-	return r.Checker.CheckAll(ctx, want, func(k rrset.Key) verify.Change { return r.changedAt[k] }, progress)
+	return r.Checker.CheckAll(ctx, want, r.history(), progress)
 }
 
 // Changed reloads exactly these record files and reconciles only the zones

@@ -128,3 +128,16 @@ func sleep(ctx context.Context, d time.Duration) bool {
 		return true
 	}
 }
+
+// history is what the checks of every record know of when each set
+// changed (verify.History): with TrackChanges, what this Reconciler
+// applied (a set it never changed: long ago); without, nothing, as in
+// `dnssync verify`, which applies nothing and may run a moment after the
+// daemon changed a set: a resolver's cache is then trusted to say by its
+// answer's TTL when it asks again, as `dnssync verify NAME` trusts it.
+func (r *Reconciler) history() verify.History {
+	if !r.TrackChanges {
+		return func(rrset.Key) verify.Change { return verify.Change{Unknown: true} }
+	}
+	return func(k rrset.Key) verify.Change { return r.changedAt[k] }
+}

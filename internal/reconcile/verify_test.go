@@ -17,6 +17,13 @@ import (
 // these records, for the post-apply wait to ask.
 func serving(t *testing.T, lines ...string) string {
 	t.Helper()
+	return answeringAt(t, true, lines...)
+}
+
+// answeringAt starts a DNS server on loopback answering with these
+// records, AA set when aa (a cache's answers: not).
+func answeringAt(t *testing.T, aa bool, lines ...string) string {
+	t.Helper()
 	rrs := mustRRs(t, lines...)
 	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
 	if err != nil {
@@ -26,7 +33,7 @@ func serving(t *testing.T, lines ...string) string {
 	srv := &dns.Server{PacketConn: pc, NotifyStartedFunc: func() { close(started) }, Handler: dns.HandlerFunc(func(w dns.ResponseWriter, q *dns.Msg) {
 		m := new(dns.Msg)
 		m.SetReply(q)
-		m.Authoritative = true
+		m.Authoritative = aa
 		for _, rr := range rrs {
 			if strings.EqualFold(rr.Header().Name, q.Question[0].Name) && rr.Header().Rrtype == q.Question[0].Qtype {
 				m.Answer = append(m.Answer, rr)

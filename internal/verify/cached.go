@@ -17,18 +17,23 @@ import (
 // Change is what dnssync last did to one RRset, as far as a cache is
 // concerned.
 type Change struct {
-	// At is when the change was applied; zero: long ago (or not known),
-	// so that no cache may still hold what came before.
+	// At is when the change was applied; zero: long ago, so that no
+	// cache may still hold what came before.
 	At time.Time
 	// Cached is the longest a cache may keep what was served before the
 	// change: the old set's TTL, or the zone's negative TTL when the set
 	// did not exist. Zero: the wanted set's TTL.
 	Cached time.Duration
+	// Unknown: the caller keeps no history (`dnssync verify` is a process
+	// of its own, and dnssync may have changed the set a moment ago), so
+	// At says nothing: judged as with a nil History.
+	Unknown bool
 }
 
-// History returns what dnssync last did to each set. A nil History means
-// no history at all (`dnssync verify NAME` is a process of its own): a
-// cache's answer is then trusted to say when it asks again.
+// History returns what dnssync last did to each set. A nil History, or a
+// Change that is Unknown, means no history at all (`dnssync verify
+// [NAME]` is a process of its own): a cache's answer is then trusted to
+// say when it asks again.
 type History func(rrset.Key) Change
 
 // willServeBy is when a cache that answered otherwise than wanted will
@@ -39,13 +44,16 @@ func willServeBy(h History, k rrset.Key, want *rrset.Set, now time.Time, remaini
 	if want == nil { // only sets wanted are asked of caches
 		return time.Time{}
 	}
-	if h == nil {
+	var c Change
+	if h != nil {
+		c = h(k)
+	}
+	if h == nil || c.Unknown {
 		if !known || remaining <= 0 {
 			return time.Time{}
 		}
 		return now.Add(remaining)
 	}
-	c := h(k)
 	if c.At.IsZero() {
 		return time.Time{}
 	}

@@ -70,6 +70,11 @@ func TestCachedWillServeBy(t *testing.T) {
 			at(6*time.Second, 5*time.Second), StatusMissing, 0},
 		{"changed just now, the window the wanted TTL", oldData, at(0, 0), StatusLagging, 7 * time.Second},
 		{"changed long ago", oldData, func(rrset.Key) Change { return Change{} }, StatusMismatch, 0},
+		{"history not kept (`dnssync verify`): the remaining TTL", oldData, func(rrset.Key) Change { return Change{Unknown: true} },
+			StatusLagging, 7 * time.Second},
+		{"history not kept, an answer with TTL 0", func(t *testing.T) string {
+			return nameserver(t, answering(t, false, "www.example.com. 0 IN A 192.0.2.9"))
+		}, func(rrset.Key) Change { return Change{Unknown: true} }, StatusMismatch, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
