@@ -104,7 +104,7 @@ func SerialStatus(zone, server, name string, role Role, served, want uint32, err
 		// It ignores the primary until the primary's serial passes its own:
 		// a primary restored or wiped, or another writer. Said, never
 		// taken for in sync.
-		s.Reason = fmt.Sprintf("serves a newer serial than the primary (%d > %d): it ignores the primary's changes until the primary's serial passes it (the zonefile backend's next write goes above it)", served, want)
+		s.Reason = fmt.Sprintf("serves a newer serial than the primary (%d > %d): it ignores the primary's changes until the primary's serial passes it (dnssync's next write goes above it)", served, want)
 	}
 	return s
 }
