@@ -272,3 +272,42 @@ type PlanSummary struct {
 	// unread; `dnssync plan` exits 0 exactly then.
 	InSync bool `json:"in_sync"`
 }
+
+// Zone is one managed zone as the zones API lists and takes it (GET and
+// POST /api/v1/dns/zones), with the fields of a zones.d file's `zone:`
+// mapping. In a body, empty fields take their defaults and Source is left
+// out; listed, every default is written out, names without the trailing
+// dot.
+type Zone struct {
+	Name        string   `json:"name"`
+	Nameservers []string `json:"nameservers,omitempty"`
+	// NameserverAddresses: absent is the default (127.0.0.1 for a
+	// nameserver inside the zone), [] says none.
+	NameserverAddresses []string `json:"nameserver_addresses,omitzero"`
+	Hostmaster          string   `json:"hostmaster,omitempty"`
+	Refresh             uint32   `json:"refresh,omitempty"`
+	Retry               uint32   `json:"retry,omitempty"`
+	Expire              uint32   `json:"expire,omitempty"`
+	NegativeTTL         uint32   `json:"negative_ttl,omitempty"`
+	SOATTL              uint32   `json:"soa_ttl,omitempty"`
+	Reverse             bool     `json:"reverse"`
+	// Source is where the zone is declared: "config" ([[zones]] in the
+	// config file) or its zones.d file, relative to zones.d.
+	Source string `json:"source,omitempty"`
+}
+
+// ZoneChange is the data of POST /api/v1/dns/zones and DELETE
+// /api/v1/dns/zones/{name}: the zone and what became of it.
+type ZoneChange struct {
+	Zone
+	// Status is "accepted" (zones.d changed; the daemon is applying it),
+	// "pending" (zones.d changed; auto_register is off, so `dnssync
+	// apply` applies it) or, after POST ?wait=verified, "verified" (the
+	// authoritative server answers the zone's SOA).
+	Status  string `json:"status"`
+	Message string `json:"message,omitempty"`
+	// RecordFiles are, for a forced removal, the records.d files that
+	// declared records in the zone (relative to records.d): they turn
+	// invalid until a zone holds their names again.
+	RecordFiles []string `json:"record_files,omitempty"`
+}

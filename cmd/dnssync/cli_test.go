@@ -21,6 +21,7 @@ import (
 var everyCommand = [][]string{
 	{"run"}, {"plan"}, {"apply"}, {"validate"}, {"check-config"}, {"verify"},
 	{"register"}, {"update"}, {"unregister"}, {"records"}, {"records", "list"}, {"version"},
+	{"zones"}, {"zones", "list"}, {"zones", "add"}, {"zones", "remove"},
 }
 
 // Help is asked for, and so goes to stdout with exit 0, in one usage

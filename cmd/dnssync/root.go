@@ -54,7 +54,7 @@ func (c *cli) root() *cobra.Command {
 		cmd.GroupID = groupSync
 		root.AddCommand(cmd)
 	}
-	for _, cmd := range []*cobra.Command{c.registerCmd(), c.updateCmd(), c.unregisterCmd(), c.recordsCmd(), c.importCmd(), c.exportCmd()} {
+	for _, cmd := range []*cobra.Command{c.registerCmd(), c.updateCmd(), c.unregisterCmd(), c.recordsCmd(), c.importCmd(), c.exportCmd(), c.zonesCmd()} {
 		cmd.GroupID = groupRecords
 		root.AddCommand(cmd)
 	}

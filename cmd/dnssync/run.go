@@ -152,7 +152,7 @@ func newDaemon(cfg *config.Config, log *slog.Logger, sh shared) (*daemon, error)
 		if err != nil {
 			return nil, err
 		}
-		if d.api, err = api.New(api.Options{Listen: api.Listen(cfg.API.Listen), Health: sh.tracker, Gatherer: sh.gatherer, Records: rec,
+		if d.api, err = api.New(api.Options{Listen: api.Listen(cfg.API.Listen), Health: sh.tracker, Gatherer: sh.gatherer, Records: rec, Zones: zoneEditor(cfg, store),
 			Log: log.With("component", "api"), Requests: sh.metrics}); err != nil {
 			return nil, err
 		}

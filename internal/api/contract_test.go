@@ -40,6 +40,7 @@ type contractServer struct {
 	dir     string
 	store   *desired.Store
 	tracker *health.Tracker
+	zoneDir string // zones.d (zones_test.go)
 }
 
 func newContractServer(t *testing.T, dnsAddr string, healthy bool, rate float64, burst int) *contractServer {
@@ -53,7 +54,8 @@ func newContractServer(t *testing.T, dnsAddr string, healthy bool, rate float64,
 		passhealth.Observe(tracker, reconcile.Result{Full: true, Start: time.Now()})
 	}
 	reg := prometheus.NewRegistry()
-	s, err := New(Options{Listen: loopback, Health: tracker, Gatherer: reg, Requests: metrics.New(reg), Records: &RecordsOptions{
+	zoneDir, zoneStore := contractZones(t, dir, store)
+	s, err := New(Options{Listen: loopback, Health: tracker, Gatherer: reg, Requests: metrics.New(reg), Zones: zoneStore, Records: &RecordsOptions{
 		Registry: &registry.Registry{Options: opts, Declared: store, LockTimeout: 200 * time.Millisecond}, Declared: store,
 		Resolver: &verify.Resolver{Addr: dnsAddr, Timeout: time.Second}, AutoRegister: true,
 		WaitTimeout: 200 * time.Millisecond, Tokens: []Token{{ID: "orchestrator", Secret: contractToken}}, Rate: rate, Burst: burst,
@@ -61,7 +63,7 @@ func newContractServer(t *testing.T, dnsAddr string, healthy bool, rate float64,
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &contractServer{h: s.Handler(), dir: dir, store: store, tracker: tracker}
+	return &contractServer{h: s.Handler(), dir: dir, store: store, tracker: tracker, zoneDir: zoneDir}
 }
 
 // contract drives requests and holds each answer to the document.
@@ -137,9 +139,10 @@ func TestOpenAPIContract(t *testing.T) {
 	}
 
 	const (
-		records  = "/api/v1/dns/records"
-		web01    = records + "/web-01.example.com"
-		register = `{"name":"web-01.example.com","record_type":"A","value":"192.0.2.10"}`
+		records   = "/api/v1/dns/records"
+		zonesPath = "/api/v1/dns/zones"
+		web01     = records + "/web-01.example.com"
+		register  = `{"name":"web-01.example.com","record_type":"A","value":"192.0.2.10"}`
 	)
 	noToken := []string{"Authorization", ""}
 	browser := []string{"Origin", "https://evil.example"}
@@ -203,6 +206,38 @@ func TestOpenAPIContract(t *testing.T) {
 		{name: "unregister, no token", s: main, method: "DELETE", path: web01, header: noToken, code: 401},
 		{name: "unregister, browser", s: main, method: "DELETE", path: web01, header: browser, code: 403},
 		{name: "unregister, rate limited", s: limited, method: "DELETE", path: web01, code: 429},
+
+		{name: "zones, list", s: main, method: "GET", path: zonesPath, code: 200},
+		{name: "zones, add", s: main, method: "POST", path: zonesPath, body: `{"name":"staging.example.net"}`, code: 201},
+		{name: "zones, add, served", s: main, method: "POST", path: zonesPath + "?wait=verified", body: `{"name":"served.example.net"}`, code: 201,
+			before: func() {
+				dns.serve(t, "served.example.net. 60 IN SOA ns1.served.example.net. h.served.example.net. 1 3600 600 604800 300")
+			}},
+		{name: "zones, add, not served", s: main, method: "POST", path: zonesPath + "?wait=verified", body: `{"name":"late.example.net"}`, code: 202},
+		{name: "zones, add, cannot apply", s: starting, method: "POST", path: zonesPath + "?wait=verified", body: `{"name":"late.example.net"}`, code: 503},
+		{name: "zones, add, exists", s: main, method: "POST", path: zonesPath, body: `{"name":"example.com"}`, code: 409},
+		{name: "zones, add, bad JSON", s: main, method: "POST", path: zonesPath, body: `{"name":`, code: 400},
+		{name: "zones, add, too large", s: main, method: "POST", path: zonesPath, body: `{"name":"` + strings.Repeat("x", 70000) + `"}`, code: 413},
+		{name: "zones, add, bad field", s: main, method: "POST", path: zonesPath, body: `{"name":"a..example.net"}`, code: 422},
+		{name: "zones, add, zones.d unreadable", s: main, method: "POST", path: zonesPath, body: `{"name":"x.example.net"}`, code: 503,
+			before: func() { breakZoneDir(t, main) }, after: func() { mendZoneDir(t, main) }},
+		{name: "zones, list, zones.d unreadable", s: main, method: "GET", path: zonesPath, code: 503,
+			before: func() { breakZoneDir(t, main) }, after: func() { mendZoneDir(t, main) }},
+		{name: "zones, remove, zones.d unreadable", s: main, method: "DELETE", path: zonesPath + "/staging.example.net", code: 503,
+			before: func() { breakZoneDir(t, main) }, after: func() { mendZoneDir(t, main) }},
+		{name: "zones, remove", s: main, method: "DELETE", path: zonesPath + "/staging.example.net", code: 200},
+		{name: "zones, remove, unknown", s: main, method: "DELETE", path: zonesPath + "/staging.example.net", code: 404},
+		{name: "zones, remove, the config's", s: main, method: "DELETE", path: zonesPath + "/example.com?force=true", code: 409},
+		{name: "zones, remove, bad name", s: main, method: "DELETE", path: zonesPath + "/a..example.net", code: 422},
+		{name: "zones, list, no token", s: main, method: "GET", path: zonesPath, header: noToken, code: 401},
+		{name: "zones, add, no token", s: main, method: "POST", path: zonesPath, body: `{"name":"x.example.net"}`, header: noToken, code: 401},
+		{name: "zones, remove, no token", s: main, method: "DELETE", path: zonesPath + "/served.example.net", header: noToken, code: 401},
+		{name: "zones, list, browser", s: main, method: "GET", path: zonesPath, header: browser, code: 403},
+		{name: "zones, add, browser", s: main, method: "POST", path: zonesPath, body: `{"name":"x.example.net"}`, header: browser, code: 403},
+		{name: "zones, remove, browser", s: main, method: "DELETE", path: zonesPath + "/served.example.net", header: browser, code: 403},
+		{name: "zones, list, rate limited", s: limited, method: "GET", path: zonesPath, code: 429},
+		{name: "zones, add, rate limited", s: limited, method: "POST", path: zonesPath, body: `{"name":"x.example.net"}`, code: 429},
+		{name: "zones, remove, rate limited", s: limited, method: "DELETE", path: zonesPath + "/served.example.net", code: 429},
 
 		{name: "openapi", s: main, method: "GET", path: "/api/v1/openapi.json", header: noToken, code: 200},
 		{name: "metrics", s: main, method: "GET", path: "/metrics", header: noToken, code: 200},

@@ -33,6 +33,9 @@ type Options struct {
 	Gatherer prometheus.Gatherer
 	// Records, when set, serves the records API.
 	Records *RecordsOptions
+	// Zones, when set with Records, serves the zones API (zones.go), with
+	// the records API's tokens, rate limit and audit.
+	Zones ZoneStore
 	// RecordsDir is the records dir, whose files messages name as
 	// records.d/<file> (redact.go), also when the records API is off:
 	// /readyz's reasons name them. Empty: Records' registry's dir.
@@ -77,6 +80,7 @@ type Server struct {
 	ln            net.Listener           // set by Listen, served by Serve
 	serving       atomic.Bool
 	rec           *RecordsOptions
+	zones         ZoneStore
 	limit         *limiter // requests per client
 	failures      *limiter // failed logins per client address on /api/
 	probeFailures *limiter // failed logins per client address on /readyz
@@ -119,6 +123,7 @@ func New(o Options) (*Server, error) {
 		s.rec, s.limit = o.Records, newLimiter(o.Records.Rate, o.Records.Burst)
 		s.failures, s.probeFailures = newLimiter(failRate, failBurst), newLimiter(failRate, failBurst)
 		s.quiet = newLimiter(1/quietEvery.Seconds(), 1)
+		s.zones = o.Zones
 	}
 	dir := o.RecordsDir
 	if dir == "" && o.Records != nil {
@@ -139,6 +144,9 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /api/v1/openapi.json", s.openAPI)
 	if s.rec != nil {
 		s.recordRoutes()
+	}
+	if s.zones != nil {
+		s.zoneRoutes()
 	}
 }
 
