@@ -101,8 +101,12 @@ func zoneArg(s string) (string, error) {
 // managedZone refuses a zone the config does not manage: records.d may
 // declare nothing in it.
 func managedZone(cfg *config.Config, zone string) error {
-	if !slices.Contains(cfg.ZoneNames(), zone) {
-		return fmt.Errorf("zone %s is not managed: add a [[zones]] entry for it to %s first (records.d may declare names of managed zones only)", zone, cfg.SourceName())
+	_, list, err := managedZones(cfg)
+	if err != nil {
+		return err
+	}
+	if !slices.Contains(zoneNames(list), zone) {
+		return fmt.Errorf("zone %s is not managed: add a [[zones]] entry for it to %s, or a file for it to %s, first (records.d may declare names of managed zones only)", zone, cfg.SourceName(), cfg.Records.ZonesDir)
 	}
 	return nil
 }
@@ -275,7 +279,11 @@ func transferClient(cfg *config.Config, addr string) (*observed.Client, error) {
 // for zone, as the zonefile backend writes them (whatever the backend:
 // export needs an SOA either way).
 func zoneBase(cfg *config.Config, zone string) ([]dns.RR, error) {
-	zf, err := apply.NewZoneFile(apply.ZoneFileOptions{Dir: cfg.Backend.ZoneDir, Zones: applyZones(cfg.Zones)})
+	_, list, err := managedZones(cfg)
+	if err != nil {
+		return nil, err
+	}
+	zf, err := apply.NewZoneFile(apply.ZoneFileOptions{Dir: cfg.Backend.ZoneDir, Zones: applyZones(list)})
 	if err != nil {
 		return nil, err
 	}

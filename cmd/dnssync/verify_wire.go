@@ -65,5 +65,8 @@ func newVerifier(cfg *config.Config, log *slog.Logger, warn func(error)) (*recon
 		Replication: replication(cfg, xfrKey),
 		Held:        reconcile.OpenHeld(filepath.Join(cfg.Backend.StateDir, reconcile.HeldFileName)),
 		Log:         log.With("component", "reconcile"),
+		ZoneSource:  zoneSource(cfg), // zones_dir's zones are checked too
+		Catalog:     cfg.Catalog.Zone,
+		ApplyZones:  applyZones,
 	}, nil
 }

@@ -40,10 +40,18 @@ func newResolver(addr config.HostPort) *verify.Resolver {
 	return &verify.Resolver{Addr: addr.String(), Timeout: queryTimeout}
 }
 
+// desiredOptions are the Store's options for cfg, with the zones managed
+// now (managedZones: zones_dir's too; the config's alone when zones_dir
+// cannot be read). A daemon's Store follows zones_dir from then on
+// (reconcile's zoneset.go).
 func desiredOptions(cfg *config.Config) desired.Options {
+	names := cfg.ZoneNames()
+	if _, list, err := managedZones(cfg); err == nil {
+		names = zoneNames(list)
+	}
 	return desired.Options{
 		Dir:        cfg.Records.Dir,
-		Zones:      cfg.ZoneNames(),
+		Zones:      names,
 		DefaultTTL: cfg.Orchestrator.DNS.TTL,
 		Reserved:   cfg.Reserved(),
 		// A file must be unchanged this long before it is read: an
@@ -78,7 +86,7 @@ func replication(cfg *config.Config, key *observed.TSIG) reconcile.Replication {
 	rep := reconcile.Replication{Primary: cfg.Authoritative().String(), Notifier: &notify.Sender{TSIG: key, Timeout: queryTimeout}}
 	for _, s := range cfg.Secondaries {
 		rep.Secondaries = append(rep.Secondaries, reconcile.Secondary{Name: s.Name, Addr: s.Address.String(), Zones: s.Zones,
-			Notify: s.Notify, Server: newResolver(s.Address),
+			AllZones: s.AllZones, Notify: s.Notify, Server: newResolver(s.Address),
 			Data: zoneReader(s.Address.String(), key)})
 	}
 	for _, r := range cfg.Resolvers {
@@ -169,6 +177,10 @@ func newReconciler(cfg *config.Config, log *slog.Logger) (*reconcile.Reconciler,
 		Replication:   replication(cfg, xfrKey),
 		Held:          held,
 		Log:           log.With("component", "reconcile"),
+		// The zones follow zones_dir from the first pass on (zoneset.go).
+		ZoneSource: zoneSource(cfg),
+		Catalog:    cfg.Catalog.Zone,
+		ApplyZones: applyZones,
 	}
 	return r, store, nil
 }

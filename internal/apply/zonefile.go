@@ -25,8 +25,10 @@ import (
 // ZoneFile writes whole zones to Dir/db.<zone> for CoreDNS's auto or file
 // plugin. dnssync owns these files: everything in them is managed.
 type ZoneFile struct {
-	dir     string
-	zones   map[string]Zone // by canonical name
+	dir string
+	// zones, by canonical name, change at run time (SetZones, zoneset.go).
+	zonesMu sync.RWMutex
+	zones   map[string]Zone
 	serials *Serials
 	now     func() time.Time
 	log     *slog.Logger
@@ -63,16 +65,11 @@ func NewZoneFile(o ZoneFileOptions) (*ZoneFile, error) {
 	if o.Dir == "" {
 		return nil, errors.New("zone file backend: no zone dir")
 	}
-	b := &ZoneFile{dir: o.Dir, zones: make(map[string]Zone, len(o.Zones)), serials: o.Serials, now: o.Now, log: o.Log}
-	for _, z := range o.Zones {
-		if err := z.check(); err != nil {
-			return nil, fmt.Errorf("zone file backend: %w", err)
-		}
-		if _, dup := b.zones[z.Name]; dup {
-			return nil, fmt.Errorf("zone file backend: zone %s given twice", z.Name)
-		}
-		b.zones[z.Name] = z
+	zones, err := zoneMap(o.Zones)
+	if err != nil {
+		return nil, err
 	}
+	b := &ZoneFile{dir: o.Dir, zones: zones, serials: o.Serials, now: o.Now, log: o.Log}
 	if b.now == nil {
 		b.now = time.Now
 	}
@@ -90,7 +87,9 @@ func (b *ZoneFile) Path(zone string) string {
 // Base returns SOA (serial 0; the serial is chosen at write time), apex NS
 // and the A/AAAA records of nameservers inside the zone.
 func (b *ZoneFile) Base(zone string) []dns.RR {
+	b.zonesMu.RLock()
 	z, ok := b.zones[zone]
+	b.zonesMu.RUnlock()
 	if !ok {
 		return nil
 	}

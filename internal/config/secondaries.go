@@ -16,8 +16,11 @@ type Secondary struct {
 	Name    string // a label for logs, metrics and reports; the address when unset
 	// Zones are the managed zones it serves (canonical names); every
 	// managed zone when the entry lists none.
-	Zones  []string
-	Notify bool // dnssync sends it a NOTIFY (default true)
+	Zones []string
+	// AllZones: the entry lists no zones, so the secondary serves every
+	// managed zone, also those added at run time (zones.d).
+	AllZones bool
+	Notify   bool // dnssync sends it a NOTIFY (default true)
 }
 
 // Serves reports whether s transfers zone (canonical).
@@ -65,7 +68,7 @@ func buildSecondaries(p *problems, fs []fileSecondary, zones []Zone) []Secondary
 		if s.Name == "" {
 			s.Name = s.Address.String()
 		}
-		s.Zones = slices.Clone(managed)
+		s.Zones, s.AllZones = slices.Clone(managed), f.Zones == nil
 		if f.Zones != nil {
 			s.Zones = nil
 			for j, z := range f.Zones {

@@ -74,11 +74,13 @@ func (r *Reconciler) observe(ctx context.Context, log *slog.Logger, zone string,
 	}
 	served, err := r.Observed.Transfer(ctx, zone)
 	var answered *observed.RcodeError
-	if err == nil || !r.CreatesZones || !errors.As(err, &answered) {
+	if err == nil || !errors.As(err, &answered) {
 		// No answer (an outage, a timeout, a TSIG failure) never reads as
-		// an empty zone; and a backend that cannot create zones has no use
-		// for knowing whether the zone is served.
+		// an empty zone.
 		return served, 0, false, err
+	}
+	if !r.CreatesZones { // an UPDATE cannot create a zone: say what the server needs
+		return served, 0, false, notServedHint(zone, err)
 	}
 	z, err := r.unserved(ctx, log, zone, err, recheck)
 	return z, 0, false, err

@@ -29,6 +29,7 @@ func (r *Reconciler) RunOnce(ctx context.Context, opts Options) Result {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	start := time.Now()
+	_, _ = r.refreshZones() // every zone is planned: those it adds and retires too
 	if err := r.scan(ctx); err != nil {
 		return Result{Full: true, Start: start, Duration: time.Since(start), Err: fmt.Errorf("records: %w", err)}
 	}
@@ -56,10 +57,11 @@ func (r *Reconciler) Verify(ctx context.Context) (verify.Report, error) {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	_, _ = r.refreshZones()
 	if err := r.scan(ctx); err != nil {
 		return verify.Report{}, fmt.Errorf("records: %w", err)
 	}
-	st := r.Store.State()
+	st := r.state() // with the derived zones' content (derived.go)
 	rep := r.check(ctx, st, nil)
 	r.syncHeld()
 	for _, z := range r.Zones {
@@ -86,7 +88,19 @@ func (r *Reconciler) Changed(ctx context.Context, paths []string, opts Options) 
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	start := time.Now()
+	touched, setChanged := r.refreshZones()
 	opts.Zones = r.Store.Reload(paths)
+	if setChanged {
+		// The files that waited for a zone added are read on a Scan only.
+		if err := r.scan(ctx); err != nil {
+			return Result{Start: start, Duration: time.Since(start), Err: fmt.Errorf("records: %w", err)}
+		}
+	}
+	for _, z := range touched {
+		if !slices.Contains(opts.Zones, z) {
+			opts.Zones = append(opts.Zones, z)
+		}
+	}
 	// A reader's Scan (Verify) may have loaded these files already, so
 	// that Reload finds them unchanged: a zone whose desired names changed
 	// since the pass that cached it is reconciled too.
@@ -97,8 +111,9 @@ func (r *Reconciler) Changed(ctx context.Context, paths []string, opts Options) 
 			}
 		}
 	}
+	opts.Zones = append(opts.Zones, r.derivedZones(opts.Zones, r.derivation())...) // derivedplan.go
 	if len(opts.Zones) == 0 {
-		return Result{Start: start, State: r.Store.State()}
+		return Result{Start: start, State: r.state()}
 	}
 	opts.cached = true
 	res := r.pass(ctx, opts)
@@ -108,7 +123,7 @@ func (r *Reconciler) Changed(ctx context.Context, paths []string, opts Options) 
 
 func (r *Reconciler) pass(ctx context.Context, opts Options) Result {
 	r.syncHeld()
-	st := r.Store.State()
+	st := r.state()
 	res := Result{State: st}
 	zones := opts.Zones
 	if zones == nil {
@@ -154,6 +169,7 @@ func (r *Reconciler) pass(ctx context.Context, opts Options) Result {
 		}
 	}
 	r.verifyAll(ctx, &res, pending, opts.progress)
+	r.retireZones(ctx, &res, opts) // zoneset.go
 	return res
 }
 

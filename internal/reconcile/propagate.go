@@ -44,11 +44,14 @@ type Replication struct {
 
 // Secondary is a server that transfers zones from the primary.
 type Secondary struct {
-	Name   string
-	Addr   string   // host:port
-	Zones  []string // canonical names of the zones it serves
-	Notify bool     // dnssync sends it NOTIFYs
-	Server SerialReader
+	Name  string
+	Addr  string   // host:port
+	Zones []string // canonical names of the zones it serves
+	// AllZones: it serves every managed zone, those added at run time too
+	// (its config entry lists none): Zones follows the zone set.
+	AllZones bool
+	Notify   bool // dnssync sends it NOTIFYs
+	Server   SerialReader
 	// Data transfers the zone from it, for a scheduled check's comparison
 	// of its data (secondarydata.go); nil: not compared.
 	Data verify.Streamer

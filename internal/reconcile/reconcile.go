@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/dnssync/dnssync/internal/apply"
+	"github.com/dnssync/dnssync/internal/config"
 	"github.com/dnssync/dnssync/internal/desired"
 	"github.com/dnssync/dnssync/internal/diff"
 	"github.com/dnssync/dnssync/internal/observed"
@@ -52,12 +53,19 @@ type Checker interface {
 
 // Reconciler holds what a pass needs. Passes are serialised: one at a time.
 type Reconciler struct {
-	Zones    []string
-	Store    Store
-	Observed Transferer
-	Backend  apply.Backend
-	Verifier Verifier
-	Safety   diff.Safety
+	// Zones are the zones passes reconcile: with a ZoneSource, the managed
+	// zones and those retiring, refreshed at each pass's start (zoneset.go).
+	Zones []string
+	// ZoneSource, when set, makes Zones follow zones.d; nil: Zones is static.
+	ZoneSource ZoneSource
+	// ApplyZones translates zones for a backend that writes SOA and NS
+	// (apply.ZoneSetter); the wiring's, so that apply knows no config.
+	ApplyZones func([]config.Zone) []apply.Zone
+	Store      Store
+	Observed   Transferer
+	Backend    apply.Backend
+	Verifier   Verifier
+	Safety     diff.Safety
 	// CreatesZones: a zone the server does not serve yet may be written
 	// (true for zone files; an UPDATE cannot create a zone).
 	CreatesZones bool
@@ -80,6 +88,14 @@ type Reconciler struct {
 	// (heldsync.go); nil keeps it in this Reconciler only.
 	Held *HeldFile
 	Log  *slog.Logger
+	// Catalog, when set, is the catalog zone (RFC 9432), one of Zones:
+	// its content is the other Zones, derived (derived.go).
+	Catalog string
+	// ReverseZones are the Zones filled with PTRs derived from every
+	// other zone's A and AAAA records, up to ReverseCap names an address
+	// (0: reverse.DefaultCap).
+	ReverseZones []string
+	ReverseCap   int
 
 	mu       sync.Mutex
 	reported map[string]string // what standing conflicts were last logged
@@ -99,6 +115,11 @@ type Reconciler struct {
 	// dataSeen is, per "zone server", the serial and desired generation
 	// a secondary's data was last compared equal at (secondarydata.go).
 	dataSeen map[string]dataMark
+	// derived is the derived zones' content as last derived, and which
+	// zones the current pass's State derived (derived.go).
+	derived derivedMemo
+	// zoneSet is the zone set as last taken in (zoneset.go).
+	zoneSet zoneSet
 }
 
 // Options shape one pass.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/dnssync/dnssync/internal/observed"
@@ -66,3 +67,13 @@ type refusedTransfer struct{ error }
 
 func (e refusedTransfer) Unwrap() error        { return e.error }
 func (e refusedTransfer) Is(target error) bool { return target == observed.ErrTransferRefused }
+
+// notServedHint adds to a transfer the server answered with an error what
+// to add on the server when it does not serve zone: a backend that writes
+// by UPDATE (rfc2136) cannot create a zone, so a zone added to zones.d
+// must be added on the server by hand.
+func notServedHint(zone string, err error) error {
+	name := strings.TrimSuffix(zone, ".")
+	return fmt.Errorf("%w; if the server does not serve zone %s, add it there, open to dnssync's TSIG key: BIND `zone \"%s\" { type primary; file \"...\"; update-policy { grant KEY zonesub ANY; }; allow-transfer { key KEY; }; };`, Knot `zone: - domain: %s` with an acl allowing update and transfer, CoreDNS a server block `%s { dynupdate ... transfer { to * } }`",
+		err, zone, name, name, name)
+}

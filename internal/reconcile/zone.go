@@ -39,7 +39,7 @@ func (r *Reconciler) zone(ctx context.Context, st *desired.State, zone string, o
 		return zr, nil
 	}
 	var only map[string]bool
-	if synced { // served is what the last pass left in sync: compare what changed since
+	if synced && !r.isDerived(zone) { // served is what the last pass left in sync: compare what changed since (a derived zone: all of it)
 		// Asked of the Store, not taken from the State: other readers of
 		// the State (Verify, a listing) must not make this pass miss a name.
 		// Not known any more: compare every name.
@@ -79,6 +79,9 @@ func (r *Reconciler) planInput(st *desired.State, zone string, served rrset.Zone
 	base := rrset.Zone{}
 	for _, rr := range r.Backend.Base(zone) {
 		base.Put(rr)
+	}
+	if r.zoneSet.retiring[zone] {
+		retiringBase(zone, served, base)
 	}
 	held := make(map[string]bool, len(st.Held[zone]))
 	for _, c := range st.Held[zone] {
