@@ -167,6 +167,13 @@ func TestSecondaryStoppedThenCatchesUp(t *testing.T) {
 		t.Logf("Knot restarted serves serial %d (err %v), not its old %d: it caught up by itself", got, err, old)
 	}
 	waitHealth(t, api, http.StatusOK)
+	// It caught up by dnssync's NOTIFY: the scheduled check found it behind
+	// and Knot acknowledged the NOTIFY sent again (only that line carries
+	// an "answered" outcome; its refresh is an hour away).
+	d.waitLog(`msg="NOTIFY sent again to a lagging secondary"`)
+	if !strings.Contains(d.out.String(), "secondary="+knot.Addr+" outcome=answered") {
+		t.Errorf("no NOTIFY sent again to Knot %s and answered; log:\n%s", knot.Addr, d.out.String())
+	}
 	want, _, err := soa(e.dns.Addr, "example.com")
 	if err != nil {
 		t.Fatal(err)

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 
@@ -12,14 +13,17 @@ import (
 	"github.com/dnssync/dnssync/internal/config"
 	"github.com/dnssync/dnssync/internal/desired"
 	"github.com/dnssync/dnssync/internal/reconcile"
+	"github.com/dnssync/dnssync/internal/zones"
 )
 
 func (c *cli) validateCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "validate",
-		Short: "Check the config and records.d, without touching DNS",
-		Long: `Load the config and every file in records.d with the daemon's own checks,
-and print one line per problem on stderr, "file:line: message". Nothing is
+		Short: "Check the config, zones.d and records.d, without touching DNS",
+		Long: `Load the config and every file in zones.d and records.d with the daemon's own
+checks, and print one line per problem on stderr, "file:line: message": an
+invalid zone file, a zone declared twice or as the [catalog] zone, an
+invalid records file. Nothing is
 read from or written to DNS, so it runs anywhere: in CI, before a commit,
 on a copy of records.d.`,
 		Example: `  dnssync validate --config /etc/dnssync/config.toml
@@ -33,12 +37,18 @@ on a copy of records.d.`,
 	}
 }
 
-// validate loads the config and checks records.d; problems go to stderr.
+// validate loads the config and checks zones.d, then records.d (against
+// the zones zones.d makes); problems go to stderr.
 func (c *cli) validate() (*config.Config, int) {
 	cfg, err := config.Discover(c.config)
 	if err != nil {
 		return nil, c.fail(err)
 	}
+	set, _, err := managedZones(cfg)
+	if err != nil {
+		return nil, c.fail(err)
+	}
+	zoneProblems := printZoneProblems(c.stderr, set.Problems())
 	problems, err := desired.Validate(desiredOptions(cfg))
 	if err != nil {
 		return nil, c.fail(err)
@@ -46,11 +56,20 @@ func (c *cli) validate() (*config.Config, int) {
 	for _, p := range problems { // one line each, file:line: message
 		fmt.Fprintln(c.stderr, p.Error())
 	}
-	if len(problems) > 0 {
+	if len(problems) > 0 || zoneProblems > 0 {
 		return nil, exitError
 	}
 	fmt.Fprintf(c.stdout, "ok: config and %s are valid (config: %s)\n", cfg.Records.Dir, cfg.SourceName())
 	return cfg, exitOK
+}
+
+// printZoneProblems lists zones.d's problems on w, one line each,
+// "file:line: message" as records.d's, and returns how many.
+func printZoneProblems(w io.Writer, problems []zones.Problem) int {
+	for _, p := range problems {
+		fmt.Fprintln(w, p.Error())
+	}
+	return len(problems)
 }
 
 func (c *cli) checkConfigCmd() *cobra.Command {

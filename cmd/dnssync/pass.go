@@ -49,6 +49,10 @@ func (c *cli) once(ctx context.Context, opts reconcile.Options, out output) (rec
 		defer trail.Close()
 	}
 	res := r.RunOnce(ctx, opts)
+	// The secondaries' wait outlives the pass (reconcile/propwait.go): an
+	// apply sees it out, so that its NOTIFYs are sent and each
+	// secondary's outcome is logged before it exits.
+	r.WaitPropagated(ctx)
 	auditErr := trail.Observe(res)
 	if auditErr != nil {
 		c.fail(auditErr)
@@ -57,6 +61,9 @@ func (c *cli) once(ctx context.Context, opts reconcile.Options, out output) (rec
 		return res, c.fail(res.Err)
 	}
 	code := c.problems(res, opts.Apply)
+	if printZoneProblems(c.stderr, r.ZoneProblems()) > 0 && !opts.Apply {
+		code = exitError // as an invalid records file: a plan gates on it
+	}
 	if err := res.Failed(); err != nil && code == exitOK {
 		code = c.fail(err)
 	}

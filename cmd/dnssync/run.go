@@ -24,6 +24,7 @@ import (
 	"github.com/dnssync/dnssync/internal/health/passhealth"
 	"github.com/dnssync/dnssync/internal/metrics"
 	"github.com/dnssync/dnssync/internal/reconcile"
+	"github.com/dnssync/dnssync/internal/zones"
 )
 
 // cmdRun is the daemon. It builds everything from the config, runs the
@@ -146,6 +147,7 @@ func newDaemon(cfg *config.Config, log *slog.Logger, sh shared) (*daemon, error)
 	if err != nil {
 		return nil, err
 	}
+	r.Replication.OnPropagated = sh.metrics.ObservePropagation // the secondaries' wait outlives its pass
 	d := &daemon{shared: sh, cfg: cfg, log: log, r: r, store: store, sched: cfg.Verify.Schedule}
 	if !cfg.API.Listen.IsZero() {
 		rec, err := recordsAPI(cfg, store)
@@ -153,7 +155,7 @@ func newDaemon(cfg *config.Config, log *slog.Logger, sh shared) (*daemon, error)
 			return nil, err
 		}
 		if d.api, err = api.New(api.Options{Listen: api.Listen(cfg.API.Listen), Health: sh.tracker, Gatherer: sh.gatherer, Records: rec, Zones: zoneEditor(cfg, store),
-			Log: log.With("component", "api"), Requests: sh.metrics}); err != nil {
+			ZonesDir: cfg.Records.ZonesDir, Log: log.With("component", "api"), Requests: sh.metrics}); err != nil {
 			return nil, err
 		}
 	}
@@ -197,18 +199,25 @@ func (d *daemon) run(ctx context.Context) error {
 	if err != nil {
 		log.Error("records dir cannot be watched; changes are picked up on the verify schedule only", "err", err)
 	}
+	// A zones dir change is a full pass at once: its zones join or leave
+	// now, not at the next scheduled pass, which reads the dir all the same.
+	refresh, err := zones.Watch(ctx, cfg.Records.ZonesDir, cfg.Records.Debounce, log.With("component", "zones"))
+	if err != nil {
+		log.Error("zones dir cannot be watched; zone changes are picked up on the verify schedule only", "err", err)
+	}
 	log.Info("dnssync started", "version", version, "config", cfg.SourceName(), "records", cfg.Records.Dir, "backend", cfg.Backend.Type,
-		"coredns", cfg.Orchestrator.DNS.CorednsURL, "zones", cfg.ZoneNames(), "auto_register", cfg.Orchestrator.DNS.AutoRegister)
+		"coredns", cfg.Orchestrator.DNS.CorednsURL, "zones", startZones(cfg), "auto_register", cfg.Orchestrator.DNS.AutoRegister)
 	ready := false
 	trail := &passaudit.Observer{Log: d.audit} // this loop's: it writes a refusal once
 	err = d.r.Run(ctx, reconcile.Loop{
 		Events:   events,
+		Refresh:  refresh,
 		Schedule: d.sched,
 		// A pass's progress is a sign of life: a long pass is busy, not stuck.
 		Options: reconcile.Options{Apply: cfg.Orchestrator.DNS.AutoRegister, Verify: true, Progress: d.pulse.progress},
 		OnPass: func(res reconcile.Result) {
 			res = hintIPDenied(res) // a server the unit's IPAddressDeny= refuses: name the fix
-			passhealth.Observe(d.tracker, res)
+			passhealth.ObserveZones(d.tracker, res, d.r.ZoneProblems())
 			d.metrics.Observe(res)
 			if err := trail.Observe(res); err != nil {
 				log.Error("audit log", "err", err)
@@ -231,6 +240,16 @@ func (d *daemon) run(ctx context.Context) error {
 	})
 	<-apiDone
 	return err
+}
+
+// startZones are the zones the start-up log names: the managed ones
+// (zones_dir's and the catalog too), or the config's when zones_dir cannot
+// be read (the first pass reports why).
+func startZones(cfg *config.Config) []string {
+	if _, list, err := managedZones(cfg); err == nil {
+		return zoneNames(list)
+	}
+	return cfg.ZoneNames()
 }
 
 // logPass reports what only the daemon's log can tell: problems with files

@@ -73,7 +73,10 @@ func verifyName(ctx context.Context, f *recordFlags, name string, asJSON bool, s
 	if err != nil {
 		return fail(stderr, err)
 	}
-	var v client.Verification
+	var (
+		v     client.Verification
+		names map[string]string // resolvers' names; asked of the daemon: its own, unknown here
+	)
 	if c != nil {
 		if v, err = c.Verify(ctx, name); err != nil {
 			return fail(stderr, err)
@@ -90,13 +93,14 @@ func verifyName(ctx context.Context, f *recordFlags, name string, asJSON bool, s
 		if v, err = verify.NameAt(ctx, checkServers(l.cfg), name, l.store); err != nil {
 			return fail(stderr, fmt.Errorf("verify %s: %w", name, err))
 		}
+		names = resolverNames(l.cfg)
 	}
 	if asJSON {
 		if err := printVerificationJSON(stdout, v); err != nil {
 			return fail(stderr, err)
 		}
 	} else {
-		printVerification(stdout, v)
+		printVerification(stdout, v, names)
 	}
 	if !v.Verified {
 		return exitError

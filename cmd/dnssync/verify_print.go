@@ -7,14 +7,24 @@ import (
 	"strings"
 
 	"github.com/dnssync/dnssync/client"
+	"github.com/dnssync/dnssync/internal/config"
 	"github.com/dnssync/dnssync/internal/verify"
 )
 
 // printVerification prints a check of one name for a person: each type at
 // the authoritative server (v.Server) with its want and served, then each
 // type at each resolver, "served" or "will serve by T" (what its cache
-// holds runs out then), and a last line with the verdict.
-func printVerification(w io.Writer, v client.Verification) {
+// holds runs out then), and a last line with the verdict. names maps a
+// server's address to its configured name ([[resolvers]] name): such a
+// server is shown as "name (address)", as `dnssync verify` names servers
+// by their label; one without a name by its address.
+func printVerification(w io.Writer, v client.Verification, names map[string]string) {
+	label := func(addr string) string {
+		if n := names[addr]; n != "" && n != addr {
+			return n + " (" + addr + ")"
+		}
+		return addr
+	}
 	set := func(ttl uint32, vals []string) string {
 		if len(vals) == 0 {
 			return "-"
@@ -30,7 +40,7 @@ func printVerification(w io.Writer, v client.Verification) {
 	for _, r := range records {
 		at := ""
 		if r.Server != v.Server {
-			at = " at " + r.Server
+			at = " at " + label(r.Server)
 		}
 		switch {
 		case r.Verified && at == "":
@@ -44,8 +54,8 @@ func printVerification(w io.Writer, v client.Verification) {
 		default:
 			fmt.Fprintf(w, "FAIL %s %s%s: want %s, served %s\n", v.Name, r.RecordType, at, set(r.WantTTL, r.Want), set(r.ServedTTL, r.Served))
 		}
-		if !r.Verified && r.Status != string(verify.StatusLagging) && !slices.Contains(failing, r.Server) {
-			failing = append(failing, r.Server)
+		if !r.Verified && r.Status != string(verify.StatusLagging) && !slices.Contains(failing, label(r.Server)) {
+			failing = append(failing, label(r.Server))
 		}
 	}
 	switch {
@@ -65,4 +75,14 @@ func boolOrder(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// resolverNames maps each [[resolvers]] address to its name, for
+// printVerification.
+func resolverNames(cfg *config.Config) map[string]string {
+	names := map[string]string{}
+	for _, r := range cfg.Resolvers {
+		names[r.Address.String()] = r.Name
+	}
+	return names
 }

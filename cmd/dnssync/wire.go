@@ -189,7 +189,9 @@ func newReconciler(cfg *config.Config, log *slog.Logger) (*reconcile.Reconciler,
 // reports and refuses is what the reconciler sees.
 func recordsAPI(cfg *config.Config, store *desired.Store) (*api.RecordsOptions, error) {
 	rec := &api.RecordsOptions{
-		Registry:     &registry.Registry{Options: desiredOptions(cfg), Declared: store},
+		// Names are checked against the zones managed now: the Store
+		// follows zones.d (a zone added at run time takes records).
+		Registry:     &registry.Registry{Options: desiredOptions(cfg), Declared: store, Zones: store},
 		Declared:     store,
 		Resolver:     newResolver(cfg.Authoritative()),
 		Resolvers:    checkServers(cfg)[1:], // GET verify asks what `dnssync verify NAME` asks

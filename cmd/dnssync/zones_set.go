@@ -14,6 +14,7 @@ import (
 // same set through zoneSource, refreshed at each pass.
 func managedZones(cfg *config.Config) (zones.Set, []config.Zone, error) {
 	set, err := zones.Load(cfg.Records.ZonesDir, cfg.Zones)
+	set = set.WithCatalog(cfg.Catalog.Zone) // a file declaring the catalog is a problem
 	if err != nil {
 		return set, nil, err
 	}
@@ -29,9 +30,10 @@ func managedZones(cfg *config.Config) (zones.Set, []config.Zone, error) {
 }
 
 // zoneSource is the zone set a Reconciler follows: zones_dir with the
-// config's zones, read again (changed files only) at each pass.
-func zoneSource(cfg *config.Config) *zones.Dir {
-	return zones.NewDir(cfg.Records.ZonesDir, cfg.Zones)
+// config's zones, read again (changed files only) at each pass, less a
+// file's zone named as the catalog (a problem of that file).
+func zoneSource(cfg *config.Config) zones.CatalogDir {
+	return zones.CatalogDir{Dir: zones.NewDir(cfg.Records.ZonesDir, cfg.Zones), Catalog: cfg.Catalog.Zone}
 }
 
 // zoneNames are the zones' names.

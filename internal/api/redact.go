@@ -4,7 +4,8 @@ package api
 // errors name files by their absolute path (the operator's log and audit
 // trail want that); a client needs only to know which file, and the
 // layout of the server's disk is none of its business. A path in the
-// records dir becomes "records.d/<file>"; any other absolute path (a
+// records dir becomes "records.d/<file>", one in the zones dir
+// "zones.d/<file>"; any other absolute path (a
 // state or zone file named by a health reason, say) becomes ".../<its
 // base name>".
 
@@ -19,12 +20,32 @@ import (
 // outside any records dir.
 type redactor struct {
 	dirs []string // the records dir as configured, absolute and resolved; longest first
+	// zones: the zones dir's forms, as dirs, named "zones.d"; applied
+	// first, as the zones dir may sit inside the records dir.
+	zones []string
 }
 
 func newRedactor(dir string) *redactor {
 	if dir == "" {
 		return nil
 	}
+	return &redactor{dirs: dirForms(dir)}
+}
+
+// withZones is r naming the zones dir's files zones.d/<file> too.
+func (r *redactor) withZones(dir string) *redactor {
+	if dir == "" {
+		return r
+	}
+	if r == nil {
+		r = &redactor{}
+	}
+	r.zones = dirForms(dir)
+	return r
+}
+
+// dirForms are dir as configured, absolute and resolved, longest first.
+func dirForms(dir string) []string {
 	forms := []string{filepath.Clean(dir)}
 	if abs, err := filepath.Abs(dir); err == nil {
 		forms = append(forms, abs)
@@ -34,7 +55,7 @@ func newRedactor(dir string) *redactor {
 	}
 	forms = slices.DeleteFunc(forms, func(d string) bool { return d == "/" || d == "." })
 	slices.SortFunc(forms, func(a, b string) int { return len(b) - len(a) })
-	return &redactor{dirs: slices.Compact(forms)}
+	return slices.Compact(forms)
 }
 
 // absPath is an absolute path in a message: after the start, a space, a
@@ -45,6 +66,10 @@ var absPath = regexp.MustCompile(`(^|[\s"'(\[])(/[^\s"'()\[\]:;,]+)`)
 // text is msg with the server's paths rewritten.
 func (r *redactor) text(msg string) string {
 	if r != nil {
+		for _, d := range r.zones {
+			msg = strings.ReplaceAll(msg, d+string(filepath.Separator), "zones.d/")
+			msg = replaceWhole(msg, d, "zones.d")
+		}
 		for _, d := range r.dirs {
 			msg = strings.ReplaceAll(msg, d+string(filepath.Separator), "records.d/")
 			msg = replaceWhole(msg, d, "records.d")

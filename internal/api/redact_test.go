@@ -40,3 +40,20 @@ func TestRedact(t *testing.T) {
 		t.Errorf("nil redactor: %q", got)
 	}
 }
+
+// A zones.d file is named zones.d/<file>, beside records.d's: both dirs
+// are redacted, also with only the zones dir known.
+func TestRedactZonesDir(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	recs, zs := filepath.Join(root, "records.d"), filepath.Join(root, "zones.d")
+	r := newRedactor(recs).withZones(zs)
+	in := zs + "/b.yaml:2: zone x.example. is declared in " + zs + "/a.yaml:2 too; " + recs + "/w.yaml:3: bad"
+	want := "zones.d/b.yaml:2: zone x.example. is declared in zones.d/a.yaml:2 too; records.d/w.yaml:3: bad"
+	if got := r.text(in); got != want {
+		t.Errorf("text =\n%q, want\n%q", got, want)
+	}
+	if got := (*redactor)(nil).withZones(zs).text("open " + zs + "/c.yaml: no"); got != "open zones.d/c.yaml: no" {
+		t.Errorf("zones dir only: %q", got)
+	}
+}

@@ -40,6 +40,9 @@ type Options struct {
 	// records.d/<file> (redact.go), also when the records API is off:
 	// /readyz's reasons name them. Empty: Records' registry's dir.
 	RecordsDir string
+	// ZonesDir is the zones dir, whose files messages name as
+	// zones.d/<file> (/readyz's reasons about invalid zone files).
+	ZonesDir string
 	// Log receives the server's own messages; the caller gives it its
 	// component attribute (component=api).
 	Log *slog.Logger
@@ -129,7 +132,7 @@ func New(o Options) (*Server, error) {
 	if dir == "" && o.Records != nil {
 		dir = o.Records.Registry.Options.Dir
 	}
-	s.redact = newRedactor(dir) // nil without a dir: other absolute paths are still cut
+	s.redact = newRedactor(dir).withZones(o.ZonesDir) // nil without a dir: other absolute paths are still cut
 	s.routes()
 	return s, nil
 }

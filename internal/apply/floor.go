@@ -33,7 +33,11 @@ type Floor struct {
 type FloorApplier interface {
 	Backend
 	// ApplyAbove is Apply with a serial newer (RFC 1982) than each floor
-	// as well as every serial the backend knows of.
+	// as well as every serial the backend knows of. An empty plan is a
+	// serial-only write: the zone as served, only its serial moved above
+	// the floors (for a secondary serving a newer serial than the
+	// primary's); when no serial within half the serial space passes
+	// them, nothing is written and the error names the servers.
 	ApplyAbove(ctx context.Context, served *observed.Zone, p diff.Plan, floors []Floor) (Result, error)
 }
 
@@ -71,4 +75,17 @@ func NextSerialAbove(now time.Time, known []uint32, floors []Floor) (uint32, err
 	lost := fmt.Errorf("no serial is newer (RFC 1982) than both the primary's and what %s serve: writing %d, which they will not transfer until reset by hand (README: \"The serial only goes forward\")",
 		strings.Join(left, ", "), serial)
 	return serial, errors.Join(err, lost)
+}
+
+// Ahead returns the floors newer (RFC 1982) than serial, the one the
+// primary serves: servers that ignore the primary until its serial
+// passes theirs. Unreachable ones (serial 0) are none.
+func Ahead(serial uint32, floors []Floor) []Floor {
+	var out []Floor
+	for _, f := range floors {
+		if f.Serial != 0 && serialNewer(f.Serial, serial) {
+			out = append(out, f)
+		}
+	}
+	return out
 }

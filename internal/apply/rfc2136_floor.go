@@ -33,6 +33,9 @@ import (
 func (b *RFC2136) ApplyAbove(ctx context.Context, served *observed.Zone, p diff.Plan, floors []Floor) (Result, error) {
 	var soa *dns.SOA
 	serial, err := serialAbove(served, floors)
+	if p.Empty() && len(p.Adopt) == 0 {
+		return b.serialOnly(ctx, served, p, serial, err)
+	}
 	switch {
 	case err != nil:
 		b.log.Error("zone serial", "zone", p.Zone, "err", err)
@@ -112,7 +115,8 @@ func raisedSOA(zone string, served *observed.Zone, serial uint32) *dns.SOA {
 // updates is BuildUpdates within the server's limit per message, less the
 // prerequisite when fenced; soa, when not nil, goes first in the first
 // message, or in a message of its own ahead of the rest when the limit
-// leaves no room beside a change.
+// leaves no room beside a change; alone when the plan changes nothing (a
+// serial-only update).
 func (b *RFC2136) updates(p diff.Plan, fenced bool, soa *dns.SOA) []*dns.Msg {
 	limit := b.maxRecords
 	if fenced && limit > 1 {
@@ -121,19 +125,39 @@ func (b *RFC2136) updates(p diff.Plan, fenced bool, soa *dns.SOA) []*dns.Msg {
 	if soa == nil {
 		return BuildUpdates(p, limit)
 	}
+	only := new(dns.Msg) // the SOA alone: no room beside a change, or no change
+	only.SetUpdate(p.Zone)
+	only.Ns = []dns.RR{soa}
 	if limit > 1 {
 		msgs := BuildUpdates(p, limit-1)
-		if len(msgs) > 0 {
-			msgs[0].Ns = append([]dns.RR{soa}, msgs[0].Ns...)
+		if len(msgs) == 0 {
+			return []*dns.Msg{only}
 		}
+		msgs[0].Ns = append([]dns.RR{soa}, msgs[0].Ns...)
 		return msgs
 	}
-	msgs := BuildUpdates(p, limit)
-	if len(msgs) == 0 {
-		return nil // nothing changes: no serial to set either
+	return append([]*dns.Msg{only}, BuildUpdates(p, limit)...)
+}
+
+// serialOnly applies an empty plan above the floors: one UPDATE, fenced
+// as any other, that replaces the SOA with serial (serialAbove's, err
+// its error) and changes nothing else, so that a secondary serving a
+// newer serial than the primary's follows the primary again. Nothing is
+// sent when the server's own next serial already passes every floor, nor
+// when no serial within half the serial space does (err).
+func (b *RFC2136) serialOnly(ctx context.Context, served *observed.Zone, p diff.Plan, serial uint32, err error) (Result, error) {
+	if err != nil {
+		return Result{}, fmt.Errorf("zone %s: serial-only update not sent: %w", p.Zone, err)
 	}
-	m := new(dns.Msg)
-	m.SetUpdate(p.Zone)
-	m.Ns = []dns.RR{soa}
-	return append([]*dns.Msg{m}, msgs...)
+	if serial == 0 {
+		return Result{}, nil
+	}
+	soa := raisedSOA(p.Zone, served, serial)
+	if soa == nil {
+		return Result{}, fmt.Errorf("zone %s: serial-only update not sent: the primary's SOA is not known", p.Zone)
+	}
+	if _, err := b.apply(ctx, served, p, soa); err != nil {
+		return Result{}, err
+	}
+	return Result{Serial: serial}, nil
 }

@@ -116,6 +116,11 @@ func (b *ZoneFile) ApplyAbove(ctx context.Context, served *observed.Zone, p diff
 	defer b.mu.Unlock()
 	path := b.Path(p.Zone)
 	serial, err := b.nextSerial(p.Zone, served.Serial, diskSerial(path), floors)
+	if err != nil && p.Empty() {
+		// A serial-only write (floor.go) is made only to go above the
+		// floors: one that cannot is not made at all.
+		return Result{}, fmt.Errorf("zone %s: serial-only write not made: %w", p.Zone, err)
+	}
 	if err != nil {
 		b.log.Error("zone serial", "zone", p.Zone, "err", err)
 	}

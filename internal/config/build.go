@@ -93,6 +93,7 @@ func (f *fileConfig) build() (*Config, problems) {
 	c.Catalog = f.Catalog.build(&p, c.Zones)
 	c.Secondaries = buildSecondaries(&p, f.Secondaries, c.Zones)
 	c.Resolvers = buildResolvers(&p, f.Resolvers)
+	checkServerNames(&p, f.Secondaries, f.Resolvers)
 	return c, p
 }
 

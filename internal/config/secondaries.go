@@ -90,17 +90,77 @@ func buildSecondaries(p *problems, fs []fileSecondary, zones []Zone) []Secondary
 
 func buildResolvers(p *problems, fr []fileResolver) []Resolver {
 	out := make([]Resolver, 0, len(fr))
+	seen := map[HostPort]bool{}
 	for i, f := range fr {
-		r := Resolver{Name: f.Name, Address: parse(p, fmt.Sprintf("resolvers[%d].address", i), f.Address, parseServer)}
+		key := fmt.Sprintf("resolvers[%d].address", i)
+		r := Resolver{Name: f.Name, Address: parse(p, key, f.Address, parseServer)}
 		if r.Address.IsZero() {
 			continue
 		}
+		if seen[r.Address] {
+			p.add(key, "%s is listed twice", r.Address)
+		}
+		seen[r.Address] = true
 		if r.Name == "" {
 			r.Name = r.Address.String()
 		}
 		out = append(out, r)
 	}
 	return out
+}
+
+// checkServerNames refuses two [[secondaries]] or [[resolvers]] entries
+// with one name, given or defaulted to the address: the name labels a
+// server's metric series (dnssync_server_serial{server}) and its report
+// lines, and two servers would write one series. Secondaries come first,
+// then resolvers; the later of two entries is named in the problem, with
+// the earlier one. Two unnamed secondaries at one address are already
+// "listed twice" and not reported again.
+func checkServerNames(p *problems, fs []fileSecondary, fr []fileResolver) {
+	type entry struct {
+		key     string // "secondaries[1]"
+		list    string // "secondaries"
+		name    string
+		unnamed bool // name is the address, by default
+	}
+	var entries []entry
+	add := func(list string, i int, name, address string) {
+		e := entry{key: fmt.Sprintf("%s[%d]", list, i), list: list, name: name}
+		if name == "" {
+			a, err := parseServer(address)
+			if err != nil || a.IsZero() {
+				return // reported by the builder
+			}
+			e.name, e.unnamed = a.String(), true
+		}
+		entries = append(entries, e)
+	}
+	for i, f := range fs {
+		add("secondaries", i, f.Name, f.Address)
+	}
+	for i, f := range fr {
+		add("resolvers", i, f.Name, f.Address)
+	}
+	first := map[string]entry{}
+	for _, e := range entries {
+		prev, ok := first[e.name]
+		if !ok {
+			first[e.name] = e
+			continue
+		}
+		if e.unnamed && prev.unnamed && e.list == prev.list {
+			continue // one address twice in one list: "listed twice"
+		}
+		other := prev.key + "'s"
+		if prev.unnamed {
+			other += " (its address, the default name)"
+		}
+		if e.unnamed {
+			p.add(e.key+".address", "%q, its default name, is also %s; give it a name", e.name, other)
+		} else {
+			p.add(e.key+".name", "%q is also %s", e.name, other)
+		}
+	}
 }
 
 // SecondariesOf returns the secondaries that serve zone (canonical).

@@ -22,6 +22,9 @@ type Config struct {
 	Safety  Safety   // [safety]
 	Log     Log      // [log]
 	Zones   []string // a [[zones]] entry with this name each
+	// NoZones, with Zones empty, writes zones = []: no [[zones]] at all
+	// (zones.d declares them), not the defaults' example.com.
+	NoZones bool
 	// ZoneTTLs are written into every [[zones]] entry.
 	ZoneTTLs ZoneTTLs
 	// Secondaries are [[secondaries]] entries: a host:port each, with
@@ -29,6 +32,8 @@ type Config struct {
 	Secondaries []string
 	// Resolvers are [[resolvers]] entries.
 	Resolvers []Resolver
+	// Catalog is [catalog] zone: the RFC 9432 catalog zone's name.
+	Catalog string
 }
 
 // Resolver is one [[resolvers]] entry.
@@ -110,6 +115,9 @@ func Bool(b bool) *bool { return &b }
 // config.defaults.toml, keys in the order of their table there.
 func (c Config) String() string {
 	var w tomlWriter
+	if c.NoZones && len(c.Zones) == 0 {
+		w.line("zones", "[]") // a top-level key: before every table
+	}
 	w.table("orchestrator.dns")
 	if c.DNS.Addr != "" {
 		w.str("coredns_url", "dns://"+c.DNS.Addr)
@@ -159,6 +167,9 @@ func (c Config) String() string {
 	w.table("log")
 	w.str("level", c.Log.Level)
 	w.str("format", c.Log.Format)
+
+	w.table("catalog")
+	w.str("zone", c.Catalog)
 
 	for _, z := range c.Zones {
 		w.table("[zones]")

@@ -38,6 +38,7 @@ const (
 	KindDriftNotHealed     = "drift_not_healed"    // applied, but not served as planned
 	KindInvalidFiles       = "invalid_files"       // some record files are invalid
 	KindVerifyFailed       = "verify_failed"       // the scheduled check found failures
+	KindInvalidZoneFiles   = "invalid_zone_files"  // some zones.d files are invalid, or conflict
 	// KindZoneFailed is a zone error from a stage this package does not
 	// know: never let an error read as healthy.
 	KindZoneFailed = "zone_failed"
@@ -81,6 +82,7 @@ type Tracker struct {
 	zones   map[string][]Reason // the latest pass of each zone
 	records *Reason             // the records dir could not be read
 	files   *Reason             // invalid files, from the latest State
+	zoneDir *Reason             // invalid zones.d files, from the latest pass that read them
 	check   *Reason             // the latest scheduled check
 }
 
@@ -108,6 +110,10 @@ type Pass struct {
 	// reason they give (invalid files), nil when they are all valid.
 	FilesRead bool
 	Files     *Reason
+	// ZonesRead: the pass read the zones dir; ZoneFiles is then the reason
+	// its files give (invalid, conflicting), nil when they are all good.
+	ZonesRead bool
+	ZoneFiles *Reason
 	// Check is the scheduled check the pass ran, if any.
 	Check *Check
 }
@@ -153,6 +159,9 @@ func (t *Tracker) Record(p Pass) {
 	if p.FilesRead {
 		t.files = p.Files
 	}
+	if p.ZonesRead {
+		t.zoneDir = p.ZoneFiles
+	}
 	if p.Check != nil {
 		st.LastVerify = p.Check.Time
 		t.check = p.Check.Failed
@@ -193,7 +202,7 @@ func (t *Tracker) reasons() []Reason {
 	for _, rs := range t.zones {
 		out = append(out, rs...)
 	}
-	for _, r := range []*Reason{t.records, t.files, t.check} {
+	for _, r := range []*Reason{t.records, t.files, t.zoneDir, t.check} {
 		if r != nil {
 			out = append(out, *r)
 		}

@@ -37,7 +37,6 @@ func (m *Metrics) Observe(res reconcile.Result) {
 	}
 	for _, z := range res.Zones {
 		m.observeZone(res, z)
-		m.observeServers(z.Servers, true)
 	}
 
 	if c := res.Check; c != nil {

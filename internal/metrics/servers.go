@@ -3,6 +3,7 @@ package metrics
 import (
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/dnssync/dnssync/internal/reconcile"
 	"github.com/dnssync/dnssync/internal/verify"
 )
 
@@ -24,6 +25,16 @@ func (m *Metrics) newServerMetrics() {
 		Help:    "Time from a change applied on the primary until a secondary served it, by secondary (one observation per secondary and change).",
 		Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 20, 30, 60},
 	}, []string{"server"})
+}
+
+// ObservePropagation records each server's state of a zone when the wait
+// for its secondaries after a change ends (reconcile.Replication's
+// OnPropagated: it outlives the pass), and each secondary's time to serve
+// the change.
+func (m *Metrics) ObservePropagation(p reconcile.Propagation) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.observeServers(p.Servers, true)
 }
 
 // observeServers records each server's state of a zone; afterChange: the

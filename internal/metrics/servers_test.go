@@ -12,7 +12,8 @@ import (
 )
 
 // Each server of a zone gets its serial and whether it is in sync, from
-// the post-apply wait and from the scheduled check; a secondary that
+// the post-apply wait (reported when it ends, apart from the pass) and
+// from the scheduled check; a secondary that
 // served the change puts its time into the replication histogram, a
 // lagging one does not.
 func TestServerMetrics(t *testing.T) {
@@ -21,15 +22,16 @@ func TestServerMetrics(t *testing.T) {
 	z := applied(zone, time.Second)
 	ns2 := verify.SerialStatus(zone, "127.0.0.1:5301", "ns2", verify.RoleSecondary, 8, 8, nil)
 	ns2.Took = 300 * time.Millisecond
-	z.Servers = []verify.ServerStatus{
-		verify.SerialStatus(zone, "127.0.0.1:53", "", verify.RolePrimary, 8, 8, nil),
-		ns2,
-		verify.SerialStatus(zone, "127.0.0.1:5302", "ns3", verify.RoleSecondary, 7, 8, nil),
-	}
 	m.Observe(reconcile.Result{Full: true, Start: t0, State: state(t), Zones: []reconcile.ZoneResult{z},
 		Check: &verify.Report{Time: t0, Sync: []verify.ServerStatus{
 			{Zone: zone, Server: "127.0.0.1:5400", Name: "cache", Role: verify.RoleResolver, InSync: true},
 		}}})
+	// The secondaries' wait outlives the pass: its outcome comes apart.
+	m.ObservePropagation(reconcile.Propagation{Zone: zone, Serial: 8, Servers: []verify.ServerStatus{
+		verify.SerialStatus(zone, "127.0.0.1:53", "", verify.RolePrimary, 8, 8, nil),
+		ns2,
+		verify.SerialStatus(zone, "127.0.0.1:5302", "ns3", verify.RoleSecondary, 7, 8, nil),
+	}})
 	if err := testutil.GatherAndCompare(reg, strings.NewReader(`
 # HELP dnssync_server_in_sync 1 when the server serves the zone as the primary does (a secondary: the primary's serial; a resolver: the zone's records), 0 otherwise, by server and zone, as last checked.
 # TYPE dnssync_server_in_sync gauge

@@ -76,9 +76,9 @@ func (r *Reconciler) state() *desired.State {
 		m.zones, m.capped = nil, nil
 		return st
 	}
-	if m.zones == nil || m.gen != st.Generation || !d.equal(m.d) {
-		m.zones, m.capped = deriveZones(st, d)
-		m.gen, m.d = st.Generation, d
+	if m.zones == nil || m.gen != st.Generation || !d.equal(m.d) || m.keptVer != m.kept.ver {
+		m.zones, m.capped = deriveZones(st, d, m.kept.keptSets(st))
+		m.gen, m.d, m.keptVer = st.Generation, d, m.kept.ver
 	}
 	if r.changed("reverse cap", m.capped) {
 		for i, c := range m.capped {
@@ -96,11 +96,13 @@ func (r *Reconciler) state() *desired.State {
 // derivedMemo is the derived content as last derived, and the zones
 // derived in the current pass's State.
 type derivedMemo struct {
-	now    map[string]bool
-	gen    uint64
-	d      Derivation
-	zones  map[string]rrset.Zone // read-only: shared by the States made from it
-	capped []reverse.Capped
+	now     map[string]bool
+	gen     uint64
+	d       Derivation
+	zones   map[string]rrset.Zone // read-only: shared by the States made from it
+	capped  []reverse.Capped
+	kept    kept   // the forward sets left served beyond the desired (derivedkeep.go)
+	keptVer uint64 // kept's version zones was derived with
 }
 
 func (d Derivation) equal(o Derivation) bool {
@@ -141,7 +143,7 @@ func derive(st *desired.State, d Derivation) (*desired.State, []reverse.Capped) 
 	if d.zones() == nil {
 		return st, nil
 	}
-	zs, capped := deriveZones(st, d)
+	zs, capped := deriveZones(st, d, nil)
 	return overlay(st, zs), capped
 }
 
@@ -150,13 +152,14 @@ func derive(st *desired.State, d Derivation) (*desired.State, []reverse.Capped) 
 // in each reverse zone, st's own sets (explicit PTRs, the CNAMEs of RFC
 // 2317 delegation) and the PTRs derived from the A and AAAA sets of every
 // other zone, where records.d declares no PTR or CNAME and holds no name
-// in conflict. It also returns the reverse names over the cap.
-func deriveZones(st *desired.State, d Derivation) (map[string]rrset.Zone, []reverse.Capped) {
+// in conflict. The kept sets (derivedkeep.go) stand in for the desired
+// sets of their keys. It also returns the reverse names over the cap.
+func deriveZones(st *desired.State, d Derivation, kept map[rrset.Key]*rrset.Set) (map[string]rrset.Zone, []reverse.Capped) {
 	out := map[string]rrset.Zone{}
 	var capped []reverse.Capped
 	if len(d.Reverse) > 0 {
 		var ptrs map[string]rrset.Zone
-		ptrs, capped = reverse.Derive(d.Reverse, forwardAddrs(st, d.zones()), reverse.OptedOut(st.NoPTR), explicitIn(st, d.Reverse), d.Cap)
+		ptrs, capped = reverse.Derive(d.Reverse, forwardAddrs(st, d.zones(), kept), reverse.OptedOut(st.NoPTR), explicitIn(st, d.Reverse), d.Cap)
 		for zone, sets := range ptrs {
 			z := make(rrset.Zone, len(st.Zones[zone])+len(sets))
 			maps.Copy(z, st.Zones[zone])
@@ -189,18 +192,22 @@ func overlay(st *desired.State, derived map[string]rrset.Zone) *desired.State {
 	return &out
 }
 
-// forwardAddrs is every A and AAAA set of st's zones but the derived ones.
-func forwardAddrs(st *desired.State, derived map[string]bool) []*rrset.Set {
+// forwardAddrs is every A and AAAA set of st's zones but the derived ones,
+// a kept set in place of the desired one of its key.
+func forwardAddrs(st *desired.State, derived map[string]bool, kept map[rrset.Key]*rrset.Set) []*rrset.Set {
 	var out []*rrset.Set
 	for zone, sets := range st.Zones {
 		if derived[zone] {
 			continue
 		}
 		for k, s := range sets {
-			if k.Type == dns.TypeA || k.Type == dns.TypeAAAA {
+			if (k.Type == dns.TypeA || k.Type == dns.TypeAAAA) && kept[k] == nil {
 				out = append(out, s)
 			}
 		}
+	}
+	for _, s := range kept {
+		out = append(out, s)
 	}
 	return out
 }

@@ -2,7 +2,10 @@ package reconcile
 
 import (
 	"context"
+	"errors"
 	"log/slog"
+	"net"
+	"os"
 	"sync"
 	"time"
 
@@ -21,7 +24,9 @@ import (
 // the UPDATE when the primary's own bump would fall short, as after a
 // dynupdate restarted without its database). An unreachable secondary does
 // not hold the write up: it is skipped, and reported by propagation as
-// before.
+// before. One that did not answer in time is not asked again in the same
+// pass (floorMiss, reset at each pass's start): a pass writing many zones
+// pays its timeout once, not once a zone.
 
 // floorTimeout bounds asking the secondaries before a write: the answers
 // come from loopback or the LAN within milliseconds, and a dead secondary
@@ -36,20 +41,40 @@ func (r *Reconciler) backendApply(ctx context.Context, log *slog.Logger, served 
 	if !ok || len(secs) == 0 {
 		return r.Backend.Apply(ctx, served, p)
 	}
-	return b.ApplyAbove(ctx, served, p, floors(ctx, log, p.Zone, secs))
+	return b.ApplyAbove(ctx, served, p, r.passFloors(ctx, log, p.Zone, secs))
+}
+
+// passFloors is floors for a pass's write, under r.mu: a secondary that
+// did not answer in time is not asked again in this pass (floorMiss).
+func (r *Reconciler) passFloors(ctx context.Context, log *slog.Logger, zone string, secs []Secondary) []apply.Floor {
+	if r.floorMiss == nil {
+		r.floorMiss = map[string]bool{}
+	}
+	return readFloors(ctx, log, zone, secs, r.floorMiss)
 }
 
 // floors asks each secondary in secs, at once and within floorTimeout, for
 // the serial it serves of zone. One that does not answer is left out.
 func floors(ctx context.Context, log *slog.Logger, zone string, secs []Secondary) []apply.Floor {
+	return readFloors(ctx, log, zone, secs, nil)
+}
+
+// readFloors is floors, skipping the secondaries in silent and adding to
+// it (when not nil) those that did not answer in time.
+func readFloors(ctx context.Context, log *slog.Logger, zone string, secs []Secondary, silent map[string]bool) []apply.Floor {
 	ctx, cancel := context.WithTimeout(ctx, floorTimeout)
 	defer cancel()
 	out := make([]apply.Floor, len(secs))
+	timedOut := make([]bool, len(secs))
 	var wg sync.WaitGroup
 	for i, s := range secs {
+		if silent[floorKey(s)] {
+			continue
+		}
 		wg.Go(func() {
 			serial, err := s.Server.Serial(ctx, zone)
 			if err != nil {
+				timedOut[i] = noAnswer(err)
 				log.Debug("secondary's serial unknown before the write; it is no floor", "secondary", s.Name, "err", err)
 				return
 			}
@@ -57,6 +82,11 @@ func floors(ctx context.Context, log *slog.Logger, zone string, secs []Secondary
 		})
 	}
 	wg.Wait()
+	for i, s := range secs {
+		if timedOut[i] && silent != nil {
+			silent[floorKey(s)] = true
+		}
+	}
 	known := out[:0]
 	for _, f := range out {
 		if f.Serial != 0 {
@@ -64,4 +94,15 @@ func floors(ctx context.Context, log *slog.Logger, zone string, secs []Secondary
 		}
 	}
 	return known
+}
+
+func floorKey(s Secondary) string { return s.Name + " " + s.Addr }
+
+// noAnswer reports whether err is a server's silence (a timeout), not an
+// answer or a refused connection: a server silent once in a pass or check
+// is presumed silent for the rest of it.
+func noAnswer(err error) bool {
+	var ne net.Error
+	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded) ||
+		errors.As(err, &ne) && ne.Timeout()
 }

@@ -105,3 +105,48 @@ func TestNoWriteAsksNoSecondary(t *testing.T) {
 		t.Errorf("an empty plan asked the secondary %v and wrote with floors %v", sec.asked, fb.floors)
 	}
 }
+
+// A secondary that does not answer for a floor is not asked again in the
+// same pass: a pass writing many zones pays its timeout once, not once a
+// zone. One that answers is asked for every zone.
+func TestDeadSecondaryAskedOncePerPass(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(zoneA, zoneB)
+		fb := &floorBackend{fakeBackend: h.backend}
+		h.r.Backend = fb
+		h.store.setState(stateOf(map[string]rrset.Zone{
+			zoneA: zoneOf(t, "www.example.com. 60 IN A 192.0.2.2"),
+			zoneB: zoneOf(t, "www.example.net. 60 IN A 192.0.2.2"),
+		}, zoneA, zoneB))
+		h.server.serve(zoneA, 1, zoneOf(t, "www.example.com. 300 IN A 192.0.2.1"))
+		h.server.serve(zoneB, 1, zoneOf(t, "www.example.net. 300 IN A 192.0.2.1"))
+		live, dead := &fakeSerial{serial: 7}, &fakeSerial{hang: true}
+		h.r.Replication.Secondaries = []Secondary{
+			{Name: "ns2", Addr: "127.0.0.2:53", Zones: []string{zoneA, zoneB}, Server: live},
+			{Name: "ns3", Addr: "127.0.0.3:53", Zones: []string{zoneA, zoneB}, Server: dead},
+		}
+		start := time.Now()
+		res := h.r.RunOnce(t.Context(), Options{Apply: true})
+		took := time.Since(start)
+		for _, z := range res.Zones {
+			if z.Err != nil || !z.Applied {
+				t.Fatalf("zone %s not applied: %v", z.Zone, z.Err)
+			}
+		}
+		if len(dead.asked) != 1 || took > floorTimeout {
+			t.Errorf("the dead secondary was asked for %v and the pass took %s, want once and at most %s", dead.asked, took, floorTimeout)
+		}
+		if len(live.asked) != 2 {
+			t.Errorf("the live secondary was asked for %v, want both zones", live.asked)
+		}
+		// The next pass asks it again: it may be back.
+		h.store.setState(stateOf(map[string]rrset.Zone{
+			zoneA: zoneOf(t, "www.example.com. 60 IN A 192.0.2.3"),
+			zoneB: zoneOf(t, "www.example.net. 60 IN A 192.0.2.2"),
+		}, zoneA, zoneB))
+		h.r.RunOnce(t.Context(), Options{Apply: true})
+		if len(dead.asked) != 2 {
+			t.Errorf("the dead secondary was asked for %v over two passes, want once a pass", dead.asked)
+		}
+	})
+}

@@ -38,6 +38,8 @@ func (r *Reconciler) RunOnce(ctx context.Context, opts Options) Result {
 		rep := r.check(ctx, res.State, opts.Progress)
 		addStale(&rep, res.Zones)
 		r.checkSync(ctx, res.State, &rep) // each secondary's serial and data (propagate.go)
+		// A secondary ahead of the primary: a serial-only write (ahead.go).
+		r.raiseAhead(ctx, opts, &res, &rep)
 		res.Check = &rep
 		r.logCheck(rep)
 	}
@@ -79,7 +81,10 @@ func (r *Reconciler) check(ctx context.Context, st *desired.State, progress func
 			want[k] = s
 		}
 	}
-	return r.Checker.CheckAll(ctx, want, r.history(), progress)
+	cat := r.takeCatalog(st, want) // asked of the primary alone (catalogcheck.go)
+	rep := r.Checker.CheckAll(ctx, want, r.history(), progress)
+	r.checkCatalog(ctx, cat, &rep, progress)
+	return rep
 }
 
 // Changed reloads exactly these record files and reconciles only the zones
@@ -122,6 +127,7 @@ func (r *Reconciler) Changed(ctx context.Context, paths []string, opts Options) 
 }
 
 func (r *Reconciler) pass(ctx context.Context, opts Options) Result {
+	r.floorMiss = nil // floor.go: a secondary silent in the last pass is asked again
 	r.syncHeld()
 	st := r.state()
 	res := Result{State: st}
@@ -129,6 +135,7 @@ func (r *Reconciler) pass(ctx context.Context, opts Options) Result {
 	if zones == nil {
 		zones = r.Zones
 	}
+	zones = r.forwardFirst(zones) // derivedkeep.go
 	// Apply every zone first, then wait for all of them at once: a server
 	// loads many changed zone files in one reload, and waiting zone by zone
 	// would cost a reload tick per zone (1,000 zones, 1,000 seconds).
@@ -169,7 +176,9 @@ func (r *Reconciler) pass(ctx context.Context, opts Options) Result {
 		}
 	}
 	r.verifyAll(ctx, &res, pending, opts.progress)
-	r.retireZones(ctx, &res, opts) // zoneset.go
+	if r.retireZones(ctx, &res, opts) { // retire.go
+		r.catalogAfterRetire(ctx, &res, opts) // catalogcheck.go
+	}
 	return res
 }
 

@@ -40,6 +40,22 @@ type Replication struct {
 	Secondaries []Secondary
 	Resolvers   []Peer
 	Notifier    Notifier // nil: no NOTIFY is sent
+	// OnPropagated, when set, is told each change's propagation once its
+	// wait ends (metrics; tests), from the wait's own goroutine, possibly
+	// several at once and while a pass runs: it must not call back into
+	// the Reconciler. A wait superseded by a newer change of its zone, or
+	// cut short by shutdown, is not reported.
+	OnPropagated func(Propagation)
+}
+
+// Propagation is the outcome of one change's wait for the secondaries.
+type Propagation struct {
+	Zone   string
+	Serial uint32 // the serial the primary serves the change at
+	// Servers is each server's state of Zone when the wait ended: the
+	// primary's, then each secondary's (in sync, with how long it took
+	// from the change applied; or lagging, by how much and why).
+	Servers []verify.ServerStatus
 }
 
 // Secondary is a server that transfers zones from the primary.
@@ -55,6 +71,9 @@ type Secondary struct {
 	// Data transfers the zone from it, for a scheduled check's comparison
 	// of its data (secondarydata.go); nil: not compared.
 	Data verify.Streamer
+	// catalog: secondariesOf returned it for the catalog zone, whose SOA
+	// a consumer may refuse (catalogcheck.go).
+	catalog bool
 }
 
 // Peer is a resolver reported on per zone by Verify.
@@ -68,6 +87,7 @@ func (r *Reconciler) secondariesOf(zone string) []Secondary {
 	var out []Secondary
 	for _, s := range r.Replication.Secondaries {
 		if slices.Contains(s.Zones, zone) {
+			s.catalog = r.isCatalog(zone)
 			out = append(out, s)
 		}
 	}
@@ -79,63 +99,76 @@ func (r *Reconciler) secondariesOf(zone string) []Secondary {
 const propagationInterval = 50 * time.Millisecond
 
 // propagate notifies zone's secondaries of serial, which the primary
+// serves (the change was applied at appliedAt), waits until ctx ends for
+// each to serve it, and returns each server's status (waitSecondaries).
+func (r *Reconciler) propagate(ctx context.Context, log *slog.Logger, zone string, serial uint32, appliedAt time.Time) []verify.ServerStatus {
+	return waitSecondaries(ctx, log, r.Replication.Notifier, r.Replication.Primary, r.secondariesOf(zone), zone, serial, appliedAt)
+}
+
+// waitSecondaries notifies zone's secondaries secs of serial, which primary
 // serves (the change was applied at appliedAt), and waits until ctx ends
 // for each to serve it. It returns the primary's status and each
-// secondary's, their times counted from appliedAt.
-func (r *Reconciler) propagate(ctx context.Context, log *slog.Logger, zone string, serial uint32, appliedAt time.Time) []verify.ServerStatus {
-	primary := r.Replication.Primary
-	secs := r.secondariesOf(zone)
+// secondary's, their times counted from appliedAt. Each secondary is
+// notified and then polled in a goroutine of its own: a dead one costs
+// its own NOTIFY's timeout, never another's time to serve the change.
+// It reads nothing of r that a pass may change (it runs beside passes,
+// propwait.go): what it needs is in its arguments.
+func waitSecondaries(ctx context.Context, log *slog.Logger, n Notifier, primary string, secs []Secondary, zone string, serial uint32, appliedAt time.Time) []verify.ServerStatus {
 	out := []verify.ServerStatus{verify.SerialStatus(zone, primary, "", verify.RolePrimary, serial, serial, nil)}
-	if len(secs) == 0 {
-		return out
-	}
-	notified := map[string]notify.Result{}
-	if r.Replication.Notifier != nil {
-		var addrs []string
-		for _, s := range secs {
-			if s.Notify {
-				addrs = append(addrs, s.Addr)
-			}
-		}
-		if len(addrs) > 0 {
-			for _, res := range r.Replication.Notifier.Notify(ctx, zone, addrs) {
-				notified[res.Server] = res
-				if res.Outcome != notify.Answered {
-					log.Warn("NOTIFY not acknowledged", "secondary", res.Server, "outcome", res.Outcome, "err", res.Err)
-				}
-			}
-		}
-	}
 	statuses := make([]verify.ServerStatus, len(secs))
 	var wg sync.WaitGroup
 	for i, s := range secs {
-		wg.Go(func() {
-			st := waitSerial(ctx, s, zone, serial)
-			if !st.InSync {
-				st.Waited = time.Since(appliedAt)
-				n, sent := notified[s.Addr]
-				switch {
-				case st.Reason != "":
-				case sent && n.Outcome != notify.Answered:
-					st.Reason = "NOTIFY " + string(n.Outcome) + ": " + n.Err.Error()
-				case st.Behind > 0 && (sent || !s.Notify):
-					st.Reason = verify.NotTransferredReason(serial, st.Waited, sent)
-				}
-			} else {
-				st.Took = time.Since(appliedAt)
-			}
-			statuses[i] = st
-		})
+		wg.Go(func() { statuses[i] = propagateTo(ctx, log, n, s, zone, serial, appliedAt) })
 	}
 	wg.Wait()
+	return append(out, statuses...)
+}
+
+// propagateTo notifies s (when it takes NOTIFYs) and waits for it to
+// serve serial.
+func propagateTo(ctx context.Context, log *slog.Logger, n Notifier, s Secondary, zone string, serial uint32, appliedAt time.Time) verify.ServerStatus {
+	var (
+		notified notify.Result
+		sent     bool
+	)
+	if n != nil && s.Notify {
+		if res := n.Notify(ctx, zone, []string{s.Addr}); len(res) == 1 {
+			notified, sent = res[0], true
+			if notified.Outcome != notify.Answered {
+				log.Warn("NOTIFY not acknowledged", "secondary", notified.Server, "outcome", notified.Outcome, "err", notified.Err)
+			}
+		}
+	}
+	st := waitSerial(ctx, s, zone, serial)
+	if st.InSync {
+		st.Took = time.Since(appliedAt)
+		return st
+	}
+	st.Waited = time.Since(appliedAt)
+	switch {
+	case st.Reason != "":
+	case sent && notified.Outcome != notify.Answered:
+		st.Reason = "NOTIFY " + string(notified.Outcome) + ": " + notified.Err.Error()
+	case st.Behind > 0 && (sent || !s.Notify):
+		st.Reason = verify.NotTransferredReason(serial, st.Waited, sent)
+	}
+	return st
+}
+
+// logPropagation logs each secondary's outcome of a change's wait, once
+// it is reported (a wait superseded by a newer change is not).
+func logPropagation(log *slog.Logger, statuses []verify.ServerStatus) {
 	for _, st := range statuses {
-		if st.InSync {
+		switch {
+		case st.Role != verify.RoleSecondary:
+		case st.InSync && st.Note != "":
+			log.Debug("secondary's serial not asked", "secondary", st.Name, "note", st.Note)
+		case st.InSync:
 			log.Info("secondary serves the change", "secondary", st.Name, "serial", st.Serial, "took", st.Took.Round(time.Millisecond))
-		} else {
+		default:
 			log.Warn("secondary lagging", "secondary", st.Name, "status", st.String())
 		}
 	}
-	return append(out, statuses...)
 }
 
 // propagatedSerial is the serial zr's change reaches the secondaries
@@ -164,6 +197,9 @@ func waitSerial(ctx context.Context, s Secondary, zone string, want uint32) veri
 	for {
 		got, err := s.Server.Serial(ctx, zone)
 		st := verify.SerialStatus(zone, s.Addr, s.Name, verify.RoleSecondary, got, want, err)
+		if s.catalog && catalogUnasked(&st, err) { // a consumer refusing the catalog (catalogcheck.go)
+			return st
+		}
 		if err != nil && last != nil && over(ctx) {
 			return *last
 		}

@@ -47,7 +47,8 @@ func startSOA(t *testing.T, serial, next uint32, follow bool, extra ...string) *
 		case q.Opcode == dns.OpcodeNotify:
 			s.serial.Store(s.next)
 		case q.Question[0].Qtype == dns.TypeSOA:
-			m.Answer = append(m.Answer, mustRR(t, fmt.Sprintf("%s 3600 IN SOA ns1.%s hostmaster.%s %d 3600 600 604800 300", zoneA, zoneA, zoneA, s.serial.Load())))
+			// Any zone asked is answered: only the serial matters.
+			m.Answer = append(m.Answer, mustRR(t, fmt.Sprintf("%s 3600 IN SOA ns1.%s hostmaster.%s %d 3600 600 604800 300", q.Question[0].Name, zoneA, zoneA, s.serial.Load())))
 		default:
 			for _, rr := range rrs {
 				if strings.EqualFold(rr.Header().Name, q.Question[0].Name) && rr.Header().Rrtype == q.Question[0].Qtype {
@@ -89,25 +90,41 @@ func TestPropagationNotifiesAndWaitsForSecondaries(t *testing.T) {
 	}
 	r := &Reconciler{
 		Verifier: res(primary.addr), VerifyTimeout: 1500 * time.Millisecond, Log: discardLog(),
-		Replication: Replication{Primary: primary.addr, Notifier: &notify.Sender{Timeout: 200 * time.Millisecond},
+		Replication: Replication{Primary: primary.addr, Notifier: &notify.Sender{Timeout: notifyTimeout},
 			Secondaries: []Secondary{
 				sec("ns2", follows.addr), sec("ns3", refuses.addr), sec("ns4", dead.LocalAddr().String()),
 				{Name: "other", Addr: "127.0.0.1:1", Zones: []string{zoneB}, Server: res("127.0.0.1:1")}, // not this zone's
 			}},
 	}
+	propagated := collect(r)
 	zr := &ZoneResult{Zone: zoneA, Applied: true, Serial: serial,
 		Plan: diff.Plan{Zone: zoneA, Changes: []diff.Change{{Action: diff.Create, Key: newSet.Key, New: newSet}}}}
+	start := time.Now()
 	r.verify(t.Context(), r.Log, zr)
+	// The pass is done once the primary serves the change: the lagging
+	// secondaries are waited for beside it, for the whole VerifyTimeout.
+	if took := time.Since(start); took >= r.VerifyTimeout/2 {
+		t.Errorf("verify took %s: it waited for the lagging secondaries (timeout %s)", took, r.VerifyTimeout)
+	}
 	if len(zr.Mismatches) != 0 {
 		t.Fatalf("mismatches %v: a lagging secondary must not unverify the change", zr.Mismatches)
 	}
+	p := next(t, propagated)
+	if p.Zone != zoneA || p.Serial != serial {
+		t.Errorf("propagation of %s at %d, want %s at %d", p.Zone, p.Serial, zoneA, serial)
+	}
 	got := map[string]verify.ServerStatus{}
-	for _, s := range zr.Servers {
+	for _, s := range p.Servers {
 		got[s.Name] = s
 		t.Logf("%v", s)
 	}
-	if len(zr.Servers) != 4 {
-		t.Fatalf("%d servers reported, want the primary and the zone's 3 secondaries: %+v", len(zr.Servers), zr.Servers)
+	if len(p.Servers) != 4 {
+		t.Fatalf("%d servers reported, want the primary and the zone's 3 secondaries: %+v", len(p.Servers), p.Servers)
+	}
+	// Each secondary is notified and polled on its own: the dead ns4's
+	// unanswered NOTIFY does not hold ns2's poll up.
+	if s := got["ns2"]; s.Took >= notifyTimeout {
+		t.Errorf("ns2 took %s, not below the NOTIFY timeout %s: it waited for the dead secondary's NOTIFY", s.Took, notifyTimeout)
 	}
 	if p := got[primary.addr]; p.Role != verify.RolePrimary || !p.InSync || p.Serial != serial {
 		t.Errorf("primary: %+v", p)
@@ -217,13 +234,15 @@ func TestPropagationWithoutAnAppliedSerial(t *testing.T) {
 		Replication: Replication{Primary: primary.addr, Notifier: &notify.Sender{Timeout: 200 * time.Millisecond},
 			Secondaries: []Secondary{{Name: "ns2", Addr: follows.addr, Zones: []string{zoneA}, Notify: true, Server: res(follows.addr)}}},
 	}
+	propagated := collect(r)
 	zr := &ZoneResult{Zone: zoneA, Applied: true,
 		Plan: diff.Plan{Zone: zoneA, Changes: []diff.Change{{Action: diff.Create, Key: newSet.Key, New: newSet}}}}
 	r.verify(t.Context(), r.Log, zr)
-	if len(zr.Servers) != 2 {
-		t.Fatalf("servers %+v, want the primary and ns2", zr.Servers)
+	p := next(t, propagated)
+	if len(p.Servers) != 2 {
+		t.Fatalf("servers %+v, want the primary and ns2", p.Servers)
 	}
-	if s := zr.Servers[1]; s.Name != "ns2" || !s.InSync || s.Serial != 12 {
+	if s := p.Servers[1]; s.Name != "ns2" || !s.InSync || s.Serial != 12 {
 		t.Errorf("ns2: %+v, want notified and in sync at the primary's 12", s)
 	}
 }
@@ -284,11 +303,13 @@ func TestLaggingSecondaryReasons(t *testing.T) {
 		"stuck":      "NOTIFY answered, but serial 5 was not transferred within",
 		"quiet":      "not sent NOTIFY (notify = false)",
 	}
+	propagated := collect(r)
 	zr := &ZoneResult{Zone: zoneA, Applied: true, Serial: serial,
 		Plan: diff.Plan{Zone: zoneA, Changes: []diff.Change{{Action: diff.Create, Key: newSet.Key, New: newSet}}}}
 	r.verify(t.Context(), r.Log, zr)
-	checkReasons(t, "after the change", zr.Servers, wantAfterChange)
-	for _, s := range zr.Servers {
+	p := next(t, propagated)
+	checkReasons(t, "after the change", p.Servers, wantAfterChange)
+	for _, s := range p.Servers {
 		if s.Name == "stuck" && (s.Behind != 2 || s.Waited <= 0) {
 			t.Errorf("stuck: %+v, want 2 behind, lagging for a while", s)
 		}
@@ -322,5 +343,28 @@ func checkReasons(t *testing.T, when string, got []verify.ServerStatus, want map
 	}
 	if seen != len(want) {
 		t.Errorf("%s: %d of the %d secondaries reported: %+v", when, seen, len(want), got)
+	}
+}
+
+// notifyTimeout is the NOTIFY timeout of these tests' senders.
+const notifyTimeout = 200 * time.Millisecond
+
+// collect makes r report each change's propagation (the secondaries'
+// wait, which outlives the pass) on the channel it returns.
+func collect(r *Reconciler) <-chan Propagation {
+	ch := make(chan Propagation, 16)
+	r.Replication.OnPropagated = func(p Propagation) { ch <- p }
+	return ch
+}
+
+// next is the next propagation reported on ch.
+func next(t *testing.T, ch <-chan Propagation) Propagation {
+	t.Helper()
+	select {
+	case p := <-ch:
+		return p
+	case <-time.After(10 * time.Second):
+		t.Fatal("no propagation reported within 10s")
+		return Propagation{}
 	}
 }

@@ -120,6 +120,11 @@ type Reconciler struct {
 	derived derivedMemo
 	// zoneSet is the zone set as last taken in (zoneset.go).
 	zoneSet zoneSet
+	// prop is the secondaries' waits after changes, which run beside
+	// the passes (propwait.go); floorMiss, the secondaries that did not
+	// answer for a floor in this pass (floor.go).
+	prop      propagations
+	floorMiss map[string]bool
 }
 
 // Options shape one pass.
@@ -163,9 +168,14 @@ type ZoneResult struct {
 	// Drift is the part of Plan that puts back changes the server got
 	// from elsewhere than records.d (drift.go): put back once Applied.
 	Drift []rrset.Key
-	// Servers is, once a change is verified, each server's state of the
-	// zone: the primary's, each secondary's (propagate.go).
-	Servers []verify.ServerStatus
+	// Raised counts the zone's serial-only writes: a scheduled check
+	// found a secondary serving a newer serial than the primary, and the
+	// zone was written again with only its serial moved above it
+	// (ahead.go).
+	Raised int
+	// The servers' state of the zone after a change is reported apart,
+	// when their wait ends (Replication.OnPropagated): the pass does not
+	// wait for the secondaries.
 }
 
 // Stage names where a zone's pass failed, for health and metrics.

@@ -15,8 +15,9 @@ import (
 // for good: its plan was empty, or was applied whole and verified.
 
 // retireZones retires the retiring zones of res that the pass left
-// serving nothing managed, and reports those whose deletion is held.
-func (r *Reconciler) retireZones(ctx context.Context, res *Result, opts Options) {
+// serving nothing managed, and reports those whose deletion is held. It
+// returns whether it retired any.
+func (r *Reconciler) retireZones(ctx context.Context, res *Result, opts Options) (retired bool) {
 	zs := &r.zoneSet
 	for i := range res.Zones {
 		zr := &res.Zones[i]
@@ -43,7 +44,9 @@ func (r *Reconciler) retireZones(ctx context.Context, res *Result, opts Options)
 		}
 		r.forgetZone(ctx, zr.Zone)
 		log.Info("zone retired")
+		retired = true
 	}
+	return retired
 }
 
 // retirable: the pass left nothing dnssync manages served in the zone.

@@ -15,7 +15,11 @@ import (
 type Loop struct {
 	// Events delivers batches of changed record files; nil when the records
 	// dir cannot be watched (the schedule still rescans it).
-	Events   <-chan []string
+	Events <-chan []string
+	// Refresh asks for a full pass now, as the schedule does (the zones
+	// dir changed: zones.Watch); nil when nothing asks. A sender that
+	// finds one request waiting adds none: one pass covers both.
+	Refresh  <-chan struct{}
 	Schedule cron.Schedule
 	Options  Options // how each pass applies
 	// MaxBackoff caps the wait between retries of a failed pass.
@@ -31,9 +35,9 @@ type Loop struct {
 }
 
 // Run does a full pass now, then a pass for every batch of changed files
-// and a full pass on the schedule, until ctx ends. A pass that fails for a
-// reason that may pass (server unreachable) is retried with exponential
-// backoff and jitter. Run returns nil when ctx ends: stopping is normal.
+// and a full pass on the schedule and on each Refresh, until ctx ends. A
+// pass that fails for a reason that may pass (server unreachable) is
+// retried with exponential backoff and jitter. Run returns nil when ctx ends: stopping is normal.
 func (r *Reconciler) Run(ctx context.Context, l Loop) error {
 	if l.MaxBackoff <= 0 {
 		l.MaxBackoff = 30 * time.Second
@@ -85,7 +89,7 @@ func (r *Reconciler) Run(ctx context.Context, l Loop) error {
 		defer t.Stop()
 		heartbeat = t.C
 	}
-	events := l.Events
+	events, refresh := l.Events, l.Refresh
 	for {
 		select {
 		case <-ctx.Done():
@@ -105,6 +109,16 @@ func (r *Reconciler) Run(ctx context.Context, l Loop) error {
 			if failures > 0 {
 				report(r.RunOnce(ctx, l.Options))
 			}
+		case _, ok := <-refresh:
+			if !ok {
+				refresh = nil
+				continue
+			}
+			// Applied and verified like the first pass; the schedule keeps
+			// its own time, and its checks.
+			opts := l.Options
+			opts.Check = false
+			report(r.RunOnce(ctx, opts))
 		case paths, ok := <-events:
 			if !ok {
 				events = nil

@@ -532,3 +532,52 @@ func TestResultPendingAndFailed(t *testing.T) {
 		})
 	}
 }
+
+// A Refresh (the zones dir changed) is a full pass at once, between
+// scheduled ones, which keep their time; requests that arrive together
+// are one pass.
+func TestRunRefreshTriggersFullPass(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := syncedHarness(t)
+		refresh := make(chan struct{}, 1)
+		const period = 12 * time.Second
+		start := time.Now()
+		lp := startRun(t, h.r, Loop{Refresh: refresh, Schedule: fakeSchedule{period}, Options: Options{Apply: true}})
+		lp.next(t) // the first full pass
+
+		time.Sleep(10 * time.Second) // fake clock: well before the schedule
+		sent := time.Now()
+		refresh <- struct{}{}
+		p := lp.next(t)
+		if p.at != sent {
+			t.Errorf("refresh pass %v after the request, want at once", p.at.Sub(sent))
+		}
+		if !p.Full || len(p.Zones) != 2 {
+			t.Errorf("refresh pass: full %v, zones %q; want a full pass of every zone", p.Full, zoneNames(p.Result))
+		}
+		if p.Check != nil {
+			t.Error("refresh pass checked every record; that is the schedule's")
+		}
+		if scans, _ := h.store.counts(); scans != 2 {
+			t.Errorf("Scan called %d times, want 2 (first pass, refresh)", scans)
+		}
+		// The schedule keeps its time: the next pass is at start+period.
+		if p := lp.next(t); p.at.Sub(start) != period {
+			t.Errorf("scheduled pass at %v, want %v: a refresh does not move the schedule", p.at.Sub(start), period)
+		}
+		if err := lp.stop(t); err != nil {
+			t.Errorf("Run = %v, want nil", err)
+		}
+	})
+}
+
+func TestRunRefreshClosed(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := syncedHarness(t)
+		refresh := make(chan struct{})
+		close(refresh)
+		lp := startRun(t, h.r, Loop{Refresh: refresh, Schedule: fakeSchedule{never}})
+		lp.next(t)
+		lp.none(t, time.Minute) // a closed Refresh is not a stream of passes
+	})
+}

@@ -42,6 +42,11 @@ import (
 // not a failure.
 const dataRefused = "data not compared: transfer refused"
 
+// dataParallelism bounds the transfers from secondaries a check runs at
+// once: each streams a whole zone (100,000 records), and a check of
+// 1,000 zones on four secondaries must not open 4,000 transfers at once.
+const dataParallelism = 4
+
 // dataMark is what a secondary's data was last compared equal at.
 type dataMark struct {
 	serial     uint32
@@ -74,7 +79,7 @@ func (r *Reconciler) compareData(ctx context.Context, st *desired.State, rep *ve
 	var jobs []*dataJob
 	for i := range rep.Sync {
 		s := &rep.Sync[i]
-		if s.Role != verify.RoleSecondary || !s.InSync {
+		if s.Role != verify.RoleSecondary || !s.InSync || s.Serial == 0 { // 0: not asked (catalogcheck.go)
 			continue
 		}
 		sec, ok := r.secondaryAt(s.Zone, s.Server)
@@ -88,8 +93,13 @@ func (r *Reconciler) compareData(ctx context.Context, st *desired.State, rep *ve
 		jobs = append(jobs, &dataJob{status: s, sec: sec, mark: mark})
 	}
 	var wg sync.WaitGroup
+	sem := make(chan struct{}, dataParallelism)
 	for _, j := range jobs {
-		wg.Go(func() { j.compare(ctx, wanted(st.Zones[j.status.Zone], skip)) })
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			j.compare(ctx, wanted(st.Zones[j.status.Zone], skip))
+		})
 	}
 	wg.Wait()
 	for _, j := range jobs {

@@ -2,12 +2,15 @@ package reconcile
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"log/slog"
 	"net"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/miekg/dns"
@@ -178,5 +181,46 @@ func TestSecondaryDataComparedAtScheduledChecks(t *testing.T) {
 	}
 	if n := equal.transfers.Load(); n != 2 {
 		t.Errorf("ns2 transferred %d times after its serial changed, want 2", n)
+	}
+}
+
+// countingStreamer is a secondary's transfer that counts how many run at
+// once, each holding on until the next one starts or a moment passes.
+type countingStreamer struct {
+	mu        sync.Mutex
+	now, most int
+	serial    uint32
+}
+
+func (c *countingStreamer) Stream(ctx context.Context, zone string, fn func(dns.RR) error) (uint32, error) {
+	c.mu.Lock()
+	c.now++
+	c.most = max(c.most, c.now)
+	c.mu.Unlock()
+	defer func() { c.mu.Lock(); c.now--; c.mu.Unlock() }()
+	time.Sleep(20 * time.Millisecond) // a transfer takes a while (the bubble's fake time): overlapping ones are seen
+	return c.serial, nil
+}
+
+// A check compares the data of many (zone, secondary) pairs with at most
+// dataParallelism transfers at once.
+func TestSecondaryDataTransfersCapped(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) { secondaryDataTransfersCapped(t) })
+}
+
+func secondaryDataTransfersCapped(t *testing.T) {
+	cs := &countingStreamer{serial: 3}
+	var zones []string
+	var rep verify.Report
+	for i := range 20 {
+		z := fmt.Sprintf("z%d.example.", i)
+		zones = append(zones, z)
+		rep.Sync = append(rep.Sync, verify.ServerStatus{Zone: z, Server: "127.0.0.2:53", Name: "ns2", Role: verify.RoleSecondary, InSync: true, Serial: 3, Want: 3})
+	}
+	r := &Reconciler{Zones: zones, Log: discardLog(), Replication: Replication{
+		Secondaries: []Secondary{{Name: "ns2", Addr: "127.0.0.2:53", Zones: zones, Data: cs}}}}
+	r.compareData(t.Context(), stateOf(nil, zones...), &rep)
+	if cs.most == 0 || cs.most > dataParallelism {
+		t.Errorf("%d transfers ran at once, want 1 to %d", cs.most, dataParallelism)
 	}
 }

@@ -19,9 +19,11 @@ import (
 
 // verify waits, within VerifyTimeout, for the server to answer every
 // changed set as planned: first for the new serial (one query while the
-// server reloads), then for each set, and meanwhile for every secondary
-// to serve the new serial (propagate.go).
+// server reloads), then for each set. Once the primary serves the new
+// serial, the secondaries are notified and waited for beside the passes
+// (propwait.go): the pass does not wait for them.
 func (r *Reconciler) verify(ctx context.Context, log *slog.Logger, zr *ZoneResult) {
+	parent := ctx // the secondaries' wait outlives this one's
 	ctx, cancel := context.WithTimeout(ctx, r.VerifyTimeout)
 	defer cancel()
 	start := time.Now()
@@ -42,18 +44,12 @@ func (r *Reconciler) verify(ctx context.Context, log *slog.Logger, zr *ZoneResul
 			return
 		}
 	}
-	// The primary serves the new serial: the secondaries are notified and
-	// waited for (propagate.go) while the changed sets are checked.
-	propagated := make(chan []verify.ServerStatus, 1)
 	if serial := r.propagatedSerial(ctx, zr); serial != 0 {
 		// Timed from the change applied (start), as
 		// dnssync_replication_seconds promises: what a client of a
 		// secondary waits for, the primary's reload included.
-		go func() { propagated <- r.propagate(ctx, log, zr.Zone, serial, start) }()
-	} else {
-		propagated <- nil
+		r.startPropagation(parent, log, zr.Zone, serial, start)
 	}
-	defer func() { zr.Servers = <-propagated }()
 	want := make(map[rrset.Key]*rrset.Set, len(zr.Plan.Changes))
 	for _, c := range zr.Plan.Changes {
 		if c.Key.Type != dns.TypeSOA {

@@ -22,6 +22,7 @@ import (
 // returns what verifying needs; the caller verifies.
 func (r *Reconciler) zone(ctx context.Context, st *desired.State, zone string, opts Options) (ZoneResult, *applied) {
 	log := r.Log.With("zone", zone)
+	st = r.current(st, zone) // a derived zone: as the forward zones planned before it keep (derivedkeep.go)
 	zr := ZoneResult{Zone: zone, Plan: diff.Plan{Zone: zone}}
 	for _, c := range st.Held[zone] {
 		zr.Held = append(zr.Held, c)
@@ -52,6 +53,7 @@ func (r *Reconciler) zone(ctx context.Context, st *desired.State, zone string, o
 	plan := diff.Compute(in)
 	r.logForeign(log, zone, plan.Foreign)
 	v := r.judge(st, served, plan, opts.Force)
+	r.noteForward(zone, served.Sets, st.Held[zone], v) // what its PTRs derive from (derivedkeep.go)
 	zr.Plan, zr.Refused, zr.Refusal = v.Safe, v.Held, v.Refusal
 	zr.Drift = r.drift(zone, baseline, zr.Plan)
 	if v.Blocked != nil {

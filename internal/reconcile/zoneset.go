@@ -111,6 +111,11 @@ func (r *Reconciler) takeZones(set zones.Set) []string {
 		if _, ok := params[z]; !ok {
 			if !zs.retiring[z] {
 				r.Log.Warn("zone removed; it is retired once it serves no record dnssync manages", "zone", z)
+				// Compared in full, never from the cache: the Store names
+				// none of a removed zone's names as changed, and a pass
+				// comparing only those would see nothing to delete and
+				// retire the zone with its records, unheld.
+				r.served.forget(z)
 			}
 			zs.retiring[z] = true
 		}

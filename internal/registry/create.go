@@ -82,7 +82,7 @@ func (r *Registry) Create(ctx context.Context, files []NewFile) error {
 		seen[f.Name] = true
 		names[i] = f.Name
 		path := filepath.Join(dir, f.Name)
-		if _, problems := desired.ParseFile(r.Options, path, f.Data); len(problems) > 0 {
+		if _, problems := desired.ParseFile(r.options(), path, f.Data); len(problems) > 0 {
 			return fmt.Errorf("%w: %s does not pass the checks: %v", ErrInvalid, path, problems[0])
 		}
 	}

@@ -89,7 +89,7 @@ func (r *Registry) parse(path string, f *apiFile) ([]dns.RR, error) {
 	if err != nil {
 		return nil, err
 	}
-	rrs, problems := desired.ParseFile(r.Options, path, data)
+	rrs, problems := desired.ParseFile(r.options(), path, data)
 	if len(problems) > 0 {
 		msgs := make([]string, len(problems))
 		for i, p := range problems {

@@ -64,11 +64,31 @@ type Change struct {
 type Registry struct {
 	Options  desired.Options
 	Declared Declarations
+	// Zones, when set, is the managed zone set as it is now, which names
+	// are checked against instead of Options.Zones: the daemon's Store
+	// follows zones.d, and a record in a zone added since start-up is
+	// accepted once the zone is managed.
+	Zones ZoneLister
 	// LockTimeout bounds the wait for another writer's edit (0: 10s).
 	LockTimeout time.Duration
 
 	once sync.Once
 	turn chan struct{} // one edit at a time in this process (lock.go)
+}
+
+// ZoneLister is the live managed zone set (desired.Store).
+type ZoneLister interface {
+	Zones() []string
+}
+
+// options are the loader's options for a check now: Options, with the
+// managed zones as Zones has them.
+func (r *Registry) options() desired.Options {
+	o := r.Options
+	if r.Zones != nil {
+		o.Zones = r.Zones.Zones()
+	}
+	return o
 }
 
 // filePrefix marks the files the API writes. People's files must not use it.

@@ -83,6 +83,13 @@ func (s Servers) CheckAll(ctx context.Context, want map[rrset.Key]*rrset.Set, hi
 	return CheckAll(ctx, s, want, history, time.Now(), progress)
 }
 
+// CheckPrimary checks want at the authoritative server alone, now: sets
+// only it is asked for, as the catalog zone's (RFC 9432: its consumers
+// transfer it, and no resolver can resolve it).
+func (s Servers) CheckPrimary(ctx context.Context, want map[rrset.Key]*rrset.Set, history History, progress func()) Report {
+	return CheckAll(ctx, s[:min(1, len(s))], want, history, time.Now(), progress)
+}
+
 // Check asks this one server for every wanted set now: `dnssync verify
 // NAME` and the API's verify.
 func (r *Resolver) Check(ctx context.Context, want map[rrset.Key]*rrset.Set) Report {

@@ -134,6 +134,12 @@ func merge(fromConfig []config.Zone, files []declared, problems []Problem) Set {
 					Msg: fmt.Sprintf("zone %s is declared in %s too; this file (first by name) is used (remove one of them)", d.zone.Name, d.source)})
 		}
 	}
+	s.problems = sortProblems(problems)
+	return s
+}
+
+// sortProblems sorts problems by file and line, stably.
+func sortProblems(problems []Problem) []Problem {
 	slices.SortStableFunc(problems, func(a, b Problem) int {
 		if a.File != b.File {
 			if a.File < b.File {
@@ -143,6 +149,5 @@ func merge(fromConfig []config.Zone, files []declared, problems []Problem) Set {
 		}
 		return a.Line - b.Line
 	})
-	s.problems = problems
-	return s
+	return problems
 }

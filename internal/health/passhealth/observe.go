@@ -11,10 +11,20 @@ package passhealth
 import (
 	"github.com/dnssync/dnssync/internal/health"
 	"github.com/dnssync/dnssync/internal/reconcile"
+	"github.com/dnssync/dnssync/internal/zones"
 )
 
 // Observe tells t what the pass res says about health.
 func Observe(t *health.Tracker, res reconcile.Result) { t.Record(Pass(res)) }
+
+// ObserveZones tells t what the pass res says about health, and what the
+// zones dir's files said to it (Reconciler.ZoneProblems, read after the
+// pass): the daemon's call, whose reconciler follows zones.d.
+func ObserveZones(t *health.Tracker, res reconcile.Result, problems []zones.Problem) {
+	p := Pass(res)
+	p.ZonesRead, p.ZoneFiles = true, zoneFilesReason(problems)
+	t.Record(p)
+}
 
 // Pass is what res says about health.
 func Pass(res reconcile.Result) health.Pass {

@@ -11,6 +11,7 @@ import (
 	"github.com/dnssync/dnssync/internal/observed"
 	"github.com/dnssync/dnssync/internal/reconcile"
 	"github.com/dnssync/dnssync/internal/verify"
+	"github.com/dnssync/dnssync/internal/zones"
 )
 
 // maxListed bounds how many failures a message spells out: enough to act
@@ -83,6 +84,20 @@ func filesReason(problems []desired.Problem, incomplete []string) *health.Reason
 		parts = append(parts, "never read successfully, deletions held: "+strings.Join(incomplete, ", "))
 	}
 	return &health.Reason{Kind: health.KindInvalidFiles, Message: strings.Join(parts, "; ")}
+}
+
+// zoneFilesReason is the zones dir's problems, each "FILE:LINE: MSG" as
+// `dnssync validate` prints it (the API names FILE zones.d/<file>). A
+// problem's message quotes nothing of a file's content.
+func zoneFilesReason(problems []zones.Problem) *health.Reason {
+	if len(problems) == 0 {
+		return nil
+	}
+	parts := make([]string, len(problems))
+	for i, p := range problems {
+		parts[i] = p.Error()
+	}
+	return &health.Reason{Kind: health.KindInvalidZoneFiles, Message: strings.Join(parts, "; ")}
 }
 
 // checkReason is a failed check: the RRsets not served as desired, and
