@@ -94,11 +94,12 @@ func TestEvaluate(t *testing.T) {
 		{Scenario: scenManyZones, N: "1000x100", Metric: metricTouched, Unit: unitText, DText: "only its file, 0 AXFRs", OK: true, F: nanF},
 	}
 	ts := evaluate(rs)
-	if len(ts) != 7 {
-		t.Fatalf("%d targets, want 7", len(ts))
+	if len(ts) != 8 {
+		t.Fatalf("%d targets, want 8", len(ts))
 	}
 	want := []string{statusMet, statusNotMet + ", over by 150 ms", statusMet, statusNotMet + ", over by 50.0 MiB",
-		statusNotMet + ", over by 0.00 ms", statusNotMeasured + " (no rfc2136 run at N=10000)", statusMet}
+		statusNotMet + ", over by 0.00 ms", statusNotMeasured + " (no rfc2136 run at N=10000)", statusMet,
+		statusNotMeasured + " (no zones.d run with 1000 zones)"}
 	for i, w := range want {
 		if ts[i].Status != w {
 			t.Errorf("target %d (%s): %q, want %q", i, ts[i].Name, ts[i].Status, w)
@@ -110,6 +111,21 @@ func TestEvaluate(t *testing.T) {
 	rs[5].OK = false
 	if got := evaluate(rs)[6].Status; got != statusNotMet {
 		t.Errorf("touched, not ok: %q", got)
+	}
+
+	// Issue 13's: zones.d's cold start, served and verified, beside the
+	// same zones as [[zones]] and the floor.
+	rs = append(rs,
+		durationResult(scenManyZonesD, "1000x100", metricCold, 5000*ms, 1500*ms),
+		durationResult(scenManyZones, "1000x100", metricCold, 4000*ms, 1400*ms),
+		durationResult(scenManyZones, "1000x100", metricColdVerified, 4500*ms, -1))
+	if got := evaluate(rs)[7]; got.Status != statusNotMeasured+" (no zones.d run with 1000 zones)" {
+		t.Errorf("zones.d served, not verified: %+v", got)
+	}
+	rs = append(rs, durationResult(scenManyZonesD, "1000x100", metricColdVerified, 5600*ms, -1))
+	got := evaluate(rs)[7]
+	if got.Status != statusMet || got.Measured != "served 5.00 s, verified 5.60 s (floor 1.50 s); as [[zones]]: served 4.00 s, verified 4.50 s" {
+		t.Errorf("zones.d: %+v", got)
 	}
 }
 
@@ -256,7 +272,7 @@ func TestReplicationFlags(t *testing.T) {
 	if o.replication != 500 || len(o.sizes) != 0 || len(o.rfcSizes) != 0 || o.zones != 0 {
 		t.Errorf("-only replication: %+v, want only the replication scenario", o)
 	}
-	if got, want := runLine(o), "`-sizes  -rfcsizes  -zones 0 -replication 500 -runs 3`"; got != want {
+	if got, want := runLine(o), "`dnssync-bench -sizes \"\" -rfcsizes \"\" -zones 0 -zonesd 0 -replication 500 -runs 3 -loglevel warn -cold-deadline 5m0s`"; got != want {
 		t.Errorf("runLine = %q, want %q", got, want)
 	}
 	o, err = parseFlags([]string{"-only", "zonefile, rfc2136"})

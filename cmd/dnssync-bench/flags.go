@@ -11,22 +11,42 @@ import (
 	"time"
 )
 
-func parseFlags(args []string) (options, error) {
+// flagText are the flags read as text and parsed after fs.Parse.
+type flagText struct{ sizes, rfcSizes, only string }
+
+// notShaping are the flags the report's run line leaves out, and why:
+// every other flag shaped the numbers and is on it (runLine).
+var notShaping = map[string]string{
+	"dnssync": "the binary's version is in the report's table",
+	"coredns": "the binary's version is in the report's table",
+	"out":     "where the report goes",
+	"keep":    "keeps the temp directories after the run",
+	"only":    "its effect is on the line: the skipped scenarios' sizes are empty or 0",
+}
+
+// newFlagSet defines the flags into o and t.
+func newFlagSet(o *options, t *flagText) *flag.FlagSet {
 	fs := flag.NewFlagSet("dnssync-bench", flag.ContinueOnError)
-	var o options
-	var sizes, rfcSizes, only string
 	fs.StringVar(&o.dnssync, "dnssync", "bin/dnssync", "dnssync binary (built with `go build` into a temp dir if missing)")
 	fs.StringVar(&o.coredns, "coredns", "bin/coredns", "CoreDNS binary (`make coredns`)")
 	fs.StringVar(&o.out, "out", "docs/BENCHMARKS.md", "Markdown report to write (\"\": none)")
-	fs.StringVar(&sizes, "sizes", "1000,10000,100000", "zonefile backend, one zone: record counts (\"\": skip)")
-	fs.StringVar(&rfcSizes, "rfcsizes", "1000,10000", "rfc2136 backend against CoreDNS dynupdate: record counts (\"\": skip)")
-	fs.IntVar(&o.zones, "zones", 1000, "zonefile backend, many zones of 100 records: how many zones (0: skip)")
+	fs.StringVar(&t.sizes, "sizes", "1000,10000,100000", "zonefile backend, one zone: record counts (\"\": skip)")
+	fs.StringVar(&t.rfcSizes, "rfcsizes", "1000,10000", "rfc2136 backend against CoreDNS dynupdate: record counts (\"\": skip)")
+	fs.IntVar(&o.zones, "zones", 1000, "zonefile backend, many zones of 100 records declared as [[zones]]: how many zones (0: skip)")
+	fs.IntVar(&o.zonesD, "zonesd", 1000, "the same many zones declared in zones.d, one file each: how many zones (0: skip)")
 	fs.IntVar(&o.replication, "replication", 1000, "zonefile primary and 4 secondaries (2 CoreDNS, BIND, Knot): records in the zone (0: skip)")
-	fs.StringVar(&only, "only", "", "run only these scenarios, comma-separated: "+strings.Join(scenarioKeys, ", ")+" (\"\": all that their flags enable)")
+	fs.StringVar(&t.only, "only", "", "run only these scenarios, comma-separated: "+strings.Join(scenarioKeys, ", ")+" (\"\": all that their flags enable)")
 	fs.IntVar(&o.runs, "runs", 7, "incremental changes per measurement (the median is reported)")
 	fs.BoolVar(&o.keep, "keep", false, "keep the temp directories (records, zones, logs)")
 	fs.DurationVar(&o.coldDeadline, "cold-deadline", 5*time.Minute, "how long a cold sync may take before the run fails")
 	fs.StringVar(&o.logLevel, "loglevel", "warn", "dnssync's [log] level (debug for a -keep run that needs explaining)")
+	return fs
+}
+
+func parseFlags(args []string) (options, error) {
+	var o options
+	var t flagText
+	fs := newFlagSet(&o, &t)
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -34,16 +54,16 @@ func parseFlags(args []string) (options, error) {
 		return o, fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
 	var err error
-	if o.sizes, err = parseSizes(sizes); err != nil {
+	if o.sizes, err = parseSizes(t.sizes); err != nil {
 		return o, fmt.Errorf("-sizes: %w", err)
 	}
-	if o.rfcSizes, err = parseSizes(rfcSizes); err != nil {
+	if o.rfcSizes, err = parseSizes(t.rfcSizes); err != nil {
 		return o, fmt.Errorf("-rfcsizes: %w", err)
 	}
 	if o.replication < 0 || o.replication >= 1<<24 {
 		return o, fmt.Errorf("-replication %d: want 0 to 16777215", o.replication)
 	}
-	if err := o.keepOnly(only); err != nil {
+	if err := o.keepOnly(t.only); err != nil {
 		return o, fmt.Errorf("-only: %w", err)
 	}
 	if o.runs < 1 || o.runs > 200 {
@@ -55,11 +75,14 @@ func parseFlags(args []string) (options, error) {
 	if o.zones < 0 || o.zones > 10000 {
 		return o, fmt.Errorf("-zones %d: want 0 to 10000", o.zones)
 	}
+	if o.zonesD < 0 || o.zonesD > 10000 {
+		return o, fmt.Errorf("-zonesd %d: want 0 to 10000", o.zonesD)
+	}
 	return o, nil
 }
 
 // scenarioKeys name the scenarios for -only.
-var scenarioKeys = []string{"zonefile", "manyzones", "rfc2136", "replication"}
+var scenarioKeys = []string{"zonefile", "manyzones", "zonesd", "rfc2136", "replication"}
 
 // keepOnly skips every scenario not named in only ("": keeps them all).
 func (o *options) keepOnly(only string) error {
@@ -82,6 +105,9 @@ func (o *options) keepOnly(only string) error {
 	}
 	if !keep["manyzones"] {
 		o.zones = 0
+	}
+	if !keep["zonesd"] {
+		o.zonesD = 0
 	}
 	if !keep["rfc2136"] {
 		o.rfcSizes = nil

@@ -22,6 +22,9 @@ type layout struct {
 	perZone int
 	zone    func(z int) string // zone name, without the trailing dot
 	file    func(f int) string // records.d file name
+	// zonesD: the zones are declared in zones.d (one file each, see
+	// writeZonesDir), not as [[zones]] in the config.
+	zonesD bool
 }
 
 func oneZone(n int) layout {
@@ -34,6 +37,13 @@ func manyZones(zones int) layout {
 	return layout{n: zones * perFile, perZone: perFile,
 		zone: func(z int) string { return fmt.Sprintf("zone-%04d.bench.test", z) },
 		file: func(f int) string { return fmt.Sprintf("zone-%04d.yaml", f) }}
+}
+
+// manyZonesD is manyZones declared in zones.d.
+func manyZonesD(zones int) layout {
+	l := manyZones(zones)
+	l.zonesD = true
+	return l
 }
 
 func (l layout) zones() int { return (l.n + l.perZone - 1) / l.perZone }
@@ -77,6 +87,27 @@ func (l layout) writeRecordsDir(dir string) error {
 	for f := 0; f < l.files(); f++ {
 		if err := writeFile(filepath.Join(dir, l.file(f)), func(w io.Writer) error {
 			return l.writeRecordsFile(w, f, nil)
+		}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// zonesDirFile is the zones.d file of zone z: the name `dnssync zones add`
+// gives it (zones.FileName).
+func (l layout) zonesDirFile(z int) string { return l.zone(z) + ".yaml" }
+
+// writeZonesDir writes one zones.d file per zone into dir: its name only,
+// every other key at the default a [[zones]] entry has.
+func (l layout) writeZonesDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for z := 0; z < l.zones(); z++ {
+		if err := writeFile(filepath.Join(dir, l.zonesDirFile(z)), func(w io.Writer) error {
+			_, err := fmt.Fprintf(w, "zone:\n  name: %s\n", l.zone(z))
+			return err
 		}); err != nil {
 			return err
 		}

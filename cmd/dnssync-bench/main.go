@@ -32,6 +32,7 @@ type options struct {
 	dnssync, coredns, out string
 	sizes, rfcSizes       []int
 	zones, runs           int
+	zonesD                int // zones of the many-zones scenario declared in zones.d (0: skip)
 	replication           int // records in the replication scenario's zone (0: skip)
 	keep                  bool
 	logLevel              string
@@ -113,6 +114,11 @@ func run(ctx context.Context, o options) error {
 	}
 	if o.zones > 0 {
 		if err := b.runZonefile(scenManyZones, manyZonesLabel(o.zones), manyZones(o.zones)); err != nil {
+			return err
+		}
+	}
+	if o.zonesD > 0 {
+		if err := b.runZonefile(scenManyZonesD, manyZonesLabel(o.zonesD), manyZonesD(o.zonesD)); err != nil {
 			return err
 		}
 	}

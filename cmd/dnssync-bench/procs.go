@@ -23,7 +23,8 @@ type proc struct {
 	name    string // "coredns (floor)", "dnssync", ...
 	p       *corednstest.Process
 	logPath string
-	halt    func() // stops it by its PID
+	halt    func()      // stops it by its PID
+	ready   *readyWatch // dnssync's sd_notify; nil for a DNS server
 
 	stopOnce sync.Once
 }
@@ -144,7 +145,7 @@ func startCoreDNS(ctx context.Context, bin, name, dir string, spec corednstest.S
 }
 
 // startDnssync starts `dnssync run` with the config at path; its log goes
-// to dnssync.log beside the config.
+// to dnssync.log beside the config, its sd_notify to the proc's ready.
 func startDnssync(bin, path string) (*proc, error) {
 	dir := filepath.Dir(path)
 	logPath := filepath.Join(dir, "dnssync.log")
@@ -153,11 +154,21 @@ func startDnssync(bin, path string) (*proc, error) {
 		return nil, err
 	}
 	defer out.Close() // the child has its own copy
-	cmd := exec.Command(bin, "run", "--config", path)
-	cmd.Dir = dir
-	p, err := corednstest.StartProcess("dnssync", cmd, out)
+	ready, err := listenReady(dir)
 	if err != nil {
 		return nil, err
 	}
-	return track(&proc{name: "dnssync", p: p, logPath: logPath, halt: func() { p.Stop(10 * time.Second) }}), nil
+	cmd := exec.Command(bin, "run", "--config", path)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), ready.env())
+	p, err := corednstest.StartProcess("dnssync", cmd, out)
+	if err != nil {
+		ready.close()
+		return nil, err
+	}
+	halt := func() {
+		p.Stop(10 * time.Second)
+		ready.close()
+	}
+	return track(&proc{name: "dnssync", p: p, logPath: logPath, halt: halt, ready: ready}), nil
 }

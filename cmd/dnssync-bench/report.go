@@ -102,7 +102,7 @@ the machine below; run it again to compare.
 
 `, m.date, esc(m.uname), esc(m.cpu), m.cores, m.goVersion, esc(m.coredns), esc(m.dnssync), esc(runLine(o)))
 	markdownTable(w, rs)
-	fmt.Fprint(w, "\n## Targets (issue 6)\n\n")
+	fmt.Fprint(w, "\n## Targets (issues 6 and 13)\n\n")
 	markdownTargets(w, ts)
 	if len(notes) > 0 {
 		fmt.Fprint(w, "\n## Notes\n\n")
@@ -113,15 +113,22 @@ the machine below; run it again to compare.
 	fmt.Fprint(w, howMeasured)
 }
 
+// runLine is the command that produced the report: every flag that
+// shaped the numbers (all but notShaping's), with the values in force
+// after -only, so that running it again measures the same rows.
 func runLine(o options) string {
 	ints := func(ns []int) string {
 		var s []string
 		for _, n := range ns {
 			s = append(s, fmt.Sprint(n))
 		}
+		if len(s) == 0 {
+			return `""`
+		}
 		return strings.Join(s, ",")
 	}
-	return fmt.Sprintf("`-sizes %s -rfcsizes %s -zones %d -replication %d -runs %d`", ints(o.sizes), ints(o.rfcSizes), o.zones, o.replication, o.runs)
+	return fmt.Sprintf("`dnssync-bench -sizes %s -rfcsizes %s -zones %d -zonesd %d -replication %d -runs %d -loglevel %s -cold-deadline %v`",
+		ints(o.sizes), ints(o.rfcSizes), o.zones, o.zonesD, o.replication, o.runs, o.logLevel, o.coldDeadline)
 }
 
 const howMeasured = `
@@ -141,6 +148,10 @@ Records are A records, 100 per records.d file (` + "`host-000000.bench.test`" + 
   until the last record is served. Both include up to 1 s of waiting for
   auto's directory scan. "cold: zone files in place" is dnssync's own part:
   until it renamed its last zone file into zone_dir (the file's ctime).
+  "cold: first pass verified": until dnssync's first pass was done, which
+  checks that every change it applied is served: its READY=1 (sd_notify,
+  on a socket the harness names by NOTIFY_SOCKET), whose status must count
+  every zone of the scenario, or the run fails.
 - **zonefile, incremental (median)**: one record's value changed in one
   records.d file (temp file, rename), until the new value is served. Floor:
   the same change in the zone file with the serial bumped (rendered, renamed
@@ -166,6 +177,10 @@ Records are A records, 100 per records.d file (` + "`host-000000.bench.test`" + 
   is served. "one change touches": which zone files in zone_dir were
   written (inode or mtime changed) and which zones CoreDNS logged an
   outgoing transfer of, from each change until 200 ms after it was served.
+- **zonefile, zones.d**: the same zones and records as many zones, the
+  zones declared in zones.d (one file each, ` + "`zone: {name: zone-0000.bench.test}`" + `,
+  the default zones_dir beside records.d, ` + "`zones = []`" + ` in the config)
+  instead of [[zones]]: what reading 1,000 small zone files adds.
 - **rfc2136**: CoreDNS ` + "`dynupdate`" + ` (TSIG, ` + "`max_records`" + ` N+100, no database).
   Cold: from starting ` + "`dnssync run`" + ` until the last record is served. Floor:
   the harness itself sends the records as TSIG-signed UPDATEs of at most

@@ -14,11 +14,14 @@ import (
 const (
 	metricCold        = "cold"
 	metricColdWritten = "cold: zone files in place"
-	metricIncremental = "incremental (median)"
-	metricWritten     = "zone file in place (median)"
-	metricCPU         = "CPU per change"
-	metricRSS         = "peak RSS"
-	metricTouched     = "one change touches"
+	// metricColdVerified: until dnssync's first pass, which verifies
+	// every zone it wrote, was done (READY=1).
+	metricColdVerified = "cold: first pass verified"
+	metricIncremental  = "incremental (median)"
+	metricWritten      = "zone file in place (median)"
+	metricCPU          = "CPU per change"
+	metricRSS          = "peak RSS"
+	metricTouched      = "one change touches"
 	// metricAllSecondaries: one change until served on every secondary.
 	metricAllSecondaries = "served on all 4 secondaries (median)"
 )
@@ -27,7 +30,9 @@ const (
 const (
 	scenZonefile  = "zonefile"
 	scenManyZones = "zonefile, many zones"
-	scenRFC2136   = "rfc2136"
+	// scenManyZonesD: the same zones declared in zones.d.
+	scenManyZonesD = "zonefile, zones.d"
+	scenRFC2136    = "rfc2136"
 	// scenReplication: a zonefile primary and four secondaries.
 	scenReplication = "zonefile, 4 secondaries"
 )

@@ -16,7 +16,8 @@ import (
 
 // dnssyncConfig is dnssync's config for a measurement of lay against the
 // CoreDNS at addr: no scheduled pass during it (every hour), no API, quiet
-// logs, and the layout's zones; the backend is the caller's.
+// logs, and the layout's zones as [[zones]] (a zones.d layout declares
+// them in zonesDir(records) instead); the backend is the caller's.
 func dnssyncConfig(lay layout, addr, records, logLevel string, backend corednstest.Backend) corednstest.Config {
 	c := corednstest.Config{
 		DNS:     corednstest.DNS{Addr: addr},
@@ -25,12 +26,17 @@ func dnssyncConfig(lay layout, addr, records, logLevel string, backend corednste
 		Verify:  corednstest.Verify{Schedule: "@every 1h", Timeout: 30 * time.Second},
 		API:     &corednstest.API{Listen: ""},
 		Log:     corednstest.Log{Level: logLevel, Format: "text"},
+		NoZones: lay.zonesD, // not even the defaults' example.com
 	}
-	for z := 0; z < lay.zones(); z++ {
+	for z := 0; z < lay.zones() && !lay.zonesD; z++ {
 		c.Zones = append(c.Zones, lay.zone(z))
 	}
 	return c
 }
+
+// zonesDir is the zones_dir of a config with this records dir: dnssync's
+// default, zones.d beside records.d (the bench's config leaves it unset).
+func zonesDir(records string) string { return filepath.Join(filepath.Dir(records), "zones.d") }
 
 // runZonefile measures the zonefile backend on lay against CoreDNS alone.
 func (b *bench) runZonefile(scen, n string, lay layout) error {
@@ -56,6 +62,12 @@ func (b *bench) runZonefile(scen, n string, lay layout) error {
 	b.progress("%s: writing %d records in %d files", what, lay.n, lay.files())
 	if err := lay.writeRecordsDir(records); err != nil {
 		return err
+	}
+	if lay.zonesD {
+		b.progress("%s: writing %d zones.d files", what, lay.zones())
+		if err := lay.writeZonesDir(zonesDir(records)); err != nil {
+			return err
+		}
 	}
 	dnsSrv, err := startCoreDNS(b.ctx, b.coredns, "coredns (dnssync's)", dnsDir, corednstest.Spec{Conf: corednstest.AutoCorefile(zones)})
 	if err != nil {
@@ -125,6 +137,15 @@ func (b *bench) runZonefile(scen, n string, lay layout) error {
 		return fmt.Errorf("%s: %w", what, err)
 	}
 	b.emit(durationResult(scen, n, metricColdWritten, last.Sub(t0), -1))
+	// Until the first pass is done: every zone applied and verified.
+	rd, err := daemon.ready.wait(b.ctx, what+": cold (dnssync)", b.coldDeadline, daemon, dnsSrv.proc)
+	if err != nil {
+		return err
+	}
+	if err := checkFirstPass(rd.status, lay.zones()); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	b.emit(durationResult(scen, n, metricColdVerified, rd.at.Sub(t0), -1))
 
 	// Incremental: record 0 of file 0 (in zone 0).
 	b.progress("%s: incremental, %d runs each", what, b.runs)
