@@ -153,6 +153,10 @@ func TestSecondaryStoppedThenCatchesUp(t *testing.T) {
 	e.write("web-02.yaml", web02)
 	e.served("web-02.example.com", dns.TypeA, set(t, "web-02.example.com 300 IN A 192.0.2.11"))
 	d.waitLog("secondary serves the change") // the CoreDNS one
+	// Knot's outcome is reported apart, once the change's wait for it
+	// gives up: only then is it restarted, so that it is the scheduled
+	// check's NOTIFY, not the wait's, that makes it catch up.
+	d.waitLog(`msg="secondary lagging"`)
 	kinds := waitHealth(t, api, http.StatusServiceUnavailable)
 	if _, body := healthBody(t, api); !strings.Contains(strings.Join(kinds, " "), "verify_failed") || !strings.Contains(body, knot.Addr) {
 		t.Errorf("/readyz with Knot stopped: %s, want verify_failed naming %s", body, knot.Addr)

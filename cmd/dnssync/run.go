@@ -147,7 +147,7 @@ func newDaemon(cfg *config.Config, log *slog.Logger, sh shared) (*daemon, error)
 	if err != nil {
 		return nil, err
 	}
-	r.Replication.OnPropagated = sh.metrics.ObservePropagation // the secondaries' wait outlives its pass
+	r.Replication.OnSecondary = sh.metrics.ObserveSecondary // the secondaries' wait outlives its pass
 	d := &daemon{shared: sh, cfg: cfg, log: log, r: r, store: store, sched: cfg.Verify.Schedule}
 	if !cfg.API.Listen.IsZero() {
 		rec, err := recordsAPI(cfg, store)

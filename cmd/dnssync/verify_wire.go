@@ -52,6 +52,14 @@ func newVerifier(cfg *config.Config, log *slog.Logger, warn func(error)) (*recon
 	default:
 		return nil, fmt.Errorf("backend %q is not supported", cfg.Backend.Type)
 	}
+	// The zones managed before, so that one removed from zones_dir and
+	// not yet retired is checked for stale records too (read, never
+	// written: Verify retires nothing). Unknown, the check could pass a
+	// zone still served: an error.
+	zonesState, err := reconcile.LoadZones(filepath.Join(cfg.Backend.StateDir, reconcile.ZonesFileName))
+	if err != nil {
+		return nil, err
+	}
 	return &reconcile.Reconciler{
 		Zones:    cfg.ZoneNames(),
 		Store:    desired.NewStore(desiredOptions(cfg), log),
@@ -64,6 +72,7 @@ func newVerifier(cfg *config.Config, log *slog.Logger, warn func(error)) (*recon
 		Verifier:    newResolver(addr),
 		Replication: replication(cfg, xfrKey),
 		Held:        reconcile.OpenHeld(filepath.Join(cfg.Backend.StateDir, reconcile.HeldFileName)),
+		ZonesFile:   zonesState,
 		Log:         log.With("component", "reconcile"),
 		ZoneSource:  zoneSource(cfg), // zones_dir's zones are checked too
 		Catalog:     cfg.Catalog.Zone,

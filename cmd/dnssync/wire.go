@@ -162,6 +162,13 @@ func newReconciler(cfg *config.Config, log *slog.Logger) (*reconcile.Reconciler,
 	if err != nil {
 		return nil, nil, err
 	}
+	// The zones managed outlive this process too: a zone removed from
+	// zones_dir while no dnssync ran is retired, not left served unseen.
+	// Unreadable, the start is refused: "nothing managed" would be that.
+	zonesState, err := reconcile.LoadZones(filepath.Join(cfg.Backend.StateDir, reconcile.ZonesFileName))
+	if err != nil {
+		return nil, nil, err
+	}
 	store := desired.NewStore(desiredOptions(cfg), log)
 	r := &reconcile.Reconciler{
 		Zones:         cfg.ZoneNames(),
@@ -176,6 +183,7 @@ func newReconciler(cfg *config.Config, log *slog.Logger) (*reconcile.Reconciler,
 		TrackChanges:  len(cfg.Verify.Nameservers)+len(cfg.Resolvers) > 0,
 		Replication:   replication(cfg, xfrKey),
 		Held:          held,
+		ZonesFile:     zonesState,
 		Log:           log.With("component", "reconcile"),
 		// The zones follow zones_dir from the first pass on (zoneset.go).
 		ZoneSource: zoneSource(cfg),

@@ -16,9 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/dnssync/dnssync/client"
-	"github.com/dnssync/dnssync/internal/audit"
 	"github.com/dnssync/dnssync/internal/config"
-	"github.com/dnssync/dnssync/internal/desired"
 	"github.com/dnssync/dnssync/internal/zones"
 )
 
@@ -127,22 +125,28 @@ a zone the server does not serve yet (the message says what to add there).
 The daemon then serves it: with the zonefile backend it writes the zone file.`,
 		Example: `  dnssync zones add staging.example.net --nameserver ns1.example.net --nameserver ns2.example.net
   dnssync zones add 2.0.192.in-addr.arpa --reverse
+  dnssync zones add lab.example.net --nameserver ns1.lab.example.net --nameserver-address 192.0.2.53 --refresh 900 --soa-ttl 300
   dnssync zones add staging.example.net --api http://dns-host:8053 --token-file ~/.dnssync-token --wait`,
 		Args:              positional("NAME", 1, 1),
 		ValidArgsFunction: noFiles,
 	}
 	f := c.recordFlags(cmd.Flags(), true)
 	cmd.Flags().StringSliceVar(&z.Nameservers, "nameserver", nil, "a nameserver of the zone (repeat for more; default ns1.NAME)")
-	cmd.Flags().StringSliceVar(&z.NameserverAddresses, "nameserver-address", nil, "an address of the nameservers inside the zone (default 127.0.0.1 when one is)")
+	cmd.Flags().StringSliceVar(&z.NameserverAddresses, "nameserver-address", nil, "an address of the nameservers inside the zone (repeat for more; default 127.0.0.1 when one is)")
 	cmd.Flags().StringVar(&z.Hostmaster, "hostmaster", "", "the SOA's mailbox (default hostmaster.NAME)")
-	cmd.Flags().Func("negative-ttl", "the SOA's negative caching TTL, seconds (default 300)", func(s string) error {
-		v, err := strconv.ParseUint(s, 10, 32)
-		if err != nil {
-			return fmt.Errorf("want a number of seconds")
-		}
-		z.NegativeTTL = uint32(v)
-		return nil
-	})
+	// The SOA's timers, as a zones.d file's keys (config.ZoneSpec).
+	for _, t := range []struct {
+		name, usage string
+		v           *uint32
+	}{
+		{"refresh", "the SOA's refresh, seconds (default 3600)", &z.Refresh},
+		{"retry", "the SOA's retry, seconds (default 600)", &z.Retry},
+		{"expire", "the SOA's expire, seconds (default 604800)", &z.Expire},
+		{"negative-ttl", "the SOA's negative caching TTL, seconds (default 300)", &z.NegativeTTL},
+		{"soa-ttl", "the TTL of the SOA record itself, seconds (default 3600)", &z.SOATTL},
+	} {
+		cmd.Flags().Func(t.name, t.usage, secondsFlag(t.v))
+	}
 	cmd.Flags().BoolVar(&z.Reverse, "reverse", false, "a reverse zone, filled with PTRs derived from the A and AAAA records")
 	cmd.RunE = c.action(func(ctx context.Context, cmd *cobra.Command, args []string) int {
 		if err := f.check(); err != nil {
@@ -166,6 +170,18 @@ The daemon then serves it: with the zonefile backend it writes the zone file.`,
 		})
 	})
 	return cmd
+}
+
+// secondsFlag parses a flag's value, a number of seconds, into v.
+func secondsFlag(v *uint32) func(string) error {
+	return func(s string) error {
+		n, err := strconv.ParseUint(s, 10, 32)
+		if err != nil {
+			return fmt.Errorf("want a number of seconds")
+		}
+		*v = uint32(n)
+		return nil
+	}
 }
 
 func (c *cli) zonesRemoveCmd() *cobra.Command {
@@ -209,73 +225,4 @@ unless --force: those files then turn invalid until a zone holds their names.`,
 		})
 	})
 	return cmd
-}
-
-// zoneLocal makes one change to zones.d here, audited as the API's are
-// (audit.Writer, kind "cli"), and prints it. records.d is scanned with
-// every managed zone, so that a removal sees the records in the zone.
-func (c *cli) zoneLocal(ctx context.Context, action, name string,
-	edit func(context.Context, *zones.Editor) (client.ZoneChange, error)) int {
-	cfg, err := config.Discover(c.config)
-	if err != nil {
-		return c.fail(err)
-	}
-	set, err := zones.Load(cfg.Records.ZonesDir, cfg.Zones)
-	if err != nil {
-		return c.fail(err)
-	}
-	opts := desiredOptions(cfg)
-	opts.Zones = set.Names()
-	store := desired.NewStore(opts, nil)
-	if _, err := store.Scan(); err != nil {
-		return c.fail(err)
-	}
-	trail, err := audit.OpenWriter(cfg.Audit.File)
-	if err != nil {
-		return c.fail(err)
-	}
-	defer trail.Close()
-	var (
-		ch      client.ZoneChange
-		editErr error
-	)
-	auditErr := trail.Do(audit.Write{Who: audit.CLI(), Action: action, Name: name}, func() audit.Outcome {
-		ch, editErr = edit(ctx, zoneEditor(cfg, store))
-		ch.Status = "accepted"
-		if !cfg.Orchestrator.DNS.AutoRegister {
-			ch.Status = "pending"
-		}
-		return audit.Outcome{Result: ch.Status, Changed: editErr == nil, Err: editErr}
-	})
-	if editErr != nil {
-		if auditErr != nil {
-			c.fail(auditErr)
-		}
-		return c.fail(fmt.Errorf("%s %s: %w", strings.ReplaceAll(action, "-", " "), name, editErr))
-	}
-	verb := "added"
-	if action != "add-zone" {
-		verb = "removed"
-	}
-	c.printZoneChange(verb, ch, false)
-	if auditErr != nil {
-		return c.fail(auditErr)
-	}
-	return exitOK
-}
-
-// printZoneChange prints what became of a change; with --wait, a zone not
-// served yet exits exitPending.
-func (c *cli) printZoneChange(verb string, ch client.ZoneChange, waited bool) int {
-	fmt.Fprintf(c.stdout, "%s zone %s (%s): %s\n", verb, ch.Name, ch.Source, ch.Status)
-	if len(ch.RecordFiles) > 0 {
-		fmt.Fprintf(c.stdout, "  records.d files now in no zone (invalid): %s\n", strings.Join(ch.RecordFiles, ", "))
-	}
-	if ch.Message != "" {
-		fmt.Fprintf(c.stdout, "  %s\n", ch.Message)
-	}
-	if waited && ch.Status != "verified" {
-		return exitPending
-	}
-	return exitOK
 }

@@ -88,6 +88,49 @@ func TestZonesLocal(t *testing.T) {
 	}
 }
 
+// Every key of a zones.d file has its flag: the SOA's timers and the
+// nameservers' addresses (repeated) given to `zones add` are what the
+// written file declares, and what `zones list --json` shows.
+func TestZonesAddSOAFlags(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, "")
+	code, out, stderr := e.run(t, "zones", "add", "lab.example.net", "--nameserver", "ns1.lab.example.net",
+		"--nameserver-address", "192.0.2.53", "--nameserver-address", "2001:db8::53",
+		"--refresh", "900", "--retry", "120", "--expire", "1209600", "--negative-ttl", "30", "--soa-ttl", "600")
+	if code != exitOK {
+		t.Fatalf("zones add: exit %d\n%s%s", code, out, stderr)
+	}
+	set, err := zones.Load(e.zonesDir(), nil)
+	z, ok := set.Zone("lab.example.net")
+	if err != nil || !ok {
+		t.Fatalf("zones.d: %v, %v", ok, err)
+	}
+	if z.Refresh != 900 || z.Retry != 120 || z.Expire != 1209600 || z.NegativeTTL != 30 || z.SOATTL != 600 {
+		t.Errorf("SOA timers in zones.d = refresh %d retry %d expire %d negative %d soa_ttl %d", z.Refresh, z.Retry, z.Expire, z.NegativeTTL, z.SOATTL)
+	}
+	if got := z.Spec().NameserverAddresses; len(got) != 2 || got[0] != "192.0.2.53" || got[1] != "2001:db8::53" {
+		t.Errorf("nameserver addresses in zones.d = %v", got)
+	}
+	var listed client.Zone
+	for _, l := range e.listZones(t) {
+		if l.Name == "lab.example.net" {
+			listed = l
+		}
+	}
+	if listed.Refresh != 900 || listed.Retry != 120 || listed.Expire != 1209600 || listed.NegativeTTL != 30 || listed.SOATTL != 600 ||
+		len(listed.NameserverAddresses) != 2 {
+		t.Errorf("zones list = %+v", listed)
+	}
+	// Not given: the defaults, as [[zones]] has them.
+	if code, _, stderr := e.run(t, "zones", "add", "plain.example.net"); code != exitOK {
+		t.Fatalf("zones add plain: exit %d: %s", code, stderr)
+	}
+	set, _ = zones.Load(e.zonesDir(), nil)
+	if p, _ := set.Zone("plain.example.net"); p.Refresh != 3600 || p.Retry != 600 || p.Expire != 604800 || p.SOATTL != 3600 {
+		t.Errorf("defaults = %+v", p)
+	}
+}
+
 // Command lines the zones commands cannot take are usage errors (64).
 func TestZonesUsage(t *testing.T) {
 	t.Parallel()
@@ -95,6 +138,8 @@ func TestZonesUsage(t *testing.T) {
 	for _, args := range [][]string{
 		{"zones"}, {"zones", "show"}, {"zones", "add"}, {"zones", "remove", "a", "b"},
 		{"zones", "add", "x.example.net", "--negative-ttl", "soon"}, {"zones", "add", "x.example.net", "--wait"},
+		{"zones", "add", "x.example.net", "--refresh", "-1"}, {"zones", "add", "x.example.net", "--soa-ttl", "1h"},
+		{"zones", "add", "x.example.net", "--expire", "4294967296"}, {"zones", "add", "x.example.net", "--retry", ""},
 	} {
 		if code, _, stderr := e.run(t, args...); code != exitUsage || !strings.HasPrefix(stderr, "dnssync: zones") {
 			t.Errorf("%v: exit %d, %q; want 64", args, code, stderr)

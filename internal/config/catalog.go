@@ -15,6 +15,10 @@ func (f fileCatalog) build(p *problems, zones []Zone) Catalog {
 		p.add("catalog.zone", "%q is not a zone name", f.Zone)
 		return Catalog{}
 	}
+	if !FitsFileName(f.Zone) { // the zonefile backend writes db.<name>
+		p.add("catalog.zone", "%q cannot name a file (want letters, digits, '-', '_' and dots)", f.Zone)
+		return Catalog{}
+	}
 	name := dns.CanonicalName(f.Zone)
 	for i, z := range zones {
 		if z.Name == name {

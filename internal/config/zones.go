@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
+	"strings"
 
 	"github.com/miekg/dns"
 
@@ -58,6 +59,9 @@ func BuildZone(f ZoneSpec) (Zone, error) {
 		return z, fmt.Errorf("name: %q is not a zone name", z.Name)
 	}
 	z.Name = dns.CanonicalName(z.Name)
+	if !FitsFileName(z.Name) {
+		return z, fmt.Errorf("name: %q cannot name a file (want letters, digits, '-', '_' and dots; a classless reverse zone of RFC 2317 can write '-' for '/')", f.Name)
+	}
 	if z.Reverse {
 		if _, err := ReversePrefix(z.Name); err != nil {
 			return z, fmt.Errorf("reverse: %w", err)
@@ -109,6 +113,21 @@ func BuildZone(f ZoneSpec) (Zone, error) {
 	def(&z.NegativeTTL, 300)
 	def(&z.SOATTL, 3600)
 	return z, nil
+}
+
+// FitsFileName reports whether a zone's name (any case, with or without
+// the trailing dot) can be part of a file name: it is, in zones.d/<name>.yaml
+// and the zonefile backend's db.<name>. Only letters, digits, '-', '_' and
+// dots, not leading and never two in a row: a '/' would name a path in
+// another dir, a leading dot a file the loaders skip, and an escaped byte
+// (\032) a name no one can type. BuildZone refuses every other name, so no
+// path is ever formed from one.
+func FitsFileName(zone string) bool {
+	name := strings.TrimSuffix(dns.CanonicalName(zone), ".")
+	return name != "" && !strings.HasPrefix(name, ".") && !strings.Contains(name, "..") &&
+		strings.IndexFunc(name, func(r rune) bool {
+			return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.')
+		}) < 0
 }
 
 // Spec is the zone as a file or an API body holds it, every default

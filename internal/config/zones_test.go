@@ -241,3 +241,23 @@ func TestZonesDirDefaultsBesideRecordsDir(t *testing.T) {
 		t.Errorf("catalog = %q, %v; want catalog.invalid.", c.Catalog.Zone, err)
 	}
 }
+
+// TestBuildZoneRefusesNamesUnfitForFiles (issue 13 review): a zone's name
+// is part of paths (zones.d/<name>.yaml, the zonefile backend's
+// db.<name>), so BuildZone, the one builder of [[zones]], zones.d files
+// and the API's zones, refuses a name with anything but letters, digits,
+// '-', '_' and dots: no backend can form a path from it.
+func TestBuildZoneRefusesNamesUnfitForFiles(t *testing.T) {
+	t.Parallel()
+	for _, name := range []string{"a/b.example", "0/25.2.0.192.in-addr.arpa", `a\032b.example`, `a\.b.example`, "a:b.example", "a*b.example"} {
+		_, err := BuildZone(ZoneSpec{Name: name, Nameservers: []string{"ns1.example.com"}})
+		if err == nil || !strings.HasPrefix(err.Error(), "name: ") || !strings.Contains(err.Error(), "cannot name a file") {
+			t.Errorf("BuildZone(%q) = %v, want a name: error saying it cannot name a file", name, err)
+		}
+	}
+	for _, name := range []string{"0-25.2.0.192.in-addr.arpa", "_tcp.example.com", "Example.COM."} {
+		if _, err := BuildZone(ZoneSpec{Name: name, Nameservers: []string{"ns1.example.com"}}); err != nil {
+			t.Errorf("BuildZone(%q): %v", name, err)
+		}
+	}
+}

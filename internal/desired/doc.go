@@ -36,7 +36,10 @@
 //
 // The managed zones may change at run time (SetZones, zones.go): records
 // move to the most specific zone now holding them, and a file waiting for
-// a zone applies once it is there.
+// a zone applies once it is there. Such a file (every problem is a name in
+// no managed zone, and it names nothing in one) is invalid but read: its
+// content is known to declare nothing managed, so it is not Incomplete and
+// holds no deletion.
 //
 // Decoding is strict (unknown keys are errors) and every error carries the
 // file and line, because a person has to find and fix it; it quotes

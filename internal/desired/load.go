@@ -48,7 +48,7 @@ func (s *Store) load(path string, p *pass, r readResult) (gone bool) {
 		if !slices.Equal(problems, f.problems) {
 			s.logRejected(path, f, problems)
 		}
-		f.problems = problems
+		f.problems, f.waiting = problems, false
 		return false
 	}
 	f.info = r.info
@@ -68,7 +68,7 @@ func (s *Store) load(path string, p *pass, r readResult) (gone bool) {
 		if !slices.Equal(problems, f.problems) { // log once per change, not per retry
 			s.logRejected(path, f, problems)
 		}
-		f.problems = problems
+		f.problems, f.waiting = problems, false
 		return false
 	}
 	f.seen = r.info
@@ -78,18 +78,24 @@ func (s *Store) load(path string, p *pass, r readResult) (gone bool) {
 		return false
 	}
 	f.sum, f.hasSum = r.sum, true
-	s.apply(path, f, r.recs, r.problems, p)
+	s.apply(path, f, r, p)
 	return false
 }
 
 // apply records a file's newly read content: valid content replaces the last
 // good one; invalid content only replaces the problems.
-func (s *Store) apply(path string, f *file, recs []record, problems []Problem, p *pass) {
+func (s *Store) apply(path string, f *file, r readResult, p *pass) {
+	recs, problems := r.recs, r.problems
 	if len(problems) > 0 {
 		s.logRejected(path, f, problems)
-		f.problems = problems
+		// A file never good that turns out to wait only for its zone is
+		// no longer unknown: the deletions it held may go (as when it is
+		// fixed or removed).
+		p.resolved = p.resolved || r.waiting && !f.waiting && !f.hasGood && len(f.problems) > 0
+		f.problems, f.waiting = problems, r.waiting
 		return
 	}
+	f.waiting = false
 	if len(f.problems) > 0 {
 		if f.problems[0].Msg != msgNotReadYet {
 			s.log.Info("record file valid again", "file", path)

@@ -34,6 +34,9 @@ const notRecordsFile = "not a records file (want a mapping with a \"records\" li
 type lineError struct {
 	line int
 	msg  string
+	// noZone: the name is in no managed zone. A file whose every problem
+	// is this one waits for its zone (parseRecords).
+	noZone bool
 }
 
 func errAt(line int, format string, args ...any) *lineError {
@@ -43,26 +46,40 @@ func errAt(line int, format string, args ...any) *lineError {
 // parseFile decodes and validates one record file. Either records or problems
 // is empty: any problem makes the whole file invalid.
 func parseFile(path string, data []byte, v *validator) ([]record, []Problem) {
+	recs, problems, _ := parseRecords(path, data, v)
+	return recs, problems
+}
+
+// parseRecords is parseFile, and says whether the invalid file waits for
+// a zone: it parses, and its every entry names something in no managed
+// zone. Such a file is invalid all the same, but it is read: what it
+// declares is known, and none of it is in a managed zone, so unlike a file
+// never read it holds no deletion anywhere (State.Incomplete). Its records
+// apply once their zone is added (SetZones).
+func parseRecords(path string, data []byte, v *validator) (recs []record, problems []Problem, waiting bool) {
 	fields, lerr := decodeFile(data)
 	if lerr != nil {
-		return nil, []Problem{{File: path, Line: lerr.line, Msg: lerr.msg}}
+		return nil, []Problem{{File: path, Line: lerr.line, Msg: lerr.msg}}, false
 	}
-	var recs []record
-	var problems []Problem
+	waiting = true
 	for _, f := range fields {
 		got, errs := v.record(f)
 		for _, e := range errs {
 			problems = append(problems, Problem{File: path, Line: e.line, Msg: e.msg})
+			waiting = waiting && e.noZone
 		}
 		recs = append(recs, got...)
 	}
 	if len(problems) > 0 {
-		return nil, problems
+		// A record in a managed zone beside the waiting ones is wanted
+		// there and not applied: that file's content is not all known
+		// to the merge, and it holds deletions as any invalid file does.
+		return nil, problems, waiting && len(recs) == 0
 	}
 	if problems := oversized(path, recs); len(problems) > 0 {
-		return nil, problems
+		return nil, problems, false
 	}
-	return recs, nil
+	return recs, nil, false
 }
 
 // decodeFile checks the file's structure and returns its entries.

@@ -36,6 +36,7 @@ type readResult struct {
 	sum       [sha256.Size]byte
 	recs      []record
 	problems  []Problem
+	waiting   bool // invalid, but only for names in no managed zone (parseRecords)
 }
 
 // readFile reads and parses path. It changes nothing in the Store, so
@@ -49,7 +50,7 @@ func (s *Store) readFile(path string) readResult {
 		return r
 	}
 	r.sum = sha256.Sum256(data)
-	r.recs, r.problems = parseFile(path, data, s.v)
+	r.recs, r.problems, r.waiting = parseRecords(path, data, s.v)
 	return r
 }
 

@@ -40,7 +40,7 @@ func (s *Store) State() *State {
 	for _, path := range slices.Sorted(maps.Keys(s.files)) {
 		f := s.files[path]
 		st.Problems = append(st.Problems, f.problems...)
-		if len(f.problems) > 0 && !f.hasGood {
+		if len(f.problems) > 0 && !f.hasGood && !f.waiting {
 			st.Incomplete = append(st.Incomplete, path)
 		}
 	}

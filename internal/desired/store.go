@@ -54,6 +54,9 @@ type file struct {
 	good     []record // last good content, valid when hasGood
 	hasGood  bool
 	problems []Problem // why the current content is invalid; nil when valid
+	// waiting: problems are only names in no managed zone (parseRecords):
+	// the content is known, so a file never good is not Incomplete.
+	waiting bool
 }
 
 // NewStore returns an empty Store; call Scan to fill it.

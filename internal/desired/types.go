@@ -80,6 +80,8 @@ type State struct {
 	// Incomplete lists files (sorted) that are invalid, or still being
 	// written, and were never read successfully, so their intended records
 	// are unknown. While it is not empty the caller should hold deletions.
+	// A file waiting for its zone (every name in no managed zone) is not
+	// among them: it is in Problems, but what it declares is known.
 	Incomplete []string
 	// NoPTR maps zone -> A or AAAA RRset key -> the values (rrset.Rdata)
 	// whose records say `ptr: false`: no PTR is derived from them. Only

@@ -105,7 +105,9 @@ func (v *validator) check(f recordFields) (entry, *lineError) {
 	e.zone = v.zones.zoneOf(name)
 	switch {
 	case e.zone == "":
-		return e, errAt(f.name.Line, "name %s is not inside a managed zone (%s)", name, v.zones.list)
+		lerr := errAt(f.name.Line, "name %s is not inside a managed zone (%s)", name, v.zones.list)
+		lerr.noZone = true
+		return e, lerr
 	case name == e.zone && typ == dns.TypeCNAME:
 		return e, errAt(f.line, "CNAME at the zone apex %s is not allowed", e.zone)
 	case name == e.zone && typ == dns.TypeNS:

@@ -47,6 +47,9 @@ type Metrics struct {
 
 	mu    sync.Mutex
 	zones map[string]bool // the zones with per-zone series, to drop those no longer managed
+	// servers: the (server, zone) pairs a scheduled check set series of,
+	// to drop those it no longer covers (servers.go).
+	servers map[serverZone]bool
 }
 
 // Label values used in more than one place.
@@ -139,7 +142,8 @@ func New(reg prometheus.Registerer) *Metrics {
 			Help:    "Time taken to answer HTTP requests, by route, method and status code (a write with ?wait=verified includes the wait).",
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
 		}, []string{"route", "method", "code"}),
-		zones: map[string]bool{},
+		zones:   map[string]bool{},
+		servers: map[serverZone]bool{},
 	}
 	m.newServerMetrics()
 	reg.MustRegister(m.reconciles, m.unchanged, m.duration, m.changes, m.drift, m.verifies, m.propagation,

@@ -40,7 +40,7 @@ func (m *Metrics) Observe(res reconcile.Result) {
 	}
 
 	if c := res.Check; c != nil {
-		m.observeServers(c.Sync, false)
+		m.observeCheck(c.Sync)
 		at := unix(c.Time)
 		m.lastAttempt.WithLabelValues(opVerify).Set(at)
 		m.checkFailures.WithLabelValues(statusFailed).Set(float64(len(c.Failed())))

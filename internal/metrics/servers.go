@@ -3,7 +3,6 @@ package metrics
 import (
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/dnssync/dnssync/internal/reconcile"
 	"github.com/dnssync/dnssync/internal/verify"
 )
 
@@ -22,36 +21,64 @@ func (m *Metrics) newServerMetrics() {
 	}, []string{"server", "zone"})
 	m.replication = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "dnssync_replication_seconds",
-		Help:    "Time from a change applied on the primary until a secondary served it, by secondary (one observation per secondary and change).",
+		Help:    "Time from a change applied on the primary until a secondary served it, by secondary (one observation as each secondary is seen serving a change).",
 		Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 20, 30, 60},
 	}, []string{"server"})
 }
 
-// ObservePropagation records each server's state of a zone when the wait
-// for its secondaries after a change ends (reconcile.Replication's
-// OnPropagated: it outlives the pass), and each secondary's time to serve
-// the change.
-func (m *Metrics) ObservePropagation(p reconcile.Propagation) {
+// ObserveSecondary records one secondary's outcome of the wait after a
+// change, as soon as it is known (reconcile.Replication's OnSecondary: the
+// wait outlives the pass): its time to serve the change into the
+// histogram, or, lagging, its serial and not being in sync. A secondary
+// that served the change is not set in sync here: the wait's outcome may
+// be older than a scheduled check's reading of the same server, and only
+// the check (which reads every server) says a server is in sync.
+func (m *Metrics) ObserveSecondary(s verify.ServerStatus) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.observeServers(p.Servers, true)
+	if s.Role != verify.RoleSecondary {
+		return
+	}
+	if s.InSync {
+		m.replication.WithLabelValues(s.Name).Observe(s.Took.Seconds())
+		return
+	}
+	m.servers[serverZone{s.Name, s.Zone}] = true // dropped by a check that no longer covers it
+	if s.Serial != 0 {
+		m.serverSerial.WithLabelValues(s.Name, s.Zone).Set(float64(s.Serial))
+	}
+	m.serverInSync.WithLabelValues(s.Name, s.Zone).Set(0)
 }
 
-// observeServers records each server's state of a zone; afterChange: the
-// statuses of a post-apply wait, whose times go into the histogram.
-func (m *Metrics) observeServers(servers []verify.ServerStatus, afterChange bool) {
+// observeCheck records each server's state of each zone as a scheduled
+// check found it, and drops the series of (server, zone) pairs the check
+// no longer covers (a secondary or zone removed from the config or
+// zones.d): a check covers every managed zone on every server, so a
+// pair it did not report is gone, and its last value (in sync 0) must
+// not keep an alert firing.
+func (m *Metrics) observeCheck(servers []verify.ServerStatus) {
+	seen := make(map[serverZone]bool, len(servers))
 	for _, s := range servers {
-		zone := s.Zone
+		k := serverZone{s.Name, s.Zone}
+		seen[k] = true
+		m.servers[k] = true
 		if s.Authoritative() && s.Serial != 0 {
-			m.serverSerial.WithLabelValues(s.Name, zone).Set(float64(s.Serial))
+			m.serverSerial.WithLabelValues(k.server, k.zone).Set(float64(s.Serial))
 		}
 		in := 0.0
 		if s.InSync {
 			in = 1
 		}
-		m.serverInSync.WithLabelValues(s.Name, zone).Set(in)
-		if afterChange && s.Role == verify.RoleSecondary && s.InSync {
-			m.replication.WithLabelValues(s.Name).Observe(s.Took.Seconds())
+		m.serverInSync.WithLabelValues(k.server, k.zone).Set(in)
+	}
+	for k := range m.servers {
+		if !seen[k] {
+			m.serverSerial.DeleteLabelValues(k.server, k.zone)
+			m.serverInSync.DeleteLabelValues(k.server, k.zone)
+			delete(m.servers, k)
 		}
 	}
 }
+
+// serverZone is the labels of a per-server series.
+type serverZone struct{ server, zone string }

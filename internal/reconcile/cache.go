@@ -73,6 +73,9 @@ func (r *Reconciler) observe(ctx context.Context, log *slog.Logger, zone string,
 		}
 	}
 	served, err := r.Observed.Transfer(ctx, zone)
+	if errors.Is(err, observed.ErrTSIGRefused) {
+		return served, 0, false, r.tsigRefused(ctx, zone, err)
+	}
 	var answered *observed.RcodeError
 	if err == nil || !errors.As(err, &answered) {
 		// No answer (an outage, a timeout, a TSIG failure) never reads as

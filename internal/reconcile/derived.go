@@ -73,12 +73,24 @@ func (r *Reconciler) state() *desired.State {
 	m := &r.derived
 	m.now = d.zones()
 	if m.now == nil {
-		m.zones, m.capped = nil, nil
+		m.zones, m.capped, m.clashes = nil, nil, nil
 		return st
 	}
 	if m.zones == nil || m.gen != st.Generation || !d.equal(m.d) || m.keptVer != m.kept.ver {
 		m.zones, m.capped = deriveZones(st, d, m.kept.keptSets(st))
 		m.gen, m.d, m.keptVer = st.Generation, d, m.kept.ver
+		m.clashes = nil
+		if d.Catalog != "" {
+			m.clashes = zones.CatalogClashes(d.Catalog, d.Members)
+		}
+	}
+	if r.changed("catalog id clash", m.clashes) {
+		// Never seen with 64-bit IDs; were it to happen, a zone would be
+		// missing from every consumer with no other sign of it.
+		for _, c := range m.clashes {
+			r.Log.Warn("two zones share a catalog member ID: the second is left out of the catalog, and no catalog consumer serves it",
+				"catalog", d.Catalog, "id", c.ID, "listed", c.Listed, "left_out", c.Dropped)
+		}
 	}
 	if r.changed("reverse cap", m.capped) {
 		for i, c := range m.capped {
@@ -101,8 +113,9 @@ type derivedMemo struct {
 	d       Derivation
 	zones   map[string]rrset.Zone // read-only: shared by the States made from it
 	capped  []reverse.Capped
-	kept    kept   // the forward sets left served beyond the desired (derivedkeep.go)
-	keptVer uint64 // kept's version zones was derived with
+	clashes []zones.CatalogClash // catalog members left out (zones.CatalogClashes)
+	kept    kept                 // the forward sets left served beyond the desired (derivedkeep.go)
+	keptVer uint64               // kept's version zones was derived with
 }
 
 func (d Derivation) equal(o Derivation) bool {
@@ -159,7 +172,7 @@ func deriveZones(st *desired.State, d Derivation, kept map[rrset.Key]*rrset.Set)
 	var capped []reverse.Capped
 	if len(d.Reverse) > 0 {
 		var ptrs map[string]rrset.Zone
-		ptrs, capped = reverse.Derive(d.Reverse, forwardAddrs(st, d.zones(), kept), reverse.OptedOut(st.NoPTR), explicitIn(st, d.Reverse), d.Cap)
+		ptrs, capped = reverse.Derive(d.Reverse, slices.Collect(maps.Keys(st.Zones)), forwardAddrs(st, d.zones(), kept), reverse.OptedOut(st.NoPTR), explicitIn(st, d.Reverse), d.Cap)
 		for zone, sets := range ptrs {
 			z := make(rrset.Zone, len(st.Zones[zone])+len(sets))
 			maps.Copy(z, st.Zones[zone])

@@ -129,6 +129,9 @@ func (r *Reconciler) Changed(ctx context.Context, paths []string, opts Options) 
 func (r *Reconciler) pass(ctx context.Context, opts Options) Result {
 	r.floorMiss = nil // floor.go: a secondary silent in the last pass is asked again
 	r.syncHeld()
+	if err := r.recordZones(ctx, opts); err != nil { // zonesrecord.go: known before written
+		return Result{State: r.state(), Err: err}
+	}
 	st := r.state()
 	res := Result{State: st}
 	zones := opts.Zones

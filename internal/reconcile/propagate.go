@@ -40,11 +40,20 @@ type Replication struct {
 	Secondaries []Secondary
 	Resolvers   []Peer
 	Notifier    Notifier // nil: no NOTIFY is sent
-	// OnPropagated, when set, is told each change's propagation once its
-	// wait ends (metrics; tests), from the wait's own goroutine, possibly
+	// OnSecondary, when set, is told each secondary's outcome of a
+	// change's wait as soon as it is known (metrics): in sync once it
+	// serves the serial (Took: from the change applied), or lagging once
+	// [verify] timeout has passed since the oldest change it has not been
+	// seen to serve (Waited), even while newer changes keep superseding
+	// the wait (propwait.go). Called from the wait's goroutines, possibly
 	// several at once and while a pass runs: it must not call back into
-	// the Reconciler. A wait superseded by a newer change of its zone, or
-	// cut short by shutdown, is not reported.
+	// the Reconciler.
+	OnSecondary func(verify.ServerStatus)
+	// OnPropagated, when set, is told each change's propagation once its
+	// whole wait ends (tests), under the same rules as OnSecondary. A wait
+	// superseded by a newer change of its zone, or cut short by shutdown,
+	// is not reported here (its secondaries' outcomes already known were,
+	// to OnSecondary).
 	OnPropagated func(Propagation)
 }
 
@@ -111,40 +120,47 @@ func (r *Reconciler) propagate(ctx context.Context, log *slog.Logger, zone strin
 // secondary's, their times counted from appliedAt. Each secondary is
 // notified and then polled in a goroutine of its own: a dead one costs
 // its own NOTIFY's timeout, never another's time to serve the change.
-// It reads nothing of r that a pass may change (it runs beside passes,
-// propwait.go): what it needs is in its arguments.
+// It reads nothing of r (the background wait, propwait.go, is built on
+// the same propagateTo).
 func waitSecondaries(ctx context.Context, log *slog.Logger, n Notifier, primary string, secs []Secondary, zone string, serial uint32, appliedAt time.Time) []verify.ServerStatus {
 	out := []verify.ServerStatus{verify.SerialStatus(zone, primary, "", verify.RolePrimary, serial, serial, nil)}
 	statuses := make([]verify.ServerStatus, len(secs))
 	var wg sync.WaitGroup
 	for i, s := range secs {
-		wg.Go(func() { statuses[i] = propagateTo(ctx, log, n, s, zone, serial, appliedAt) })
+		wg.Go(func() {
+			sent, res := notifyOne(ctx, n, s, zone)
+			if sent && res.Outcome != notify.Answered {
+				log.Warn("NOTIFY not acknowledged", "secondary", res.Server, "outcome", res.Outcome, "err", res.Err)
+			}
+			statuses[i] = judgeWait(waitSerial(ctx, s, zone, serial), s, serial, appliedAt, appliedAt, sent, res)
+		})
 	}
 	wg.Wait()
 	return append(out, statuses...)
 }
 
-// propagateTo notifies s (when it takes NOTIFYs) and waits for it to
-// serve serial.
-func propagateTo(ctx context.Context, log *slog.Logger, n Notifier, s Secondary, zone string, serial uint32, appliedAt time.Time) verify.ServerStatus {
-	var (
-		notified notify.Result
-		sent     bool
-	)
-	if n != nil && s.Notify {
-		if res := n.Notify(ctx, zone, []string{s.Addr}); len(res) == 1 {
-			notified, sent = res[0], true
-			if notified.Outcome != notify.Answered {
-				log.Warn("NOTIFY not acknowledged", "secondary", notified.Server, "outcome", notified.Outcome, "err", notified.Err)
-			}
-		}
+// notifyOne sends s a NOTIFY of zone when it takes them; sent says
+// whether one was sent.
+func notifyOne(ctx context.Context, n Notifier, s Secondary, zone string) (sent bool, res notify.Result) {
+	if n == nil || !s.Notify {
+		return false, notify.Result{}
 	}
-	st := waitSerial(ctx, s, zone, serial)
+	if r := n.Notify(ctx, zone, []string{s.Addr}); len(r) == 1 {
+		return true, r[0]
+	}
+	return false, notify.Result{}
+}
+
+// judgeWait completes st, s's last answer of a wait for serial: in sync,
+// with the time since the change was applied (appliedAt); or lagging since
+// behindSince (the oldest change it has not been seen to serve), with the
+// reason when one is known.
+func judgeWait(st verify.ServerStatus, s Secondary, serial uint32, appliedAt, behindSince time.Time, sent bool, notified notify.Result) verify.ServerStatus {
 	if st.InSync {
 		st.Took = time.Since(appliedAt)
 		return st
 	}
-	st.Waited = time.Since(appliedAt)
+	st.Waited = time.Since(behindSince)
 	switch {
 	case st.Reason != "":
 	case sent && notified.Outcome != notify.Answered:
@@ -153,22 +169,6 @@ func propagateTo(ctx context.Context, log *slog.Logger, n Notifier, s Secondary,
 		st.Reason = verify.NotTransferredReason(serial, st.Waited, sent)
 	}
 	return st
-}
-
-// logPropagation logs each secondary's outcome of a change's wait, once
-// it is reported (a wait superseded by a newer change is not).
-func logPropagation(log *slog.Logger, statuses []verify.ServerStatus) {
-	for _, st := range statuses {
-		switch {
-		case st.Role != verify.RoleSecondary:
-		case st.InSync && st.Note != "":
-			log.Debug("secondary's serial not asked", "secondary", st.Name, "note", st.Note)
-		case st.InSync:
-			log.Info("secondary serves the change", "secondary", st.Name, "serial", st.Serial, "took", st.Took.Round(time.Millisecond))
-		default:
-			log.Warn("secondary lagging", "secondary", st.Name, "status", st.String())
-		}
-	}
 }
 
 // propagatedSerial is the serial zr's change reaches the secondaries

@@ -23,13 +23,14 @@ import (
 type soaServer struct {
 	addr   string
 	serial atomic.Uint32
-	next   uint32
+	next   atomic.Uint32
 	follow bool
 }
 
 func startSOA(t *testing.T, serial, next uint32, follow bool, extra ...string) *soaServer {
 	t.Helper()
-	s := &soaServer{next: next, follow: follow}
+	s := &soaServer{follow: follow}
+	s.next.Store(next)
 	s.serial.Store(serial)
 	rrs := mustRRs(t, extra...)
 	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
@@ -45,7 +46,7 @@ func startSOA(t *testing.T, serial, next uint32, follow bool, extra ...string) *
 		case q.Opcode == dns.OpcodeNotify && !s.follow:
 			m.SetRcode(q, dns.RcodeRefused)
 		case q.Opcode == dns.OpcodeNotify:
-			s.serial.Store(s.next)
+			s.serial.Store(s.next.Load())
 		case q.Question[0].Qtype == dns.TypeSOA:
 			// Any zone asked is answered: only the serial matters.
 			m.Answer = append(m.Answer, mustRR(t, fmt.Sprintf("%s 3600 IN SOA ns1.%s hostmaster.%s %d 3600 600 604800 300", q.Question[0].Name, zoneA, zoneA, s.serial.Load())))

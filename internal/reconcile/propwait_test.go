@@ -112,3 +112,85 @@ func TestShutdownEndsPropagation(t *testing.T) {
 	default:
 	}
 }
+
+// The reviewer's probe: with a change less than [verify] timeout after
+// the last, every wait is superseded before it ends. A stuck secondary
+// (ns2: answers, refuses NOTIFY, stays at serial 3) must still be judged
+// out of sync by the checks once [verify] timeout has passed since the
+// first change it did not serve, and reported lagging at that bound; the
+// healthy ns3 (transfers on NOTIFY) must be reported in sync, with its
+// time, at each change it serves, and never judged out of sync.
+func TestSteadyChangesDoNotHideStuckSecondary(t *testing.T) {
+	t.Parallel()
+	const (
+		timeout = time.Second
+		every   = 400 * time.Millisecond
+		changes = 10
+	)
+	r, primary, _ := stuckReplication(t, timeout)
+	healthy := startSOA(t, 5, 5, true)
+	res := &verify.Resolver{Addr: healthy.addr, Timeout: 200 * time.Millisecond}
+	r.Replication.Secondaries = append(r.Replication.Secondaries,
+		Secondary{Name: "ns3", Addr: healthy.addr, Zones: []string{zoneA}, Notify: true, Server: res})
+	outcomes := make(chan verify.ServerStatus, 4*changes)
+	r.Replication.OnSecondary = func(st verify.ServerStatus) { outcomes <- st }
+
+	first := time.Now()
+	var judged, excusedLate int
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for i := range changes {
+		serial := uint32(6 + i)
+		primary.serial.Store(serial)
+		healthy.next.Store(serial)
+		r.verify(t.Context(), r.Log, changeAt(t, serial))
+		var rep verify.Report
+		r.checkSync(t.Context(), nil, &rep)
+		late := time.Since(first) > timeout+every/2 // well past the bound: no timing edge
+		for _, s := range rep.OutOfSync() {
+			if s.Name == "ns3" {
+				t.Errorf("change %d: the healthy ns3 judged out of sync: %v", i, s)
+			}
+			if s.Name == "ns2" {
+				judged++
+			}
+		}
+		for _, s := range rep.Sync {
+			if s.Name == "ns2" && s.InSync && late {
+				excusedLate++
+				t.Errorf("change %d, %s after the first: ns2 still excused: %v", i, time.Since(first).Round(time.Millisecond), s)
+			}
+		}
+		<-tick.C
+	}
+	if judged == 0 {
+		t.Errorf("ns2 never judged out of sync over %d changes %s apart (timeout %s)", changes, every, timeout)
+	}
+	// Reported while newer changes still kept superseding the waits, not
+	// only by the last wait, which nothing supersedes.
+	duringChanges := len(outcomes)
+	r.WaitPropagated(t.Context())
+	var ns2Lagging, ns3Served int
+	for i := 0; len(outcomes) > 0; i++ {
+		st := <-outcomes
+		switch {
+		case st.Name == "ns2" && !st.InSync:
+			if i < duringChanges {
+				ns2Lagging++
+			}
+			if st.Waited < timeout {
+				t.Errorf("ns2 reported lagging for %s, want at least the timeout %s (counted from the first change it missed)", st.Waited, timeout)
+			}
+		case st.Name == "ns3" && st.InSync:
+			ns3Served++
+		case st.Name == "ns2":
+			t.Errorf("stuck ns2 reported in sync: %v", st)
+		}
+	}
+	if ns2Lagging == 0 {
+		t.Error("ns2 never reported lagging while the changes came")
+	}
+	if ns3Served < changes/2 {
+		t.Errorf("ns3 reported serving %d of %d changes, want each as it serves it", ns3Served, changes)
+	}
+}

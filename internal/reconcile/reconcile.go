@@ -87,7 +87,11 @@ type Reconciler struct {
 	// shared with every other dnssync process and kept across restarts
 	// (heldsync.go); nil keeps it in this Reconciler only.
 	Held *HeldFile
-	Log  *slog.Logger
+	// ZonesFile, when set, keeps the managed zone set in the state dir, so
+	// that a zone removed while no dnssync ran is still retired
+	// (zonesrecord.go); nil: a new Reconciler knows only its zones as wired.
+	ZonesFile *ZonesFile
+	Log       *slog.Logger
 	// Catalog, when set, is the catalog zone (RFC 9432), one of Zones:
 	// its content is the other Zones, derived (derived.go).
 	Catalog string
@@ -174,7 +178,7 @@ type ZoneResult struct {
 	// (ahead.go).
 	Raised int
 	// The servers' state of the zone after a change is reported apart,
-	// when their wait ends (Replication.OnPropagated): the pass does not
+	// when their wait ends (Replication.OnSecondary): the pass does not
 	// wait for the secondaries.
 }
 

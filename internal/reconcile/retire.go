@@ -73,6 +73,7 @@ func (r *Reconciler) forgetZone(ctx context.Context, zone string) {
 		}
 	}
 	r.syncZones()
+	r.unrecordZone(ctx, zone) // zonesrecord.go
 }
 
 // retiringBase is what a retiring zone keeps served whatever the backend

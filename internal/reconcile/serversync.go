@@ -157,16 +157,18 @@ func (r *Reconciler) checkSync(ctx context.Context, st *desired.State, rep *veri
 }
 
 // settling leaves unjudged each secondary in rep behind the primary at a
-// zone whose change is still being waited for (propwait.go): in
-// mid-transfer a healthy secondary is behind, and failing the check (and
-// /readyz) for it would flap at every change. The wait reports it when
-// it ends, within [verify] timeout of the change, and the next check
-// judges it; the check does not wait (it holds the lock every change
-// waits for). One that does not answer at all is judged now.
+// zone whose change is still being waited for (propwait.go), within
+// [verify] timeout of the oldest change it has not been seen to serve, or
+// while it serves the change before the one waited for: in mid-transfer
+// a healthy secondary is behind, and failing the check (and /readyz) for
+// it would flap at every change. Past that bound it is judged, however
+// often the zone changes: the wait reports it lagging at that bound too.
+// The check does not wait (it holds the lock every change waits for). One
+// that does not answer at all is judged now.
 func (r *Reconciler) settling(rep *verify.Report) {
 	for i := range rep.Sync {
 		s := &rep.Sync[i]
-		if s.Role == verify.RoleSecondary && !s.InSync && s.Behind > 0 && r.propagating(s.Zone) {
+		if s.Role == verify.RoleSecondary && !s.InSync && s.Behind > 0 && r.excused(s.Zone, s.Server, s.Serial) {
 			s.InSync, s.Reason = true, ""
 			s.Note = fmt.Sprintf("serial %d propagating: within [verify] timeout of its change, judged when its wait ends", s.Want)
 		}

@@ -77,3 +77,17 @@ func notServedHint(zone string, err error) error {
 	return fmt.Errorf("%w; if the server does not serve zone %s, add it there, open to dnssync's TSIG key: BIND `zone \"%s\" { type primary; file \"...\"; update-policy { grant KEY zonesub ANY; }; allow-transfer { key KEY; }; };`, Knot `zone: - domain: %s` with an acl allowing update and transfer, CoreDNS a server block `%s { dynupdate ... transfer { to * } }`",
 		err, zone, name, name, name)
 }
+
+// tsigRefused says what a transfer refused as a TSIG failure means. A
+// server asked for a zone it does not serve refuses the signed request
+// unsigned (BIND, Knot), which the client can only report as a TSIG
+// failure; the zone's SOA query tells the two apart. A zone the server
+// declines is named as not served, with what to add on the server; any
+// other answer leaves the TSIG error, the key's fault.
+func (r *Reconciler) tsigRefused(ctx context.Context, zone string, xfrErr error) error {
+	a, err := r.Observed.Probe(ctx, zone)
+	if err != nil || !a.NotServed() {
+		return xfrErr
+	}
+	return notServedHint(zone, fmt.Errorf("the server does not serve zone %s (its SOA answer is %s; the transfer's refusal came unsigned)", zone, a))
+}

@@ -1,6 +1,7 @@
 package reconcile
 
 import (
+	"maps"
 	"slices"
 
 	"github.com/dnssync/dnssync/internal/apply"
@@ -66,10 +67,21 @@ func (r *Reconciler) refreshZones() (touched []string, changed bool) {
 	if err != nil && !zs.init {
 		return nil, false // never read: the zones as wired stay, none retires
 	}
+	var recorded map[string]config.Zone
+	if !zs.init {
+		// The zones managed before this Reconciler (zonesrecord.go).
+		recorded, err = r.recordedZones()
+		if r.changed("zone set state", err) && err != nil {
+			r.Log.Error("the zones dnssync managed cannot be read; the zones as wired stay managed, none retires", "err", err)
+		}
+		if err != nil {
+			return nil, false
+		}
+	}
 	changed = changed || !zs.init
 	if changed {
 		r.logZoneProblems(set)
-		touched = r.takeZones(set)
+		touched = r.takeZones(set, recorded)
 	}
 	r.retireHeld()
 	for z := range zs.retiring {
@@ -81,16 +93,34 @@ func (r *Reconciler) refreshZones() (touched []string, changed bool) {
 	return touched, changed
 }
 
-// takeZones makes set the managed zones.
-func (r *Reconciler) takeZones(set zones.Set) []string {
+// takeZones makes set the managed zones. The first take compares set with
+// the zones as wired and those recorded in the state file (zonesrecord.go).
+func (r *Reconciler) takeZones(set zones.Set, recorded map[string]config.Zone) []string {
 	zs := &r.zoneSet
 	before := zs.managed
 	if !zs.init {
 		before = slices.Clone(r.Zones) // as wired: the config's
+		zs.params = maps.Clone(recorded)
+		for z := range recorded {
+			if !slices.Contains(before, z) {
+				before = append(before, z)
+			}
+		}
 	}
 	params := map[string]config.Zone{}
 	for _, z := range set.Zones() {
 		params[z.Name] = z
+	}
+	if !zs.init && len(set.Problems()) > 0 {
+		// An invalid zones file keeps its last good zone, and a process
+		// new to it knows that zone only as recorded: every recorded zone
+		// no file declares stays until the problems are fixed.
+		for z, p := range recorded {
+			if _, ok := params[z]; !ok {
+				params[z] = p
+				r.Log.Warn("zone managed before and declared by no zones file now; kept while a zones file is invalid", "zone", z)
+			}
+		}
 	}
 	if r.Catalog != "" {
 		if cz, err := zones.CatalogZone(r.Catalog); err == nil {

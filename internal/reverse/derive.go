@@ -39,10 +39,13 @@ type target struct {
 
 // Derive returns the PTR RRsets derived from forward for each reverse zone
 // (canonical; every zone given is present, possibly empty), in the shape of
-// desired.State.Zones, and the reverse names over the cap (sorted by name). Sets
-// in forward other than A and AAAA are ignored; optOut and explicit may be
-// nil; limit <= 0 means DefaultCap. The rules are the package's (doc.go).
-func Derive(reverseZones []string, forward []*rrset.Set, optOut OptOut, explicit Explicit, limit int) (map[string]rrset.Zone, []Capped) {
+// desired.State.Zones, and the reverse names over the cap (sorted by name).
+// managed lists every managed zone, reverse or not (nil: only reverseZones
+// count): an address whose most specific managed zone is not a reverse
+// zone gets no PTR. Sets in forward other than A and AAAA are ignored;
+// optOut and explicit may be nil; limit <= 0 means DefaultCap. The rules
+// are the package's (doc.go).
+func Derive(reverseZones, managed []string, forward []*rrset.Set, optOut OptOut, explicit Explicit, limit int) (map[string]rrset.Zone, []Capped) {
 	if limit <= 0 {
 		limit = DefaultCap
 	}
@@ -53,6 +56,18 @@ func Derive(reverseZones []string, forward []*rrset.Set, optOut OptOut, explicit
 	}
 	if len(zs) == 0 {
 		return out, nil
+	}
+	// owner finds the zone that answers for a reverse name: the most
+	// specific managed one. A zone managed apart under a reverse zone (a
+	// /24 with reverse: false below a reverse /16) is authoritative for
+	// its names, so a PTR derived into the parent under its apex would be
+	// served by no one.
+	owner := zs
+	if len(managed) > 0 {
+		owner = newZoneSet(managed)
+		for z := range zs {
+			owner[z] = true
+		}
 	}
 	byName := make(map[string][]target, len(forward)) // mostly one address a set
 	for _, s := range forward {
@@ -72,8 +87,8 @@ func Derive(reverseZones []string, forward []*rrset.Set, optOut OptOut, explicit
 				continue // not an address: desired never hands one over
 			}
 			name := reverseName(addr)
-			if zs.zoneOf(name) == "" {
-				continue
+			if !zs[owner.zoneOf(name)] {
+				continue // under no reverse zone, or under a zone managed apart
 			}
 			byName[name] = append(byName[name], target{name: s.Name, ttl: s.TTL})
 		}
@@ -129,6 +144,8 @@ func OptedOut(noPTR map[string]map[rrset.Key]map[string]bool) OptOut {
 }
 
 // addrOf is an A or AAAA record's address, read without formatting it.
+// An AAAA's address stays IPv6 even when IPv4-mapped (::ffff:a.b.c.d):
+// `dig -x` of that address asks ip6.arpa, so its PTR belongs there.
 func addrOf(rr dns.RR) (netip.Addr, bool) {
 	var ip []byte
 	switch r := rr.(type) {
@@ -137,6 +154,5 @@ func addrOf(rr dns.RR) (netip.Addr, bool) {
 	case *dns.AAAA:
 		ip = r.AAAA.To16()
 	}
-	addr, ok := netip.AddrFromSlice(ip)
-	return addr.Unmap(), ok
+	return netip.AddrFromSlice(ip)
 }

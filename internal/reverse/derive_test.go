@@ -69,7 +69,7 @@ func TestDeriveAddressesLandInTheirMostSpecificZone(t *testing.T) {
 		set(t, "v6out.example.com. 600 IN AAAA 2001:db9::1"),
 		set(t, "web.example.com. 300 IN TXT \"not an address\""),
 	}
-	got, capped := Derive(zones, forward, nil, nil, 0)
+	got, capped := Derive(zones, nil, forward, nil, nil, 0)
 	if len(capped) != 0 {
 		t.Errorf("capped = %v", capped)
 	}
@@ -91,7 +91,7 @@ func TestDeriveAddressesLandInTheirMostSpecificZone(t *testing.T) {
 
 func TestDeriveSkipsWildcards(t *testing.T) {
 	t.Parallel()
-	got, _ := Derive([]string{"10.in-addr.arpa"}, []*rrset.Set{
+	got, _ := Derive([]string{"10.in-addr.arpa"}, nil, []*rrset.Set{
 		set(t, "*.example.com. 300 IN A 10.0.0.1"),
 		set(t, "*.apps.example.com. 300 IN A 10.0.0.2"),
 		set(t, "host.example.com. 300 IN A 10.0.0.2"),
@@ -109,7 +109,7 @@ func TestDeriveSharedAddressCanonicalOrderUpToTheCap(t *testing.T) {
 	for _, n := range []string{"z.example.com.", "x.b.example.com.", "b.example.com.", "a.example.com.", "a.example.net."} {
 		forward = append(forward, set(t, n+" 300 IN A 10.0.0.1"))
 	}
-	got, capped := Derive([]string{"10.in-addr.arpa"}, forward, nil, nil, 3)
+	got, capped := Derive([]string{"10.in-addr.arpa"}, nil, forward, nil, nil, 3)
 	want := []string{
 		"1.0.0.10.in-addr.arpa. 300 IN PTR a.example.com.",
 		"1.0.0.10.in-addr.arpa. 300 IN PTR b.example.com.",
@@ -124,7 +124,7 @@ func TestDeriveSharedAddressCanonicalOrderUpToTheCap(t *testing.T) {
 	}
 
 	// Under the cap (the default), all are published.
-	got, capped = Derive([]string{"10.in-addr.arpa"}, forward, nil, nil, 0)
+	got, capped = Derive([]string{"10.in-addr.arpa"}, nil, forward, nil, nil, 0)
 	if g := texts(got["10.in-addr.arpa."]); len(g) != 5 || len(capped) != 0 {
 		t.Errorf("default cap: got %q, capped %v; want all 5", g, capped)
 	}
@@ -136,7 +136,7 @@ func TestDeriveDefaultCap(t *testing.T) {
 	for i := range DefaultCap + 2 {
 		forward = append(forward, set(t, fmt.Sprintf("h%02d.example.com. 300 IN A 10.0.0.1", i)))
 	}
-	got, capped := Derive([]string{"10.in-addr.arpa"}, forward, nil, nil, 0)
+	got, capped := Derive([]string{"10.in-addr.arpa"}, nil, forward, nil, nil, 0)
 	if n := len(texts(got["10.in-addr.arpa."])); n != DefaultCap {
 		t.Errorf("%d PTRs published, want DefaultCap (%d)", n, DefaultCap)
 	}
@@ -158,7 +158,7 @@ func TestDeriveOptOut(t *testing.T) {
 			{Name: "web.example.com.", Type: dns.TypeAAAA}: {"2001:db8::1": true},
 		},
 	}
-	got, _ := Derive([]string{"10.in-addr.arpa", "ip6.arpa"}, forward, OptedOut(noPTR), nil, 0)
+	got, _ := Derive([]string{"10.in-addr.arpa", "ip6.arpa"}, nil, forward, OptedOut(noPTR), nil, 0)
 	want := []string{
 		"1.0.0.10.in-addr.arpa. 300 IN PTR alias.example.com.",
 		"2.0.0.10.in-addr.arpa. 300 IN PTR web.example.com.",
@@ -185,7 +185,7 @@ func TestDeriveExplicitPTRWins(t *testing.T) {
 		asked = append(asked, k)
 		return k.Name == "1.0.0.10.in-addr.arpa."
 	}
-	got, _ := Derive([]string{"10.in-addr.arpa"}, forward, nil, explicit, 0)
+	got, _ := Derive([]string{"10.in-addr.arpa"}, nil, forward, nil, explicit, 0)
 	if g, w := texts(got["10.in-addr.arpa."]), []string{"2.0.0.10.in-addr.arpa. 300 IN PTR db.example.com."}; !slices.Equal(g, w) {
 		t.Errorf("got %q, want %q", g, w)
 	}
@@ -205,7 +205,7 @@ func TestDeriveTTLIsTheLowestOfThePublishedNames(t *testing.T) {
 		set(t, "z.example.com. 5 IN A 10.0.0.1"), // over the cap: not published, its TTL does not count
 		set(t, "solo.example.com. 1234 IN A 10.0.0.9"),
 	}
-	got, _ := Derive([]string{"10.in-addr.arpa"}, forward, nil, nil, 3)
+	got, _ := Derive([]string{"10.in-addr.arpa"}, nil, forward, nil, nil, 3)
 	want := []string{
 		"1.0.0.10.in-addr.arpa. 60 IN PTR a.example.com.",
 		"1.0.0.10.in-addr.arpa. 60 IN PTR b.example.com.",
@@ -222,17 +222,17 @@ func TestDerivedPTRGoesWithItsForwardRecord(t *testing.T) {
 	zones := []string{"10.in-addr.arpa"}
 	web := set(t, "web.example.com. 300 IN A 10.0.0.1")
 	db := set(t, "db.example.com. 300 IN A 10.0.0.2", "db.example.com. 300 IN A 10.0.0.3")
-	before, _ := Derive(zones, []*rrset.Set{web, db}, nil, nil, 0)
+	before, _ := Derive(zones, nil, []*rrset.Set{web, db}, nil, nil, 0)
 	if n := len(before["10.in-addr.arpa."]); n != 3 {
 		t.Fatalf("before: %d sets, want 3", n)
 	}
 	// web unregistered, one of db's addresses dropped.
-	after, _ := Derive(zones, []*rrset.Set{set(t, "db.example.com. 300 IN A 10.0.0.3")}, nil, nil, 0)
+	after, _ := Derive(zones, nil, []*rrset.Set{set(t, "db.example.com. 300 IN A 10.0.0.3")}, nil, nil, 0)
 	if g, w := texts(after["10.in-addr.arpa."]), []string{"3.0.0.10.in-addr.arpa. 300 IN PTR db.example.com."}; !slices.Equal(g, w) {
 		t.Errorf("after: got %q, want %q", g, w)
 	}
 	// Nothing left: the zone is there, empty.
-	none, _ := Derive(zones, nil, nil, nil, 0)
+	none, _ := Derive(zones, nil, nil, nil, nil, 0)
 	if sets, ok := none["10.in-addr.arpa."]; !ok || len(sets) != 0 {
 		t.Errorf("no forward records: %v %v, want the zone present and empty", sets, ok)
 	}
@@ -240,7 +240,7 @@ func TestDerivedPTRGoesWithItsForwardRecord(t *testing.T) {
 
 func TestDeriveNoReverseZones(t *testing.T) {
 	t.Parallel()
-	got, capped := Derive(nil, []*rrset.Set{set(t, "web.example.com. 300 IN A 10.0.0.1")}, nil, nil, 0)
+	got, capped := Derive(nil, nil, []*rrset.Set{set(t, "web.example.com. 300 IN A 10.0.0.1")}, nil, nil, 0)
 	if len(got) != 0 || len(capped) != 0 {
 		t.Errorf("got %v %v, want nothing", got, capped)
 	}
@@ -259,13 +259,13 @@ func TestDeriveIsDeterministic(t *testing.T) {
 			set(t, fmt.Sprintf("h%d.example.com. %d IN A 10.0.%d.%d", i, ttl, r.IntN(2), r.IntN(8))),
 			set(t, fmt.Sprintf("h%d.example.com. %d IN AAAA 2001:db8::%x", i, ttl, r.IntN(8))))
 	}
-	want, wantCapped := Derive(zones, forward, nil, nil, 4)
+	want, wantCapped := Derive(zones, nil, forward, nil, nil, 4)
 	if len(wantCapped) == 0 {
 		t.Fatal("the input should overflow the cap somewhere")
 	}
 	for range 20 {
 		r.Shuffle(len(forward), func(i, j int) { forward[i], forward[j] = forward[j], forward[i] })
-		got, capped := Derive(zones, forward, nil, nil, 4)
+		got, capped := Derive(zones, nil, forward, nil, nil, 4)
 		if !reflect.DeepEqual(capped, wantCapped) {
 			t.Fatalf("capped differs with the input's order")
 		}
@@ -285,9 +285,46 @@ func BenchmarkDerive100kA(b *testing.B) {
 	zones := []string{"10.in-addr.arpa"}
 	b.ReportAllocs()
 	for b.Loop() {
-		got, _ := Derive(zones, forward, nil, nil, 0)
+		got, _ := Derive(zones, nil, forward, nil, nil, 0)
 		if len(got["10.in-addr.arpa."]) != len(forward) {
 			b.Fatal("not every address derived")
 		}
+	}
+}
+
+// TestDeriveSkipsAddressesOfAZoneManagedApart: an address whose most
+// specific managed zone is not a reverse zone (a child managed with
+// reverse: false) gets no derived PTR: one in the parent, under the
+// child's apex, would be answered by no one (the child is authoritative
+// there). The parent still gets the addresses outside the child.
+func TestDeriveSkipsAddressesOfAZoneManagedApart(t *testing.T) {
+	t.Parallel()
+	forward := []*rrset.Set{
+		set(t, "in-child.example.com. 300 IN A 192.0.2.10"),
+		set(t, "in-parent.example.com. 300 IN A 192.0.3.10"),
+	}
+	managed := []string{"example.com", "0.192.in-addr.arpa", "2.0.192.in-addr.arpa"}
+	got, _ := Derive([]string{"0.192.in-addr.arpa"}, managed, forward, nil, nil, 0)
+	if want := []string{"10.3.0.192.in-addr.arpa. 300 IN PTR in-parent.example.com."}; !slices.Equal(texts(got["0.192.in-addr.arpa."]), want) {
+		t.Errorf("0.192.in-addr.arpa. = %q, want %q", texts(got["0.192.in-addr.arpa."]), want)
+	}
+	if _, ok := got["2.0.192.in-addr.arpa."]; ok {
+		t.Errorf("the zone managed apart got derived content: %q", texts(got["2.0.192.in-addr.arpa."]))
+	}
+}
+
+// TestDeriveMappedAAAAUnderIP6Arpa: an IPv4-mapped AAAA (::ffff:a.b.c.d)
+// is an IPv6 record: `dig -x` of its address asks ip6.arpa, so that is
+// where its PTR goes, never in-addr.arpa (where the A's PTR would be).
+func TestDeriveMappedAAAAUnderIP6Arpa(t *testing.T) {
+	t.Parallel()
+	forward := []*rrset.Set{set(t, "mapped.example.com. 300 IN AAAA ::ffff:10.0.0.1")}
+	got, _ := Derive([]string{"10.in-addr.arpa", "ip6.arpa"}, nil, forward, nil, nil, 0)
+	if g := texts(got["10.in-addr.arpa."]); len(g) != 0 {
+		t.Errorf("10.in-addr.arpa. = %q, want nothing from an AAAA", g)
+	}
+	want := []string{"1.0.0.0.0.0.a.0.f.f.f.f.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.ip6.arpa. 300 IN PTR mapped.example.com."}
+	if g := texts(got["ip6.arpa."]); !slices.Equal(g, want) {
+		t.Errorf("ip6.arpa. = %q, want %q", g, want)
 	}
 }

@@ -8,7 +8,11 @@
 //
 //   - An address is published in the most specific reverse zone whose
 //     name its reverse name (d.c.b.a.in-addr.arpa., or the 32 nibbles
-//     under ip6.arpa.) lies under; an address under none is skipped.
+//     under ip6.arpa.) lies under; an address under none is skipped, and
+//     so is one whose most specific managed zone is not a reverse zone (a
+//     child zone managed apart, reverse: false, answers for its names).
+//     An AAAA's address is IPv6 even when IPv4-mapped (::ffff:a.b.c.d):
+//     its PTR is under ip6.arpa., where `dig -x` of it asks.
 //   - Wildcard owners (*.example.com.) are skipped: they name no host.
 //   - A record whose entry says `ptr: false` in records.d is left out.
 //   - A PTR declared in records.d at a reverse name wins: nothing is

@@ -41,29 +41,66 @@ func CatalogID(zone string) string {
 // version.<catalog> TXT "2" and <CatalogID(m)>.zones.<catalog> PTR m for
 // each member (made canonical; duplicates and the catalog itself
 // skipped), sorted. Should two members' IDs ever collide, the first by
-// name is listed and the other left out: a member node holds one PTR.
+// name is listed and the other left out (a member node holds one PTR);
+// CatalogClashes names them, for the caller to warn.
 func CatalogRecords(catalog string, members []string, ttl uint32) []*rrset.Set {
 	cat := dns.CanonicalName(catalog)
 	hdr := func(name string, t uint16) dns.RR_Header {
 		return dns.RR_Header{Name: name, Rrtype: t, Class: dns.ClassINET, Ttl: ttl}
 	}
 	out := []*rrset.Set{rrset.New(&dns.TXT{Hdr: hdr("version."+cat, dns.TypeTXT), Txt: []string{"2"}})}
+	listed, _ := catalogMembers(cat, members, CatalogID)
+	for _, m := range listed {
+		out = append(out, rrset.New(&dns.PTR{Hdr: hdr(m.owner, dns.TypePTR), Ptr: m.zone}))
+	}
+	slices.SortFunc(out, func(a, b *rrset.Set) int { return a.Key.Compare(b.Key) })
+	return out
+}
+
+// CatalogClash is two member zones with the same catalog ID: Listed is in
+// the catalog, Dropped is not, and so no catalog consumer serves it.
+type CatalogClash struct {
+	ID, Listed, Dropped string
+}
+
+// CatalogClashes lists the members CatalogRecords leaves out because
+// their ID is another member's (sorted by the dropped zone). With 64-bit
+// IDs it is all but always empty; when it is not, a zone is missing from
+// every consumer, which is worth a warning naming both.
+func CatalogClashes(catalog string, members []string) []CatalogClash {
+	_, clashes := catalogMembers(dns.CanonicalName(catalog), members, CatalogID)
+	return clashes
+}
+
+// catalogMember is one listed member: its zone and its node in the catalog.
+type catalogMember struct{ zone, owner string }
+
+// catalogMembers is the members as listed in catalog cat (canonical): made
+// canonical, sorted, duplicates and cat skipped, the first by name kept
+// where IDs (id; CatalogID but in tests) collide, and the others reported.
+func catalogMembers(cat string, members []string, id func(string) string) ([]catalogMember, []CatalogClash) {
 	names := make([]string, 0, len(members))
 	for _, m := range members {
 		names = append(names, dns.CanonicalName(m))
 	}
 	slices.Sort(names)
-	seen := map[string]bool{}
+	byOwner := map[string]string{}
+	var listed []catalogMember
+	var clashes []CatalogClash
 	for _, m := range slices.Compact(names) {
-		owner := CatalogID(m) + ".zones." + cat
-		if m == cat || seen[owner] {
+		if m == cat {
 			continue
 		}
-		seen[owner] = true
-		out = append(out, rrset.New(&dns.PTR{Hdr: hdr(owner, dns.TypePTR), Ptr: m}))
+		mid := id(m)
+		owner := mid + ".zones." + cat
+		if first, ok := byOwner[owner]; ok {
+			clashes = append(clashes, CatalogClash{ID: mid, Listed: first, Dropped: m})
+			continue
+		}
+		byOwner[owner] = m
+		listed = append(listed, catalogMember{zone: m, owner: owner})
 	}
-	slices.SortFunc(out, func(a, b *rrset.Set) int { return a.Key.Compare(b.Key) })
-	return out
+	return listed, clashes
 }
 
 // CatalogZone is the catalog zone as a managed zone, for the backend to

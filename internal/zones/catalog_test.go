@@ -82,3 +82,32 @@ func TestCatalogZone(t *testing.T) {
 		t.Error("CatalogZone(bad..name): no error")
 	}
 }
+
+// TestCatalogClashes: should two members' IDs ever collide (a 64-bit hash;
+// the ID function is swapped here to make one happen), the first by name
+// is listed and the other left out, and the clash is reported naming both,
+// so the caller can warn: a member silently missing from the catalog is a
+// zone no consumer serves.
+func TestCatalogClashes(t *testing.T) {
+	t.Parallel()
+	id := func(zone string) string {
+		if zone == "b.test." || zone == "c.test." {
+			return "same"
+		}
+		return CatalogID(zone)
+	}
+	listed, clashes := catalogMembers("catalog.invalid.", []string{"c.test", "a.test", "B.test."}, id)
+	var names []string
+	for _, m := range listed {
+		names = append(names, m.zone)
+	}
+	if want := []string{"a.test.", "b.test."}; !reflect.DeepEqual(names, want) {
+		t.Errorf("listed = %q, want %q", names, want)
+	}
+	if want := []CatalogClash{{ID: "same", Listed: "b.test.", Dropped: "c.test."}}; !reflect.DeepEqual(clashes, want) {
+		t.Errorf("clashes = %+v, want %+v", clashes, want)
+	}
+	if got := CatalogClashes("catalog.invalid", []string{"a.test", "b.test", "c.test"}); len(got) != 0 {
+		t.Errorf("CatalogClashes with the real IDs = %+v, want none", got)
+	}
+}

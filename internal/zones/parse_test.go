@@ -23,6 +23,11 @@ func TestParseFileErrorsHaveLines(t *testing.T) {
 		{"reverse not bool", "zone:\n  name: a.test\n  reverse: yes please\n", `:3: reverse must be true or false, got a string`},
 		{"nameservers not a list", "zone:\n  name: a.test\n  nameservers: ns1.a.test\n", `:3: nameservers must be a list of strings`},
 		{"bad name", "zone:\n  name: 'a..test'\n", `:2: name: "a..test" is not a zone name`},
+		// A zone name is part of paths (zones.d/<name>.yaml, the zonefile
+		// backend's db.<name>): one that cannot be a file name is refused.
+		{"slash in name", "zone:\n  hostmaster: h.example\n  name: a/b.example\n", `:3: name: "a/b.example" cannot name a file`},
+		{"classless slash", "zone:\n  name: 0/25.2.0.192.in-addr.arpa\n", `:2: name: "0/25.2.0.192.in-addr.arpa" cannot name a file`},
+		{"escaped byte in name", "zone:\n  name: 'a\\009b.example'\n", `:2: name: `},
 		{"bad address at its line", "zone:\n  name: a.test\n  hostmaster: h.a.test\n  nameserver_addresses: [192.0.2.300]\n", `:4: nameserver_addresses: "192.0.2.300" is not an IP address`},
 		{"in-zone ns with no addresses", "zone:\n  name: a.test\n  nameservers: [ns.a.test]\n  nameserver_addresses: []\n", `:4: nameserver_addresses: a nameserver inside the zone needs an address`},
 		{"reverse not under arpa", "zone:\n  name: a.test\n  reverse: true\n", `:3: reverse: a.test. is not under in-addr.arpa.`},

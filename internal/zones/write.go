@@ -25,10 +25,7 @@ import (
 // (or a dotfile the loader skips), and is refused.
 func FileName(zone string) (string, error) {
 	name := strings.TrimSuffix(dns.CanonicalName(zone), ".")
-	if name == "" || strings.HasPrefix(name, ".") || strings.Contains(name, "..") ||
-		strings.IndexFunc(name, func(r rune) bool {
-			return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.')
-		}) >= 0 {
+	if !config.FitsFileName(name) { // the rule BuildZone applies to every zone
 		return "", fmt.Errorf("zone name %s cannot name a file (want letters, digits, '-', '_' and dots)", excerpt(zone))
 	}
 	return name + ".yaml", nil
