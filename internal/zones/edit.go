@@ -150,7 +150,7 @@ func (e *Editor) Remove(_ context.Context, name string, force bool) (client.Zone
 	}
 	src, _ := set.Source(name)
 	if src.File == "" {
-		return client.Zone{}, nil, refuse(ErrConflict, "zone %s is declared in the config (%s): remove it there", z.Name, src)
+		return client.Zone{}, nil, refuse(ErrConflict, "zone %s is declared in the config (%s): remove it there (it is then retired at the next reload: its records deleted under the safety rules, then its zone file)", z.Name, src)
 	}
 	var files []string
 	if e.Records != nil {
