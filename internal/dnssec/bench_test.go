@@ -1,0 +1,84 @@
+package dnssec
+
+import (
+	"fmt"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/dnssync/dnssync/internal/rrset"
+	"github.com/miekg/dns"
+)
+
+// bigZone is a zone of n A records, one name each, plus SOA and NS.
+func bigZone(b testing.TB, n int) rrset.Zone {
+	z := testUnsigned(b, 1)
+	base := netip.MustParseAddr("10.0.0.0").As4()
+	for i := range n {
+		ip := base
+		ip[1], ip[2], ip[3] = byte(i>>16), byte(i>>8), byte(i)
+		name := fmt.Sprintf("host-%d.example.com.", i)
+		z.Put(&dns.A{Hdr: dns.RR_Header{Name: name, Rrtype: dns.TypeA, Class: dns.ClassINET, Ttl: 300}, A: ip[:]})
+	}
+	return z
+}
+
+// BenchmarkSignFull is a cold signing of 100,000 records.
+func BenchmarkSignFull(b *testing.B) {
+	p := DefaultPolicy()
+	keys := testKeys(b, p)
+	z := bigZone(b, 100_000)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Sign(testZone, z, keys, p, t0); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkResignOneChange is one record added to a signed zone of 100,000
+// records: the work a change costs.
+func BenchmarkResignOneChange(b *testing.B) {
+	p := DefaultPolicy()
+	keys := testKeys(b, p)
+	before := bigZone(b, 100_000)
+	prev, err := Sign(testZone, before, keys, p, t0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	after := edit(b, before, nil, "host-50000a.example.com. 300 IN A 192.0.2.1")
+	changed := changedKeys(before, after)
+	now := t0.Add(time.Hour)
+	b.ReportAllocs()
+	for b.Loop() {
+		_, stats, err := Resign(testZone, prev, after, changed, keys, p, now)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if stats.Full {
+			b.Fatal(stats.Reason)
+		}
+	}
+}
+
+// BenchmarkResignOneChangeNSEC3 is the same change in an NSEC3 zone, which
+// Resign signs whole, reusing the signatures of unchanged sets.
+func BenchmarkResignOneChangeNSEC3(b *testing.B) {
+	p := DefaultPolicy()
+	p.NSEC3 = true
+	keys := testKeys(b, p)
+	before := bigZone(b, 100_000)
+	prev, err := Sign(testZone, before, keys, p, t0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	after := edit(b, before, nil, "host-50000a.example.com. 300 IN A 192.0.2.1")
+	changed := changedKeys(before, after)
+	now := t0.Add(time.Hour)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, _, err := Resign(testZone, prev, after, changed, keys, p, now); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

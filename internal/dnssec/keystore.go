@@ -1,0 +1,214 @@
+package dnssec
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/dnssync/dnssync/internal/atomicfile"
+	"github.com/dnssync/dnssync/internal/secretfile"
+	"github.com/miekg/dns"
+)
+
+// KeyStore keeps each zone's keys under Dir/<zone>/ (the zone without its
+// trailing dot): per key a BIND-style pair, K<zone>.+<alg>+<tag>.key (the
+// DNSKEY) and .private (the private key, mode 0600), and state.json naming
+// the zone's keys with their roles and times. The directory is mode 0700.
+// Every file is written atomically and state.json last, so a crash while a
+// key is made leaves the zone's keys as they were (at most an unused key
+// pair beside them). Nothing read from a key file ever appears in an error.
+//
+// One process writes a zone's keys: the daemon. Others only read.
+type KeyStore struct {
+	Dir string
+}
+
+const stateFile = "state.json"
+
+// state is state.json.
+type state struct {
+	Version int        `json:"version"`
+	Keys    []keyState `json:"keys"`
+}
+
+type keyState struct {
+	File      string    `json:"file"` // base name without .key/.private
+	Role      Role      `json:"role"`
+	Algorithm uint8     `json:"algorithm"`
+	Tag       uint16    `json:"tag"`
+	Created   time.Time `json:"created"`
+	Timing
+}
+
+// zoneDir is the zone's directory. The zone must be a canonical name of
+// plain labels, so that it can never reach outside Dir.
+func (s KeyStore) zoneDir(zone string) (string, error) {
+	if zone != dns.CanonicalName(zone) || zone == "." {
+		return "", fmt.Errorf("dnssec keys: zone %q is not a canonical name below the root", zone)
+	}
+	name := strings.TrimSuffix(zone, ".")
+	for _, c := range name {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+			return "", fmt.Errorf("dnssec keys: zone %q holds a character a key directory cannot", zone)
+		}
+	}
+	if strings.Contains(name, "..") || strings.HasPrefix(name, ".") {
+		return "", fmt.Errorf("dnssec keys: zone %q has an empty label", zone)
+	}
+	return filepath.Join(s.Dir, name), nil
+}
+
+func fileBase(zone string, k *dns.DNSKEY) string {
+	return fmt.Sprintf("K%s+%03d+%05d", zone, k.Algorithm, k.KeyTag())
+}
+
+// Load returns the zone's keys in the order state.json lists them; none
+// (and no error) when the zone has no keys yet.
+func (s KeyStore) Load(zone string) ([]*Key, error) {
+	dir, err := s.zoneDir(zone)
+	if err != nil {
+		return nil, err
+	}
+	path := filepath.Join(dir, stateFile)
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read dnssec key state: %w", err)
+	}
+	var st state
+	if err := json.Unmarshal(b, &st); err != nil {
+		return nil, fmt.Errorf("read dnssec key state %s: not valid JSON", path)
+	}
+	keys := make([]*Key, 0, len(st.Keys))
+	for _, ks := range st.Keys {
+		k, err := loadKey(dir, zone, ks)
+		if err != nil {
+			return nil, err
+		}
+		keys = append(keys, k)
+	}
+	return keys, nil
+}
+
+func loadKey(dir, zone string, ks keyState) (*Key, error) {
+	if !ks.Role.valid() || ks.File != filepath.Base(ks.File) || !strings.HasPrefix(ks.File, "K"+zone+"+") {
+		return nil, fmt.Errorf("read dnssec key state %s: key %d has a bad role or file name", filepath.Join(dir, stateFile), ks.Tag)
+	}
+	pubPath := filepath.Join(dir, ks.File+".key")
+	b, err := os.ReadFile(pubPath)
+	if err != nil {
+		return nil, fmt.Errorf("read dnssec key: %w", err)
+	}
+	rr, err := dns.NewRR(string(b))
+	pub, ok := rr.(*dns.DNSKEY)
+	if err != nil || !ok || dns.CanonicalName(pub.Header().Name) != zone || pub.KeyTag() != ks.Tag || pub.Algorithm != ks.Algorithm {
+		return nil, fmt.Errorf("read dnssec key %s: not the DNSKEY state.json names", pubPath)
+	}
+	pub.Hdr.Name = zone
+	privPath := filepath.Join(dir, ks.File+".private")
+	b, err = secretfile.Read("dnssec private key", privPath)
+	if err != nil {
+		return nil, err
+	}
+	signer, err := parsePrivateKey(pub.Algorithm, string(b))
+	if err != nil {
+		return nil, fmt.Errorf("read dnssec private key %s: %w", privPath, err)
+	}
+	if !publicKeyMatches(pub, signer.Public()) {
+		return nil, fmt.Errorf("read dnssec private key %s: it does not belong to %s", privPath, pubPath)
+	}
+	return &Key{DNSKEY: pub, Signer: signer, Role: ks.Role, Created: ks.Created, Timing: ks.Timing}, nil
+}
+
+// Ensure returns the zone's keys, generating them on first use as the
+// policy says (one CSK, or a KSK and a ZSK). Keys that exist are returned
+// as they are, even if the policy has changed since: moving to another
+// algorithm or split is a key roll.
+func (s KeyStore) Ensure(zone string, p Policy, now time.Time) ([]*Key, error) {
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	keys, err := s.Load(zone)
+	if err != nil || len(keys) > 0 {
+		return keys, err
+	}
+	roles := []Role{CSK}
+	if p.Split {
+		roles = []Role{KSK, ZSK}
+	}
+	for _, r := range roles {
+		k, err := NewKey(zone, r, p.Algorithm, now)
+		// Two keys of a zone never share a tag (their files would too, and
+		// validators try every key of a tag): 1 in 65,536, so draw again.
+		for err == nil && slices.ContainsFunc(keys, func(o *Key) bool { return o.Tag() == k.Tag() }) {
+			k, err = NewKey(zone, r, p.Algorithm, now)
+		}
+		if err != nil {
+			return nil, err
+		}
+		keys = append(keys, k)
+	}
+	if err := s.Save(zone, keys); err != nil {
+		return nil, err
+	}
+	return keys, nil
+}
+
+// Save writes the zone's keys: the key files of any key that has none yet,
+// then state.json, which from then on names exactly these keys (a roll
+// saves the new times the same way). The files of keys no longer named are
+// left for a person to remove.
+func (s KeyStore) Save(zone string, keys []*Key) error {
+	dir, err := s.zoneDir(zone)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("create dnssec key directory: %w", err)
+	}
+	// A directory made by hand (or by an older version) is narrowed too:
+	// the private keys' modes are not the only guard.
+	if err := os.Chmod(dir, 0o700); err != nil {
+		return fmt.Errorf("restrict dnssec key directory: %w", err)
+	}
+	st := state{Version: 1, Keys: make([]keyState, 0, len(keys))}
+	for _, k := range keys {
+		base := fileBase(zone, k.DNSKEY)
+		if err := writeKeyFiles(dir, base, k); err != nil {
+			return err
+		}
+		st.Keys = append(st.Keys, keyState{File: base, Role: k.Role, Algorithm: k.DNSKEY.Algorithm, Tag: k.Tag(), Created: k.Created, Timing: k.Timing})
+	}
+	b, err := json.MarshalIndent(st, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode dnssec key state for %s: %w", zone, err)
+	}
+	return atomicfile.Write(filepath.Join(dir, stateFile), dir, append(b, '\n'), 0o600)
+}
+
+func writeKeyFiles(dir, base string, k *Key) error {
+	priv, pub := filepath.Join(dir, base+".private"), filepath.Join(dir, base+".key")
+	text := k.DNSKEY.String() + "\n"
+	if _, err := os.Lstat(priv); err == nil {
+		// Written when the key was made (keys never change), unless
+		// another key has the same name: then refuse to mix them up.
+		if b, err := os.ReadFile(pub); err != nil || string(b) != text {
+			return fmt.Errorf("write dnssec key %s: the file holds another key", pub)
+		}
+		return nil
+	}
+	// The public half first: a crash between the two leaves no .private,
+	// and so both are written again.
+	if err := atomicfile.Write(pub, dir, []byte(text), 0o600); err != nil {
+		return err
+	}
+	return atomicfile.Write(priv, dir, []byte(k.DNSKEY.PrivateKeyString(k.Signer)), 0o600)
+}
