@@ -94,8 +94,11 @@ func (c *cli) problems(res reconcile.Result, applying bool) int {
 		// does.)
 		code = exitError
 	}
-	for _, f := range res.State.Incomplete {
+	for _, f := range res.State.Unread() {
 		fmt.Fprintf(c.stderr, "deletions held: %s was never read successfully\n", f)
+	}
+	for _, why := range res.State.UnzonedReasons() {
+		fmt.Fprintf(c.stderr, "deletions held: %s\n", why)
 	}
 	for _, z := range res.Zones {
 		for _, h := range z.Held {
@@ -179,7 +182,7 @@ func tally(res reconcile.Result) diff.Tally {
 		}
 	}
 	t.Invalid = len(invalid)
-	t.Unread = len(res.State.Incomplete)
+	t.Unread = len(res.State.Unread())
 	return t
 }
 

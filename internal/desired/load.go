@@ -24,7 +24,7 @@ func (s *Store) load(path string, p *pass, r readResult) (gone bool) {
 		// entry it would count as absent, and what it serves as deleted.
 		// With a problem it is Incomplete, which holds deletions.
 		if f == nil {
-			f = &file{problems: []Problem{{File: path, Msg: msgNotReadYet, Writing: true}}}
+			f = &file{problems: []Problem{{File: path, Msg: msgNotReadYet, Writing: true}}, atStart: !s.scanned}
 			s.files[path] = f
 			s.filesSeen = true
 			s.log.Info("record file still being written; holding deletions until it is read", "file", path)
@@ -35,7 +35,7 @@ func (s *Store) load(path string, p *pass, r readResult) (gone bool) {
 	}
 	s.reads++
 	if f == nil {
-		f = &file{}
+		f = &file{atStart: !s.scanned}
 		s.files[path] = f
 		s.filesSeen = true
 	}
@@ -48,7 +48,7 @@ func (s *Store) load(path string, p *pass, r readResult) (gone bool) {
 		if !slices.Equal(problems, f.problems) {
 			s.logRejected(path, f, problems)
 		}
-		f.problems, f.waiting = problems, false
+		f.problems, f.waiting = problems, nil
 		return false
 	}
 	f.info = r.info
@@ -68,7 +68,7 @@ func (s *Store) load(path string, p *pass, r readResult) (gone bool) {
 		if !slices.Equal(problems, f.problems) { // log once per change, not per retry
 			s.logRejected(path, f, problems)
 		}
-		f.problems, f.waiting = problems, false
+		f.problems, f.waiting = problems, nil
 		return false
 	}
 	f.seen = r.info
@@ -90,12 +90,12 @@ func (s *Store) apply(path string, f *file, r readResult, p *pass) {
 		s.logRejected(path, f, problems)
 		// A file never good that turns out to wait only for its zone is
 		// no longer unknown: the deletions it held may go (as when it is
-		// fixed or removed).
-		p.resolved = p.resolved || r.waiting && !f.waiting && !f.hasGood && len(f.problems) > 0
+		// fixed or removed), unless it was there at the start (atStart).
+		p.resolved = p.resolved || r.waiting != nil && f.waiting == nil && !f.hasGood && !f.atStart && len(f.problems) > 0
 		f.problems, f.waiting = problems, r.waiting
 		return
 	}
-	f.waiting = false
+	f.waiting = nil
 	if len(f.problems) > 0 {
 		if f.problems[0].Msg != msgNotReadYet {
 			s.log.Info("record file valid again", "file", path)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -34,9 +35,10 @@ const notRecordsFile = "not a records file (want a mapping with a \"records\" li
 type lineError struct {
 	line int
 	msg  string
-	// noZone: the name is in no managed zone. A file whose every problem
-	// is this one waits for its zone (parseRecords).
-	noZone bool
+	// unzoned: the name (canonical) in no managed zone, when that is the
+	// problem. A file whose every problem is this one waits for its zone
+	// (parseRecords).
+	unzoned string
 }
 
 func errAt(line int, format string, args ...any) *lineError {
@@ -50,23 +52,28 @@ func parseFile(path string, data []byte, v *validator) ([]record, []Problem) {
 	return recs, problems
 }
 
-// parseRecords is parseFile, and says whether the invalid file waits for
-// a zone: it parses, and its every entry names something in no managed
-// zone. Such a file is invalid all the same, but it is read: what it
-// declares is known, and none of it is in a managed zone, so unlike a file
-// never read it holds no deletion anywhere (State.Incomplete). Its records
-// apply once their zone is added (SetZones).
-func parseRecords(path string, data []byte, v *validator) (recs []record, problems []Problem, waiting bool) {
+// parseRecords is parseFile, and returns the names of an invalid file
+// that waits for a zone: it parses, and its every entry names something
+// in no managed zone (waiting lists those names, in file order, once
+// each; nil for any other file). Such a file is invalid all the same, but
+// it is read: what it declares is known, and none of it is in a managed
+// zone. Whether it holds deletions depends on when it was found so
+// (State.Incomplete, State.Unzoned). Its records apply once their zone is
+// added (SetZones).
+func parseRecords(path string, data []byte, v *validator) (recs []record, problems []Problem, waiting []string) {
 	fields, lerr := decodeFile(data)
 	if lerr != nil {
-		return nil, []Problem{{File: path, Line: lerr.line, Msg: lerr.msg}}, false
+		return nil, []Problem{{File: path, Line: lerr.line, Msg: lerr.msg}}, nil
 	}
-	waiting = true
+	onlyUnzoned := true
 	for _, f := range fields {
 		got, errs := v.record(f)
 		for _, e := range errs {
 			problems = append(problems, Problem{File: path, Line: e.line, Msg: e.msg})
-			waiting = waiting && e.noZone
+			onlyUnzoned = onlyUnzoned && e.unzoned != ""
+			if e.unzoned != "" && !slices.Contains(waiting, e.unzoned) {
+				waiting = append(waiting, e.unzoned)
+			}
 		}
 		recs = append(recs, got...)
 	}
@@ -74,12 +81,15 @@ func parseRecords(path string, data []byte, v *validator) (recs []record, proble
 		// A record in a managed zone beside the waiting ones is wanted
 		// there and not applied: that file's content is not all known
 		// to the merge, and it holds deletions as any invalid file does.
-		return nil, problems, waiting && len(recs) == 0
+		if !onlyUnzoned || len(recs) > 0 {
+			waiting = nil
+		}
+		return nil, problems, waiting
 	}
 	if problems := oversized(path, recs); len(problems) > 0 {
-		return nil, problems, false
+		return nil, problems, nil
 	}
-	return recs, nil, false
+	return recs, nil, nil
 }
 
 // decodeFile checks the file's structure and returns its entries.

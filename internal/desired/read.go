@@ -36,7 +36,7 @@ type readResult struct {
 	sum       [sha256.Size]byte
 	recs      []record
 	problems  []Problem
-	waiting   bool // invalid, but only for names in no managed zone (parseRecords)
+	waiting   []string // invalid, but only for these names in no managed zone (parseRecords)
 }
 
 // readFile reads and parses path. It changes nothing in the Store, so

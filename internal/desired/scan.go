@@ -58,6 +58,7 @@ func (s *Store) Scan() ([]string, error) {
 	if err := s.drop(gone, found, p); err != nil {
 		return nil, err // only when found is empty, so nothing was loaded either
 	}
+	s.scanned = true
 	return p.result(s.ix), nil
 }
 

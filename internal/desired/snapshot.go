@@ -40,8 +40,12 @@ func (s *Store) State() *State {
 	for _, path := range slices.Sorted(maps.Keys(s.files)) {
 		f := s.files[path]
 		st.Problems = append(st.Problems, f.problems...)
-		if len(f.problems) > 0 && !f.hasGood && !f.waiting {
-			st.Incomplete = append(st.Incomplete, path)
+		if len(f.problems) == 0 || f.hasGood || f.waiting != nil && !f.atStart {
+			continue
+		}
+		st.Incomplete = append(st.Incomplete, path)
+		if f.waiting != nil {
+			st.Unzoned = append(st.Unzoned, Unzoned{File: path, Names: f.waiting})
 		}
 	}
 	slices.SortStableFunc(st.Problems, func(a, b Problem) int {

@@ -28,6 +28,9 @@ type Store struct {
 	reads   int // files read so far; tests check that unchanged files are not re-read
 	// filesSeen: some record file was counted since the Store started.
 	filesSeen bool
+	// scanned: a first Scan has succeeded. A file the Store meets before
+	// that was there when the process started (file.atStart).
+	scanned bool
 	// acceptEmpty: the next Scan or Reload that would empty the store
 	// does (AcceptEmpty).
 	acceptEmpty bool
@@ -54,9 +57,17 @@ type file struct {
 	good     []record // last good content, valid when hasGood
 	hasGood  bool
 	problems []Problem // why the current content is invalid; nil when valid
-	// waiting: problems are only names in no managed zone (parseRecords):
-	// the content is known, so a file never good is not Incomplete.
-	waiting bool
+	// waiting: problems are only these names in no managed zone
+	// (parseRecords). Content known to declare nothing managed: a file
+	// never good is not Incomplete, unless it was there at the start.
+	waiting []string
+	// atStart: the file was there at the Store's first Scan. Found
+	// waiting then, it may be a typo in a name some earlier process
+	// applied (www.example.con for www.example.com), and this process
+	// never saw its good content: it holds deletions (Unzoned). A file
+	// that appears later (an orchestrator writes records for a zone it is
+	// about to add) is known to declare nothing managed, and holds none.
+	atStart bool
 }
 
 // NewStore returns an empty Store; call Scan to fill it.

@@ -80,9 +80,17 @@ type State struct {
 	// Incomplete lists files (sorted) that are invalid, or still being
 	// written, and were never read successfully, so their intended records
 	// are unknown. While it is not empty the caller should hold deletions.
-	// A file waiting for its zone (every name in no managed zone) is not
-	// among them: it is in Problems, but what it declares is known.
+	// A file waiting for its zone (every name in no managed zone) that
+	// appeared after the Store's first Scan is not among them: it is in
+	// Problems, but what it declares is known. One found so by the first
+	// Scan is, and is in Unzoned too.
 	Incomplete []string
+	// Unzoned lists the files of Incomplete that were read, and wait for
+	// a zone, as the Store's first Scan found them (sorted by file). Their
+	// content is known, but it may be a typo in a name an earlier process
+	// applied: deletions are held, but unlike for a file never read, a
+	// person who says so (`apply --force`) may lift the hold.
+	Unzoned []Unzoned
 	// NoPTR maps zone -> A or AAAA RRset key -> the values (rrset.Rdata)
 	// whose records say `ptr: false`: no PTR is derived from them. Only
 	// zones where some record opts out are present; nil when none does.

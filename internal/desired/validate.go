@@ -106,7 +106,7 @@ func (v *validator) check(f recordFields) (entry, *lineError) {
 	switch {
 	case e.zone == "":
 		lerr := errAt(f.name.Line, "name %s is not inside a managed zone (%s)", name, v.zones.list)
-		lerr.noZone = true
+		lerr.unzoned = name
 		return e, lerr
 	case name == e.zone && typ == dns.TypeCNAME:
 		return e, errAt(f.line, "CNAME at the zone apex %s is not allowed", e.zone)

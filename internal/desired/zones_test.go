@@ -21,6 +21,7 @@ func newZonesStore(t *testing.T, zones ...string) (*Store, string) {
 func TestSetZonesAppliesAWaitingFileUntouched(t *testing.T) {
 	t.Parallel()
 	s, dir := newZonesStore(t, "example.com")
+	mustScan(t, s) // the daemon runs: the file is written for a zone about to be added
 	path := writeFile(t, dir, "staging.yaml", yamlFile(aRecord("web.staging.example.net", "10.0.0.1", 300)))
 	mustScan(t, s)
 	st := s.State()

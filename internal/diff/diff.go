@@ -74,6 +74,9 @@ type Plan struct {
 	// record file is unread (Judge): shown, never applied, so that a plan
 	// can say what waits on an unread file.
 	HeldDeletes []Change
+	// HeldUnzoned, when set, is why HeldDeletes are held: files read but
+	// waiting for a zone (their reasons, one a file), not a file unread.
+	HeldUnzoned []string
 }
 
 // Empty reports whether nothing needs to change.

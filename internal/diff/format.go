@@ -77,8 +77,11 @@ func (p Plan) FormatSources(w io.Writer, held Plan, src Sources) error {
 		}
 	}
 	if len(p.HeldDeletes) > 0 {
-		if _, err := fmt.Fprintf(w, "%s: %s held: a records file was never read successfully, so what it declares is unknown\n",
-			p.Zone, deletions(len(p.HeldDeletes))); err != nil {
+		why := "a records file was never read successfully, so what it declares is unknown"
+		if len(p.HeldUnzoned) > 0 {
+			why = strings.Join(p.HeldUnzoned, "; ")
+		}
+		if _, err := fmt.Fprintf(w, "%s: %s held: %s\n", p.Zone, deletions(len(p.HeldDeletes)), why); err != nil {
 			return err
 		}
 		return formatChanges(w, p.HeldDeletes, src)

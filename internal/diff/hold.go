@@ -29,7 +29,7 @@ func (p Plan) holdKeys(keys map[rrset.Key]bool) (safe, held Plan) {
 // hold splits off each change to a served set whose key is held, and each
 // create at a name where such a change is held.
 func (p Plan) hold(isHeld func(rrset.Key) bool) (safe, held Plan) {
-	safe = Plan{Zone: p.Zone, Adopt: p.Adopt, Foreign: p.Foreign, Conflicts: p.Conflicts, HeldDeletes: p.HeldDeletes}
+	safe = Plan{Zone: p.Zone, Adopt: p.Adopt, Foreign: p.Foreign, Conflicts: p.Conflicts, HeldDeletes: p.HeldDeletes, HeldUnzoned: p.HeldUnzoned}
 	held = Plan{Zone: p.Zone}
 	touched := map[string]bool{}
 	for _, c := range p.Changes {

@@ -19,7 +19,10 @@ import (
 //  1. Unread files: while some record file was never read (invalid, or a
 //     writer still at work), what it declares is unknown; every deletion
 //     is held (Plan.HeldDeletes: shown, never applied). Not even --force
-//     lifts this: nobody knows what the file would keep.
+//     lifts this: nobody knows what the file would keep. A file read, but
+//     with every name in no managed zone when the process first looked,
+//     holds them too (it may be a typo in a served name), with its reason
+//     (Plan.HeldUnzoned); --force lifts that one: its content is known.
 //  2. --force: a person said the plan is intended. Nothing else holds it
 //     back, and once it is applied the zone's earlier hold ends.
 //  3. Share: a plan that deletes more than MaxDeletePercent, or updates
@@ -80,6 +83,9 @@ type Facts struct {
 	Force    bool // `apply --force`: the plan is intended (rule 2)
 	// Unread: some record file was never read (rule 1).
 	Unread bool
+	// Unzoned: why files read, but waiting for a zone since the process
+	// started, hold deletions (rule 1, unless forced); nil when none do.
+	Unzoned []string
 	// NeverFilled: the records dir is empty and has had no record file
 	// since the process started (rule 5).
 	NeverFilled bool
@@ -120,6 +126,11 @@ type Verdict struct {
 func Judge(p Plan, f Facts) Verdict {
 	if f.Unread {
 		p = p.holdDeletes()
+	} else if len(f.Unzoned) > 0 && !f.Force {
+		p = p.holdDeletes()
+		if len(p.HeldDeletes) > 0 {
+			p.HeldUnzoned = f.Unzoned
+		}
 	}
 	if f.Force {
 		return Verdict{Safe: p, Held: Plan{Zone: p.Zone}, Hold: f.Held, Release: true}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/dnssync/dnssync/internal/desired"
 	"github.com/dnssync/dnssync/internal/diff"
@@ -77,7 +78,11 @@ func staleOf(server string, safe, held diff.Plan, applied bool) []verify.Result 
 		out = append(out, verify.Stale(server, safe.Changes, staleNext)...)
 	}
 	out = append(out, verify.Stale(server, held.Changes, staleRefuse)...)
-	return append(out, verify.Stale(server, safe.HeldDeletes, staleUnread)...)
+	note := staleUnread
+	if len(safe.HeldUnzoned) > 0 {
+		note = "held: " + strings.Join(safe.HeldUnzoned, "; ")
+	}
+	return append(out, verify.Stale(server, safe.HeldDeletes, note)...)
 }
 
 // authority is the authoritative server a check asked, the first of its
