@@ -291,6 +291,8 @@ type Zone struct {
 	NegativeTTL         uint32   `json:"negative_ttl,omitempty"`
 	SOATTL              uint32   `json:"soa_ttl,omitempty"`
 	Reverse             bool     `json:"reverse"`
+	// DNSSEC: dnssync signs the zone ([dnssec] in the config).
+	DNSSEC bool `json:"dnssec,omitempty"`
 	// Source is where the zone is declared: "config" ([[zones]] in the
 	// config file) or its zones.d file, relative to zones.d.
 	Source string `json:"source,omitempty"`

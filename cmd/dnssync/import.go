@@ -283,7 +283,7 @@ func zoneBase(cfg *config.Config, zone string) ([]dns.RR, error) {
 	if err != nil {
 		return nil, err
 	}
-	zf, err := apply.NewZoneFile(apply.ZoneFileOptions{Dir: cfg.Backend.ZoneDir, Zones: applyZones(list)})
+	zf, err := apply.NewZoneFile(apply.ZoneFileOptions{Dir: cfg.Backend.ZoneDir, Zones: applyZones(cfg)(list)})
 	if err != nil {
 		return nil, err
 	}

@@ -35,7 +35,7 @@ func newVerifier(cfg *config.Config, log *slog.Logger, warn func(error)) (*recon
 	)
 	switch cfg.Backend.Type {
 	case config.ZoneFile:
-		if backend, err = apply.ZoneFileView(cfg.Backend.ZoneDir, applyZones(cfg.Zones)); err != nil {
+		if backend, err = apply.ZoneFileView(cfg.Backend.ZoneDir, applyZones(cfg)(cfg.Zones)); err != nil {
 			return nil, err
 		}
 	case config.RFC2136:
@@ -76,6 +76,6 @@ func newVerifier(cfg *config.Config, log *slog.Logger, warn func(error)) (*recon
 		Log:         log.With("component", "reconcile"),
 		ZoneSource:  zoneSource(cfg), // zones_dir's zones are checked too
 		Catalog:     cfg.Catalog.Zone,
-		ApplyZones:  applyZones,
+		ApplyZones:  applyZones(cfg),
 	}, nil
 }

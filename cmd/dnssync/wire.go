@@ -11,6 +11,7 @@ import (
 	"github.com/dnssync/dnssync/internal/config"
 	"github.com/dnssync/dnssync/internal/desired"
 	"github.com/dnssync/dnssync/internal/diff"
+	"github.com/dnssync/dnssync/internal/dnssec"
 	"github.com/dnssync/dnssync/internal/notify"
 	"github.com/dnssync/dnssync/internal/observed"
 	"github.com/dnssync/dnssync/internal/reconcile"
@@ -95,16 +96,25 @@ func replication(cfg *config.Config, key *observed.TSIG) reconcile.Replication {
 	return rep
 }
 
-// applyZones is what the zone file backend writes from [[zones]].
-func applyZones(zones []config.Zone) []apply.Zone {
-	out := make([]apply.Zone, len(zones))
-	for i, z := range zones {
-		out[i] = apply.Zone{
-			Name: z.Name, Nameservers: z.Nameservers, NameserverAddresses: z.NameserverAddresses, Hostmaster: z.Hostmaster,
-			Refresh: z.Refresh, Retry: z.Retry, Expire: z.Expire, NegativeTTL: z.NegativeTTL, SOATTL: z.SOATTL,
+// applyZones translates zones ([[zones]], zones.d) for the zone file
+// backend, each zone with dnssec = true signed as [dnssec] says, its keys
+// under state_dir/keys.
+func applyZones(cfg *config.Config) func([]config.Zone) []apply.Zone {
+	keys := &dnssec.KeyStore{Dir: filepath.Join(cfg.Backend.StateDir, "keys")}
+	policy := cfg.DNSSEC.Policy()
+	return func(zones []config.Zone) []apply.Zone {
+		out := make([]apply.Zone, len(zones))
+		for i, z := range zones {
+			out[i] = apply.Zone{
+				Name: z.Name, Nameservers: z.Nameservers, NameserverAddresses: z.NameserverAddresses, Hostmaster: z.Hostmaster,
+				Refresh: z.Refresh, Retry: z.Retry, Expire: z.Expire, NegativeTTL: z.NegativeTTL, SOATTL: z.SOATTL,
+			}
+			if z.DNSSEC {
+				out[i].Signing = &apply.Signing{Policy: policy, Keys: keys}
+			}
 		}
+		return out
 	}
-	return out
 }
 
 // newReconciler wires the packages together from the config.
@@ -122,7 +132,7 @@ func newReconciler(cfg *config.Config, log *slog.Logger) (*reconcile.Reconciler,
 		if err != nil {
 			return nil, nil, err
 		}
-		if backend, err = apply.NewZoneFile(apply.ZoneFileOptions{Dir: cfg.Backend.ZoneDir, Zones: applyZones(cfg.Zones),
+		if backend, err = apply.NewZoneFile(apply.ZoneFileOptions{Dir: cfg.Backend.ZoneDir, Zones: applyZones(cfg)(cfg.Zones),
 			Serials: serials, Now: time.Now, Log: log.With("component", "apply")}); err != nil {
 			return nil, nil, err
 		}
@@ -188,7 +198,7 @@ func newReconciler(cfg *config.Config, log *slog.Logger) (*reconcile.Reconciler,
 		// The zones follow zones_dir from the first pass on (zoneset.go).
 		ZoneSource: zoneSource(cfg),
 		Catalog:    cfg.Catalog.Zone,
-		ApplyZones: applyZones,
+		ApplyZones: applyZones(cfg),
 	}
 	return r, store, nil
 }

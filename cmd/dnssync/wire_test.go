@@ -25,6 +25,7 @@ retry = 901
 expire = 1209601
 negative_ttl = 61
 soa_ttl = 86401
+dnssec = true
 `), 0o644)
 	if err != nil {
 		t.Fatal(err)
@@ -33,7 +34,7 @@ soa_ttl = 86401
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := applyZones(cfg.Zones)
+	got := applyZones(cfg)(cfg.Zones)
 	if len(got) != 1 {
 		t.Fatalf("applyZones = %+v, want one zone", got)
 	}
@@ -42,8 +43,14 @@ soa_ttl = 86401
 	// Reverse is not the backend's: a reverse zone's PTRs are desired
 	// content (internal/reverse), rendered like any record.
 	notRendered := map[string]bool{"Reverse": true}
+	// DNSSEC becomes Signing: [dnssec]'s policy and the keys under
+	// state_dir/keys.
+	notRendered["DNSSEC"] = true
+	if s := got[0].Signing; s == nil || s.Keys.Dir != filepath.Join(cfg.Backend.StateDir, "keys") || s.Policy != cfg.DNSSEC.Policy() {
+		t.Errorf("Signing = %+v, want [dnssec]'s policy and keys under state_dir/keys", s)
+	}
 	from, to := reflect.ValueOf(cfg.Zones[0]), reflect.ValueOf(got[0])
-	if from.NumField()-len(notRendered) != to.NumField() {
+	if from.NumField()-len(notRendered) != to.NumField()-1 {
 		t.Errorf("config.Zone has %d fields, apply.Zone %d: translate the new one in applyZones", from.NumField(), to.NumField())
 	}
 	for i := range from.NumField() {

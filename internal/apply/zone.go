@@ -26,6 +26,8 @@ type Zone struct {
 	// SOATTL is the TTL of the NS records and nameserver addresses, and of
 	// the SOA unless NegativeTTL is shorter (see soaTTL).
 	SOATTL uint32
+	// Signing, when set, has the zone written signed (signed.go).
+	Signing *Signing
 }
 
 // soaTTL is the SOA record's TTL: the smaller of SOATTL and NegativeTTL.
@@ -51,6 +53,9 @@ func (z Zone) check() error {
 		if !a.IsValid() {
 			return fmt.Errorf("zone %s: a nameserver address is not set", z.Name)
 		}
+	}
+	if z.Signing != nil {
+		return z.Signing.check(z.Name)
 	}
 	return nil
 }

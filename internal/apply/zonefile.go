@@ -41,7 +41,8 @@ type ZoneFile struct {
 	// transfer: the two hold different forms for different consumers, and
 	// each is checked against the serial served before it is trusted.
 	texts     map[string]*zoneText
-	unwritten map[string]uint32 // serial recorded, then its write failed
+	signed    map[string]*signedZone // signed zones as last written (signed.go)
+	unwritten map[string]uint32      // serial recorded, then its write failed
 
 	tempsSwept time.Time // the last look for stale temporary files
 	tempsClean bool      // that look found none left: no need to look again
@@ -96,8 +97,14 @@ func (b *ZoneFile) Base(zone string) []dns.RR {
 	return z.base()
 }
 
-// Managed: a zone file is dnssync's whole.
-func (b *ZoneFile) Managed(string) func(rrset.Key) bool { return nil }
+// Managed: a zone file is dnssync's whole, but for the records the signer
+// makes in a signed zone (signed.go).
+func (b *ZoneFile) Managed(zone string) func(rrset.Key) bool {
+	if b.signing(zone) != nil {
+		return notSignerType
+	}
+	return nil
+}
 
 // Apply renders served+plan with a new serial and writes it atomically.
 // The temporary file lives in Dir itself, the one place certain to be on
@@ -124,16 +131,27 @@ func (b *ZoneFile) ApplyAbove(ctx context.Context, served *observed.Zone, p diff
 	if err != nil {
 		b.log.Error("zone serial", "zone", p.Zone, "err", err)
 	}
-	// What was last written is reused while it is what is served: a change
-	// then renders only the sets it touches, not the whole zone.
-	t := b.texts[p.Zone]
-	if t == nil || t.serial != served.Serial {
-		t = newZoneText(p.Zone, served.Sets)
+	var (
+		t      *zoneText
+		signed rrset.Zone
+	)
+	if sg := b.signing(p.Zone); sg != nil {
+		if t, signed, err = b.signedText(sg, served, p, serial); err != nil {
+			return Result{}, fmt.Errorf("sign %s: %w", p.Zone, err)
+		}
+	} else {
+		// What was last written is reused while it is what is served: a
+		// change then renders only the sets it touches, not the whole zone.
+		if t = b.texts[p.Zone]; t == nil || t.serial != served.Serial {
+			t = newZoneText(p.Zone, served.Sets)
+		}
+		if err := t.apply(p); err != nil {
+			delete(b.texts, p.Zone)
+			return Result{}, fmt.Errorf("render %s: %w", p.Zone, err)
+		}
 	}
-	delete(b.texts, p.Zone) // until the write succeeds: t changes below
-	if err := t.apply(p); err != nil {
-		return Result{}, fmt.Errorf("render %s: %w", p.Zone, err)
-	}
+	delete(b.texts, p.Zone) // until the write succeeds: t has changed
+	delete(b.signed, p.Zone)
 	var buf bytes.Buffer
 	buf.Grow(t.size + 512)
 	if err := t.write(&buf, serial); err != nil {
@@ -163,6 +181,12 @@ func (b *ZoneFile) ApplyAbove(ctx context.Context, served *observed.Zone, p diff
 		b.texts = map[string]*zoneText{}
 	}
 	b.texts[p.Zone] = t
+	if signed != nil {
+		if b.signed == nil {
+			b.signed = map[string]*signedZone{}
+		}
+		b.signed[p.Zone] = &signedZone{serial: serial, sets: signed}
+	}
 	b.log.Debug("zone file written", "zone", p.Zone, "path", path, "serial", serial, "bytes", buf.Len())
 	return Result{Serial: serial}, nil
 }

@@ -90,6 +90,8 @@ func (f *fileConfig) build() (*Config, problems) {
 	c.Debug = Debug{Pprof: pprof}
 
 	c.Zones = buildZones(&p, f.Zones)
+	c.DNSSEC = f.DNSSEC.build(&p)
+	checkDNSSEC(&p, c)
 	c.Catalog = f.Catalog.build(&p, c.Zones)
 	c.Secondaries = buildSecondaries(&p, f.Secondaries, c.Zones)
 	c.Resolvers = buildResolvers(&p, f.Resolvers)

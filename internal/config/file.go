@@ -18,6 +18,7 @@ type fileConfig struct {
 	Log     fileLog     `toml:"log"`
 	Debug   fileDebug   `toml:"debug"`
 	Catalog fileCatalog `toml:"catalog"`
+	DNSSEC  fileDNSSEC  `toml:"dnssec"`
 	Zones   []ZoneSpec  `toml:"zones"`
 	// Secondaries and Resolvers: secondaries.go.
 	Secondaries []fileSecondary `toml:"secondaries"`

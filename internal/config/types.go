@@ -26,6 +26,7 @@ type Config struct {
 	Log     Log
 	Debug   Debug
 	Catalog Catalog
+	DNSSEC  DNSSEC
 	Zones   []Zone
 	// Secondaries transfer the zones from the primary; Resolvers are the
 	// caches clients ask (secondaries.go).
@@ -158,6 +159,8 @@ type Zone struct {
 	// Reverse: filled with PTRs derived from the forward zones' addresses;
 	// the name stands for an address prefix (ReversePrefix).
 	Reverse bool
+	// DNSSEC: the zone is signed as Config.DNSSEC says.
+	DNSSEC bool
 	// Nameservers are the apex NS records; the first is the SOA's MNAME.
 	// Never empty.
 	Nameservers []string

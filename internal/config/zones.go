@@ -26,6 +26,8 @@ type ZoneSpec struct {
 	NegativeTTL         uint32   `toml:"negative_ttl" yaml:"negative_ttl,omitempty" json:"negative_ttl,omitempty"`
 	SOATTL              uint32   `toml:"soa_ttl" yaml:"soa_ttl,omitempty" json:"soa_ttl,omitempty"`
 	Reverse             bool     `toml:"reverse" yaml:"reverse,omitempty" json:"reverse,omitempty"`
+	// DNSSEC: the zone is signed as [dnssec] says (dnssec.go).
+	DNSSEC bool `toml:"dnssec" yaml:"dnssec,omitempty" json:"dnssec,omitempty"`
 }
 
 // buildZones builds the [[zones]] list. None at all is allowed: the zones
@@ -53,7 +55,7 @@ func buildZones(p *problems, fz []ZoneSpec) []Zone {
 // error the zone's Name is what could be made of it, for the message; the
 // error names the field (as the files spell it).
 func BuildZone(f ZoneSpec) (Zone, error) {
-	z := Zone{Name: f.Name, Hostmaster: f.Hostmaster, Reverse: f.Reverse,
+	z := Zone{Name: f.Name, Hostmaster: f.Hostmaster, Reverse: f.Reverse, DNSSEC: f.DNSSEC,
 		Refresh: f.Refresh, Retry: f.Retry, Expire: f.Expire, NegativeTTL: f.NegativeTTL, SOATTL: f.SOATTL}
 	if _, ok := dns.IsDomainName(z.Name); !ok || z.Name == "" || z.Name == "." {
 		return z, fmt.Errorf("name: %q is not a zone name", z.Name)
@@ -135,7 +137,7 @@ func FitsFileName(zone string) bool {
 func (z Zone) Spec() ZoneSpec {
 	s := ZoneSpec{Name: z.Name, Nameservers: slices.Clone(z.Nameservers), Hostmaster: z.Hostmaster,
 		Refresh: z.Refresh, Retry: z.Retry, Expire: z.Expire, NegativeTTL: z.NegativeTTL, SOATTL: z.SOATTL,
-		Reverse: z.Reverse}
+		Reverse: z.Reverse, DNSSEC: z.DNSSEC}
 	for _, a := range z.NameserverAddresses {
 		s.NameserverAddresses = append(s.NameserverAddresses, a.String())
 	}

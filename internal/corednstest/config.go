@@ -27,6 +27,8 @@ type Config struct {
 	NoZones bool
 	// ZoneTTLs are written into every [[zones]] entry.
 	ZoneTTLs ZoneTTLs
+	// DNSSEC writes dnssec = true into every [[zones]] entry.
+	DNSSEC bool
 	// Secondaries are [[secondaries]] entries: a host:port each, with
 	// every key's default.
 	Secondaries []string
@@ -176,6 +178,9 @@ func (c Config) String() string {
 		w.str("name", z)
 		w.int("negative_ttl", int(c.ZoneTTLs.NegativeTTL))
 		w.int("soa_ttl", int(c.ZoneTTLs.SOATTL))
+		if c.DNSSEC {
+			w.line("dnssec", "true")
+		}
 	}
 	for _, s := range c.Secondaries {
 		w.table("[secondaries]")

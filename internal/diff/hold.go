@@ -122,6 +122,14 @@ func dropped(c Change) int {
 	return n
 }
 
+// counted: the SOA, the apex NS and, in a signed zone, the records the
+// signer makes are no share of what records.d controls (signed, a zone
+// holds about three records for each of its own: counting them would let
+// three times the allowed share be deleted).
 func counted(zone string, k rrset.Key) bool {
-	return k.Type != dns.TypeSOA && !(k.Type == dns.TypeNS && k.Name == zone)
+	switch k.Type {
+	case dns.TypeSOA, dns.TypeRRSIG, dns.TypeNSEC, dns.TypeNSEC3, dns.TypeNSEC3PARAM, dns.TypeDNSKEY, dns.TypeCDS, dns.TypeCDNSKEY:
+		return false
+	}
+	return !(k.Type == dns.TypeNS && k.Name == zone)
 }

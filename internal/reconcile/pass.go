@@ -43,6 +43,7 @@ func (r *Reconciler) RunOnce(ctx context.Context, opts Options) Result {
 		res.Check = &rep
 		r.logCheck(rep)
 	}
+	r.resignDue(ctx, opts, &res) // signatures due for refresh (resign.go)
 	res.Full, res.Start, res.Duration = true, start, time.Since(start)
 	return res
 }

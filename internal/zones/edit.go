@@ -63,6 +63,10 @@ type Editor struct {
 	// error) before it is added: set for the rfc2136 backend, which
 	// cannot create zones. Its error names the server.
 	Served func(ctx context.Context, zone string) error
+	// Refuse, when set, says why the backend cannot serve a zone as
+	// declared (config.Config.DNSSECRefusal: a signed zone with the
+	// rfc2136 backend, whose server signs); nil: every zone can be.
+	Refuse func(config.Zone) error
 
 	mu sync.Mutex
 }
@@ -90,13 +94,18 @@ func (e *Editor) Add(ctx context.Context, z client.Zone) (client.Zone, error) {
 	}
 	spec := config.ZoneSpec{Name: z.Name, Nameservers: z.Nameservers, NameserverAddresses: z.NameserverAddresses,
 		Hostmaster: z.Hostmaster, Refresh: z.Refresh, Retry: z.Retry, Expire: z.Expire, NegativeTTL: z.NegativeTTL,
-		SOATTL: z.SOATTL, Reverse: z.Reverse}
+		SOATTL: z.SOATTL, Reverse: z.Reverse, DNSSEC: z.DNSSEC}
 	built, err := config.BuildZone(spec)
 	if err != nil {
 		return client.Zone{}, refuse(ErrInvalid, "%v", err)
 	}
 	if _, err := FileName(built.Name); err != nil {
 		return client.Zone{}, refuse(ErrInvalid, "name: %v", err)
+	}
+	if e.Refuse != nil {
+		if err := e.Refuse(built); err != nil {
+			return client.Zone{}, refuse(ErrInvalid, "dnssec: %v", err)
+		}
 	}
 	if e.Catalog != "" && built.Name == e.Catalog {
 		return client.Zone{}, refuse(ErrConflict, "%s is the [catalog] zone, whose content is dnssync's own", built.Name)
@@ -178,7 +187,7 @@ func (e *Editor) toClient(z config.Zone, src Source) client.Zone {
 	s := z.Spec()
 	out := client.Zone{Name: strings.TrimSuffix(s.Name, "."), Hostmaster: strings.TrimSuffix(s.Hostmaster, "."),
 		NameserverAddresses: []string{}, Refresh: s.Refresh, Retry: s.Retry, Expire: s.Expire,
-		NegativeTTL: s.NegativeTTL, SOATTL: s.SOATTL, Reverse: s.Reverse, Source: "config"}
+		NegativeTTL: s.NegativeTTL, SOATTL: s.SOATTL, Reverse: s.Reverse, DNSSEC: s.DNSSEC, Source: "config"}
 	for _, ns := range s.Nameservers {
 		out.Nameservers = append(out.Nameservers, strings.TrimSuffix(ns, "."))
 	}

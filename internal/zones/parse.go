@@ -20,7 +20,7 @@ import (
 // are (internal/desired/parse.go): every error points at the line of the
 // offending key, and unknown keys are errors.
 
-const wantZoneFields = "want name, nameservers, nameserver_addresses, hostmaster, refresh, retry, expire, negative_ttl, soa_ttl, reverse"
+const wantZoneFields = "want name, nameservers, nameserver_addresses, hostmaster, refresh, retry, expire, negative_ttl, soa_ttl, reverse, dnssec"
 
 // notZonesFile is the whole message for a file whose top level is not a
 // mapping with the one key "zone": it may be any file at all (a hard link
@@ -139,6 +139,8 @@ func decode(data []byte) (config.ZoneSpec, map[string]int, int, *lineError) {
 			spec.SOATTL, err = u32(k.Value, v)
 		case "reverse":
 			spec.Reverse, err = boolean(k.Value, v)
+		case "dnssec":
+			spec.DNSSEC, err = boolean(k.Value, v)
 		default:
 			return spec, nil, 0, errAt(k.Line, "unknown field %s in zone (%s)", excerpt(k.Value), wantZoneFields)
 		}
