@@ -22,6 +22,7 @@ var everyCommand = [][]string{
 	{"run"}, {"plan"}, {"apply"}, {"validate"}, {"check-config"}, {"verify"},
 	{"register"}, {"update"}, {"unregister"}, {"records"}, {"records", "list"}, {"version"},
 	{"zones"}, {"zones", "list"}, {"zones", "add"}, {"zones", "remove"},
+	{"dnssec"}, {"dnssec", "ds"}, {"dnssec", "status"},
 }
 
 // Help is asked for, and so goes to stdout with exit 0, in one usage

@@ -58,7 +58,7 @@ func (c *cli) root() *cobra.Command {
 		cmd.GroupID = groupRecords
 		root.AddCommand(cmd)
 	}
-	for _, cmd := range []*cobra.Command{c.validateCmd(), c.checkConfigCmd()} {
+	for _, cmd := range []*cobra.Command{c.validateCmd(), c.checkConfigCmd(), c.dnssecCmd()} {
 		cmd.GroupID = groupCheck
 		root.AddCommand(cmd)
 	}

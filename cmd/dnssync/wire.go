@@ -11,7 +11,6 @@ import (
 	"github.com/dnssync/dnssync/internal/config"
 	"github.com/dnssync/dnssync/internal/desired"
 	"github.com/dnssync/dnssync/internal/diff"
-	"github.com/dnssync/dnssync/internal/dnssec"
 	"github.com/dnssync/dnssync/internal/notify"
 	"github.com/dnssync/dnssync/internal/observed"
 	"github.com/dnssync/dnssync/internal/reconcile"
@@ -100,7 +99,7 @@ func replication(cfg *config.Config, key *observed.TSIG) reconcile.Replication {
 // backend, each zone with dnssec = true signed as [dnssec] says, its keys
 // under state_dir/keys.
 func applyZones(cfg *config.Config) func([]config.Zone) []apply.Zone {
-	keys := &dnssec.KeyStore{Dir: filepath.Join(cfg.Backend.StateDir, "keys")}
+	keys := keyStore(cfg)
 	policy := cfg.DNSSEC.Policy()
 	return func(zones []config.Zone) []apply.Zone {
 		out := make([]apply.Zone, len(zones))
