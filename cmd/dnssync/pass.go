@@ -60,7 +60,7 @@ func (c *cli) once(ctx context.Context, opts reconcile.Options, out output) (rec
 	if res.Err != nil {
 		return res, c.fail(res.Err)
 	}
-	code := c.problems(res, opts.Apply)
+	code := c.problems(res, opts.Apply, opts.Force)
 	if printZoneProblems(c.stderr, r.ZoneProblems()) > 0 && !opts.Apply {
 		code = exitError // as an invalid records file: a plan gates on it
 	}
@@ -85,7 +85,7 @@ func (c *cli) once(ctx context.Context, opts reconcile.Options, out output) (rec
 // problems prints on stderr what the pass found wrong besides its plans
 // (invalid files, conflicts, errors, a refusal) and returns the exit code
 // they make.
-func (c *cli) problems(res reconcile.Result, applying bool) int {
+func (c *cli) problems(res reconcile.Result, applying, force bool) int {
 	code := exitOK
 	if printProblems(c.stderr, res.State.Problems) > 0 && !applying {
 		// A plan is what a CI job gates on: a broken file is an error
@@ -98,6 +98,10 @@ func (c *cli) problems(res reconcile.Result, applying bool) int {
 		fmt.Fprintf(c.stderr, "deletions held: %s was never read successfully\n", f)
 	}
 	for _, why := range res.State.UnzonedReasons() {
+		if applying && force { // --force lifts this hold: the file's content is known
+			fmt.Fprintf(c.stderr, "deletions not held (--force): %s\n", why)
+			continue
+		}
 		fmt.Fprintf(c.stderr, "deletions held: %s\n", why)
 	}
 	for _, z := range res.Zones {

@@ -39,7 +39,7 @@ func Pass(res reconcile.Result) health.Pass {
 	}
 	if res.State != nil {
 		p.FilesRead = true
-		p.Files = filesReason(res.State.Problems, res.State.Incomplete)
+		p.Files = filesReason(res.State.Problems, res.State.Unread(), res.State.UnzonedReasons())
 	}
 	if res.Check != nil {
 		p.Check = &health.Check{Time: res.Check.Time}

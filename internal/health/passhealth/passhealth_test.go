@@ -129,6 +129,13 @@ func TestReasonsAppearAndClear(t *testing.T) {
 			r.State.Incomplete = []string{"records.d/b.yaml"}
 			return r
 		}(), health.KindInvalidFiles, "records.d/a.yaml:3: bad address; records.d/b.yaml: cannot read: permission denied; never read successfully, deletions held: records.d/b.yaml"},
+		{"a file naming only names in no managed zone", func() reconcile.Result {
+			r := full(ok("example.com."))
+			r.State.Problems = []desired.Problem{{File: "records.d/web.yaml", Line: 2, Msg: "www.example.con. is not inside a managed zone"}}
+			r.State.Incomplete = []string{"records.d/web.yaml"}
+			r.State.Unzoned = []desired.Unzoned{{File: "records.d/web.yaml", Names: []string{"www.example.con."}}}
+			return r
+		}(), health.KindInvalidFiles, "records.d/web.yaml:2: www.example.con. is not inside a managed zone; deletions held: records.d/web.yaml: www.example.con. is in no managed zone: add the zone, fix the name, or apply --force"},
 		{"verify", func() reconcile.Result {
 			r := full(ok("example.com."))
 			r.Check = &verify.Report{Time: t0, Checked: 10, Results: []verify.Result{

@@ -72,16 +72,22 @@ func aboutZone(zone, msg string) string {
 	return fmt.Sprintf("zone %s: %s", zone, msg)
 }
 
-func filesReason(problems []desired.Problem, incomplete []string) *health.Reason {
+func filesReason(problems []desired.Problem, unread, unzoned []string) *health.Reason {
 	if len(problems) == 0 {
 		return nil
 	}
-	parts := make([]string, 0, len(problems)+1)
+	parts := make([]string, 0, len(problems)+1+len(unzoned))
 	for _, p := range problems {
 		parts = append(parts, p.Error())
 	}
-	if len(incomplete) > 0 {
-		parts = append(parts, "never read successfully, deletions held: "+strings.Join(incomplete, ", "))
+	if len(unread) > 0 {
+		parts = append(parts, "never read successfully, deletions held: "+strings.Join(unread, ", "))
+	}
+	// A file found naming only names in no managed zone (a typo in a
+	// zone's suffix, or a zone not added yet) holds deletions too, and
+	// says so in its own words (desired.Unzoned).
+	for _, why := range unzoned {
+		parts = append(parts, "deletions held: "+why)
 	}
 	return &health.Reason{Kind: health.KindInvalidFiles, Message: strings.Join(parts, "; ")}
 }
