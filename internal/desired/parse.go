@@ -5,12 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
 	"slices"
-	"strconv"
-	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/dnssync/dnssync/internal/yamlnode"
 )
 
 // The file is decoded into yaml.Node and walked by hand rather than into
@@ -117,7 +116,7 @@ func decodeFile(data []byte) ([]recordFields, *lineError) {
 	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
 		root = root.Content[0]
 	}
-	root = deref(root)
+	root = yamlnode.Deref(root)
 	if root.Kind != yaml.MappingNode {
 		// Plain text (a key, a token, /etc/passwd) reads as one YAML
 		// scalar: say nothing of what it holds.
@@ -125,7 +124,7 @@ func decodeFile(data []byte) ([]recordFields, *lineError) {
 	}
 	var records *yaml.Node
 	for i := 0; i+1 < len(root.Content); i += 2 {
-		k, val := root.Content[i], deref(root.Content[i+1])
+		k, val := root.Content[i], yamlnode.Deref(root.Content[i+1])
 		switch {
 		case k.Kind != yaml.ScalarNode || k.Value != "records":
 			// `token: x`, a base64 key with `: algo` after it, a
@@ -145,14 +144,14 @@ func decodeFile(data []byte) ([]recordFields, *lineError) {
 		// `records:` with nothing after it is refused too: a truncated
 		// write looks exactly like that, and reading it as "no records"
 		// would delete the file's records.
-		return nil, errAt(records.Line, "\"records\" must be a list, got %s", describe(records))
+		return nil, errAt(records.Line, "\"records\" must be a list, got %s", yamlnode.Describe(records))
 	}
 
 	out := make([]recordFields, 0, len(records.Content))
 	for _, item := range records.Content {
-		item = deref(item)
+		item = yamlnode.Deref(item)
 		if item.Kind != yaml.MappingNode {
-			return nil, errAt(item.Line, "record must be a mapping, got %s", describe(item))
+			return nil, errAt(item.Line, "record must be a mapping, got %s", yamlnode.Describe(item))
 		}
 		f, lerr := decodeRecord(item)
 		if lerr != nil {
@@ -166,9 +165,9 @@ func decodeFile(data []byte) ([]recordFields, *lineError) {
 func decodeRecord(m *yaml.Node) (recordFields, *lineError) {
 	f := recordFields{line: m.Line}
 	for i := 0; i+1 < len(m.Content); i += 2 {
-		k, val := m.Content[i], deref(m.Content[i+1])
+		k, val := m.Content[i], yamlnode.Deref(m.Content[i+1])
 		if k.Kind != yaml.ScalarNode {
-			return f, errAt(k.Line, "record key must be a string, got %s", describe(k))
+			return f, errAt(k.Line, "record key must be a string, got %s", yamlnode.Describe(k))
 		}
 		var slot **yaml.Node
 		switch k.Value {
@@ -195,52 +194,9 @@ func decodeRecord(m *yaml.Node) (recordFields, *lineError) {
 	return f, nil
 }
 
-// deref follows YAML aliases (bounded, in case of a cycle).
-func deref(n *yaml.Node) *yaml.Node {
-	for i := 0; n.Kind == yaml.AliasNode && n.Alias != nil && i < 16; i++ {
-		n = n.Alias
-	}
-	return n
-}
-
-func isNull(n *yaml.Node) bool { return n.Kind == yaml.ScalarNode && n.Tag == "!!null" }
-
-// describe names a node's shape for error messages: the kind of a scalar,
-// never its text. It is used where the structure is wrong, and a file whose
-// structure is wrong may not be a records file at all: `records: <a token>`
-// must not print the token. Tokens are quoted (excerpt) only where they
-// sit in a well-formed record entry, as a name, type, value or ttl.
-func describe(n *yaml.Node) string {
-	switch {
-	case n.Kind == yaml.MappingNode:
-		return "a mapping"
-	case n.Kind == yaml.SequenceNode:
-		return "a list"
-	case n.Kind == yaml.AliasNode:
-		return "an alias"
-	case isNull(n):
-		return "nothing"
-	}
-	switch n.ShortTag() {
-	case "!!int", "!!float":
-		return "a number"
-	case "!!bool":
-		return "a boolean"
-	case "!!str":
-		return "a string"
-	}
-	return "a scalar"
-}
-
-var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
-
 // yamlError turns a yaml.v3 syntax error into a line and a message, so that
 // it prints like every other problem, with nothing of the file's content.
 func yamlError(err error) *lineError {
-	msg := err.Error()
-	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
-		line, _ := strconv.Atoi(m[1])
-		return errAt(line, "invalid YAML: %s", safeYAMLMessage(m[2]))
-	}
-	return errAt(0, "invalid YAML: %s", safeYAMLMessage(strings.TrimPrefix(msg, "yaml: ")))
+	line, msg := yamlnode.SyntaxError(err)
+	return errAt(line, "invalid YAML: %s", msg)
 }

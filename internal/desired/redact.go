@@ -1,10 +1,6 @@
 package desired
 
 import (
-	"regexp"
-	"strconv"
-	"strings"
-
 	"github.com/dnssync/dnssync/internal/textcap"
 )
 
@@ -33,25 +29,3 @@ const excerptLen = 24
 // excerpt quotes s for a message, cut to excerptLen bytes (on a rune
 // boundary) with an ellipsis after the closing quote when cut.
 func excerpt(s string) string { return textcap.Quote(s, excerptLen) }
-
-// maxYAMLMsg caps a yaml.v3 error text. Its messages are fixed phrases
-// (some quote a punctuation mark: "did not find expected ',' or ']'")
-// except for anchor names, which are dropped below; the cap is for the
-// phrases we have not seen.
-const maxYAMLMsg = 100
-
-// yamlAnchor is an anchor or alias name as yaml.v3 quotes it, written in
-// the file ("unknown anchor 'x' referenced", "anchor 'x' value contains
-// itself").
-var yamlAnchor = regexp.MustCompile(`anchor '[^']*'`)
-
-// safeYAMLMessage makes a yaml.v3 error text fit to print: quoted file
-// content dropped, non-printable bytes escaped, the length capped.
-func safeYAMLMessage(msg string) string {
-	q := strconv.QuoteToASCII(yamlAnchor.ReplaceAllString(msg, "anchor"))
-	msg = q[1 : len(q)-1]
-	if len(msg) > maxYAMLMsg {
-		msg = strings.TrimRight(msg[:maxYAMLMsg], `\`) + "…"
-	}
-	return msg
-}

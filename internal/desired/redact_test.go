@@ -64,21 +64,6 @@ func TestExcerpt(t *testing.T) {
 	}
 }
 
-func TestSafeYAMLMessage(t *testing.T) {
-	for in, want := range map[string]string{
-		"did not find expected key":            "did not find expected key",
-		"unknown anchor 'TOKEN' referenced":    "unknown anchor referenced",
-		"anchor 'TOKEN' value contains itself": "anchor value contains itself",
-		"did not find expected ',' or ']'":     "did not find expected ',' or ']'",
-		"control \x01 char":                    `control \x01 char`,
-		strings.Repeat("x", 150):               strings.Repeat("x", maxYAMLMsg) + "…",
-	} {
-		if got := safeYAMLMessage(in); got != want {
-			t.Errorf("safeYAMLMessage(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 // The payloads an attacker got printed through a hard link (a regular file
 // in records.d, so it is read): none of the secret, nor any 8 bytes of it,
 // may reach a problem message.

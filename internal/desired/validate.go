@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/dnssync/dnssync/internal/rrset"
+	"github.com/dnssync/dnssync/internal/yamlnode"
 	"github.com/miekg/dns"
 	"gopkg.in/yaml.v3"
 )
@@ -152,13 +153,13 @@ func valueNodes(f recordFields, name string) ([]*yaml.Node, *lineError) {
 	case f.values == nil:
 		return nil, errAt(f.line, "record %s has neither value nor values", name)
 	case f.values.Kind != yaml.SequenceNode:
-		return nil, errAt(f.values.Line, "values must be a list, got %s (use value for one)", describe(f.values))
+		return nil, errAt(f.values.Line, "values must be a list, got %s (use value for one)", yamlnode.Describe(f.values))
 	case len(f.values.Content) == 0:
 		return nil, errAt(f.values.Line, "values is empty")
 	}
 	out := make([]*yaml.Node, len(f.values.Content))
 	for i, n := range f.values.Content {
-		out[i] = deref(n)
+		out[i] = yamlnode.Deref(n)
 	}
 	return out, nil
 }
@@ -169,8 +170,8 @@ func (v *validator) ttl(n *yaml.Node) (uint32, *lineError) {
 	if n == nil {
 		return v.defaultTTL, nil
 	}
-	got := describe(n)
-	if n.Kind == yaml.ScalarNode && !isNull(n) {
+	got := yamlnode.Describe(n)
+	if n.Kind == yaml.ScalarNode && !yamlnode.IsNull(n) {
 		if t, err := strconv.ParseUint(n.Value, 10, 32); err == nil && t <= maxTTL {
 			return uint32(t), nil
 		}
@@ -183,8 +184,8 @@ func (v *validator) ttl(n *yaml.Node) (uint32, *lineError) {
 // matter (a TXT value of 123 is the text "123"), but null and collections
 // are errors.
 func scalar(n *yaml.Node, what string) (string, *lineError) {
-	if n.Kind != yaml.ScalarNode || isNull(n) {
-		return "", errAt(n.Line, "%s must be a string, got %s", what, describe(n))
+	if n.Kind != yaml.ScalarNode || yamlnode.IsNull(n) {
+		return "", errAt(n.Line, "%s must be a string, got %s", what, yamlnode.Describe(n))
 	}
 	return n.Value, nil
 }
@@ -201,7 +202,7 @@ func ptrOptOut(n *yaml.Node, typ uint16) (bool, *lineError) {
 	}
 	var want bool
 	if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!bool" || n.Decode(&want) != nil {
-		return false, errAt(n.Line, "ptr must be true or false, got %s", describe(n))
+		return false, errAt(n.Line, "ptr must be true or false, got %s", yamlnode.Describe(n))
 	}
 	return !want, nil
 }

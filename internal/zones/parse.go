@@ -6,14 +6,13 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"regexp"
-	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
 
 	"github.com/dnssync/dnssync/internal/config"
 	"github.com/dnssync/dnssync/internal/textcap"
+	"github.com/dnssync/dnssync/internal/yamlnode"
 )
 
 // The file is decoded into yaml.Node and walked by hand, as records.d's
@@ -85,7 +84,7 @@ func decode(data []byte) (config.ZoneSpec, map[string]int, int, *lineError) {
 	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
 		root = root.Content[0]
 	}
-	root = deref(root)
+	root = yamlnode.Deref(root)
 	if root.Kind != yaml.MappingNode || len(root.Content) == 0 {
 		return spec, nil, 0, errAt(root.Line, notZonesFile)
 	}
@@ -99,16 +98,16 @@ func decode(data []byte) (config.ZoneSpec, map[string]int, int, *lineError) {
 		case zone != nil:
 			return spec, nil, 0, errAt(k.Line, "duplicate field \"zone\"")
 		}
-		zone, zoneLine = deref(root.Content[i+1]), k.Line
+		zone, zoneLine = yamlnode.Deref(root.Content[i+1]), k.Line
 	}
 	if zone.Kind != yaml.MappingNode {
-		return spec, nil, 0, errAt(zone.Line, "\"zone\" must be a mapping, got %s", describe(zone))
+		return spec, nil, 0, errAt(zone.Line, "\"zone\" must be a mapping, got %s", yamlnode.Describe(zone))
 	}
 	lines := map[string]int{}
 	for i := 0; i+1 < len(zone.Content); i += 2 {
-		k, v := zone.Content[i], deref(zone.Content[i+1])
+		k, v := zone.Content[i], yamlnode.Deref(zone.Content[i+1])
 		if k.Kind != yaml.ScalarNode {
-			return spec, nil, 0, errAt(k.Line, "zone key must be a string, got %s", describe(k))
+			return spec, nil, 0, errAt(k.Line, "zone key must be a string, got %s", yamlnode.Describe(k))
 		}
 		if lines[k.Value] != 0 {
 			return spec, nil, 0, errAt(k.Line, "duplicate field %s in zone", excerpt(k.Value))
@@ -156,18 +155,18 @@ func decode(data []byte) (config.ZoneSpec, map[string]int, int, *lineError) {
 
 func str(field string, n *yaml.Node) (string, *lineError) {
 	if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!str" {
-		return "", errAt(n.Line, "%s must be a string, got %s", field, describe(n))
+		return "", errAt(n.Line, "%s must be a string, got %s", field, yamlnode.Describe(n))
 	}
 	return n.Value, nil
 }
 
 func strs(field string, n *yaml.Node) ([]string, *lineError) {
 	if n.Kind != yaml.SequenceNode {
-		return nil, errAt(n.Line, "%s must be a list of strings, got %s", field, describe(n))
+		return nil, errAt(n.Line, "%s must be a list of strings, got %s", field, yamlnode.Describe(n))
 	}
 	var out []string
 	for _, item := range n.Content {
-		s, err := str(field, deref(item))
+		s, err := str(field, yamlnode.Deref(item))
 		if err != nil {
 			return nil, err
 		}
@@ -179,7 +178,7 @@ func strs(field string, n *yaml.Node) ([]string, *lineError) {
 func u32(field string, n *yaml.Node) (uint32, *lineError) {
 	var v int64
 	if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!int" || n.Decode(&v) != nil || v < 0 || v > math.MaxUint32 {
-		return 0, errAt(n.Line, "%s must be a number of seconds (0 to %d; 0 is the default), got %s", field, uint32(math.MaxUint32), describe(n))
+		return 0, errAt(n.Line, "%s must be a number of seconds (0 to %d; 0 is the default), got %s", field, uint32(math.MaxUint32), yamlnode.Describe(n))
 	}
 	return uint32(v), nil
 }
@@ -187,55 +186,14 @@ func u32(field string, n *yaml.Node) (uint32, *lineError) {
 func boolean(field string, n *yaml.Node) (bool, *lineError) {
 	var v bool
 	if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!bool" || n.Decode(&v) != nil {
-		return false, errAt(n.Line, "%s must be true or false, got %s", field, describe(n))
+		return false, errAt(n.Line, "%s must be true or false, got %s", field, yamlnode.Describe(n))
 	}
 	return v, nil
 }
 
-// deref follows YAML aliases (bounded, in case of a cycle).
-func deref(n *yaml.Node) *yaml.Node {
-	for i := 0; n.Kind == yaml.AliasNode && n.Alias != nil && i < 16; i++ {
-		n = n.Alias
-	}
-	return n
-}
-
-// describe names a node's shape, never its text.
-func describe(n *yaml.Node) string {
-	switch {
-	case n.Kind == yaml.MappingNode:
-		return "a mapping"
-	case n.Kind == yaml.SequenceNode:
-		return "a list"
-	case n.Kind == yaml.AliasNode:
-		return "an alias"
-	case n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null":
-		return "nothing"
-	}
-	switch n.ShortTag() {
-	case "!!int", "!!float":
-		return "a number"
-	case "!!bool":
-		return "a boolean"
-	case "!!str":
-		return "a string"
-	}
-	return "a scalar"
-}
-
-var (
-	yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
-	yamlAnchor = regexp.MustCompile(`anchor '[^']*'`)
-)
-
 // yamlError turns a yaml.v3 syntax error into a line and a message that
-// quotes nothing of the file (anchor names dropped, length capped).
+// quotes nothing of the file.
 func yamlError(err error) *lineError {
-	msg, line := strings.TrimPrefix(err.Error(), "yaml: "), 0
-	if m := yamlLineRE.FindStringSubmatch(err.Error()); m != nil {
-		line, _ = strconv.Atoi(m[1])
-		msg = m[2]
-	}
-	q := strconv.QuoteToASCII(yamlAnchor.ReplaceAllString(msg, "anchor"))
-	return errAt(line, "invalid YAML: %s", textcap.Cut(q[1:len(q)-1], 100))
+	line, msg := yamlnode.SyntaxError(err)
+	return errAt(line, "invalid YAML: %s", msg)
 }
