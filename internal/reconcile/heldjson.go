@@ -53,35 +53,51 @@ type (
 // Its errors quote nothing of the file: it is the state dir's, but an
 // error travels to logs and health.
 func readHeld(path string) (fileID, map[string]heldEntry, error) {
-	// Never a FIFO or a device (an open would block, a read never end),
-	// never through a link.
-	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	id, b, err := readStateFile(path)
 	switch {
-	case errors.Is(err, unix.ENOENT):
-		return fileID{}, map[string]heldEntry{}, nil
-	case errors.Is(err, unix.ELOOP):
-		return fileID{}, nil, heldErr(path, errors.New("is a symbolic link"))
 	case err != nil:
-		return fileID{}, nil, heldErr(path, fmt.Errorf("cannot be opened: %w", err))
-	}
-	file := os.NewFile(uintptr(fd), path)
-	defer file.Close()
-	var st unix.Stat_t
-	if err := unix.Fstat(fd, &st); err != nil {
 		return fileID{}, nil, heldErr(path, err)
-	}
-	if st.Mode&unix.S_IFMT != unix.S_IFREG {
-		return fileID{}, nil, heldErr(path, errors.New("is not a regular file"))
-	}
-	b, err := io.ReadAll(file)
-	if err != nil {
-		return fileID{}, nil, heldErr(path, fmt.Errorf("cannot be read: %w", err))
+	case b == nil:
+		return fileID{}, map[string]heldEntry{}, nil
 	}
 	zones, err := parseHeld(b)
 	if err != nil {
 		return fileID{}, nil, heldErr(path, err)
 	}
-	return idOf(&st), zones, nil
+	return id, zones, nil
+}
+
+// readStateFile reads one of the state dir's files (held.json,
+// zones.json): never through a link, never a FIFO or a device (an open
+// would block, a read never end). A missing file is nil content, no
+// error. Errors say what is wrong with the file, not what it holds.
+func readStateFile(path string) (fileID, []byte, error) {
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	switch {
+	case errors.Is(err, unix.ENOENT):
+		return fileID{}, nil, nil
+	case errors.Is(err, unix.ELOOP):
+		return fileID{}, nil, errors.New("is a symbolic link")
+	case err != nil:
+		return fileID{}, nil, fmt.Errorf("cannot be opened: %w", err)
+	}
+	file := os.NewFile(uintptr(fd), path)
+	defer file.Close()
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return fileID{}, nil, err
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFREG {
+		return fileID{}, nil, errors.New("is not a regular file")
+	}
+	b, err := io.ReadAll(file)
+	if err != nil {
+		return fileID{}, nil, fmt.Errorf("cannot be read: %w", err)
+	}
+	if b == nil {
+		b = []byte{} // empty, not missing
+	}
+	return idOf(&st), b, nil
 }
 
 // heldErr says what is wrong with the file and what a person can do.

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"net/netip"
 	"os"
@@ -144,37 +143,21 @@ func zonesErr(path string, err error) error {
 	return fmt.Errorf("zone set state %s %w; the zones dnssync manages are not known, and a zone removed meanwhile would be left served unseen (fix the file, or remove it: zones removed while no dnssync ran are then no longer retired)", path, err)
 }
 
-// readZones reads and checks the file at path (missing: none recorded):
-// never through a link, never a FIFO or a device. Its errors quote
-// nothing of the file.
+// readZones reads and checks the file at path (missing: none recorded).
+// Its errors quote nothing of the file.
 func readZones(path string) (fileID, map[string]config.Zone, error) {
-	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	id, b, err := readStateFile(path)
 	switch {
-	case errors.Is(err, unix.ENOENT):
-		return fileID{}, map[string]config.Zone{}, nil
-	case errors.Is(err, unix.ELOOP):
-		return fileID{}, nil, zonesErr(path, errors.New("is a symbolic link"))
 	case err != nil:
-		return fileID{}, nil, zonesErr(path, fmt.Errorf("cannot be opened: %w", err))
-	}
-	file := os.NewFile(uintptr(fd), path)
-	defer file.Close()
-	var st unix.Stat_t
-	if err := unix.Fstat(fd, &st); err != nil {
 		return fileID{}, nil, zonesErr(path, err)
-	}
-	if st.Mode&unix.S_IFMT != unix.S_IFREG {
-		return fileID{}, nil, zonesErr(path, errors.New("is not a regular file"))
-	}
-	b, err := io.ReadAll(file)
-	if err != nil {
-		return fileID{}, nil, zonesErr(path, fmt.Errorf("cannot be read: %w", err))
+	case b == nil:
+		return fileID{}, map[string]config.Zone{}, nil
 	}
 	zones, err := parseZones(b)
 	if err != nil {
 		return fileID{}, nil, zonesErr(path, err)
 	}
-	return idOf(&st), zones, nil
+	return id, zones, nil
 }
 
 // parseZones checks the file's content. Errors say where, never what.
