@@ -219,7 +219,10 @@ type PlanChange struct {
 	// Held is "" for a change a pass applies now; "safety" for one the
 	// safety rules hold (`dnssync apply --force` applies it: see
 	// ZonePlan.Safety); "unread_file" for a deletion held while a records
-	// file was never read successfully (what it declares is unknown).
+	// file was never read successfully (what it declares is unknown);
+	// "waiting_zone" for one held while a file read names no managed zone
+	// (a zone not added yet, or a typo in a zone's suffix: `dnssync apply
+	// --force` lifts it).
 	Held string `json:"held"`
 }
 

@@ -55,6 +55,7 @@ const (
 
 	heldSafety = "safety"
 	heldUnread = "unread_file"
+	heldZone   = "waiting_zone"
 
 	conflictForeign      = "foreign"
 	conflictDeclarations = "declarations"
@@ -95,8 +96,15 @@ func zonePlanJSON(z reconcile.ZoneResult, src diff.Sources) client.ZonePlan {
 	for _, c := range z.Refused.Changes {
 		zp.Changes = append(zp.Changes, changeJSON(c, src, heldSafety))
 	}
+	// A deletion is held because a file was never read, or because a
+	// file read names no managed zone since this process's start (a
+	// typo's twin: diff.Safety's Unzoned): the two ways out differ.
+	held := heldUnread
+	if len(z.Plan.HeldUnzoned) > 0 {
+		held = heldZone
+	}
 	for _, c := range z.Plan.HeldDeletes {
-		zp.Changes = append(zp.Changes, changeJSON(c, src, heldUnread))
+		zp.Changes = append(zp.Changes, changeJSON(c, src, held))
 	}
 	for _, k := range z.Plan.Foreign {
 		zp.Conflicts = append(zp.Conflicts, client.PlanConflict{Name: display(k.Name), RecordType: dns.TypeToString[k.Type],

@@ -219,3 +219,24 @@ func keyPaths(t *testing.T, doc []byte) []string {
 	walk("", v)
 	return slices.Sorted(maps.Keys(seen))
 }
+
+// TestPlanJSONHeldForZone: a deletion held because a file read names no
+// managed zone is "waiting_zone", not "unread_file": the file was read,
+// and the way out (add the zone, fix the name, apply --force) differs.
+func TestPlanJSONHeldForZone(t *testing.T) {
+	gone := diff.Change{Action: diff.Delete, Key: rrset.Key{Name: "gone.example.com.", Type: dns.TypeA}, Old: planSet(t, "gone.example.com. 300 IN A 192.0.2.9")}
+	for _, tc := range []struct {
+		unzoned []string
+		want    string
+	}{
+		{nil, "unread_file"},
+		{[]string{"records.d/web.yaml: www.example.con. is in no managed zone"}, "waiting_zone"},
+	} {
+		plan := diff.Plan{Zone: "example.com.", HeldDeletes: []diff.Change{gone}, HeldUnzoned: tc.unzoned}
+		res := reconcile.Result{State: &desired.State{}, Zones: []reconcile.ZoneResult{{Zone: "example.com.", Plan: plan}}}
+		got := planJSON(res, func(rrset.Key) []string { return nil }, false)
+		if len(got.Zones) != 1 || len(got.Zones[0].Changes) != 1 || got.Zones[0].Changes[0].Held != tc.want {
+			t.Errorf("unzoned %q: changes %+v, want one held %q", tc.unzoned, got.Zones, tc.want)
+		}
+	}
+}
