@@ -67,6 +67,29 @@ type Verification struct {
 	// secondary, each resolver); set by a check of every record. Not in
 	// sync at an authoritative server makes Verified false.
 	Zones []ZoneServers `json:"zones,omitempty"`
+	// DNSSEC lists each signed zone's validation at each authoritative
+	// server (the primary, each secondary); set by a check of every
+	// record. One not valid makes Verified false.
+	DNSSEC []ZoneSignature `json:"dnssec,omitempty"`
+}
+
+// ZoneSignature is one signed zone validated at one server: its DNSKEY set
+// against the trust anchor, and a signed answer, NXDOMAIN and NODATA with
+// their proofs, each signature valid for longer than the margin.
+type ZoneSignature struct {
+	Zone   string `json:"zone"`
+	Server string `json:"server"` // host:port
+	Name   string `json:"name"`   // the configured label, the address when none
+	Role   string `json:"role"`   // "primary" or "secondary"
+	Valid  bool   `json:"valid"`
+	// Expires is the earliest expiry of the signatures validated (RFC
+	// 3339); absent when none was.
+	Expires string `json:"expires,omitempty"`
+	// Anchor is what the DNSKEY set was validated against: "ds" (the DS
+	// for the parent), "keys" (configured DNSKEYs) or "served keys" (none
+	// configured: the set's own SEP keys).
+	Anchor string `json:"anchor"`
+	Reason string `json:"reason,omitempty"` // why not valid
 }
 
 // ZoneServers is one zone at every server checked.
@@ -294,7 +317,8 @@ type Zone struct {
 	NegativeTTL         uint32   `json:"negative_ttl,omitempty"`
 	SOATTL              uint32   `json:"soa_ttl,omitempty"`
 	Reverse             bool     `json:"reverse"`
-	// DNSSEC: dnssync signs the zone ([dnssec] in the config).
+	// DNSSEC: the zone is signed: by dnssync with the zonefile backend
+	// ([dnssec] in the config), by the server with the rfc2136 backend.
 	DNSSEC bool `json:"dnssec,omitempty"`
 	// Source is where the zone is declared: "config" ([[zones]] in the
 	// config file) or its zones.d file, relative to zones.d.

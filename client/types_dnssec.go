@@ -23,9 +23,32 @@ type DSRecord struct {
 type DNSSECStatus struct {
 	Zone string      `json:"zone"`
 	Keys []DNSSECKey `json:"keys"`
-	// Roll is the key roll in progress; "none" (dnssync does not roll
-	// keys yet).
-	Roll string `json:"roll"`
+	// Roll is the key roll in progress; null when none.
+	Roll *DNSSECRoll `json:"roll"`
+	// RollRequested is the roll request (`dnssync dnssec roll`) the daemon
+	// has not taken yet: "start csk", "start zsk", "start ksk" or
+	// "ds-published"; "" when none.
+	RollRequested string `json:"roll_requested,omitempty"`
+}
+
+// DNSSECRoll is a key roll in progress (RFC 6781, RFC 7583): the role of
+// the keys rolled (csk, ksk, zsk), the outgoing and incoming keys' tags,
+// its stage (publish, swap, remove) in words, the serial the stage was
+// written at and when it was first seen served by every server, when the
+// next step may be taken at the earliest, and what it waits for, in words.
+type DNSSECRoll struct {
+	Kind             string    `json:"kind"`
+	OldKeyTag        uint16    `json:"old_key_tag"`
+	NewKeyTag        uint16    `json:"new_key_tag"`
+	Stage            string    `json:"stage"`
+	StageDescription string    `json:"stage_description"`
+	Started          time.Time `json:"started"`
+	StageSince       time.Time `json:"stage_since"`
+	Serial           uint32    `json:"serial,omitempty"` // 0: not written yet
+	Served           time.Time `json:"served,omitzero"`
+	NextStepAfter    time.Time `json:"next_step_after,omitzero"`
+	DSPublished      time.Time `json:"ds_published,omitzero"`
+	WaitingFor       string    `json:"waiting_for"`
 }
 
 // DNSSECKey is one key of a signed zone, without anything secret: its tag,

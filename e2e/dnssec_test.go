@@ -1,8 +1,6 @@
 package e2e
 
 import (
-	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -60,32 +58,10 @@ func TestDNSSECSignedZone(t *testing.T) {
 	if err != nil || len(keys) == 0 {
 		t.Fatalf("the zone's keys: %d, %v", len(keys), err)
 	}
-	ds, err := dnssec.DS("example.com.", keys, 3600, time.Now())
-	if err != nil || len(ds) == 0 {
-		t.Fatalf("DS: %v, %v", ds, err)
-	}
-	var anchors strings.Builder
-	anchors.WriteString("trust-anchors {\n")
-	for _, d := range ds {
-		fmt.Fprintf(&anchors, "  example.com. static-ds %d %d %d \"%s\";\n", d.KeyTag, d.Algorithm, d.DigestType, d.Digest)
-	}
-	anchors.WriteString("};\n")
-	anchorFile := filepath.Join(e.dir, "anchors.conf")
-	if err := os.WriteFile(anchorFile, []byte(anchors.String()), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	host, port, err := net.SplitHostPort(e.dns.Addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// delv validates name/type against the anchor; want is what its
-	// answer must say besides "fully validated".
+	validate := newDelv(t, delvBin, e)
 	delv := func(name, typ, want string) {
 		t.Helper()
-		out, err := exec.Command(delvBin, "@"+host, "-p", port, "-a", anchorFile, "+root=example.com", "+tcp", name, typ).CombinedOutput()
-		if err != nil || !strings.Contains(string(out), "fully validated") || !strings.Contains(string(out), want) {
-			t.Fatalf("delv %s %s: %v, want %q fully validated:\n%s", name, typ, err, want, out)
-		}
+		validate(e.dns.Addr, name, typ, want)
 	}
 	delv("www.example.com", "A", "192.0.2.80")
 	delv("nope.example.com", "A", "NXDOMAIN")

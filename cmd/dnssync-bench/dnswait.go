@@ -22,9 +22,19 @@ const incrementalDeadline = 30 * time.Second
 // exactly {ip}, and returns when the answer came. It fails when the
 // deadline passes or a watched process exits, the error naming what.
 func waitServed(ctx context.Context, what, addr, name, ip string, deadline time.Duration, watch ...*proc) (time.Time, error) {
+	return waitAnswer(ctx, what, addr, name, ip, false, deadline, watch...)
+}
+
+// waitAnswer is waitServed, and when signed, asks with DO and also wants
+// an RRSIG over the A RRset in the answer: a signed zone's change counts
+// as served once it is served signed.
+func waitAnswer(ctx context.Context, what, addr, name, ip string, signed bool, deadline time.Duration, watch ...*proc) (time.Time, error) {
 	want := net.ParseIP(ip)
 	m := new(dns.Msg)
 	m.SetQuestion(name, dns.TypeA)
+	if signed {
+		m.SetEdns0(4096, true)
+	}
 	cl := &dns.Client{Timeout: time.Second}
 	end := time.Now().Add(deadline)
 	last := "no answer yet"
@@ -37,7 +47,7 @@ func waitServed(ctx context.Context, what, addr, name, ip string, deadline time.
 		case r.Rcode != dns.RcodeSuccess:
 			last = dns.RcodeToString[r.Rcode]
 		default:
-			if servedExactly(r, want) {
+			if servedExactly(r, want) && (!signed || signedA(r)) {
 				return now, nil
 			}
 			last = fmt.Sprint(r.Answer)
@@ -51,7 +61,11 @@ func waitServed(ctx context.Context, what, addr, name, ip string, deadline time.
 			}
 		}
 		if now.After(end) {
-			msg := fmt.Sprintf("%s: %s A %s not served by %s within %v (last answer: %s)", what, name, ip, addr, deadline, last)
+			how := ""
+			if signed {
+				how = " signed"
+			}
+			msg := fmt.Sprintf("%s: %s A %s not served%s by %s within %v (last answer: %s)", what, name, ip, how, addr, deadline, last)
 			for _, p := range watch {
 				msg += fmt.Sprintf("\n%s output:\n%s", p.name, p.logTail())
 			}
@@ -75,6 +89,16 @@ func servedExactly(r *dns.Msg, want net.IP) bool {
 		n++
 	}
 	return n == 1
+}
+
+// signedA: the answer holds an RRSIG covering its A RRset.
+func signedA(r *dns.Msg) bool {
+	for _, rr := range r.Answer {
+		if sig, ok := rr.(*dns.RRSIG); ok && sig.TypeCovered == dns.TypeA {
+			return true
+		}
+	}
+	return false
 }
 
 // updater sends TSIG-signed UPDATEs over TCP, one a connection: on a

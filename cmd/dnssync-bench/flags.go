@@ -12,7 +12,7 @@ import (
 )
 
 // flagText are the flags read as text and parsed after fs.Parse.
-type flagText struct{ sizes, rfcSizes, only string }
+type flagText struct{ sizes, rfcSizes, signedSizes, only string }
 
 // notShaping are the flags the report's run line leaves out, and why:
 // every other flag shaped the numbers and is on it (runLine).
@@ -31,6 +31,7 @@ func newFlagSet(o *options, t *flagText) *flag.FlagSet {
 	fs.StringVar(&o.coredns, "coredns", "bin/coredns", "CoreDNS binary (`make coredns`)")
 	fs.StringVar(&o.out, "out", "docs/BENCHMARKS.md", "Markdown report to write (\"\": none)")
 	fs.StringVar(&t.sizes, "sizes", "1000,10000,100000", "zonefile backend, one zone: record counts (\"\": skip)")
+	fs.StringVar(&t.signedSizes, "signedsizes", "10000,100000", "zonefile backend, one zone with dnssec = true (dnssync signs it): record counts (\"\": skip)")
 	fs.StringVar(&t.rfcSizes, "rfcsizes", "1000,10000", "rfc2136 backend against CoreDNS dynupdate: record counts (\"\": skip)")
 	fs.IntVar(&o.zones, "zones", 1000, "zonefile backend, many zones of 100 records declared as [[zones]]: how many zones (0: skip)")
 	fs.IntVar(&o.zonesD, "zonesd", 1000, "the same many zones declared in zones.d, one file each: how many zones (0: skip)")
@@ -57,6 +58,9 @@ func parseFlags(args []string) (options, error) {
 	if o.sizes, err = parseSizes(t.sizes); err != nil {
 		return o, fmt.Errorf("-sizes: %w", err)
 	}
+	if o.signedSizes, err = parseSizes(t.signedSizes); err != nil {
+		return o, fmt.Errorf("-signedsizes: %w", err)
+	}
 	if o.rfcSizes, err = parseSizes(t.rfcSizes); err != nil {
 		return o, fmt.Errorf("-rfcsizes: %w", err)
 	}
@@ -82,7 +86,7 @@ func parseFlags(args []string) (options, error) {
 }
 
 // scenarioKeys name the scenarios for -only.
-var scenarioKeys = []string{"zonefile", "manyzones", "zonesd", "rfc2136", "replication"}
+var scenarioKeys = []string{"zonefile", "signed", "manyzones", "zonesd", "rfc2136", "replication"}
 
 // keepOnly skips every scenario not named in only ("": keeps them all).
 func (o *options) keepOnly(only string) error {
@@ -102,6 +106,9 @@ func (o *options) keepOnly(only string) error {
 	}
 	if !keep["zonefile"] {
 		o.sizes = nil
+	}
+	if !keep["signed"] {
+		o.signedSizes = nil
 	}
 	if !keep["manyzones"] {
 		o.zones = 0

@@ -21,6 +21,7 @@ type side struct {
 	name   string // "dnssync", "floor"
 	addr   string // the CoreDNS it changes
 	record string // the name changed, fully qualified
+	signed bool   // a change is served once served signed (see waitAnswer)
 	// period is the CoreDNS reload tick behind this side (0: none). A
 	// change waits for the tick, so its latency depends on when in the
 	// tick it is made; each run is placed at a chosen phase of the tick.
@@ -91,7 +92,7 @@ func (s *side) measure(ctx context.Context, what, ip string, phase float64, hook
 		return 0, fmt.Errorf("%s: %w", what, err)
 	}
 	s.changedAt = t0
-	served, err := waitServed(ctx, what, s.addr, s.record, ip, incrementalDeadline, s.watch...)
+	served, err := waitAnswer(ctx, what, s.addr, s.record, ip, s.signed, incrementalDeadline, s.watch...)
 	if err != nil {
 		return 0, err
 	}

@@ -31,6 +31,7 @@ var nanF = math.NaN()
 type options struct {
 	dnssync, coredns, out string
 	sizes, rfcSizes       []int
+	signedSizes           []int // one signed zone (dnssec = true): record counts
 	zones, runs           int
 	zonesD                int // zones of the many-zones scenario declared in zones.d (0: skip)
 	replication           int // records in the replication scenario's zone (0: skip)
@@ -122,6 +123,11 @@ func run(ctx context.Context, o options) error {
 			return err
 		}
 	}
+	for _, n := range o.signedSizes {
+		if err := b.runSigned(n); err != nil {
+			return err
+		}
+	}
 	for _, n := range o.rfcSizes {
 		if err := b.runRFC2136(n); err != nil {
 			return err
@@ -188,8 +194,8 @@ func (b *bench) scenarioDir(prefix string) (string, func(), error) {
 }
 
 // coldDnssync writes dnssync's config to path, starts it, and returns it
-// with when it started and when lastName first answered lastIP on srv. The
-// caller stops it.
+// with when it started and when lastName first answered lastIP on srv
+// (signed, for a config that signs). The caller stops it.
 func (b *bench) coldDnssync(what, path string, config corednstest.Config, srv *coreDNS, lastName, lastIP string) (daemon *proc, start, served time.Time, err error) {
 	b.progress("%s: cold (dnssync)", what)
 	if err := config.Write(path); err != nil {
@@ -199,7 +205,7 @@ func (b *bench) coldDnssync(what, path string, config corednstest.Config, srv *c
 	if daemon, err = startDnssync(b.dnssync, path); err != nil {
 		return nil, start, served, err
 	}
-	served, err = waitServed(b.ctx, what+": cold (dnssync)", srv.addr, lastName, lastIP, b.coldDeadline, daemon, srv.proc)
+	served, err = waitAnswer(b.ctx, what+": cold (dnssync)", srv.addr, lastName, lastIP, config.DNSSEC, b.coldDeadline, daemon, srv.proc)
 	if err != nil {
 		daemon.stop()
 		return nil, start, served, err

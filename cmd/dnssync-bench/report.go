@@ -102,7 +102,7 @@ the machine below; run it again to compare.
 
 `, m.date, esc(m.uname), esc(m.cpu), m.cores, m.goVersion, esc(m.coredns), esc(m.dnssync), esc(runLine(o)))
 	markdownTable(w, rs)
-	fmt.Fprint(w, "\n## Targets (issues 6 and 13)\n\n")
+	fmt.Fprint(w, "\n## Targets (issues 6, 13 and 14)\n\n")
 	markdownTargets(w, ts)
 	if len(notes) > 0 {
 		fmt.Fprint(w, "\n## Notes\n\n")
@@ -127,8 +127,8 @@ func runLine(o options) string {
 		}
 		return strings.Join(s, ",")
 	}
-	return fmt.Sprintf("`dnssync-bench -sizes %s -rfcsizes %s -zones %d -zonesd %d -replication %d -runs %d -loglevel %s -cold-deadline %v`",
-		ints(o.sizes), ints(o.rfcSizes), o.zones, o.zonesD, o.replication, o.runs, o.logLevel, o.coldDeadline)
+	return fmt.Sprintf("`dnssync-bench -sizes %s -signedsizes %s -rfcsizes %s -zones %d -zonesd %d -replication %d -runs %d -loglevel %s -cold-deadline %v`",
+		ints(o.sizes), ints(o.signedSizes), ints(o.rfcSizes), o.zones, o.zonesD, o.replication, o.runs, o.logLevel, o.coldDeadline)
 }
 
 const howMeasured = `
@@ -172,6 +172,21 @@ Records are A records, 100 per records.d file (` + "`host-000000.bench.test`" + 
   10 ms / runs). It includes dnssync's own check, after writing, that the
   change is served.
 - **peak RSS**: VmHWM of the daemon (/proc/PID/status) at the end.
+- **zonefile, signed**: the zonefile scenario's zone and records with
+  ` + "`dnssec = true`" + ` (dnssync's defaults: one combined signing key,
+  ECDSAP256SHA256, NSEC), so that dnssync writes the zone signed (DNSKEY,
+  RRSIG, NSEC, CDS and CDNSKEY in the zone file). A record counts as served
+  when the answer to a query with DO carries its new value and an RRSIG
+  over it. Cold: from starting ` + "`dnssync run`" + ` (no keys yet: it makes
+  them) until the last record is served signed; floor: a CoreDNS alone
+  loading the zone file dnssync signed (copied in once dnssync's first
+  pass is done, renamed into its empty auto directory), until the same
+  record is served signed. Incremental: as for zonefile, until the change
+  is served signed; dnssync re-signs only the changed RRset, the SOA and
+  the NSEC records around the change. Its floor is the unsigned zonefile
+  floor (the change written into an unsigned zone file by hand): CoreDNS
+  alone cannot sign a change, so the ratio is what signing adds to a
+  change. ` + "`-signedsizes \"\"`" + ` (or ` + "`-only`" + ` without ` + "`signed`" + `) skips it.
 - **zonefile, many zones**: 100 records per zone (` + "`zone-0000.bench.test`" + `, ...),
   one records.d file per zone; cold until the last record of the last zone
   is served. "one change touches": which zone files in zone_dir were
@@ -229,6 +244,27 @@ Records are A records, 100 per records.d file (` + "`host-000000.bench.test`" + 
   costs 20 s whatever sends them. dnssync adds its debounce (10 ms here) and
   one pass (a few ms) to the one-record change, and matches the floor on the
   cold sync.
+- **Signed zone, CPU per change (issue 14).** Signing itself is
+  incremental (dnssec.Resign signs the changed RRset, the SOA and the NSEC
+  records around the change), but the work around it still walks the
+  zone, whose map holds 300,000 RRsets once signed at 100,000 records. A
+  CPU profile of the daemon over 8 changes (` + "`[debug] pprof`" + `) puts
+  about 110 ms a change in internal/apply's signedText copying the zone's
+  unsigned sets into a new map for Resign, about 130 ms in Resign (its
+  copy of the signed map, its walk of every RRSIG for the refresh check
+  and of every NSEC owner for the change's place in the chain), about
+  130 ms in signedText's two walks comparing the zone before and after to
+  find what to render again, then the garbage collection of those maps and
+  the 20 MB buffer of the zone file. The remedy is an API change: Resign
+  taking the changed sets, not the whole unsigned zone, and returning the
+  keys it touched, with signatures indexed by expiry for the refresh
+  check. ` + "`go test -bench SignedApplyOneChange100k ./internal/apply/`" + ` measures
+  the backend's part alone.
+- **Signed zone, a change served** (not a stated target). Most of the
+  incremental row is CoreDNS's: ` + "`auto`" + ` reloads the whole zone file on a
+  change, and a signed zone of 100,000 records takes it 3 to 4 s to load
+  (the signed cold row's floor, the same file). The unsigned floor does
+  not pay that; a zone file backend cannot avoid it.
 - **Many zones, cold** (not a stated target). dnssync applies the zones
   of a pass one after the other, each with the fsync of its zone file and
   of the directory that an atomic, durable write needs, then verifies them

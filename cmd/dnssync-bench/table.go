@@ -35,6 +35,8 @@ const (
 	scenRFC2136    = "rfc2136"
 	// scenReplication: a zonefile primary and four secondaries.
 	scenReplication = "zonefile, 4 secondaries"
+	// scenSigned: one zone with dnssec = true, signed by dnssync.
+	scenSigned = "zonefile, signed"
 )
 
 // unit says how a result's numbers read.

@@ -146,84 +146,9 @@ func (b *bench) runZonefile(scen, n string, lay layout) error {
 		return fmt.Errorf("%s: %w", what, err)
 	}
 	b.emit(durationResult(scen, n, metricColdVerified, rd.at.Sub(t0), -1))
-
-	// Incremental: record 0 of file 0 (in zone 0).
-	b.progress("%s: incremental, %d runs each", what, b.runs)
-	name0 := lay.name(0)
-	d := &side{name: "dnssync", addr: dnsSrv.addr, record: name0, period: time.Second, lastServed: served,
-		watch: []*proc{daemon, dnsSrv.proc},
-		prepare: func(ip string) (func() (time.Time, error), error) {
-			return renameIn(filepath.Join(records, "."+lay.file(0)+".tmp"), filepath.Join(records, lay.file(0)),
-				func(w io.Writer) error { return lay.writeRecordsFile(w, 0, overrides{0: ip}) })
-		}}
-	f := &side{name: "floor", addr: floorSrv.addr, record: name0, period: time.Second, lastServed: floorServed,
-		watch: []*proc{floorSrv.proc},
-		prepare: func(ip string) (func() (time.Time, error), error) {
-			serials[0]++
-			return renameIn(filepath.Join(floorDir, "zone.tmp"), filepath.Join(floorZones, lay.zoneFileName(0)),
-				func(w io.Writer) error { return lay.renderZone(w, 0, serials[0], overrides{0: ip}) })
-		}}
-	// The reload ticks of zone 0 in both servers, to place each change at
-	// the same phase of its tick. (After the cold part: the floor's
-	// directory was replaced.)
-	for _, sd := range []struct {
-		s   *side
-		dir string
-	}{{d, zones}, {f, floorZones}} {
-		tw, err := watchTicks(sd.dir, lay.zoneFileName(0))
-		if err != nil {
-			return fmt.Errorf("%s: inotify on %s: %w", what, sd.dir, err)
-		}
-		defer tw.close()
-		sd.s.ticks = tw
-	}
-	var touches []touch
-	var written []time.Duration
-	var snap map[string]fileID
-	var logOff int64
-	d.before = func() (err error) {
-		logOff = dnsSrv.logSize()
-		snap, err = snapshot(zones)
-		return err
-	}
-	d.after = func() error {
-		now, err := snapshot(zones)
-		if err != nil {
-			return err
-		}
-		log, err := dnsSrv.logSince(logOff)
-		if err != nil {
-			return err
-		}
-		touches = append(touches, touch{files: changedFiles(snap, now), axfrs: transfers(log)})
-		// The zone file's ctime is when dnssync renamed it into zone_dir
-		// (after writing and fsyncing it).
-		fi, err := os.Stat(filepath.Join(zones, lay.zoneFileName(0)))
-		if err != nil {
-			return err
-		}
-		written = append(written, ctime(fi).Sub(d.changedAt))
-		return nil
-	}
-	inc, err := runIncremental(b.ctx, what, b.runs, d, f, daemon)
-	if err != nil {
-		return err
-	}
-	b.note("%s: incremental runs in order (at phases 0.5/runs, 1.5/runs, ... of the reload tick): dnssync %s; floor %s", what, latencies(inc.dnssyncAll), latencies(inc.floorAll))
-	b.emit(durationResult(scen, n, metricIncremental, inc.dnssync, inc.floor))
-	b.emit(durationResult(scen, n, metricWritten, median(written), -1))
-	b.emit(durationResult(scen, n, metricCPU, inc.cpuPerChange, -1))
-	b.emit(result{Scenario: scen, N: n, Metric: metricRSS, Unit: unitBytes, D: float64(inc.peakRSS), F: nanF})
-	if lay.zones() > 1 {
-		r := touchResult(touches, lay.zoneFileName(0), lay.zone(0)+".")
-		r.Scenario, r.N = scen, n
-		b.emit(r)
-	}
-	b.note("%s: per incremental change, zone files written %s; AXFRs %s", what, describeFiles(touches), describeAXFRs(touches))
-	if n := d.tickMisses + f.tickMisses; n > 0 {
-		b.note("%s: %d incremental runs saw no reload tick of the zone file and were placed from the last served time instead", what, n)
-	}
-	return nil
+	return b.runChanges(&changeRun{scen: scen, n: n, what: what, lay: lay, records: records, zones: zones,
+		floorDir: floorDir, floorZones: floorZones, dnsSrv: dnsSrv, floorSrv: floorSrv, daemon: daemon,
+		served: served, floorServed: floorServed, floorSerial: serials[0]})
 }
 
 // renameIn writes tmp with fill, and returns what renames it to path,

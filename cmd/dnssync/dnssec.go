@@ -13,30 +13,33 @@ import (
 )
 
 // The dnssec commands read a signed zone's keys as the daemon keeps them
-// (state_dir/keys) and never write: keys are made by the daemon, on its
-// first write of the zone. Nothing private is ever printed.
+// (state_dir/keys) and never write them: keys are made and rolled by the
+// daemon alone; `dnssec roll` only leaves it a request (dnssec_roll.go).
+// Nothing private is ever printed.
 
 func (c *cli) dnssecCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "dnssec",
-		Short: "Signed zones: dnssec ds, status",
+		Short: "Signed zones: dnssec ds, status, roll",
 		Long: `The signing keys of the zones dnssync signs (dnssec = true, zonefile
 backend): ` + "`dnssync dnssec ds`" + ` prints the DS records to give to the
-parent, ` + "`dnssync dnssec status`" + ` the zone's keys. Both read the keys the
-daemon keeps in state_dir/keys and change nothing; run them as the user
-the daemon runs as (the key directory is readable by it alone).`,
+parent, ` + "`dnssync dnssec status`" + ` the zone's keys and key roll,
+` + "`dnssync dnssec roll`" + ` asks the daemon to roll a key. They read the keys
+the daemon keeps in state_dir/keys and never change them; run them as the
+user the daemon runs as (the key directory is readable by it alone).`,
 		Example: `  dnssync dnssec ds example.com
-  dnssync dnssec status example.com`,
+  dnssync dnssec status example.com
+  dnssync dnssec roll example.com`,
 		Args:              cobra.ArbitraryArgs,
 		ValidArgsFunction: noFiles,
 		RunE: c.action(func(_ context.Context, cmd *cobra.Command, args []string) int {
 			if len(args) == 0 {
-				return c.usageError(cmd, fmt.Errorf("want a subcommand: ds or status"))
+				return c.usageError(cmd, fmt.Errorf("want a subcommand: ds, status or roll"))
 			}
-			return c.usageError(cmd, fmt.Errorf("unknown command %q (want ds or status)", args[0]))
+			return c.usageError(cmd, fmt.Errorf("unknown command %q (want ds, status or roll)", args[0]))
 		}),
 	}
-	cmd.AddCommand(c.dnssecDSCmd(), c.dnssecStatusCmd())
+	cmd.AddCommand(c.dnssecDSCmd(), c.dnssecStatusCmd(), c.dnssecRollCmd())
 	return cmd
 }
 
@@ -77,10 +80,12 @@ func (c *cli) dnssecStatusCmd() *cobra.Command {
 		Short: "Show a signed zone's keys and the key roll in progress",
 		Long: `Show ZONE's signing keys: each key's tag, role (csk: combined; ksk and
 zsk: a split), algorithm, state now (created, published, active, retired,
-removed) and times, and the key roll in progress. dnssync does not roll
-keys yet, so the roll is always "none". A signed zone the daemon has not
-written yet has no keys. ZONE must be signed (dnssec = true). --json
-prints {"success": true, "data": {...}}.`,
+removed) and times, and the key roll in progress (dnssync dnssec roll):
+its stage, what the keys do at it, the serial it was written at, when the
+next step may be taken at the earliest and what it waits for. A signed
+zone the daemon has not written yet has no keys. ZONE must be signed
+(dnssec = true). --json prints {"success": true, "data": {...}}; "roll"
+is null when no roll is in progress.`,
 		Example: `  dnssync dnssec status example.com
   dnssync dnssec status example.com --json | jq '.data.keys'`,
 		Args:              positional("ZONE", 1, 1),
@@ -129,7 +134,8 @@ func (c *cli) dnssecStatus(zone string, asJSON bool, now time.Time) int {
 	if err != nil {
 		return c.fail(err)
 	}
-	st := client.DNSSECStatus{Zone: sz.display, Keys: make([]client.DNSSECKey, len(sz.keys)), Roll: "none"}
+	st := client.DNSSECStatus{Zone: sz.display, Keys: make([]client.DNSSECKey, len(sz.keys)),
+		Roll: rollStatus(sz.roll, sz.display, now), RollRequested: requestText(sz.request)}
 	for i, k := range sz.keys {
 		st.Keys[i] = keyStatus(k, now)
 	}

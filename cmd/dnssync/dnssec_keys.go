@@ -30,6 +30,10 @@ type signedKeys struct {
 	dir     string // the zone's key directory
 	ttl     uint32 // the zone's SOA TTL: its DNSKEY and CDS records'
 	keys    []*dnssec.Key
+	roll    *dnssec.Roll        // the roll in progress; nil: none
+	request *dnssec.RollRequest // a roll request the daemon has not taken; nil: none
+	store   *dnssec.KeyStore
+	policy  dnssec.Policy
 }
 
 // signedZone finds zone in the managed zones, refuses one that is not
@@ -57,9 +61,18 @@ func (c *cli) signedZone(what, zone string) (signedKeys, error) {
 	if !z.DNSSEC {
 		return sk, fmt.Errorf("%s %s: not signed: set dnssec = true in its [[zones]] entry or zones.d file", what, sk.display)
 	}
+	if cfg.Backend.Type == config.RFC2136 {
+		// The server signs: its keys are its own, dnssync holds none.
+		return sk, fmt.Errorf("%s %s: the server signs %s (rfc2136 backend): its keys, their DS and their rolls are the server's (BIND: rndc dnssec -status %s; dig @server %s DNSKEY | dnssec-dsfromkey -f - %s)",
+			what, sk.display, sk.display, sk.display, sk.display, sk.display)
+	}
 	store := keyStore(cfg)
+	sk.store, sk.policy = store, cfg.DNSSEC.Policy()
 	sk.dir = filepath.Join(store.Dir, strings.TrimSuffix(sk.name, "."))
-	sk.keys, err = store.Load(sk.name)
+	sk.keys, sk.roll, err = store.LoadRoll(sk.name)
+	if err == nil {
+		sk.request, err = store.Request(sk.name)
+	}
 	if errors.Is(err, fs.ErrPermission) {
 		return sk, fmt.Errorf("%s %s: cannot read the keys in %s: permission denied; run it as the user the daemon runs as (e.g. sudo -u dnssync)", what, sk.display, sk.dir)
 	}
@@ -109,8 +122,55 @@ func printDNSSECStatus(w io.Writer, st client.DNSSECStatus, dir string) error {
 			return err
 		}
 	}
-	_, err := fmt.Fprintln(w, "roll: none in progress (dnssync does not roll keys yet)")
+	if st.RollRequested != "" {
+		fmt.Fprintf(w, "roll requested: %s (the daemon takes it at its next scheduled pass)\n", st.RollRequested)
+	}
+	r := st.Roll
+	if r == nil {
+		_, err := fmt.Fprintf(w, "roll: none in progress (`dnssync dnssec roll %s` starts one)\n", st.Zone)
+		return err
+	}
+	fmt.Fprintf(w, "roll: %s %d -> %d, started %s\n", r.Kind, r.OldKeyTag, r.NewKeyTag, keyTime(r.Started))
+	fmt.Fprintf(w, "  stage: %s since %s: %s\n", r.Stage, keyTime(r.StageSince), r.StageDescription)
+	switch {
+	case r.Serial == 0:
+		fmt.Fprintln(w, "  serial: not written yet")
+	case r.Served.IsZero():
+		fmt.Fprintf(w, "  serial: %d, not yet served everywhere\n", r.Serial)
+	default:
+		fmt.Fprintf(w, "  serial: %d, served everywhere since %s\n", r.Serial, keyTime(r.Served))
+	}
+	if !r.DSPublished.IsZero() {
+		fmt.Fprintf(w, "  parent's new DS: served since %s\n", keyTime(r.DSPublished))
+	}
+	if !r.NextStepAfter.IsZero() {
+		fmt.Fprintf(w, "  next step: not before %s\n", keyTime(r.NextStepAfter))
+	}
+	_, err := fmt.Fprintf(w, "  waiting for: %s\n", r.WaitingFor)
 	return err
+}
+
+// rollStatus is roll as status shows it, at now; nil for none.
+func rollStatus(r *dnssec.Roll, zone string, now time.Time) *client.DNSSECRoll {
+	if r == nil {
+		return nil
+	}
+	return &client.DNSSECRoll{
+		Kind: string(r.Kind), OldKeyTag: r.Old, NewKeyTag: r.New, Stage: string(r.Stage), StageDescription: r.Describe(),
+		Started: r.Started, StageSince: r.StageAt, Serial: r.Serial, Served: r.Served, NextStepAfter: r.NextAfter,
+		DSPublished: r.DSPublished, WaitingFor: r.WaitingFor(zone, now),
+	}
+}
+
+// requestText names a roll request as status prints it.
+func requestText(req *dnssec.RollRequest) string {
+	switch {
+	case req == nil:
+		return ""
+	case req.Action == dnssec.RequestStart:
+		return fmt.Sprintf("start %s", req.Kind)
+	}
+	return string(req.Action)
 }
 
 // keyTime is a key time as status prints it; "-" for one not set.

@@ -53,9 +53,13 @@ func cmdVerify(ctx context.Context, f *recordFlags, pos []string, asJSON *bool, 
 				fmt.Fprintf(stdout, "SYNC %s\n", s)
 			}
 		}
+		for _, z := range rep.DNSSECFailed() { // a signed zone not validating at a server
+			fmt.Fprintf(stdout, "FAIL %s\n", z)
+		}
 		if rep.OK() {
 			// Stale sets count as checked too, but there are none.
 			fmt.Fprintf(stdout, "ok: %d RRsets served as desired by %d servers, none stale\n", rep.Checked/max(len(rep.Servers), 1), len(rep.Servers))
+			printDNSSECValid(stdout, rep.DNSSEC)
 		}
 	}
 	if !rep.OK() {

@@ -60,7 +60,12 @@ func newVerifier(cfg *config.Config, log *slog.Logger, warn func(error)) (*recon
 	if err != nil {
 		return nil, err
 	}
+	signed, err := dnssecCheck(cfg) // the signed zones validated at each server (dnssec_check.go)
+	if err != nil {
+		return nil, err
+	}
 	return &reconcile.Reconciler{
+		DNSSEC:   signed,
 		Zones:    cfg.ZoneNames(),
 		Store:    desired.NewStore(desiredOptions(cfg), log),
 		Observed: zoneReader(addr.String(), xfrKey),

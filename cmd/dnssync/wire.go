@@ -199,6 +199,9 @@ func newReconciler(cfg *config.Config, log *slog.Logger) (*reconcile.Reconciler,
 		Catalog:    cfg.Catalog.Zone,
 		ApplyZones: applyZones(cfg),
 	}
+	if r.DNSSEC, err = dnssecCheck(cfg); err != nil { // dnssec_check.go
+		return nil, nil, err
+	}
 	return r, store, nil
 }
 

@@ -42,14 +42,22 @@ func (s *Signing) check(zone string) error {
 }
 
 // SignerType reports whether records of type t are made by the signer,
-// never planned: DNSKEY, RRSIG, NSEC, NSEC3, NSEC3PARAM, CDS and CDNSKEY.
+// never planned: DNSKEY, RRSIG, NSEC, NSEC3, NSEC3PARAM, CDS, CDNSKEY, and
+// the private type BIND keeps its signing state in (TypeBINDSigningState),
+// which a transfer of a zone BIND signs carries. diff's counted keeps the
+// same list.
 func SignerType(t uint16) bool {
 	switch t {
-	case dns.TypeDNSKEY, dns.TypeRRSIG, dns.TypeNSEC, dns.TypeNSEC3, dns.TypeNSEC3PARAM, dns.TypeCDS, dns.TypeCDNSKEY:
+	case dns.TypeDNSKEY, dns.TypeRRSIG, dns.TypeNSEC, dns.TypeNSEC3, dns.TypeNSEC3PARAM, dns.TypeCDS, dns.TypeCDNSKEY, TypeBINDSigningState:
 		return true
 	}
 	return false
 }
+
+// TypeBINDSigningState is the private type BIND records its signing
+// state in (named.conf sig-signing-type, 65534 by default): one record
+// per key and signing operation, at the apex of a zone it signs.
+const TypeBINDSigningState = 65534
 
 // notSignerType is Managed's answer for a signed zone.
 func notSignerType(k rrset.Key) bool { return !SignerType(k.Type) }

@@ -80,6 +80,7 @@ func (f *fileConfig) pathKeys() []*string {
 		&f.Backend.TSIGSecretFile,
 		&f.API.TokenFile,
 		&f.Audit.File,
+		&f.DNSSEC.TrustAnchors,
 	}
 }
 

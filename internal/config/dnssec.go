@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/miekg/dns"
 
@@ -18,16 +19,29 @@ type fileDNSSEC struct {
 	SignatureValidity string `toml:"signature_validity"`
 	SignatureRefresh  string `toml:"signature_refresh"`
 	InceptionBackdate string `toml:"inception_backdate"`
+	RollMargin        string `toml:"roll_margin"`
+	ParentDSTTL       string `toml:"parent_ds_ttl"`
+	ExpiryMargin      string `toml:"expiry_margin"`
+	TrustAnchors      string `toml:"trust_anchors"`
 }
 
 // DNSSEC is [dnssec], checked: the signing policy of every signed zone.
 type DNSSEC struct {
 	policy dnssec.Policy
+	// ExpiryMargin: a served signature expiring sooner fails the check.
+	ExpiryMargin time.Duration
+	// TrustAnchors is the path of a file of DS or DNSKEY records that the
+	// signed zones are validated against (ReadTrustAnchors); "": none.
+	TrustAnchors string
 }
 
 // Policy is the signing policy [dnssec] describes (valid: Load checks it
 // with Policy.Validate).
 func (d DNSSEC) Policy() dnssec.Policy { return d.policy }
+
+// defaultExpiryMargin is [dnssec] expiry_margin unset, with the default
+// signature_refresh (168h) and any above 144h.
+const defaultExpiryMargin = 72 * time.Hour
 
 // dnssecAlgorithms are the key algorithms dnssync signs with, by the names
 // of the DNSSEC registry.
@@ -43,6 +57,9 @@ func (f fileDNSSEC) build(p *problems) DNSSEC {
 		Validity: parse(p, "dnssec.signature_validity", f.SignatureValidity, positiveDuration),
 		Refresh:  parse(p, "dnssec.signature_refresh", f.SignatureRefresh, positiveDuration),
 		Backdate: parse(p, "dnssec.inception_backdate", f.InceptionBackdate, nonNegativeDuration),
+		// A key roll's waits (dnssec/roll.go).
+		RollMargin:  parse(p, "dnssec.roll_margin", f.RollMargin, nonNegativeDuration),
+		ParentDSTTL: parse(p, "dnssec.parent_ds_ttl", f.ParentDSTTL, nonNegativeDuration),
 	}
 	alg, ok := dnssecAlgorithms[strings.ToUpper(f.Algorithm)]
 	if !ok {
@@ -55,12 +72,26 @@ func (f fileDNSSEC) build(p *problems) DNSSEC {
 			p.add("dnssec", "%v", err)
 		}
 	}
-	return DNSSEC{policy: pol}
+	d := DNSSEC{policy: pol, TrustAnchors: f.TrustAnchors}
+	// A fresh re-sign leaves signature_refresh or more: with a margin as
+	// large, the check would fail signatures that are not yet due. Unset,
+	// the margin is 72h, or half the refresh when that is shorter.
+	if f.ExpiryMargin == "" {
+		d.ExpiryMargin = min(defaultExpiryMargin, pol.Refresh/2)
+		return d
+	}
+	d.ExpiryMargin = parse(p, "dnssec.expiry_margin", f.ExpiryMargin, positiveDuration)
+	if d.ExpiryMargin > 0 && pol.Refresh > 0 && d.ExpiryMargin >= pol.Refresh {
+		p.add("dnssec.expiry_margin", "%s must be below signature_refresh (%s): signatures are refreshed only when that much is left, so a margin as large fails a zone that is signed as it should be", d.ExpiryMargin, pol.Refresh)
+	}
+	return d
 }
 
-// checkDNSSEC refuses what no backend can sign or serve: signing by the
-// rfc2136 backend (the server signs there), and NSEC3 in zone files
-// (CoreDNS's file and auto refuse to load an NSEC3-signed zone, v1.15.0).
+// checkDNSSEC refuses what no backend can sign or serve: NSEC3 in zone
+// files (CoreDNS's file and auto refuse to load an NSEC3-signed zone,
+// v1.15.0). With the rfc2136 backend, dnssec = true means the server
+// signs (BIND dnssec-policy, Knot automatic signing): dnssync writes none
+// of the signer's records and validates what the server serves.
 func checkDNSSEC(p *problems, c *Config) {
 	for i, z := range c.Zones {
 		if err := c.DNSSECRefusal(z); err != nil {
@@ -72,11 +103,12 @@ func checkDNSSEC(p *problems, c *Config) {
 	}
 }
 
-// DNSSECRefusal says why z cannot be signed with this config's backend, or
-// nil. zones.d zones are checked with it as [[zones]] entries are.
+// DNSSECRefusal says why z cannot be served signed with this config's
+// backend, or nil. zones.d zones are checked with it as [[zones]] entries
+// are. Every backend serves a signed zone today (the zonefile backend
+// signs it, an rfc2136 server signs its own; NSEC3 with the zonefile
+// backend is refused for every zone, above): it is the one place a
+// backend's limit on a signed zone goes.
 func (c *Config) DNSSECRefusal(z Zone) error {
-	if z.DNSSEC && c.Backend.Type == RFC2136 {
-		return fmt.Errorf("the server signs: configure BIND dnssec-policy or Knot automatic signing")
-	}
 	return nil
 }

@@ -42,11 +42,13 @@ split_keys = true
 signature_validity = "48h"
 signature_refresh = "24h"
 inception_backdate = "0s"
+roll_margin = "2s"
+parent_ds_ttl = "1m"
 `))
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := dnssec.Policy{Algorithm: dns.ED25519, Split: true, Validity: 48 * time.Hour, Refresh: 24 * time.Hour}
+	want := dnssec.Policy{Algorithm: dns.ED25519, Split: true, Validity: 48 * time.Hour, Refresh: 24 * time.Hour, RollMargin: 2 * time.Second, ParentDSTTL: time.Minute}
 	if got := c.DNSSEC.Policy(); got != want {
 		t.Errorf("policy %+v, want %+v", got, want)
 	}
@@ -54,16 +56,7 @@ inception_backdate = "0s"
 
 // What cannot be signed or served signed is refused, naming the key.
 func TestLoadDNSSECBad(t *testing.T) {
-	rfc2136 := `
-[backend]
-type = "rfc2136"
-tsig_secret_file = "/nonexistent"
-[[zones]]
-name = "example.org"
-dnssec = true
-`
 	tests := []struct{ name, text, want string }{
-		{"rfc2136 signs on the server", rfc2136, "zones[0] (example.org.).dnssec: the server signs: configure BIND dnssec-policy or Knot automatic signing"},
 		{"nsec3 cannot be loaded by CoreDNS", "[dnssec]\nnsec3 = true\n", "dnssec.nsec3: CoreDNS's file and auto plugins refuse to load an NSEC3-signed zone"},
 		{"unknown algorithm", "[dnssec]\nalgorithm = \"RSASHA256\"\n", "dnssec.algorithm: \"RSASHA256\""},
 		{"refresh not below validity", "[dnssec]\nsignature_refresh = \"400h\"\n", "refresh 400h0m0s must be above 0 and below the validity"},
@@ -78,8 +71,30 @@ dnssec = true
 			}
 		})
 	}
-	// NSEC3 is fine where nothing signs with it: the rfc2136 server signs.
-	if _, err := Load(writeConfig(t, strings.Replace(rfc2136, "dnssec = true", "", 1)+"[dnssec]\nnsec3 = true\n")); err != nil {
-		t.Errorf("nsec3 with rfc2136: %v", err)
+}
+
+// With the rfc2136 backend the server signs (BIND dnssec-policy, Knot
+// automatic signing): dnssec = true is accepted, in [[zones]] and for a
+// zones.d zone (DNSSECRefusal), whatever [dnssec] says, NSEC3 included:
+// dnssync signs nothing there.
+func TestLoadDNSSECServerSigns(t *testing.T) {
+	c, err := Load(writeConfig(t, `
+[backend]
+type = "rfc2136"
+tsig_secret_file = "/nonexistent"
+[[zones]]
+name = "example.org"
+dnssec = true
+[dnssec]
+nsec3 = true
+`))
+	if err != nil {
+		t.Fatalf("a server-signed zone with the rfc2136 backend: %v", err)
+	}
+	if !c.Zones[0].DNSSEC {
+		t.Error("dnssec = true dropped")
+	}
+	if err := c.DNSSECRefusal(Zone{Name: "other.example.", DNSSEC: true}); err != nil {
+		t.Errorf("DNSSECRefusal of a zones.d zone marked dnssec: %v", err)
 	}
 }

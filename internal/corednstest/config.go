@@ -29,6 +29,9 @@ type Config struct {
 	ZoneTTLs ZoneTTLs
 	// DNSSEC writes dnssec = true into every [[zones]] entry.
 	DNSSEC bool
+	// TrustAnchors is [dnssec] trust_anchors: a file of DS or DNSKEY
+	// records the signed zones are validated against; "" leaves it out.
+	TrustAnchors string
 	// Secondaries are [[secondaries]] entries: a host:port each, with
 	// every key's default.
 	Secondaries []string
@@ -172,6 +175,9 @@ func (c Config) String() string {
 
 	w.table("catalog")
 	w.str("zone", c.Catalog)
+
+	w.table("dnssec")
+	w.str("trust_anchors", c.TrustAnchors)
 
 	for _, z := range c.Zones {
 		w.table("[zones]")

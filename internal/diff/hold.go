@@ -125,11 +125,17 @@ func dropped(c Change) int {
 // counted: the SOA, the apex NS and, in a signed zone, the records the
 // signer makes are no share of what records.d controls (signed, a zone
 // holds about three records for each of its own: counting them would let
-// three times the allowed share be deleted).
+// three times the allowed share be deleted). The signer's types are
+// apply.SignerType's (apply imports diff, not the other way round).
 func counted(zone string, k rrset.Key) bool {
 	switch k.Type {
-	case dns.TypeSOA, dns.TypeRRSIG, dns.TypeNSEC, dns.TypeNSEC3, dns.TypeNSEC3PARAM, dns.TypeDNSKEY, dns.TypeCDS, dns.TypeCDNSKEY:
+	case dns.TypeSOA, dns.TypeRRSIG, dns.TypeNSEC, dns.TypeNSEC3, dns.TypeNSEC3PARAM, dns.TypeDNSKEY, dns.TypeCDS, dns.TypeCDNSKEY,
+		typeBINDSigningState:
 		return false
 	}
 	return !(k.Type == dns.TypeNS && k.Name == zone)
 }
+
+// typeBINDSigningState is the private type BIND keeps its signing state
+// in, in a zone it signs (sig-signing-type, 65534 by default).
+const typeBINDSigningState = 65534

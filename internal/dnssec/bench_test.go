@@ -36,17 +36,24 @@ func BenchmarkSignFull(b *testing.B) {
 	}
 }
 
-// BenchmarkResignOneChange is one record added to a signed zone of 100,000
-// records: the work a change costs.
+// BenchmarkResignOneChange is one record added to a signed zone of 10,000
+// and of 100,000 records: the work a change costs, and whether it grows
+// with the zone (issue 14 wants it not to).
 func BenchmarkResignOneChange(b *testing.B) {
+	for _, n := range []int{10_000, 100_000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) { resignOneChange(b, n) })
+	}
+}
+
+func resignOneChange(b *testing.B, n int) {
 	p := DefaultPolicy()
 	keys := testKeys(b, p)
-	before := bigZone(b, 100_000)
+	before := bigZone(b, n)
 	prev, err := Sign(testZone, before, keys, p, t0)
 	if err != nil {
 		b.Fatal(err)
 	}
-	after := edit(b, before, nil, "host-50000a.example.com. 300 IN A 192.0.2.1")
+	after := edit(b, before, nil, "host-5000a.example.com. 300 IN A 192.0.2.1")
 	changed := changedKeys(before, after)
 	now := t0.Add(time.Hour)
 	b.ReportAllocs()

@@ -40,7 +40,10 @@ func (r Role) signsZone() bool { return r == CSK || r == ZSK }
 // Published, signing from Active, no longer signing from Retired, gone from
 // the DNSKEY RRset from Removed. A zero time has not been reached (never
 // set). A key made for a zone that was not yet signed is published and
-// active at once; a roll (a later step) sets the rest.
+// active at once; a roll (roll.go) sets the rest. A key-signing key (KSK,
+// CSK) signs the DNSKEY RRset for as long as it is published; Active to
+// Retired is when the parent is told about it (CDS, CDNSKEY, `dnssec ds`)
+// and, for a CSK, when it signs the zone's other RRsets.
 type Timing struct {
 	Published time.Time `json:"published,omitzero"`
 	Active    time.Time `json:"active,omitzero"`

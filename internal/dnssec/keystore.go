@@ -31,10 +31,12 @@ type KeyStore struct {
 
 const stateFile = "state.json"
 
-// state is state.json.
+// state is state.json. Roll was added without a new version: a reader
+// that does not know it ignores it, and a state without it has no roll.
 type state struct {
 	Version int        `json:"version"`
 	Keys    []keyState `json:"keys"`
+	Roll    *Roll      `json:"roll,omitempty"`
 }
 
 type keyState struct {
@@ -71,31 +73,41 @@ func fileBase(zone string, k *dns.DNSKEY) string {
 // Load returns the zone's keys in the order state.json lists them; none
 // (and no error) when the zone has no keys yet.
 func (s KeyStore) Load(zone string) ([]*Key, error) {
+	keys, _, err := s.LoadRoll(zone)
+	return keys, err
+}
+
+// LoadRoll returns the zone's keys and the key roll in progress (nil when
+// none).
+func (s KeyStore) LoadRoll(zone string) ([]*Key, *Roll, error) {
 	dir, err := s.zoneDir(zone)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	path := filepath.Join(dir, stateFile)
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
+		return nil, nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read dnssec key state: %w", err)
+		return nil, nil, fmt.Errorf("read dnssec key state: %w", err)
 	}
 	var st state
 	if err := json.Unmarshal(b, &st); err != nil {
-		return nil, fmt.Errorf("read dnssec key state %s: not valid JSON", path)
+		return nil, nil, fmt.Errorf("read dnssec key state %s: not valid JSON", path)
 	}
 	keys := make([]*Key, 0, len(st.Keys))
 	for _, ks := range st.Keys {
 		k, err := loadKey(dir, zone, ks)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		keys = append(keys, k)
 	}
-	return keys, nil
+	if err := st.Roll.check(keys); err != nil {
+		return nil, nil, fmt.Errorf("read dnssec key state %s: %w", path, err)
+	}
+	return keys, st.Roll, nil
 }
 
 func loadKey(dir, zone string, ks keyState) (*Key, error) {
@@ -162,11 +174,17 @@ func (s KeyStore) Ensure(zone string, p Policy, now time.Time) ([]*Key, error) {
 	return keys, nil
 }
 
-// Save writes the zone's keys: the key files of any key that has none yet,
-// then state.json, which from then on names exactly these keys (a roll
-// saves the new times the same way). The files of keys no longer named are
-// left for a person to remove.
-func (s KeyStore) Save(zone string, keys []*Key) error {
+// Save writes the zone's keys with no roll in progress (SaveRoll).
+func (s KeyStore) Save(zone string, keys []*Key) error { return s.SaveRoll(zone, keys, nil) }
+
+// SaveRoll writes the zone's keys and its roll (nil: none): the key files
+// of any key that has none yet, then state.json, which from then on names
+// exactly these keys. The files of keys no longer named are left for a
+// person to remove.
+func (s KeyStore) SaveRoll(zone string, keys []*Key, roll *Roll) error {
+	if err := roll.check(keys); err != nil {
+		return fmt.Errorf("save dnssec keys of %s: %w", zone, err)
+	}
 	dir, err := s.zoneDir(zone)
 	if err != nil {
 		return err
@@ -179,7 +197,7 @@ func (s KeyStore) Save(zone string, keys []*Key) error {
 	if err := os.Chmod(dir, 0o700); err != nil {
 		return fmt.Errorf("restrict dnssec key directory: %w", err)
 	}
-	st := state{Version: 1, Keys: make([]keyState, 0, len(keys))}
+	st := state{Version: 1, Keys: make([]keyState, 0, len(keys)), Roll: roll}
 	for _, k := range keys {
 		base := fileBase(zone, k.DNSKEY)
 		if err := writeKeyFiles(dir, base, k); err != nil {

@@ -34,16 +34,24 @@ type Policy struct {
 	// inception is backdated by Backdate). Refresh: a signature with this
 	// much or less left is made again. Backdate covers clocks that lag.
 	Validity, Refresh, Backdate time.Duration
+	// RollMargin is added to every wait of a key roll, for propagation to
+	// the secondaries and clocks that differ (RFC 7583's margins).
+	// ParentDSTTL is the TTL of the zone's DS at the parent: how long a
+	// resolver may keep the old DS once the parent serves the new one.
+	RollMargin, ParentDSTTL time.Duration
 }
 
 // DefaultPolicy is a combined ECDSA P-256 key, NSEC, signatures valid for
-// 14 days, refreshed when 7 days or less remain, backdated an hour.
+// 14 days, refreshed when 7 days or less remain, backdated an hour; a
+// roll's waits have an hour's margin, and the parent's DS a TTL of a day.
 func DefaultPolicy() Policy {
 	return Policy{
-		Algorithm: dns.ECDSAP256SHA256,
-		Validity:  14 * 24 * time.Hour,
-		Refresh:   7 * 24 * time.Hour,
-		Backdate:  time.Hour,
+		Algorithm:   dns.ECDSAP256SHA256,
+		Validity:    14 * 24 * time.Hour,
+		Refresh:     7 * 24 * time.Hour,
+		Backdate:    time.Hour,
+		RollMargin:  time.Hour,
+		ParentDSTTL: 24 * time.Hour,
 	}
 }
 
@@ -61,6 +69,8 @@ func (p Policy) Validate() error {
 		return fmt.Errorf("%w: refresh %s must be above 0 and below the validity %s", ErrPolicy, p.Refresh, p.Validity)
 	case p.Backdate < 0 || p.Backdate > p.Validity:
 		return fmt.Errorf("%w: backdate %s must be between 0 and the validity %s", ErrPolicy, p.Backdate, p.Validity)
+	case p.RollMargin < 0 || p.ParentDSTTL < 0:
+		return fmt.Errorf("%w: the roll margin %s and the parent's DS TTL %s must not be negative", ErrPolicy, p.RollMargin, p.ParentDSTTL)
 	}
 	return nil
 }

@@ -59,6 +59,8 @@ func (s *signer) full(unsigned rrset.Zone) (rrset.Zone, error) {
 
 // apexSets are the DNSKEY RRset of the published keys and the CDS and
 // CDNSKEY of the active key-signing keys (SHA-256), with the SOA's TTL.
+// During a KSK or CSK roll the CDS names the incoming key only once it is
+// active: a parent that polls moves to it when the zone says so.
 func (s *signer) apexSets(soa *dns.SOA) []*rrset.Set {
 	ttl := soa.Hdr.Ttl
 	hdr := func(t uint16) dns.RR_Header {
@@ -70,7 +72,7 @@ func (s *signer) apexSets(soa *dns.SOA) []*rrset.Set {
 		key.Hdr = hdr(dns.TypeDNSKEY)
 		keys = append(keys, &key)
 	}
-	for _, k := range s.keySigners {
+	for _, k := range s.dsKeys {
 		ds := k.DNSKEY.ToDS(dns.SHA256).ToCDS()
 		ds.Hdr = hdr(dns.TypeCDS)
 		cds = append(cds, ds)

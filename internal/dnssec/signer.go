@@ -34,7 +34,8 @@ type signer struct {
 	p          Policy
 	now        time.Time
 	zoneKeys   []signingKey // active keys that sign the zone's RRsets
-	keySigners []signingKey // active keys that sign DNSKEY, CDS and CDNSKEY
+	keySigners []signingKey // published key-signing keys: they sign DNSKEY, CDS and CDNSKEY
+	dsKeys     []*Key       // active key-signing keys: CDS and CDNSKEY name them
 	published  []*Key
 	prev       rrset.Zone // the zone as served: its fresh signatures are reused; may be nil
 	// now and now + refresh as RRSIG times, worked out once for due.
@@ -57,21 +58,30 @@ func newSigner(zone string, keys []*Key, p Policy, now time.Time) (*signer, erro
 		if dns.CanonicalName(k.DNSKEY.Hdr.Name) != zone {
 			return nil, fmt.Errorf("sign %s: key %s belongs to %s", zone, k, k.DNSKEY.Hdr.Name)
 		}
-		if k.IsPublished(now) {
-			s.published = append(s.published, k)
+		if !k.IsPublished(now) {
+			continue
+		}
+		s.published = append(s.published, k)
+		sk := signingKey{k, k.Tag()}
+		// Every published key-signing key signs the DNSKEY RRset, not only
+		// the active one: during a roll the parent's DS (or a resolver's
+		// cached copy of it) may name the incoming key or the outgoing
+		// one, and the chain must hold from either (RFC 6781 4.1.2,
+		// double-KSK). Active says which one the parent is told about.
+		if k.Role.signsKeys() {
+			s.keySigners = append(s.keySigners, sk)
 		}
 		if !k.IsActive(now) {
 			continue
 		}
-		sk := signingKey{k, k.Tag()}
 		if k.Role.signsZone() {
 			s.zoneKeys = append(s.zoneKeys, sk)
 		}
 		if k.Role.signsKeys() {
-			s.keySigners = append(s.keySigners, sk)
+			s.dsKeys = append(s.dsKeys, k)
 		}
 	}
-	if len(s.zoneKeys) == 0 || len(s.keySigners) == 0 {
+	if len(s.zoneKeys) == 0 || len(s.dsKeys) == 0 {
 		return nil, fmt.Errorf("sign %s: no active key to sign the zone's data and its DNSKEY RRset with", zone)
 	}
 	return s, nil

@@ -39,6 +39,7 @@ const (
 	KindInvalidFiles       = "invalid_files"       // some record files are invalid
 	KindVerifyFailed       = "verify_failed"       // the scheduled check found failures
 	KindInvalidZoneFiles   = "invalid_zone_files"  // some zones.d files are invalid, or conflict
+	KindDNSSECInvalid      = "dnssec_invalid"      // a signed zone does not validate at a server, or its signatures expire within the margin
 	// KindZoneFailed is a zone error from a stage this package does not
 	// know: never let an error read as healthy.
 	KindZoneFailed = "zone_failed"
@@ -84,6 +85,7 @@ type Tracker struct {
 	files   *Reason             // invalid files, from the latest State
 	zoneDir *Reason             // invalid zones.d files, from the latest pass that read them
 	check   *Reason             // the latest scheduled check
+	dnssec  *Reason             // the latest scheduled check's signed zones
 }
 
 // NewTracker returns a Tracker that has seen nothing: not ready, not
@@ -122,6 +124,9 @@ type Pass struct {
 type Check struct {
 	Time   time.Time
 	Failed *Reason // nil: every RRset served as desired (lagging caches aside)
+	// DNSSEC: the signed zones that do not validate at a server; nil:
+	// every one validates (or none is signed).
+	DNSSEC *Reason
 }
 
 // Record takes in one pass.
@@ -164,8 +169,8 @@ func (t *Tracker) Record(p Pass) {
 	}
 	if p.Check != nil {
 		st.LastVerify = p.Check.Time
-		t.check = p.Check.Failed
-		if p.Check.Failed == nil {
+		t.check, t.dnssec = p.Check.Failed, p.Check.DNSSEC
+		if p.Check.Failed == nil && p.Check.DNSSEC == nil {
 			st.LastVerifyOK = p.Check.Time
 		}
 	}
@@ -202,7 +207,7 @@ func (t *Tracker) reasons() []Reason {
 	for _, rs := range t.zones {
 		out = append(out, rs...)
 	}
-	for _, r := range []*Reason{t.records, t.files, t.zoneDir, t.check} {
+	for _, r := range []*Reason{t.records, t.files, t.zoneDir, t.check, t.dnssec} {
 		if r != nil {
 			out = append(out, *r)
 		}

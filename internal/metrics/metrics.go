@@ -44,6 +44,10 @@ type Metrics struct {
 	serverSerial *prometheus.GaugeVec
 	serverInSync *prometheus.GaugeVec
 	replication  *prometheus.HistogramVec
+	// The signed zones' earliest signature expiry (dnssec.go), and the
+	// zones it has series of.
+	dnssecExpiry *prometheus.GaugeVec
+	dnssecZones  map[string]float64
 
 	mu    sync.Mutex
 	zones map[string]bool // the zones with per-zone series, to drop those no longer managed
@@ -146,10 +150,11 @@ func New(reg prometheus.Registerer) *Metrics {
 		servers: map[serverZone]bool{},
 	}
 	m.newServerMetrics()
+	m.newDNSSECMetrics()
 	reg.MustRegister(m.reconciles, m.unchanged, m.duration, m.changes, m.drift, m.verifies, m.propagation,
 		m.checkFailures, m.checks, m.recordsDesired, m.recordsServed, m.invalidFiles,
 		m.lastSuccess, m.lastAttempt, m.backendErrors, m.unsafeRefusals, m.requests, m.requestTime,
-		m.serverSerial, m.serverInSync, m.replication)
+		m.serverSerial, m.serverInSync, m.replication, m.dnssecExpiry)
 
 	// Series that exist from the start, so that rate() and alerts see a 0
 	// before the first event rather than nothing.

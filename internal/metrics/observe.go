@@ -41,6 +41,7 @@ func (m *Metrics) Observe(res reconcile.Result) {
 
 	if c := res.Check; c != nil {
 		m.observeCheck(c.Sync)
+		m.observeDNSSEC(c.DNSSEC)
 		at := unix(c.Time)
 		m.lastAttempt.WithLabelValues(opVerify).Set(at)
 		m.checkFailures.WithLabelValues(statusFailed).Set(float64(len(c.Failed())))

@@ -38,11 +38,13 @@ func (r *Reconciler) RunOnce(ctx context.Context, opts Options) Result {
 		rep := r.check(ctx, res.State, opts.Progress)
 		addStale(&rep, res.Zones)
 		r.checkSync(ctx, res.State, &rep) // each secondary's serial and data (propagate.go)
+		r.checkDNSSEC(ctx, &rep)          // signed zones validated at each server (dnsseccheck.go)
 		// A secondary ahead of the primary: a serial-only write (ahead.go).
 		r.raiseAhead(ctx, opts, &res, &rep)
 		res.Check = &rep
 		r.logCheck(rep)
 	}
+	r.rollKeys(ctx, opts, &res)  // a key roll's next step (roll.go)
 	r.resignDue(ctx, opts, &res) // signatures due for refresh (resign.go)
 	res.Full, res.Start, res.Duration = true, start, time.Since(start)
 	return res
@@ -72,6 +74,7 @@ func (r *Reconciler) Verify(ctx context.Context) (verify.Report, error) {
 	}
 	r.syncAll(ctx, &rep)         // each server's serial, per zone (propagate.go)
 	r.compareData(ctx, st, &rep) // and each secondary's data at it (secondarydata.go)
+	r.checkDNSSEC(ctx, &rep)     // signed zones validated at each server (dnsseccheck.go)
 	return rep, nil
 }
 

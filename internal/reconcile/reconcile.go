@@ -100,6 +100,9 @@ type Reconciler struct {
 	// (0: reverse.DefaultCap).
 	ReverseZones []string
 	ReverseCap   int
+	// DNSSEC, when set, validates the signed zones at every check, on
+	// the primary and each secondary (dnsseccheck.go).
+	DNSSEC *DNSSECCheck
 
 	mu       sync.Mutex
 	reported map[string]string // what standing conflicts were last logged

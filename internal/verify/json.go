@@ -30,7 +30,20 @@ func (r Report) JSON(name string) client.Verification {
 		v.Records = append(v.Records, res.JSON())
 	}
 	v.Zones = zonesJSON(r.Sync)
+	for _, z := range r.DNSSEC {
+		v.DNSSEC = append(v.DNSSEC, z.JSON())
+	}
 	return v
+}
+
+// JSON is the signature check as one entry of a Verification's dnssec.
+func (z ZoneSignature) JSON() client.ZoneSignature {
+	j := client.ZoneSignature{Zone: display(z.Zone), Server: z.Server, Name: z.Name, Role: string(z.Role),
+		Valid: z.OK(), Anchor: z.Anchor, Reason: z.Err}
+	if !z.Expires.IsZero() {
+		j.Expires = z.Expires.UTC().Format(time.RFC3339)
+	}
+	return j
 }
 
 // JSON is the result as one entry of a Verification's records: names

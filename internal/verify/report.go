@@ -14,6 +14,20 @@ type Report struct {
 	// primary, its secondaries, the resolvers): servers.go. Empty for a
 	// check of RRsets alone.
 	Sync []ServerStatus
+	// DNSSEC is, per signed zone, its validation at each authoritative
+	// server (dnsseczone.go). Empty when no zone is signed.
+	DNSSEC []ZoneSignature
+}
+
+// DNSSECFailed returns the signed zones that do not validate at a server.
+func (r Report) DNSSECFailed() []ZoneSignature {
+	var out []ZoneSignature
+	for _, z := range r.DNSSEC {
+		if !z.OK() {
+			out = append(out, z)
+		}
+	}
+	return out
 }
 
 // Failed returns the results that count against the check: neither
@@ -32,9 +46,10 @@ func (r Report) NotVerified() []Result {
 }
 
 // OK reports whether every RRset is served as desired (lagging caches
-// aside) and every authoritative server checked is in sync.
+// aside), every authoritative server checked is in sync, and every
+// signed zone validates at each.
 func (r Report) OK() bool {
-	if len(r.OutOfSync()) > 0 {
+	if len(r.OutOfSync()) > 0 || len(r.DNSSECFailed()) > 0 {
 		return false
 	}
 	for _, res := range r.Results {

@@ -43,7 +43,8 @@ func Pass(res reconcile.Result) health.Pass {
 	}
 	if res.Check != nil {
 		p.Check = &health.Check{Time: res.Check.Time}
-		if !res.Check.OK() {
+		p.Check.DNSSEC = dnssecReason(*res.Check)
+		if !res.Check.OK() && !onlyDNSSEC(*res.Check) {
 			p.Check.Failed = checkReason(*res.Check)
 		}
 	}

@@ -136,3 +136,29 @@ func checkReason(rep verify.Report) *health.Reason {
 	}
 	return &health.Reason{Kind: health.KindVerifyFailed, Message: strings.Join(msgs, "; ")}
 }
+
+// dnssecReason is the signed zones that do not validate at a server, each
+// named with the server and why (a signature's key tag and times, no
+// record data), or nil.
+func dnssecReason(rep verify.Report) *health.Reason {
+	failed := rep.DNSSECFailed()
+	if len(failed) == 0 {
+		return nil
+	}
+	parts := make([]string, 0, maxListed)
+	for _, z := range failed[:min(len(failed), maxListed)] {
+		parts = append(parts, z.String())
+	}
+	msg := fmt.Sprintf("%d signed zone checks failed: %s", len(failed), strings.Join(parts, "; "))
+	if more := len(failed) - maxListed; more > 0 {
+		msg += fmt.Sprintf("; and %d more", more)
+	}
+	return &health.Reason{Kind: health.KindDNSSECInvalid, Message: msg}
+}
+
+// onlyDNSSEC reports whether the signed zones are all that fail rep: the
+// check's records and serials are then fine, and verify_failed would say
+// nothing dnssec_invalid does not.
+func onlyDNSSEC(rep verify.Report) bool {
+	return len(rep.Failed()) == 0 && len(rep.OutOfSync()) == 0
+}

@@ -1,0 +1,46 @@
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// The expiry margin: 72h unset, half a refresh shorter than 144h, and an
+// explicit one at or above the refresh refused (a zone re-signed on time
+// would fail the check).
+func TestLoadDNSSECExpiryMargin(t *testing.T) {
+	for _, tt := range []struct {
+		name, text string
+		want       time.Duration
+		wantErr    string
+	}{
+		{"default", "", 72 * time.Hour, ""},
+		{"half a short refresh", "[dnssec]\nsignature_validity = \"48h\"\nsignature_refresh = \"24h\"\n", 12 * time.Hour, ""},
+		{"explicit", "[dnssec]\nexpiry_margin = \"100h\"\n", 100 * time.Hour, ""},
+		{"not below the refresh", "[dnssec]\nexpiry_margin = \"168h\"\n", 0,
+			"dnssec.expiry_margin: 168h0m0s must be below signature_refresh (168h0m0s)"},
+		{"not a duration", "[dnssec]\nexpiry_margin = \"soon\"\n", 0, "dnssec.expiry_margin"},
+		{"trust anchors relative to the config", "[dnssec]\ntrust_anchors = \"anchors.txt\"\n", 72 * time.Hour, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			path := writeConfig(t, tt.text)
+			c, err := Load(path)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.DNSSEC.ExpiryMargin != tt.want {
+				t.Errorf("margin %s, want %s", c.DNSSEC.ExpiryMargin, tt.want)
+			}
+			if strings.Contains(tt.text, "trust_anchors") && !strings.HasPrefix(c.DNSSEC.TrustAnchors, strings.TrimSuffix(path, "config.toml")) {
+				t.Errorf("trust_anchors %q, want it beside %s", c.DNSSEC.TrustAnchors, path)
+			}
+		})
+	}
+}
