@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -204,31 +203,4 @@ func bindSecondaryOf(t *testing.T, e *env, srv updateServer, z corednstest.Updat
 	e.cfg.Secondaries = []string{sec.Addr}
 	e.writeConfig()
 	return sec.Addr
-}
-
-// delvZoneDS returns what asks delv, with ds as the only trust anchor
-// of zone (written to anchorFile), for name/type at a server, and fails
-// the test unless the answer is "fully validated" and says want.
-func delvZoneDS(t *testing.T, delvBin, anchorFile, zone string, ds []*dns.DS) func(addr, name, typ, want string) {
-	t.Helper()
-	var anchors strings.Builder
-	anchors.WriteString("trust-anchors {\n")
-	for _, d := range ds {
-		fmt.Fprintf(&anchors, "  %s static-ds %d %d %d \"%s\";\n", zone, d.KeyTag, d.Algorithm, d.DigestType, d.Digest)
-	}
-	anchors.WriteString("};\n")
-	if err := os.WriteFile(anchorFile, []byte(anchors.String()), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return func(addr, name, typ, want string) {
-		t.Helper()
-		host, port, err := net.SplitHostPort(addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out, err := exec.Command(delvBin, "@"+host, "-p", port, "-a", anchorFile, "+root="+zone, "+tcp", name, typ).CombinedOutput()
-		if err != nil || !strings.Contains(string(out), "fully validated") || !strings.Contains(string(out), want) {
-			t.Fatalf("delv @%s %s %s: %v, want %q fully validated:\n%s", addr, name, typ, err, want, out)
-		}
-	}
 }

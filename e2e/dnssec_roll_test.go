@@ -3,8 +3,6 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
-	"net"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -249,25 +247,4 @@ func delvWithDS(t *testing.T, delvBin, addr string, ds *dns.DS, what, name, typ,
 	if !ok || !strings.Contains(out, want) {
 		t.Fatalf("%s: delv %s %s with the DS of key %d: want %q fully validated:\n%s", what, name, typ, ds.KeyTag, want, out)
 	}
-}
-
-// delvWithDSOnce asks delv name/type at addr, anchored on ds; ok is a fully
-// validated answer.
-func delvWithDSOnce(delvBin, addr string, ds *dns.DS, name, typ string) (bool, string) {
-	dir, err := os.MkdirTemp("", "delv-anchor")
-	if err != nil {
-		return false, err.Error()
-	}
-	defer os.RemoveAll(dir)
-	anchor := fmt.Sprintf("trust-anchors {\n  example.com. static-ds %d %d %d \"%s\";\n};\n", ds.KeyTag, ds.Algorithm, ds.DigestType, ds.Digest)
-	file := filepath.Join(dir, "anchor.conf")
-	if err := os.WriteFile(file, []byte(anchor), 0o644); err != nil {
-		return false, err.Error()
-	}
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		return false, err.Error()
-	}
-	out, err := exec.Command(delvBin, "@"+host, "-p", port, "-a", file, "+root=example.com", "+tcp", name, typ).CombinedOutput()
-	return err == nil && strings.Contains(string(out), "fully validated"), string(out)
 }

@@ -1,9 +1,6 @@
 package e2e
 
 import (
-	"fmt"
-	"net"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -86,25 +83,5 @@ func newDelv(t *testing.T, delvBin string, e *env) func(addr, name, typ, want st
 	if err != nil || len(ds) == 0 {
 		t.Fatalf("DS: %v, %v", ds, err)
 	}
-	var anchors strings.Builder
-	anchors.WriteString("trust-anchors {\n")
-	for _, d := range ds {
-		fmt.Fprintf(&anchors, "  example.com. static-ds %d %d %d \"%s\";\n", d.KeyTag, d.Algorithm, d.DigestType, d.Digest)
-	}
-	anchors.WriteString("};\n")
-	anchorFile := filepath.Join(e.dir, "anchors.conf")
-	if err := os.WriteFile(anchorFile, []byte(anchors.String()), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return func(addr, name, typ, want string) {
-		t.Helper()
-		host, port, err := net.SplitHostPort(addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out, err := exec.Command(delvBin, "@"+host, "-p", port, "-a", anchorFile, "+root=example.com", "+tcp", name, typ).CombinedOutput()
-		if err != nil || !strings.Contains(string(out), "fully validated") || !strings.Contains(string(out), want) {
-			t.Fatalf("delv @%s %s %s: %v, want %q fully validated:\n%s", addr, name, typ, err, want, out)
-		}
-	}
+	return delvZoneDS(t, delvBin, filepath.Join(e.dir, "anchors.conf"), "example.com.", ds)
 }
