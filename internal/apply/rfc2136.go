@@ -190,6 +190,9 @@ func (b *RFC2136) send(ctx context.Context, zone string, m *dns.Msg) error {
 		return fmt.Errorf("update %s at %s: %w", zone, b.server, err)
 	}
 	if err := rcodeError(zone, b.server, key, resp); err != nil {
+		if errors.Is(err, ErrConcurrentWrite) {
+			return b.fenceRefused(ctx, zone, m, err) // rfc2136_fencecheck.go
+		}
 		return err
 	}
 	b.log.Debug("update sent", "zone", zone, "records", len(m.Ns), "took", time.Since(start).Round(time.Microsecond))

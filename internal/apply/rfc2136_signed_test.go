@@ -3,6 +3,7 @@ package apply
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -102,5 +103,22 @@ func TestSignerTypeBINDState(t *testing.T) {
 	b := signedBackend(t, t.TempDir(), t.TempDir())
 	if b.Managed("example.com.")(rkey("example.com.", 65534)) {
 		t.Error("BIND's signing state (TYPE65534) is dnssync's to plan in a signed zone")
+	}
+}
+
+// TestRFC2136InlineSigningNamed: BIND with inline-signing checks an
+// UPDATE's prerequisites against its unsigned copy of the zone, whose
+// serial is not the one it serves, so every fenced UPDATE fails with
+// NXRRSET though nothing else writes the zone. That is no concurrent
+// write (planning again would fail the same way, every pass): the error
+// says what the server does and what to set.
+func TestRFC2136InlineSigningNamed(t *testing.T) {
+	t.Parallel()
+	z := corednstest.UpdateZone{Zone: "example.org", Seed: fenceSeed, KeyName: updKey, Secret: updSecret}
+	srv := corednstest.StartSignedPrimary(t, corednstest.BIND, z, corednstest.SignPolicy{Inline: true})
+	b := newRFC2136(t, srv.Addr)
+	_, err := b.Apply(context.Background(), transfer(t, srv.Addr), creates(t, "a"))
+	if err == nil || errors.Is(err, ErrConcurrentWrite) || !errors.Is(err, ErrUpdateRefused) || !strings.Contains(err.Error(), "inline-signing") {
+		t.Fatalf("apply to an inline-signed BIND zone: err %v, want ErrUpdateRefused naming inline-signing", err)
 	}
 }

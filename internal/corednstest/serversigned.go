@@ -32,6 +32,10 @@ type SignPolicy struct {
 	// more). Zero keeps BIND's defaults (valid two weeks, refreshed after
 	// one).
 	Resign time.Duration
+	// Inline (BIND only) signs with inline-signing: UPDATEs go to an
+	// unsigned copy of the zone with its own serial, which is what their
+	// prerequisites are checked against, while the signed copy is served.
+	Inline bool
 }
 
 // SignedNamedConf is z's named.conf (a primary taking UPDATEs signed with
@@ -63,8 +67,12 @@ func (z UpdateZone) SignedNamedConf(p SignPolicy) string {
 %s};
 `, PolicyName, resign)
 	updates := fmt.Sprintf("    update-policy { grant %s zonesub ANY; };\n", z.KeyName)
+	inline := "no"
+	if p.Inline {
+		inline = "yes"
+	}
 	return strings.Replace(strings.Replace(z.namedConf(), "controls { };\n", "controls { };\n"+policy, 1),
-		updates, updates+fmt.Sprintf("    dnssec-policy \"%s\";\n    inline-signing no;\n", PolicyName), 1)
+		updates, updates+fmt.Sprintf("    dnssec-policy \"%s\";\n    inline-signing %s;\n", PolicyName, inline), 1)
 }
 
 // SignedSpec is the primary of kind k (BIND or Knot) for z with the zone
@@ -78,7 +86,7 @@ func (z UpdateZone) SignedSpec(k Kind, p SignPolicy) (Spec, error) {
 		s := z.Spec(BIND)
 		s.Conf = z.SignedNamedConf(p)
 		return s, nil
-	case k == Knot && p.Resign == 0:
+	case k == Knot && p.Resign == 0 && !p.Inline:
 		s := z.Spec(Knot)
 		s.Conf = z.signedKnotConf()
 		return s, nil
