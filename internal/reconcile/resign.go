@@ -15,8 +15,11 @@ import (
 // written in this pass, whether a served signature expires within the
 // refresh window, and writes that zone again with only its serial
 // changed (apply.Resigner): the write re-signs what is due, and
-// propagates as any other. Not while the zone's pass failed, its changes
-// are held or it is retiring, as for a secondary ahead (ahead.go).
+// propagates as any other. Not while the zone's pass failed or it is
+// retiring. While the safety rules hold the zone's deletions it is: the
+// write changes no record (what is held stays served as it is), and a
+// hold can stand longer than the refresh window, waiting for a person;
+// the signatures must not expire meanwhile.
 func (r *Reconciler) resignDue(ctx context.Context, opts Options, res *Result) {
 	b, ok := r.Backend.(apply.Resigner)
 	if !ok || !opts.Apply || !opts.Check {
@@ -28,7 +31,7 @@ func (r *Reconciler) resignDue(ctx context.Context, opts Options, res *Result) {
 		if ctx.Err() != nil {
 			return
 		}
-		if !b.Signs(zone) || zr.Applied || zr.Err != nil || zr.Refusal != nil || r.holding[zone] != nil || r.zoneSet.retiring[zone] {
+		if !b.Signs(zone) || zr.Applied || zr.Err != nil && zr.Stage != StageUnsafe || r.zoneSet.retiring[zone] {
 			continue
 		}
 		log := r.Log.With("zone", zone)
