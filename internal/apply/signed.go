@@ -62,10 +62,13 @@ const TypeBINDSigningState = 65534
 // notSignerType is Managed's answer for a signed zone.
 func notSignerType(k rrset.Key) bool { return !SignerType(k.Type) }
 
-// signedZone is a zone as last signed and written.
+// signedZone is a zone as last signed and written. Its sets are changed
+// in place by the next write's signing: the backend drops it before it
+// writes and keeps it again only once the write succeeded, so a failed
+// write leaves none (the next write starts from the zone served).
 type signedZone struct {
 	serial uint32
-	sets   rrset.Zone
+	sets   *dnssec.Signed
 }
 
 // signing returns the zone's signing, nil for an unsigned zone.
@@ -76,96 +79,98 @@ func (b *ZoneFile) signing(zone string) *Signing {
 }
 
 // signedText signs served+p with serial and returns the text to write,
-// with the signed sets to keep once written. t, when not nil, is the text
-// of prev (what was last written): only the sets that differ are
-// rendered again.
-func (b *ZoneFile) signedText(sg *Signing, served *observed.Zone, p diff.Plan, serial uint32) (*zoneText, rrset.Zone, error) {
+// with the signed zone to keep once written. When what this backend wrote
+// last is what is served, its signed zone and text are changed in place:
+// only the sets the signing touched are rendered again, and the work does
+// not grow with the zone (ApplyAbove drops the kept zone before it writes
+// and keeps it again once written; a Resign that fails leaves it as it
+// was). Else the served zone is copied and signed (in full if it is not
+// signed yet).
+func (b *ZoneFile) signedText(sg *Signing, served *observed.Zone, p diff.Plan, serial uint32) (*zoneText, *dnssec.Signed, error) {
 	zone := p.Zone
-	prev, t := served.Sets, (*zoneText)(nil)
+	var (
+		sz *dnssec.Signed
+		t  *zoneText
+	)
 	if kept := b.signed[zone]; kept != nil && kept.serial == served.Serial {
-		prev = kept.sets
+		sz = kept.sets
 		if kt := b.texts[zone]; kt != nil && kt.serial == served.Serial {
 			t = kt
 		}
 	}
-	unsigned := make(rrset.Zone, len(prev))
-	for k, s := range prev {
-		if !SignerType(k.Type) {
-			unsigned[k] = s
+	if sz == nil {
+		sets := make(rrset.Zone, len(served.Sets))
+		for k, s := range served.Sets {
+			if k.Type != TypeBINDSigningState {
+				sets[k] = s
+			}
 		}
+		sz = dnssec.NewSigned(zone, sets)
 	}
-	var changed []rrset.Key
+	var changes []dnssec.Change
 	for _, c := range p.Changes {
 		if SignerType(c.Key.Type) {
 			continue // the signer's own: never planned, but never written either
 		}
-		changed = append(changed, c.Key)
-		if c.New != nil {
-			unsigned[c.Key] = c.New
-		} else {
-			delete(unsigned, c.Key)
-		}
+		changes = append(changes, dnssec.Change{Key: c.Key, New: c.New})
 	}
 	soaKey := rrset.Key{Name: zone, Type: dns.TypeSOA}
-	soaSet := unsigned[soaKey]
+	soaSet := sz.Sets[soaKey]
+	for _, c := range changes {
+		if c.Key == soaKey {
+			soaSet = c.New
+		}
+	}
 	if soaSet == nil || len(soaSet.RRs) != 1 {
 		return nil, nil, fmt.Errorf("zone %s has no SOA", zone)
 	}
 	soa := *soaSet.RRs[0].(*dns.SOA)
 	soa.Serial = serial
-	unsigned[soaKey] = rrset.New(&soa)
-	if prev[rrset.Key{Name: zone, Type: dns.TypeDNSKEY}] == nil {
-		prev = nil // not signed before: sign whole
-	}
+	changes = append(changes, dnssec.Change{Key: soaKey, New: rrset.New(&soa)})
 	now := b.now()
-	keys, err := sg.Keys.Ensure(zone, sg.Policy, now)
+	keys, err := b.zoneKeys(sg, zone, sz.Sets[rrset.Key{Name: zone, Type: dns.TypeDNSKEY}], now) // signedkeys.go
 	if err != nil {
 		return nil, nil, err
 	}
 	if len(keys) == 0 {
 		return nil, nil, errors.New("no dnssec keys")
 	}
-	out, stats, err := dnssec.Resign(zone, prev, unsigned, changed, keys, sg.Policy, now)
+	touched, stats, err := sz.Resign(changes, keys, sg.Policy, now)
 	if err != nil {
 		return nil, nil, err
 	}
 	b.log.Debug("zone signed", "zone", zone, "signed", stats.Signed, "reused", stats.Reused, "full", stats.Full, "reason", stats.Reason)
-	if t == nil {
-		return newZoneText(zone, out), out, nil
+	if t == nil || stats.Full {
+		return newZoneText(zone, sz.Sets), sz, nil
 	}
-	// Resign keeps every set it did not touch as the same pointer: what
-	// differs is what it touched, so only that is rendered again.
-	for k, s := range out {
-		if prev[k] != s {
-			t.set(k, s)
-		}
+	for _, k := range touched {
+		t.set(k, sz.Sets[k])
 	}
-	for k := range prev {
-		if out[k] == nil {
-			t.set(k, nil)
-		}
-	}
-	return t, out, nil
+	return t, sz, nil
 }
 
 // SignaturesDue reports whether zone is signed and a signature in served
 // (or in what was last written, while that is what is served) expires
 // within the refresh window: a serial-only write then signs them again.
+// For what was last written the signed zone's index answers, without a
+// walk of its signatures.
 func (b *ZoneFile) SignaturesDue(served *observed.Zone) bool {
 	sg := b.signing(served.Name)
 	if sg == nil {
 		return false
 	}
+	now := b.now()
 	b.mu.Lock()
-	sets := served.Sets
 	if kept := b.signed[served.Name]; kept != nil && kept.serial == served.Serial {
-		sets = kept.sets
+		defer b.mu.Unlock()
+		return kept.sets.Due(sg.Policy, now)
 	}
 	b.mu.Unlock()
+	sets := served.Sets
 	if sets[rrset.Key{Name: served.Name, Type: dns.TypeDNSKEY}] == nil {
 		return true // served unsigned: sign it
 	}
-	due := b.now().Add(sg.Policy.Refresh)
+	due := now.Add(sg.Policy.Refresh)
 	for k, s := range sets {
 		if k.Type != dns.TypeRRSIG {
 			continue

@@ -18,6 +18,7 @@ import (
 
 	"github.com/dnssync/dnssync/internal/atomicfile"
 	"github.com/dnssync/dnssync/internal/diff"
+	"github.com/dnssync/dnssync/internal/dnssec"
 	"github.com/dnssync/dnssync/internal/observed"
 	"github.com/dnssync/dnssync/internal/rrset"
 )
@@ -43,6 +44,10 @@ type ZoneFile struct {
 	texts     map[string]*zoneText
 	signed    map[string]*signedZone // signed zones as last written (signed.go)
 	unwritten map[string]uint32      // serial recorded, then its write failed
+	// buf holds the text of each write, kept for the next one: a large
+	// signed zone's text is tens of megabytes, and a buffer made per write
+	// costs its clearing and a garbage collection over the whole zone.
+	buf bytes.Buffer
 
 	tempsSwept time.Time // the last look for stale temporary files
 	tempsClean bool      // that look found none left: no need to look again
@@ -133,7 +138,7 @@ func (b *ZoneFile) ApplyAbove(ctx context.Context, served *observed.Zone, p diff
 	}
 	var (
 		t      *zoneText
-		signed rrset.Zone
+		signed *dnssec.Signed
 	)
 	if sg := b.signing(p.Zone); sg != nil {
 		if t, signed, err = b.signedText(sg, served, p, serial); err != nil {
@@ -152,9 +157,10 @@ func (b *ZoneFile) ApplyAbove(ctx context.Context, served *observed.Zone, p diff
 	}
 	delete(b.texts, p.Zone) // until the write succeeds: t has changed
 	delete(b.signed, p.Zone)
-	var buf bytes.Buffer
+	buf := &b.buf
+	buf.Reset()
 	buf.Grow(t.size + 512)
-	if err := t.write(&buf, serial); err != nil {
+	if err := t.write(buf, serial); err != nil {
 		return Result{}, fmt.Errorf("render %s: %w", p.Zone, err)
 	}
 	if err := os.MkdirAll(b.dir, 0o755); err != nil {

@@ -7,74 +7,66 @@ import (
 	"github.com/miekg/dns"
 )
 
-// relink works out the NSEC chain after names were added to and removed
-// from it, and returns the new next name of each name whose NSEC must
-// point elsewhere: the added names and the names just before a change. z
-// holds the NSEC records from before the change.
-//
-// It walks z's keys once, comparing owner names only (it reads no record):
-// the name before a change in the old chain is the greatest NSEC owner
-// below it. Every name that keeps its place and lies between such a
-// predecessor and its new successor is the old next name of the
-// predecessor or of a removed name, so sorting just these names and the
-// added ones gives each predecessor and each added name its successor.
-func relink(z rrset.Zone, apex string, added []string, removed map[string]bool) map[string]string {
+// relink updates the kept NSEC owner names (z.names) for names added to
+// and removed from the chain, and returns the new next name of each name
+// whose NSEC must point elsewhere: the added names and the names just
+// before an added or a removed one. A change's neighbours are found by
+// binary search in the sorted names, not by a walk of the zone; the
+// names are built once (a walk and a sort) when z has none yet.
+func (z *Signed) relink(added, removed []string) map[string]string {
 	if len(added) == 0 && len(removed) == 0 {
 		return nil
 	}
-	targets := slices.Clone(added)
-	for r := range removed {
-		targets = append(targets, r)
-	}
-	slices.SortFunc(targets, rrset.CompareNames)
-	// best[i] is the greatest owner between targets[i-1] and targets[i];
-	// best[len(targets)] the greatest owner above them all (the chain's
-	// last, before which the first target comes when the chain wraps).
-	best := make([]string, len(targets)+1)
-	for k := range z {
-		if k.Type != dns.TypeNSEC {
-			continue
-		}
-		i, found := slices.BinarySearchFunc(targets, k.Name, rrset.CompareNames)
-		if found {
-			i++ // a removed name is not its own predecessor
-		}
-		if best[i] == "" || rrset.CompareNames(best[i], k.Name) < 0 {
-			best[i] = k.Name
+	names := z.chainNames()
+	for _, r := range removed {
+		if i, found := slices.BinarySearchFunc(names, r, rrset.CompareNames); found {
+			names = slices.Delete(names, i, i+1)
 		}
 	}
-	pred := best[len(targets)]
-	region := map[string]bool{}
-	owners := map[string]bool{}
-	oldNext := func(name string) string {
-		return z[rrset.Key{Name: name, Type: dns.TypeNSEC}].RRs[0].(*dns.NSEC).NextDomain
-	}
-	for i, t := range targets {
-		if best[i] != "" {
-			pred = best[i]
-		}
-		if !removed[pred] {
-			owners[pred], region[pred] = true, true
-			region[oldNext(pred)] = true
-		}
-		if removed[t] {
-			region[oldNext(t)] = true
-		} else {
-			owners[t], region[t] = true, true
+	for _, a := range added {
+		if i, found := slices.BinarySearchFunc(names, a, rrset.CompareNames); !found {
+			names = slices.Insert(names, i, a)
 		}
 	}
-	names := make([]string, 0, len(region))
-	for n := range region {
-		if !removed[n] {
-			names = append(names, n)
+	z.names = names
+	// at is the index of the name at or just after n in names.
+	at := func(n string) int {
+		i, _ := slices.BinarySearchFunc(names, n, rrset.CompareNames)
+		return i
+	}
+	wrap := func(i int) string { return names[(i+len(names))%len(names)] }
+	out := make(map[string]string, 2*(len(added)+len(removed)))
+	link := func(i int) { out[wrap(i)] = wrap(i + 1) }
+	for _, a := range added {
+		i := at(a)
+		link(i)
+		link(i - 1)
+	}
+	for _, r := range removed {
+		link(at(r) - 1)
+	}
+	return out
+}
+
+// chainNames returns z.names, built from the NSEC owners in z.Sets if
+// need be. relink runs before the NSEC records of the change are made or
+// removed, so z.Sets then holds the chain as it was.
+func (z *Signed) chainNames() []string {
+	if z.names == nil {
+		z.names = nsecOwners(z.Sets)
+	}
+	return z.names
+}
+
+// nsecOwners returns the owner names of the NSEC records in sets, in
+// canonical order.
+func nsecOwners(sets rrset.Zone) []string {
+	names := []string{}
+	for k := range sets {
+		if k.Type == dns.TypeNSEC {
+			names = append(names, k.Name)
 		}
 	}
 	slices.SortFunc(names, rrset.CompareNames)
-	out := make(map[string]string, len(owners))
-	for i, n := range names {
-		if owners[n] {
-			out[n] = names[(i+1)%len(names)]
-		}
-	}
-	return out
+	return names
 }

@@ -36,11 +36,12 @@ func (e *sigEdits) has(name string, t uint16) bool {
 	return ok || e.gone[name]
 }
 
-// apply rebuilds the RRSIG set of each edited name in z: the signatures
-// of the types not edited are kept as they are.
-func (e *sigEdits) apply(z rrset.Zone) {
+// apply rebuilds the RRSIG set of each edited name in z through put
+// (nil: removed): the signatures of the types not edited are kept as they
+// are.
+func (e *sigEdits) apply(z rrset.Zone, put func(rrset.Key, *rrset.Set)) {
 	for name := range e.gone {
-		delete(z, rrset.Key{Name: name, Type: dns.TypeRRSIG})
+		put(rrset.Key{Name: name, Type: dns.TypeRRSIG}, nil)
 	}
 	for name, types := range e.byName {
 		if e.gone[name] {
@@ -58,19 +59,15 @@ func (e *sigEdits) apply(z rrset.Zone) {
 		for _, t := range slices.Sorted(maps.Keys(types)) {
 			all = append(all, types[t]...)
 		}
-		if set := sigSet(all); set != nil {
-			z[key] = set
-		} else {
-			delete(z, key)
-		}
+		put(key, sigSet(all))
 	}
 }
 
-// refresh signs again every set in z whose signature is due (expiring
+// refreshWalk signs again every set in z whose signature is due (expiring
 // within the refresh window) or made by a key that no longer signs it, and
 // that the change did not sign already. It walks z once; it signs only
-// what is due.
-func (s *signer) refresh(z rrset.Zone, edits *sigEdits) error {
+// what is due. Signed.refresh needs it only for a zone it has not walked.
+func (s *signer) refreshWalk(z rrset.Zone, edits *sigEdits) error {
 	type due struct {
 		name string
 		t    uint16

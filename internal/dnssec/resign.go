@@ -15,26 +15,31 @@ import (
 // them). Only the changed RRsets, the SOA, the NSEC records of changed
 // names and of their neighbours in the chain, and the signatures due for
 // refresh (expiring within p.Refresh) are signed again; every other RRSIG
-// is kept byte for byte. The signing work is proportional to the change;
-// what is left in proportion to the zone, and signs nothing, is one copy
-// of the map (prev is not modified), one walk over the signatures (the
-// refresh check) and one over the NSEC owner names (a change's place in
-// the chain): about a tenth of a second at 100,000 records, where signing
-// them all takes seconds (BenchmarkResignOneChange, BenchmarkSignFull).
+// is kept byte for byte.
 //
 // When a change alters what the incremental path does not handle (the
 // keys or the SOA's TTLs, a delegation made or removed, NSEC3, a very large
 // change, a zone not signed as p says), Resign signs the whole zone,
 // still reusing every fresh signature of an unchanged set, and says so in
 // Stats. Neither prev nor unsigned is modified.
+//
+// Resign copies prev and walks it: a caller that signs change after change
+// keeps a Signed instead, whose Resign costs what the change touches.
 func Resign(zone string, prev, unsigned rrset.Zone, changed []rrset.Key, keys []*Key, p Policy, now time.Time) (rrset.Zone, Stats, error) {
+	z := NewSigned(zone, maps.Clone(prev))
+	soaKey := rrset.Key{Name: zone, Type: dns.TypeSOA}
+	changes := []Change{{Key: soaKey, New: unsigned[soaKey]}}
+	for _, k := range changed {
+		if k != soaKey {
+			changes = append(changes, Change{Key: k, New: unsigned[k]})
+		}
+	}
 	s, err := newSigner(zone, keys, p, now)
 	if err != nil {
 		return nil, Stats{}, err
 	}
-	s.prev = prev
-	for _, k := range changed {
-		if err := checkKey(zone, k); err != nil {
+	for _, c := range changes {
+		if err := checkKey(zone, c.Key); err != nil {
 			return nil, Stats{}, err
 		}
 	}
@@ -42,21 +47,22 @@ func Resign(zone string, prev, unsigned rrset.Zone, changed []rrset.Key, keys []
 	if err != nil {
 		return nil, Stats{}, err
 	}
-	if reason := s.needsFull(prev, unsigned, changed, soa); reason != "" {
-		out, err := s.full(unsigned)
-		s.stats.Full, s.stats.Reason = true, reason
-		return out, s.stats, err
+	if reason := s.needsFull(z.Sets, changes, soa); reason != "" {
+		err := z.full(s, reason, unsigned)
+		return z.Sets, s.stats, err
 	}
-	out, err := s.incremental(prev, unsigned, changed, soa)
-	return out, s.stats, err
+	if _, err := z.incremental(s, changes, unsigned[soaKey], soa); err != nil {
+		return nil, Stats{}, err
+	}
+	return z.Sets, s.stats, nil
 }
 
 // maxIncremental is the most changed RRsets Resign handles one by one.
 const maxIncremental = 1000
 
-// needsFull says why the change cannot be signed incrementally, or "".
-func (s *signer) needsFull(prev, unsigned rrset.Zone, changed []rrset.Key, soa *dns.SOA) string {
-	if prev == nil {
+// needsFull says why changes to prev cannot be signed incrementally, or "".
+func (s *signer) needsFull(prev rrset.Zone, changes []Change, soa *dns.SOA) string {
+	if prev[rrset.Key{Name: s.zone, Type: dns.TypeDNSKEY}] == nil {
 		return "no signed zone before"
 	}
 	if s.p.NSEC3 {
@@ -77,48 +83,53 @@ func (s *signer) needsFull(prev, unsigned rrset.Zone, changed []rrset.Key, soa *
 	if !s.sameSigners(prev) {
 		return "the signing keys changed"
 	}
-	if len(changed) > maxIncremental {
+	if len(changes) > maxIncremental {
 		return "a large change"
 	}
-	for _, k := range changed {
-		if k.Type == dns.TypeNS && k.Name != s.zone && (prev[k] == nil) != (unsigned[k] == nil) {
+	for _, c := range changes {
+		if c.Key.Type == dns.TypeNS && c.Key.Name != s.zone && (prev[c.Key] == nil) != (c.New == nil) {
 			return "a delegation was made or removed"
 		}
 	}
 	return ""
 }
 
-// incremental applies the change to a copy of prev and signs what it
-// touched.
-func (s *signer) incremental(prev, unsigned rrset.Zone, changed []rrset.Key, soa *dns.SOA) (rrset.Zone, error) {
-	out := maps.Clone(prev)
+// incremental applies changes to z in place and signs what they touched;
+// it returns the keys it wrote. On error z is put back as it was.
+func (z *Signed) incremental(s *signer, changes []Change, soaSet *rrset.Set, soa *dns.SOA) ([]rrset.Key, error) {
+	u := undoLog{}
+	s.prev, s.undo = z.Sets, u
+	touched, err := z.signChange(s, u, changes, soaSet, soa)
+	if err != nil {
+		z.rollback(u)
+		return nil, err
+	}
+	return touched, nil
+}
+
+func (z *Signed) signChange(s *signer, u undoLog, changes []Change, soaSet *rrset.Set, soa *dns.SOA) ([]rrset.Key, error) {
 	soaKey := rrset.Key{Name: s.zone, Type: dns.TypeSOA}
 	touched := map[string][]uint16{s.zone: {dns.TypeSOA}} // changed types by name
-	out[soaKey] = unsigned[soaKey]
-	for _, k := range changed {
-		if set := unsigned[k]; set != nil {
-			out[k] = set
-		} else {
-			delete(out, k)
-		}
-		if !slices.Contains(touched[k.Name], k.Type) {
-			touched[k.Name] = append(touched[k.Name], k.Type)
+	z.put(u, soaKey, soaSet)
+	for _, c := range changes {
+		z.put(u, c.Key, c.New)
+		if !slices.Contains(touched[c.Key.Name], c.Key.Type) {
+			touched[c.Key.Name] = append(touched[c.Key.Name], c.Key.Type)
 		}
 	}
 	sigs := newSigEdits()
-	var added []string
-	removed := map[string]bool{}
+	var added, removed []string
 	rebuild := map[string]bool{} // names whose NSEC is made again
 	for _, name := range slices.SortedFunc(maps.Keys(touched), rrset.CompareNames) {
-		kd := kindOf(out, s.zone, name)
-		prevNSEC := prev[rrset.Key{Name: name, Type: dns.TypeNSEC}]
-		types := typesAt(out, name, prevNSEC, touched[name])
+		kd := kindOf(z.Sets, s.zone, name)
+		prevNSEC := s.before(rrset.Key{Name: name, Type: dns.TypeNSEC})
+		types := typesAt(z.Sets, name, prevNSEC, touched[name])
 		switch {
 		case kd == occluded:
 			continue // glue: neither signed nor in the chain
 		case len(types) == 0:
 			if prevNSEC != nil {
-				removed[name] = true
+				removed = append(removed, name)
 			}
 			sigs.dropName(name)
 			continue
@@ -127,7 +138,7 @@ func (s *signer) incremental(prev, unsigned rrset.Zone, changed []rrset.Key, soa
 		}
 		rebuild[name] = true
 		for _, t := range touched[name] {
-			set := out[rrset.Key{Name: name, Type: t}]
+			set := z.Sets[rrset.Key{Name: name, Type: t}]
 			if set == nil || !signed(kd, t) {
 				sigs.drop(name, t)
 				continue
@@ -139,34 +150,39 @@ func (s *signer) incremental(prev, unsigned rrset.Zone, changed []rrset.Key, soa
 			sigs.put(name, t, rrs)
 		}
 	}
-	next := relink(out, s.zone, added, removed)
+	next := z.relink(added, removed)
 	for name := range next {
 		rebuild[name] = true
 	}
 	ttl := negativeTTL(soa)
-	for name := range removed {
-		delete(out, rrset.Key{Name: name, Type: dns.TypeNSEC})
+	for _, name := range removed {
+		z.put(u, rrset.Key{Name: name, Type: dns.TypeNSEC}, nil)
 	}
 	for name := range rebuild {
 		nsecKey := rrset.Key{Name: name, Type: dns.TypeNSEC}
+		prevNSEC := s.before(nsecKey)
 		nextName, ok := next[name]
 		if !ok {
-			nextName = prev[nsecKey].RRs[0].(*dns.NSEC).NextDomain
+			nextName = prevNSEC.RRs[0].(*dns.NSEC).NextDomain
 		}
-		kd := kindOf(out, s.zone, name)
-		set := nsecSet(name, nextName, bitmap(kd, typesAt(out, name, prev[nsecKey], touched[name])), ttl)
-		out[nsecKey] = set
-		rrs, err := s.sigs(set, prev[rrset.Key{Name: name, Type: dns.TypeRRSIG}], false)
+		kd := kindOf(z.Sets, s.zone, name)
+		set := nsecSet(name, nextName, bitmap(kd, typesAt(z.Sets, name, prevNSEC, touched[name])), ttl)
+		if set.Equal(prevNSEC) {
+			set = prevNSEC // unchanged: kept as it was, not rendered again
+		}
+		z.put(u, nsecKey, set)
+		rrs, err := s.sigs(set, s.before(rrset.Key{Name: name, Type: dns.TypeRRSIG}), false)
 		if err != nil {
 			return nil, err
 		}
 		sigs.put(name, dns.TypeNSEC, rrs)
 	}
-	if err := s.refresh(out, sigs); err != nil {
+	if err := z.refresh(s, sigs); err != nil {
 		return nil, err
 	}
-	sigs.apply(out)
-	return out, nil
+	sigs.apply(z.Sets, func(k rrset.Key, set *rrset.Set) { z.put(u, k, set) })
+	z.index(sigs)
+	return slices.Collect(maps.Keys(u)), nil
 }
 
 // typesAt is the data types at name in z, found by looking up the types

@@ -49,6 +49,7 @@ func (s *signer) full(unsigned rrset.Zone) (rrset.Zone, error) {
 		}
 	}
 	slices.SortFunc(names, rrset.CompareNames)
+	s.chain = names
 	if s.p.NSEC3 {
 		s.addNSEC3(out, names, kinds, soa)
 	} else {
@@ -110,10 +111,7 @@ func (s *signer) signAll(z rrset.Zone, kinds map[string]kind) error {
 	for w := range workers {
 		wg.Go(func() {
 			for i := w; i < len(jobs); i += workers {
-				var prev *rrset.Set
-				if s.prev != nil {
-					prev = s.prev[rrset.Key{Name: jobs[i].Name, Type: dns.TypeRRSIG}]
-				}
+				prev := s.before(rrset.Key{Name: jobs[i].Name, Type: dns.TypeRRSIG})
 				r := &results[i]
 				r.sigs, r.reused, r.err = s.makeSigs(jobs[i], prev, false)
 			}

@@ -38,6 +38,10 @@ type signer struct {
 	dsKeys     []*Key       // active key-signing keys: CDS and CDNSKEY name them
 	published  []*Key
 	prev       rrset.Zone // the zone as served: its fresh signatures are reused; may be nil
+	// undo, during an incremental signing that changes prev in place,
+	// holds the sets prev had before it (see before).
+	undo  undoLog
+	chain []string // the NSEC owners full put in the chain, canonical order
 	// now and now + refresh as RRSIG times, worked out once for due.
 	nowSerial, horizon uint32
 	stats              Stats
@@ -117,7 +121,7 @@ func (s *signer) count(n int, reused bool) {
 // changes nothing in s, so that several goroutines may call it.
 func (s *signer) makeSigs(set *rrset.Set, prevSigs *rrset.Set, fresh bool) (sigs []dns.RR, reused bool, err error) {
 	keys := s.keysFor(set.Type)
-	if !fresh && prevSigs != nil && s.prev != nil && set.Equal(s.prev[set.Key]) {
+	if !fresh && prevSigs != nil && set.Equal(s.before(set.Key)) {
 		if kept := s.reusable(set.Type, keys, prevSigs); kept != nil {
 			return kept, true, nil
 		}
@@ -141,6 +145,14 @@ func (s *signer) makeSigs(set *rrset.Set, prevSigs *rrset.Set, fresh bool) (sigs
 		out = append(out, sig)
 	}
 	return out, false, nil
+}
+
+// before is the set at k in the zone as it was before this signing.
+func (s *signer) before(k rrset.Key) *rrset.Set {
+	if set, ok := s.undo[k]; ok {
+		return set
+	}
+	return s.prev[k]
 }
 
 // reusable returns one signature per key over type t from prevSigs, or nil

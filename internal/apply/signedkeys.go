@@ -1,0 +1,80 @@
+package apply
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/miekg/dns"
+
+	"github.com/dnssync/dnssync/internal/dnssec"
+	"github.com/dnssync/dnssync/internal/rrset"
+)
+
+// The keys a zone is signed with. A zone not signed before gets keys made
+// on its first signed write. A zone already served signed is signed only
+// with the keys the store holds for it: when the store has none of the
+// keys it is served with (state_dir restored without keys/, a new
+// machine, a wiped or mixed-up directory), making new ones would sign
+// the zone with keys the parent's DS does not name, and every validating
+// resolver would fail it. The write is refused instead, saying how out.
+
+// zoneKeys returns zone's keys for a write; servedKeys is the zone's
+// DNSKEY set as served (nil: served unsigned).
+func (b *ZoneFile) zoneKeys(sg *Signing, zone string, servedKeys *rrset.Set, now time.Time) ([]*dnssec.Key, error) {
+	keys, err := sg.Keys.Load(zone)
+	if err != nil {
+		return nil, err
+	}
+	if servedKeys != nil && len(servedKeys.RRs) > 0 {
+		if !holdsServedKey(keys, servedKeys) {
+			return nil, fmt.Errorf("zone %s is served signed by key %s, and the key store %s holds none of them: "+
+				"refusing to sign it with other keys (resolvers holding the parent's DS would fail the zone); "+
+				"restore the zone's keys from a backup of the key store, or, if they are lost, have the parent remove the DS, "+
+				"set dnssec = false for the zone until the parent's DS TTL has passed, then true again (new keys: give the parent their DS)",
+				zone, servedTags(servedKeys), sg.Keys.Dir)
+		}
+		return keys, nil
+	}
+	if len(keys) > 0 {
+		return keys, nil
+	}
+	if keys, err = sg.Keys.Ensure(zone, sg.Policy, now); err != nil {
+		return nil, err
+	}
+	names := make([]string, len(keys))
+	for i, k := range keys {
+		names[i] = k.String()
+	}
+	b.log.Info("dnssec keys made for the zone: give the parent their DS (dnssync dnssec ds ZONE)", "zone", zone, "keys", strings.Join(names, ", "))
+	return keys, nil
+}
+
+// holdsServedKey reports whether one of keys is in the served DNSKEY set.
+func holdsServedKey(keys []*dnssec.Key, served *rrset.Set) bool {
+	for _, rr := range served.RRs {
+		s, ok := rr.(*dns.DNSKEY)
+		if !ok {
+			continue
+		}
+		if slices.ContainsFunc(keys, func(k *dnssec.Key) bool {
+			return k.DNSKEY.Algorithm == s.Algorithm && k.DNSKEY.PublicKey == s.PublicKey
+		}) {
+			return true
+		}
+	}
+	return false
+}
+
+// servedTags lists the served keys' tags, e.g. "12345 and 23456".
+func servedTags(served *rrset.Set) string {
+	var tags []string
+	for _, rr := range served.RRs {
+		if k, ok := rr.(*dns.DNSKEY); ok {
+			tags = append(tags, strconv.Itoa(int(k.KeyTag())))
+		}
+	}
+	return strings.Join(tags, " and ")
+}
