@@ -60,10 +60,14 @@ func New(rrs ...dns.RR) *Set {
 }
 
 // Add inserts rr (canonicalised) unless an equal record is present. The TTL
-// of rr is set to the Set's TTL.
+// of rr is set to the Set's TTL, but for signatures: the RRSIGs at a name
+// are one set here, yet each has the TTL of the set it covers (RFC 4034
+// section 3), and the set's TTL is the lowest of them.
 func (s *Set) Add(rr dns.RR) {
 	rr = Canonical(rr)
-	if rr.Header().Ttl != s.TTL {
+	if s.Type == dns.TypeRRSIG {
+		s.TTL = min(s.TTL, rr.Header().Ttl)
+	} else if rr.Header().Ttl != s.TTL {
 		rr = dns.Copy(rr)
 		rr.Header().Ttl = s.TTL
 	}

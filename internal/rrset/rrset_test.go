@@ -282,3 +282,28 @@ func sign(n int) int {
 	}
 	return 0
 }
+
+// TestSignatureSetKeepsTTLs: the RRSIGs at a name are one set here, but
+// each keeps its own TTL, the TTL of the set it covers (RFC 4034 section
+// 3); the set's TTL is the lowest of them.
+func TestSignatureSetKeepsTTLs(t *testing.T) {
+	z := Zone{}
+	long := "example.com. 3600 IN RRSIG SOA 13 2 3600 20261215000000 20261201000000 12345 example.com. AAAA"
+	short := "example.com. 300 IN RRSIG TXT 13 2 300 20261215000000 20261201000000 12345 example.com. AAAA"
+	for _, s := range []string{long, short} {
+		rr, err := dns.NewRR(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		z.Put(rr)
+	}
+	set := z[Key{Name: "example.com.", Type: dns.TypeRRSIG}]
+	if set.TTL != 300 {
+		t.Errorf("set TTL %d, want the lowest, 300", set.TTL)
+	}
+	for _, rr := range set.RRs {
+		if sig := rr.(*dns.RRSIG); sig.Hdr.Ttl != sig.OrigTtl {
+			t.Errorf("%v: TTL %d, want its own %d", sig, sig.Hdr.Ttl, sig.OrigTtl)
+		}
+	}
+}
