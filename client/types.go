@@ -86,8 +86,11 @@ type ZoneSignature struct {
 	// 3339); absent when none was.
 	Expires string `json:"expires,omitempty"`
 	// Anchor is what the DNSKEY set was validated against: "ds" (the DS
-	// for the parent), "keys" (configured DNSKEYs) or "served keys" (none
-	// configured: the set's own SEP keys).
+	// for the parent), "keys" (configured DNSKEYs), "served keys" (none
+	// configured: the set's own SEP keys) or "the primary's keys" (none
+	// configured, at a secondary: the primary's key-signing keys). An entry
+	// with no server is a [dnssec] trust_anchors entry naming no signed
+	// zone (reason says where).
 	Anchor string `json:"anchor"`
 	Reason string `json:"reason,omitempty"` // why not valid
 }

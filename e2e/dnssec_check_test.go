@@ -119,16 +119,8 @@ func expiryMetric(t *testing.T, api string) float64 {
 	const series = `dnssync_dnssec_signature_expiry_seconds{zone="example.com."} `
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		resp, err := http.Get("http://" + api + "/metrics")
-		if err != nil {
-			t.Fatal(err)
-		}
-		page, err := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		sc := bufio.NewScanner(strings.NewReader(string(page)))
+		page := metricsPage(t, api)
+		sc := bufio.NewScanner(strings.NewReader(page))
 		for sc.Scan() {
 			if v, ok := strings.CutPrefix(sc.Text(), series); ok {
 				f, err := strconv.ParseFloat(v, 64)
@@ -143,6 +135,21 @@ func expiryMetric(t *testing.T, api string) float64 {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// metricsPage is the daemon's /metrics page at api.
+func metricsPage(t *testing.T, api string) string {
+	t.Helper()
+	resp, err := http.Get("http://" + api + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	page, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(page)
 }
 
 // breakSOASignature rewrites the signed zone file at path with its SOA's

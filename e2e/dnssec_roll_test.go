@@ -56,6 +56,7 @@ func TestDNSSECRollCSK(t *testing.T) {
 		delvWithDS(t, delvBin, e.dns.Addr, ds, what, "www.example.com", "AAAA", "NXRRSET")
 	}
 	delvAll("before the roll", oldDS)
+	before := snapRoll(t, e.dns.Addr, nil)
 
 	start := time.Now()
 	if out, stderr, code := e.cli("dnssec", "roll", "example.com"); code != 0 || !strings.Contains(out, "at its next scheduled pass") {
@@ -79,10 +80,14 @@ func TestDNSSECRollCSK(t *testing.T) {
 		t.Fatalf("no key %d in the key store", r.NewKeyTag)
 	}
 	delvAll("publish", oldDS)
+	pub := snapRoll(t, e.dns.Addr, r)
+	checkStages(t, before, pub, oldDS)
 
 	r = waitRollServed(t, e, "swap")
+	swap := snapRoll(t, e.dns.Addr, r)
 	delvAll("swap, the parent's old DS", oldDS)
 	delvAll("swap, the new DS (a parent that polled the CDS)", newDS)
+	checkStages(t, pub, swap, oldDS, newDS)
 	if out, _, _ := e.cli("dnssec", "ds", "example.com"); !strings.Contains(out, fmt.Sprintf("DS\t%d ", r.NewKeyTag)) {
 		t.Errorf("dnssec ds at the swap does not name the new key %d:\n%s", r.NewKeyTag, out)
 	}
@@ -93,8 +98,18 @@ func TestDNSSECRollCSK(t *testing.T) {
 		t.Fatalf("dnssec roll --ds-published: exit %d: %s%s", code, out, stderr)
 	}
 
-	waitRollServed(t, e, "remove")
+	rem := snapRoll(t, e.dns.Addr, waitRollServed(t, e, "remove"))
 	delvAll("remove", newDS)
+	checkStages(t, swap, rem, newDS)
+	// The negative control: what was served before the roll does not
+	// validate with what is served at its end, in either direction, so a
+	// roll that got there without the stages between would be caught.
+	if err := crossValidates(rem, before, newDS); err == nil {
+		t.Error("the answers from before the roll validate with the keys after it: the cross-stage check proves nothing")
+	}
+	if err := crossValidates(before, rem, oldDS); err == nil {
+		t.Error("the answers after the roll validate with the keys from before it: the cross-stage check proves nothing")
+	}
 	waitRoll(t, e, "the roll to end", func(r *client.DNSSECRoll) bool { return r == nil })
 	took := time.Since(start)
 	delvAll("after the roll", newDS)
@@ -148,6 +163,7 @@ func TestDNSSECRollZSK(t *testing.T) {
 		delvWithDS(t, delvBin, e.dns.Addr, ds, what, "nope.example.com", "A", "NXDOMAIN")
 		delvWithDS(t, delvBin, e.dns.Addr, ds, what, "www.example.com", "AAAA", "NXRRSET")
 	}
+	before := snapRoll(t, e.dns.Addr, nil)
 	start := time.Now()
 	if out, stderr, code := e.cli("dnssec", "roll", "example.com"); code != 0 || !strings.Contains(out, fmt.Sprintf("roll the ZSK %d", zsk.Tag())) {
 		t.Fatalf("dnssec roll: exit %d: %s%s", code, out, stderr)
@@ -158,10 +174,17 @@ func TestDNSSECRollZSK(t *testing.T) {
 	}
 	newZSK := r.NewKeyTag
 	delvAll("publish")
-	waitRollServed(t, e, "swap")
+	pub := snapRoll(t, e.dns.Addr, r)
+	checkStages(t, before, pub, ds)
+	swap := snapRoll(t, e.dns.Addr, waitRollServed(t, e, "swap"))
 	delvAll("swap")
-	waitRollServed(t, e, "remove")
+	checkStages(t, pub, swap, ds)
+	rem := snapRoll(t, e.dns.Addr, waitRollServed(t, e, "remove"))
 	delvAll("remove")
+	checkStages(t, swap, rem, ds)
+	if err := crossValidates(rem, before, ds); err == nil {
+		t.Error("the answers from before the roll (old ZSK) validate with the keys after it: the cross-stage check proves nothing")
+	}
 	waitRoll(t, e, "the roll to end", func(r *client.DNSSECRoll) bool { return r == nil })
 	took := time.Since(start)
 	delvAll("after the roll")

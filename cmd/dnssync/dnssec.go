@@ -135,7 +135,7 @@ func (c *cli) dnssecStatus(zone string, asJSON bool, now time.Time) int {
 		return c.fail(err)
 	}
 	st := client.DNSSECStatus{Zone: sz.display, Keys: make([]client.DNSSECKey, len(sz.keys)),
-		Roll: rollStatus(sz.roll, sz.display, now), RollRequested: requestText(sz.request)}
+		Roll: rollStatus(sz.roll, sz.display, sz.policy, now), RollRequested: requestText(sz.request)}
 	for i, k := range sz.keys {
 		st.Keys[i] = keyStatus(k, now)
 	}

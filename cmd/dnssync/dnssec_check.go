@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/miekg/dns"
@@ -16,8 +17,9 @@ import (
 // is its [dnssec] trust_anchors entry when there is one; else, for a zone
 // dnssync signs (zonefile), the DS of each of its key-signing keys
 // published now (a KSK roll publishes two: either may sign the set); else
-// (rfc2136: the server signs) none, and the served DNSKEY set's own SEP
-// keys must sign it. A zonefile zone without keys is not signed yet (its
+// (rfc2136: the server signs) none: the primary's served DNSKEY set's
+// own SEP keys must sign it, and a secondary's set must be signed by the
+// primary's (reconcile.DNSSECCheck, verify.PrimaryAnchor). A zonefile zone without keys is not signed yet (its
 // first write makes them) and is not checked; one whose keys cannot be
 // read (`dnssync verify` run as another user: they are mode 0600) is
 // anchored on its served keys, and the result says so.
@@ -27,6 +29,19 @@ func dnssecCheck(cfg *config.Config) (*reconcile.DNSSECCheck, error) {
 		var err error
 		if anchors, err = config.ReadTrustAnchors(cfg.DNSSEC.TrustAnchors); err != nil {
 			return nil, err
+		}
+	}
+	where := map[string]string{}
+	for name, a := range anchors {
+		where[name] = a.Where
+	}
+	// A [[zones]] zone is what it is for good: an anchor for one that is
+	// not signed is a mistake now. A name that is no [[zones]] zone may be
+	// a zones.d zone still to come: the check fails it while it names none
+	// (reconcile.DNSSECCheck.Anchors).
+	for _, z := range cfg.Zones {
+		if a, ok := anchors[dns.CanonicalName(z.Name)]; ok && !z.DNSSEC {
+			return nil, fmt.Errorf("%s: [dnssec] trust_anchors names %s, a [[zones]] zone without dnssec = true", a.Where, dns.CanonicalName(z.Name))
 		}
 	}
 	store := keyStore(cfg)
@@ -49,7 +64,7 @@ func dnssecCheck(cfg *config.Config) (*reconcile.DNSSECCheck, error) {
 		ds := publishedDS(name, keys, time.Now())
 		return verify.TrustAnchor{DS: ds}, len(ds) > 0
 	}
-	return &reconcile.DNSSECCheck{Anchor: anchor, Margin: cfg.DNSSEC.ExpiryMargin, Timeout: queryTimeout}, nil
+	return &reconcile.DNSSECCheck{Anchor: anchor, Anchors: where, Margin: cfg.DNSSEC.ExpiryMargin, Timeout: queryTimeout}, nil
 }
 
 // publishedDS is the DS (SHA-256) of each key-signing key of zone

@@ -16,6 +16,7 @@ import (
 	"github.com/dnssync/dnssync/client"
 	"github.com/dnssync/dnssync/internal/config"
 	"github.com/dnssync/dnssync/internal/dnssec"
+	"github.com/dnssync/dnssync/internal/reconcile"
 )
 
 // keyStore is where the daemon keeps the signed zones' keys: state_dir/keys.
@@ -151,14 +152,14 @@ func printDNSSECStatus(w io.Writer, st client.DNSSECStatus, dir string) error {
 }
 
 // rollStatus is roll as status shows it, at now; nil for none.
-func rollStatus(r *dnssec.Roll, zone string, now time.Time) *client.DNSSECRoll {
+func rollStatus(r *dnssec.Roll, zone string, p dnssec.Policy, now time.Time) *client.DNSSECRoll {
 	if r == nil {
 		return nil
 	}
 	return &client.DNSSECRoll{
 		Kind: string(r.Kind), OldKeyTag: r.Old, NewKeyTag: r.New, Stage: string(r.Stage), StageDescription: r.Describe(),
 		Started: r.Started, StageSince: r.StageAt, Serial: r.Serial, Served: r.Served, NextStepAfter: r.NextAfter,
-		DSPublished: r.DSPublished, WaitingFor: r.WaitingFor(zone, now),
+		DSPublished: r.DSPublished, WaitingFor: r.WaitingFor(zone, p, now),
 	}
 }
 
@@ -189,4 +190,17 @@ func (c *cli) printJSON(data any) int {
 		return c.fail(err)
 	}
 	return exitOK
+}
+
+// rollAnchors are [dnssec] trust_anchors for the key roll: a key they name
+// is never removed (reconcile/rollgate.go).
+func rollAnchors(cfg *config.Config) (reconcile.TrustAnchors, error) {
+	if cfg.DNSSEC.TrustAnchors == "" {
+		return reconcile.TrustAnchors{}, nil
+	}
+	zones, err := config.ReadTrustAnchors(cfg.DNSSEC.TrustAnchors)
+	if err != nil {
+		return reconcile.TrustAnchors{}, err
+	}
+	return reconcile.TrustAnchors{File: cfg.DNSSEC.TrustAnchors, Zones: zones}, nil
 }

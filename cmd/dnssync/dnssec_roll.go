@@ -20,9 +20,9 @@ import (
 // daemon will take.
 
 func (c *cli) dnssecRollCmd() *cobra.Command {
-	var ksk, zsk, dsPublished bool
+	var ksk, zsk, dsPublished, cancel bool
 	cmd := &cobra.Command{
-		Use:   "roll ZONE [--ksk | --zsk | --ds-published]",
+		Use:   "roll ZONE [--ksk | --zsk | --ds-published | --cancel]",
 		Short: "Ask the daemon to roll a signed zone's key, one step per scheduled pass",
 		Long: `Ask the daemon to roll ZONE's signing key: the combined key (CSK) by
 default, or the ZSK of a KSK/ZSK split; --ksk rolls the split's KSK. The
@@ -37,20 +37,31 @@ so, give the parent the new DS (` + "`dnssync dnssec ds`" + ` prints it, and the
 CDS names it), and when the parent serves it run
 ` + "`dnssync dnssec roll ZONE --ds-published`" + `; the old key is removed once the
 parent's DS TTL ([dnssec] parent_ds_ttl) and roll_margin have passed.
+With [dnssec] parent_resolver set, the daemon also asks it for the DS and
+keeps the old key until it serves the new one; without it, it takes your
+word. A key a [dnssec] trust_anchors entry names is never removed.
+
+--cancel stops the roll in progress while the old key is still published
+and signs the DNSKEY set (stages publish and swap): at publish the new key
+is dropped; at swap the roll runs back, the old key active again and the
+new one removed after the same waits. Refused once the old key is being
+removed.
 
 A roll in progress cannot be started again. Run it as the user the
 daemon runs as. Nothing is written but the request; nothing private is
 printed.`,
 		Example: `  dnssync dnssec roll example.com
   dnssync dnssec roll example.com --ksk
-  dnssync dnssec roll example.com --ds-published`,
+  dnssync dnssec roll example.com --ds-published
+  dnssync dnssec roll example.com --cancel`,
 		Args:              positional("ZONE", 1, 1),
 		ValidArgsFunction: noFiles,
 	}
 	cmd.Flags().BoolVar(&ksk, "ksk", false, "roll the KSK of a zone signed with a KSK and a ZSK")
 	cmd.Flags().BoolVar(&zsk, "zsk", false, "roll the ZSK of a zone signed with a KSK and a ZSK (the default for one)")
 	cmd.Flags().BoolVar(&dsPublished, "ds-published", false, "the parent now serves the new DS of the KSK or CSK roll in progress")
-	cmd.MarkFlagsMutuallyExclusive("ksk", "zsk", "ds-published")
+	cmd.Flags().BoolVar(&cancel, "cancel", false, "cancel the roll in progress (at stage publish or swap)")
+	cmd.MarkFlagsMutuallyExclusive("ksk", "zsk", "ds-published", "cancel")
 	cmd.RunE = c.action(func(_ context.Context, cmd *cobra.Command, args []string) int {
 		zone, err := zoneArg(args[0])
 		if err != nil {
@@ -62,6 +73,9 @@ printed.`,
 			kind = dnssec.KSK
 		case zsk:
 			kind = dnssec.ZSK
+		}
+		if cancel {
+			return c.rollCancel(zone, time.Now())
 		}
 		return c.dnssecRoll(zone, kind, dsPublished, time.Now())
 	})
@@ -136,7 +150,7 @@ func (c *cli) rollDSPublished(sz signedKeys, now time.Time) int {
 	case r == nil:
 		return c.fail(fmt.Errorf("%s: no key roll is in progress", what))
 	case !r.WaitsForDS():
-		return c.fail(fmt.Errorf("%s: the %s roll is at stage %s, where the parent's DS is not asked for: it waits for %s", what, r.Kind, r.Stage, r.WaitingFor(sz.display, now)))
+		return c.fail(fmt.Errorf("%s: the %s roll is at stage %s, where the parent's DS is not asked for: it waits for %s", what, r.Kind, r.Stage, r.WaitingFor(sz.display, sz.policy, now)))
 	case !r.DSPublished.IsZero():
 		return c.fail(fmt.Errorf("%s: already recorded: the parent serves the new DS since %s", what, keyTime(r.DSPublished)))
 	}

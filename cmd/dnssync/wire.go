@@ -202,6 +202,9 @@ func newReconciler(cfg *config.Config, log *slog.Logger) (*reconcile.Reconciler,
 	if r.DNSSEC, err = dnssecCheck(cfg); err != nil { // dnssec_check.go
 		return nil, nil, err
 	}
+	if r.TrustAnchors, err = rollAnchors(cfg); err != nil { // dnssec_keys.go
+		return nil, nil, err
+	}
 	return r, store, nil
 }
 

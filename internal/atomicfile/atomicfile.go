@@ -1,6 +1,8 @@
 // Package atomicfile is dnssync's one file writer: a reader (CoreDNS, a
 // person, dnssync after a crash) sees the old content or the new, never a
-// part, and the new content survives a power cut once Write returns.
+// part, and the new content survives a power cut once Write returns. What
+// dnssync writes to its state directory it reads back with ReadRegular
+// (read.go): regular files only, never through a link or from a FIFO.
 package atomicfile
 
 import (

@@ -21,6 +21,7 @@ type fileDNSSEC struct {
 	InceptionBackdate string `toml:"inception_backdate"`
 	RollMargin        string `toml:"roll_margin"`
 	ParentDSTTL       string `toml:"parent_ds_ttl"`
+	ParentResolver    string `toml:"parent_resolver"`
 	ExpiryMargin      string `toml:"expiry_margin"`
 	TrustAnchors      string `toml:"trust_anchors"`
 }
@@ -39,8 +40,9 @@ type DNSSEC struct {
 // with Policy.Validate).
 func (d DNSSEC) Policy() dnssec.Policy { return d.policy }
 
-// defaultExpiryMargin is [dnssec] expiry_margin unset, with the default
-// signature_refresh (168h) and any above 144h.
+// defaultExpiryMargin is [dnssec] expiry_margin unset: with the zonefile
+// backend for signature_refresh 144h or above (the default is 168h), and
+// always with rfc2136 (checkMargin).
 const defaultExpiryMargin = 72 * time.Hour
 
 // dnssecAlgorithms are the key algorithms dnssync signs with, by the names
@@ -60,6 +62,8 @@ func (f fileDNSSEC) build(p *problems) DNSSEC {
 		// A key roll's waits (dnssec/roll.go).
 		RollMargin:  parse(p, "dnssec.roll_margin", f.RollMargin, nonNegativeDuration),
 		ParentDSTTL: parse(p, "dnssec.parent_ds_ttl", f.ParentDSTTL, nonNegativeDuration),
+		// Asked for the DS before a roll removes a KSK or CSK (reconcile/rollgate.go).
+		ParentResolver: f.ParentResolver,
 	}
 	alg, ok := dnssecAlgorithms[strings.ToUpper(f.Algorithm)]
 	if !ok {
@@ -73,18 +77,34 @@ func (f fileDNSSEC) build(p *problems) DNSSEC {
 		}
 	}
 	d := DNSSEC{policy: pol, TrustAnchors: f.TrustAnchors}
-	// A fresh re-sign leaves signature_refresh or more: with a margin as
-	// large, the check would fail signatures that are not yet due. Unset,
-	// the margin is 72h, or half the refresh when that is shorter.
-	if f.ExpiryMargin == "" {
-		d.ExpiryMargin = min(defaultExpiryMargin, pol.Refresh/2)
-		return d
-	}
-	d.ExpiryMargin = parse(p, "dnssec.expiry_margin", f.ExpiryMargin, positiveDuration)
-	if d.ExpiryMargin > 0 && pol.Refresh > 0 && d.ExpiryMargin >= pol.Refresh {
-		p.add("dnssec.expiry_margin", "%s must be below signature_refresh (%s): signatures are refreshed only when that much is left, so a margin as large fails a zone that is signed as it should be", d.ExpiryMargin, pol.Refresh)
+	// Unset (0), the margin is set by checkMargin, which knows who signs.
+	if f.ExpiryMargin != "" {
+		d.ExpiryMargin = parse(p, "dnssec.expiry_margin", f.ExpiryMargin, positiveDuration)
 	}
 	return d
+}
+
+// checkMargin sets the expiry margin unset and bounds one set. When
+// dnssync signs (zonefile), a fresh re-sign leaves signature_refresh or
+// more: with a margin as large, the check would fail signatures that are
+// not yet due; unset, it is 72h, or half the refresh when that is
+// shorter. When the server signs (rfc2136), it refreshes on its own
+// schedule (BIND's signatures-refresh, 5 days by default), which
+// signature_refresh does not describe: 72h unset, and the operator keeps
+// it below the server's refresh.
+func checkMargin(p *problems, c *Config) {
+	d := &c.DNSSEC
+	refresh := d.policy.Refresh
+	switch {
+	case c.Backend.Type != ZoneFile:
+		if d.ExpiryMargin == 0 {
+			d.ExpiryMargin = defaultExpiryMargin
+		}
+	case d.ExpiryMargin == 0:
+		d.ExpiryMargin = min(defaultExpiryMargin, refresh/2)
+	case refresh > 0 && d.ExpiryMargin >= refresh:
+		p.add("dnssec.expiry_margin", "%s must be below signature_refresh (%s): signatures are refreshed only when that much is left, so a margin as large fails a zone that is signed as it should be", d.ExpiryMargin, refresh)
+	}
 }
 
 // checkDNSSEC refuses what no backend can sign or serve: NSEC3 in zone
@@ -93,6 +113,7 @@ func (f fileDNSSEC) build(p *problems) DNSSEC {
 // signs (BIND dnssec-policy, Knot automatic signing): dnssync writes none
 // of the signer's records and validates what the server serves.
 func checkDNSSEC(p *problems, c *Config) {
+	checkMargin(p, c)
 	for i, z := range c.Zones {
 		if err := c.DNSSECRefusal(z); err != nil {
 			p.add(fmt.Sprintf("zones[%d] (%s).dnssec", i, z.Name), "%v", err)

@@ -2,6 +2,8 @@ package config
 
 import (
 	"bufio"
+	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -14,6 +16,19 @@ import (
 type TrustAnchor struct {
 	DS   []*dns.DS
 	Keys []*dns.DNSKEY
+	// Where is "file:line" of the zone's first record, for a message about
+	// the anchor that must not quote it.
+	Where string
+}
+
+// dsDigestSize is the octets each DS digest type makes (RFC 4509, 6605).
+var dsDigestSize = map[uint8]struct {
+	name string
+	size int
+}{
+	dns.SHA1:   {"SHA-1", 20},
+	dns.SHA256: {"SHA-256", 32},
+	dns.SHA384: {"SHA-384", 48},
 }
 
 // ReadTrustAnchors reads a trust-anchor file: DS or DNSKEY records in
@@ -40,8 +55,14 @@ func ReadTrustAnchors(path string) (map[string]TrustAnchor, error) {
 		}
 		zone := dns.CanonicalName(rr.Header().Name)
 		a := out[zone]
+		if a.Where == "" {
+			a.Where = fmt.Sprintf("%s:%d", path, line)
+		}
 		switch x := rr.(type) {
 		case *dns.DS:
+			if err := checkDigest(x); err != nil {
+				return nil, fmt.Errorf("%s:%d: %w", path, line, err)
+			}
 			a.DS = append(a.DS, x)
 		case *dns.DNSKEY:
 			a.Keys = append(a.Keys, x)
@@ -54,4 +75,22 @@ func ReadTrustAnchors(path string) (map[string]TrustAnchor, error) {
 		return nil, fmt.Errorf("read [dnssec] trust_anchors %s: %w", path, err)
 	}
 	return out, nil
+}
+
+// checkDigest refuses a DS whose digest is not one its type makes:
+// miekg/dns takes any text as the digest, and a typo would match no key,
+// read as the zone failing at every server.
+func checkDigest(ds *dns.DS) error {
+	d, ok := dsDigestSize[ds.DigestType]
+	if !ok {
+		return fmt.Errorf("DS digest type %d: want 1 (SHA-1), 2 (SHA-256) or 4 (SHA-384)", ds.DigestType)
+	}
+	b, err := hex.DecodeString(ds.Digest)
+	if err != nil {
+		return errors.New("the DS digest is not hexadecimal")
+	}
+	if len(b) != d.size {
+		return fmt.Errorf("the DS digest has %d octets, %s makes %d", len(b), d.name, d.size)
+	}
+	return nil
 }

@@ -31,9 +31,20 @@ other.test. 3600 IN DNSKEY 257 3 13 mdsswUyr3DPW132mOi8V9xESWE8jTo0dxCjjnopKl+Gq
 	if a := got["other.test."]; len(a.Keys) != 1 || len(a.DS) != 0 {
 		t.Errorf("other.test.: %+v, want its one key", a)
 	}
+	p := write(t, good)
+	if got, _ := ReadTrustAnchors(p); got["example.org."].Where != p+":2" || got["other.test."].Where != p+":4" {
+		t.Errorf("where: %q, %q; want %s:2, %s:4", got["example.org."].Where, got["other.test."].Where, p, p)
+	}
 	for _, tt := range []struct{ name, text, want string }{
 		{"not a record", "example.org. DS nonsense\n", ":1: not a DS or DNSKEY record in zone-file syntax"},
 		{"another type", "; anchors\nexample.org. 300 IN A 192.0.2.1\n", ":2: a A record: want DS or DNSKEY"},
+		// miekg/dns takes any text as a digest: checked here, or a typo
+		// would match no key and read as the zone's failure.
+		{"a digest not hex", "example.org. 3600 IN DS 12345 13 2 49FD46E6C4B45C55D4AC69CBD3CD34AC1AFE51DE4B0A4C8FE6CFC4CC7A5D9BZZ\n", ":1: the DS digest is not hexadecimal"},
+		{"a SHA-256 digest too short", "example.org. 3600 IN DS 12345 13 2 49FD46E6C4B45C55D4AC69CBD3CD34AC1AFE51DE4B0A4C8FE6CFC4CC7A5D9B\n", ":1: the DS digest has 31 octets, SHA-256 makes 32"},
+		{"a SHA-1 digest of SHA-256's length", "example.org. 3600 IN DS 12345 13 1 49FD46E6C4B45C55D4AC69CBD3CD34AC1AFE51DE4B0A4C8FE6CFC4CC7A5D9B23\n", ":1: the DS digest has 32 octets, SHA-1 makes 20"},
+		{"a SHA-384 digest too short", "example.org. 3600 IN DS 12345 13 4 49FD46E6C4B45C55D4AC69CBD3CD34AC1AFE51DE4B0A4C8FE6CFC4CC7A5D9B23\n", ":1: the DS digest has 32 octets, SHA-384 makes 48"},
+		{"an unknown digest type", "example.org. 3600 IN DS 12345 13 3 49FD46E6C4B45C55D4AC69CBD3CD34AC1AFE51DE4B0A4C8FE6CFC4CC7A5D9B23\n", ":1: DS digest type 3: want 1 (SHA-1), 2 (SHA-256) or 4 (SHA-384)"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			p := write(t, tt.text)

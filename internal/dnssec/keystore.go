@@ -14,6 +14,7 @@ import (
 	"github.com/dnssync/dnssync/internal/atomicfile"
 	"github.com/dnssync/dnssync/internal/secretfile"
 	"github.com/miekg/dns"
+	"golang.org/x/sys/unix"
 )
 
 // KeyStore keeps each zone's keys under Dir/<zone>/ (the zone without its
@@ -48,7 +49,8 @@ type keyState struct {
 	Timing
 }
 
-// zoneDir is the zone's directory. The zone must be a canonical name of
+// zoneDir is the zone's directory (refused when it is a symbolic link:
+// makeZoneDir). The zone must be a canonical name of
 // plain labels, so that it can never reach outside Dir.
 func (s KeyStore) zoneDir(zone string) (string, error) {
 	if zone != dns.CanonicalName(zone) || zone == "." {
@@ -63,7 +65,44 @@ func (s KeyStore) zoneDir(zone string) (string, error) {
 	if strings.Contains(name, "..") || strings.HasPrefix(name, ".") {
 		return "", fmt.Errorf("dnssec keys: zone %q has an empty label", zone)
 	}
-	return filepath.Join(s.Dir, name), nil
+	dir := filepath.Join(s.Dir, name)
+	if fi, err := os.Lstat(dir); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+		return "", fmt.Errorf("dnssec key directory %s is a symbolic link: dnssync reads and writes a zone's keys only in a directory of its own", dir)
+	}
+	return dir, nil
+}
+
+// makeZoneDir makes the zone's key directory (mode 0700) and narrows one
+// made by hand (or by an older version): the private keys' modes are not
+// the only guard. The mode is set through a descriptor opened without
+// following a link, so that a link put there meanwhile narrows nothing
+// else.
+func makeZoneDir(dir string) error {
+	if err := os.MkdirAll(filepath.Dir(dir), 0o700); err != nil {
+		return fmt.Errorf("create dnssec key directory: %w", err)
+	}
+	if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("create dnssec key directory: %w", err)
+	}
+	fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("open dnssec key directory %s (a symbolic link is refused): %w", dir, err)
+	}
+	defer unix.Close(fd)
+	if err := unix.Fchmod(fd, 0o700); err != nil {
+		return fmt.Errorf("restrict dnssec key directory: %w", err)
+	}
+	return nil
+}
+
+// readFile reads a key-store file as the state directory's files are
+// read (atomicfile.ReadRegular): nil content, no error, when missing.
+func readFile(what, path string) ([]byte, error) {
+	b, _, err := atomicfile.ReadRegular(path)
+	if err != nil {
+		return nil, fmt.Errorf("read %s %s: it %w", what, path, err)
+	}
+	return b, nil
 }
 
 func fileBase(zone string, k *dns.DNSKEY) string {
@@ -85,12 +124,9 @@ func (s KeyStore) LoadRoll(zone string) ([]*Key, *Roll, error) {
 		return nil, nil, err
 	}
 	path := filepath.Join(dir, stateFile)
-	b, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil, nil
-	}
-	if err != nil {
-		return nil, nil, fmt.Errorf("read dnssec key state: %w", err)
+	b, err := readFile("dnssec key state", path)
+	if b == nil || err != nil {
+		return nil, nil, err
 	}
 	var st state
 	if err := json.Unmarshal(b, &st); err != nil {
@@ -115,9 +151,12 @@ func loadKey(dir, zone string, ks keyState) (*Key, error) {
 		return nil, fmt.Errorf("read dnssec key state %s: key %d has a bad role or file name", filepath.Join(dir, stateFile), ks.Tag)
 	}
 	pubPath := filepath.Join(dir, ks.File+".key")
-	b, err := os.ReadFile(pubPath)
+	b, err := readFile("dnssec key", pubPath)
+	if err == nil && b == nil {
+		err = fmt.Errorf("read dnssec key %s: %w", pubPath, fs.ErrNotExist)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("read dnssec key: %w", err)
+		return nil, err
 	}
 	rr, err := dns.NewRR(string(b))
 	pub, ok := rr.(*dns.DNSKEY)
@@ -189,13 +228,8 @@ func (s KeyStore) SaveRoll(zone string, keys []*Key, roll *Roll) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("create dnssec key directory: %w", err)
-	}
-	// A directory made by hand (or by an older version) is narrowed too:
-	// the private keys' modes are not the only guard.
-	if err := os.Chmod(dir, 0o700); err != nil {
-		return fmt.Errorf("restrict dnssec key directory: %w", err)
+	if err := makeZoneDir(dir); err != nil {
+		return err
 	}
 	st := state{Version: 1, Keys: make([]keyState, 0, len(keys)), Roll: roll}
 	for _, k := range keys {
@@ -218,7 +252,7 @@ func writeKeyFiles(dir, base string, k *Key) error {
 	if _, err := os.Lstat(priv); err == nil {
 		// Written when the key was made (keys never change), unless
 		// another key has the same name: then refuse to mix them up.
-		if b, err := os.ReadFile(pub); err != nil || string(b) != text {
+		if b, err := readFile("dnssec key", pub); err != nil || string(b) != text {
 			return fmt.Errorf("write dnssec key %s: the file holds another key", pub)
 		}
 		return nil

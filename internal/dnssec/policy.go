@@ -14,6 +14,7 @@ package dnssec
 import (
 	"errors"
 	"fmt"
+	"net"
 	"time"
 
 	"github.com/miekg/dns"
@@ -39,6 +40,11 @@ type Policy struct {
 	// ParentDSTTL is the TTL of the zone's DS at the parent: how long a
 	// resolver may keep the old DS once the parent serves the new one.
 	RollMargin, ParentDSTTL time.Duration
+	// ParentResolver ("host:port"; "": none) is asked for the zone's DS
+	// before a KSK or CSK roll removes the old key: the new key's DS must
+	// be served there. Without it the person running the zone is taken
+	// at their word (`dnssec roll --ds-published`).
+	ParentResolver string
 }
 
 // DefaultPolicy is a combined ECDSA P-256 key, NSEC, signatures valid for
@@ -71,6 +77,11 @@ func (p Policy) Validate() error {
 		return fmt.Errorf("%w: backdate %s must be between 0 and the validity %s", ErrPolicy, p.Backdate, p.Validity)
 	case p.RollMargin < 0 || p.ParentDSTTL < 0:
 		return fmt.Errorf("%w: the roll margin %s and the parent's DS TTL %s must not be negative", ErrPolicy, p.RollMargin, p.ParentDSTTL)
+	}
+	if p.ParentResolver != "" {
+		if _, port, err := net.SplitHostPort(p.ParentResolver); err != nil || port == "" {
+			return fmt.Errorf("%w: the parent resolver %q is not host:port", ErrPolicy, p.ParentResolver)
+		}
 	}
 	return nil
 }

@@ -5,9 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"time"
-
-	"github.com/dnssync/dnssync/internal/rrset"
-	"github.com/miekg/dns"
 )
 
 // Key rollover (RFC 6781 section 4.1, RFC 7583). A roll replaces one key
@@ -65,6 +62,22 @@ type Roll struct {
 	// DSPublished is when the parent served the new DS, as the person
 	// running the zone said (`dnssec roll --ds-published`).
 	DSPublished time.Time `json:"ds_published,omitzero"`
+	// DSTTL is the TTL of the new DS as the parent served it
+	// (parent_resolver), when larger than parent_ds_ttl; 0: none seen.
+	DSTTL uint32 `json:"ds_ttl,omitempty"`
+	// DNSKEYTTL and MaxTTL (seconds) are the largest DNSKEY TTL and zone
+	// TTL served since the roll started, at any stage: a TTL lowered
+	// during the roll (or just before) leaves caches holding what was
+	// served with the larger one, so the waits use these (SeeTTLs).
+	DNSKEYTTL uint32 `json:"dnskey_ttl,omitempty"`
+	MaxTTL    uint32 `json:"max_ttl,omitempty"`
+	// Cancelled: the roll runs back (Cancel): New is the key it started
+	// from, restored, and Old the one it had brought in.
+	Cancelled bool `json:"cancelled,omitempty"`
+	// Waiting is why the daemon's last pass took no step it was otherwise
+	// due to take, or held the roll (its zone held, its check failed, a
+	// trust anchor or the parent naming the old key); "": nothing of that.
+	Waiting string `json:"waiting,omitempty"`
 }
 
 // ErrRollInProgress is returned for a roll asked for while one is in
@@ -146,28 +159,9 @@ func keyRoles(keys []*Key) string {
 	return fmt.Sprint(roles)
 }
 
-// ZoneTTLs are the TTLs a roll waits out: the DNSKEY RRset's (how long a
-// resolver may hold the set without a new key) and the zone's largest (how
-// long it may hold a signature made by a retired key).
-type ZoneTTLs struct {
-	DNSKEY, Max time.Duration
-}
-
-// TTLsOf reads the TTLs of a signed zone.
-func TTLsOf(zone string, z rrset.Zone) ZoneTTLs {
-	var t ZoneTTLs
-	for k, set := range z {
-		d := time.Duration(set.TTL) * time.Second
-		t.Max = max(t.Max, d)
-		if k.Name == zone && k.Type == dns.TypeDNSKEY {
-			t.DNSKEY = d
-		}
-	}
-	if t.DNSKEY == 0 {
-		t.DNSKEY = t.Max // not signed yet: the largest bounds it
-	}
-	return t
-}
+// RemovesOld reports whether the roll's next step removes the outgoing
+// key from the DNSKEY RRset.
+func (r *Roll) RemovesOld() bool { return r.Stage == StageSwap }
 
 // WaitsForDS reports whether the roll waits for the parent's new DS (the
 // swap of a KSK or CSK).
@@ -186,10 +180,12 @@ func (r *Roll) wait(p Policy, t ZoneTTLs) time.Duration {
 }
 
 // MarkServed records that the stage's serial is served everywhere since
-// now, and when the next step may be taken.
+// now, and when the next step may be taken: t are the TTLs served now,
+// the waits use the largest seen since the roll started (SeeTTLs).
 func (r *Roll) MarkServed(p Policy, t ZoneTTLs, now time.Time) {
+	r.SeeTTLs(t)
 	r.Served = now.UTC().Truncate(time.Second)
-	r.NextAfter = r.Served.Add(r.wait(p, t))
+	r.NextAfter = r.Served.Add(r.wait(p, r.ttls(t)))
 	r.dsWait(p)
 }
 
@@ -197,10 +193,23 @@ func (r *Roll) MarkServed(p Policy, t ZoneTTLs, now time.Time) {
 // then a resolver may hold the old DS, which only the old key matches.
 func (r *Roll) dsWait(p Policy) {
 	if r.WaitsForDS() && !r.DSPublished.IsZero() && !r.Served.IsZero() {
-		if t := r.DSPublished.Add(p.ParentDSTTL + p.RollMargin); t.After(r.NextAfter) {
+		ttl := max(p.ParentDSTTL, time.Duration(r.DSTTL)*time.Second)
+		if t := r.DSPublished.Add(ttl + p.RollMargin); t.After(r.NextAfter) {
 			r.NextAfter = t
 		}
 	}
+}
+
+// RaiseDSTTL records the TTL (seconds) the parent serves the new DS with,
+// when it is above the policy's and any seen before, and puts NextAfter
+// past it; it reports whether it did.
+func (r *Roll) RaiseDSTTL(p Policy, ttl uint32) bool {
+	if time.Duration(ttl)*time.Second <= max(p.ParentDSTTL, time.Duration(r.DSTTL)*time.Second) {
+		return false
+	}
+	r.DSTTL = ttl
+	r.dsWait(p)
+	return true
 }
 
 // SetDSPublished records that the parent serves the new DS since at.
@@ -245,6 +254,6 @@ func Advance(keys []*Key, r *Roll, now time.Time) ([]*Key, *Roll, error) {
 	default:
 		return slices.DeleteFunc(out, func(k *Key) bool { return k == old }), nil, nil
 	}
-	next.StageAt, next.Serial, next.Served, next.NextAfter = now, 0, time.Time{}, time.Time{}
+	next.StageAt, next.Serial, next.Served, next.NextAfter, next.Waiting = now, 0, time.Time{}, time.Time{}, ""
 	return out, &next, nil
 }

@@ -9,6 +9,10 @@ import (
 // Describe says in words what the zone's keys do at the roll's stage.
 func (r *Roll) Describe() string {
 	switch {
+	case r.Cancelled && r.Stage == StageSwap:
+		return fmt.Sprintf("the roll to %s %d is cancelled: %d signs again (and the CDS names it); %d is retired and stays published until what it signed leaves every cache", strings.ToUpper(string(r.Kind)), r.Old, r.New, r.Old)
+	case r.Cancelled:
+		return fmt.Sprintf("the roll to %s %d is cancelled: %d is removed from the DNSKEY RRset; %d is the zone's %s", strings.ToUpper(string(r.Kind)), r.Old, r.Old, r.New, strings.ToUpper(string(r.Kind)))
 	case r.Stage == StagePublish && r.Kind == ZSK:
 		return fmt.Sprintf("the new ZSK %d is published beside ZSK %d, which still signs the zone", r.New, r.Old)
 	case r.Stage == StagePublish:
@@ -24,15 +28,20 @@ func (r *Roll) Describe() string {
 }
 
 // WaitingFor says in words what the roll waits for at now before its
-// next step; zone is the zone as the CLI names it (for the command to run).
-func (r *Roll) WaitingFor(zone string, now time.Time) string {
+// next step; zone is the zone as the CLI names it (for the command to
+// run), p the policy (whether a parent resolver checks the DS).
+func (r *Roll) WaitingFor(zone string, p Policy, now time.Time) string {
 	switch {
+	case r.Waiting != "":
+		return r.Waiting
 	case r.Serial == 0:
 		return "the daemon to write the zone with this stage (at its next scheduled pass)"
 	case r.Served.IsZero():
 		return fmt.Sprintf("serial %d to be served by the primary and every secondary (checked at each scheduled pass)", r.Serial)
+	case r.WaitsForDS() && r.DSPublished.IsZero() && r.Cancelled:
+		return fmt.Sprintf("the parent's DS: the roll is cancelled, so the parent must serve the DS of key %d again (`dnssync dnssec ds %s` prints it); run `dnssync dnssec roll %s --ds-published` once it does%s", r.New, zone, zone, parentNote(p))
 	case r.WaitsForDS() && r.DSPublished.IsZero():
-		return fmt.Sprintf("the parent's DS: give the parent the new DS (`dnssync dnssec ds %s` prints it), then run `dnssync dnssec roll %s --ds-published` once the parent serves it", zone, zone)
+		return fmt.Sprintf("the parent's DS: give the parent the new DS (`dnssync dnssec ds %s` prints it), then run `dnssync dnssec roll %s --ds-published` once the parent serves it%s", zone, zone, parentNote(p))
 	case now.Before(r.NextAfter):
 		what := "caches to expire"
 		switch {
@@ -48,4 +57,12 @@ func (r *Roll) WaitingFor(zone string, now time.Time) string {
 		return "the daemon's next scheduled pass, which ends the roll"
 	}
 	return "the daemon's next scheduled pass, which takes the next step"
+}
+
+// parentNote says how the parent's DS is checked.
+func parentNote(p Policy) string {
+	if p.ParentResolver == "" {
+		return " (no [dnssec] parent_resolver is set: the daemon takes your word for it)"
+	}
+	return fmt.Sprintf(" (the daemon also asks %s, [dnssec] parent_resolver, and waits until it serves the new DS)", p.ParentResolver)
 }

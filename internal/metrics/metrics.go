@@ -44,9 +44,10 @@ type Metrics struct {
 	serverSerial *prometheus.GaugeVec
 	serverInSync *prometheus.GaugeVec
 	replication  *prometheus.HistogramVec
-	// The signed zones' earliest signature expiry (dnssec.go), and the
-	// zones it has series of.
+	// The signed zones' earliest signature expiry and validity
+	// (dnssec.go), and the zones checked with their last expiry (0: none).
 	dnssecExpiry *prometheus.GaugeVec
+	dnssecValid  *prometheus.GaugeVec
 	dnssecZones  map[string]float64
 
 	mu    sync.Mutex
@@ -103,7 +104,7 @@ func New(reg prometheus.Registerer) *Metrics {
 		}),
 		checkFailures: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "dnssync_check_failures",
-			Help: "RRset-server pairs not answered as desired in the latest scheduled check, by status (lagging: a resolver's cache within the TTL of a change; not counted as failed).",
+			Help: "Failures in the latest scheduled check, by status: failed and lagging count RRset-server pairs not answered as desired (lagging: a resolver's cache within the TTL of a change; not counted as failed); dnssec counts zone-server pairs where a signed zone does not validate.",
 		}, []string{"status"}),
 		checks: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "dnssync_checks_total",
@@ -154,7 +155,7 @@ func New(reg prometheus.Registerer) *Metrics {
 	reg.MustRegister(m.reconciles, m.unchanged, m.duration, m.changes, m.drift, m.verifies, m.propagation,
 		m.checkFailures, m.checks, m.recordsDesired, m.recordsServed, m.invalidFiles,
 		m.lastSuccess, m.lastAttempt, m.backendErrors, m.unsafeRefusals, m.requests, m.requestTime,
-		m.serverSerial, m.serverInSync, m.replication, m.dnssecExpiry)
+		m.serverSerial, m.serverInSync, m.replication, m.dnssecExpiry, m.dnssecValid)
 
 	// Series that exist from the start, so that rate() and alerts see a 0
 	// before the first event rather than nothing.
@@ -171,7 +172,7 @@ func New(reg prometheus.Registerer) *Metrics {
 	for _, result := range []string{"ok", "failed"} {
 		m.checks.WithLabelValues(result)
 	}
-	for _, status := range []string{statusFailed, statusLagging} {
+	for _, status := range []string{statusFailed, statusLagging, statusDNSSEC} {
 		m.checkFailures.WithLabelValues(status)
 	}
 	for _, stage := range []string{string(reconcile.StageTransfer), string(reconcile.StageUnsafe), string(reconcile.StageApply), stageRecords} {

@@ -105,7 +105,7 @@ func TestLabelsOneMeaning(t *testing.T) {
 	enums := map[string][]string{
 		"scope":     {"full", "changed"},
 		"result":    {"ok", "error", "verified", "failed"},
-		"status":    {"failed", "lagging"},
+		"status":    {"failed", "lagging", "dnssec"},
 		"operation": {"reconcile", "verify"},
 		"stage":     {"transfer", "unsafe", "apply", "records"},
 		"action":    {"create", "update", "delete"},

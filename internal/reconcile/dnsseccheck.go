@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"sync"
 	"time"
 
@@ -23,10 +25,16 @@ import (
 // against.
 type DNSSECCheck struct {
 	// Anchor returns the trust anchor of zone (its DNSKEY set is validated
-	// against it; empty: the served set's own SEP keys), and false for a
+	// against it; empty: at the primary, the served set's own SEP keys, at
+	// a secondary the primary's, verify.PrimaryAnchor), and false for a
 	// zone not to check: not signed, or not signed yet (its keys are made
 	// by its first write).
 	Anchor func(zone config.Zone) (verify.TrustAnchor, bool)
+	// Anchors are the zones [dnssec] trust_anchors names, each with where
+	// ("file:line"): one naming no zone checked fails every check, as a
+	// typo would otherwise leave the zone it meant unanchored, silently.
+	// It is checked here, not at load, as a zones.d zone may come later.
+	Anchors map[string]string
 	// Margin: a signature expiring sooner fails the check.
 	Margin time.Duration
 	// Timeout bounds each query (0: verify's default).
@@ -58,11 +66,8 @@ func (r *Reconciler) checkDNSSEC(ctx context.Context, rep *verify.Report) {
 			unread[s.Zone+" "+s.Server] = true
 		}
 	}
-	type job struct {
-		zs     verify.ZoneSignature
-		anchor verify.TrustAnchor
-	}
-	var jobs []job
+	var jobs []sigJob
+	checked := map[string]bool{}
 	for _, z := range r.Zones {
 		if r.zoneSet.retiring[z] {
 			continue
@@ -71,30 +76,92 @@ func (r *Reconciler) checkDNSSEC(ctx context.Context, rep *verify.Report) {
 		if !ok {
 			continue
 		}
+		checked[z] = true
 		p := r.Replication.Primary
-		jobs = append(jobs, job{verify.ZoneSignature{Zone: z, Server: p, Name: p, Role: verify.RolePrimary}, anchor})
+		jobs = append(jobs, sigJob{verify.ZoneSignature{Zone: z, Server: p, Name: p, Role: verify.RolePrimary}, anchor})
 		for _, s := range r.secondariesOf(z) {
 			if !unread[z+" "+s.Addr] {
-				jobs = append(jobs, job{verify.ZoneSignature{Zone: z, Server: s.Addr, Name: cmp.Or(s.Name, s.Addr), Role: verify.RoleSecondary}, anchor})
+				jobs = append(jobs, sigJob{verify.ZoneSignature{Zone: z, Server: s.Addr, Name: cmp.Or(s.Name, s.Addr), Role: verify.RoleSecondary}, anchor})
 			}
 		}
 	}
 	c := verify.SignatureChecker{Timeout: r.DNSSEC.Timeout, Margin: r.DNSSEC.Margin}
-	out := make([]verify.ZoneSignature, len(jobs))
 	sem := make(chan struct{}, syncParallelism)
+	primary := r.primaryAnchors(ctx, c, jobs, sem, now)
+	out := make([]verify.ZoneSignature, len(jobs))
 	var wg sync.WaitGroup
 	for i, j := range jobs {
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
+			a, byPrimary := primary[j.zs.Zone]
+			byPrimary = byPrimary && j.zs.Role == verify.RoleSecondary
+			if byPrimary {
+				j.anchor = a
+			}
 			zs := c.Check(ctx, j.zs.Server, j.zs.Zone, j.anchor, now)
 			zs.Name, zs.Role = j.zs.Name, j.zs.Role
+			if byPrimary {
+				zs.Anchor = verify.AnchorPrimary
+			}
 			out[i] = zs
 		})
 	}
 	wg.Wait()
 	rep.DNSSEC = append(rep.DNSSEC, out...)
+	rep.DNSSEC = append(rep.DNSSEC, r.unusedAnchors(checked)...)
 	r.logDNSSEC(rep)
+}
+
+// sigJob is one zone to validate at one server, against anchor.
+type sigJob struct {
+	zs     verify.ZoneSignature
+	anchor verify.TrustAnchor
+}
+
+// primaryAnchors reads, for each zone of jobs with no anchor and a
+// secondary to check, the primary's key-signing keys
+// (verify.PrimaryAnchor). A zone whose primary's keys cannot be read is
+// left out: its secondaries fall back on their own served keys, and their
+// results say so (AnchorServed); the primary's own result says why.
+func (r *Reconciler) primaryAnchors(ctx context.Context, c verify.SignatureChecker, jobs []sigJob, sem chan struct{}, now time.Time) map[string]verify.TrustAnchor {
+	var zones []string
+	for _, j := range jobs {
+		if j.zs.Role == verify.RoleSecondary && len(j.anchor.DS) == 0 && len(j.anchor.Keys) == 0 && !slices.Contains(zones, j.zs.Zone) {
+			zones = append(zones, j.zs.Zone)
+		}
+	}
+	out := map[string]verify.TrustAnchor{}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for _, z := range zones {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			a, err := c.PrimaryAnchor(ctx, r.Replication.Primary, z, now)
+			if err != nil {
+				r.Log.Debug("secondaries anchored on their served keys: the primary's cannot be read", "zone", z, "err", err)
+				return
+			}
+			mu.Lock()
+			out[z] = a
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	return out
+}
+
+// unusedAnchors are the failures of the trust anchors that name no zone
+// checked, in name order.
+func (r *Reconciler) unusedAnchors(checked map[string]bool) []verify.ZoneSignature {
+	var out []verify.ZoneSignature
+	for _, z := range slices.Sorted(maps.Keys(r.DNSSEC.Anchors)) {
+		if !checked[z] {
+			out = append(out, verify.ZoneSignature{Zone: z, Err: fmt.Sprintf("[dnssec] trust_anchors %s names %s, not a managed zone with dnssec = true: it anchors nothing", r.DNSSEC.Anchors[z], z)})
+		}
+	}
+	return out
 }
 
 // logDNSSEC logs the zones that do not validate when that set changes.

@@ -7,14 +7,12 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/miekg/dns"
-	"golang.org/x/sys/unix"
 
 	"github.com/dnssync/dnssync/internal/atomicfile"
 	"github.com/dnssync/dnssync/internal/diff"
@@ -68,36 +66,14 @@ func readHeld(path string) (fileID, map[string]heldEntry, error) {
 }
 
 // readStateFile reads one of the state dir's files (held.json,
-// zones.json): never through a link, never a FIFO or a device (an open
-// would block, a read never end). A missing file is nil content, no
-// error. Errors say what is wrong with the file, not what it holds.
+// zones.json) as atomicfile.ReadRegular does: never through a link, never
+// a FIFO or a device. A missing file is nil content, no error.
 func readStateFile(path string) (fileID, []byte, error) {
-	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
-	switch {
-	case errors.Is(err, unix.ENOENT):
-		return fileID{}, nil, nil
-	case errors.Is(err, unix.ELOOP):
-		return fileID{}, nil, errors.New("is a symbolic link")
-	case err != nil:
-		return fileID{}, nil, fmt.Errorf("cannot be opened: %w", err)
-	}
-	file := os.NewFile(uintptr(fd), path)
-	defer file.Close()
-	var st unix.Stat_t
-	if err := unix.Fstat(fd, &st); err != nil {
+	b, st, err := atomicfile.ReadRegular(path)
+	if err != nil || b == nil {
 		return fileID{}, nil, err
 	}
-	if st.Mode&unix.S_IFMT != unix.S_IFREG {
-		return fileID{}, nil, errors.New("is not a regular file")
-	}
-	b, err := io.ReadAll(file)
-	if err != nil {
-		return fileID{}, nil, fmt.Errorf("cannot be read: %w", err)
-	}
-	if b == nil {
-		b = []byte{} // empty, not missing
-	}
-	return idOf(&st), b, nil
+	return idOf(st), b, nil
 }
 
 // heldErr says what is wrong with the file and what a person can do.

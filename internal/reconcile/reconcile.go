@@ -53,6 +53,8 @@ type Checker interface {
 
 // Reconciler holds what a pass needs. Passes are serialised: one at a time.
 type Reconciler struct {
+	// TrustAnchors: a key roll never removes a key they name (rollgate.go).
+	TrustAnchors TrustAnchors
 	// Zones are the zones passes reconcile: with a ZoneSource, the managed
 	// zones and those retiring, refreshed at each pass's start (zoneset.go).
 	Zones []string

@@ -23,12 +23,23 @@ import (
 // with the keys as they now are. The roll's state is saved before the
 // write: a write that fails is made again at the next pass (Serial 0).
 // Not while the zone's pass failed, its changes are held or it is
-// retiring, as for a re-sign (resign.go).
+// retiring, as for a re-sign (resign.go); a held roll says so in its
+// state, which `dnssync dnssec status` shows.
+//
+// Before a step is taken (rollgate.go) the zone must have validated at
+// every server in this pass's DNSSEC check, every secondary must still
+// serve the stage, and before the old key is removed no configured trust
+// anchor may name it and the parent (parent_resolver, when set) must
+// serve the new DS.
 
 // rollSerialTimeout bounds asking the servers whether they serve a stage.
 const rollSerialTimeout = 2 * time.Second
 
 func (r *Reconciler) rollKeys(ctx context.Context, opts Options, res *Result) {
+	r.rollKeysAt(ctx, opts, res, time.Now())
+}
+
+func (r *Reconciler) rollKeysAt(ctx context.Context, opts Options, res *Result, now time.Time) {
 	b, ok := r.Backend.(apply.Roller)
 	if !ok || !opts.Apply || !opts.Check {
 		return
@@ -38,18 +49,25 @@ func (r *Reconciler) rollKeys(ctx context.Context, opts Options, res *Result) {
 		if ctx.Err() != nil {
 			return
 		}
-		if zr.Err != nil || zr.Refusal != nil || r.holding[zr.Zone] != nil || r.zoneSet.retiring[zr.Zone] {
+		if zr.Err != nil || r.zoneSet.retiring[zr.Zone] {
 			continue
 		}
-		if sg := b.SigningOf(zr.Zone); sg != nil && sg.Keys != nil {
-			r.rollZone(ctx, b, sg, zr, opts, time.Now())
+		sg := b.SigningOf(zr.Zone)
+		if sg == nil || sg.Keys == nil {
+			continue
 		}
+		if zr.Refusal != nil || r.holding[zr.Zone] != nil {
+			r.rollHeld(sg.Keys, zr.Zone)
+			continue
+		}
+		r.rollZone(ctx, b, sg, zr, opts, r.checkFailed(res.Check, zr.Zone), now)
 	}
 }
 
 // rollZone takes the request waiting for zone, if any, and the roll's
-// next step if it is due at now.
-func (r *Reconciler) rollZone(ctx context.Context, b apply.Roller, sg *apply.Signing, zr *ZoneResult, opts Options, now time.Time) {
+// next step if it is due at now. hold, when not empty, is why no step may
+// be taken in this pass (the zone's DNSSEC check failed).
+func (r *Reconciler) rollZone(ctx context.Context, b apply.Roller, sg *apply.Signing, zr *ZoneResult, opts Options, hold string, now time.Time) {
 	zone, ks := zr.Zone, sg.Keys
 	log := r.Log.With("zone", zone)
 	if pending, err := ks.Pending(zone); err != nil || !pending {
@@ -63,10 +81,9 @@ func (r *Reconciler) rollZone(ctx context.Context, b apply.Roller, sg *apply.Sig
 		log.Error("key roll: the zone's keys could not be read", "err", err)
 		return
 	}
-	req, err := ks.Request(zone)
+	req, err := r.takeRequest(log, ks, zone, hold)
 	if err != nil {
 		log.Warn("key roll: the request was not taken", "err", err)
-		r.clearRequest(log, ks, zone)
 	}
 	if req != nil {
 		nk, nr, err := dnssec.ApplyRequest(zone, keys, roll, *req, sg.Policy, now)
@@ -77,9 +94,12 @@ func (r *Reconciler) rollZone(ctx context.Context, b apply.Roller, sg *apply.Sig
 			log.Warn("key roll: the request was refused", "action", req.Action, "err", err)
 		} else {
 			keys, roll = nk, nr
-			log.Info("key roll: request taken", "action", req.Action, "kind", roll.Kind, "stage", roll.Stage, "old", roll.Old, "new", roll.New)
+			log.Info("key roll: request taken", "action", req.Action)
+			if roll == nil { // cancelled at publish: the new key leaves the zone now
+				r.writeStage(ctx, log, b, zr, opts, keys, nil, nil, 0, false, ks)
+				return
+			}
 		}
-		r.clearRequest(log, ks, zone)
 	}
 	if roll == nil {
 		return
@@ -89,15 +109,32 @@ func (r *Reconciler) rollZone(ctx context.Context, b apply.Roller, sg *apply.Sig
 		log.Warn("key roll: the zone could not be read; the roll waits", "err", err)
 		return
 	}
+	ttls := dnssec.TTLsOf(zone, served.Sets)
+	dirty := roll.SeeTTLs(ttls) // the waits use the largest TTLs seen
 	if roll.Serial != 0 && roll.Served.IsZero() && r.servedEverywhere(ctx, log, zone, roll.Serial, served.Serial) {
-		roll.MarkServed(sg.Policy, dnssec.TTLsOf(zone, served.Sets), now)
+		roll.MarkServed(sg.Policy, ttls, now)
+		dirty = true
+		log.Info("key roll: the stage is served everywhere", "stage", roll.Stage, "serial", roll.Serial, "next_after", roll.NextAfter)
+	}
+	waiting := hold
+	if waiting == "" && roll.Due(now) {
+		dsTTL := roll.DSTTL
+		waiting = r.rollGate(ctx, log, zone, keys, roll, sg.Policy, served.Serial, now)
+		dirty = dirty || roll.DSTTL != dsTTL
+	}
+	if waiting != roll.Waiting {
+		roll.Waiting, dirty = waiting, true
+		if waiting != "" {
+			log.Warn("key roll: the roll waits", "stage", roll.Stage, "why", waiting)
+		}
+	}
+	if dirty {
 		if err := ks.SaveRoll(zone, keys, roll); err != nil {
 			log.Error("key roll: the roll could not be saved", "err", err)
 			return
 		}
-		log.Info("key roll: the stage is served everywhere", "stage", roll.Stage, "serial", roll.Serial, "next_after", roll.NextAfter)
 	}
-	if roll.Due(now) {
+	if waiting == "" && roll.Due(now) {
 		nk, nr, err := dnssec.Advance(keys, roll, now)
 		if err == nil {
 			err = ks.SaveRoll(zone, nk, nr)
@@ -119,10 +156,17 @@ func (r *Reconciler) rollZone(ctx context.Context, b apply.Roller, sg *apply.Sig
 	r.writeStage(ctx, log, b, zr, opts, keys, roll, served, gen, synced, ks)
 }
 
-func (r *Reconciler) clearRequest(log *slog.Logger, ks *dnssec.KeyStore, zone string) {
-	if err := ks.ClearRequest(zone); err != nil {
-		log.Error("key roll: the request could not be removed", "err", err)
+// takeRequest claims the zone's request, but leaves a start waiting while
+// hold says no step may be taken: a roll is not begun on a zone that does
+// not validate (a cancel or the parent's DS is taken still).
+func (r *Reconciler) takeRequest(log *slog.Logger, ks *dnssec.KeyStore, zone, hold string) (*dnssec.RollRequest, error) {
+	if hold != "" {
+		if req, err := ks.Request(zone); err == nil && req != nil && req.Action == dnssec.RequestStart {
+			log.Warn("key roll: the request to start a roll waits", "why", hold)
+			return nil, nil
+		}
 	}
+	return ks.TakeRequest(zone)
 }
 
 // servedEverywhere reports whether the primary (which serves
@@ -149,6 +193,13 @@ func (r *Reconciler) servedEverywhere(ctx context.Context, log *slog.Logger, zon
 func (r *Reconciler) writeStage(ctx context.Context, log *slog.Logger, b apply.Roller, zr *ZoneResult, opts Options,
 	keys []*dnssec.Key, roll *dnssec.Roll, served *observed.Zone, gen uint64, synced bool, ks *dnssec.KeyStore) {
 	zone := zr.Zone
+	if served == nil {
+		var err error
+		if served, gen, synced, err = r.observe(ctx, log, zone, true, false); err != nil {
+			log.Error("key roll: the zone could not be read to be written with its keys; written at the next change or re-sign", "err", err)
+			return
+		}
+	}
 	r.served.forget(zone)
 	result, err := b.ApplyAbove(ctx, served, diff.Plan{Zone: zone}, floors(ctx, log, zone, r.secondariesOf(zone)))
 	if r.changed("roll "+zone, err) && err != nil {
@@ -157,12 +208,16 @@ func (r *Reconciler) writeStage(ctx context.Context, log *slog.Logger, b apply.R
 	if err != nil {
 		return
 	}
-	roll.Serial = result.Serial
-	if err := ks.SaveRoll(zone, keys, roll); err != nil {
-		log.Error("key roll: the stage's serial could not be saved", "err", err)
-		return
+	if roll != nil {
+		roll.Serial = result.Serial
+		if err := ks.SaveRoll(zone, keys, roll); err != nil {
+			log.Error("key roll: the stage's serial could not be saved", "err", err)
+			return
+		}
+		log.Info("key roll: the zone is written at the new stage", "stage", roll.Stage, "serial", result.Serial)
+	} else {
+		log.Info("key roll: the zone is written without the cancelled roll's key", "serial", result.Serial)
 	}
-	log.Info("key roll: the zone is written at the new stage", "stage", roll.Stage, "serial", result.Serial)
 	zr.Applied = true
 	if result.Serial != 0 {
 		zr.Serial = result.Serial

@@ -47,7 +47,7 @@ func TestRollStepWaitsForSecondariesAndTime(t *testing.T) {
 	opts := Options{Apply: true, Check: true}
 	pass := func(at time.Time) *dnssec.Roll {
 		t.Helper()
-		h.r.rollZone(t.Context(), rb, rb.sg, &ZoneResult{Zone: zoneA}, opts, at)
+		h.r.rollZone(t.Context(), rb, rb.sg, &ZoneResult{Zone: zoneA}, opts, "", at)
 		_, roll, err := ks.LoadRoll(zoneA)
 		if err != nil {
 			t.Fatal(err)

@@ -64,7 +64,7 @@ func TestValidateBINDSignedZone(t *testing.T) {
 				{"www.example.org.", dns.TypeTXT, AnswerNoData, ""},
 				{"b.example.org.", dns.TypeA, AnswerNoData, ""},
 				{"host.wild.example.org.", dns.TypeA, AnswerPositive, "*.wild.example.org."},
-				{"host.wild.example.org.", dns.TypeTXT, AnswerNoData, ""},
+				{"host.wild.example.org.", dns.TypeTXT, AnswerNoData, "*.wild.example.org."},
 			} {
 				in := askDO(t, srv.Addr, q.name, q.qtype)
 				v, err := ValidateAnswer(in, q.name, q.qtype, keys, now, 72*time.Hour)

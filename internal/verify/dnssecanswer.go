@@ -31,7 +31,9 @@ type Validation struct {
 	// Denial is dns.TypeNSEC or dns.TypeNSEC3 when a proof of
 	// non-existence was checked (a denial, or a wildcard answer's), else 0.
 	Denial uint16
-	// Wildcard is the wildcard the answer was synthesized from, if any.
+	// Wildcard is the wildcard the answer was synthesized from, if any;
+	// for a NODATA, the wildcard whose lack of the type the proof rests on
+	// (the name itself does not exist).
 	Wildcard string
 	// Expiry is the earliest expiry of the sets the answer holds, each set
 	// counting its latest valid signature.
@@ -154,7 +156,7 @@ func (v *Validation) classify(answer, authority []*rrsetSigs, qtype uint16, rcod
 		err = p.noDS(delegated.owner)
 	default:
 		v.Kind = AnswerNoData
-		err = p.nodata(name, qtype)
+		v.Wildcard, err = p.nodata(name, qtype)
 	}
 	v.Denial = p.kind()
 	if err != nil {

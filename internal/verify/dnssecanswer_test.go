@@ -53,7 +53,7 @@ func TestValidateAnswerAccepts(t *testing.T) {
 			msg: func(z *testZone) *dns.Msg {
 				return testMsg(dns.RcodeSuccess, expand(z.signed("*.wild.example.org. A"), "host.wild.example.org."), z.signed("*.wild.example.org. NSEC"))
 			}},
-		{name: "wildcard nodata NSEC", qname: "host.wild.example.org.", qtype: dns.TypeTXT, kind: AnswerNoData,
+		{name: "wildcard nodata NSEC", qname: "host.wild.example.org.", qtype: dns.TypeTXT, kind: AnswerNoData, wild: "*.wild.example.org.",
 			msg: func(z *testZone) *dns.Msg {
 				return testMsg(dns.RcodeSuccess, nil, z.signed("example.org. SOA"), z.signed("*.wild.example.org. NSEC"))
 			}},
@@ -89,7 +89,7 @@ func TestValidateAnswerAccepts(t *testing.T) {
 			msg: func(z *testZone) *dns.Msg {
 				return testMsg(dns.RcodeSuccess, expand(z.signed("*.wild.example.org. A"), "host.wild.example.org."), z.nsec3Signed())
 			}},
-		{name: "wildcard nodata NSEC3", nsec3: true, qname: "host.wild.example.org.", qtype: dns.TypeTXT, kind: AnswerNoData,
+		{name: "wildcard nodata NSEC3", nsec3: true, qname: "host.wild.example.org.", qtype: dns.TypeTXT, kind: AnswerNoData, wild: "*.wild.example.org.",
 			msg: func(z *testZone) *dns.Msg {
 				return testMsg(dns.RcodeSuccess, nil, z.signed("example.org. SOA"), z.nsec3Signed())
 			}},

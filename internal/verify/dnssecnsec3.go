@@ -52,25 +52,25 @@ func (p *proofs) nsec3NXDomain(name string) error {
 	return nil
 }
 
-func (p *proofs) nsec3NoData(name string, t uint16) error {
+func (p *proofs) nsec3NoData(name string, t uint16) (string, error) {
 	if err := p.nsec3Params(); err != nil {
-		return err
+		return "", err
 	}
 	if m := p.nsec3Matching(name); m != nil {
-		return typeAbsent(name, m.TypeBitMap, t, "NSEC3")
+		return "", typeAbsent(name, m.TypeBitMap, t, "NSEC3")
 	}
 	ce, nc, _, err := p.closestEncloser(name)
 	if err != nil {
-		return fmt.Errorf("no NSEC3 matches %s: %w", name, err)
+		return "", fmt.Errorf("no NSEC3 matches %s: %w", name, err)
 	}
 	if t == dns.TypeDS && p.nsec3Covering(nc).Flags&1 == 1 {
-		return nil // an insecure delegation in an opt-out span
+		return "", nil // an insecure delegation in an opt-out span
 	}
 	wild := "*." + ce
 	if w := p.nsec3Matching(wild); w != nil {
-		return typeAbsent(wild, w.TypeBitMap, t, "NSEC3")
+		return wild, typeAbsent(wild, w.TypeBitMap, t, "NSEC3")
 	}
-	return fmt.Errorf("no NSEC3 matches %s or the wildcard %s", name, wild)
+	return "", fmt.Errorf("no NSEC3 matches %s or the wildcard %s", name, wild)
 }
 
 func (p *proofs) nsec3NoDS(name string) error {

@@ -59,15 +59,18 @@ func (p *proofs) nxdomain(name string) error {
 	return errNoProof
 }
 
-// nodata checks the proof that name has no set of type t.
-func (p *proofs) nodata(name string, t uint16) error {
+// nodata checks the proof that name has no set of type t. wildcard is
+// the wildcard the proof rests on when name does not exist and the
+// wildcard that would answer for it lacks the type (RFC 4035 3.1.3.4,
+// RFC 5155 7.2.5); empty when name itself exists.
+func (p *proofs) nodata(name string, t uint16) (wildcard string, err error) {
 	switch p.kind() {
 	case dns.TypeNSEC:
 		return p.nsecNoData(name, t)
 	case dns.TypeNSEC3:
 		return p.nsec3NoData(name, t)
 	}
-	return errNoProof
+	return "", errNoProof
 }
 
 // noDS checks the proof that the delegation at name has no DS: it is
@@ -122,25 +125,25 @@ func (p *proofs) nsecNXDomain(name string) error {
 	return nil
 }
 
-func (p *proofs) nsecNoData(name string, t uint16) error {
+func (p *proofs) nsecNoData(name string, t uint16) (string, error) {
 	if n := p.nsecAt(name); n != nil {
-		return typeAbsent(name, n.TypeBitMap, t, "NSEC")
+		return "", typeAbsent(name, n.TypeBitMap, t, "NSEC")
 	}
 	n := p.nsecCovering(name)
 	if n == nil {
-		return fmt.Errorf("no NSEC at or covering %s", name)
+		return "", fmt.Errorf("no NSEC at or covering %s", name)
 	}
 	// An empty non-terminal: the name has no NSEC of its own, and the next
 	// name after it is below it.
 	if next := dns.CanonicalName(n.NextDomain); dns.IsSubDomain(name, next) && next != name {
-		return nil
+		return "", nil
 	}
 	// Or a wildcard that exists, without the type.
 	wild := "*." + p.nsecEncloser(name, n)
 	if w := p.nsecAt(wild); w != nil {
-		return typeAbsent(wild, w.TypeBitMap, t, "NSEC")
+		return wild, typeAbsent(wild, w.TypeBitMap, t, "NSEC")
 	}
-	return fmt.Errorf("no NSEC at %s, and NSEC %s proves it does not exist", name, n.Hdr.Name)
+	return "", fmt.Errorf("no NSEC at %s, and NSEC %s proves it does not exist", name, n.Hdr.Name)
 }
 
 // nsecEncloser is the closest encloser of name, which the NSEC covering it

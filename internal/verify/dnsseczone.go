@@ -25,6 +25,10 @@ const (
 	AnchorDS     = "ds"          // the DS records the parent holds (or will)
 	AnchorKeys   = "keys"        // configured DNSKEYs
 	AnchorServed = "served keys" // no anchor: the served set's own SEP keys
+	// No anchor, at a secondary: the key-signing keys of the primary's
+	// served set (PrimaryAnchor), so that a secondary serving another
+	// self-consistent set fails.
+	AnchorPrimary = "the primary's keys"
 )
 
 // ZoneSignature is one signed zone's validation at one server.
@@ -36,15 +40,26 @@ type ZoneSignature struct {
 	// Expires is the earliest expiry of the signatures validated (each
 	// RRset counting its latest valid signature); zero when none was.
 	Expires time.Time
-	Anchor  string // AnchorDS, AnchorKeys or AnchorServed
+	Anchor  string // AnchorDS, AnchorKeys, AnchorServed or AnchorPrimary
 	Err     string // why the zone does not validate there; empty: it does
 }
 
 // OK reports whether the zone validates at the server.
 func (z ZoneSignature) OK() bool { return z.Err == "" }
 
-// String is the signature's state in a line, for logs and /readyz.
+// String is the signature's state in a line, for logs, /readyz and
+// `dnssync verify`, with what the DNSKEY set was anchored on: "served
+// keys" proves the set consistent, not that it is the right one. A result
+// of no server is about the configuration (a trust anchor naming no
+// signed zone).
 func (z ZoneSignature) String() string {
+	anchored := ""
+	if z.Anchor != "" {
+		anchored = " (anchored on " + z.Anchor + ")"
+	}
+	if z.Server == "" {
+		return fmt.Sprintf("zone %s: DNSSEC: %s", z.Zone, z.Err)
+	}
 	who := z.Server
 	if z.Name != "" && z.Name != z.Server {
 		who = fmt.Sprintf("%s (%s %s)", z.Server, z.Role, z.Name)
@@ -52,9 +67,9 @@ func (z ZoneSignature) String() string {
 		who = fmt.Sprintf("%s (%s)", z.Server, z.Role)
 	}
 	if z.OK() {
-		return fmt.Sprintf("zone %s at %s: DNSSEC valid until %s", z.Zone, who, z.Expires.UTC().Format(time.RFC3339))
+		return fmt.Sprintf("zone %s at %s: DNSSEC valid until %s%s", z.Zone, who, z.Expires.UTC().Format(time.RFC3339), anchored)
 	}
-	return fmt.Sprintf("zone %s at %s: DNSSEC: %s", z.Zone, who, z.Err)
+	return fmt.Sprintf("zone %s at %s: DNSSEC: %s%s", z.Zone, who, z.Err, anchored)
 }
 
 // SignatureChecker validates signed zones at servers.
@@ -87,7 +102,7 @@ func (c SignatureChecker) Check(ctx context.Context, addr, zone string, anchor T
 	keys, exp, err := ValidateDNSKEY(zone, in.Answer, anchor, now, c.Margin)
 	var expiry *ExpiryError
 	if err != nil && !errors.As(err, &expiry) {
-		zs.Err = fmt.Sprintf("DNSKEY set (anchored on %s): %v", zs.Anchor, err)
+		zs.Err = err.Error() // String says what it was anchored on
 		return zs
 	}
 	keep(exp, err)
@@ -98,8 +113,11 @@ func (c SignatureChecker) Check(ctx context.Context, addr, zone string, anchor T
 		kind string
 	}{
 		{zone, dns.TypeSOA, func(v Validation) bool { return v.Kind == AnswerPositive }, "the SOA"},
+		// A zone with a wildcard answers the random name from it: an A, or
+		// a NODATA proved by the wildcard's denial (a `*.zone MX` without
+		// A). A NODATA at the name itself would say it exists.
 		{randomName(zone), dns.TypeA, func(v Validation) bool {
-			return v.Kind == AnswerNXDomain || v.Kind == AnswerPositive && v.Wildcard != ""
+			return v.Kind == AnswerNXDomain || (v.Kind == AnswerPositive || v.Kind == AnswerNoData) && v.Wildcard != ""
 		}, "a denial of a name that does not exist (NXDOMAIN)"},
 		// RP is a type a zone's apex all but never has; if it does, the
 		// positive answer validates as well as the denial would.

@@ -15,6 +15,13 @@ import (
 // answers["NXDOMAIN"], answers["NODATA"], answers["DNSKEY"].
 func signedServer(t *testing.T, z *testZone, answers map[string]*dns.Msg) string {
 	t.Helper()
+	return signedServerFunc(t, z, answers, nil)
+}
+
+// signedServerFunc is signedServer with the answer for a name other than
+// the apex built per query by below when it is not nil.
+func signedServerFunc(t *testing.T, z *testZone, answers map[string]*dns.Msg, below func(qname string) *dns.Msg) string {
+	t.Helper()
 	defaults := map[string]*dns.Msg{
 		"DNSKEY":   testMsg(dns.RcodeSuccess, z.signed(testApex+" DNSKEY")),
 		"SOA":      testMsg(dns.RcodeSuccess, z.signed(testApex+" SOA")),
@@ -38,8 +45,12 @@ func signedServer(t *testing.T, z *testZone, answers map[string]*dns.Msg) string
 		case qt == dns.TypeSOA:
 			key = "SOA"
 		}
-		m := defaults[key].Copy()
-		m.SetRcode(q, defaults[key].Rcode)
+		base := defaults[key]
+		if key == "NXDOMAIN" && below != nil {
+			base = below(dns.CanonicalName(q.Question[0].Name))
+		}
+		m := base.Copy()
+		m.SetRcode(q, base.Rcode)
 		m.Authoritative = true
 		_ = w.WriteMsg(m)
 	})}
@@ -71,7 +82,7 @@ func TestSignatureCheck(t *testing.T) {
 		{name: "valid, anchored on the DS", anchor: ds, wantAnchor: AnchorDS, wantExpiry: testNow.Add(14 * 24 * time.Hour)},
 		{name: "valid, anchored on the served keys", wantAnchor: AnchorServed, wantExpiry: testNow.Add(14 * 24 * time.Hour)},
 		{name: "DS of another key", anchor: TrustAnchor{DS: []*dns.DS{z.other().key.ToDS(dns.SHA256)}}, wantAnchor: AnchorDS,
-			wantErr: "DNSKEY set (anchored on ds): DNSKEY set of example.org. has no key matching the trust anchor"},
+			wantErr: "DNSKEY set of example.org. has no key matching the trust anchor"},
 		{name: "bad signature", anchor: ds, wantAnchor: AnchorDS, answers: map[string]*dns.Msg{"SOA": testMsg(dns.RcodeSuccess, append(soa, forged))},
 			wantErr: "RRSIG example.org. SOA by key " + itoa(z.zsk.key.KeyTag()) + " does not verify", wantExpiry: testNow.Add(14 * 24 * time.Hour)},
 		{name: "expiring within the margin", anchor: ds, wantAnchor: AnchorDS,
@@ -117,5 +128,27 @@ func TestSignatureCheckNoAnswer(t *testing.T) {
 	got := c.Check(context.Background(), pc.LocalAddr().String(), testApex, TrustAnchor{}, testNow)
 	if got.OK() || !strings.Contains(got.Err, "query example.org. DNSKEY with DO at") {
 		t.Fatalf("err = %q, want the DNSKEY query's failure", got.Err)
+	}
+}
+
+// A result's line says what the DNSKEY set was anchored on, valid or not
+// ("served keys" proves the set consistent, not that it is the right one);
+// a result of no server is the configuration's.
+func TestZoneSignatureString(t *testing.T) {
+	t.Parallel()
+	exp := time.Date(2026, 12, 15, 12, 0, 0, 0, time.UTC)
+	for _, tt := range []struct {
+		zs   ZoneSignature
+		want string
+	}{
+		{ZoneSignature{Zone: "a.test.", Server: "127.0.0.1:53", Role: RolePrimary, Expires: exp, Anchor: AnchorServed},
+			"zone a.test. at 127.0.0.1:53 (primary): DNSSEC valid until 2026-12-15T12:00:00Z (anchored on served keys)"},
+		{ZoneSignature{Zone: "a.test.", Server: "127.0.0.1:5301", Name: "ns2", Role: RoleSecondary, Anchor: AnchorPrimary, Err: "no DNSKEY for a.test."},
+			"zone a.test. at 127.0.0.1:5301 (secondary ns2): DNSSEC: no DNSKEY for a.test. (anchored on the primary's keys)"},
+		{ZoneSignature{Zone: "b.test.", Err: "[dnssec] trust_anchors f:1 names b.test."}, "zone b.test.: DNSSEC: [dnssec] trust_anchors f:1 names b.test."},
+	} {
+		if got := tt.zs.String(); got != tt.want {
+			t.Errorf("got  %q\nwant %q", got, tt.want)
+		}
 	}
 }
