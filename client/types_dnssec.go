@@ -67,3 +67,25 @@ type DNSSECKey struct {
 	Retired       time.Time `json:"retired,omitzero"`
 	Removed       time.Time `json:"removed,omitzero"`
 }
+
+// ZoneSignature is one signed zone validated at one server: its DNSKEY set
+// against the trust anchor, and a signed answer, NXDOMAIN and NODATA with
+// their proofs, each signature valid for longer than the margin.
+type ZoneSignature struct {
+	Zone   string `json:"zone"`
+	Server string `json:"server"` // host:port
+	Name   string `json:"name"`   // the configured label, the address when none
+	Role   string `json:"role"`   // "primary" or "secondary"
+	Valid  bool   `json:"valid"`
+	// Expires is the earliest expiry of the signatures validated (RFC
+	// 3339); absent when none was.
+	Expires string `json:"expires,omitempty"`
+	// Anchor is what the DNSKEY set was validated against: "ds" (the DS
+	// for the parent), "keys" (configured DNSKEYs), "served keys" (none
+	// configured: the set's own SEP keys) or "the primary's keys" (none
+	// configured, at a secondary: the primary's key-signing keys). An entry
+	// with no server is a [dnssec] trust_anchors entry naming no signed
+	// zone (reason says where).
+	Anchor string `json:"anchor"`
+	Reason string `json:"reason,omitempty"` // why not valid
+}
