@@ -1,7 +1,9 @@
 package apply
 
 import (
+	"bytes"
 	"context"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -69,5 +71,44 @@ func TestSignedKeysLostNotReplaced(t *testing.T) {
 				t.Errorf("the zone file changed though the write was refused")
 			}
 		})
+	}
+}
+
+// TestSignedKeysPolicyChanged: keys made under one [dnssec] policy are
+// kept when the policy changes (another algorithm here), and the change
+// is said once, not silently ignored.
+func TestSignedKeysPolicyChanged(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	zoneDir, keyDir := filepath.Join(dir, "zones"), filepath.Join(dir, "keys")
+	b := signedBackend(t, zoneDir, keyDir)
+	desired := rrset.Zone{}
+	desired.Put(mustRR(t, "www.example.com. 300 IN A 192.0.2.1"))
+	served := signedStep(t, b, &observed.Zone{Name: "example.com.", Sets: rrset.Zone{}}, desired)
+
+	var logs bytes.Buffer
+	z := testZone("example.com.")
+	p := dnssec.DefaultPolicy()
+	p.Algorithm = dns.ED25519
+	z.Signing = &Signing{Policy: p, Keys: &dnssec.KeyStore{Dir: keyDir}}
+	b2, err := NewZoneFile(ZoneFileOptions{Dir: zoneDir, Zones: []Zone{z}, Log: slog.New(slog.NewTextHandler(&logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, name := range []string{"a", "b"} {
+		k := rrset.Key{Name: name + ".example.com.", Type: dns.TypeA}
+		plan := diff.Plan{Zone: "example.com.", Changes: []diff.Change{{Action: diff.Create, Key: k, New: rrset.New(mustRR(t, name+".example.com. 300 IN A 192.0.2.7"))}}}
+		if _, err := b2.Apply(context.Background(), served, plan); err != nil {
+			t.Fatalf("write %d: %v", i, err)
+		}
+		served = readServed(t, b2.Path("example.com."))
+	}
+	if n := strings.Count(logs.String(), "not what [dnssec] asks for"); n != 1 {
+		t.Errorf("the policy change was said %d times, want once:\n%s", n, logs.String())
+	}
+	for _, rr := range served.Sets[rrset.Key{Name: "example.com.", Type: dns.TypeDNSKEY}].RRs {
+		if rr.(*dns.DNSKEY).Algorithm != dns.ECDSAP256SHA256 {
+			t.Errorf("%v: the keys were replaced", rr)
+		}
 	}
 }

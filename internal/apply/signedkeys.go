@@ -36,9 +36,11 @@ func (b *ZoneFile) zoneKeys(sg *Signing, zone string, servedKeys *rrset.Set, now
 				"set dnssec = false for the zone until the parent's DS TTL has passed, then true again (new keys: give the parent their DS)",
 				zone, servedTags(servedKeys), sg.Keys.Dir)
 		}
+		b.notePolicy(sg.Policy, zone, keys)
 		return keys, nil
 	}
 	if len(keys) > 0 {
+		b.notePolicy(sg.Policy, zone, keys)
 		return keys, nil
 	}
 	if keys, err = sg.Keys.Ensure(zone, sg.Policy, now); err != nil {
@@ -77,4 +79,35 @@ func servedTags(served *rrset.Set) string {
 		}
 	}
 	return strings.Join(tags, " and ")
+}
+
+// notePolicy warns, once per zone and process, when the zone's keys are
+// not what [dnssec] asks for now (another algorithm, or split_keys
+// changed): keys that exist are kept as they are, since moving to another
+// algorithm or key layout is a roll dnssync does not do yet. Called with
+// b.mu held.
+func (b *ZoneFile) notePolicy(p dnssec.Policy, zone string, keys []*dnssec.Key) {
+	if b.policyNoted[zone] {
+		return
+	}
+	var differs []string
+	for _, k := range keys {
+		switch {
+		case k.DNSKEY.Algorithm != p.Algorithm:
+			differs = append(differs, fmt.Sprintf("key %s is not %s", k, dns.AlgorithmToString[p.Algorithm]))
+		case p.Split && k.Role == dnssec.CSK:
+			differs = append(differs, fmt.Sprintf("key %s is a combined key, and split_keys is true", k))
+		case !p.Split && k.Role != dnssec.CSK:
+			differs = append(differs, fmt.Sprintf("key %s is a %s, and split_keys is false", k, k.Role))
+		}
+	}
+	if len(differs) == 0 {
+		return
+	}
+	if b.policyNoted == nil {
+		b.policyNoted = map[string]bool{}
+	}
+	b.policyNoted[zone] = true
+	b.log.Warn("the zone's keys are not what [dnssec] asks for: they are kept (dnssync does not roll to another algorithm or key layout yet)",
+		"zone", zone, "differs", strings.Join(differs, "; "))
 }

@@ -44,6 +44,9 @@ type ZoneFile struct {
 	texts     map[string]*zoneText
 	signed    map[string]*signedZone // signed zones as last written (signed.go)
 	unwritten map[string]uint32      // serial recorded, then its write failed
+	// policyNoted: zones whose keys were found not to match [dnssec]
+	// (signedkeys.go), said once per process.
+	policyNoted map[string]bool
 	// buf holds the text of each write, kept for the next one: a large
 	// signed zone's text is tens of megabytes, and a buffer made per write
 	// costs its clearing and a garbage collection over the whole zone.
