@@ -28,6 +28,19 @@ func (c *cli) rollCancel(zone string, now time.Time) int {
 	case r.Stage == dnssec.StageRemove:
 		return c.fail(fmt.Errorf("%s: the old key %d is being removed (stage remove): too late to cancel; to go back to it, roll the key again once this roll is done", what, r.Old))
 	}
+	if r.Stage == dnssec.StagePublish {
+		// The daemon refuses it too (reconcile's cancelGate); said here
+		// first, where the operator is.
+		anchors, err := rollAnchors(sz.cfg)
+		if err != nil {
+			return c.fail(fmt.Errorf("%s: %w", what, err))
+		}
+		for _, k := range sz.keys {
+			if k.Tag() == r.New && anchors.Names(sz.name, k) {
+				return c.fail(fmt.Errorf("%s: the trust anchor in %s names key %d, the incoming key a cancel at publish drops: take it out of the anchors (and reload the daemon) first, or let the roll go on", what, anchors.File, r.New))
+			}
+		}
+	}
 	if err := sz.store.WriteRequest(sz.name, dnssec.RollRequest{Action: dnssec.RequestCancel, Requested: now.UTC()}); err != nil {
 		return c.fail(fmt.Errorf("%s: %w", what, err))
 	}

@@ -1,12 +1,16 @@
 package main
 
 import (
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/miekg/dns"
+
+	"github.com/dnssync/dnssync/internal/corednstest"
 	"github.com/dnssync/dnssync/internal/dnssec"
 )
 
@@ -93,5 +97,40 @@ func TestDNSSECRollCancel(t *testing.T) {
 	}
 	if code, _, stderr := e.run(t, "dnssec", "roll", "example.com", "--cancel"); code != exitError || !strings.Contains(stderr, "too late to cancel") {
 		t.Errorf("--cancel at remove: exit %d: %s", code, stderr)
+	}
+}
+
+// `--cancel` at publish drops the incoming key: refused while the
+// [dnssec] trust_anchors file names it (its DS put in early), which would
+// leave every validator holding that anchor failing the zone.
+func TestDNSSECRollCancelRefusedForAnAnchoredKey(t *testing.T) {
+	t.Parallel()
+	e, _ := signedEnv(t, false)
+	ks := dnssec.KeyStore{Dir: filepath.Join(e.conf.Backend.StateDir, "keys")}
+	if code, out, stderr := e.run(t, "dnssec", "roll", "example.com"); code != exitOK {
+		t.Fatalf("dnssec roll: exit %d: %s%s", code, out, stderr)
+	}
+	roll := daemonTakes(t, ks, time.Now())
+	keys, err := ks.Load("example.com.")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var anchor string
+	for _, k := range keys {
+		if k.Tag() == roll.New {
+			anchor = k.DNSKEY.ToDS(dns.SHA256).String() + "\n"
+		}
+	}
+	file := filepath.Join(t.TempDir(), "anchors")
+	if err := os.WriteFile(file, []byte(anchor), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	e.configure(t, func(c *corednstest.Config) { c.DNSSEC, c.TrustAnchors = true, file })
+	code, out, stderr := e.run(t, "dnssec", "roll", "example.com", "--cancel")
+	if code != exitError || !strings.Contains(stderr, "names key "+strconv.Itoa(int(roll.New))) {
+		t.Fatalf("--cancel at publish with an anchor naming the incoming key: exit %d: %s%s", code, out, stderr)
+	}
+	if req, _ := ks.Request("example.com."); req != nil {
+		t.Errorf("a refused cancel left a request: %+v", req)
 	}
 }

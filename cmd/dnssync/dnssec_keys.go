@@ -35,6 +35,7 @@ type signedKeys struct {
 	request *dnssec.RollRequest // a roll request the daemon has not taken; nil: none
 	store   *dnssec.KeyStore
 	policy  dnssec.Policy
+	cfg     *config.Config
 }
 
 // signedZone finds zone in the managed zones, refuses one that is not
@@ -68,7 +69,7 @@ func (c *cli) signedZone(what, zone string) (signedKeys, error) {
 			what, sk.display, sk.display, sk.display, sk.display, sk.display)
 	}
 	store := keyStore(cfg)
-	sk.store, sk.policy = store, cfg.DNSSEC.Policy()
+	sk.store, sk.policy, sk.cfg = store, cfg.DNSSEC.Policy(), cfg
 	sk.dir = filepath.Join(store.Dir, strings.TrimSuffix(sk.name, "."))
 	sk.keys, sk.roll, err = store.LoadRoll(sk.name)
 	if err == nil {

@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"strings"
 	"time"
@@ -55,11 +56,15 @@ type Timing struct {
 // never printed, logged or put in an error.
 type Key struct {
 	DNSKEY  *dns.DNSKEY
-	Signer  crypto.Signer
+	Signer  crypto.Signer `json:"-"`
 	Role    Role
 	Created time.Time
 	Timing
 }
+
+// LogValue is the key as a log line shows it: its String, never the
+// signer (a JSON handler would print the private key's fields).
+func (k *Key) LogValue() slog.Value { return slog.StringValue(k.String()) }
 
 // Tag is the key's tag (RFC 4034 appendix B).
 func (k *Key) Tag() uint16 { return k.DNSKEY.KeyTag() }

@@ -85,6 +85,12 @@ func (r *Reconciler) rollZone(ctx context.Context, b apply.Roller, sg *apply.Sig
 	if err != nil {
 		log.Warn("key roll: the request was not taken", "err", err)
 	}
+	if req != nil && req.Action == dnssec.RequestCancel {
+		if why := r.cancelGate(zone, keys, roll); why != "" {
+			log.Warn("key roll: the cancel was refused", "why", why)
+			req = nil
+		}
+	}
 	if req != nil {
 		nk, nr, err := dnssec.ApplyRequest(zone, keys, roll, *req, sg.Policy, now)
 		if err == nil {

@@ -89,7 +89,7 @@ func (r *Reconciler) rollGate(ctx context.Context, log *slog.Logger, zone string
 		return ""
 	}
 	old := keyOf(keys, roll.Old)
-	if a, ok := r.TrustAnchors.Zones[zone]; ok && old != nil && anchorNames(a, old) {
+	if old != nil && r.TrustAnchors.Names(zone, old) {
 		return fmt.Sprintf("the trust anchor in %s still names key %d: update it to the new DS once the parent serves it", r.TrustAnchors.File, roll.Old)
 	}
 	if !roll.WaitsForDS() || p.ParentResolver == "" {
@@ -109,6 +109,21 @@ func (r *Reconciler) rollGate(ctx context.Context, log *slog.Logger, zone string
 	return ""
 }
 
+// cancelGate says why a cancel of roll may not be taken ("": it may): a
+// cancel at publish drops the incoming key at once, and a trust anchor
+// may already name it (its DS put in early). At swap a cancel runs the
+// roll back and the incoming key leaves by the roll's own step, which
+// rollGate guards.
+func (r *Reconciler) cancelGate(zone string, keys []*dnssec.Key, roll *dnssec.Roll) string {
+	if roll == nil || roll.Stage != dnssec.StagePublish {
+		return ""
+	}
+	if nw := keyOf(keys, roll.New); nw != nil && r.TrustAnchors.Names(zone, nw) {
+		return fmt.Sprintf("the trust anchor in %s names key %d, the incoming key a cancel at publish drops: take it out of the anchors (and reload) first, or let the roll go on", r.TrustAnchors.File, roll.New)
+	}
+	return ""
+}
+
 func keyOf(keys []*dnssec.Key, tag uint16) *dnssec.Key {
 	for _, k := range keys {
 		if k.Tag() == tag {
@@ -118,9 +133,13 @@ func keyOf(keys []*dnssec.Key, tag uint16) *dnssec.Key {
 	return nil
 }
 
-// anchorNames reports whether the anchor names k: a DS of it, or it as a
-// DNSKEY.
-func anchorNames(a config.TrustAnchor, k *dnssec.Key) bool {
+// Names reports whether zone's trust anchor names k: a DS of it, or it
+// as a DNSKEY.
+func (t TrustAnchors) Names(zone string, k *dnssec.Key) bool {
+	a, ok := t.Zones[zone]
+	if !ok {
+		return false
+	}
 	if dsNames(a.DS, k) {
 		return true
 	}

@@ -328,3 +328,33 @@ func TestRollStartWaitsForTheDNSSECCheck(t *testing.T) {
 		t.Fatalf("validated, the roll did not start: %+v", roll)
 	}
 }
+
+// A cancel at publish drops the incoming key at once: not while a trust
+// anchor names it (an operator who put the new DS in the anchors early),
+// since every validator holding that anchor would then fail the zone. The
+// cancel is refused and the roll goes on; one at swap runs back and keeps
+// the key until the roll's own (anchor-guarded) removal.
+func TestRollCancelKeepsAKeyTheTrustAnchorNames(t *testing.T) {
+	t.Parallel()
+	s := newRollSetup(t, "600")
+	s.request(t, dnssec.RequestStart, s.now)
+	s.h.backend.serial = 11
+	roll := s.pass(t, validated(), s.now)
+	if roll == nil || roll.Stage != dnssec.StagePublish {
+		t.Fatalf("roll %+v, want stage publish", roll)
+	}
+	keys, _, err := s.ks.LoadRoll(zoneA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	newKey := keyOf(keys, roll.New)
+	s.h.r.TrustAnchors = TrustAnchors{File: "/etc/dnssync/anchors", Zones: map[string]config.TrustAnchor{zoneA: {DS: []*dns.DS{newKey.DNSKEY.ToDS(dns.SHA256)}}}}
+	s.request(t, dnssec.RequestCancel, s.now.Add(time.Minute))
+	got := s.pass(t, validated(), s.now.Add(time.Minute))
+	if got == nil || got.New != roll.New || got.Stage != dnssec.StagePublish {
+		t.Fatalf("a cancel at publish with an anchor naming the incoming key %d: roll %+v, want the roll kept", roll.New, got)
+	}
+	if keys, _, _ := s.ks.LoadRoll(zoneA); keyOf(keys, roll.New) == nil {
+		t.Fatal("the incoming key was dropped though an anchor names it")
+	}
+}
