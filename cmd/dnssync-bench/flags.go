@@ -30,12 +30,15 @@ func newFlagSet(o *options, t *flagText) *flag.FlagSet {
 	fs.StringVar(&o.dnssync, "dnssync", "bin/dnssync", "dnssync binary (built with `go build` into a temp dir if missing)")
 	fs.StringVar(&o.coredns, "coredns", "bin/coredns", "CoreDNS binary (`make coredns`)")
 	fs.StringVar(&o.out, "out", "docs/BENCHMARKS.md", "Markdown report to write (\"\": none)")
-	fs.StringVar(&t.sizes, "sizes", "1000,10000,100000", "zonefile backend, one zone: record counts (\"\": skip)")
+	fs.StringVar(&t.sizes, "sizes", "1000,10000,100000", "zonefile backend, one zone: record counts (\"\": skip); add 1000000 for the million-record row (opt-in: about 3 more minutes and 3 GiB of memory)")
 	fs.StringVar(&t.signedSizes, "signedsizes", "10000,100000", "zonefile backend, one zone with dnssec = true (dnssync signs it): record counts (\"\": skip)")
 	fs.StringVar(&t.rfcSizes, "rfcsizes", "1000,10000", "rfc2136 backend against CoreDNS dynupdate: record counts (\"\": skip)")
-	fs.IntVar(&o.zones, "zones", 1000, "zonefile backend, many zones of 100 records declared as [[zones]]: how many zones (0: skip)")
+	fs.IntVar(&o.zones, "zones", 1000, "zonefile backend, many zones of 100 records declared as [[zones]]: how many zones (0: skip); 10000 is issue 15's row (opt-in: a few more minutes)")
 	fs.IntVar(&o.zonesD, "zonesd", 1000, "the same many zones declared in zones.d, one file each: how many zones (0: skip)")
 	fs.IntVar(&o.replication, "replication", 1000, "zonefile primary and 4 secondaries (2 CoreDNS, BIND, Knot): records in the zone (0: skip)")
+	fs.IntVar(&o.allocs, "allocs", 100000, "the zonefile size (one of -sizes) whose cold start's top allocations (go tool pprof) go into the report's notes (0: none)")
+	fs.DurationVar(&o.steady, "steady", 0, "steady state: scheduled passes back to back for this long, then RSS and goroutines compared (0: skip; 2m is issue 15's row, opt-in)")
+	fs.IntVar(&o.steadySize, "steadysize", 100000, "records in the steady-state scenario's zone")
 	fs.StringVar(&t.only, "only", "", "run only these scenarios, comma-separated: "+strings.Join(scenarioKeys, ", ")+" (\"\": all that their flags enable)")
 	fs.IntVar(&o.runs, "runs", 7, "incremental changes per measurement (the median is reported)")
 	fs.BoolVar(&o.keep, "keep", false, "keep the temp directories (records, zones, logs)")
@@ -82,11 +85,20 @@ func parseFlags(args []string) (options, error) {
 	if o.zonesD < 0 || o.zonesD > 10000 {
 		return o, fmt.Errorf("-zonesd %d: want 0 to 10000", o.zonesD)
 	}
+	if o.allocs < 0 || o.allocs >= 1<<24 {
+		return o, fmt.Errorf("-allocs %d: want 0 to 16777215", o.allocs)
+	}
+	if o.steady < 0 {
+		return o, fmt.Errorf("-steady %v: want 0 (skip) or a positive duration", o.steady)
+	}
+	if o.steadySize < 1 || o.steadySize >= 1<<24 {
+		return o, fmt.Errorf("-steadysize %d: want 1 to 16777215", o.steadySize)
+	}
 	return o, nil
 }
 
 // scenarioKeys name the scenarios for -only.
-var scenarioKeys = []string{"zonefile", "signed", "manyzones", "zonesd", "rfc2136", "replication"}
+var scenarioKeys = []string{"zonefile", "signed", "manyzones", "zonesd", "rfc2136", "replication", "steady"}
 
 // keepOnly skips every scenario not named in only ("": keeps them all).
 func (o *options) keepOnly(only string) error {
@@ -121,6 +133,9 @@ func (o *options) keepOnly(only string) error {
 	}
 	if !keep["replication"] {
 		o.replication = 0
+	}
+	if !keep["steady"] {
+		o.steady = 0
 	}
 	return nil
 }

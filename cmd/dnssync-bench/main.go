@@ -33,8 +33,11 @@ type options struct {
 	sizes, rfcSizes       []int
 	signedSizes           []int // one signed zone (dnssec = true): record counts
 	zones, runs           int
-	zonesD                int // zones of the many-zones scenario declared in zones.d (0: skip)
-	replication           int // records in the replication scenario's zone (0: skip)
+	zonesD                int           // zones of the many-zones scenario declared in zones.d (0: skip)
+	replication           int           // records in the replication scenario's zone (0: skip)
+	allocs                int           // the zonefile size whose cold start's top allocations are noted (0: none)
+	steady                time.Duration // scheduled passes back to back for this long (0: skip)
+	steadySize            int           // records in the steady scenario's zone
 	keep                  bool
 	logLevel              string
 	coldDeadline          time.Duration
@@ -77,6 +80,7 @@ type bench struct {
 	keep             bool
 	logLevel         string
 	coldDeadline     time.Duration
+	allocs           int // see options
 	results          []result
 	notes            []string
 }
@@ -103,7 +107,7 @@ func run(ctx context.Context, o options) error {
 	if err != nil {
 		return err
 	}
-	b := &bench{ctx: ctx, dnssync: dnssync, coredns: coredns, runs: o.runs, tmp: tmp, keep: o.keep, logLevel: o.logLevel, coldDeadline: o.coldDeadline}
+	b := &bench{ctx: ctx, dnssync: dnssync, coredns: coredns, runs: o.runs, tmp: tmp, keep: o.keep, logLevel: o.logLevel, coldDeadline: o.coldDeadline, allocs: o.allocs}
 	m := machineInfo(ctx, coredns, dnssync)
 	fmt.Printf("dnssync-bench %s; %s; %s, %d cores; %s; %s\n\n", m.date, m.uname, m.cpu, m.cores, m.goVersion, m.coredns)
 	fmt.Println(textRow(columns))
@@ -135,6 +139,11 @@ func run(ctx context.Context, o options) error {
 	}
 	if o.replication > 0 {
 		if err := b.runReplication(o.replication); err != nil {
+			return err
+		}
+	}
+	if o.steady > 0 {
+		if err := b.runSteady(o.steadySize, o.steady); err != nil {
 			return err
 		}
 	}

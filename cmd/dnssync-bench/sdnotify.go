@@ -31,6 +31,10 @@ type readyWatch struct {
 	path  string
 	conn  *net.UnixConn
 	ready chan readyMsg // the first READY=1; buffered, sent once
+	// passes counts the STATUS= lines received (one at the end of every
+	// pass, the first with READY=1); last is the latest.
+	passes atomic.Int64
+	last   atomic.Pointer[string]
 }
 
 var notifySockets atomic.Int64
@@ -60,10 +64,15 @@ func (w *readyWatch) read() {
 			return // closed
 		}
 		at := time.Now()
+		ready, status := parseNotify(string(buf[:n]))
+		if strings.Contains(string(buf[:n]), "STATUS=") {
+			w.last.Store(&status)
+			w.passes.Add(1)
+		}
 		if sent {
 			continue
 		}
-		if ready, status := parseNotify(string(buf[:n])); ready {
+		if ready {
 			w.ready <- readyMsg{at: at, status: status}
 			sent = true
 		}

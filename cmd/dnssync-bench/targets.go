@@ -84,7 +84,8 @@ func evaluate(rs []result) []target {
 		}
 	}
 	ts = append(ts, t)
-	return append(ts, zonesDTarget(find), signedTarget(find))
+	ts = append(ts, zonesDTarget(find), signedTarget(find))
+	return append(ts, issue15Targets(find)...)
 }
 
 // signedTarget is issue 14's "the cost per change must not grow with the

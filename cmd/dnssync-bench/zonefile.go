@@ -125,7 +125,11 @@ func (b *bench) runZonefile(scen, n string, lay layout) error {
 
 	// Cold, dnssync: from `dnssync run` until the last record is served.
 	backend := corednstest.Backend{Type: "zonefile", ZoneDir: zones, StateDir: filepath.Join(dir, "state")}
-	daemon, t0, served, err := b.coldDnssync(what, config, dnssyncConfig(lay, dnsSrv.addr, records, b.logLevel, backend), dnsSrv, lastName, lastIP)
+	cfg := dnssyncConfig(lay, dnsSrv.addr, records, b.logLevel, backend)
+	if cfg.Pprof, err = pprofAddr(); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	daemon, t0, served, err := b.coldDnssync(what, config, cfg, dnsSrv, lastName, lastIP)
 	if err != nil {
 		return err
 	}
@@ -146,6 +150,10 @@ func (b *bench) runZonefile(scen, n string, lay layout) error {
 		return fmt.Errorf("%s: %w", what, err)
 	}
 	b.emit(durationResult(scen, n, metricColdVerified, rd.at.Sub(t0), -1))
+	profile := scen == scenZonefile && n == fmt.Sprint(b.allocs)
+	if err := b.coldMemory(scen, n, what, cfg.Pprof, dir, daemon, floorSrv, profile); err != nil {
+		return err
+	}
 	return b.runChanges(&changeRun{scen: scen, n: n, what: what, lay: lay, records: records, zones: zones,
 		floorDir: floorDir, floorZones: floorZones, dnsSrv: dnsSrv, floorSrv: floorSrv, daemon: daemon,
 		served: served, floorServed: floorServed, floorSerial: serials[0]})

@@ -94,7 +94,13 @@ func (b *bench) runChanges(r *changeRun) error {
 	b.emit(durationResult(r.scen, r.n, metricIncremental, inc.dnssync, inc.floor))
 	b.emit(durationResult(r.scen, r.n, metricWritten, median(written), -1))
 	b.emit(durationResult(r.scen, r.n, metricCPU, inc.cpuPerChange, -1))
-	b.emit(result{Scenario: r.scen, N: r.n, Metric: metricRSS, Unit: unitBytes, D: float64(inc.peakRSS), F: nanF})
+	// The floor of dnssync's peak is CoreDNS's own peak serving the same
+	// zone(s) through the same changes.
+	floorPeak, err := peakRSS(r.floorSrv.pid())
+	if err != nil {
+		return fmt.Errorf("%s: floor: %w", what, err)
+	}
+	b.emit(result{Scenario: r.scen, N: r.n, Metric: metricRSS, Unit: unitBytes, D: float64(inc.peakRSS), F: float64(floorPeak)})
 	if lay.zones() > 1 {
 		tr := touchResult(touches, lay.zoneFileName(0), lay.zone(0)+".")
 		tr.Scenario, tr.N = r.scen, r.n

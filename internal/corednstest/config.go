@@ -39,6 +39,9 @@ type Config struct {
 	Resolvers []Resolver
 	// Catalog is [catalog] zone: the RFC 9432 catalog zone's name.
 	Catalog string
+	// Pprof is [debug] pprof: a loopback host:port serving the runtime
+	// profiles; "" leaves the table out (off).
+	Pprof string
 }
 
 // Resolver is one [[resolvers]] entry.
@@ -172,6 +175,11 @@ func (c Config) String() string {
 	w.table("log")
 	w.str("level", c.Log.Level)
 	w.str("format", c.Log.Format)
+
+	if c.Pprof != "" {
+		w.table("debug")
+		w.str("pprof", c.Pprof)
+	}
 
 	w.table("catalog")
 	w.str("zone", c.Catalog)

@@ -92,6 +92,7 @@ func TestConfigLoads(t *testing.T) {
 			Zones:       []string{"example.com", "bench.test"},
 			Secondaries: []string{"127.0.0.1:5356"},
 			Resolvers:   []Resolver{{Address: "127.0.0.1:5400", Name: "resolver-a"}, {Address: "127.0.0.1:5401"}},
+			Pprof:       "127.0.0.1:6060",
 		}
 	}
 	for name, c := range map[string]Config{
@@ -111,6 +112,9 @@ func TestConfigLoads(t *testing.T) {
 		if len(cfg.Resolvers) != 2 || cfg.Resolvers[0].Name != "resolver-a" || cfg.Resolvers[0].Address.String() != "127.0.0.1:5400" ||
 			cfg.Resolvers[1].Address.String() != "127.0.0.1:5401" || len(cfg.Secondaries) != 1 {
 			t.Errorf("%s: [[resolvers]] read as %+v, [[secondaries]] as %+v", name, cfg.Resolvers, cfg.Secondaries)
+		}
+		if got := cfg.Debug.Pprof.String(); got != "127.0.0.1:6060" {
+			t.Errorf("%s: [debug] pprof read as %q", name, got)
 		}
 	}
 }

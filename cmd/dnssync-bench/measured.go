@@ -1,0 +1,184 @@
+//go:build linux
+
+package main
+
+// howMeasured ends the report: how each row is measured, and why a
+// target is not met.
+const howMeasured = `
+## How each row is measured
+
+A "served" time is when a DNS query for the record (asked every 5 ms over
+UDP) first returns exactly the new value. dnssync runs as ` + "`dnssync run`" + `
+with ` + "`debounce = \"10ms\"`" + `, ` + "`[verify] schedule = \"@every 1h\"`" + ` (no
+scheduled pass during a measurement), no API and ` + "`[log] level = \"warn\"`" + `.
+Records are A records, 100 per records.d file (` + "`host-000000.bench.test`" + `, ...).
+
+- **zonefile, cold**: from starting ` + "`dnssync run`" + ` (records.d full, zone_dir
+  empty, CoreDNS running with ` + "`auto { reload 1s }`" + `) until the last record is
+  served. Floor: a second CoreDNS with the same Corefile; the harness renders
+  the equivalent zone file outside its directory and renames it in (many
+  zones: a directory of them renamed over the empty one); from the rename
+  until the last record is served. Both include up to 1 s of waiting for
+  auto's directory scan. "cold: zone files in place" is dnssync's own part:
+  until it renamed its last zone file into zone_dir (the file's ctime).
+  "cold: first pass verified": until dnssync's first pass was done, which
+  checks that every change it applied is served: its READY=1 (sd_notify,
+  on a socket the harness names by NOTIFY_SOCKET), whose status must count
+  every zone of the scenario, or the run fails.
+- **zonefile, incremental (median)**: one record's value changed in one
+  records.d file (temp file, rename), until the new value is served. Floor:
+  the same change in the zone file with the serial bumped (rendered, renamed
+  in). CoreDNS reloads a changed zone on a 1 s tick, so both are mostly the
+  wait for the tick: dnssync and floor runs alternate, and run i of each is
+  made at the same phase of its zone's tick, (i+0.5)/runs after a tick
+  (seen with inotify: each tick, CoreDNS opens the zone file to read its
+  serial). A change that dnssync writes too late for a tick the floor's
+  made waits one more second, so the medians move in steps of about
+  1 s / runs; "zone file in place" is dnssync's delay itself. One
+  unmeasured warm-up change comes first.
+- **zone file in place (median)**: from the records.d rename until dnssync
+  renamed the new zone file into zone_dir (its ctime), written and fsynced:
+  dnssync's own delay, without CoreDNS's tick.
+- **CPU per change**: the daemon's user+system time (/proc/PID/stat) over
+  the measured incremental runs, each followed by 200 ms for its pass to
+  finish, divided by the runs (clock ticks of 10 ms: the resolution is
+  10 ms / runs). It includes dnssync's own check, after writing, that the
+  change is served.
+- **peak RSS**: VmHWM of the daemon (/proc/PID/status) at the end of the
+  incremental runs. Floor: VmHWM of the floor CoreDNS at the same moment:
+  CoreDNS alone serving the same zone(s) through the same changes (each
+  a reload of the zone file; for zonefile, signed: the signed zone loaded
+  cold, then the unsigned one through the changes); the ratio is issue
+  15's memory ratio.
+- **cold: heap live after forced GC**: once dnssync's first pass
+  is done (READY=1), the harness asks its ` + "`[debug] pprof`" + ` endpoint (on
+  loopback, on in every zonefile scenario) for ` + "`/debug/pprof/heap?gc=1`" + `,
+  which forces a collection, and reads HeapAlloc from the runtime.MemStats
+  the profile ends with: the live data of the cold start.
+- **cold: RSS once settled**: after that collection, the daemon's
+  VmRSS sampled every 250 ms until it has not fallen to a new low (by more
+  than 1%) for 5 s, at most 30 s: what is left once Go's scavenger has
+  returned the freed memory. Floor: the floor CoreDNS's VmRSS then.
+- **profile summary** (Notes): at the size ` + "`-allocs`" + ` names (100,000 by
+  default), after that collection, ` + "`/debug/pprof/allocs`" + ` is fetched and
+  summarised by ` + "`go tool pprof -top -sample_index=alloc_space -nodecount=10`" + `:
+  the functions that allocated the most bytes themselves (flat) from
+  ` + "`dnssync run`" + ` to the end of its first pass, as sampled by the runtime.
+- **1,000,000 records** (` + "`-sizes 1000,10000,100000,1000000`" + `, opt-in:
+  about 3 minutes more and 3 GiB of memory on the bench's machine) and
+  **10,000 zones x 100 records** (` + "`-zones 10000`" + `, opt-in) are the rows
+  above at issue 15's sizes; the default run stays under 15 minutes on 2
+  cores.
+- **zonefile, steady state** (` + "`-steady 2m`" + `, opt-in; ` + "`-steadysize`" + ` records,
+  100,000 by default): one zone, dnssync with ` + "`[verify] schedule = \"@every 1s\"`" + `,
+  so that a scheduled pass (every record checked) starts a second after
+  the last one ended, for the given time: a day of checks every few
+  minutes, in minutes. Each pass's end is its sd_notify STATUS=, which
+  must say the zone verified in full. The daemon is sampled just after
+  the first scheduled pass and just after the last one (so that neither
+  sample holds a pass's working set), each time after a forced collection
+  (` + "`heap?gc=1`" + `): VmRSS, HeapAlloc, goroutines (the first line of
+  ` + "`/debug/pprof/goroutine?debug=1`" + `, asked without keep-alive) and
+  Threads (/proc/PID/status). "No growth" allows 10% of RSS (pages freed
+  but not yet returned by the scavenger vary by a few percent with no
+  leak) and 3 goroutines (the harness's own request being served); a
+  leak of one goroutine or of a record's worth of memory a pass exceeds
+  either within minutes of passes.
+- **zonefile, signed**: the zonefile scenario's zone and records with
+  ` + "`dnssec = true`" + ` (dnssync's defaults: one combined signing key,
+  ECDSAP256SHA256, NSEC), so that dnssync writes the zone signed (DNSKEY,
+  RRSIG, NSEC, CDS and CDNSKEY in the zone file). A record counts as served
+  when the answer to a query with DO carries its new value and an RRSIG
+  over it. Cold: from starting ` + "`dnssync run`" + ` (no keys yet: it makes
+  them) until the last record is served signed; floor: a CoreDNS alone
+  loading the zone file dnssync signed (copied in once dnssync's first
+  pass is done, renamed into its empty auto directory), until the same
+  record is served signed. Incremental: as for zonefile, until the change
+  is served signed; dnssync re-signs only the changed RRset, the SOA and
+  the NSEC records around the change. Its floor is the unsigned zonefile
+  floor (the change written into an unsigned zone file by hand): CoreDNS
+  alone cannot sign a change, so the ratio is what signing adds to a
+  change. ` + "`-signedsizes \"\"`" + ` (or ` + "`-only`" + ` without ` + "`signed`" + `) skips it.
+- **zonefile, many zones**: 100 records per zone (` + "`zone-0000.bench.test`" + `, ...),
+  one records.d file per zone; cold until the last record of the last zone
+  is served. "one change touches": which zone files in zone_dir were
+  written (inode or mtime changed) and which zones CoreDNS logged an
+  outgoing transfer of, from each change until 200 ms after it was served.
+- **zonefile, zones.d**: the same zones and records as many zones, the
+  zones declared in zones.d (one file each, ` + "`zone: {name: zone-0000.bench.test}`" + `,
+  the default zones_dir beside records.d, ` + "`zones = []`" + ` in the config)
+  instead of [[zones]]: what reading 1,000 small zone files adds.
+- **rfc2136**: CoreDNS ` + "`dynupdate`" + ` (TSIG, ` + "`max_records`" + ` N+100, no database).
+  Cold: from starting ` + "`dnssync run`" + ` until the last record is served. Floor:
+  the harness itself sends the records as TSIG-signed UPDATEs of at most
+  1000 records (a TCP connection each) into a fresh dynupdate, from the
+  first send until the last record is served. Incremental: as for zonefile
+  (no tick here); floor: one TSIG-signed UPDATE replacing the record's RRset.
+- **zonefile, 4 secondaries**: one zone of N records on a primary CoreDNS
+  (` + "`auto`" + `, ` + "`transfer to *`" + `, which notifies no one) and four secondaries
+  transferring from it (two CoreDNS, one BIND, one Knot; refresh an hour
+  away): one record changed in records.d (temp file, rename) until every
+  secondary serves the new value, by dnssync's NOTIFY once the primary
+  serves it. Floor: dnssync stopped, the primary restarted on its port
+  with ` + "`transfer to`" + ` the four secondaries (CoreDNS then notifies them when
+  it loads a new serial), the change written into the zone file by hand
+  with the serial bumped. Both wait for the primary's 1 s reload tick; the
+  runs of each are placed at the same phases of it, as for zonefile
+  incremental, after one unmeasured warm-up change. All five servers are
+  asked at once, every 5 ms.
+- **ratio** is dnssync / floor.
+
+## Why a target is not met
+
+- **Cold start at 100,000 records.** dnssync's own part ("cold: zone files
+  in place") is 2.2 to 2.6 s: reading and checking 1,000 YAML files (on every
+  core) is about half of it, planning, rendering and writing the 5 MB zone
+  file most of the rest. After that both sides wait for CoreDNS's directory
+  scan (a 1 s tick, at a phase the harness does not align for cold starts)
+  and its load of the zone, so runs land on either side of 2x (1.84x and
+  2.49x in two runs on a 2-core machine). A faster parse of records.d (the YAML library
+  builds a node tree per file) is the work that would settle it.
+- **Peak RSS at 100,000 records.** dnssync holds records.d parsed (every
+  file's last good content, for the last-good rule), the merged desired
+  RRsets, the zone as last served (so that a change costs one SOA query,
+  not a transfer) and the zone file's rendered text (so that a change
+  re-renders one RRset, not 100,000): about 90 MiB live at 100,000
+  records. The peak is reached during the cold start, when the parse's
+  garbage and the first plan come on top and Go's collector lets the heap
+  grow to about twice the live size. ` + "`GOMEMLIMIT=120MiB`" + ` in the unit's
+  environment holds the peak at 165 to 175 MiB at the cost of a slower cold start;
+  the remaining work is a more compact desired index (records stored once,
+  not per file and per RRset).
+- **rfc2136 at 10,000 records.** The floor itself is the limit: CoreDNS's
+  dynupdate plugin scans its whole zone for every record an UPDATE adds (to
+  find duplicates and CNAME conflicts) and rebuilds the zone per UPDATE, so
+  one UPDATE costs about 50 ms at 10,000 records and loading 10,000 records
+  costs 20 s whatever sends them. dnssync adds its debounce (10 ms here) and
+  one pass (a few ms) to the one-record change, and matches the floor on the
+  cold sync.
+- **Signed zone, CPU per change (issue 14).** Signing itself is
+  incremental (dnssec.Resign signs the changed RRset, the SOA and the NSEC
+  records around the change), but the work around it still walks the
+  zone, whose map holds 300,000 RRsets once signed at 100,000 records. A
+  CPU profile of the daemon over 8 changes (` + "`[debug] pprof`" + `) puts
+  about 110 ms a change in internal/apply's signedText copying the zone's
+  unsigned sets into a new map for Resign, about 130 ms in Resign (its
+  copy of the signed map, its walk of every RRSIG for the refresh check
+  and of every NSEC owner for the change's place in the chain), about
+  130 ms in signedText's two walks comparing the zone before and after to
+  find what to render again, then the garbage collection of those maps and
+  the 20 MB buffer of the zone file. The remedy is an API change: Resign
+  taking the changed sets, not the whole unsigned zone, and returning the
+  keys it touched, with signatures indexed by expiry for the refresh
+  check. ` + "`go test -bench SignedApplyOneChange100k ./internal/apply/`" + ` measures
+  the backend's part alone.
+- **Signed zone, a change served** (not a stated target). Most of the
+  incremental row is CoreDNS's: ` + "`auto`" + ` reloads the whole zone file on a
+  change, and a signed zone of 100,000 records takes it 3 to 4 s to load
+  (the signed cold row's floor, the same file). The unsigned floor does
+  not pay that; a zone file backend cannot avoid it.
+- **Many zones, cold** (not a stated target). dnssync applies the zones
+  of a pass one after the other, each with the fsync of its zone file and
+  of the directory that an atomic, durable write needs, then verifies them
+  together; writing zones in parallel would shorten it further.
+`
