@@ -2,6 +2,7 @@ package apply
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	"slices"
@@ -98,14 +99,33 @@ func (t *zoneText) write(w io.Writer, serial uint32) error {
 	if t.soa == nil {
 		return fmt.Errorf("zone %s has no SOA", t.zone)
 	}
+	// A bytes.Buffer (ApplyAbove's, kept between writes) takes the text
+	// as it is: a bufio.Writer in front of it would copy each byte twice,
+	// and a signed zone of 100,000 records is about 50 MB of text.
+	if buf, ok := w.(*bytes.Buffer); ok {
+		t.writeTo(buf, serial)
+		return nil
+	}
 	bw := bufio.NewWriterSize(w, 64<<10)
-	fmt.Fprintf(bw, "; zone %s, written by dnssync: edits here are put back; change records.d instead\n", t.zone)
+	t.writeTo(bw, serial)
+	return bw.Flush()
+}
+
+// textWriter is what writeTo needs: a bufio.Writer (which keeps its first
+// error for Flush) or a bytes.Buffer (which never fails).
+type textWriter interface {
+	io.Writer
+	io.StringWriter
+	io.ByteWriter
+}
+
+func (t *zoneText) writeTo(w textWriter, serial uint32) {
+	fmt.Fprintf(w, "; zone %s, written by dnssync: edits here are put back; change records.d instead\n", t.zone)
 	soa := *t.soa
 	soa.Serial = serial
-	bw.WriteString(soa.String())
-	bw.WriteByte('\n')
+	w.WriteString(soa.String())
+	w.WriteByte('\n')
 	for _, s := range t.sets {
-		bw.WriteString(s.text)
+		w.WriteString(s.text)
 	}
-	return bw.Flush()
 }

@@ -2,8 +2,11 @@ package apply
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/miekg/dns"
@@ -62,6 +65,46 @@ func TestZoneTextIncrementalEqualsFull(t *testing.T) {
 		}
 	}
 }
+
+// The zone file's text is the same whether it is written straight into
+// a bytes.Buffer (ApplyAbove's, without the bufio copy) or through any
+// other writer, and a writer's failure is still an error.
+func TestZoneTextWriteAnyWriter(t *testing.T) {
+	sets := rrset.Zone{}
+	for _, s := range []string{
+		"example.com. 3600 IN SOA ns1.example.com. hostmaster.example.com. 0 3600 600 604800 300",
+		"example.com. 3600 IN NS ns1.example.com.",
+		"a.example.com. 300 IN A 192.0.2.1",
+		"b.example.com. 300 IN TXT \"x\"",
+	} {
+		rr, err := dns.NewRR(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sets.Put(rr)
+	}
+	text := newZoneText("example.com.", sets)
+	var direct, through bytes.Buffer
+	if err := text.write(&direct, 9); err != nil {
+		t.Fatal(err)
+	}
+	if err := text.write(struct{ io.Writer }{&through}, 9); err != nil {
+		t.Fatal(err)
+	}
+	if direct.String() != through.String() {
+		t.Fatalf("a bytes.Buffer gets other text than another writer:\n%s\n---\n%s", direct.String(), through.String())
+	}
+	if !strings.Contains(direct.String(), "a.example.com.\t300\tIN\tA\t192.0.2.1\n") || !strings.Contains(direct.String(), " 9 3600 600 604800 300\n") {
+		t.Fatalf("text lacks a record or the serial:\n%s", direct.String())
+	}
+	if err := text.write(failingWriter{}, 9); err == nil {
+		t.Fatal("a writer that fails: no error")
+	}
+}
+
+type failingWriter struct{}
+
+func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
 
 func zone100k(b *testing.B) rrset.Zone {
 	z := rrset.Zone{}
