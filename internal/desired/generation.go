@@ -34,13 +34,10 @@ type changeLog struct {
 	names   int // in entries
 }
 
-// advance starts a new generation holding these changed names.
-func (l *changeLog) advance(changed map[string]map[string]bool) {
+// advance starts a new generation of n changed names, these (nil when
+// n is past maxLogNames: they would not be kept).
+func (l *changeLog) advance(changed map[string]map[string]bool, n int) {
 	l.gen++
-	n := 0
-	for _, names := range changed {
-		n += len(names)
-	}
 	l.entries = append(l.entries, genChange{gen: l.gen, names: changed, count: n})
 	l.names += n
 	for len(l.entries) > 0 && (len(l.entries) > maxLogGenerations || l.names > maxLogNames) {
@@ -75,8 +72,8 @@ func (s *Store) ChangedSince(zone string, gen uint64) (names map[string]bool, ok
 	defer s.mu.Unlock()
 	// Names loaded but not merged yet (a Scan no State followed) count:
 	// merging them now is what the next State would do.
-	if changed := s.ix.flush(); changed != nil {
-		s.changes.advance(changed)
+	if changed, n := s.ix.flush(); n > 0 {
+		s.changes.advance(changed, n)
 	}
 	return s.changes.since(zone, gen)
 }

@@ -68,8 +68,8 @@ func TestChangedSinceBoundedByNames(t *testing.T) {
 	for i := range maxLogNames + 1 {
 		big["example.com."][fmt.Sprintf("h%d.example.com.", i)] = true
 	}
-	l.advance(map[string]map[string]bool{"example.com.": {"a.example.com.": true}})
-	l.advance(big)
+	l.advance(map[string]map[string]bool{"example.com.": {"a.example.com.": true}}, 1)
+	l.advance(big, maxLogNames+1)
 	if _, ok := l.since("example.com.", 0); ok {
 		t.Error("since(0) known after a change past the bound")
 	}

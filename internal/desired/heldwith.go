@@ -32,7 +32,7 @@ func HeldWith(opts Options, existing *Store, added map[string][]byte) (map[strin
 			if _, ok := touched[k]; !ok {
 				touched[k] = existing.declaredIn(k)
 			}
-			touched[k] = touched[k].with(path, r)
+			touched[k] = touched[k].with(path, []record{r})
 		}
 	}
 	held := map[string]Conflict{}

@@ -40,8 +40,12 @@ type index struct {
 type zoneView struct {
 	sets    rrset.Zone
 	records int // records in sets
-	held    map[string]Conflict
-	heldAt  map[string][]location // name -> where the conflicting records are
+	// setsShared: State handed sets out as it is; the next change to the
+	// zone copies it first, so that no State ever changes. A zone of
+	// 100,000 sets is then copied once per change, not once per State.
+	setsShared bool
+	held       map[string]Conflict
+	heldAt     map[string][]location // name -> where the conflicting records are
 	// noPTR: the A/AAAA values opted out of derived PTRs (ptr.go); nil
 	// while no record of the zone opts out, which is the common case.
 	noPTR map[rrset.Key]map[string]bool
@@ -84,59 +88,48 @@ func (ix *index) replace(path string, old, recs []record) map[string]bool {
 		ix.dirty[k] = struct{}{}
 		zones[r.zone] = true
 	}
-	for _, r := range recs {
-		if ix.zones[r.zone] == nil {
+	for i := 0; i < len(recs); {
+		r := recs[i]
+		k := nameKey{r.zone, r.rr.Header().Name}
+		j := i + 1
+		for j < len(recs) && recs[j].zone == k.zone && recs[j].rr.Header().Name == k.name {
+			j++
+		}
+		// The records of one name, one after another in the file (the
+		// common case), are indexed as a part of recs itself: at 100,000
+		// names a copy of each was the index's largest cost. Capped, so
+		// that a later append for the name copies rather than writes
+		// into recs.
+		run := recs[i:j:j]
+		i = j
+		if ix.zones[k.zone] == nil {
 			continue
 		}
-		k := nameKey{r.zone, r.rr.Header().Name}
-		ix.byName[k] = ix.byName[k].with(path, r)
+		ix.byName[k] = ix.byName[k].with(path, run)
 		ix.dirty[k] = struct{}{}
-		zones[r.zone] = true
+		zones[k.zone] = true
 	}
 	return zones
 }
 
-// byFile is each file's records at one name, sorted by path. Nearly every
-// name is declared in one file, so a short slice beats a map per name: at
-// 100,000 names the maps alone would take tens of MiB.
-type byFile []fileRecords
-
-type fileRecords struct {
-	path string
-	recs []record
-}
-
-func (b byFile) find(path string) (int, bool) {
-	return slices.BinarySearchFunc(b, path, func(f fileRecords, p string) int { return strings.Compare(f.path, p) })
-}
-
-// with returns b with r added to path's records.
-func (b byFile) with(path string, r record) byFile {
-	i, ok := b.find(path)
-	if !ok {
-		b = slices.Insert(b, i, fileRecords{path: path})
+// flush re-merges the names changed since the last flush and returns how
+// many (n) and which (zone -> names): nil when none, and nil too when
+// they are more than the change log keeps (maxLogNames), since it would
+// forget them at once: at a cold start of 100,000 names the map cost
+// megabytes at the pass's peak for nothing.
+func (ix *index) flush() (changed map[string]map[string]bool, n int) {
+	n = len(ix.dirty)
+	if n == 0 {
+		return nil, 0
 	}
-	b[i].recs = append(b[i].recs, r)
-	return b
-}
-
-// without returns b without path's records.
-func (b byFile) without(path string) byFile {
-	if i, ok := b.find(path); ok {
-		return slices.Delete(b, i, i+1)
+	if n <= maxLogNames {
+		changed = make(map[string]map[string]bool)
 	}
-	return b
-}
-
-// flush re-merges the names changed since the last flush and returns them
-// (zone -> names), nil when none.
-func (ix *index) flush() (changed map[string]map[string]bool) {
-	if len(ix.dirty) == 0 {
-		return nil
-	}
-	changed = make(map[string]map[string]bool)
 	for k := range ix.dirty {
 		zv := ix.zones[k.zone]
+		if zv.setsShared {
+			zv.sets, zv.setsShared = maps.Clone(zv.sets), false
+		}
 		// Forget the name's sets of every type a file may declare: cheaper
 		// than remembering which types each of 100,000 names has.
 		for _, t := range allowedTypes {
@@ -146,10 +139,12 @@ func (ix *index) flush() (changed map[string]map[string]bool) {
 				delete(zv.sets, key)
 			}
 		}
-		if changed[k.zone] == nil {
-			changed[k.zone] = map[string]bool{}
+		if changed != nil {
+			if changed[k.zone] == nil {
+				changed[k.zone] = map[string]bool{}
+			}
+			changed[k.zone][k.name] = true
 		}
-		changed[k.zone][k.name] = true
 		delete(zv.held, k.name)
 		delete(zv.heldAt, k.name)
 		zv.forgetNoPTR(k.name)
@@ -168,8 +163,10 @@ func (ix *index) flush() (changed map[string]map[string]bool) {
 			zv.noteNoPTR(ix.byName[k])
 		}
 	}
-	clear(ix.dirty)
-	return changed
+	// A new map, not clear: clear keeps the table, and after a cold start
+	// the table of 100,000 names would stay for the process's life.
+	ix.dirty = make(map[nameKey]struct{})
+	return changed, n
 }
 
 // mergeName merges every file's records at one name into RRsets, or explains

@@ -15,8 +15,8 @@ import (
 func (s *Store) State() *State {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if changed := s.ix.flush(); changed != nil {
-		s.changes.advance(changed)
+	if changed, n := s.ix.flush(); n > 0 {
+		s.changes.advance(changed, n)
 	}
 	st := &State{
 		Generation: s.changes.gen,
@@ -27,7 +27,7 @@ func (s *Store) State() *State {
 		Records:    make(map[string]int, len(s.ix.zones)),
 	}
 	for z, zv := range s.ix.zones {
-		st.Zones[z] = maps.Clone(zv.sets)
+		st.Zones[z], zv.setsShared = zv.sets, true // copied on the next change (flush)
 		st.Held[z] = maps.Clone(zv.held)
 		st.Records[z] = zv.records
 		if zv.noPTR != nil {

@@ -64,9 +64,10 @@ type Conflict struct {
 	Reason     string
 }
 
-// State is the merged desired view at one moment. It belongs to the caller:
-// the Store never modifies a State it returned. The *rrset.Set values are
-// shared between States and must be treated as read-only.
+// State is the merged desired view at one moment. The Store never modifies
+// a State it returned. Its Zones' maps and their *rrset.Set values are
+// shared between States (copied only when the zone next changes) and must
+// be treated as read-only; the top-level maps are the caller's.
 type State struct {
 	// Zones maps each managed zone (canonical) to its desired RRsets. Every
 	// managed zone is present, possibly empty. Held names are absent.

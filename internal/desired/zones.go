@@ -79,11 +79,7 @@ func (s *Store) SetZones(zones []string) []string {
 	}
 	// A new generation even when no name moved: the set of zones is part
 	// of the merged view.
-	names := s.ix.flush()
-	if names == nil {
-		names = map[string]map[string]bool{}
-	}
-	s.changes.advance(names)
+	s.changes.advance(s.ix.flush())
 	slices.Sort(removed)
 	s.log.Info("managed zones changed", "added", added, "removed", removed, "zones", len(zs.zones))
 

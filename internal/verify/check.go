@@ -67,7 +67,7 @@ func (r *Resolver) ask(ctx context.Context, k rrset.Key, want *rrset.Set, by fun
 		return failure(r.Addr, k, want, err)
 	}
 	var until time.Time
-	if !a.own && !slices.Equal(a.set.Values(), want.Values()) {
+	if !a.own && !a.set.SameRecords(want) {
 		until = by(a.ttl, a.hasTTL)
 	}
 	return judge(r.Addr, k, want, a.set, a.own, until)
