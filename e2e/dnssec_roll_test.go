@@ -3,7 +3,6 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -13,7 +12,6 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/dnssync/dnssync/client"
-	"github.com/dnssync/dnssync/internal/corednstest"
 	"github.com/dnssync/dnssync/internal/dnssec"
 )
 
@@ -28,33 +26,10 @@ import (
 // and the old DS no longer validates.
 func TestDNSSECRollCSK(t *testing.T) {
 	t.Parallel()
-	delvBin, err := exec.LookPath("delv")
-	if err != nil {
-		t.Skip("delv (bind9-dnsutils) is not installed; CI installs it")
-	}
-	e := newEnv(t)
-	e.cfg.Zones = []string{"example.com"}
-	e.cfg.DNSSEC = true
-	e.cfg.DNS.TTL = 2
-	e.cfg.ZoneTTLs = corednstest.ZoneTTLs{SOATTL: 2, NegativeTTL: 2}
-	e.writeConfig()
-	e.replaceConfig("[[zones]]", "[dnssec]\nroll_margin = \"1s\"\nparent_ds_ttl = \"2s\"\n\n[[zones]]")
-	e.write("web.yaml", dnssecWeb)
-	d := e.start()
-	e.served("www.example.com", dns.TypeA, set(t, "www.example.com 2 IN A 192.0.2.80"))
-
+	e, d, keys, delvBin := startSignedZone(t, "roll_margin = \"1s\"\nparent_ds_ttl = \"2s\"", 1)
 	ks := dnssec.KeyStore{Dir: filepath.Join(e.dir, "state", "keys")}
-	keys, err := ks.Load("example.com.")
-	if err != nil || len(keys) != 1 {
-		t.Fatalf("the zone's keys: %v, %v", keys, err)
-	}
 	oldDS := rollKeyDS(t, keys[0])
-	delvAll := func(what string, ds *dns.DS) {
-		t.Helper()
-		delvWithDS(t, delvBin, e.dns.Addr, ds, what, "www.example.com", "A", "192.0.2.80")
-		delvWithDS(t, delvBin, e.dns.Addr, ds, what, "nope.example.com", "A", "NXDOMAIN")
-		delvWithDS(t, delvBin, e.dns.Addr, ds, what, "www.example.com", "AAAA", "NXRRSET")
-	}
+	delvAll := func(what string, ds *dns.DS) { t.Helper(); delvValidates(t, e, delvBin, ds, what) }
 	delvAll("before the roll", oldDS)
 	before := snapRoll(t, e.dns.Addr, nil)
 
@@ -130,24 +105,7 @@ func TestDNSSECRollCSK(t *testing.T) {
 // DNSKEY RRset holds the KSK and the new ZSK only.
 func TestDNSSECRollZSK(t *testing.T) {
 	t.Parallel()
-	delvBin, err := exec.LookPath("delv")
-	if err != nil {
-		t.Skip("delv (bind9-dnsutils) is not installed; CI installs it")
-	}
-	e := newEnv(t)
-	e.cfg.Zones = []string{"example.com"}
-	e.cfg.DNSSEC = true
-	e.cfg.DNS.TTL = 2
-	e.cfg.ZoneTTLs = corednstest.ZoneTTLs{SOATTL: 2, NegativeTTL: 2}
-	e.writeConfig()
-	e.replaceConfig("[[zones]]", "[dnssec]\nsplit_keys = true\nroll_margin = \"1s\"\n\n[[zones]]")
-	e.write("web.yaml", dnssecWeb)
-	d := e.start()
-	e.served("www.example.com", dns.TypeA, set(t, "www.example.com 2 IN A 192.0.2.80"))
-	keys, err := (dnssec.KeyStore{Dir: filepath.Join(e.dir, "state", "keys")}).Load("example.com.")
-	if err != nil || len(keys) != 2 {
-		t.Fatalf("the zone's keys: %v, %v", keys, err)
-	}
+	e, d, keys, delvBin := startSignedZone(t, "split_keys = true\nroll_margin = \"1s\"", 2)
 	var ksk, zsk *dnssec.Key
 	for _, k := range keys {
 		if k.Role == dnssec.KSK {
@@ -157,12 +115,7 @@ func TestDNSSECRollZSK(t *testing.T) {
 		}
 	}
 	ds := rollKeyDS(t, ksk)
-	delvAll := func(what string) {
-		t.Helper()
-		delvWithDS(t, delvBin, e.dns.Addr, ds, what, "www.example.com", "A", "192.0.2.80")
-		delvWithDS(t, delvBin, e.dns.Addr, ds, what, "nope.example.com", "A", "NXDOMAIN")
-		delvWithDS(t, delvBin, e.dns.Addr, ds, what, "www.example.com", "AAAA", "NXRRSET")
-	}
+	delvAll := func(what string) { t.Helper(); delvValidates(t, e, delvBin, ds, what) }
 	before := snapRoll(t, e.dns.Addr, nil)
 	start := time.Now()
 	if out, stderr, code := e.cli("dnssec", "roll", "example.com"); code != 0 || !strings.Contains(out, fmt.Sprintf("roll the ZSK %d", zsk.Tag())) {

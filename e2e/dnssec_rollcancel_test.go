@@ -15,10 +15,11 @@ import (
 	"github.com/dnssync/dnssync/internal/dnssec"
 )
 
-// startRollZone starts the daemon on a CSK-signed example.com with TTLs of
-// two seconds, roll_margin 1s and parent_ds_ttl 2s (more [dnssec] keys in
-// extra), and returns the zone's key, the DS of it and delv's path.
-func startRollZone(t *testing.T, extra string) (*env, *daemon, *dnssec.Key, string) {
+// startSignedZone starts the daemon on a signed example.com (www A
+// 192.0.2.80) with TTLs of two seconds and dnssecTOML as its [dnssec]
+// table, waits for www to be served, and returns the zone's keys (want of
+// them) and delv's path; it skips without delv.
+func startSignedZone(t *testing.T, dnssecTOML string, want int) (*env, *daemon, []*dnssec.Key, string) {
 	t.Helper()
 	delvBin, err := exec.LookPath("delv")
 	if err != nil {
@@ -30,24 +31,39 @@ func startRollZone(t *testing.T, extra string) (*env, *daemon, *dnssec.Key, stri
 	e.cfg.DNS.TTL = 2
 	e.cfg.ZoneTTLs = corednstest.ZoneTTLs{SOATTL: 2, NegativeTTL: 2}
 	e.writeConfig()
-	e.replaceConfig("[[zones]]", "[dnssec]\nroll_margin = \"1s\"\nparent_ds_ttl = \"2s\"\n"+extra+"\n[[zones]]")
+	e.replaceConfig("[[zones]]", "[dnssec]\n"+dnssecTOML+"\n[[zones]]")
 	e.write("web.yaml", dnssecWeb)
 	d := e.start()
 	e.served("www.example.com", dns.TypeA, set(t, "www.example.com 2 IN A 192.0.2.80"))
 	keys, err := (dnssec.KeyStore{Dir: filepath.Join(e.dir, "state", "keys")}).Load("example.com.")
-	if err != nil || len(keys) != 1 {
-		t.Fatalf("the zone's keys: %v, %v", keys, err)
+	if err != nil || len(keys) != want {
+		t.Fatalf("the zone's keys: %v, %v; want %d", keys, err, want)
 	}
+	return e, d, keys, delvBin
+}
+
+// startRollZone is startSignedZone for a CSK roll: roll_margin 1s,
+// parent_ds_ttl 2s (more [dnssec] keys in extra); it returns the CSK.
+func startRollZone(t *testing.T, extra string) (*env, *daemon, *dnssec.Key, string) {
+	t.Helper()
+	e, d, keys, delvBin := startSignedZone(t, "roll_margin = \"1s\"\nparent_ds_ttl = \"2s\"\n"+extra, 1)
 	return e, d, keys[0], delvBin
+}
+
+// delvValidates requires delv, anchored on ds, to fully validate a
+// positive answer, an NXDOMAIN and a NODATA of example.com at e's primary.
+func delvValidates(t *testing.T, e *env, delvBin string, ds *dns.DS, what string) {
+	t.Helper()
+	delvWithDS(t, delvBin, e.dns.Addr, ds, what, "www.example.com", "A", "192.0.2.80")
+	delvWithDS(t, delvBin, e.dns.Addr, ds, what, "nope.example.com", "A", "NXDOMAIN")
+	delvWithDS(t, delvBin, e.dns.Addr, ds, what, "www.example.com", "AAAA", "NXRRSET")
 }
 
 // validatesOnly requires delv to validate the zone from ds, and the
 // DNSKEY RRset to hold key alone.
 func validatesOnly(t *testing.T, e *env, delvBin string, ds *dns.DS, key uint16, what string) {
 	t.Helper()
-	delvWithDS(t, delvBin, e.dns.Addr, ds, what, "www.example.com", "A", "192.0.2.80")
-	delvWithDS(t, delvBin, e.dns.Addr, ds, what, "nope.example.com", "A", "NXDOMAIN")
-	delvWithDS(t, delvBin, e.dns.Addr, ds, what, "www.example.com", "AAAA", "NXRRSET")
+	delvValidates(t, e, delvBin, ds, what)
 	got, err := e.res.Query(t.Context(), "example.com", dns.TypeDNSKEY)
 	if err != nil || len(got.RRs) != 1 || got.RRs[0].(*dns.DNSKEY).KeyTag() != key {
 		t.Errorf("%s: DNSKEY %v (err %v), want key %d alone", what, got, err, key)
