@@ -14,7 +14,7 @@ import (
 // same set through zoneSource, refreshed at each pass.
 func managedZones(cfg *config.Config) (zones.Set, []config.Zone, error) {
 	set, err := zones.Load(cfg.Records.ZonesDir, cfg.Zones)
-	set = set.WithCatalog(cfg.Catalog.Zone).WithRefusal(cfg.DNSSECRefusal) // a file declaring the catalog, or a zone the backend cannot serve as declared, is a problem
+	set = set.WithCatalog(cfg.Catalog.Zone) // a file declaring the catalog is a problem
 	if err != nil {
 		return set, nil, err
 	}
@@ -33,7 +33,7 @@ func managedZones(cfg *config.Config) (zones.Set, []config.Zone, error) {
 // config's zones, read again (changed files only) at each pass, less a
 // file's zone named as the catalog (a problem of that file).
 func zoneSource(cfg *config.Config) zones.CatalogDir {
-	return zones.CatalogDir{Dir: zones.NewDir(cfg.Records.ZonesDir, cfg.Zones), Catalog: cfg.Catalog.Zone, Refuse: cfg.DNSSECRefusal}
+	return zones.CatalogDir{Dir: zones.NewDir(cfg.Records.ZonesDir, cfg.Zones), Catalog: cfg.Catalog.Zone}
 }
 
 // zoneNames are the zones' names.

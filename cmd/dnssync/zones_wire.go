@@ -13,7 +13,7 @@ import (
 // server for the zone's SOA first: that backend cannot create zones.
 func zoneEditor(cfg *config.Config, records zones.RecordFiles) *zones.Editor {
 	e := &zones.Editor{Dir: cfg.Records.ZonesDir, Config: cfg.Zones, Catalog: cfg.Catalog.Zone,
-		Records: records, RecordsDir: cfg.Records.Dir, Refuse: cfg.DNSSECRefusal}
+		Records: records, RecordsDir: cfg.Records.Dir}
 	if cfg.Backend.Type == config.RFC2136 {
 		r := newResolver(cfg.Authoritative())
 		e.Served = func(ctx context.Context, zone string) error {

@@ -1,7 +1,6 @@
 package config
 
 import (
-	"fmt"
 	"strings"
 	"time"
 
@@ -114,22 +113,7 @@ func checkMargin(p *problems, c *Config) {
 // of the signer's records and validates what the server serves.
 func checkDNSSEC(p *problems, c *Config) {
 	checkMargin(p, c)
-	for i, z := range c.Zones {
-		if err := c.DNSSECRefusal(z); err != nil {
-			p.add(fmt.Sprintf("zones[%d] (%s).dnssec", i, z.Name), "%v", err)
-		}
-	}
 	if c.Backend.Type == ZoneFile && c.DNSSEC.policy.NSEC3 {
 		p.add("dnssec.nsec3", "CoreDNS's file and auto plugins refuse to load an NSEC3-signed zone (\"NSEC3 zone is not supported\"): the zonefile backend signs with NSEC")
 	}
-}
-
-// DNSSECRefusal says why z cannot be served signed with this config's
-// backend, or nil. zones.d zones are checked with it as [[zones]] entries
-// are. Every backend serves a signed zone today (the zonefile backend
-// signs it, an rfc2136 server signs its own; NSEC3 with the zonefile
-// backend is refused for every zone, above): it is the one place a
-// backend's limit on a signed zone goes.
-func (c *Config) DNSSECRefusal(z Zone) error {
-	return nil
 }

@@ -75,7 +75,7 @@ func TestLoadDNSSECBad(t *testing.T) {
 
 // With the rfc2136 backend the server signs (BIND dnssec-policy, Knot
 // automatic signing): dnssec = true is accepted, in [[zones]] and for a
-// zones.d zone (DNSSECRefusal), whatever [dnssec] says, NSEC3 included:
+// zones.d zone, whatever [dnssec] says, NSEC3 included:
 // dnssync signs nothing there.
 func TestLoadDNSSECServerSigns(t *testing.T) {
 	c, err := Load(writeConfig(t, `
@@ -93,8 +93,5 @@ nsec3 = true
 	}
 	if !c.Zones[0].DNSSEC {
 		t.Error("dnssec = true dropped")
-	}
-	if err := c.DNSSECRefusal(Zone{Name: "other.example.", DNSSEC: true}); err != nil {
-		t.Errorf("DNSSECRefusal of a zones.d zone marked dnssec: %v", err)
 	}
 }

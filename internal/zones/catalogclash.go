@@ -5,8 +5,6 @@ import (
 	"maps"
 
 	"github.com/miekg/dns"
-
-	"github.com/dnssync/dnssync/internal/config"
 )
 
 // The catalog zone's content is dnssync's own (RFC 9432): it cannot be a
@@ -35,49 +33,15 @@ func (s Set) WithCatalog(catalog string) Set {
 	return out
 }
 
-// WithRefusal returns s without each zones.d zone refuse returns an error
-// for (a zone the backend cannot serve as declared), with a problem naming
-// its file and the reason, as a conflict is. The config's own zones are
-// refused by config.Load already. A nil refuse returns s.
-func (s Set) WithRefusal(refuse func(config.Zone) error) Set {
-	if refuse == nil {
-		return s
-	}
-	var out *Set
-	var problems []Problem
-	for name, z := range s.zones {
-		src := s.sources[name]
-		if src.File == "" {
-			continue
-		}
-		err := refuse(z)
-		if err == nil {
-			continue
-		}
-		if out == nil {
-			out = &Set{zones: maps.Clone(s.zones), sources: maps.Clone(s.sources)}
-		}
-		delete(out.zones, name)
-		delete(out.sources, name)
-		problems = append(problems, Problem{File: src.File, Line: src.Line, Msg: fmt.Sprintf("zone %s: %v; this file is ignored", name, err)})
-	}
-	if out == nil {
-		return s
-	}
-	out.problems = sortProblems(append(s.Problems(), problems...))
-	return *out
-}
-
-// CatalogDir is a Dir whose Sets are WithCatalog(Catalog) and
-// WithRefusal(Refuse): the zone set a Reconciler follows.
+// CatalogDir is a Dir whose Sets are WithCatalog(Catalog): the zone set
+// a Reconciler follows.
 type CatalogDir struct {
 	*Dir
 	Catalog string
-	Refuse  func(config.Zone) error
 }
 
-// Scan is Dir.Scan, WithCatalog and WithRefusal.
+// Scan is Dir.Scan and WithCatalog.
 func (d CatalogDir) Scan() (Set, bool, error) {
 	s, changed, err := d.Dir.Scan()
-	return s.WithCatalog(d.Catalog).WithRefusal(d.Refuse), changed, err
+	return s.WithCatalog(d.Catalog), changed, err
 }

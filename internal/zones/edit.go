@@ -63,10 +63,6 @@ type Editor struct {
 	// error) before it is added: set for the rfc2136 backend, which
 	// cannot create zones. Its error names the server.
 	Served func(ctx context.Context, zone string) error
-	// Refuse, when set, says why the backend cannot serve a zone as
-	// declared (config.Config.DNSSECRefusal: a signed zone with the
-	// rfc2136 backend, whose server signs); nil: every zone can be.
-	Refuse func(config.Zone) error
 
 	mu sync.Mutex
 }
@@ -101,11 +97,6 @@ func (e *Editor) Add(ctx context.Context, z client.Zone) (client.Zone, error) {
 	}
 	if _, err := FileName(built.Name); err != nil {
 		return client.Zone{}, refuse(ErrInvalid, "name: %v", err)
-	}
-	if e.Refuse != nil {
-		if err := e.Refuse(built); err != nil {
-			return client.Zone{}, refuse(ErrInvalid, "dnssec: %v", err)
-		}
 	}
 	if e.Catalog != "" && built.Name == e.Catalog {
 		return client.Zone{}, refuse(ErrConflict, "%s is the [catalog] zone, whose content is dnssync's own", built.Name)
