@@ -38,7 +38,7 @@ type Owned struct {
 	mu   sync.Mutex
 	// id is the file's identity as this process last read or wrote it
 	// (zero: none, or unknown): CatchUp reads it again only when it moved.
-	id    ownedID
+	id    stateID
 	zones map[string]map[rrset.Key]bool
 	// pending is what this process changed and has not written yet, by
 	// zone and key: true added, false removed. A change whose save failed
@@ -71,31 +71,31 @@ func LoadOwned(path string) (o *Owned, found bool, err error) {
 // one taken from the path could belong to a file that replaced it since,
 // and CatchUp would then miss that file's changes. Errors say where the
 // file is wrong, never what it says.
-func readOwned(path string) (id ownedID, zones map[string]map[rrset.Key]bool, found bool, err error) {
+func readOwned(path string) (id stateID, zones map[string]map[rrset.Key]bool, found bool, err error) {
 	zones = map[string]map[rrset.Key]bool{}
 	// Non-blocking: a FIFO put there must not stall every pass.
 	f, err := os.OpenFile(path, os.O_RDONLY|unix.O_NONBLOCK, 0)
 	if errors.Is(err, fs.ErrNotExist) {
-		return ownedID{}, zones, false, nil
+		return stateID{}, zones, false, nil
 	}
 	if err != nil {
-		return ownedID{}, nil, false, fmt.Errorf("read ownership state: %w", err)
+		return stateID{}, nil, false, fmt.Errorf("read ownership state: %w", err)
 	}
 	defer f.Close()
 	var st unix.Stat_t
 	if err := unix.Fstat(int(f.Fd()), &st); err != nil {
-		return ownedID{}, nil, false, fmt.Errorf("read ownership state %s: %w", path, err)
+		return stateID{}, nil, false, fmt.Errorf("read ownership state %s: %w", path, err)
 	}
 	if st.Mode&unix.S_IFMT != unix.S_IFREG {
-		return ownedID{}, nil, false, fmt.Errorf("ownership state %s: not a regular file (%s)", path, startOver)
+		return stateID{}, nil, false, fmt.Errorf("ownership state %s: not a regular file (%s)", path, startOver)
 	}
 	b, err := io.ReadAll(f)
 	if err != nil {
-		return ownedID{}, nil, false, fmt.Errorf("read ownership state %s: %w", path, err)
+		return stateID{}, nil, false, fmt.Errorf("read ownership state %s: %w", path, err)
 	}
 	var of ownedFile
 	if err := json.Unmarshal(b, &of); err != nil {
-		return ownedID{}, nil, false, fmt.Errorf("ownership state %s: %s (%s)", path, ownedJSONErr(err), startOver)
+		return stateID{}, nil, false, fmt.Errorf("ownership state %s: %s (%s)", path, ownedJSONErr(err), startOver)
 	}
 	for zone, keys := range of.Zones {
 		set := map[rrset.Key]bool{}
@@ -103,7 +103,7 @@ func readOwned(path string) (id ownedID, zones map[string]map[rrset.Key]bool, fo
 			name, typ, ok := strings.Cut(s, " ")
 			t, known := dns.StringToType[typ]
 			if !ok || !known {
-				return ownedID{}, nil, false, fmt.Errorf("ownership state %s: entry %d of a zone is not \"name TYPE\" (fix it, or %s)", path, i+1, startOver)
+				return stateID{}, nil, false, fmt.Errorf("ownership state %s: entry %d of a zone is not \"name TYPE\" (fix it, or %s)", path, i+1, startOver)
 			}
 			set[rrset.Key{Name: dns.CanonicalName(name), Type: t}] = true
 		}
@@ -128,13 +128,25 @@ func ownedJSONErr(err error) string {
 	return "not valid"
 }
 
-// ownedID tells a state file replaced by rename from the one before it.
-type ownedID struct {
+// stateID tells a state file replaced by rename from the one before it
+// (atomicfile.Write renames a new inode in for every write, whoever makes
+// it).
+type stateID struct {
 	dev, ino, size, mtime, ctime int64
 }
 
-func idOfOwned(st *unix.Stat_t) ownedID {
-	return ownedID{dev: int64(st.Dev), ino: int64(st.Ino), size: st.Size, mtime: st.Mtim.Nano(), ctime: st.Ctim.Nano()}
+func idOfOwned(st *unix.Stat_t) stateID {
+	return stateID{dev: int64(st.Dev), ino: int64(st.Ino), size: st.Size, mtime: st.Mtim.Nano(), ctime: st.Ctim.Nano()}
+}
+
+// statState is the state file at path's stateID, zero when it cannot be
+// told (no file, or an error): such a file is read again.
+func statState(path string) stateID {
+	var st unix.Stat_t
+	if err := unix.Stat(path, &st); err != nil {
+		return stateID{}
+	}
+	return idOfOwned(&st)
 }
 
 // CatchUp takes in what other processes saved since this one last read or
@@ -151,14 +163,14 @@ func (o *Owned) CatchUp() error {
 	err := unix.Stat(o.path, &st)
 	switch {
 	case errors.Is(err, unix.ENOENT):
-		if o.id == (ownedID{}) {
+		if o.id == (stateID{}) {
 			return nil // still none
 		}
 		// Moved away to start over: owned is then only what this
 		// process has not saved yet, as after a restart.
 	case err != nil:
 		return fmt.Errorf("ownership state %s: %w", o.path, err)
-	case o.id != (ownedID{}) && idOfOwned(&st) == o.id:
+	case o.id != (stateID{}) && idOfOwned(&st) == o.id:
 		return nil
 	}
 	id, zones, _, err := readOwned(o.path)
@@ -234,7 +246,7 @@ func (o *Owned) save() error {
 		// Stat under the lock: no other writer can have replaced it
 		// since. Should that fail, a zero id has CatchUp read it again.
 		var st unix.Stat_t
-		id = ownedID{}
+		id = stateID{}
 		if unix.Stat(o.path, &st) == nil {
 			id = idOfOwned(&st)
 		}

@@ -24,10 +24,33 @@ import (
 // for each zone, the newer serial (RFC 1982) of the file's and its own
 // before writing: a process never writes back an older serial than another
 // recorded meanwhile.
+//
+// Records made at the same time (zones written in parallel) are written
+// together (group commit): while one write of the file is under way, the
+// Records that arrive join the next batch, and the first of them to get
+// the writer's turn writes the whole batch, once. A pass writing 10,000
+// zones then writes the file a few hundred times, not 10,000 times over a
+// file of 10,000 zones. A file that no other process replaced since this
+// one last wrote or read it (same inode, size and times) is not read again.
 type Serials struct {
 	path string
 	mu   sync.Mutex
 	last map[string]uint32 // by canonical zone name
+	// pending gathers the Records waiting for the next write; commit is
+	// the writer's turn, held over the read-merge-write of one batch.
+	pending *serialBatch
+	commit  sync.Mutex
+	seen    stateID // the file as this process last read or wrote it (zero: unknown)
+	// reads and writes of the file, under commit (tests).
+	reads, writes int
+}
+
+// serialBatch is Records written together: each zone's serial, and once
+// written (done closed), each zone's outcome.
+type serialBatch struct {
+	zones map[string]uint32
+	errs  map[string]error
+	done  chan struct{}
 }
 
 // serialsFile is the state file's shape.
@@ -93,51 +116,99 @@ func (s *Serials) Last(zone string) uint32 {
 // that replaces this process's own is written whatever it is: NextSerial
 // chose it, also when no serial could be newer than all known ones.
 func (s *Serials) Record(zone string, serial uint32) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	zone = dns.CanonicalName(zone)
-	// Always through the file, also for a serial this process recorded
-	// before (a retry of a failed write): another process may have taken
-	// it meanwhile.
-	if err := s.merge(zone, serial); err != nil {
+	s.mu.Lock()
+	b := s.pending
+	if b == nil {
+		b = &serialBatch{zones: map[string]uint32{}, done: make(chan struct{})}
+		s.pending = b
+	}
+	// The same zone twice in one batch cannot come from one ZoneFile (it
+	// writes a zone at a time); should it, the later serial is the one
+	// this process goes on from.
+	b.zones[zone] = serial
+	s.mu.Unlock()
+
+	s.commit.Lock()
+	select {
+	case <-b.done: // written by the Record that had the turn before
+	default:
+		s.mu.Lock()
+		if s.pending == b {
+			s.pending = nil // no Record joins it from now on
+		}
+		s.mu.Unlock()
+		s.write(b)
+		close(b.done)
+	}
+	s.commit.Unlock()
+	if err := b.errs[zone]; err != nil {
 		return fmt.Errorf("record serial %d of %s: %w", serial, zone, err)
 	}
 	return nil
 }
 
-// merge is Record's read-merge-write under the lock; s.last changes only
-// once the file is written.
-func (s *Serials) merge(zone string, serial uint32) error {
+// write is one batch's read-merge-write under the lock shared by every
+// process; s.last changes only once the file is written. Always through
+// the file, also for a serial this process recorded before (a retry of a
+// failed write): another process may have taken it meanwhile.
+func (s *Serials) write(b *serialBatch) {
+	b.errs = map[string]error{}
+	fail := func(err error) {
+		for z := range b.zones {
+			b.errs[z] = err
+		}
+	}
 	release, err := lockState(s.path, serialsLockName)
 	if err != nil {
-		return err
+		fail(err)
+		return
 	}
 	defer release()
-	onDisk, err := readSerials(s.path)
-	if err != nil {
-		return err
+	s.mu.Lock()
+	last := s.last
+	s.mu.Unlock()
+	onDisk := last
+	if id := statState(s.path); id == (stateID{}) || id != s.seen {
+		s.reads++
+		if onDisk, err = readSerials(s.path); err != nil {
+			fail(err)
+			return
+		}
+		s.seen = id
 	}
-	next := maps.Clone(s.last)
+	next := maps.Clone(last)
 	for z, v := range onDisk {
-		if known, ok := s.last[z]; !ok || serialNewer(v, known) {
+		if known, ok := last[z]; !ok || serialNewer(v, known) {
 			next[z] = v // recorded by another process
 		}
 	}
-	if v, ok := onDisk[zone]; ok && v != s.last[zone] && !serialNewer(serial, v) {
-		// Another process recorded this serial or a newer one meanwhile
-		// (and is writing a zone file with it): a file with this one would
-		// go back, or replace that file under the same serial, which
-		// CoreDNS and secondaries would never load. Refused; the retry's
-		// NextSerial starts from that one.
-		s.last = next
-		return fmt.Errorf("another dnssync recorded serial %d meanwhile; this write is not made, the next attempt takes a newer serial", v)
-	}
-	next[zone] = serial
-	if !maps.Equal(next, onDisk) {
-		if err := writeState(s.path, serialsFile{Version: 1, Zones: next}); err != nil {
-			return err
+	for zone, serial := range b.zones {
+		if v, ok := onDisk[zone]; ok && v != last[zone] && !serialNewer(serial, v) {
+			// Another process recorded this serial or a newer one meanwhile
+			// (and is writing a zone file with it): a file with this one
+			// would go back, or replace that file under the same serial,
+			// which CoreDNS and secondaries would never load. Refused; the
+			// retry's NextSerial starts from that one.
+			b.errs[zone] = fmt.Errorf("another dnssync recorded serial %d meanwhile; this write is not made, the next attempt takes a newer serial", v)
+			continue
 		}
+		next[zone] = serial
 	}
+	if !maps.Equal(next, onDisk) {
+		s.writes++
+		if err := writeState(s.path, serialsFile{Version: 1, Zones: next}); err != nil {
+			s.seen = stateID{}
+			for z := range b.zones {
+				if b.errs[z] == nil {
+					b.errs[z] = err
+				}
+			}
+			return
+		}
+		s.seen = statState(s.path)
+	}
+	s.mu.Lock()
 	s.last = next
-	return nil
+	s.mu.Unlock()
 }

@@ -86,15 +86,18 @@ func (b *ZoneFile) signing(zone string) *Signing {
 // and keeps it again once written; a Resign that fails leaves it as it
 // was). Else the served zone is copied and signed (in full if it is not
 // signed yet).
-func (b *ZoneFile) signedText(sg *Signing, served *observed.Zone, p diff.Plan, serial uint32) (*zoneText, *dnssec.Signed, error) {
+//
+// kept and keptText are the zone and its text as last written (nil if
+// none), taken out of the backend's keeping for this write.
+func (b *ZoneFile) signedText(sg *Signing, served *observed.Zone, p diff.Plan, serial uint32, kept *signedZone, keptText *zoneText) (*zoneText, *dnssec.Signed, error) {
 	zone := p.Zone
 	var (
 		sz *dnssec.Signed
 		t  *zoneText
 	)
-	if kept := b.signed[zone]; kept != nil && kept.serial == served.Serial {
+	if kept != nil && kept.serial == served.Serial {
 		sz = kept.sets
-		if kt := b.texts[zone]; kt != nil && kt.serial == served.Serial {
+		if kt := keptText; kt != nil && kt.serial == served.Serial {
 			t = kt
 		}
 	}

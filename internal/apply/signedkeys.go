@@ -84,9 +84,10 @@ func servedTags(served *rrset.Set) string {
 // notePolicy warns, once per zone and process, when the zone's keys are
 // not what [dnssec] asks for now (another algorithm, or split_keys
 // changed): keys that exist are kept as they are, since moving to another
-// algorithm or key layout is a roll dnssync does not do yet. Called with
-// b.mu held.
+// algorithm or key layout is a roll dnssync does not do yet.
 func (b *ZoneFile) notePolicy(p dnssec.Policy, zone string, keys []*dnssec.Key) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
 	if b.policyNoted[zone] {
 		return
 	}

@@ -34,7 +34,10 @@ type ZoneFile struct {
 	now     func() time.Time
 	log     *slog.Logger
 
-	mu sync.Mutex
+	// Zones are written in parallel, each zone by one writer at a time
+	// (zoneLock); mu guards the maps below, held only to look up or keep.
+	mu    sync.Mutex
+	zoneM map[string]*sync.Mutex
 	// texts is each zone as last written, by the serial it was written
 	// with: rendered text, reused so that a change re-renders only the
 	// sets it touches. It is apart from the reconciler's served-zone cache
@@ -47,13 +50,34 @@ type ZoneFile struct {
 	// policyNoted: zones whose keys were found not to match [dnssec]
 	// (signedkeys.go), said once per process.
 	policyNoted map[string]bool
-	// buf holds the text of each write, kept for the next one: a large
+	// signMu serialises signing: the key store is read and written by one
+	// zone's signing at a time.
+	signMu sync.Mutex
+	// buf holds the text of a write, kept for the next one: a large
 	// signed zone's text is tens of megabytes, and a buffer made per write
-	// costs its clearing and a garbage collection over the whole zone.
-	buf bytes.Buffer
+	// costs its clearing and a garbage collection over the whole zone. A
+	// write that finds it taken (zones written in parallel) makes its own.
+	bufMu sync.Mutex
+	buf   bytes.Buffer
 
 	tempsSwept time.Time // the last look for stale temporary files
 	tempsClean bool      // that look found none left: no need to look again
+}
+
+// zoneLock locks zone for one writer and returns its unlock.
+func (b *ZoneFile) zoneLock(zone string) func() {
+	b.mu.Lock()
+	m := b.zoneM[zone]
+	if m == nil {
+		if b.zoneM == nil {
+			b.zoneM = map[string]*sync.Mutex{}
+		}
+		m = &sync.Mutex{}
+		b.zoneM[zone] = m
+	}
+	b.mu.Unlock()
+	m.Lock()
+	return m.Unlock
 }
 
 var _ Backend = (*ZoneFile)(nil)
@@ -123,14 +147,21 @@ func (b *ZoneFile) Apply(ctx context.Context, served *observed.Zone, p diff.Plan
 }
 
 // ApplyAbove is Apply with a serial newer than each floor too (floor.go).
+// Different zones may be applied at once.
 func (b *ZoneFile) ApplyAbove(ctx context.Context, served *observed.Zone, p diff.Plan, floors []Floor) (Result, error) {
 	if err := ctx.Err(); err != nil {
 		return Result{}, err
 	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
+	defer b.zoneLock(p.Zone)()
 	path := b.Path(p.Zone)
-	serial, err := b.nextSerial(p.Zone, served.Serial, diskSerial(path), floors)
+	// What was last written is taken out until this write succeeds: it
+	// changes below.
+	b.mu.Lock()
+	kept, keptSigned, unwritten := b.texts[p.Zone], b.signed[p.Zone], b.unwritten[p.Zone]
+	delete(b.texts, p.Zone)
+	delete(b.signed, p.Zone)
+	b.mu.Unlock()
+	serial, err := b.nextSerial(p.Zone, served.Serial, diskSerial(path), floors, unwritten)
 	if err != nil && p.Empty() {
 		// A serial-only write (floor.go) is made only to go above the
 		// floors: one that cannot is not made at all.
@@ -144,24 +175,31 @@ func (b *ZoneFile) ApplyAbove(ctx context.Context, served *observed.Zone, p diff
 		signed *dnssec.Signed
 	)
 	if sg := b.signing(p.Zone); sg != nil {
-		if t, signed, err = b.signedText(sg, served, p, serial); err != nil {
+		b.signMu.Lock()
+		t, signed, err = b.signedText(sg, served, p, serial, keptSigned, kept)
+		b.signMu.Unlock()
+		if err != nil {
+			// A failed signing leaves the kept zone as it was (its undo
+			// log): kept again for the next write.
+			b.keep(p.Zone, kept, keptSigned)
 			return Result{}, fmt.Errorf("sign %s: %w", p.Zone, err)
 		}
 	} else {
 		// What was last written is reused while it is what is served: a
 		// change then renders only the sets it touches, not the whole zone.
-		if t = b.texts[p.Zone]; t == nil || t.serial != served.Serial {
+		if t = kept; t == nil || t.serial != served.Serial {
 			t = newZoneText(p.Zone, served.Sets)
 		}
 		if err := t.apply(p); err != nil {
-			delete(b.texts, p.Zone)
 			return Result{}, fmt.Errorf("render %s: %w", p.Zone, err)
 		}
 	}
-	delete(b.texts, p.Zone) // until the write succeeds: t has changed
-	delete(b.signed, p.Zone)
-	buf := &b.buf
-	buf.Reset()
+	buf := &bytes.Buffer{}
+	if b.bufMu.TryLock() {
+		defer b.bufMu.Unlock()
+		buf = &b.buf
+		buf.Reset()
+	}
 	buf.Grow(t.size + 512)
 	if err := t.write(buf, serial); err != nil {
 		return Result{}, fmt.Errorf("render %s: %w", p.Zone, err)
@@ -177,32 +215,52 @@ func (b *ZoneFile) ApplyAbove(ctx context.Context, served *observed.Zone, p diff
 	}
 	if err := atomicfile.Write(path, b.dir, buf.Bytes(), 0o644); err != nil {
 		if diskSerial(path) != serial { // else renamed in: only the dir fsync failed
+			b.mu.Lock()
 			if b.unwritten == nil {
 				b.unwritten = map[string]uint32{}
 			}
 			b.unwritten[p.Zone] = serial
+			b.mu.Unlock()
 		}
 		return Result{}, err
 	}
-	delete(b.unwritten, p.Zone)
 	t.serial = serial
-	if b.texts == nil {
-		b.texts = map[string]*zoneText{}
-	}
-	b.texts[p.Zone] = t
+	var sz *signedZone
 	if signed != nil {
-		if b.signed == nil {
-			b.signed = map[string]*signedZone{}
-		}
-		b.signed[p.Zone] = &signedZone{serial: serial, sets: signed}
+		sz = &signedZone{serial: serial, sets: signed}
 	}
+	b.mu.Lock()
+	delete(b.unwritten, p.Zone)
+	b.mu.Unlock()
+	b.keep(p.Zone, t, sz)
 	b.log.Debug("zone file written", "zone", p.Zone, "path", path, "serial", serial, "bytes", buf.Len())
 	return Result{Serial: serial}, nil
 }
 
+// keep keeps zone's text and signed zone (either nil: none) as last
+// written, for the next write.
+func (b *ZoneFile) keep(zone string, t *zoneText, sz *signedZone) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if t != nil {
+		if b.texts == nil {
+			b.texts = map[string]*zoneText{}
+		}
+		b.texts[zone] = t
+	}
+	if sz != nil {
+		if b.signed == nil {
+			b.signed = map[string]*signedZone{}
+		}
+		b.signed[zone] = sz
+	}
+}
+
 // nextSerial is NextSerialAbove over every serial zone is known to have
 // had (served, on disk, and last written by dnssync) and the floors.
-func (b *ZoneFile) nextSerial(zone string, served, onDisk uint32, floors []Floor) (uint32, error) {
+// unwritten is the serial recorded for zone's last write if that write
+// failed.
+func (b *ZoneFile) nextSerial(zone string, served, onDisk uint32, floors []Floor, unwritten uint32) (uint32, error) {
 	var last uint32
 	if b.serials != nil {
 		last = b.serials.Last(zone)
@@ -211,7 +269,7 @@ func (b *ZoneFile) nextSerial(zone string, served, onDisk uint32, floors []Floor
 	// any file: a retry may use it again instead of climbing once per
 	// failed attempt (a day of full disk would push the serial days ahead
 	// of the clock's).
-	if last != 0 && b.unwritten[zone] == last {
+	if last != 0 && unwritten == last {
 		last = before(last)
 	}
 	known := []uint32{served, onDisk, last}
@@ -244,6 +302,8 @@ const staleTempAge = time.Minute
 // it never looks: one directory listing a minute at most, and none once
 // clean, however many zones are applied.
 func (b *ZoneFile) removeStaleTemps() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
 	if b.tempsClean || !b.tempsSwept.IsZero() && time.Since(b.tempsSwept) < staleTempAge {
 		return
 	}

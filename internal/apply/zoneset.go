@@ -54,8 +54,7 @@ func (b *ZoneFile) RemoveZone(ctx context.Context, zone string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
+	defer b.zoneLock(zone)()
 	path := b.Path(zone)
 	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("remove zone file of %s: %w", zone, err)
@@ -68,8 +67,11 @@ func (b *ZoneFile) RemoveZone(ctx context.Context, zone string) error {
 			return fmt.Errorf("remove zone file of %s: sync %s: %w", zone, b.dir, err)
 		}
 	}
+	b.mu.Lock()
 	delete(b.texts, zone)
+	delete(b.signed, zone)
 	delete(b.unwritten, zone)
+	b.mu.Unlock()
 	b.log.Info("zone file removed", "zone", zone, "path", path)
 	return nil
 }

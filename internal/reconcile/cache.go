@@ -72,21 +72,27 @@ func (r *Reconciler) observe(ctx context.Context, log *slog.Logger, zone string,
 			}
 		}
 	}
+	served, err := r.transfer(ctx, log, zone, recheck)
+	return served, 0, false, err
+}
+
+// transfer is observe's transfer of zone, with what the server's refusal
+// means (unserved.go).
+func (r *Reconciler) transfer(ctx context.Context, log *slog.Logger, zone string, recheck bool) (*observed.Zone, error) {
 	served, err := r.Observed.Transfer(ctx, zone)
 	if errors.Is(err, observed.ErrTSIGRefused) {
-		return served, 0, false, r.tsigRefused(ctx, zone, err)
+		return served, r.tsigRefused(ctx, zone, err)
 	}
 	var answered *observed.RcodeError
 	if err == nil || !errors.As(err, &answered) {
 		// No answer (an outage, a timeout, a TSIG failure) never reads as
 		// an empty zone.
-		return served, 0, false, err
+		return served, err
 	}
 	if !r.CreatesZones { // an UPDATE cannot create a zone: say what the server needs
-		return served, 0, false, notServedHint(zone, err)
+		return served, notServedHint(zone, err)
 	}
-	z, err := r.unserved(ctx, log, zone, err, recheck)
-	return z, 0, false, err
+	return r.unserved(ctx, log, zone, err, recheck)
 }
 
 // remember caches the zone as it is now served: what was served with the

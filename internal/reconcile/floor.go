@@ -36,12 +36,27 @@ const floorTimeout = time.Second
 // backendApply applies p to zone, above the serials of zone's secondaries
 // when the backend can write above them.
 func (r *Reconciler) backendApply(ctx context.Context, log *slog.Logger, served *observed.Zone, p diff.Plan) (apply.Result, error) {
-	b, ok := r.Backend.(apply.FloorApplier)
-	secs := r.secondariesOf(p.Zone)
+	return r.applyAbove(ctx, served, p, r.writeFloors(ctx, log, p.Zone))
+}
+
+// writeFloors is the floors for a write of zone, under r.mu: nil when the
+// backend does not write above them (or zone has no secondaries).
+func (r *Reconciler) writeFloors(ctx context.Context, log *slog.Logger, zone string) []apply.Floor {
+	_, ok := r.Backend.(apply.FloorApplier)
+	secs := r.secondariesOf(zone)
 	if !ok || len(secs) == 0 {
-		return r.Backend.Apply(ctx, served, p)
+		return nil
 	}
-	return b.ApplyAbove(ctx, served, p, r.passFloors(ctx, log, p.Zone, secs))
+	return r.passFloors(ctx, log, zone, secs)
+}
+
+// applyAbove has the backend apply p above floors. It reads nothing the
+// pass changes: writes run beside the pass (passpipe.go).
+func (r *Reconciler) applyAbove(ctx context.Context, served *observed.Zone, p diff.Plan, floors []apply.Floor) (apply.Result, error) {
+	if b, ok := r.Backend.(apply.FloorApplier); ok && floors != nil {
+		return b.ApplyAbove(ctx, served, p, floors)
+	}
+	return r.Backend.Apply(ctx, served, p)
 }
 
 // passFloors is floors for a pass's write, under r.mu: a secondary that

@@ -146,47 +146,72 @@ func (r *Reconciler) pass(ctx context.Context, opts Options) Result {
 	// Apply every zone first, then wait for all of them at once: a server
 	// loads many changed zone files in one reload, and waiting zone by zone
 	// would cost a reload tick per zone (1,000 zones, 1,000 seconds).
-	var (
-		pending []*applied
-		recheck []int // in res.Zones: zones that looked not served
-		last    time.Time
-	)
-	for _, z := range zones {
-		if ctx.Err() != nil {
-			break
-		}
-		zr, a := r.fencedZone(ctx, st, z, opts)
-		opts.progress()
-		res.Zones = append(res.Zones, zr)
-		if a != nil {
-			a.index = len(res.Zones) - 1
-			pending = append(pending, a)
-		}
-		if errors.Is(zr.Err, errNotServedOnce) {
-			recheck, last = append(recheck, len(res.Zones)-1), time.Now()
-		}
-	}
+	res.Zones = make([]ZoneResult, len(zones))
+	var pending []*applied
+	recheck, last := r.planZones(ctx, st, zones, nil, opts, &res, &pending)
 	// A zone the server seemed not to serve is asked about again a moment
 	// later, all such zones after one wait: only a zone not served twice
 	// is created from scratch.
 	if len(recheck) > 0 && sleep(ctx, max(time.Until(last.Add(r.recheckAfter())), 0)) {
 		again := opts
 		again.recheck = true
-		for _, i := range recheck {
-			zr, a := r.fencedZone(ctx, st, res.Zones[i].Zone, again)
-			again.progress()
-			res.Zones[i] = zr
-			if a != nil {
-				a.index = i
-				pending = append(pending, a)
-			}
+		names := make([]string, len(recheck))
+		for k, i := range recheck {
+			names[k] = zones[i]
 		}
+		r.planZones(ctx, st, names, recheck, again, &res, &pending)
 	}
+	// Zones a cancelled pass did not reach are not in its result.
+	res.Zones = slices.DeleteFunc(res.Zones, func(zr ZoneResult) bool { return zr.Zone == "" })
 	r.verifyAll(ctx, &res, pending, opts.progress)
 	if r.retireZones(ctx, &res, opts) { // retire.go
 		r.catalogAfterRetire(ctx, &res, opts) // catalogcheck.go
 	}
 	return res
+}
+
+// planZones plans and applies zones, in order, into res.Zones (at the
+// indexes at, else at their own), observing them ahead and writing them
+// in parallel (passpipe.go); the zones applied are added to pending. It
+// returns the indexes of the zones that looked not served, and when the
+// last did.
+func (r *Reconciler) planZones(ctx context.Context, st *desired.State, zones []string, at []int, opts Options, res *Result, pending *[]*applied) (recheck []int, last time.Time) {
+	inTurn := opts
+	opts.ahead = r.observeAheadOf(ctx, zones, opts)
+	defer opts.ahead.stop()
+	if opts.Apply {
+		opts.writes = newWrites()
+	}
+	for k, z := range zones {
+		if ctx.Err() != nil {
+			break
+		}
+		i := k
+		if at != nil {
+			i = at[k]
+		}
+		if r.isDerived(z) {
+			// Planned from what the zones before it left.
+			r.finishWrites(ctx, st, opts.writes, inTurn, res, pending, true)
+			opts.ahead.skip(z)
+		}
+		if opts.writes != nil {
+			opts.writes.index = i
+		}
+		zr, a := r.fencedZone(ctx, st, z, opts)
+		opts.progress()
+		res.Zones[i] = zr
+		if a != nil {
+			a.index = i
+			*pending = append(*pending, a)
+		}
+		if errors.Is(zr.Err, errNotServedOnce) {
+			recheck, last = append(recheck, i), time.Now()
+		}
+		r.finishWrites(ctx, st, opts.writes, inTurn, res, pending, false)
+	}
+	r.finishWrites(ctx, st, opts.writes, inTurn, res, pending, true)
+	return recheck, last
 }
 
 // verifyAll verifies the applied zones, at most verifyParallelism at once,

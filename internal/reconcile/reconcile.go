@@ -152,6 +152,11 @@ type Options struct {
 	// recheck: the zones looked not served earlier in this pass; a zone
 	// that still does is created from scratch.
 	recheck bool
+	// ahead and writes: the zones observed ahead of the pass, and its
+	// writes under way (passpipe.go); nil, each zone is observed and
+	// written in turn.
+	ahead  *lookahead
+	writes *writes
 }
 
 // ZoneResult is what a pass did to one zone.

@@ -25,7 +25,13 @@ const maxReplans = 3
 // writer's change makes its plan stale.
 func (r *Reconciler) fencedZone(ctx context.Context, st *desired.State, zone string, opts Options) (ZoneResult, *applied) {
 	zr, a := r.zone(ctx, st, zone, opts)
-	for try := 1; try <= maxReplans && errors.Is(zr.Err, apply.ErrConcurrentWrite) && ctx.Err() == nil; try++ {
+	return r.replan(ctx, st, zone, opts, zr, a, 1)
+}
+
+// replan plans zone again while zr, its plan's outcome, is another
+// writer's change, from attempt try on.
+func (r *Reconciler) replan(ctx context.Context, st *desired.State, zone string, opts Options, zr ZoneResult, a *applied, try int) (ZoneResult, *applied) {
+	for ; try <= maxReplans && errors.Is(zr.Err, apply.ErrConcurrentWrite) && ctx.Err() == nil; try++ {
 		r.Log.Info("zone changed by another writer; planning again", "zone", zone, "attempt", try)
 		// The cache holds the zone as planned against: stale. zone()
 		// forgot it already; a transfer is what shows the other write.

@@ -31,7 +31,7 @@ func (r *Reconciler) zone(ctx context.Context, st *desired.State, zone string, o
 	r.logHeld(log, zone, zr.Held)
 
 	baseline := r.driftBaseline(zone) // before this pass forgets the zone
-	served, since, synced, err := r.observe(ctx, log, zone, opts.cached, opts.recheck)
+	served, since, synced, err := r.observed(ctx, log, zone, opts) // passpipe.go
 	// Whatever happens below, the zone as seen is known again only if the
 	// pass ends well, under this pass's generation.
 	r.served.forget(zone)
@@ -70,7 +70,7 @@ func (r *Reconciler) zone(ctx context.Context, st *desired.State, zone string, o
 		r.served.put(zone, served, z.synced && zr.Plan.Empty(), z.gen)
 		return zr, nil
 	}
-	return r.applyZone(ctx, &zr, z, opts.Verify)
+	return r.applyZone(ctx, &zr, z, opts)
 }
 
 // planInput is what zone's plan compares: records.d's sets, the
@@ -102,9 +102,10 @@ type zoneState struct {
 }
 
 // applyZone applies zr.Plan: the hold is recorded first, then the backend
-// applies. When the change is to be verified, it returns what verifying
-// needs.
-func (r *Reconciler) applyZone(ctx context.Context, zr *ZoneResult, z zoneState, verify bool) (ZoneResult, *applied) {
+// applies, in the background when the pass writes zones in parallel
+// (opts.writes: the pass finishes it, finishApply). When the change is to
+// be verified, it returns what verifying needs.
+func (r *Reconciler) applyZone(ctx context.Context, zr *ZoneResult, z zoneState, opts Options) (ZoneResult, *applied) {
 	zone, log := zr.Zone, z.log
 	// Logged when it changes, not every pass: health and the audit log
 	// keep saying it while it stands.
@@ -129,7 +130,18 @@ func (r *Reconciler) applyZone(ctx context.Context, zr *ZoneResult, z zoneState,
 		zr.holdErr()
 		return *zr, nil
 	}
+	if opts.writes != nil {
+		r.startWrite(ctx, opts.writes, *zr, z, opts.Verify)
+		return *zr, nil
+	}
 	result, err := r.backendApply(ctx, log, z.served, zr.Plan)
+	return r.finishApply(ctx, zr, z, opts.Verify, result, err)
+}
+
+// finishApply is the end of applyZone once the backend applied (or
+// failed to).
+func (r *Reconciler) finishApply(ctx context.Context, zr *ZoneResult, z zoneState, verify bool, result apply.Result, err error) (ZoneResult, *applied) {
+	zone, log := zr.Zone, z.log
 	if err != nil {
 		// A forced plan whose apply fails keeps the zone's hold.
 		zr.Err, zr.Stage = fmt.Errorf("apply %s: %w", zone, err), StageApply
