@@ -5,28 +5,37 @@ import (
 	"strings"
 )
 
-// byFile is each file's records at one name, sorted by path. Nearly every
-// name is declared in one file, so a short slice beats a map per name: at
-// 100,000 names the maps alone would take tens of MiB.
-type byFile []fileRecords
-
-type fileRecords struct {
-	path string
-	recs []record
+// fileRun is one file's records at one name: f.good[off:off+n]. A file's
+// good records are grouped by name (byName), so a name is one run of them,
+// and the index holds 16 bytes per name and file instead of a copy of the
+// records or a slice of them.
+type fileRun struct {
+	f      *file
+	off, n uint32
 }
+
+func runOf(f *file, off, n int) fileRun { return fileRun{f: f, off: uint32(off), n: uint32(n)} }
+
+func (r fileRun) recs() []record { return r.f.good[r.off : r.off+r.n : r.off+r.n] }
+func (r fileRun) path() string   { return r.f.path }
+
+// byFile is each file's records at one name, sorted by path.
+type byFile []fileRun
 
 func (b byFile) find(path string) (int, bool) {
-	return slices.BinarySearchFunc(b, path, func(f fileRecords, p string) int { return strings.Compare(f.path, p) })
+	return slices.BinarySearchFunc(b, path, func(r fileRun, p string) int { return strings.Compare(r.path(), p) })
 }
 
-// with returns b with recs added to path's records. A path new to b
-// shares recs, never written through (see replace).
-func (b byFile) with(path string, recs []record) byFile {
-	i, ok := b.find(path)
+// with returns b with run added. A file that is there already (HeldWith
+// adds to what a file declares) gets both runs' records, in a file of its
+// own: the runs themselves are never changed.
+func (b byFile) with(run fileRun) byFile {
+	i, ok := b.find(run.path())
 	if !ok {
-		return slices.Insert(b, i, fileRecords{path: path, recs: recs})
+		return slices.Insert(b, i, run)
 	}
-	b[i].recs = append(b[i].recs, recs...)
+	recs := append(slices.Clone(b[i].recs()), run.recs()...)
+	b[i] = runOf(&file{path: run.path(), good: recs}, 0, len(recs))
 	return b
 }
 
@@ -36,4 +45,34 @@ func (b byFile) without(path string) byFile {
 		return slices.Delete(b, i, i+1)
 	}
 	return b
+}
+
+// byName orders records by owner name, keeping the file's order within a
+// name: the order of a file's good records (index.replace).
+func byName(a, b record) int { return strings.Compare(a.rr.Header().Name, b.rr.Header().Name) }
+
+// groupByName returns recs in byName order: recs itself when it is in
+// that order already (a file sorted by name, the common case), else a
+// sorted copy.
+func groupByName(recs []record) []record {
+	if slices.IsSortedFunc(recs, byName) {
+		return recs
+	}
+	recs = slices.Clone(recs)
+	slices.SortStableFunc(recs, byName)
+	return recs
+}
+
+// forRuns calls fn for each run of records at one name in recs (grouped
+// by name), with its zone and name.
+func forRuns(recs []record, fn func(zone, name string, off, n int)) {
+	for i := 0; i < len(recs); {
+		zone, name := recs[i].zone, recs[i].rr.Header().Name
+		j := i + 1
+		for j < len(recs) && recs[j].rr.Header().Name == name {
+			j++
+		}
+		fn(zone, name, i, j-i)
+		i = j
+	}
 }

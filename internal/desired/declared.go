@@ -25,12 +25,10 @@ func (s *Store) DeclaredAt(name string) []Declared {
 	name = dns.CanonicalName(name)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	k := nameKey{s.v.zones.zoneOf(name), name}
 	var out []Declared
-	for _, f := range s.ix.byName[k] {
-		for _, r := range f.recs {
-			out = append(out, Declared{File: f.path, Line: r.line, RR: r.rr})
-		}
+	if zv := s.ix.zones[s.v.zones.zoneOf(name)]; zv != nil {
+		var buf [1]fileRun
+		out = appendDeclared(out, zv.runs(name, &buf))
 	}
 	sortDeclared(out)
 	return out
@@ -42,14 +40,22 @@ func (s *Store) AllDeclared() []Declared {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out []Declared
-	for _, files := range s.ix.byName {
-		for _, f := range files {
-			for _, r := range f.recs {
-				out = append(out, Declared{File: f.path, Line: r.line, RR: r.rr})
-			}
+	for _, zv := range s.ix.zones {
+		var buf [1]fileRun
+		for name := range zv.names {
+			out = appendDeclared(out, zv.runs(name, &buf))
 		}
 	}
 	sortDeclared(out)
+	return out
+}
+
+func appendDeclared(out []Declared, files byFile) []Declared {
+	for _, f := range files {
+		for _, r := range f.recs() {
+			out = append(out, Declared{File: f.path(), Line: int(r.line), RR: r.rr})
+		}
+	}
 	return out
 }
 

@@ -36,7 +36,7 @@ func (s *Store) drop(gone []string, found map[string]os.FileInfo, p *pass) error
 			continue
 		}
 		if f.hasGood {
-			for z := range s.ix.replace(path, f.good, nil) {
+			for z := range s.ix.replace(f, nil) {
 				p.zones[z] = true
 			}
 		} else if len(f.problems) > 0 {

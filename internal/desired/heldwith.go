@@ -27,13 +27,14 @@ func HeldWith(opts Options, existing *Store, added map[string][]byte) (map[strin
 			problems = append(problems, ps...)
 			continue
 		}
-		for _, r := range recs {
-			k := nameKey{r.zone, r.rr.Header().Name}
+		f := &file{path: path, good: groupByName(recs)}
+		forRuns(f.good, func(zone, name string, off, n int) {
+			k := nameKey{zone, name}
 			if _, ok := touched[k]; !ok {
 				touched[k] = existing.declaredIn(k)
 			}
-			touched[k] = touched[k].with(path, []record{r})
-		}
+			touched[k] = touched[k].with(runOf(f, off, n))
+		})
 	}
 	held := map[string]Conflict{}
 	for k, files := range touched {
@@ -52,9 +53,15 @@ func (s *Store) declaredIn(k nameKey) byFile {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	zv := s.ix.zones[k.zone]
+	if zv == nil {
+		return nil
+	}
 	var out byFile
-	for _, f := range s.ix.byName[k] {
-		out = append(out, fileRecords{path: f.path, recs: slices.Clone(f.recs)})
+	var buf [1]fileRun
+	for _, r := range zv.runs(k.name, &buf) {
+		recs := slices.Clone(r.recs())
+		out = append(out, runOf(&file{path: r.path(), good: recs}, 0, len(recs)))
 	}
 	return out
 }

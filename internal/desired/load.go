@@ -24,7 +24,7 @@ func (s *Store) load(path string, p *pass, r readResult) (gone bool) {
 		// entry it would count as absent, and what it serves as deleted.
 		// With a problem it is Incomplete, which holds deletions.
 		if f == nil {
-			f = &file{problems: []Problem{{File: path, Msg: msgNotReadYet, Writing: true}}, atStart: !s.scanned}
+			f = &file{path: path, problems: []Problem{{File: path, Msg: msgNotReadYet, Writing: true}}, atStart: !s.scanned}
 			s.files[path] = f
 			s.filesSeen = true
 			s.log.Info("record file still being written; holding deletions until it is read", "file", path)
@@ -35,7 +35,7 @@ func (s *Store) load(path string, p *pass, r readResult) (gone bool) {
 	}
 	s.reads++
 	if f == nil {
-		f = &file{atStart: !s.scanned}
+		f = &file{path: path, atStart: !s.scanned}
 		s.files[path] = f
 		s.filesSeen = true
 	}
@@ -106,13 +106,14 @@ func (s *Store) apply(path string, f *file, r readResult, p *pass) {
 	if f.hasGood && sameRecords(f.good, recs, true) {
 		return
 	}
-	zones := s.ix.replace(path, f.good, recs)
-	if !f.hasGood || !sameRecords(f.good, recs, false) { // not just moved lines
+	moved := f.hasGood && sameRecords(f.good, recs, false) // only lines moved
+	zones := s.ix.replace(f, recs)
+	if !moved {
 		for z := range zones {
 			p.zones[z] = true
 		}
 	}
-	f.good, f.hasGood = recs, true
+	f.hasGood = true
 	s.log.Debug("record file loaded", "file", path, "records", len(recs))
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/miekg/dns"
 )
@@ -20,6 +21,7 @@ const (
 // names too. Anything else (spaces, escapes, "@") is refused rather than
 // interpreted, so a name means the same here as in the zone file we render.
 func checkName(s string, wildcard bool) (string, error) {
+	raw := s
 	s = strings.TrimSuffix(s, ".")
 	if s == "" {
 		return "", fmt.Errorf("empty name")
@@ -27,7 +29,9 @@ func checkName(s string, wildcard bool) (string, error) {
 	if len(s) > maxNameLen {
 		return "", fmt.Errorf("longer than %d octets", maxNameLen)
 	}
-	for i, label := range strings.Split(s, ".") {
+	for i, rest, more := 0, s, true; more; i++ {
+		var label string
+		label, rest, more = strings.Cut(rest, ".")
 		switch {
 		case label == "":
 			return "", fmt.Errorf("empty label")
@@ -43,6 +47,9 @@ func checkName(s string, wildcard bool) (string, error) {
 				return "", fmt.Errorf("label %s has invalid character %q", excerpt(label), r)
 			}
 		}
+	}
+	if len(raw) == len(s)+1 && strings.IndexFunc(s, unicode.IsUpper) < 0 {
+		return raw, nil // canonical as written: no copy
 	}
 	return dns.CanonicalName(s), nil
 }

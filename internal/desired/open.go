@@ -1,6 +1,7 @@
 package desired
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -78,24 +79,34 @@ func isPolicy(err error) bool {
 // exists is fs.ErrNotExist; a dangling link is not (the file's content is
 // unknown, not gone). A path that changed while being read is errMoved.
 func readRecord(dir, path string) ([]byte, os.FileInfo, error) {
+	return readRecordInto(dir, path, new(bytes.Buffer))
+}
+
+// readRecordInto is readRecord, reading into buf (reset first): the data
+// returned is buf's.
+func readRecordInto(dir, path string, buf *bytes.Buffer) ([]byte, os.FileInfo, error) {
 	var err error
 	for range 3 { // a rename or a ConfigMap swap in between: try again at once
 		var data []byte
 		var fi os.FileInfo
-		if data, fi, err = readOnce(dir, path); !errors.Is(err, errMoved) {
+		if data, fi, err = readOnce(dir, path, buf); !errors.Is(err, errMoved) {
 			return data, fi, err
 		}
 	}
 	return nil, nil, err
 }
 
-func readOnce(dir, path string) ([]byte, os.FileInfo, error) {
+func readOnce(dir, path string, buf *bytes.Buffer) ([]byte, os.FileInfo, error) {
 	fh, fi, err := openRecord(dir, path)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer fh.Close()
-	data, err := io.ReadAll(io.LimitReader(fh, maxFileSize+1))
+	// Sized by the stat: io.ReadAll would grow its buffer step by step.
+	buf.Reset()
+	buf.Grow(int(min(max(fi.Size(), 0), maxFileSize)) + bytes.MinRead)
+	_, err = buf.ReadFrom(io.LimitReader(fh, maxFileSize+1))
+	data := buf.Bytes()
 	if err != nil {
 		return nil, nil, unwrapPath(err)
 	}

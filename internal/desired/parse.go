@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 
@@ -15,6 +16,8 @@ import (
 // The file is decoded into yaml.Node and walked by hand rather than into
 // structs: yaml.v3 forgets KnownFields inside custom unmarshalers, and a
 // hand walk lets every error point at the line of the offending key or value.
+// Files of the one shape orchestrators write skip yaml.v3 for the same
+// nodes (fastparse.go).
 
 // recordFields are one entry of a file as written; nil means absent.
 type recordFields struct {
@@ -60,13 +63,20 @@ func parseFile(path string, data []byte, v *validator) ([]record, []Problem) {
 // (State.Incomplete, State.Unzoned). Its records apply once their zone is
 // added (SetZones).
 func parseRecords(path string, data []byte, v *validator) (recs []record, problems []Problem, waiting []string) {
-	fields, lerr := decodeFile(data)
+	nb := getNodes()
+	defer putNodes(nb)
+	fields, lerr := decodeFile(data, nb)
 	if lerr != nil {
 		return nil, []Problem{{File: path, Line: lerr.line, Msg: lerr.msg}}, nil
 	}
 	onlyUnzoned := true
+	if len(fields) > 0 {
+		recs = make([]record, 0, len(fields))
+	}
+	ar := newArena(countA(fields))
 	for _, f := range fields {
-		got, errs := v.record(f)
+		var errs []*lineError
+		recs, errs = v.record(recs, f, ar)
 		for _, e := range errs {
 			problems = append(problems, Problem{File: path, Line: e.line, Msg: e.msg})
 			onlyUnzoned = onlyUnzoned && e.unzoned != ""
@@ -74,7 +84,6 @@ func parseRecords(path string, data []byte, v *validator) (recs []record, proble
 				waiting = append(waiting, e.unzoned)
 			}
 		}
-		recs = append(recs, got...)
 	}
 	if len(problems) > 0 {
 		// A record in a managed zone beside the waiting ones is wanted
@@ -91,8 +100,33 @@ func parseRecords(path string, data []byte, v *validator) (recs []record, proble
 	return recs, nil, nil
 }
 
+// countA returns how many A records fields may declare, for the arena.
+func countA(fields []recordFields) int {
+	n := 0
+	for _, f := range fields {
+		if f.typ == nil || !strings.EqualFold(f.typ.Value, "A") {
+			continue
+		}
+		switch {
+		case f.value != nil:
+			n++
+		case f.values != nil:
+			n += len(f.values.Content)
+		}
+	}
+	return n
+}
+
 // decodeFile checks the file's structure and returns its entries.
-func decodeFile(data []byte) ([]recordFields, *lineError) {
+func decodeFile(data []byte, nb *nodeBuf) ([]recordFields, *lineError) {
+	if fields, ok := fastFields(data, nb); ok {
+		return fields, nil
+	}
+	return decodeYAML(data)
+}
+
+// decodeYAML is decodeFile by yaml.v3, for any file.
+func decodeYAML(data []byte) ([]recordFields, *lineError) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {

@@ -29,7 +29,7 @@ func (zv *zoneView) forgetNoPTR(name string) {
 // it.
 func (zv *zoneView) noteNoPTR(files byFile) {
 	for _, f := range files {
-		for _, r := range f.recs {
+		for _, r := range f.recs() {
 			if !r.noPTR {
 				continue
 			}

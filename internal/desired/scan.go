@@ -49,6 +49,7 @@ func (s *Store) Scan() ([]string, error) {
 	results := s.settledReads(todo)
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.ix.reserve(results)
 	p := newPass()
 	for i, r := range results {
 		if s.load(todo[i], p, r) {

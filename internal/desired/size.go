@@ -64,13 +64,21 @@ func tooLarge(s *rrset.Set) string {
 // oversized returns a problem for each RRset of one file that cannot be
 // served, at the line of its first record in the file.
 func oversized(path string, recs []record) []Problem {
+	const fits = maxMessage - sigReserve - 300 // 300: more than a question and an OPT take
+	total := 0
+	for _, r := range recs {
+		total += dns.Len(r.rr)
+	}
+	if total <= fits {
+		return nil // no set of the file's can be larger than all of them
+	}
 	bytes := make(map[rrset.Key]int)
 	for _, r := range recs {
 		bytes[rrset.KeyOf(r.rr)] += dns.Len(r.rr)
 	}
 	var problems []Problem
 	for k, n := range bytes {
-		if n <= maxMessage-sigReserve-300 { // 300: more than a question and an OPT take
+		if n <= fits {
 			continue
 		}
 		var rrs []dns.RR
@@ -79,7 +87,7 @@ func oversized(path string, recs []record) []Problem {
 			if rrset.KeyOf(r.rr) == k {
 				rrs = append(rrs, r.rr)
 				if line == 0 {
-					line = r.line
+					line = int(r.line)
 				}
 			}
 		}

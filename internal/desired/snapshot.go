@@ -37,7 +37,16 @@ func (s *Store) State() *State {
 			st.NoPTR[z] = maps.Clone(zv.noPTR)
 		}
 	}
-	for _, path := range slices.Sorted(maps.Keys(s.files)) {
+	// Only files with problems add to the lists: sorting every path on
+	// each pass cost milliseconds at 10,000 files.
+	var bad []string
+	for path, f := range s.files {
+		if len(f.problems) > 0 {
+			bad = append(bad, path)
+		}
+	}
+	slices.Sort(bad)
+	for _, path := range bad {
 		f := s.files[path]
 		st.Problems = append(st.Problems, f.problems...)
 		if len(f.problems) == 0 || f.hasGood || f.waiting != nil && !f.atStart {

@@ -49,12 +49,13 @@ type Store struct {
 
 // file is what the Store knows about one record file.
 type file struct {
+	path     string            // as joined from Options.Dir
 	info     os.FileInfo       // stat of what was last read; nil forces a re-read
 	seen     os.FileInfo       // stat of the last content read (not reset by errors)
 	racy     bool              // modified just before the last read: read again
 	sum      [sha256.Size]byte // of the content last parsed, valid when hasSum
 	hasSum   bool
-	good     []record // last good content, valid when hasGood
+	good     []record // last good content, grouped by name (byName); valid when hasGood
 	hasGood  bool
 	problems []Problem // why the current content is invalid; nil when valid
 	// waiting: problems are only these names in no managed zone

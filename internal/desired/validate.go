@@ -17,7 +17,9 @@ const maxTTL = 2147483647 // RFC 2181 section 8
 type record struct {
 	zone string
 	rr   dns.RR // canonical; TTL set
-	line int    // of the entry (its "- name:" line)
+	// line of the entry (its "- name:" line). int32 beside noPTR: a
+	// record is 40 bytes, not 48 (a file is at most maxFileSize bytes).
+	line int32
 	// noPTR: `ptr: false` on an A or AAAA entry; no PTR is derived from
 	// this record (internal/reverse).
 	noPTR bool
@@ -34,36 +36,52 @@ func newValidator(o Options) *validator {
 	return &validator{zones: newZoneSet(o.Zones), defaultTTL: o.DefaultTTL, reserved: o.Reserved}
 }
 
-// record checks one entry and returns its records (one per value). Every bad
-// value is reported, not only the first: a person fixes them in one go.
-func (v *validator) record(f recordFields) ([]record, []*lineError) {
+// record checks one entry and appends its records (one per value) to recs.
+// Every bad value is reported, not only the first: a person fixes them in
+// one go. On errors recs is returned as it was.
+func (v *validator) record(recs []record, f recordFields, ar *arena) ([]record, []*lineError) {
 	e, lerr := v.check(f)
 	if lerr != nil {
-		return nil, []*lineError{lerr}
+		return recs, []*lineError{lerr}
 	}
-	var recs []record
+	n0 := len(recs)
 	var errs []*lineError
-	for _, n := range e.values {
-		rr, lerr := e.value(n)
+	for i := range e.count() {
+		rr, lerr := e.value(e.node(i), ar)
 		if lerr != nil {
 			errs = append(errs, lerr)
 			continue
 		}
-		recs = append(recs, record{zone: e.zone, rr: rr, line: f.line, noPTR: e.noPTR})
+		recs = append(recs, record{zone: e.zone, rr: rr, line: int32(f.line), noPTR: e.noPTR})
 	}
 	if len(errs) > 0 {
-		return nil, errs
+		return recs[:n0], errs
 	}
 	return recs, nil
 }
 
 // entry is a record entry whose name, type, TTL and shape are valid.
 type entry struct {
-	zone   string
-	hdr    dns.RR_Header
-	parse  valueParser
-	values []*yaml.Node
-	noPTR  bool
+	zone  string
+	hdr   dns.RR_Header
+	parse valueParser
+	// one (value), or else list (values, a list node): one is set.
+	one, list *yaml.Node
+	noPTR     bool
+}
+
+func (e *entry) count() int {
+	if e.one != nil {
+		return 1
+	}
+	return len(e.list.Content)
+}
+
+func (e *entry) node(i int) *yaml.Node {
+	if e.one != nil {
+		return e.one
+	}
+	return yamlnode.Deref(e.list.Content[i])
 }
 
 func (v *validator) check(f recordFields) (entry, *lineError) {
@@ -92,9 +110,10 @@ func (v *validator) check(f recordFields) (entry, *lineError) {
 	}
 	typName = dns.TypeToString[typ]
 
-	if e.values, lerr = valueNodes(f, name); lerr != nil {
+	if lerr = checkValues(f, name); lerr != nil {
 		return e, lerr
 	}
+	e.one, e.list = f.value, f.values
 	ttl, lerr := v.ttl(f.ttl)
 	if lerr != nil {
 		return e, lerr
@@ -113,8 +132,8 @@ func (v *validator) check(f recordFields) (entry, *lineError) {
 		return e, errAt(f.line, "CNAME at the zone apex %s is not allowed", e.zone)
 	case name == e.zone && typ == dns.TypeNS:
 		return e, errAt(f.line, "NS at the zone apex %s is not allowed: the apex NS records come from the configuration", e.zone)
-	case typ == dns.TypeCNAME && len(e.values) > 1:
-		return e, errAt(f.line, "CNAME %s has %d values; a CNAME has exactly one", name, len(e.values))
+	case typ == dns.TypeCNAME && e.count() > 1:
+		return e, errAt(f.line, "CNAME %s has %d values; a CNAME has exactly one", name, e.count())
 	}
 	if v.reserved != nil {
 		if why := v.reserved(rrset.Key{Name: name, Type: typ}); why != "" {
@@ -126,7 +145,7 @@ func (v *validator) check(f recordFields) (entry, *lineError) {
 }
 
 // value parses one value of the entry into a canonical record.
-func (e entry) value(n *yaml.Node) (dns.RR, *lineError) {
+func (e entry) value(n *yaml.Node, ar *arena) (dns.RR, *lineError) {
 	typName := dns.TypeToString[e.hdr.Rrtype]
 	s, lerr := scalar(n, "value")
 	if lerr != nil {
@@ -135,33 +154,35 @@ func (e entry) value(n *yaml.Node) (dns.RR, *lineError) {
 	if hasControl(s) {
 		return nil, errAt(n.Line, "invalid %s value %s: contains a control character (newline, tab, ...)", typName, excerpt(s))
 	}
-	rr, err := e.parse(e.hdr, s)
+	var rr dns.RR
+	var err error
+	if e.hdr.Rrtype == dns.TypeA {
+		rr, err = ar.parseA(e.hdr, s)
+	} else {
+		rr, err = e.parse(e.hdr, s)
+	}
 	if err != nil {
 		return nil, errAt(n.Line, "invalid %s value %s: %v", typName, excerpt(s), err)
 	}
 	return rrset.Canonical(rr), nil
 }
 
-// valueNodes returns the value nodes of an entry: exactly one of value and
-// values, and values not empty.
-func valueNodes(f recordFields, name string) ([]*yaml.Node, *lineError) {
+// checkValues checks the value nodes of an entry: exactly one of value and
+// values, and values a list, not empty.
+func checkValues(f recordFields, name string) *lineError {
 	switch {
 	case f.value != nil && f.values != nil:
-		return nil, errAt(f.line, "record %s has both value and values (use one)", name)
+		return errAt(f.line, "record %s has both value and values (use one)", name)
 	case f.value != nil:
-		return []*yaml.Node{f.value}, nil
+		return nil
 	case f.values == nil:
-		return nil, errAt(f.line, "record %s has neither value nor values", name)
+		return errAt(f.line, "record %s has neither value nor values", name)
 	case f.values.Kind != yaml.SequenceNode:
-		return nil, errAt(f.values.Line, "values must be a list, got %s (use value for one)", yamlnode.Describe(f.values))
+		return errAt(f.values.Line, "values must be a list, got %s (use value for one)", yamlnode.Describe(f.values))
 	case len(f.values.Content) == 0:
-		return nil, errAt(f.values.Line, "values is empty")
+		return errAt(f.values.Line, "values is empty")
 	}
-	out := make([]*yaml.Node, len(f.values.Content))
-	for i, n := range f.values.Content {
-		out[i] = yamlnode.Deref(n)
-	}
-	return out, nil
+	return nil
 }
 
 // ttl reads a plain decimal TTL; YAML's other integer spellings (0x.., 1_000)

@@ -44,12 +44,12 @@ func (s *Store) SetZones(zones []string) []string {
 	var added []string
 	for _, z := range zs.zones {
 		if s.ix.zones[z] == nil {
-			s.ix.zones[z] = newZoneView()
+			s.ix.zones[z] = newZoneView(z)
 			added = append(added, z)
 			changed[z] = true
 		}
 	}
-	for path, f := range s.files {
+	for _, f := range s.files {
 		if len(f.problems) > 0 {
 			f.info, f.hasSum = nil, false // validate again on the next Scan
 		}
@@ -61,8 +61,7 @@ func (s *Store) SetZones(zones []string) []string {
 			f.info, f.hasSum = nil, false
 		}
 		if moved {
-			s.ix.replace(path, f.good, recs)
-			f.good = recs
+			s.ix.replace(f, recs)
 		}
 	}
 	var removed []string
@@ -70,11 +69,6 @@ func (s *Store) SetZones(zones []string) []string {
 		if !zs.set[z] {
 			delete(s.ix.zones, z)
 			removed = append(removed, z)
-		}
-	}
-	for k := range s.ix.dirty {
-		if !zs.set[k.zone] {
-			delete(s.ix.dirty, k)
 		}
 	}
 	// A new generation even when no name moved: the set of zones is part

@@ -1,0 +1,225 @@
+package desired
+
+import (
+	"maps"
+	"runtime"
+	"sync"
+
+	"github.com/dnssync/dnssync/internal/rrset"
+	"github.com/miekg/dns"
+)
+
+// Flushing: re-merging the names changed since the last State, on every
+// core, and putting the results into the zones' merged views.
+
+// flushBatch is how many names one round of flush merges: enough to keep
+// every core busy, few enough that the round's results stay small.
+const flushBatch = 1 << 16
+
+// dirtyName is a name to merge again, in its zone.
+type dirtyName struct {
+	zv   *zoneView
+	name string
+}
+
+// flush re-merges the names changed since the last flush and returns how
+// many (n) and which (zone -> names): nil when none, and nil too when
+// they are more than the change log keeps (maxLogNames), since it would
+// forget them at once: at a cold start of 100,000 names the map cost
+// megabytes at the pass's peak for nothing.
+//
+// The merges themselves only read the index, so they run on every core
+// (mergeAll), in rounds of flushBatch names; what they produce is put into
+// the zones' maps here, by one goroutine.
+func (ix *index) flush() (changed map[string]map[string]bool, n int) {
+	for _, zv := range ix.zones {
+		n += zv.countToMerge()
+	}
+	if n == 0 {
+		return nil, 0
+	}
+	if n <= maxLogNames {
+		changed = make(map[string]map[string]bool)
+	}
+	batch := make([]dirtyName, 0, min(n, flushBatch))
+	run := func() {
+		merged := mergeAll(batch)
+		for i, d := range batch {
+			d.zv.put(d.name, &merged[i])
+		}
+		ix.merges += len(batch)
+		batch = batch[:0]
+	}
+	for _, zv := range ix.zones {
+		count := zv.countToMerge()
+		if count == 0 {
+			continue
+		}
+		if zv.setsShared {
+			zv.sets, zv.setsShared = maps.Clone(zv.sets), false
+		}
+		// A zone with nothing merged yet has nothing to forget, and its
+		// map is made at its final size rather than grown name by name.
+		if zv.unmerged {
+			zv.sets = make(rrset.Zone, count)
+		} else {
+			for name := range zv.dirty {
+				zv.forget(name)
+			}
+		}
+		if changed != nil {
+			changed[zv.zone] = make(map[string]bool, count)
+		}
+		for name := range zv.toMerge() {
+			if changed != nil {
+				changed[zv.zone][name] = true
+			}
+			if batch = append(batch, dirtyName{zv, name}); len(batch) == flushBatch {
+				run()
+			}
+		}
+		// nil, not clear: clear keeps the table, and a table of 100,000
+		// names would stay for the process's life.
+		zv.dirty, zv.unmerged = nil, false
+	}
+	run()
+	return changed, n
+}
+
+// forget drops what name contributed to the zone's merged view, before the
+// name is merged again.
+func (zv *zoneView) forget(name string) {
+	// Every type a file may declare: cheaper than remembering which
+	// types each of 100,000 names has.
+	for _, t := range allowedTypes {
+		key := rrset.Key{Name: name, Type: t}
+		if old, ok := zv.sets[key]; ok {
+			zv.records -= len(old.RRs)
+			delete(zv.sets, key)
+		}
+	}
+	delete(zv.held, name)
+	delete(zv.heldAt, name)
+	zv.forgetNoPTR(name)
+}
+
+// put records name merged (forgotten before).
+func (zv *zoneView) put(name string, m *merged) {
+	if m.reason != "" {
+		zv.held[name] = Conflict{Zone: zv.zone, Name: name, Reason: m.reason}
+		zv.heldAt[name] = m.at
+		return
+	}
+	if m.one != nil {
+		zv.sets[m.one.Key] = m.one
+		zv.records += len(m.one.RRs)
+	}
+	for _, s := range m.sets {
+		zv.sets[s.Key] = s
+		zv.records += len(s.RRs)
+	}
+	if m.noPTR {
+		var buf [1]fileRun
+		zv.noteNoPTR(zv.runs(name, &buf))
+	}
+}
+
+// merged is one name merged: its sets (one, the common case, or sets), or
+// the reason it is held. noPTR: some record there opts out of its PTR.
+type merged struct {
+	one    *rrset.Set
+	sets   []*rrset.Set
+	reason string
+	at     []location
+	noPTR  bool
+}
+
+// parallelMerges is the number of names below which merging them on one
+// goroutine is cheaper than starting more.
+const parallelMerges = 2048
+
+// mergeAll merges the names of batch on every core. It only reads the
+// index.
+func mergeAll(batch []dirtyName) []merged {
+	out := make([]merged, len(batch))
+	work := func(lo, hi int) {
+		var buf [1]fileRun
+		for i := lo; i < hi; i++ {
+			d := batch[i]
+			out[i] = mergeFiles(d.zv.runs(d.name, &buf))
+		}
+	}
+	workers := min(runtime.GOMAXPROCS(0), (len(batch)+parallelMerges-1)/parallelMerges)
+	if workers <= 1 {
+		work(0, len(batch))
+		return out
+	}
+	var wg sync.WaitGroup
+	chunk := (len(batch) + workers - 1) / workers
+	for lo := 0; lo < len(batch); lo += chunk {
+		wg.Go(func() { work(lo, min(lo+chunk, len(batch))) })
+	}
+	wg.Wait()
+	return out
+}
+
+// oneSet is a set of one record and the array its RRs slice, allocated
+// together: most names have one record, and a million names meant a
+// million more objects to allocate and collect.
+type oneSet struct {
+	set rrset.Set
+	rr  [1]dns.RR
+}
+
+// newOneSet is rrset.New(rr), in one allocation.
+func newOneSet(rr dns.RR) *rrset.Set {
+	rr = rrset.Canonical(rr)
+	o := &oneSet{set: rrset.Set{Key: rrset.KeyOf(rr), TTL: rr.Header().Ttl}, rr: [1]dns.RR{rr}}
+	o.set.RRs = o.rr[:]
+	return &o.set
+}
+
+// mergeFiles is mergeName, with a short way for the common name: one type,
+// one TTL, and not a CNAME of several values.
+func mergeFiles(files byFile) merged {
+	var m merged
+	var first *record
+	simple, count := true, 0
+	for _, f := range files {
+		recs := f.recs()
+		for i := range recs {
+			r := &recs[i]
+			count++
+			m.noPTR = m.noPTR || r.noPTR
+			if first == nil {
+				first = r
+				continue
+			}
+			h, fh := r.rr.Header(), first.rr.Header()
+			simple = simple && h.Rrtype == fh.Rrtype && h.Ttl == fh.Ttl
+		}
+	}
+	if first == nil {
+		return m
+	}
+	if simple && (first.rr.Header().Rrtype != dns.TypeCNAME || count == 1) {
+		var s *rrset.Set
+		if count == 1 {
+			s = newOneSet(first.rr)
+		} else {
+			all := make([]dns.RR, 0, count)
+			for _, f := range files {
+				for _, r := range f.recs() {
+					all = append(all, r.rr)
+				}
+			}
+			s = rrset.New(all...)
+		}
+		if tooLarge(s) == "" {
+			m.one = s
+			return m
+		}
+	}
+	m.sets, m.reason, m.at = mergeName(files)
+	return m
+}
