@@ -31,7 +31,8 @@ func (r *Reconciler) zone(ctx context.Context, st *desired.State, zone string, o
 	r.logHeld(log, zone, zr.Held)
 
 	baseline := r.driftBaseline(zone) // before this pass forgets the zone
-	served, since, synced, err := r.observed(ctx, log, zone, opts) // passpipe.go
+	// Observed ahead, when the pass does (passpipe.go).
+	served, since, synced, err := r.observed(ctx, log, zone, opts)
 	// Whatever happens below, the zone as seen is known again only if the
 	// pass ends well, under this pass's generation.
 	r.served.forget(zone)
