@@ -94,8 +94,8 @@ func TestEvaluate(t *testing.T) {
 		{Scenario: scenManyZones, N: "1000x100", Metric: metricTouched, Unit: unitText, DText: "only its file, 0 AXFRs", OK: true, F: nanF},
 	}
 	ts := evaluate(rs)
-	if len(ts) != 9+9 { // issue 6, 13 and 14's, then issue 15's
-		t.Fatalf("%d targets, want 18", len(ts))
+	if len(ts) != 9+16 { // issue 6, 13 and 14's, then issue 15's
+		t.Fatalf("%d targets, want 25", len(ts))
 	}
 	want := []string{statusMet, statusNotMet + ", over by 150 ms", statusMet, statusNotMet + ", over by 50.0 MiB",
 		statusNotMet + ", over by 0.00 ms", statusNotMeasured + " (no rfc2136 run at N=10000)", statusMet,
@@ -272,7 +272,7 @@ func TestReplicationFlags(t *testing.T) {
 	if o.replication != 500 || len(o.sizes) != 0 || len(o.rfcSizes) != 0 || o.zones != 0 {
 		t.Errorf("-only replication: %+v, want only the replication scenario", o)
 	}
-	if got, want := runLine(o), "`dnssync-bench -sizes \"\" -signedsizes \"\" -rfcsizes \"\" -zones 0 -zonesd 0 -replication 500 -steady 0s -steadysize 100000 -allocs 100000 -runs 3 -loglevel warn -cold-deadline 5m0s`"; got != want {
+	if got, want := runLine(o), "`dnssync-bench -sizes \"\" -signedsizes \"\" -rfcsizes \"\" -rfcservers dynupdate,bind,knot -zones 0 -zonesd 0 -replication 500 -steady 0s -steadysize 100000 -allocs 100000 -runs 3 -loglevel warn -cold-deadline 5m0s`"; got != want {
 		t.Errorf("runLine = %q, want %q", got, want)
 	}
 	o, err = parseFlags([]string{"-only", "zonefile, rfc2136"})

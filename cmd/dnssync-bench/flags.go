@@ -12,7 +12,7 @@ import (
 )
 
 // flagText are the flags read as text and parsed after fs.Parse.
-type flagText struct{ sizes, rfcSizes, signedSizes, only string }
+type flagText struct{ sizes, rfcSizes, rfcServers, signedSizes, only string }
 
 // notShaping are the flags the report's run line leaves out, and why:
 // every other flag shaped the numbers and is on it (runLine).
@@ -32,7 +32,8 @@ func newFlagSet(o *options, t *flagText) *flag.FlagSet {
 	fs.StringVar(&o.out, "out", "docs/BENCHMARKS.md", "Markdown report to write (\"\": none)")
 	fs.StringVar(&t.sizes, "sizes", "1000,10000,100000", "zonefile backend, one zone: record counts (\"\": skip); add 1000000 for the million-record row (opt-in: about 3 more minutes and 3 GiB of memory)")
 	fs.StringVar(&t.signedSizes, "signedsizes", "10000,100000", "zonefile backend, one zone with dnssec = true (dnssync signs it): record counts (\"\": skip)")
-	fs.StringVar(&t.rfcSizes, "rfcsizes", "1000,10000", "rfc2136 backend against CoreDNS dynupdate: record counts (\"\": skip)")
+	fs.StringVar(&t.rfcSizes, "rfcsizes", "1000,10000", "rfc2136 backend, one zone, on each server of -rfcservers: record counts (\"\": skip); add 1000000 for issue 15's million-record change (opt-in: minutes per server)")
+	fs.StringVar(&t.rfcServers, "rfcservers", "dynupdate,bind,knot", "the servers of the rfc2136 rows: dynupdate (CoreDNS), bind, knot")
 	fs.IntVar(&o.zones, "zones", 1000, "zonefile backend, many zones of 100 records declared as [[zones]]: how many zones (0: skip); 10000 is issue 15's row (opt-in: a few more minutes)")
 	fs.IntVar(&o.zonesD, "zonesd", 1000, "the same many zones declared in zones.d, one file each: how many zones (0: skip)")
 	fs.IntVar(&o.replication, "replication", 1000, "zonefile primary and 4 secondaries (2 CoreDNS, BIND, Knot): records in the zone (0: skip)")
@@ -66,6 +67,9 @@ func parseFlags(args []string) (options, error) {
 	}
 	if o.rfcSizes, err = parseSizes(t.rfcSizes); err != nil {
 		return o, fmt.Errorf("-rfcsizes: %w", err)
+	}
+	if o.rfcServers, err = parseRFCServers(t.rfcServers); err != nil {
+		return o, fmt.Errorf("-rfcservers: %w", err)
 	}
 	if o.replication < 0 || o.replication >= 1<<24 {
 		return o, fmt.Errorf("-replication %d: want 0 to 16777215", o.replication)

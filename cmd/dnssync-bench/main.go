@@ -31,7 +31,8 @@ var nanF = math.NaN()
 type options struct {
 	dnssync, coredns, out string
 	sizes, rfcSizes       []int
-	signedSizes           []int // one signed zone (dnssec = true): record counts
+	rfcServers            []rfcServer // the servers of the rfc2136 rows
+	signedSizes           []int       // one signed zone (dnssec = true): record counts
 	zones, runs           int
 	zonesD                int           // zones of the many-zones scenario declared in zones.d (0: skip)
 	replication           int           // records in the replication scenario's zone (0: skip)
@@ -81,6 +82,7 @@ type bench struct {
 	logLevel         string
 	coldDeadline     time.Duration
 	allocs           int // see options
+	rfcServers       []rfcServer
 	results          []result
 	notes            []string
 }
@@ -107,7 +109,7 @@ func run(ctx context.Context, o options) error {
 	if err != nil {
 		return err
 	}
-	b := &bench{ctx: ctx, dnssync: dnssync, coredns: coredns, runs: o.runs, tmp: tmp, keep: o.keep, logLevel: o.logLevel, coldDeadline: o.coldDeadline, allocs: o.allocs}
+	b := &bench{ctx: ctx, dnssync: dnssync, coredns: coredns, runs: o.runs, tmp: tmp, keep: o.keep, logLevel: o.logLevel, coldDeadline: o.coldDeadline, allocs: o.allocs, rfcServers: o.rfcServers}
 	m := machineInfo(ctx, coredns, dnssync)
 	fmt.Printf("dnssync-bench %s; %s; %s, %d cores; %s; %s\n\n", m.date, m.uname, m.cpu, m.cores, m.goVersion, m.coredns)
 	fmt.Println(textRow(columns))

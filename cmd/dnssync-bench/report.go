@@ -127,8 +127,16 @@ func runLine(o options) string {
 		}
 		return strings.Join(s, ",")
 	}
-	return fmt.Sprintf("`dnssync-bench -sizes %s -signedsizes %s -rfcsizes %s -zones %d -zonesd %d -replication %d -steady %v -steadysize %d -allocs %d -runs %d -loglevel %s -cold-deadline %v`",
-		ints(o.sizes), ints(o.signedSizes), ints(o.rfcSizes), o.zones, o.zonesD, o.replication, o.steady, o.steadySize, o.allocs, o.runs, o.logLevel, o.coldDeadline)
+	var keys []string
+	for _, s := range o.rfcServers {
+		keys = append(keys, s.key)
+	}
+	servers := strings.Join(keys, ",")
+	if servers == "" {
+		servers = `""`
+	}
+	return fmt.Sprintf("`dnssync-bench -sizes %s -signedsizes %s -rfcsizes %s -rfcservers %s -zones %d -zonesd %d -replication %d -steady %v -steadysize %d -allocs %d -runs %d -loglevel %s -cold-deadline %v`",
+		ints(o.sizes), ints(o.signedSizes), ints(o.rfcSizes), servers, o.zones, o.zonesD, o.replication, o.steady, o.steadySize, o.allocs, o.runs, o.logLevel, o.coldDeadline)
 }
 
 // inode is a file's inode number.

@@ -143,3 +143,43 @@ func TestIssue15Flags(t *testing.T) {
 		}
 	}
 }
+
+func TestRFC2136Targets(t *testing.T) {
+	t.Parallel()
+	ms := time.Millisecond
+	for _, tc := range []struct {
+		name, target string
+		rs           []result
+		status       string // a prefix
+		measured     string // a part
+	}{
+		{"own share, none", "rfc2136 on BIND, 10,000 records: dnssync's own share", nil,
+			statusNotMeasured + " (no rfc2136, BIND run at N=10000)", "-"},
+		{"own share, another size", "rfc2136 on Knot, 10,000 records: dnssync's own share",
+			[]result{durationResult(scenRFC2136Knot, "1000", metricOwnShare, 2*ms, -1)}, statusNotMeasured, "-"},
+		{"own share, met", "rfc2136 on Knot, 10,000 records: dnssync's own share",
+			[]result{durationResult(scenRFC2136Knot, "10000", metricOwnShare, 5*ms, -1)}, statusMet, "5.00 ms (limit 5.00 ms)"},
+		{"own share, over", "rfc2136 on CoreDNS dynupdate, 10,000 records: dnssync's own share",
+			[]result{durationResult(scenRFC2136, "10000", metricOwnShare, 12*ms, -1)}, statusNotMet + ", over by 7.00 ms", "12.0 ms"},
+		{"cold, met", "rfc2136 on BIND, 10,000 records: cold sync within 1.2x",
+			[]result{durationResult(scenRFC2136BIND, "10000", metricCold, 1200*ms, 1000*ms)}, statusMet, "(floor 1.00 s, limit 1.20 s, 1.20x)"},
+		{"cold, over", "rfc2136 on CoreDNS dynupdate, 10,000 records: cold sync within 1.2x",
+			[]result{durationResult(scenRFC2136, "10000", metricCold, 3000*ms, 2000*ms)}, statusNotMet + ", over by 600 ms", "1.50x"},
+		{"cold, not run on Knot", "rfc2136 on Knot, 10,000 records: cold sync",
+			[]result{durationResult(scenRFC2136, "10000", metricCold, 3000*ms, 2000*ms)}, statusNotMeasured + " (no rfc2136, Knot run at N=10000)", "-"},
+		{"a million, none", "rfc2136, 1,000,000 records",
+			[]result{durationResult(scenRFC2136BIND, "10000", metricIncremental, 20*ms, 5*ms)}, statusNotMeasured + " (no rfc2136 run at N=1000000)", "-"},
+		{"a million, the best met", "rfc2136, 1,000,000 records", []result{
+			durationResult(scenRFC2136, "1000000", metricIncremental, 900*ms, 800*ms),
+			durationResult(scenRFC2136BIND, "1000000", metricIncremental, 99*ms, 30*ms),
+			durationResult(scenRFC2136Knot, "1000000", metricIncremental, 150*ms, 20*ms),
+		}, statusMet, "best BIND: 99.0 ms (floor 30.0 ms); all: CoreDNS dynupdate 900 ms, BIND 99.0 ms, Knot 150 ms"},
+		{"a million, at the limit", "rfc2136, 1,000,000 records",
+			[]result{durationResult(scenRFC2136Knot, "1000000", metricIncremental, 100*ms, 20*ms)}, statusNotMet + ", over by 0.00 ms", "best Knot"},
+	} {
+		got := issue15(t, tc.rs, tc.target)
+		if !strings.HasPrefix(got.Status, tc.status) || !strings.Contains(got.Measured, tc.measured) {
+			t.Errorf("%s: %+v\nwant status %q, measured containing %q", tc.name, got, tc.status, tc.measured)
+		}
+	}
+}

@@ -133,7 +133,7 @@ func TestRunLine(t *testing.T) {
 		}
 	}
 	o, _ := parseFlags([]string{"-only", "zonesd", "-zonesd", "50"})
-	if got, want := runLine(o), "`dnssync-bench -sizes \"\" -signedsizes \"\" -rfcsizes \"\" -zones 0 -zonesd 50 -replication 0 -steady 0s -steadysize 100000 -allocs 100000 -runs 7 -loglevel warn -cold-deadline 5m0s`"; got != want {
+	if got, want := runLine(o), "`dnssync-bench -sizes \"\" -signedsizes \"\" -rfcsizes \"\" -rfcservers dynupdate,bind,knot -zones 0 -zonesd 50 -replication 0 -steady 0s -steadysize 100000 -allocs 100000 -runs 7 -loglevel warn -cold-deadline 5m0s`"; got != want {
 		t.Errorf("runLine = %s, want %s", got, want)
 	}
 }
