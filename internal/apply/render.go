@@ -5,8 +5,10 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/miekg/dns"
 
@@ -32,16 +34,44 @@ type setText struct {
 
 func newZoneText(zone string, sets rrset.Zone) *zoneText {
 	t := &zoneText{zone: zone, sets: make([]setText, 0, len(sets))}
+	var all []*rrset.Set
 	for k, s := range sets {
 		if t.isSOA(k) {
 			t.setSOA(s)
 			continue
 		}
-		t.sets = append(t.sets, setText{k, render(s)})
-		t.size += len(t.sets[len(t.sets)-1].text)
+		t.sets = append(t.sets, setText{key: k})
+		all = append(all, s)
 	}
-	slices.SortFunc(t.sets, func(a, b setText) int { return a.key.Compare(b.key) })
+	for i, text := range renderAll(all) {
+		t.sets[i].text = text
+		t.size += len(text)
+	}
+	rrset.SortBy(t.sets, func(setText) byte { return 0 }, func(s setText) rrset.Key { return s.key })
 	return t
+}
+
+// renderAll renders sets (nil: "") on every core: formatting is most of
+// writing a zone of 1,000,000 records from scratch.
+func renderAll(sets []*rrset.Set) []string {
+	out := make([]string, len(sets))
+	parts := runtime.GOMAXPROCS(0)
+	if len(sets) < 4096 {
+		parts = 1
+	}
+	var wg sync.WaitGroup
+	for p := range parts {
+		lo, hi := p*len(sets)/parts, (p+1)*len(sets)/parts
+		wg.Go(func() {
+			for i := lo; i < hi; i++ {
+				if sets[i] != nil {
+					out[i] = render(sets[i])
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return out
 }
 
 func (t *zoneText) isSOA(k rrset.Key) bool { return k.Type == dns.TypeSOA && k.Name == t.zone }
@@ -86,13 +116,59 @@ func render(s *rrset.Set) string {
 }
 
 func (t *zoneText) apply(p diff.Plan) error {
-	for _, c := range p.Changes {
-		t.set(c.Key, c.New)
+	if n := len(p.Changes); n > 64 && n > len(t.sets)/16 {
+		t.merge(p.Changes)
+	} else {
+		for _, c := range p.Changes {
+			t.set(c.Key, c.New)
+		}
 	}
 	if t.soa == nil {
 		return fmt.Errorf("zone %s has no SOA", t.zone)
 	}
 	return nil
+}
+
+// merge applies many changes (a zone written from scratch, or a large
+// part of it changed) in one walk over the zone's sets: set by set, a
+// binary search and an insert each, cost a second at 1,000,000.
+func (t *zoneText) merge(changes []diff.Change) {
+	cs := make([]diff.Change, 0, len(changes))
+	for _, c := range changes {
+		if t.isSOA(c.Key) {
+			t.setSOA(c.New)
+			continue
+		}
+		cs = append(cs, c)
+	}
+	byKey := func(c diff.Change) rrset.Key { return c.Key }
+	// A plan is sorted by action first: a plan of one action is in key
+	// order already.
+	if !slices.IsSortedFunc(cs, func(a, b diff.Change) int { return a.Key.Compare(b.Key) }) {
+		rrset.SortBy(cs, func(diff.Change) byte { return 0 }, byKey)
+	}
+	news := make([]*rrset.Set, len(cs))
+	for i, c := range cs {
+		news[i] = c.New
+	}
+	texts := renderAll(news)
+	out := make([]setText, 0, len(t.sets)+len(cs))
+	i := 0
+	for j, c := range cs {
+		for i < len(t.sets) && t.sets[i].key.Compare(c.Key) < 0 {
+			out = append(out, t.sets[i])
+			i++
+		}
+		if i < len(t.sets) && t.sets[i].key == c.Key {
+			t.size -= len(t.sets[i].text)
+			i++
+		}
+		if c.New != nil {
+			out = append(out, setText{c.Key, texts[j]})
+			t.size += len(texts[j])
+		}
+	}
+	t.sets = append(out, t.sets[i:]...)
 }
 
 func (t *zoneText) write(w io.Writer, serial uint32) error {

@@ -155,3 +155,47 @@ func BenchmarkRenderChange100k(b *testing.B) {
 		}
 	}
 }
+
+// A large plan is merged in one walk over the zone's sets (merge); it
+// leaves the text a change applied set by set does, whatever the mix of
+// creations, updates and deletions and their order.
+func TestZoneTextMergeIsSetBySet(t *testing.T) {
+	zone := "example.com."
+	served := rrset.Zone{}
+	served.Put(mustRR(t, "example.com. 3600 IN SOA ns1.example.com. hostmaster.example.com. 1 3600 600 604800 300"))
+	for i := range 2000 {
+		served.Put(mustRR(t, fmt.Sprintf("h%d.%s.example.com. 300 IN A 192.0.2.%d", i, []string{"a", "b", "ab"}[i%3], i%250)))
+	}
+	for round := range 20 {
+		want := rrset.Zone{}
+		for k, s := range served {
+			if k.Type == dns.TypeSOA || rand.IntN(4) != 0 { // a quarter deleted
+				want[k] = s
+			}
+		}
+		for i := range 1 + rand.IntN(1500) {
+			want.Put(mustRR(t, fmt.Sprintf("h%d.%s.example.com. 300 IN A 198.51.100.%d", rand.IntN(3000), []string{"a", "b", "ab", "c"}[rand.IntN(4)], i%250)))
+		}
+		p := diff.Compute(diff.Input{Zone: zone, Desired: want, Observed: served})
+		if len(p.Changes) <= 64 {
+			t.Fatalf("round %d: %d changes, too few for merge", round, len(p.Changes))
+		}
+		merged, bySet := newZoneText(zone, served), newZoneText(zone, served)
+		if err := merged.apply(p); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range p.Changes {
+			bySet.set(c.Key, c.New)
+		}
+		var a, b bytes.Buffer
+		if err := merged.write(&a, 7); err != nil {
+			t.Fatal(err)
+		}
+		if err := bySet.write(&b, 7); err != nil {
+			t.Fatal(err)
+		}
+		if a.String() != b.String() || merged.size != bySet.size {
+			t.Fatalf("round %d: merged text (%d bytes, size %d) differs from set by set (%d bytes, size %d)", round, a.Len(), merged.size, b.Len(), bySet.size)
+		}
+	}
+}

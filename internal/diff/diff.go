@@ -6,7 +6,6 @@
 package diff
 
 import (
-	"cmp"
 	"maps"
 	"slices"
 
@@ -155,7 +154,7 @@ func Compute(in Input) Plan {
 			remove(k, have)
 		}
 	}
-	slices.SortFunc(p.Changes, compareChanges)
+	rrset.SortBy(p.Changes, changeRank, func(c Change) rrset.Key { return c.Key })
 	slices.SortFunc(p.Adopt, rrset.Key.Compare)
 	slices.SortFunc(p.Foreign, rrset.Key.Compare)
 	for name, held := range in.Held {
@@ -182,20 +181,15 @@ func (p *Plan) plan(in Input, k rrset.Key, want *rrset.Set, managed func(rrset.K
 	}
 }
 
-func compareChanges(a, b Change) int {
-	if c := cmp.Compare(a.Action, b.Action); c != 0 {
-		return c
+// changeRank orders a plan's changes before their keys do: by action,
+// and among deletions CNAMEs first, so that a name freed of its CNAME can
+// take other data.
+func changeRank(c Change) byte {
+	r := byte(c.Action) * 2
+	if c.Action == Delete && c.Key.Type != dns.TypeCNAME {
+		r++
 	}
-	if a.Action == Delete {
-		// CNAMEs go first so that a name freed of its CNAME can take other data.
-		if ac, bc := a.Key.Type == dns.TypeCNAME, b.Key.Type == dns.TypeCNAME; ac != bc {
-			if ac {
-				return -1
-			}
-			return 1
-		}
-	}
-	return a.Key.Compare(b.Key)
+	return r
 }
 
 // ApplyTo applies the plan to z in place.

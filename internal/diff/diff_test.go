@@ -317,3 +317,43 @@ func TestActionStrings(t *testing.T) {
 		})
 	}
 }
+
+// A plan's changes are in the order they apply: deletions (CNAMEs first,
+// so that a name freed of its CNAME can take other data), creations,
+// updates, each by key in canonical order; also for a plan large enough
+// to be sorted by rrset.SortBy's byte strings.
+func TestPlanOrder(t *testing.T) {
+	var desired, observed []string
+	for i := range 400 {
+		name := fmt.Sprintf("h%d.%s.example.", i, []string{"a", "b", "ab"}[i%3])
+		switch i % 4 {
+		case 0: // created
+			desired = append(desired, name+" 300 IN A 192.0.2.1")
+		case 1: // updated
+			desired = append(desired, name+" 300 IN A 192.0.2.1")
+			observed = append(observed, name+" 300 IN A 192.0.2.2")
+		case 2: // a CNAME deleted
+			observed = append(observed, name+" 300 IN CNAME target.example.")
+		case 3: // deleted
+			observed = append(observed, name+" 300 IN TXT \"x\"")
+		}
+	}
+	p := Compute(Input{Zone: "example.", Desired: zoneOf(t, desired...), Observed: zoneOf(t, observed...)})
+	if len(p.Changes) != 400 {
+		t.Fatalf("%d changes, want 400", len(p.Changes))
+	}
+	before := func(a, b Change) bool {
+		if a.Action != b.Action {
+			return a.Action < b.Action
+		}
+		if ac, bc := a.Key.Type == dns.TypeCNAME, b.Key.Type == dns.TypeCNAME; a.Action == Delete && ac != bc {
+			return ac
+		}
+		return a.Key.Compare(b.Key) < 0
+	}
+	for i := 1; i < len(p.Changes); i++ {
+		if a, b := p.Changes[i-1], p.Changes[i]; !before(a, b) {
+			t.Fatalf("change %d (%s %s) before change %d (%s %s)", i-1, a.Action, a.Key, i, b.Action, b.Key)
+		}
+	}
+}

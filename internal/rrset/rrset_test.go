@@ -1,8 +1,10 @@
 package rrset
 
 import (
+	"cmp"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/miekg/dns"
@@ -304,6 +306,42 @@ func TestSignatureSetKeepsTTLs(t *testing.T) {
 	for _, rr := range set.RRs {
 		if sig := rr.(*dns.RRSIG); sig.Hdr.Ttl != sig.OrigTtl {
 			t.Errorf("%v: TTL %d, want its own %d", sig, sig.Hdr.Ttl, sig.OrigTtl)
+		}
+	}
+}
+
+// SortBy orders as sorting by rank and Key.Compare does: on random keys
+// over a small alphabet, where shared tails, label prefixes, equal labels
+// and the root are common, and on names holding bytes below 0x02.
+func TestSortByIsKeyCompare(t *testing.T) {
+	name := func() string {
+		var labels []string
+		for range rand.IntN(4) {
+			labels = append(labels, []string{"a", "b", "ab", "ba", "bench", "xbench", "test", "*", "a\x01", "\x00"}[rand.IntN(10)])
+		}
+		return strings.Join(labels, ".") + "."
+	}
+	type elem struct {
+		rank byte
+		key  Key
+	}
+	for round := range 200 {
+		s := make([]elem, 300+rand.IntN(300))
+		for i := range s {
+			s[i] = elem{byte(rand.IntN(3)), Key{Name: name(), Type: []uint16{dns.TypeA, dns.TypeAAAA, dns.TypeCNAME, 256, 257, 65535}[rand.IntN(6)]}}
+		}
+		want := slices.Clone(s)
+		slices.SortStableFunc(want, func(a, b elem) int {
+			if c := cmp.Compare(a.rank, b.rank); c != 0 {
+				return c
+			}
+			return a.key.Compare(b.key)
+		})
+		SortBy(s, func(e elem) byte { return e.rank }, func(e elem) Key { return e.key })
+		for i := range s {
+			if s[i].rank != want[i].rank || s[i].key.Compare(want[i].key) != 0 {
+				t.Fatalf("round %d: at %d: %v, want %v", round, i, s[i], want[i])
+			}
 		}
 	}
 }
