@@ -6,6 +6,7 @@ import (
 	"log/slog"
 
 	"github.com/dnssync/dnssync/internal/observed"
+	"github.com/dnssync/dnssync/internal/rrset"
 )
 
 // servedCache keeps each zone as a pass last left it, keyed by zone and by
@@ -79,6 +80,21 @@ func (r *Reconciler) observe(ctx context.Context, log *slog.Logger, zone string,
 // transfer is observe's transfer of zone, with what the server's refusal
 // means (unserved.go).
 func (r *Reconciler) transfer(ctx context.Context, log *slog.Logger, zone string, recheck bool) (*observed.Zone, error) {
+	var soa *observed.SOAAnswer
+	if recheck && r.CreatesZones {
+		// Looked not served a moment ago: its SOA query alone says
+		// whether it still is, without a transfer the server refuses (a
+		// cold start of 10,000 zones asks 10,000 times, while the server
+		// loads the zones written meanwhile).
+		a, err := r.Observed.Probe(ctx, zone)
+		if err == nil && a.NotServed() {
+			log.Info("zone not served (its SOA query answered so twice); it will be created", "soa", a.String())
+			return &observed.Zone{Name: zone, Sets: rrset.Zone{}}, nil
+		}
+		if err == nil {
+			soa = &a
+		}
+	}
 	served, err := r.Observed.Transfer(ctx, zone)
 	if errors.Is(err, observed.ErrTSIGRefused) {
 		return served, r.tsigRefused(ctx, zone, err)
@@ -92,7 +108,7 @@ func (r *Reconciler) transfer(ctx context.Context, log *slog.Logger, zone string
 	if !r.CreatesZones { // an UPDATE cannot create a zone: say what the server needs
 		return served, notServedHint(zone, err)
 	}
-	return r.unserved(ctx, log, zone, err, recheck)
+	return r.unserved(ctx, log, zone, err, recheck, soa)
 }
 
 // remember caches the zone as it is now served: what was served with the

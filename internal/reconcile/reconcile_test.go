@@ -64,11 +64,14 @@ func TestRunOnce(t *testing.T) {
 		wantPlan     []string // changes, as summary renders them
 		wantRefused  []string // changes the safety check holds
 		wantProbes   int      // SOA queries
-		wantAdopt    []string
-		wantCalled   bool // the backend was given the plan
-		wantErr      error
-		wantStage    Stage // where wantErr happened
-		wantPending  bool
+		// wantTransfers: zone transfers asked (0: not checked); a zone not
+		// served at the first look is asked again by its SOA alone.
+		wantTransfers int
+		wantAdopt     []string
+		wantCalled    bool // the backend was given the plan
+		wantErr       error
+		wantStage     Stage // where wantErr happened
+		wantPending   bool
 	}{
 		{
 			name:    "in sync",
@@ -224,8 +227,9 @@ func TestRunOnce(t *testing.T) {
 				"create ns1.example.com. A",
 				"create www.example.com. A",
 			},
-			wantProbes: 2,
-			wantCalled: true,
+			wantProbes:    2,
+			wantTransfers: 1,
+			wantCalled:    true,
 		},
 		{
 			name:         "an SOA answer that says neither changes nothing",
@@ -504,6 +508,9 @@ func TestRunOnce(t *testing.T) {
 			}
 			if got := len(h.server.probeTimes()); got != tt.wantProbes {
 				t.Errorf("%d SOA queries, want %d", got, tt.wantProbes)
+			}
+			if got := len(h.server.transfers()); tt.wantTransfers != 0 && got != tt.wantTransfers {
+				t.Errorf("%d transfers, want %d", got, tt.wantTransfers)
 			}
 			if probes := h.server.probeTimes(); len(probes) == 2 && probes[1].Sub(probes[0]) < h.r.recheck {
 				t.Errorf("SOA queries %v apart, want at least %v", probes[1].Sub(probes[0]), h.r.recheck)

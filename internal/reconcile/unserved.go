@@ -42,8 +42,19 @@ func (r *Reconciler) recheckAfter() time.Duration {
 // unserved decides what a transfer the server answered with xfrErr means:
 // an empty zone to create (on recheck, when the SOA query says not served
 // again), or an error that leaves the zone alone.
-func (r *Reconciler) unserved(ctx context.Context, log *slog.Logger, zone string, xfrErr error, recheck bool) (*observed.Zone, error) {
-	a, err := r.Observed.Probe(ctx, zone)
+//
+// soa, when not nil, is the zone's SOA answer asked just before the
+// transfer: it is not asked again.
+func (r *Reconciler) unserved(ctx context.Context, log *slog.Logger, zone string, xfrErr error, recheck bool, soa *observed.SOAAnswer) (*observed.Zone, error) {
+	var (
+		a   observed.SOAAnswer
+		err error
+	)
+	if soa != nil {
+		a = *soa
+	} else {
+		a, err = r.Observed.Probe(ctx, zone)
+	}
 	switch {
 	case err != nil:
 		return nil, fmt.Errorf("%w; and asking for its SOA failed, so whether the zone is served is unknown and nothing in it changes: %v", xfrErr, err)
