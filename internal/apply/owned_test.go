@@ -28,6 +28,28 @@ func loadOwned(t *testing.T, path string) (*Owned, bool) {
 	return o, found
 }
 
+// ownedMode is a way a save writes: the whole list every time (a small
+// list), journal lines only (a large one), or journal lines with the whole
+// list written again every few saves. Tests of saving run in each.
+type ownedMode struct {
+	name                   string
+	wholeBelow, journalMax int64
+}
+
+var ownedModes = []ownedMode{
+	{name: "whole"},
+	{name: "journal", wholeBelow: 1, journalMax: 1 << 40},
+	{name: "compacting", wholeBelow: 1, journalMax: 300},
+}
+
+// load is loadOwned, saving in mode m.
+func (m ownedMode) load(t *testing.T, path string) (*Owned, bool) {
+	t.Helper()
+	o, found := loadOwned(t, path)
+	o.wholeBelow, o.journalMax = m.wholeBelow, m.journalMax
+	return o, found
+}
+
 func TestLoadOwnedMissing(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "state", "owned.json")
@@ -44,47 +66,51 @@ func TestLoadOwnedMissing(t *testing.T) {
 }
 
 func TestOwnedRoundTrip(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "state", "owned.json") // the dir is created on the first save
-	o, _ := loadOwned(t, path)
-	if err := o.Update("example.com.", []rrset.Key{
-		rkey("www.example.com.", dns.TypeA),
-		rkey("www.example.com.", dns.TypeAAAA),
-		rkey("_sip._tcp.example.com.", dns.TypeSRV),
-		rkey("*.dev.example.com.", dns.TypeCNAME),
-		rkey("old.example.com.", dns.TypeTXT),
-	}, nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := o.Update("2.0.192.in-addr.arpa.", []rrset.Key{rkey("10.2.0.192.in-addr.arpa.", dns.TypePTR)}, nil); err != nil {
-		t.Fatal(err)
-	}
-	// Removals and additions in one call; a removal of a key never owned is harmless.
-	if err := o.Update("example.com.",
-		[]rrset.Key{rkey("mail.example.com.", dns.TypeMX)},
-		[]rrset.Key{rkey("old.example.com.", dns.TypeTXT), rkey("never.example.com.", dns.TypeA)},
-	); err != nil {
-		t.Fatal(err)
-	}
+	for _, m := range ownedModes {
+		t.Run(m.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "state", "owned.json") // the dir is created on the first save
+			o, _ := m.load(t, path)
+			if err := o.Update("example.com.", []rrset.Key{
+				rkey("www.example.com.", dns.TypeA),
+				rkey("www.example.com.", dns.TypeAAAA),
+				rkey("_sip._tcp.example.com.", dns.TypeSRV),
+				rkey("*.dev.example.com.", dns.TypeCNAME),
+				rkey("old.example.com.", dns.TypeTXT),
+			}, nil); err != nil {
+				t.Fatal(err)
+			}
+			if err := o.Update("2.0.192.in-addr.arpa.", []rrset.Key{rkey("10.2.0.192.in-addr.arpa.", dns.TypePTR)}, nil); err != nil {
+				t.Fatal(err)
+			}
+			// Removals and additions in one call; a removal of a key never owned is harmless.
+			if err := o.Update("example.com.",
+				[]rrset.Key{rkey("mail.example.com.", dns.TypeMX)},
+				[]rrset.Key{rkey("old.example.com.", dns.TypeTXT), rkey("never.example.com.", dns.TypeA)},
+			); err != nil {
+				t.Fatal(err)
+			}
 
-	got, found := loadOwned(t, path)
-	if !found {
-		t.Fatal("found = false after Update")
-	}
-	if !reflect.DeepEqual(got.zones, o.zones) {
-		t.Errorf("loaded %v, saved %v", got.zones, o.zones)
-	}
-	want := map[string]map[rrset.Key]bool{
-		"example.com.": {
-			rkey("www.example.com.", dns.TypeA):         true,
-			rkey("www.example.com.", dns.TypeAAAA):      true,
-			rkey("_sip._tcp.example.com.", dns.TypeSRV): true,
-			rkey("*.dev.example.com.", dns.TypeCNAME):   true,
-			rkey("mail.example.com.", dns.TypeMX):       true,
-		},
-		"2.0.192.in-addr.arpa.": {rkey("10.2.0.192.in-addr.arpa.", dns.TypePTR): true},
-	}
-	if !reflect.DeepEqual(got.zones, want) {
-		t.Errorf("loaded %v, want %v", got.zones, want)
+			got, found := m.load(t, path)
+			if !found {
+				t.Fatal("found = false after Update")
+			}
+			if !reflect.DeepEqual(got.zones, o.zones) {
+				t.Errorf("loaded %v, saved %v", got.zones, o.zones)
+			}
+			want := map[string]map[rrset.Key]bool{
+				"example.com.": {
+					rkey("www.example.com.", dns.TypeA):         true,
+					rkey("www.example.com.", dns.TypeAAAA):      true,
+					rkey("_sip._tcp.example.com.", dns.TypeSRV): true,
+					rkey("*.dev.example.com.", dns.TypeCNAME):   true,
+					rkey("mail.example.com.", dns.TypeMX):       true,
+				},
+				"2.0.192.in-addr.arpa.": {rkey("10.2.0.192.in-addr.arpa.", dns.TypePTR): true},
+			}
+			if !reflect.DeepEqual(got.zones, want) {
+				t.Errorf("loaded %v, want %v", got.zones, want)
+			}
+		})
 	}
 }
 
@@ -282,30 +308,34 @@ func TestOwnedUpdateError(t *testing.T) {
 }
 
 func TestOwnedConcurrent(t *testing.T) {
-	// Has is called by the diff while an apply may update: run with -race.
-	o, _ := loadOwned(t, filepath.Join(t.TempDir(), "owned.json"))
-	var wg sync.WaitGroup
-	for i := range 4 {
-		wg.Go(func() {
-			k := rkey(fmt.Sprintf("w%d.example.com.", i), dns.TypeA)
-			for range 10 {
-				if err := o.Update("example.com.", []rrset.Key{k}, nil); err != nil {
-					t.Error(err)
-					return
+	for _, m := range ownedModes {
+		t.Run(m.name, func(t *testing.T) {
+			// Has is called by the diff while an apply may update: run with -race.
+			o, _ := m.load(t, filepath.Join(t.TempDir(), "owned.json"))
+			var wg sync.WaitGroup
+			for i := range 4 {
+				wg.Go(func() {
+					k := rkey(fmt.Sprintf("w%d.example.com.", i), dns.TypeA)
+					for range 10 {
+						if err := o.Update("example.com.", []rrset.Key{k}, nil); err != nil {
+							t.Error(err)
+							return
+						}
+					}
+				})
+				wg.Go(func() {
+					for range 100 {
+						o.Has("example.com.", rkey("w0.example.com.", dns.TypeA))
+					}
+				})
+			}
+			wg.Wait()
+			for i := range 4 {
+				if k := rkey(fmt.Sprintf("w%d.example.com.", i), dns.TypeA); !o.Has("example.com.", k) {
+					t.Errorf("%v lost", k)
 				}
 			}
 		})
-		wg.Go(func() {
-			for range 100 {
-				o.Has("example.com.", rkey("w0.example.com.", dns.TypeA))
-			}
-		})
-	}
-	wg.Wait()
-	for i := range 4 {
-		if k := rkey(fmt.Sprintf("w%d.example.com.", i), dns.TypeA); !o.Has("example.com.", k) {
-			t.Errorf("%v lost", k)
-		}
 	}
 }
 
@@ -326,58 +356,63 @@ func ownedOnDisk(t *testing.T, path string) map[string]map[rrset.Key]bool {
 // one deleted never comes back as owned.
 func TestOwnedAcrossProcesses(t *testing.T) {
 	t.Parallel()
-	path := filepath.Join(t.TempDir(), "owned.json")
-	const zone, other = "example.com.", "example.org."
-	var (
-		old  = rkey("old.example.com.", dns.TypeA)
-		keep = rkey("keep.example.com.", dns.TypeA)
-		w    = rkey("w.example.com.", dns.TypeA)
-		y    = rkey("y.example.com.", dns.TypeA)
-		z    = rkey("z.example.org.", dns.TypeTXT)
-		gone = rkey("gone.example.org.", dns.TypeA)
-	)
-	seed, _ := loadOwned(t, path)
-	update := func(o *Owned, zone string, add, remove []rrset.Key) {
-		t.Helper()
-		if err := o.Update(zone, add, remove); err != nil {
-			t.Fatalf("Update(%s, %v, %v): %v", zone, add, remove, err)
-		}
-	}
-	update(seed, zone, []rrset.Key{old, keep}, nil)
-	update(seed, other, []rrset.Key{gone}, nil)
+	for _, m := range ownedModes {
+		t.Run(m.name, func(t *testing.T) {
+			t.Parallel()
+			path := filepath.Join(t.TempDir(), "owned.json")
+			const zone, other = "example.com.", "example.org."
+			var (
+				old  = rkey("old.example.com.", dns.TypeA)
+				keep = rkey("keep.example.com.", dns.TypeA)
+				w    = rkey("w.example.com.", dns.TypeA)
+				y    = rkey("y.example.com.", dns.TypeA)
+				z    = rkey("z.example.org.", dns.TypeTXT)
+				gone = rkey("gone.example.org.", dns.TypeA)
+			)
+			seed, _ := m.load(t, path)
+			update := func(o *Owned, zone string, add, remove []rrset.Key) {
+				t.Helper()
+				if err := o.Update(zone, add, remove); err != nil {
+					t.Fatalf("Update(%s, %v, %v): %v", zone, add, remove, err)
+				}
+			}
+			update(seed, zone, []rrset.Key{old, keep}, nil)
+			update(seed, other, []rrset.Key{gone}, nil)
 
-	daemon, _ := loadOwned(t, path)
-	cli, _ := loadOwned(t, path)
-	update(daemon, zone, []rrset.Key{w}, []rrset.Key{old}) // same zone for both
-	update(cli, zone, []rrset.Key{y}, nil)
-	update(cli, other, []rrset.Key{z}, []rrset.Key{gone}) // a zone only the CLI changes
-	update(daemon, zone, nil, []rrset.Key{keep})
+			daemon, _ := m.load(t, path)
+			cli, _ := m.load(t, path)
+			update(daemon, zone, []rrset.Key{w}, []rrset.Key{old}) // same zone for both
+			update(cli, zone, []rrset.Key{y}, nil)
+			update(cli, other, []rrset.Key{z}, []rrset.Key{gone}) // a zone only the CLI changes
+			update(daemon, zone, nil, []rrset.Key{keep})
 
-	want := map[string]map[rrset.Key]bool{
-		zone:  {w: true, y: true},
-		other: {z: true},
-	}
-	if got := ownedOnDisk(t, path); !reflect.DeepEqual(got, want) {
-		t.Errorf("on disk %v, want %v: both processes' additions, and their removals honoured", got, want)
-	}
-	// The process that saved last took the merged state: it owns what the
-	// other created, and no longer what the other deleted.
-	if !daemon.Has(zone, y) || !daemon.Has(other, z) || daemon.Has(other, gone) {
-		t.Errorf("the daemon's view after its save: %v, want %v", daemon.zones, want)
-	}
-	// The other adopts it on its next save, without undoing anything.
-	update(cli, other, nil, nil)
-	if !reflect.DeepEqual(cli.zones, want) {
-		t.Errorf("the CLI's view after its save: %v, want %v", cli.zones, want)
-	}
-	if got := ownedOnDisk(t, path); !reflect.DeepEqual(got, want) {
-		t.Errorf("on disk after an empty update %v, want %v", got, want)
-	}
-	// A set one process deleted and the other then created again is owned.
-	update(daemon, zone, nil, []rrset.Key{y})
-	update(cli, zone, []rrset.Key{y}, nil)
-	if got := ownedOnDisk(t, path); !got[zone][y] {
-		t.Errorf("on disk %v: %v, deleted then created again, is not owned", got, y)
+			want := map[string]map[rrset.Key]bool{
+				zone:  {w: true, y: true},
+				other: {z: true},
+			}
+			if got := ownedOnDisk(t, path); !reflect.DeepEqual(got, want) {
+				t.Errorf("on disk %v, want %v: both processes' additions, and their removals honoured", got, want)
+			}
+			// The process that saved last took the merged state: it owns what the
+			// other created, and no longer what the other deleted.
+			if !daemon.Has(zone, y) || !daemon.Has(other, z) || daemon.Has(other, gone) {
+				t.Errorf("the daemon's view after its save: %v, want %v", daemon.zones, want)
+			}
+			// The other adopts it on its next save, without undoing anything.
+			update(cli, other, nil, nil)
+			if !reflect.DeepEqual(cli.zones, want) {
+				t.Errorf("the CLI's view after its save: %v, want %v", cli.zones, want)
+			}
+			if got := ownedOnDisk(t, path); !reflect.DeepEqual(got, want) {
+				t.Errorf("on disk after an empty update %v, want %v", got, want)
+			}
+			// A set one process deleted and the other then created again is owned.
+			update(daemon, zone, nil, []rrset.Key{y})
+			update(cli, zone, []rrset.Key{y}, nil)
+			if got := ownedOnDisk(t, path); !got[zone][y] {
+				t.Errorf("on disk %v: %v, deleted then created again, is not owned", got, y)
+			}
+		})
 	}
 }
 
@@ -386,44 +421,49 @@ func TestOwnedAcrossProcesses(t *testing.T) {
 // ends with exactly the union of what they left owned.
 func TestOwnedConcurrentProcesses(t *testing.T) {
 	t.Parallel()
-	path := filepath.Join(t.TempDir(), "owned.json")
-	const procs, each = 4, 20
-	var wg sync.WaitGroup
-	for p := range procs {
-		o, _ := loadOwned(t, path)
-		wg.Go(func() {
-			own := fmt.Sprintf("p%d.example.", p)
-			for i := range each {
-				k := rkey(fmt.Sprintf("p%d-%d.example.com.", p, i), dns.TypeA)
-				var remove []rrset.Key
-				if i%2 == 1 { // the one before is deleted again
-					remove = []rrset.Key{rkey(fmt.Sprintf("p%d-%d.example.com.", p, i-1), dns.TypeA)}
+	for _, m := range ownedModes {
+		t.Run(m.name, func(t *testing.T) {
+			t.Parallel()
+			path := filepath.Join(t.TempDir(), "owned.json")
+			const procs, each = 4, 20
+			var wg sync.WaitGroup
+			for p := range procs {
+				o, _ := m.load(t, path)
+				wg.Go(func() {
+					own := fmt.Sprintf("p%d.example.", p)
+					for i := range each {
+						k := rkey(fmt.Sprintf("p%d-%d.example.com.", p, i), dns.TypeA)
+						var remove []rrset.Key
+						if i%2 == 1 { // the one before is deleted again
+							remove = []rrset.Key{rkey(fmt.Sprintf("p%d-%d.example.com.", p, i-1), dns.TypeA)}
+						}
+						if err := o.Update("example.com.", []rrset.Key{k}, remove); err != nil {
+							t.Error(err)
+							return
+						}
+						if err := o.Update(own, []rrset.Key{rkey(fmt.Sprintf("h%d.%s", i, own), dns.TypeAAAA)}, nil); err != nil {
+							t.Error(err)
+							return
+						}
+					}
+				})
+			}
+			wg.Wait()
+			want := map[string]map[rrset.Key]bool{"example.com.": {}}
+			for p := range procs {
+				own := fmt.Sprintf("p%d.example.", p)
+				want[own] = map[rrset.Key]bool{}
+				for i := range each {
+					want[own][rkey(fmt.Sprintf("h%d.%s", i, own), dns.TypeAAAA)] = true
+					if i%2 == 1 {
+						want["example.com."][rkey(fmt.Sprintf("p%d-%d.example.com.", p, i), dns.TypeA)] = true
+					}
 				}
-				if err := o.Update("example.com.", []rrset.Key{k}, remove); err != nil {
-					t.Error(err)
-					return
-				}
-				if err := o.Update(own, []rrset.Key{rkey(fmt.Sprintf("h%d.%s", i, own), dns.TypeAAAA)}, nil); err != nil {
-					t.Error(err)
-					return
-				}
+			}
+			if got := ownedOnDisk(t, path); !reflect.DeepEqual(got, want) {
+				t.Errorf("on disk %v,\nwant %v", got, want)
 			}
 		})
-	}
-	wg.Wait()
-	want := map[string]map[rrset.Key]bool{"example.com.": {}}
-	for p := range procs {
-		own := fmt.Sprintf("p%d.example.", p)
-		want[own] = map[rrset.Key]bool{}
-		for i := range each {
-			want[own][rkey(fmt.Sprintf("h%d.%s", i, own), dns.TypeAAAA)] = true
-			if i%2 == 1 {
-				want["example.com."][rkey(fmt.Sprintf("p%d-%d.example.com.", p, i), dns.TypeA)] = true
-			}
-		}
-	}
-	if got := ownedOnDisk(t, path); !reflect.DeepEqual(got, want) {
-		t.Errorf("on disk %v,\nwant %v", got, want)
 	}
 }
 
@@ -431,29 +471,34 @@ func TestOwnedConcurrentProcesses(t *testing.T) {
 // with what is on disk then.
 func TestOwnedFailedSaveKeptForNext(t *testing.T) {
 	t.Parallel()
-	root := t.TempDir()
-	path := filepath.Join(root, "state", "owned.json")
-	o, _ := loadOwned(t, path)
-	blocker := filepath.Join(root, "state")
-	if err := os.WriteFile(blocker, nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	a, b, c := rkey("a.example.com.", dns.TypeA), rkey("b.example.com.", dns.TypeA), rkey("c.example.com.", dns.TypeA)
-	if err := o.Update("example.com.", []rrset.Key{a, b}, nil); err == nil {
-		t.Fatal("Update with an impossible state dir: no error")
-	}
-	if !o.Has("example.com.", a) {
-		t.Error("a change not saved is not owned in memory: the next pass would not finish it")
-	}
-	if err := os.Remove(blocker); err != nil {
-		t.Fatal(err)
-	}
-	if err := o.Update("example.com.", []rrset.Key{c}, []rrset.Key{b}); err != nil {
-		t.Fatal(err)
-	}
-	want := map[string]map[rrset.Key]bool{"example.com.": {a: true, c: true}}
-	if got := ownedOnDisk(t, path); !reflect.DeepEqual(got, want) {
-		t.Errorf("on disk %v, want %v", got, want)
+	for _, m := range ownedModes {
+		t.Run(m.name, func(t *testing.T) {
+			t.Parallel()
+			root := t.TempDir()
+			path := filepath.Join(root, "state", "owned.json")
+			o, _ := m.load(t, path)
+			blocker := filepath.Join(root, "state")
+			if err := os.WriteFile(blocker, nil, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			a, b, c := rkey("a.example.com.", dns.TypeA), rkey("b.example.com.", dns.TypeA), rkey("c.example.com.", dns.TypeA)
+			if err := o.Update("example.com.", []rrset.Key{a, b}, nil); err == nil {
+				t.Fatal("Update with an impossible state dir: no error")
+			}
+			if !o.Has("example.com.", a) {
+				t.Error("a change not saved is not owned in memory: the next pass would not finish it")
+			}
+			if err := os.Remove(blocker); err != nil {
+				t.Fatal(err)
+			}
+			if err := o.Update("example.com.", []rrset.Key{c}, []rrset.Key{b}); err != nil {
+				t.Fatal(err)
+			}
+			want := map[string]map[rrset.Key]bool{"example.com.": {a: true, c: true}}
+			if got := ownedOnDisk(t, path); !reflect.DeepEqual(got, want) {
+				t.Errorf("on disk %v, want %v", got, want)
+			}
+		})
 	}
 }
 
@@ -463,29 +508,34 @@ func TestOwnedFailedSaveKeptForNext(t *testing.T) {
 // for its own next save.
 func TestOwnedCatchUp(t *testing.T) {
 	t.Parallel()
-	path := filepath.Join(t.TempDir(), "owned.json")
-	const zone = "example.com."
-	x := rkey("x.example.com.", dns.TypeA)
-	daemon, _ := loadOwned(t, path)
-	cli, _ := loadOwned(t, path)
-	if err := cli.Update(zone, []rrset.Key{x}, nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := daemon.CatchUp(); err != nil {
-		t.Fatal(err)
-	}
-	if !daemon.Has(zone, x) {
-		t.Errorf("after catching up the daemon does not own %v, which the CLI created and saved", x)
-	}
-	// And a set the other deleted is no longer owned.
-	if err := cli.Update(zone, nil, []rrset.Key{x}); err != nil {
-		t.Fatal(err)
-	}
-	if err := daemon.CatchUp(); err != nil {
-		t.Fatal(err)
-	}
-	if daemon.Has(zone, x) {
-		t.Errorf("after catching up the daemon still owns %v, which the CLI deleted", x)
+	for _, m := range ownedModes {
+		t.Run(m.name, func(t *testing.T) {
+			t.Parallel()
+			path := filepath.Join(t.TempDir(), "owned.json")
+			const zone = "example.com."
+			x := rkey("x.example.com.", dns.TypeA)
+			daemon, _ := m.load(t, path)
+			cli, _ := m.load(t, path)
+			if err := cli.Update(zone, []rrset.Key{x}, nil); err != nil {
+				t.Fatal(err)
+			}
+			if err := daemon.CatchUp(); err != nil {
+				t.Fatal(err)
+			}
+			if !daemon.Has(zone, x) {
+				t.Errorf("after catching up the daemon does not own %v, which the CLI created and saved", x)
+			}
+			// And a set the other deleted is no longer owned.
+			if err := cli.Update(zone, nil, []rrset.Key{x}); err != nil {
+				t.Fatal(err)
+			}
+			if err := daemon.CatchUp(); err != nil {
+				t.Fatal(err)
+			}
+			if daemon.Has(zone, x) {
+				t.Errorf("after catching up the daemon still owns %v, which the CLI deleted", x)
+			}
+		})
 	}
 }
 
@@ -493,47 +543,52 @@ func TestOwnedCatchUp(t *testing.T) {
 // failed) on top of what the file says.
 func TestOwnedCatchUpKeepsPending(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	path := filepath.Join(dir, "owned.json")
-	const zone = "example.com."
-	x, y, z := rkey("x.example.com.", dns.TypeA), rkey("y.example.com.", dns.TypeA), rkey("z.example.com.", dns.TypeA)
-	daemon, _ := loadOwned(t, path)
-	cli, _ := loadOwned(t, path)
-	if err := daemon.Update(zone, []rrset.Key{z}, nil); err != nil {
-		t.Fatal(err)
-	}
-	// The lock cannot be taken: the daemon's next change stays pending.
-	lock := filepath.Join(dir, ownedLockName)
-	if err := os.Remove(lock); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Mkdir(lock, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := daemon.Update(zone, []rrset.Key{y}, []rrset.Key{z}); err == nil {
-		t.Fatal("Update without a lock: no error")
-	}
-	if err := os.Remove(lock); err != nil {
-		t.Fatal(err)
-	}
-	if err := cli.Update(zone, []rrset.Key{x}, nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := daemon.CatchUp(); err != nil {
-		t.Fatal(err)
-	}
-	want := map[string]map[rrset.Key]bool{zone: {x: true, y: true}}
-	if !reflect.DeepEqual(daemon.zones, want) {
-		t.Errorf("after catching up the daemon owns %v, want %v: the CLI's save and its own pending change", daemon.zones, want)
-	}
-	if got := ownedOnDisk(t, path); !reflect.DeepEqual(got, map[string]map[rrset.Key]bool{zone: {x: true, z: true}}) {
-		t.Errorf("catching up wrote the file: %v", got)
-	}
-	if err := daemon.Update(zone, nil, nil); err != nil {
-		t.Fatal(err)
-	}
-	if got := ownedOnDisk(t, path); !reflect.DeepEqual(got, want) {
-		t.Errorf("on disk after the daemon's next save %v, want %v", got, want)
+	for _, m := range ownedModes {
+		t.Run(m.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			path := filepath.Join(dir, "owned.json")
+			const zone = "example.com."
+			x, y, z := rkey("x.example.com.", dns.TypeA), rkey("y.example.com.", dns.TypeA), rkey("z.example.com.", dns.TypeA)
+			daemon, _ := m.load(t, path)
+			cli, _ := m.load(t, path)
+			if err := daemon.Update(zone, []rrset.Key{z}, nil); err != nil {
+				t.Fatal(err)
+			}
+			// The lock cannot be taken: the daemon's next change stays pending.
+			lock := filepath.Join(dir, ownedLockName)
+			if err := os.Remove(lock); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Mkdir(lock, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := daemon.Update(zone, []rrset.Key{y}, []rrset.Key{z}); err == nil {
+				t.Fatal("Update without a lock: no error")
+			}
+			if err := os.Remove(lock); err != nil {
+				t.Fatal(err)
+			}
+			if err := cli.Update(zone, []rrset.Key{x}, nil); err != nil {
+				t.Fatal(err)
+			}
+			if err := daemon.CatchUp(); err != nil {
+				t.Fatal(err)
+			}
+			want := map[string]map[rrset.Key]bool{zone: {x: true, y: true}}
+			if !reflect.DeepEqual(daemon.zones, want) {
+				t.Errorf("after catching up the daemon owns %v, want %v: the CLI's save and its own pending change", daemon.zones, want)
+			}
+			if got := ownedOnDisk(t, path); !reflect.DeepEqual(got, map[string]map[rrset.Key]bool{zone: {x: true, z: true}}) {
+				t.Errorf("catching up wrote the file: %v", got)
+			}
+			if err := daemon.Update(zone, nil, nil); err != nil {
+				t.Fatal(err)
+			}
+			if got := ownedOnDisk(t, path); !reflect.DeepEqual(got, want) {
+				t.Errorf("on disk after the daemon's next save %v, want %v", got, want)
+			}
+		})
 	}
 }
 

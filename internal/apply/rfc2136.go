@@ -40,7 +40,7 @@ type RFC2136Options struct {
 	// max_update_records, default 1024); larger plans are split.
 	MaxRecords int
 	Timeout    time.Duration // of one UPDATE exchange
-	Owned      *Owned        // what dnssync created (LoadOwned)
+	Owned      *Owned        // what dnssync created (LoadOwned); its warnings go to Log
 	Log        *slog.Logger  // nil discards
 }
 
@@ -62,6 +62,7 @@ func NewRFC2136(o RFC2136Options) (*RFC2136, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	o.Owned.useLog(log)
 	return &RFC2136{server: o.Server, tsig: o.TSIG, maxRecords: o.MaxRecords, timeout: o.Timeout, owned: o.Owned, log: log}, nil
 }
 

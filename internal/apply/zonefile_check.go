@@ -45,7 +45,7 @@ func (b *ZoneFile) Check() error {
 }
 
 // Check is the rfc2136 backend's: it writes no zone, but the ownership
-// state (owned.json) is replaced atomically in state_dir after every
+// state (owned.json and its journal) is written in state_dir after every
 // change, so state_dir must take such a write, as for the zonefile
 // backend. `dnssync check-config` runs it.
 func (b *RFC2136) Check() error {
