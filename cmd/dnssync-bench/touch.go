@@ -145,9 +145,19 @@ func spread(ns []int, one, many string) string {
 func describeFiles(ts []touch) string {
 	var parts []string
 	for _, t := range ts {
-		parts = append(parts, fmt.Sprintf("%d %v", len(t.files), t.files))
+		parts = append(parts, fmt.Sprintf("%d %v", len(t.files), firstNames(t.files)))
 	}
 	return compact(parts)
+}
+
+// firstNames is names, the first few of them when there are many: a
+// change that wrote 1,000 zone files names some, not all.
+func firstNames(names []string) string {
+	const few = 5
+	if len(names) <= few {
+		return fmt.Sprint(names)
+	}
+	return fmt.Sprintf("[%s and %d more]", strings.Join(names[:few], " "), len(names)-few)
 }
 
 func describeAXFRs(ts []touch) string {
@@ -156,7 +166,7 @@ func describeAXFRs(ts []touch) string {
 		if len(t.axfrs) == 0 {
 			parts = append(parts, "0")
 		} else {
-			parts = append(parts, fmt.Sprintf("%d %v", len(t.axfrs), t.axfrs))
+			parts = append(parts, fmt.Sprintf("%d %v", len(t.axfrs), firstNames(t.axfrs)))
 		}
 	}
 	return compact(parts)
