@@ -32,10 +32,12 @@ type dirtyName struct {
 // (mergeAll), in rounds of flushBatch names; what they produce is put into
 // the zones' maps here, by one goroutine.
 func (ix *index) flush() (changed map[string]map[string]bool, n int) {
-	for _, zv := range ix.zones {
+	for zv := range ix.pending {
 		n += zv.countToMerge()
+		ix.looked++
 	}
 	if n == 0 {
+		clear(ix.pending)
 		return nil, 0
 	}
 	if n <= maxLogNames {
@@ -50,7 +52,7 @@ func (ix *index) flush() (changed map[string]map[string]bool, n int) {
 		ix.merges += len(batch)
 		batch = batch[:0]
 	}
-	for _, zv := range ix.zones {
+	for zv := range ix.pending {
 		count := zv.countToMerge()
 		if count == 0 {
 			continue
@@ -83,6 +85,7 @@ func (ix *index) flush() (changed map[string]map[string]bool, n int) {
 		zv.dirty, zv.unmerged = nil, false
 	}
 	run()
+	clear(ix.pending)
 	return changed, n
 }
 

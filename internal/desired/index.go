@@ -27,8 +27,14 @@ type location struct {
 func (l location) String() string { return fmt.Sprintf("%s:%d", l.file, l.line) }
 
 type index struct {
-	zones  map[string]*zoneView
-	merges int // names merged so far; tests check that merging stays incremental
+	zones map[string]*zoneView
+	// pending: the zones with names to merge at the next flush, so that a
+	// flush looks at them alone: the reconciler asks ChangedSince (which
+	// flushes) of every zone once per change, and with 10,000 zones a walk
+	// of all of them per flush cost a second per change.
+	pending map[*zoneView]struct{}
+	merges  int // names merged so far; tests check that merging stays incremental
+	looked  int // zones a flush looked at; tests check it stays with the zones changed
 }
 
 // zoneView is one zone's index and merged result, updated in place; State
@@ -63,11 +69,24 @@ type zoneView struct {
 }
 
 func newIndex(zones []string) *index {
-	ix := &index{zones: make(map[string]*zoneView, len(zones))}
+	ix := &index{zones: make(map[string]*zoneView, len(zones)), pending: make(map[*zoneView]struct{})}
 	for _, z := range zones {
-		ix.zones[z] = newZoneView(z)
+		ix.add(z)
 	}
 	return ix
+}
+
+// add indexes zone, with nothing merged yet.
+func (ix *index) add(zone string) {
+	zv := newZoneView(zone)
+	ix.zones[zone] = zv
+	ix.pending[zv] = struct{}{}
+}
+
+// remove drops zone from the index.
+func (ix *index) remove(zone string) {
+	delete(ix.pending, ix.zones[zone])
+	delete(ix.zones, zone)
 }
 
 func newZoneView(zone string) *zoneView {
@@ -143,6 +162,7 @@ func (ix *index) replace(f *file, recs []record) map[string]bool {
 		if zv := ix.zones[zone]; zv != nil {
 			zv.setRuns(name, zv.runs(name, &buf).without(f.path))
 			zones[zone] = true
+			ix.pending[zv] = struct{}{}
 		}
 	})
 	f.good = groupByName(recs)
@@ -150,6 +170,7 @@ func (ix *index) replace(f *file, recs []record) map[string]bool {
 		if zv := ix.zones[zone]; zv != nil {
 			zv.setRuns(name, zv.runs(name, &buf).with(runOf(f, off, n)))
 			zones[zone] = true
+			ix.pending[zv] = struct{}{}
 		}
 	})
 	return zones

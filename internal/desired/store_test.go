@@ -519,3 +519,37 @@ func TestIndexSharesRecordsSafely(t *testing.T) {
 		t.Errorf("after b.yaml changed:\n%q\nwant\n%q", got, want)
 	}
 }
+
+// The reconciler asks ChangedSince of every zone after a change, and each
+// call flushes: a flush looks at the zones with names to merge, not at
+// every zone. With 10,000 zones, a walk of all of them per flush made a
+// change in one zone cost a second of CPU.
+func TestFlushLooksOnlyAtChangedZones(t *testing.T) {
+	dir := t.TempDir()
+	opts := testOptions(dir)
+	const zones = 500
+	opts.Zones = nil
+	for z := range zones {
+		opts.Zones = append(opts.Zones, fmt.Sprintf("z%d.example.", z))
+		writeFile(t, dir, fmt.Sprintf("z%d.yaml", z), yamlFile(aRecord(fmt.Sprintf("www.z%d.example", z), "10.0.0.1", 300)))
+	}
+	s := NewStore(opts, nil)
+	s.racyWindow = 0
+	mustScan(t, s)
+	gen := s.State().Generation
+	writeFile(t, dir, "z7.yaml", yamlFile(aRecord("www.z7.example", "10.0.0.2", 300)))
+	mustScan(t, s)
+	start := s.ix.looked
+	changed := 0
+	for _, z := range opts.Zones {
+		if names, ok := s.ChangedSince(z, gen); !ok || len(names) > 0 {
+			changed++
+		}
+	}
+	if changed != 1 {
+		t.Errorf("%d zones changed, want 1 (z7.example.)", changed)
+	}
+	if looked := s.ix.looked - start; looked > 1 {
+		t.Errorf("%d ChangedSince calls looked at %d zones, want 1 (the one changed)", zones, looked)
+	}
+}

@@ -44,7 +44,7 @@ func (s *Store) SetZones(zones []string) []string {
 	var added []string
 	for _, z := range zs.zones {
 		if s.ix.zones[z] == nil {
-			s.ix.zones[z] = newZoneView(z)
+			s.ix.add(z)
 			added = append(added, z)
 			changed[z] = true
 		}
@@ -67,7 +67,7 @@ func (s *Store) SetZones(zones []string) []string {
 	var removed []string
 	for z := range s.ix.zones {
 		if !zs.set[z] {
-			delete(s.ix.zones, z)
+			s.ix.remove(z)
 			removed = append(removed, z)
 		}
 	}
