@@ -541,3 +541,23 @@ func TestSerialsGroupCommit(t *testing.T) {
 		t.Errorf("after another process recorded other.example. 7, Last = %d", s.Last("other.example."))
 	}
 }
+
+// serials.json is written without reflection (marshalSerials) in the
+// shape encoding/json writes it: the same bytes for no zone, one, and
+// many with names JSON must escape.
+func TestMarshalSerialsIsIndentedJSON(t *testing.T) {
+	for _, zones := range []map[string]uint32{
+		{},
+		{"example.com.": 2026041500},
+		{"b.example.": 1, "a.example.": 4294967295, `we\"ird\\.example.`: 7, "<tag>&.example.": 0, "z\u00e9.example.": 9},
+	} {
+		want, err := json.MarshalIndent(serialsFile{Version: 1, Zones: zones}, "", "  ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, '\n')
+		if got := marshalSerials(zones); string(got) != string(want) {
+			t.Errorf("marshalSerials(%v) =\n%s\nwant\n%s", zones, got, want)
+		}
+	}
+}

@@ -179,6 +179,9 @@ func (r *Reconciler) planZones(ctx context.Context, st *desired.State, zones []s
 	inTurn := opts
 	opts.ahead = r.observeAheadOf(ctx, zones, opts)
 	defer opts.ahead.stop()
+	if opts.recheck {
+		opts.ahead.settle() // all asked before any is written (passpipe.go)
+	}
 	if opts.Apply {
 		opts.writes = newWrites()
 	}

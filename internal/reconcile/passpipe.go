@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"sync"
 
 	"github.com/dnssync/dnssync/internal/apply"
 	"github.com/dnssync/dnssync/internal/desired"
@@ -24,9 +25,16 @@ import (
 // A cold start of 10,000 zones of 100 records spent 5 ms per zone
 // serially: a transfer and an SOA query, the serial state's write, the
 // zone file's write and their fsyncs.
+//
+// The zones that looked not served are asked again all ahead, and all
+// before the first of them is written (their SOA only, observeInFlight at
+// once, and nothing to hold but an empty zone): asked while their zone
+// files were being written, the server answered slowly, busy loading the
+// files written before.
 
 const (
-	observeAhead     = 64
+	observeAhead     = 64 // zones observed and not yet planned
+	observeInFlight  = 64 // observations under way at once
 	writeParallelism = 64
 )
 
@@ -46,7 +54,9 @@ type lookahead struct {
 	next   int // the index the pass takes next
 	out    []chan seen
 	window chan struct{} // a slot per zone observed and not yet taken
+	ctx    context.Context // the pass's, cancelled by stop
 	cancel context.CancelFunc
+	asked  sync.WaitGroup // the observations started
 	done   chan struct{}
 }
 
@@ -54,8 +64,13 @@ type lookahead struct {
 // opts.observe would, ahead of the pass that takes them (take).
 func (r *Reconciler) observeAheadOf(ctx context.Context, zones []string, opts Options) *lookahead {
 	ctx, cancel := context.WithCancel(ctx)
-	la := &lookahead{zones: zones, out: make([]chan seen, len(zones)), window: make(chan struct{}, observeAhead),
-		cancel: cancel, done: make(chan struct{})}
+	depth := observeAhead
+	if opts.recheck {
+		depth = max(len(zones), 1)
+	}
+	la := &lookahead{zones: zones, out: make([]chan seen, len(zones)), window: make(chan struct{}, depth),
+		ctx: ctx, cancel: cancel, done: make(chan struct{})}
+	inFlight := make(chan struct{}, observeInFlight)
 	// What the cache holds is read here, before the pass changes it.
 	cachedAt := map[string]uint32{}
 	for i, z := range zones {
@@ -82,10 +97,17 @@ func (r *Reconciler) observeAheadOf(ctx context.Context, zones []string, opts Op
 			case <-ctx.Done():
 				return
 			}
+			select {
+			case inFlight <- struct{}{}:
+			case <-ctx.Done():
+				la.out[i] <- seen{err: ctx.Err()}
+				return
+			}
 			serial, isCached := cachedAt[z]
-			go func() {
+			la.asked.Go(func() {
 				la.out[i] <- r.observeOne(ctx, z, serial, isCached, opts.recheck)
-			}()
+				<-inFlight
+			})
 		}
 	}()
 	return la
@@ -113,10 +135,25 @@ func (la *lookahead) take(zone string) (seen, bool) {
 	if la.out[i] == nil {
 		return seen{}, false
 	}
-	s, ok := <-la.out[i], true
-	la.out[i] = nil
-	<-la.window
-	return s, ok
+	select {
+	case s := <-la.out[i]:
+		la.out[i] = nil
+		<-la.window
+		return s, true
+	case <-la.ctx.Done():
+		// Cancelled: zone i may never have been started. The caller's own
+		// observe fails at once on the same cancelled context.
+		return seen{}, false
+	}
+}
+
+// settle waits until every zone is observed (or the pass cancelled).
+func (la *lookahead) settle() {
+	if la == nil {
+		return
+	}
+	<-la.done
+	la.asked.Wait()
 }
 
 // skip passes over zone, not observed ahead (a derived zone).
@@ -137,7 +174,11 @@ func (la *lookahead) stop() {
 
 // observed is observe, or the zone as observed ahead.
 func (r *Reconciler) observed(ctx context.Context, log *slog.Logger, zone string, opts Options) (*observed.Zone, uint64, bool, error) {
-	if s, ok := opts.ahead.take(zone); ok {
+	s, ok := opts.ahead.take(zone)
+	if err := ctx.Err(); err != nil && !ok { // a cancelled pass asks nothing more
+		return nil, 0, false, err
+	}
+	if ok {
 		if !s.cached {
 			return s.served, 0, false, s.err
 		}
