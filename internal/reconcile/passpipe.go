@@ -53,7 +53,7 @@ type lookahead struct {
 	zones  []string
 	next   int // the index the pass takes next
 	out    []chan seen
-	window chan struct{} // a slot per zone observed and not yet taken
+	window chan struct{}   // a slot per zone observed and not yet taken
 	ctx    context.Context // the pass's, cancelled by stop
 	cancel context.CancelFunc
 	asked  sync.WaitGroup // the observations started
