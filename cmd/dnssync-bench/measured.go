@@ -141,58 +141,61 @@ Records are A records, 100 per records.d file (` + "`host-000000.bench.test`" + 
 
 ## Why a target is not met
 
-- **Cold start at 100,000 records.** dnssync's own part ("cold: zone files
-  in place") is 2.2 to 2.6 s: reading and checking 1,000 YAML files (on every
-  core) is about half of it, planning, rendering and writing the 5 MB zone
-  file most of the rest. After that both sides wait for CoreDNS's directory
-  scan (a 1 s tick, at a phase the harness does not align for cold starts)
-  and its load of the zone, so runs land on either side of 2x (1.84x and
-  2.49x in two runs on a 2-core machine). A faster parse of records.d (the YAML library
-  builds a node tree per file) is the work that would settle it.
-- **Peak RSS at 100,000 records.** dnssync holds records.d parsed (every
-  file's last good content, for the last-good rule), the merged desired
-  RRsets, the zone as last served (so that a change costs one SOA query,
-  not a transfer) and the zone file's rendered text (so that a change
-  re-renders one RRset, not 100,000): about 90 MiB live at 100,000
-  records. The peak is reached during the cold start, when the parse's
-  garbage and the first plan come on top and Go's collector lets the heap
-  grow to about twice the live size. ` + "`GOMEMLIMIT=120MiB`" + ` in the unit's
-  environment holds the peak at 165 to 175 MiB at the cost of a slower cold start;
-  the remaining work is a more compact desired index (records stored once,
-  not per file and per RRset).
-- **rfc2136 at 10,000 records.** The floor itself is the limit: CoreDNS's
-  dynupdate plugin scans its whole zone for every record an UPDATE adds (to
-  find duplicates and CNAME conflicts) and rebuilds the zone per UPDATE, so
-  one UPDATE costs about 50 ms at 10,000 records and loading 10,000 records
-  costs 20 s whatever sends them. dnssync adds one pass (about 5 ms: the own
-  share row) to the one-record change, and matches the floor on the
-  cold sync.
-- **Signed zone, CPU per change (issue 14).** The signing is O(change):
-  the backend keeps the signed zone and re-signs only the changed RRset,
-  the SOA and the NSEC records around it (dnssec.Signed; ` + "`go test -bench ResignOneChange ./internal/dnssec/`" + `
-  gives about 0.2 ms a change at both 10,000 and 100,000 records), and
-  signing is 0.4% of the daemon's CPU in a profile of these changes
-  (perf and pprof, 100,000 records). What grows is the zone file: the
-  zonefile backend writes the whole file on every change (CoreDNS's
-  ` + "`file`" + ` and ` + "`auto`" + ` load nothing less), and a signed zone is about
-  490 bytes a record (the record, its RRSIG, an NSEC and its RRSIG): 49 MB
-  at 100,000 records against 4.5 MB unsigned. The daemon's CPU per change
-  is about 15 to 20 ms plus 3.5 to 4 ms per MB written, most of it the
-  kernel copying the file into fresh page-cache pages; signed at 10,000
-  records (4.9 MB) costs what unsigned at 100,000 does. A garbage
-  collection of the 300 to 400 MB live heap landing in the window adds 60
-  to 240 ms to a change, hence the spread between runs. Remedies: a
-  smaller file (names relative to $ORIGIN, a default $TTL), or a server
-  that takes signed changes without a whole-file reload (rfc2136 to a
-  server that signs: see the DNSSEC section of the README); issue 15 works
-  on the file's size and the heap.
-- **Signed zone, a change served** (not a stated target). Most of the
-  incremental row is CoreDNS's: ` + "`auto`" + ` reloads the whole zone file on a
-  change, and a signed zone of 100,000 records takes it 3 to 4 s to load
-  (the signed cold row's floor, the same file). The unsigned floor does
-  not pay that; a zone file backend cannot avoid it.
-- **Many zones, cold** (not a stated target). dnssync applies the zones
-  of a pass one after the other, each with the fsync of its zone file and
-  of the directory that an atomic, durable write needs, then verifies them
-  together; writing zones in parallel would shorten it further.
+What each target not met comes down to, from profiles of the daemon
+(pprof, 2 cores) taken while this table's work was done:
+
+- **zonefile, CPU per change (100,000 and 1,000,000 records).** Two
+  costs grow with the zone, not the change. The zone file is written
+  whole on every change (CoreDNS's ` + "`" + `file` + "`" + ` and ` + "`" + `auto` + "`" + ` load nothing less):
+  about 4 ms per MB, mostly the kernel copying the text into fresh page
+  cache, 45 MB at 1,000,000 records. And the desired state hands each
+  pass its zone as a map that an earlier pass's State may still hold, so
+  the first change after it copies the zone's map (copy-on-write,
+  ` + "`" + `desired/flush.go` + "`" + `): a million-entry map costs 150 to 600 ms to copy,
+  more when the collector is marking, and its garbage brings on the next
+  collection of a heap of half a gigabyte. Making that O(change) needs a
+  persistent zone view (sharded maps, or a tree) behind ` + "`" + `desired.State` + "`" + `,
+  which every consumer of State reads as a plain map today. The rfc2136
+  backend pays the same copy but no file write: at 1,000,000 records on
+  BIND a change is served in about 50 ms.
+- **zonefile, a change served at 1,000,000 records.** Most of it is
+  CoreDNS reloading a 45 MB zone file (the floor, several seconds);
+  dnssync's part is the CPU above and the file's write.
+- **zonefile, cold at 1,000,000 records.** dnssync's own part ("zone files
+  in place") is reading 10,000 records.d files on every core, merging the
+  desired state, planning and rendering a million RRsets (sorted once,
+  rendered on every core) and writing the file; CoreDNS's load of the
+  file comes after, as in the floor. What is left is mostly allocation
+  and collection (a quarter of the CPU): one ` + "`" + `dns.RR` + "`" + ` per record in the
+  desired state, in the zone as served and in the zone text. RRsets as
+  packed wire data would cut both the memory and the time.
+- **Many zones, cold (10,000 zones).** The zones are observed ahead and
+  written in parallel (64 at once), their serials recorded in batches;
+  what is left is the filesystem (a zone file, its fsync and the
+  directory's for each of 10,000 zones, beside serials.json's) and
+  CoreDNS loading the zones written while the next are written, both on
+  the same 2 cores. The floor renames one directory of 10,000 files in
+  at once.
+- **rfc2136, own share at 10,000 records.** About 6 ms from the rename to
+  the UPDATE's first byte: the watcher's 1 ms of quiet, reading the file,
+  the desired state's copy of the zone's map (above), an SOA query that
+  checks the cached zone, the plan and the UPDATE's TSIG. The copy is the
+  part that grows with the zone.
+- **rfc2136, cold at 10,000 records (BIND, Knot).** Both servers load
+  10,000 records in about 150 ms; dnssync's cold start adds its process
+  start, reading records.d, a transfer of the zone and the plan before
+  its first UPDATE (about 100 ms), which the floor (the UPDATEs alone)
+  does not pay. On CoreDNS dynupdate the floor itself takes seconds: the
+  plugin scans its whole zone for every record an UPDATE adds.
+- **rfc2136, cold sync under 5 s at 10,000 records (issue 6).** That
+  floor: CoreDNS dynupdate takes 11 s or more to load 10,000 records,
+  whatever sends them. BIND and Knot take well under a second.
+- **Signed zone, CPU per change (issue 14).** The signing is O(change)
+  (about 0.2 ms a change at 10,000 and 100,000 records: ` + "`" + `go test -bench
+  ResignOneChange ./internal/dnssec/` + "`" + `); what grows is the signed zone
+  file written whole per change, about 490 bytes a record (49 MB at
+  100,000), as above.
+- **NOT MEASURED.** A row that is opt-in (` + "`" + `-sizes ...,1000000` + "`" + `,
+  ` + "`" + `-zones 10000` + "`" + `, ` + "`" + `-steady 2m` + "`" + `, ` + "`" + `-rfcsizes ...,1000000` + "`" + `) or that a flag
+  replaced (` + "`" + `-zones 10000` + "`" + ` runs instead of the 1,000-zone row).
 `
