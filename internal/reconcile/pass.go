@@ -177,7 +177,7 @@ func (r *Reconciler) pass(ctx context.Context, opts Options) Result {
 // last did.
 func (r *Reconciler) planZones(ctx context.Context, st *desired.State, zones []string, at []int, opts Options, res *Result, pending *[]*applied) (recheck []int, last time.Time) {
 	inTurn := opts
-	opts.ahead = r.observeAheadOf(ctx, zones, opts)
+	opts.ahead = r.observeAheadOf(ctx, zones, st.Records, opts)
 	defer opts.ahead.stop()
 	if opts.recheck {
 		opts.ahead.settle() // all asked before any is written (passpipe.go)

@@ -33,9 +33,18 @@ import (
 // files written before.
 
 const (
-	observeAhead     = 64 // zones observed and not yet planned
-	observeInFlight  = 64 // observations under way at once
-	writeParallelism = 64
+	// observeAhead bounds what is observed and not yet planned, in units
+	// of aheadUnit records (the zone's desired records; a zone costs one
+	// unit at least, and one larger than all of them is observed alone):
+	// 64 small zones, or a quarter of a million records.
+	observeAhead = 64
+	aheadUnit    = 4096
+	// observeInFlight bounds the observations under way at once; a server
+	// dnssync writes by UPDATE gets fewer (BIND serves 10 transfers at
+	// once by default, and refuses more).
+	observeInFlight       = 64
+	observeInFlightUpdate = 8
+	writeParallelism      = 64
 )
 
 // seen is a zone observed ahead of its planning.
@@ -53,7 +62,8 @@ type lookahead struct {
 	zones  []string
 	next   int // the index the pass takes next
 	out    []chan seen
-	window chan struct{}   // a slot per zone observed and not yet taken
+	window chan struct{}   // units (aheadUnit) of zones observed and not yet taken
+	cost   []int           // each zone's units in window
 	ctx    context.Context // the pass's, cancelled by stop
 	cancel context.CancelFunc
 	asked  sync.WaitGroup // the observations started
@@ -62,15 +72,27 @@ type lookahead struct {
 
 // observeAheadOf starts observing zones (derived zones excepted) as
 // opts.observe would, ahead of the pass that takes them (take).
-func (r *Reconciler) observeAheadOf(ctx context.Context, zones []string, opts Options) *lookahead {
+//
+// records is each zone's desired records, the estimate of what observing
+// it holds.
+func (r *Reconciler) observeAheadOf(ctx context.Context, zones []string, records map[string]int, opts Options) *lookahead {
 	ctx, cancel := context.WithCancel(ctx)
 	depth := observeAhead
 	if opts.recheck {
-		depth = max(len(zones), 1)
+		depth = max(len(zones), 1) // not served: each an empty zone
 	}
 	la := &lookahead{zones: zones, out: make([]chan seen, len(zones)), window: make(chan struct{}, depth),
-		ctx: ctx, cancel: cancel, done: make(chan struct{})}
+		cost: make([]int, len(zones)), ctx: ctx, cancel: cancel, done: make(chan struct{})}
+	for i, z := range zones {
+		la.cost[i] = 1
+		if !opts.recheck {
+			la.cost[i] = min(max(1, (records[z]+aheadUnit-1)/aheadUnit), depth)
+		}
+	}
 	inFlight := make(chan struct{}, observeInFlight)
+	if !r.CreatesZones {
+		inFlight = make(chan struct{}, observeInFlightUpdate)
+	}
 	// What the cache holds is read here, before the pass changes it.
 	cachedAt := map[string]uint32{}
 	for i, z := range zones {
@@ -89,18 +111,14 @@ func (r *Reconciler) observeAheadOf(ctx context.Context, zones []string, opts Op
 			if derived[i] {
 				continue
 			}
-			if ctx.Err() != nil { // a cancelled pass starts no transfer
+			// Cancelled: no transfer starts, and take never waits for ever.
+			if !la.reserve(i) {
+				la.abandon(i)
 				return
 			}
-			select {
-			case la.window <- struct{}{}:
-			case <-ctx.Done():
-				return
-			}
-			select {
-			case inFlight <- struct{}{}:
-			case <-ctx.Done():
-				la.out[i] <- seen{err: ctx.Err()}
+			if !acquire(ctx, inFlight) {
+				la.out[i] <- seen{err: ctx.Err()} // its units are taken back by take
+				la.abandon(i + 1)
 				return
 			}
 			serial, isCached := cachedAt[z]
@@ -138,12 +156,51 @@ func (la *lookahead) take(zone string) (seen, bool) {
 	select {
 	case s := <-la.out[i]:
 		la.out[i] = nil
-		<-la.window
+		for range la.cost[i] {
+			<-la.window
+		}
 		return s, true
 	case <-la.ctx.Done():
 		// Cancelled: zone i may never have been started. The caller's own
 		// observe fails at once on the same cancelled context.
 		return seen{}, false
+	}
+}
+
+// reserve takes zone i's units of the window, false if the pass was
+// cancelled first. Only the lookahead's goroutine reserves, so taking
+// units one by one cannot deadlock.
+func (la *lookahead) reserve(i int) bool {
+	for n := 0; n < la.cost[i]; n++ {
+		if !acquire(la.ctx, la.window) {
+			for ; n > 0; n-- {
+				<-la.window
+			}
+			return false
+		}
+	}
+	return true
+}
+
+// abandon answers the zones from the i-th on, never started, with the
+// pass's cancellation; they hold no units.
+func (la *lookahead) abandon(i int) {
+	for j := i; j < len(la.zones); j++ {
+		la.cost[j] = 0
+		la.out[j] <- seen{err: la.ctx.Err()} // buffered
+	}
+}
+
+// acquire puts a token in sem, false if ctx ends first (or has ended).
+func acquire(ctx context.Context, sem chan struct{}) bool {
+	if ctx.Err() != nil {
+		return false
+	}
+	select {
+	case sem <- struct{}{}:
+		return true
+	case <-ctx.Done():
+		return false
 	}
 }
 
@@ -170,6 +227,7 @@ func (la *lookahead) stop() {
 	}
 	la.cancel()
 	<-la.done
+	la.asked.Wait() // no observation outlives the pass
 }
 
 // observed is observe, or the zone as observed ahead.

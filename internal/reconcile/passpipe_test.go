@@ -3,12 +3,16 @@ package reconcile
 import (
 	"context"
 	"fmt"
+	"log/slog"
+	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
 
 	"github.com/dnssync/dnssync/internal/apply"
+	"github.com/dnssync/dnssync/internal/desired"
 	"github.com/dnssync/dnssync/internal/diff"
 	"github.com/dnssync/dnssync/internal/observed"
 	"github.com/dnssync/dnssync/internal/rrset"
@@ -65,6 +69,7 @@ func TestPassObservesAheadAndWritesInParallel(t *testing.T) {
 			h.server.serve(z, 1, zoneOf(t, fmt.Sprintf("www.%s 300 IN A 192.0.2.2", z)))
 		}
 		h.r.Observed = slowServer{fakeServer: h.server, took: took}
+		h.r.CreatesZones = true // a zone file backend: 64 transfers at once (8 for an UPDATE server)
 		sb := &slowBackend{fakeBackend: h.backend, took: took}
 		h.r.Backend = sb
 
@@ -92,4 +97,75 @@ func TestPassObservesAheadAndWritesInParallel(t *testing.T) {
 			t.Errorf("at most %d writes at once, want 2 to %d", sb.top, writeParallelism)
 		}
 	})
+}
+
+// A pass cancelled before the lookahead reached a zone: taking that zone
+// returns at once (the lookahead answers every zone it never started),
+// and stopping waits for every observation started. Found by an outside
+// review: take waited for ever, and the daemon ignored its stop.
+func TestTakeAfterCancelReturns(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		names := []string{"a.example.", "b.example.", "c.example."}
+		h := newHarness(names...)
+		ctx, cancel := context.WithCancel(t.Context())
+		cancel()
+		la := h.r.observeAheadOf(ctx, names, nil, Options{})
+		done := make(chan struct{})
+		go func() {
+			for _, z := range names {
+				la.take(z)
+			}
+			close(done)
+		}()
+		synctest.Wait()
+		select {
+		case <-done:
+		default:
+			t.Fatal("take waits for ever after the pass was cancelled")
+		}
+		la.stop()
+		if n := len(h.server.transfers()); n != 0 {
+			t.Errorf("%d transfers after the cancel, want none", n)
+		}
+	})
+}
+
+// cancelOnLog cancels a pass when a message with the prefix is logged:
+// a stop that lands while the pass plans its first zone.
+type cancelOnLog struct {
+	slog.Handler
+	prefix string
+	cancel context.CancelFunc
+}
+
+func (h cancelOnLog) Enabled(context.Context, slog.Level) bool { return true }
+func (h cancelOnLog) Handle(_ context.Context, r slog.Record) error {
+	if strings.HasPrefix(r.Message, h.prefix) {
+		h.cancel()
+	}
+	return nil
+}
+func (h cancelOnLog) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h cancelOnLog) WithGroup(string) slog.Handler      { return h }
+
+// A pass cancelled while it plans its first zone returns (one goroutine
+// at a time, so that the lookahead is often behind the pass).
+func TestPassCancelledAtFirstZoneReturns(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	for i := range 50 {
+		h := newHarness(zoneA)
+		st := stateOf(nil, zoneA)
+		st.Held[zoneA]["x."+zoneA] = desired.Conflict{Zone: zoneA, Name: "x." + zoneA, Reason: "r"}
+		h.store.setState(st)
+		ctx, cancel := context.WithCancel(t.Context())
+		h.r.Log = slog.New(cancelOnLog{prefix: "conflict", cancel: cancel})
+		done := make(chan struct{})
+		go func() { h.r.RunOnce(ctx, Options{Apply: true}); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second): // a deadline for a hang, not a wait for a condition
+			t.Fatalf("pass %d cancelled while planning its first zone never returned", i)
+		}
+		cancel()
+	}
 }
