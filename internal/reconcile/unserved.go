@@ -21,7 +21,10 @@ import (
 // and the pass changes nothing in the zone; REFUSED, NOTAUTH or SERVFAIL
 // (CoreDNS, for a zone it has not loaded) means not served, but only when
 // it says so twice, a moment apart (a server starting or reloading may
-// say so for a moment); anything else changes nothing.
+// say so for a moment); anything else changes nothing. The second time
+// the SOA query is asked first and alone (cache.go, transfer): the
+// evidence for "not served" is the two SOA answers; the transfer is
+// asked again only of a zone the second answer says is served.
 
 // defaultRecheck is how long after a zone first looked not served it is
 // asked again. The pass asks about all such zones after one wait, so a
