@@ -14,6 +14,7 @@ import (
 	"github.com/miekg/dns"
 	"golang.org/x/sys/unix"
 
+	"github.com/dnssync/dnssync/internal/atomicfile"
 	"github.com/dnssync/dnssync/internal/rrset"
 )
 
@@ -217,7 +218,7 @@ func appendJournal(path string, truncate int64, b []byte) (stateID, error) {
 	}
 	if created {
 		// The new name must survive a crash as well as the data.
-		if err := syncStateDir(filepath.Dir(path)); err != nil {
+		if err := atomicfile.SyncDir(filepath.Dir(path)); err != nil {
 			return stateID{}, fmt.Errorf("ownership journal %s: %w", path, err)
 		}
 	}
@@ -274,14 +275,4 @@ func (o *Owned) writeWhole() error {
 		o.seen.known = false
 	}
 	return nil
-}
-
-// syncStateDir makes a new name in dir durable.
-func syncStateDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }

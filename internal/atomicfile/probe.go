@@ -39,7 +39,7 @@ func Probe(dir string) (err error) {
 		return fmt.Errorf("rename a file in %s: %w", dir, err)
 	}
 	name = renamed
-	if err = syncDir(dir); err != nil {
+	if err = SyncDir(dir); err != nil {
 		return fmt.Errorf("fsync %s: %w", dir, err)
 	}
 	return nil

@@ -99,19 +99,8 @@ func fastFields(data []byte, nb *nodeBuf) (_ []recordFields, ok bool) {
 			return nil, false
 		}
 		f := &out[len(out)-1]
-		var slot **yaml.Node
-		switch string(key) {
-		case "name":
-			slot = &f.name
-		case "type":
-			slot = &f.typ
-		case "value":
-			slot = &f.value
-		case "ttl":
-			slot = &f.ttl
-		case "ptr":
-			slot = &f.ptr
-		default:
+		slot := f.slot(string(key))
+		if slot == nil || slot == &f.values { // values: a list, for yaml.v3
 			return nil, false
 		}
 		if *slot != nil {

@@ -27,6 +27,25 @@ type recordFields struct {
 
 const wantRecordFields = "want name, type, value, values, ttl, ptr"
 
+// slot is where the record field key goes; nil for a key no record has.
+func (f *recordFields) slot(key string) **yaml.Node {
+	switch key {
+	case "name":
+		return &f.name
+	case "type":
+		return &f.typ
+	case "value":
+		return &f.value
+	case "values":
+		return &f.values
+	case "ttl":
+		return &f.ttl
+	case "ptr":
+		return &f.ptr
+	}
+	return nil
+}
+
 // notRecordsFile is the whole message for a file whose top level is not a
 // mapping with the one key "records": it may be any file at all (a hard
 // link to a key is a regular file, open.go), so the message quotes nothing
@@ -203,21 +222,8 @@ func decodeRecord(m *yaml.Node) (recordFields, *lineError) {
 		if k.Kind != yaml.ScalarNode {
 			return f, errAt(k.Line, "record key must be a string, got %s", yamlnode.Describe(k))
 		}
-		var slot **yaml.Node
-		switch k.Value {
-		case "name":
-			slot = &f.name
-		case "type":
-			slot = &f.typ
-		case "value":
-			slot = &f.value
-		case "values":
-			slot = &f.values
-		case "ttl":
-			slot = &f.ttl
-		case "ptr":
-			slot = &f.ptr
-		default:
+		slot := f.slot(k.Value)
+		if slot == nil {
 			return f, errAt(k.Line, "unknown field %s in record (%s)", excerpt(k.Value), wantRecordFields)
 		}
 		if *slot != nil {
