@@ -127,6 +127,39 @@ func benchLayout(b *testing.B, dir string, n int, manyZones bool) []string {
 // the heap the Store holds afterwards (after a GC), the desired state's
 // share of the daemon's memory.
 func BenchmarkColdStart(b *testing.B) {
+	forLayouts(b, func(b *testing.B, n int, opts Options) {
+		var s *Store
+		b.ReportAllocs()
+		for b.Loop() {
+			s = nil
+			s = NewStore(opts, nil)
+			if _, err := s.Scan(); err != nil {
+				b.Fatal(err)
+			}
+			st := s.State()
+			total := 0
+			for _, c := range st.Records {
+				total += c
+			}
+			if total != n || len(st.Problems) > 0 {
+				b.Fatalf("%d records, %d problems; want %d, none", total, len(st.Problems), n)
+			}
+		}
+		b.StopTimer()
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		runtime.KeepAlive(s)
+		s = nil
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/(1<<20), "live-MB")
+	})
+}
+
+// forLayouts runs bench on the benchmark's fleet of n records in one zone,
+// and in one zone per file, each in a directory of its own.
+func forLayouts(b *testing.B, bench func(b *testing.B, n int, opts Options)) {
 	n := benchRecords(b)
 	for _, many := range []bool{false, true} {
 		name := fmt.Sprintf("records=%d/zones=1", n)
@@ -136,33 +169,7 @@ func BenchmarkColdStart(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			dir := b.TempDir()
 			zones := benchLayout(b, dir, n, many)
-			opts := Options{Dir: dir, Zones: zones, DefaultTTL: 300}
-			var s *Store
-			b.ReportAllocs()
-			for b.Loop() {
-				s = nil
-				s = NewStore(opts, nil)
-				if _, err := s.Scan(); err != nil {
-					b.Fatal(err)
-				}
-				st := s.State()
-				total := 0
-				for _, c := range st.Records {
-					total += c
-				}
-				if total != n || len(st.Problems) > 0 {
-					b.Fatalf("%d records, %d problems; want %d, none", total, len(st.Problems), n)
-				}
-			}
-			b.StopTimer()
-			var before, after runtime.MemStats
-			runtime.GC()
-			runtime.ReadMemStats(&after)
-			runtime.KeepAlive(s)
-			s = nil
-			runtime.GC()
-			runtime.ReadMemStats(&before)
-			b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/(1<<20), "live-MB")
+			bench(b, n, Options{Dir: dir, Zones: zones, DefaultTTL: 300})
 		})
 	}
 }
@@ -170,26 +177,17 @@ func BenchmarkColdStart(b *testing.B) {
 // BenchmarkState: State on a Store where nothing changed, as each pass
 // calls it.
 func BenchmarkState(b *testing.B) {
-	n := benchRecords(b)
-	for _, many := range []bool{false, true} {
-		name := fmt.Sprintf("records=%d/zones=1", n)
-		if many {
-			name = fmt.Sprintf("records=%d/zones=%d", n, (n+99)/100)
+	forLayouts(b, func(b *testing.B, _ int, opts Options) {
+		s := NewStore(opts, nil)
+		if _, err := s.Scan(); err != nil {
+			b.Fatal(err)
 		}
-		b.Run(name, func(b *testing.B) {
-			dir := b.TempDir()
-			zones := benchLayout(b, dir, n, many)
-			s := NewStore(Options{Dir: dir, Zones: zones, DefaultTTL: 300}, nil)
-			if _, err := s.Scan(); err != nil {
-				b.Fatal(err)
-			}
+		s.State()
+		b.ReportAllocs()
+		for b.Loop() {
 			s.State()
-			b.ReportAllocs()
-			for b.Loop() {
-				s.State()
-			}
-		})
-	}
+		}
+	})
 }
 
 // BenchmarkReload: one file of 100 records changed in the benchmark's

@@ -150,21 +150,12 @@ func (la *lookahead) take(zone string) (seen, bool) {
 	}
 	i := la.next
 	la.next++
-	if la.out[i] == nil {
-		return seen{}, false
+	// Always answered: observed, or (never started) abandoned.
+	s := <-la.out[i]
+	for range la.cost[i] {
+		<-la.window
 	}
-	select {
-	case s := <-la.out[i]:
-		la.out[i] = nil
-		for range la.cost[i] {
-			<-la.window
-		}
-		return s, true
-	case <-la.ctx.Done():
-		// Cancelled: zone i may never have been started. The caller's own
-		// observe fails at once on the same cancelled context.
-		return seen{}, false
-	}
+	return s, true
 }
 
 // reserve takes zone i's units of the window, false if the pass was
@@ -232,11 +223,10 @@ func (la *lookahead) stop() {
 
 // observed is observe, or the zone as observed ahead.
 func (r *Reconciler) observed(ctx context.Context, log *slog.Logger, zone string, opts Options) (*observed.Zone, uint64, bool, error) {
-	s, ok := opts.ahead.take(zone)
-	if err := ctx.Err(); err != nil && !ok { // a cancelled pass asks nothing more
+	if err := ctx.Err(); err != nil { // a cancelled pass asks nothing more
 		return nil, 0, false, err
 	}
-	if ok {
+	if s, ok := opts.ahead.take(zone); ok {
 		if !s.cached {
 			return s.served, 0, false, s.err
 		}
@@ -269,8 +259,8 @@ func newWrites() *writes {
 	return &writes{slots: make(chan struct{}, writeParallelism), done: make(chan written, writeParallelism)}
 }
 
-// start writes zr's plan in the background; the pass finishes it
-// (finish).
+// startWrite writes zr's plan in the background; the pass finishes it
+// (finishWrites).
 func (r *Reconciler) startWrite(ctx context.Context, w *writes, zr ZoneResult, z zoneState, verify bool) {
 	// The secondaries are asked here, in turn: one silent in this pass is
 	// then asked once (floor.go).
@@ -285,7 +275,7 @@ func (r *Reconciler) startWrite(ctx context.Context, w *writes, zr ZoneResult, z
 	}()
 }
 
-// finish ends the writes that have ended (all of them, with wait) on the
+// finishWrites ends the writes that have ended (all of them, with wait) on the
 // pass's goroutine: a zone another writer changed meanwhile is planned
 // again at once (replan.go).
 func (r *Reconciler) finishWrites(ctx context.Context, st *desired.State, w *writes, opts Options, res *Result, pending *[]*applied, wait bool) {

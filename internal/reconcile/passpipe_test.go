@@ -169,3 +169,76 @@ func TestPassCancelledAtFirstZoneReturns(t *testing.T) {
 		cancel()
 	}
 }
+
+// countingServer is a slowServer that counts the transfers under way.
+type countingServer struct {
+	slowServer
+	mu            *sync.Mutex
+	inFlight, top *int
+}
+
+func (s countingServer) Transfer(ctx context.Context, zone string) (*observed.Zone, error) {
+	s.mu.Lock()
+	*s.inFlight++
+	*s.top = max(*s.top, *s.inFlight)
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		*s.inFlight--
+		s.mu.Unlock()
+	}()
+	return s.slowServer.Transfer(ctx, zone)
+}
+
+// What is observed ahead is bounded: 8 transfers at once from a server
+// dnssync writes by UPDATE (BIND refuses more than 10), 64 from one whose
+// zone files it writes, and by the zones' desired records (large zones
+// are observed a few at a time, not 64 of them held at once). Fake time.
+func TestObserveAheadBounds(t *testing.T) {
+	for _, tt := range []struct {
+		name         string
+		createsZones bool
+		records      int // desired records per zone, as State counts them
+		want         int // transfers under way at once, at most and reached
+	}{
+		{"an UPDATE server", false, 10, observeInFlightUpdate},
+		{"zone files", true, 10, min(observeInFlight, 80)},
+		{"large zones", true, 20 * aheadUnit, observeAhead / 20},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				var names []string
+				for i := range 80 {
+					names = append(names, fmt.Sprintf("z%02d.example.", i))
+				}
+				h := newHarness(names...)
+				h.r.CreatesZones = tt.createsZones
+				st := stateOf(nil, names...)
+				st.Records = map[string]int{}
+				for _, z := range names {
+					st.Records[z] = tt.records
+					h.server.serve(z, 1, zoneOf(t, "www."+z+" 300 IN A 192.0.2.1"))
+				}
+				var (
+					mu            sync.Mutex
+					inFlight, top int
+				)
+				h.r.Observed = countingServer{slowServer{h.server, time.Minute}, &mu, &inFlight, &top}
+				la := h.r.observeAheadOf(t.Context(), names, st.Records, Options{})
+				synctest.Wait() // the lookahead is as far ahead as it may go
+				mu.Lock()
+				got := top
+				mu.Unlock()
+				for _, z := range names {
+					if s, ok := la.take(z); !ok || s.err != nil {
+						t.Fatalf("%s: observed %v, %v", z, ok, s.err)
+					}
+				}
+				la.stop()
+				if got != tt.want || top != tt.want {
+					t.Errorf("at most %d transfers under way at once (%d before the first was taken), want %d", top, got, tt.want)
+				}
+			})
+		})
+	}
+}
