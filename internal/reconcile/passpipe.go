@@ -250,7 +250,6 @@ type written struct {
 	index  int
 	zr     ZoneResult
 	z      zoneState
-	verify bool
 	result apply.Result
 	err    error
 }
@@ -261,7 +260,7 @@ func newWrites() *writes {
 
 // startWrite writes zr's plan in the background; the pass finishes it
 // (finishWrites).
-func (r *Reconciler) startWrite(ctx context.Context, w *writes, zr ZoneResult, z zoneState, verify bool) {
+func (r *Reconciler) startWrite(ctx context.Context, w *writes, zr ZoneResult, z zoneState) {
 	// The secondaries are asked here, in turn: one silent in this pass is
 	// then asked once (floor.go).
 	floors := r.writeFloors(ctx, z.log, zr.Zone)
@@ -271,7 +270,7 @@ func (r *Reconciler) startWrite(ctx context.Context, w *writes, zr ZoneResult, z
 	go func() {
 		result, err := r.applyAbove(ctx, z.served, zr.Plan, floors)
 		<-w.slots
-		w.done <- written{index: index, zr: zr, z: z, verify: verify, result: result, err: err}
+		w.done <- written{index: index, zr: zr, z: z, result: result, err: err}
 	}()
 }
 
@@ -291,7 +290,7 @@ func (r *Reconciler) finishWrites(ctx context.Context, st *desired.State, w *wri
 			}
 		}
 		w.n--
-		zr, a := r.finishApply(ctx, &d.zr, d.z, d.verify, d.result, d.err)
+		zr, a := r.finishApply(ctx, &d.zr, d.z, opts.Verify, d.result, d.err)
 		if errors.Is(zr.Err, apply.ErrConcurrentWrite) {
 			again := opts
 			again.ahead, again.writes = nil, nil

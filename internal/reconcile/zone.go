@@ -132,7 +132,7 @@ func (r *Reconciler) applyZone(ctx context.Context, zr *ZoneResult, z zoneState,
 		return *zr, nil
 	}
 	if opts.writes != nil {
-		r.startWrite(ctx, opts.writes, *zr, z, opts.Verify)
+		r.startWrite(ctx, opts.writes, *zr, z)
 		return *zr, nil
 	}
 	result, err := r.backendApply(ctx, log, z.served, zr.Plan)
