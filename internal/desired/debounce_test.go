@@ -28,9 +28,14 @@ func (nopWatcher) Close() error        { return nil }
 
 // runBatcher runs a batcher fed by the returned channel until the test ends.
 func runBatcher(t *testing.T, debounce time.Duration) (chan<- fsnotify.Event, <-chan []string) {
+	return runBatcherWriting(t, debounce, &writers{})
+}
+
+// runBatcherWriting is runBatcher with the writers the batcher holds
+// paths back for.
+func runBatcherWriting(t *testing.T, debounce time.Duration, w *writers) (chan<- fsnotify.Event, <-chan []string) {
 	events := make(chan fsnotify.Event)
-	b := &batcher{dir: testDir, debounce: debounce, log: slog.New(slog.DiscardHandler), w: nopWatcher{},
-		events: events, errs: make(chan error), pending: map[string]bool{}, ready: map[string]bool{}, writing: &writers{}}
+	b := newBatcher(testDir, debounce, slog.New(slog.DiscardHandler), nopWatcher{}, events, make(chan error), w)
 	out := make(chan []string)
 	ctx, cancel := context.WithCancel(t.Context())
 	go b.run(ctx, out)
@@ -149,5 +154,45 @@ func TestDebounceWhileReceiverBusy(t *testing.T) {
 			t.Errorf("batch = %q, want %q", got, want)
 		}
 		noMore(t, out, 10*d)
+	})
+}
+
+// A debounce of 0 sends a batch as soon as its event is in: no quiet
+// period at all (it was 1 ms, most of a change's own cost on rfc2136).
+func TestDebounceZeroSendsAtOnce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		events, out := runBatcher(t, 0)
+		events <- write("web.yaml")
+		sent := time.Now()
+		got := next(t, out, time.Second)
+		if waited := time.Since(sent); waited != 0 {
+			t.Errorf("batch %v after the event, want at once", waited)
+		}
+		if want := paths("web.yaml"); !slices.Equal(got, want) {
+			t.Errorf("batch = %q, want %q", got, want)
+		}
+	})
+}
+
+// With a debounce of 0, a path whose writer is still at work is looked at
+// again every millisecond, not in a busy loop (on synctest's clock a busy
+// loop never lets time pass, and the test would hang), and is sent once
+// its writer closes it.
+func TestDebounceZeroWaitsForWriter(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		w := &writers{}
+		events, out := runBatcherWriting(t, 0, w)
+		path := filepath.Join(testDir, "web.yaml")
+		w.wrote(path, time.Now())
+		events <- write("web.yaml")
+		noMore(t, out, 50*time.Millisecond)
+		w.closed(path)
+		closed := time.Now()
+		if got, want := next(t, out, time.Second), paths("web.yaml"); !slices.Equal(got, want) {
+			t.Errorf("batch = %q, want %q", got, want)
+		}
+		if waited := time.Since(closed); waited > time.Millisecond {
+			t.Errorf("batch %v after the writer closed, want within a millisecond", waited)
+		}
 	})
 }

@@ -3,6 +3,7 @@ package desired
 import (
 	"maps"
 	"runtime"
+	"slices"
 	"sync"
 
 	"github.com/dnssync/dnssync/internal/rrset"
@@ -43,6 +44,11 @@ func (ix *index) flush() (changed map[string]map[string]bool, n int) {
 	if n <= maxLogNames {
 		changed = make(map[string]map[string]bool)
 	}
+	// What the names merged to before, while the changes are kept: a
+	// name merged again to the same sets is no change (a file rewritten,
+	// or one record changed in a file of many names), and the pass that
+	// asks ChangedSince then compares only the names that did change.
+	var before []mergedBefore
 	batch := make([]dirtyName, 0, min(n, flushBatch))
 	run := func() {
 		merged := mergeAll(batch)
@@ -66,6 +72,9 @@ func (ix *index) flush() (changed map[string]map[string]bool, n int) {
 			zv.sets = make(rrset.Zone, count)
 		} else {
 			for name := range zv.dirty {
+				if changed != nil {
+					before = append(before, mergedBefore{zv, name, zv.mergedAt(name)})
+				}
 				zv.forget(name)
 			}
 		}
@@ -86,7 +95,47 @@ func (ix *index) flush() (changed map[string]map[string]bool, n int) {
 	}
 	run()
 	clear(ix.pending)
+	for _, b := range before {
+		if b.zv.mergedAt(b.name).equal(b.was) {
+			delete(changed[b.zv.zone], b.name)
+		}
+	}
 	return changed, n
+}
+
+// mergedBefore is what a name merged to before it was merged again.
+type mergedBefore struct {
+	zv   *zoneView
+	name string
+	was  mergedName
+}
+
+// mergedName is what one name merged to: what a plan of the zone reads of
+// it (its sets and its hold) and what its derived PTRs read (its
+// opt-outs).
+type mergedName struct {
+	sets  []*rrset.Set
+	held  Conflict
+	noPTR [2]map[string]bool // A, AAAA
+}
+
+func (zv *zoneView) mergedAt(name string) mergedName {
+	var m mergedName
+	for _, t := range allowedTypes {
+		if s, ok := zv.sets[rrset.Key{Name: name, Type: t}]; ok {
+			m.sets = append(m.sets, s)
+		}
+	}
+	m.held = zv.held[name]
+	if zv.noPTR != nil {
+		m.noPTR = [2]map[string]bool{zv.noPTR[rrset.Key{Name: name, Type: dns.TypeA}], zv.noPTR[rrset.Key{Name: name, Type: dns.TypeAAAA}]}
+	}
+	return m
+}
+
+func (m mergedName) equal(o mergedName) bool {
+	return m.held == o.held && slices.EqualFunc(m.sets, o.sets, (*rrset.Set).Equal) &&
+		maps.Equal(m.noPTR[0], o.noPTR[0]) && maps.Equal(m.noPTR[1], o.noPTR[1])
 }
 
 // forget drops what name contributed to the zone's merged view, before the

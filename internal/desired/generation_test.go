@@ -80,3 +80,34 @@ func TestChangedSinceBoundedByNames(t *testing.T) {
 		t.Errorf("since(2) = %v, %v; want nothing, known", names, ok)
 	}
 }
+
+// A name merged again to what it merged to before is not a change: one
+// record changed in a file of many names names that record's name alone,
+// and a file rewritten as it was names nothing. A hold or an opt-out that
+// changes is a change.
+func TestChangedSinceNamesOnlyWhatMergedDifferently(t *testing.T) {
+	t.Parallel()
+	s, dir := newTestStore(t)
+	web, db, mail := aRecord("web.example.com", "10.0.0.1", 300), aRecord("db.example.com", "10.0.0.2", 300), aRecord("mail.example.com", "10.0.0.3", 300)
+	writeFile(t, dir, "a.yaml", yamlFile(web, db, mail))
+	writeFile(t, dir, "b.yaml", yamlFile(mail))
+	mustScan(t, s)
+	for _, tc := range []struct {
+		what    string
+		content string
+		want    []string
+	}{
+		{"rewritten as it was", yamlFile(web, db, mail), nil},
+		{"one value changed", yamlFile(aRecord("web.example.com", "10.0.0.9", 300), db, mail), []string{"web.example.com."}},
+		{"an opt-out of the PTR", yamlFile(aRecord("web.example.com", "10.0.0.9", 300), db+"    ptr: false\n", mail), []string{"db.example.com."}},
+		{"a TTL that puts a name on hold", yamlFile(aRecord("web.example.com", "10.0.0.9", 300), db+"    ptr: false\n", aRecord("mail.example.com", "10.0.0.3", 600)), []string{"mail.example.com."}},
+	} {
+		gen := s.State().Generation
+		writeFile(t, dir, "a.yaml", tc.content)
+		mustScan(t, s)
+		names, ok := s.ChangedSince("example.com.", gen)
+		if got := slices.Sorted(maps.Keys(names)); !ok || !slices.Equal(got, tc.want) {
+			t.Errorf("%s: ChangedSince = %q, %v; want %q", tc.what, got, ok, tc.want)
+		}
+	}
+}

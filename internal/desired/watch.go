@@ -52,11 +52,7 @@ func (s *Store) Watch(ctx context.Context, debounce time.Duration, log *slog.Log
 		w.Close()
 		return nil, fmt.Errorf("watch records dir %s: %w", dir, err)
 	}
-	if debounce <= 0 {
-		debounce = time.Millisecond
-	}
-	b := &batcher{dir: dir, debounce: debounce, log: log, w: w, events: w.Events, errs: w.Errors,
-		pending: make(map[string]bool), ready: make(map[string]bool), writing: s.writing}
+	b := newBatcher(dir, debounce, log, w, w.Events, w.Errors, s.writing)
 	if cw, err := newCloseWatcher(); err != nil {
 		log.Debug("writers closing files are not reported here; relying on stability alone", "err", err)
 	} else if err := cw.add(dir); err != nil {
@@ -86,6 +82,14 @@ type dirWatcher interface {
 }
 
 var _ dirWatcher = (*fsnotify.Watcher)(nil)
+
+// newBatcher batches the events of w (events and errs are its channels)
+// for dir. A debounce of 0 or less sends each batch at once.
+func newBatcher(dir string, debounce time.Duration, log *slog.Logger, w dirWatcher,
+	events <-chan fsnotify.Event, errs <-chan error, writing *writers) *batcher {
+	return &batcher{dir: dir, debounce: max(debounce, 0), log: log, w: w, events: events, errs: errs,
+		pending: make(map[string]bool), ready: make(map[string]bool), writing: writing}
+}
 
 type batcher struct {
 	dir      string
@@ -164,7 +168,7 @@ func (b *batcher) run(ctx context.Context, out chan<- []string) {
 		case <-fire:
 			fire = nil
 			if b.flush(time.Now()) {
-				arm(b.debounce) // look again for writers still at work
+				arm(b.relook()) // look again for writers still at work
 			}
 		}
 	}
@@ -242,9 +246,18 @@ func (b *batcher) flush(now time.Time) bool {
 }
 
 // wait is how long to let the pending batch grow: another quiet period, but
-// not past 10 quiet periods from its first event.
+// not past 10 quiet periods from its first event. A debounce of 0 sends at
+// once what the kernel reported so far: a rename into records.d is one
+// event, and waiting even a millisecond for more was most of a change's
+// own cost on the rfc2136 backend.
 func (b *batcher) wait(now time.Time) time.Duration {
 	return max(0, min(b.debounce, b.first.Add(10*b.debounce).Sub(now)))
+}
+
+// relook is how soon to look again at paths whose writer is still at work:
+// the debounce, but never a busy loop.
+func (b *batcher) relook() time.Duration {
+	return max(b.debounce, time.Millisecond)
 }
 
 func (b *batcher) error(err error) {
