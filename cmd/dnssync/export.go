@@ -72,7 +72,7 @@ func (c *cli) exportZone(zone string, serial uint32) int {
 		serial, _ = apply.NextSerial(time.Now()) // no known serial: never an error
 	}
 	var b bytes.Buffer
-	if err := zoneio.Export(&b, zone, st.Zones[zone], base, serial); err != nil {
+	if err := zoneio.Export(&b, zone, st.Zone(zone), base, serial); err != nil {
 		return c.fail(err)
 	}
 	if _, err := c.stdout.Write(b.Bytes()); err != nil {

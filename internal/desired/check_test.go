@@ -42,7 +42,7 @@ func TestLoadDir(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.Files != 1 || len(st.Zones["example.com."]) != 1 {
+	if st.Files != 1 || st.Zone("example.com.").Len() != 1 {
 		t.Errorf("LoadDir: %+v", st)
 	}
 }
@@ -95,7 +95,7 @@ func TestRepositoryExamplesAreValid(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.Files == 0 || len(st.Zones["example.com."]) == 0 {
+	if st.Files == 0 || st.Zone("example.com.").Len() == 0 {
 		t.Errorf("examples loaded nothing: %+v", st)
 	}
 }

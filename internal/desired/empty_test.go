@@ -26,8 +26,8 @@ func TestAcceptEmptyOnce(t *testing.T) {
 	}
 	s.AcceptEmpty()
 	mustScan(t, s)
-	if st := s.State(); len(st.Zones["example.com."]) != 0 || st.Files != 0 {
-		t.Fatalf("after AcceptEmpty: %d sets, %d files; want none", len(st.Zones["example.com."]), st.Files)
+	if st := s.State(); st.Zone("example.com.").Len() != 0 || st.Files != 0 {
+		t.Fatalf("after AcceptEmpty: %d sets, %d files; want none", st.Zone("example.com.").Len(), st.Files)
 	}
 
 	fill()

@@ -63,13 +63,11 @@ func (ix *index) flush() (changed map[string]map[string]bool, n int) {
 		if count == 0 {
 			continue
 		}
-		if zv.setsShared {
-			zv.sets, zv.setsShared = maps.Clone(zv.sets), false
-		}
 		// A zone with nothing merged yet has nothing to forget, and its
-		// map is made at its final size rather than grown name by name.
+		// shards are made for its final size rather than grown name by
+		// name.
 		if zv.unmerged {
-			zv.sets = make(rrset.Zone, count)
+			zv.sets = rrset.NewSharded(count)
 		} else {
 			for name := range zv.dirty {
 				if changed != nil {
@@ -122,7 +120,7 @@ type mergedName struct {
 func (zv *zoneView) mergedAt(name string) mergedName {
 	var m mergedName
 	for _, t := range allowedTypes {
-		if s, ok := zv.sets[rrset.Key{Name: name, Type: t}]; ok {
+		if s := zv.sets.Get(rrset.Key{Name: name, Type: t}); s != nil {
 			m.sets = append(m.sets, s)
 		}
 	}
@@ -145,9 +143,9 @@ func (zv *zoneView) forget(name string) {
 	// types each of 100,000 names has.
 	for _, t := range allowedTypes {
 		key := rrset.Key{Name: name, Type: t}
-		if old, ok := zv.sets[key]; ok {
+		if old := zv.sets.Get(key); old != nil {
 			zv.records -= len(old.RRs)
-			delete(zv.sets, key)
+			zv.sets.Delete(key)
 		}
 	}
 	delete(zv.held, name)
@@ -163,11 +161,11 @@ func (zv *zoneView) put(name string, m *merged) {
 		return
 	}
 	if m.one != nil {
-		zv.sets[m.one.Key] = m.one
+		zv.sets.Put(m.one.Key, m.one)
 		zv.records += len(m.one.RRs)
 	}
 	for _, s := range m.sets {
-		zv.sets[s.Key] = s
+		zv.sets.Put(s.Key, s)
 		zv.records += len(s.RRs)
 	}
 	if m.noPTR {

@@ -42,7 +42,7 @@ func TestHeldWith(t *testing.T) {
 		t.Errorf("held %v, want alias and both only (held.example.com. is not the added files' doing)", held)
 	}
 	st := s.State()
-	if _, ok := st.Held["example.com."]["alias.example.com."]; ok || len(st.Zones["example.com."]) != 1 {
+	if _, ok := st.Held["example.com."]["alias.example.com."]; ok || st.Zone("example.com.").Len() != 1 {
 		t.Errorf("the store changed: zones %v, held %v", st.Zones, st.Held)
 	}
 	if held, _ := HeldWith(opts, nil, map[string][]byte{"a.yaml": added["a.yaml"]}); len(held) != 0 {

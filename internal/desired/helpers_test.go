@@ -1,6 +1,7 @@
 package desired
 
 import (
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -44,9 +45,9 @@ func problemTexts(ps []Problem) []string {
 }
 
 // zoneTexts lists a zone's records in canonical order.
-func zoneTexts(z rrset.Zone) []string {
+func zoneTexts(z rrset.Sets) []string {
 	var out []string
-	for _, rr := range z.Records() {
+	for _, rr := range rrset.Zone(maps.Collect(z.All())).Records() {
 		out = append(out, rrText(rr))
 	}
 	return out

@@ -55,14 +55,13 @@ type zoneView struct {
 	// names cost a map as large as the index.
 	unmerged bool
 
-	sets    rrset.Zone
+	// sets: the merged sets. A State shares them (Sharded.Snapshot); the
+	// next change copies the shards it touches, so that no State ever
+	// changes.
+	sets    *rrset.Sharded
 	records int // records in sets
-	// setsShared: State handed sets out as it is; the next change to the
-	// zone copies it first, so that no State ever changes. A zone of
-	// 100,000 sets is then copied once per change, not once per State.
-	setsShared bool
-	held       map[string]Conflict
-	heldAt     map[string][]location // name -> where the conflicting records are
+	held    map[string]Conflict
+	heldAt  map[string][]location // name -> where the conflicting records are
 	// noPTR: the A/AAAA values opted out of derived PTRs (ptr.go); nil
 	// while no record of the zone opts out, which is the common case.
 	noPTR map[rrset.Key]map[string]bool
@@ -95,7 +94,7 @@ func newZoneView(zone string) *zoneView {
 		unmerged: true,
 		names:    make(map[string]fileRun),
 		multi:    make(map[string]byFile),
-		sets:     make(rrset.Zone),
+		sets:     rrset.NewSharded(0),
 		held:     make(map[string]Conflict),
 		heldAt:   make(map[string][]location),
 	}

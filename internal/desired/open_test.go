@@ -86,7 +86,7 @@ func wantProblem(t *testing.T, s *Store, path, msg string) {
 
 func wantServed(t *testing.T, s *Store, want ...string) {
 	t.Helper()
-	if got := zoneTexts(s.State().Zones["example.com."]); !slices.Equal(got, want) {
+	if got := zoneTexts(s.State().Zone("example.com.")); !slices.Equal(got, want) {
 		t.Errorf("example.com. = %q, want %q", got, want)
 	}
 }

@@ -2,8 +2,11 @@ package desired
 
 import (
 	"fmt"
+	"maps"
 	"strings"
 	"testing"
+
+	"github.com/dnssync/dnssync/internal/rrset"
 )
 
 // TestManyNamesMerge: enough names that State merges them on several
@@ -52,7 +55,7 @@ func TestManyNamesMerge(t *testing.T) {
 	if got := len(st.Held["example.com."]); got != wantHeld {
 		t.Errorf("%d names held, want %d", got, wantHeld)
 	}
-	zone := st.Zones["example.com."]
+	zone := maps.Collect(st.Zone("example.com.").All())
 	for _, i := range []int{0, 3, 105, 107, 2222} {
 		var got []string
 		for _, s := range zone {
@@ -88,7 +91,10 @@ func TestManyNamesMerge(t *testing.T) {
 	if names, ok := s.ChangedSince("example.com.", st.Generation); !ok || len(names) != len(extra) {
 		t.Errorf("%d names changed (known %v), want %d", len(names), ok, len(extra))
 	}
-	if got := st.Records["example.com."]; got != wantRecords || len(st.Zones["example.com."]) != len(zone) {
+	if got := st.Records["example.com."]; got != wantRecords || st.Zone("example.com.").Len() != len(zone) {
 		t.Errorf("the first State changed: %d records", got)
+	}
+	if after := maps.Collect(st.Zone("example.com.").All()); !maps.EqualFunc(after, zone, func(a, b *rrset.Set) bool { return a == b }) {
+		t.Errorf("the first State's sets changed: %d sets, had %d", len(after), len(zone))
 	}
 }

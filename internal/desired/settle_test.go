@@ -90,11 +90,11 @@ func TestInPlaceWriteNeverAppliedHalfWritten(t *testing.T) {
 		select {
 		case <-done:
 			s.Reload([]string{path})
-			if got := s.State().Zones["example.com."]; len(got) != 10 {
-				t.Fatalf("%d sets after the write", len(got))
+			if got := s.State().Zone("example.com."); got.Len() != 10 {
+				t.Fatalf("%d sets after the write", got.Len())
 			}
 			wantFirst := "h0.example.com. 300 IN A 10.0.0.22"
-			if got := zoneTexts(s.State().Zones["example.com."])[0]; got != wantFirst {
+			if got := zoneTexts(s.State().Zone("example.com."))[0]; got != wantFirst {
 				t.Errorf("after the write: %s, want %s", got, wantFirst)
 			}
 			return

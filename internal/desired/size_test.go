@@ -65,7 +65,7 @@ func TestMergedRRsetTooLarge(t *testing.T) {
 			t.Errorf("reason %q lacks %q", c.Reason, want)
 		}
 	}
-	if got := zoneTexts(st.Zones["example.com."]); len(got) != 1 || got[0] != "other.example.com. 300 IN A 10.0.0.1" {
+	if got := zoneTexts(st.Zone("example.com.")); len(got) != 1 || got[0] != "other.example.com. 300 IN A 10.0.0.1" {
 		t.Errorf("zone = %q, want only other.example.com.", got)
 	}
 	problems, err := Validate(opts)

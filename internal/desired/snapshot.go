@@ -20,14 +20,14 @@ func (s *Store) State() *State {
 	}
 	st := &State{
 		Generation: s.changes.gen,
-		Zones:      make(map[string]rrset.Zone, len(s.ix.zones)),
+		Zones:      make(map[string]rrset.Sets, len(s.ix.zones)),
 		Held:       make(map[string]map[string]Conflict, len(s.ix.zones)),
 		Files:      len(s.files),
 		FilesSeen:  s.filesSeen,
 		Records:    make(map[string]int, len(s.ix.zones)),
 	}
 	for z, zv := range s.ix.zones {
-		st.Zones[z], zv.setsShared = zv.sets, true // copied on the next change (flush)
+		st.Zones[z] = zv.sets.Snapshot() // a change copies only the shards it touches
 		st.Held[z] = maps.Clone(zv.held)
 		st.Records[z] = zv.records
 		if zv.noPTR != nil {

@@ -54,13 +54,13 @@ func TestScanLoadsFilesIntoZones(t *testing.T) {
 	if st.Files != 2 || len(st.Problems) != 0 || len(st.Incomplete) != 0 {
 		t.Errorf("Files=%d Problems=%v Incomplete=%v; want 2 files, no problems", st.Files, st.Problems, st.Incomplete)
 	}
-	if got := zoneTexts(st.Zones["example.com."]); !slices.Equal(got, []string{"web.example.com. 300 IN A 10.0.0.1"}) {
+	if got := zoneTexts(st.Zone("example.com.")); !slices.Equal(got, []string{"web.example.com. 300 IN A 10.0.0.1"}) {
 		t.Errorf("example.com. = %q", got)
 	}
-	if got := zoneTexts(st.Zones["sub.example.com."]); !slices.Equal(got, []string{"x.sub.example.com. 300 IN A 10.0.0.2"}) {
+	if got := zoneTexts(st.Zone("sub.example.com.")); !slices.Equal(got, []string{"x.sub.example.com. 300 IN A 10.0.0.2"}) {
 		t.Errorf("sub.example.com. = %q", got)
 	}
-	if z, ok := st.Zones["10.in-addr.arpa."]; !ok || len(z) != 0 {
+	if z, ok := st.Zones["10.in-addr.arpa."]; !ok || z == nil || z.Len() != 0 {
 		t.Errorf("every managed zone must be present, empty here: %v %v", z, ok)
 	}
 }
@@ -75,7 +75,7 @@ func TestLastGoodContentKept(t *testing.T) {
 		t.Errorf("an invalid file changed zones %q; its last good content should stay", zones)
 	}
 	st := s.State()
-	if got := zoneTexts(st.Zones["example.com."]); !slices.Equal(got, []string{"web.example.com. 300 IN A 10.0.0.1"}) {
+	if got := zoneTexts(st.Zone("example.com.")); !slices.Equal(got, []string{"web.example.com. 300 IN A 10.0.0.1"}) {
 		t.Errorf("last good content gone: %q", got)
 	}
 	if len(st.Problems) != 1 || st.Problems[0].File != path || st.Problems[0].Line != 4 {
@@ -90,7 +90,7 @@ func TestLastGoodContentKept(t *testing.T) {
 		t.Errorf("zones = %q after the fix", zones)
 	}
 	st = s.State()
-	if got := zoneTexts(st.Zones["example.com."]); !slices.Equal(got, []string{"web.example.com. 300 IN A 10.0.0.9"}) {
+	if got := zoneTexts(st.Zone("example.com.")); !slices.Equal(got, []string{"web.example.com. 300 IN A 10.0.0.9"}) {
 		t.Errorf("after the fix: %q", got)
 	}
 	if len(st.Problems) != 0 {
@@ -135,10 +135,10 @@ func TestMergeAcrossFiles(t *testing.T) {
 		"app.example.com. 300 IN A 10.0.0.2",
 		"app.example.com. 300 IN A 10.0.0.3",
 	}
-	if got := zoneTexts(st.Zones["example.com."]); !slices.Equal(got, want) {
+	if got := zoneTexts(st.Zone("example.com.")); !slices.Equal(got, want) {
 		t.Errorf("merged:\n got %q\nwant %q", got, want)
 	}
-	if n := len(st.Zones["example.com."]); n != 1 {
+	if n := st.Zone("example.com.").Len(); n != 1 {
 		t.Errorf("%d RRsets, want 1", n)
 	}
 }
@@ -170,7 +170,7 @@ func TestConflictsAreHeld(t *testing.T) {
 		t.Errorf("www conflict = %q\nwant %q", c.Reason, wantWWW)
 	}
 	// Held names are left out; everything else applies.
-	if got := zoneTexts(st.Zones["example.com."]); !slices.Equal(got, []string{"ok.example.com. 300 IN A 10.0.0.5"}) {
+	if got := zoneTexts(st.Zone("example.com.")); !slices.Equal(got, []string{"ok.example.com. 300 IN A 10.0.0.5"}) {
 		t.Errorf("zone = %q, want only ok.example.com.", got)
 	}
 
@@ -181,7 +181,7 @@ func TestConflictsAreHeld(t *testing.T) {
 	if len(st.Held["example.com."]) != 0 {
 		t.Errorf("still held: %v", st.Held["example.com."])
 	}
-	if n := len(st.Zones["example.com."]); n != 3 {
+	if n := st.Zone("example.com.").Len(); n != 3 {
 		t.Errorf("%d sets, want web A, www CNAME, ok A", n)
 	}
 }
@@ -211,7 +211,7 @@ func TestDeletedFileTakesItsRecords(t *testing.T) {
 		t.Errorf("zones = %q", zones)
 	}
 	st := s.State()
-	if len(st.Zones["sub.example.com."]) != 0 || len(st.Zones["example.com."]) != 1 || st.Files != 1 {
+	if st.Zone("sub.example.com.").Len() != 0 || st.Zone("example.com.").Len() != 1 || st.Files != 1 {
 		t.Errorf("after delete: %v, Files=%d", st.Zones, st.Files)
 	}
 }
@@ -229,7 +229,7 @@ func TestSuddenlyEmptyKeepsContent(t *testing.T) {
 	if !errors.Is(err, ErrSuddenlyEmpty) {
 		t.Fatalf("Scan error = %v, want ErrSuddenlyEmpty", err)
 	}
-	if st := s.State(); len(st.Zones["example.com."]) != 2 || st.Files != 2 {
+	if st := s.State(); st.Zone("example.com.").Len() != 2 || st.Files != 2 {
 		t.Errorf("content dropped: %v", st.Zones)
 	}
 
@@ -237,7 +237,7 @@ func TestSuddenlyEmptyKeepsContent(t *testing.T) {
 	if zones := mustScan(t, s); !slices.Equal(zones, []string{"example.com."}) {
 		t.Errorf("zones = %q", zones)
 	}
-	if st := s.State(); len(st.Zones["example.com."]) != 0 || st.Files != 0 {
+	if st := s.State(); st.Zone("example.com.").Len() != 0 || st.Files != 0 {
 		t.Errorf("emptiness not accepted: %v", st.Zones)
 	}
 }
@@ -270,7 +270,7 @@ func TestMissingDirKeepsContent(t *testing.T) {
 	if zones := s.Reload([]string{filepath.Join(dir, "a.yaml")}); len(zones) != 0 {
 		t.Errorf("Reload of a file in a vanished dir changed %q", zones)
 	}
-	if st := s.State(); len(st.Zones["example.com."]) != 1 {
+	if st := s.State(); st.Zone("example.com.").Len() != 1 {
 		t.Errorf("content dropped: %v", st.Zones)
 	}
 }
@@ -336,7 +336,7 @@ func TestReload(t *testing.T) {
 	if zones := s.Reload([]string{b}); !slices.Equal(zones, []string{"example.com."}) {
 		t.Errorf("last file deleted: zones %q", zones)
 	}
-	if st := s.State(); len(st.Zones["example.com."]) != 0 || st.Files != 0 || !st.FilesSeen {
+	if st := s.State(); st.Zone("example.com.").Len() != 0 || st.Files != 0 || !st.FilesSeen {
 		t.Errorf("after the last file: %v, Files %d, FilesSeen %v", st.Zones, st.Files, st.FilesSeen)
 	}
 	if _, err := s.Scan(); err != nil {
@@ -352,7 +352,7 @@ func TestReload(t *testing.T) {
 	if zones := s.Reload([]string{a, b}); len(zones) != 0 {
 		t.Errorf("all files deleted at once: zones %q", zones)
 	}
-	if st := s.State(); len(st.Zones["example.com."]) != 2 || st.Files != 2 {
+	if st := s.State(); st.Zone("example.com.").Len() != 2 || st.Files != 2 {
 		t.Errorf("content dropped when all files vanished: %v", st.Zones)
 	}
 	if _, err := s.Scan(); !errors.Is(err, ErrSuddenlyEmpty) {
@@ -365,13 +365,13 @@ func TestStateIsNotMutatedLater(t *testing.T) {
 	writeFile(t, dir, "a.yaml", yamlFile(aRecord("a.example.com", "10.0.0.1", 300)))
 	mustScan(t, s)
 	old := s.State()
-	before := zoneTexts(old.Zones["example.com."])
+	before := zoneTexts(old.Zone("example.com."))
 
 	writeFile(t, dir, "a.yaml", yamlFile(aRecord("a.example.com", "10.0.0.2", 300), aRecord("b.example.com", "10.0.0.3", 300)))
 	writeFile(t, dir, "bad.yaml", "nope")
 	mustScan(t, s)
 	_ = s.State()
-	if after := zoneTexts(old.Zones["example.com."]); !slices.Equal(before, after) || len(old.Problems) != 0 {
+	if after := zoneTexts(old.Zone("example.com.")); !slices.Equal(before, after) || len(old.Problems) != 0 {
 		t.Errorf("an earlier State changed: %q -> %q, problems %v", before, after, old.Problems)
 	}
 	// States share the zones' maps until a change (copy on write: a copy
@@ -382,11 +382,11 @@ func TestStateIsNotMutatedLater(t *testing.T) {
 	mustScan(t, s)
 	c := s.State()
 	for name, st := range map[string]*State{"first": a, "second": b} {
-		if got := zoneTexts(st.Zones["example.com."]); len(got) != 2 {
+		if got := zoneTexts(st.Zone("example.com.")); len(got) != 2 {
 			t.Errorf("the %s State changed after a change: %q", name, got)
 		}
 	}
-	if got := zoneTexts(c.Zones["example.com."]); len(got) != 1 {
+	if got := zoneTexts(c.Zone("example.com.")); len(got) != 1 {
 		t.Errorf("the State after the change: %q, want c.example.com only", got)
 	}
 }
@@ -405,7 +405,7 @@ func TestStateMergesIncrementally(t *testing.T) {
 		writeFile(t, dir, fmt.Sprintf("f%03d.yaml", f), yamlFile(recs...))
 	}
 	mustScan(t, s)
-	if n := len(s.State().Zones["example.com."]); n != files*perFile {
+	if n := s.State().Zone("example.com.").Len(); n != files*perFile {
 		t.Fatalf("%d sets, want %d", n, files*perFile)
 	}
 	start := s.ix.merges
@@ -419,11 +419,11 @@ func TestStateMergesIncrementally(t *testing.T) {
 	if merged := s.ix.merges - start; merged > perFile+1 {
 		t.Errorf("one changed file re-merged %d names, want at most %d", merged, perFile+1)
 	}
-	if n := len(st.Zones["example.com."]); n != files*perFile-perFile+2 {
+	if n := st.Zone("example.com.").Len(); n != files*perFile-perFile+2 {
 		t.Errorf("%d sets after the change", n)
 	}
 	k := rrset.Key{Name: "h7-0.example.com.", Type: dns.TypeA}
-	if got := st.Zones["example.com."][k].String(); got != "300 [10.0.0.2]" {
+	if got := st.Zone("example.com.").Get(k).String(); got != "300 [10.0.0.2]" {
 		t.Errorf("%s = %s", k, got)
 	}
 }
@@ -445,7 +445,7 @@ func TestScanSeesSameSizeRewrite(t *testing.T) {
 	if zones := mustScan(t, s); !slices.Equal(zones, []string{"example.com."}) {
 		t.Errorf("same-size rewrite not seen: zones %q", zones)
 	}
-	if got := zoneTexts(s.State().Zones["example.com."]); !slices.Equal(got, []string{"a.example.com. 300 IN A 10.0.0.2"}) {
+	if got := zoneTexts(s.State().Zone("example.com.")); !slices.Equal(got, []string{"a.example.com. 300 IN A 10.0.0.2"}) {
 		t.Errorf("zone = %q", got)
 	}
 }
@@ -462,7 +462,7 @@ func TestReloadOfTheDirRescans(t *testing.T) {
 	if zones := s.Reload([]string{dir}); !slices.Equal(zones, []string{"example.com."}) {
 		t.Errorf("zones %q, want example.com.", zones)
 	}
-	got := zoneTexts(s.State().Zones["example.com."])
+	got := zoneTexts(s.State().Zone("example.com."))
 	want := []string{
 		"b.example.com. 300 IN A 10.0.0.2",
 		"c.example.com. 300 IN A 10.0.0.3",
@@ -505,7 +505,7 @@ func TestIndexSharesRecordsSafely(t *testing.T) {
 		"y.example.com. 300 IN A 10.0.0.2", "y.example.com. 300 IN A 10.0.0.5",
 		"z.example.com. 300 IN A 10.0.0.4",
 	}
-	if got := zoneTexts(s.State().Zones["example.com."]); !slices.Equal(got, want) {
+	if got := zoneTexts(s.State().Zone("example.com.")); !slices.Equal(got, want) {
 		t.Errorf("merged:\n%q\nwant\n%q", got, want)
 	}
 	writeFile(t, dir, "b.yaml", yamlFile(aRecord("y.example.com", "10.0.0.6", 300), aRecord("x.example.com", "10.0.0.7", 300)))
@@ -515,7 +515,7 @@ func TestIndexSharesRecordsSafely(t *testing.T) {
 		"y.example.com. 300 IN A 10.0.0.2", "y.example.com. 300 IN A 10.0.0.6",
 		"z.example.com. 300 IN A 10.0.0.4",
 	}
-	if got := zoneTexts(s.State().Zones["example.com."]); !slices.Equal(got, want) {
+	if got := zoneTexts(s.State().Zone("example.com.")); !slices.Equal(got, want) {
 		t.Errorf("after b.yaml changed:\n%q\nwant\n%q", got, want)
 	}
 }

@@ -65,13 +65,14 @@ type Conflict struct {
 }
 
 // State is the merged desired view at one moment. The Store never modifies
-// a State it returned. Its Zones' maps and their *rrset.Set values are
-// shared between States (copied only when the zone next changes) and must
-// be treated as read-only; the top-level maps are the caller's.
+// a State it returned. Its Zones' sets and their *rrset.Set values are
+// shared between States (a change copies only the shards it touches:
+// rrset.Sharded) and must be treated as read-only; the top-level maps are
+// the caller's.
 type State struct {
 	// Zones maps each managed zone (canonical) to its desired RRsets. Every
 	// managed zone is present, possibly empty. Held names are absent.
-	Zones map[string]rrset.Zone
+	Zones map[string]rrset.Sets
 	// Held maps zone -> name -> conflict: names to leave as served. Every
 	// managed zone is present, possibly empty.
 	Held map[string]map[string]Conflict
@@ -109,4 +110,13 @@ type State struct {
 	// FilesSeen: some record file was counted since the Store started. An
 	// empty records dir that never had a file is suspect (a wrong dir?).
 	FilesSeen bool
+}
+
+// Zone returns zone's desired sets; none (never nil) when zone is not
+// managed.
+func (st *State) Zone(zone string) rrset.Sets {
+	if z := st.Zones[zone]; z != nil {
+		return z
+	}
+	return rrset.Zone(nil)
 }

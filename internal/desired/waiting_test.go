@@ -116,7 +116,7 @@ func TestGoodFileTurnedWaitingKeepsLastGood(t *testing.T) {
 	if len(st.Incomplete) != 0 || len(st.Unzoned) != 0 || len(st.Problems) != 1 {
 		t.Fatalf("Incomplete = %q, Unzoned = %v, Problems = %q", st.Incomplete, st.Unzoned, problemTexts(st.Problems))
 	}
-	if got := zoneTexts(st.Zones["example.com."]); !slices.Equal(got, []string{"www.example.com. 300 IN A 10.0.0.1"}) {
+	if got := zoneTexts(st.Zone("example.com.")); !slices.Equal(got, []string{"www.example.com. 300 IN A 10.0.0.1"}) {
 		t.Errorf("example.com. = %q, want the last good content", got)
 	}
 }
@@ -138,7 +138,7 @@ func TestWaitingFileAppliesWhenItsZoneArrives(t *testing.T) {
 	if len(st.Incomplete) != 0 || len(st.Problems) != 0 {
 		t.Fatalf("Incomplete = %q, Problems = %q", st.Incomplete, problemTexts(st.Problems))
 	}
-	if got := zoneTexts(st.Zones["later.example."]); !slices.Equal(got, []string{"www.later.example. 300 IN A 10.0.0.1"}) {
+	if got := zoneTexts(st.Zone("later.example.")); !slices.Equal(got, []string{"www.later.example. 300 IN A 10.0.0.1"}) {
 		t.Errorf("later.example. = %q", got)
 	}
 }

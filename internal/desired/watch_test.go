@@ -322,8 +322,8 @@ func TestScanSkipsFilesOpenForWriting(t *testing.T) {
 	if n := st.Records["example.com."]; n != 11 || len(st.Incomplete) != 0 || len(st.Problems) != 0 {
 		t.Errorf("once closed: %d records (want 11), incomplete %q, problems %q", n, st.Incomplete, problemTexts(st.Problems))
 	}
-	if want := "h9.example.com. 300 IN A 10.0.0.9"; !slices.Contains(zoneTexts(st.Zones["example.com."]), want) {
-		t.Errorf("once closed: %q lacks %s", zoneTexts(st.Zones["example.com."]), want)
+	if want := "h9.example.com. 300 IN A 10.0.0.9"; !slices.Contains(zoneTexts(st.Zone("example.com.")), want) {
+		t.Errorf("once closed: %q lacks %s", zoneTexts(st.Zone("example.com.")), want)
 	}
 }
 

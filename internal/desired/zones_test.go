@@ -50,7 +50,7 @@ func TestSetZonesAppliesAWaitingFileUntouched(t *testing.T) {
 	if len(st.Problems) != 0 || len(st.Incomplete) != 0 {
 		t.Errorf("Problems = %v, Incomplete = %v; the file should apply now", st.Problems, st.Incomplete)
 	}
-	if got := zoneTexts(st.Zones["staging.example.net."]); !slices.Equal(got, []string{"web.staging.example.net. 300 IN A 10.0.0.1"}) {
+	if got := zoneTexts(st.Zone("staging.example.net.")); !slices.Equal(got, []string{"web.staging.example.net. 300 IN A 10.0.0.1"}) {
 		t.Errorf("staging.example.net. = %q", got)
 	}
 	after, err := os.Stat(path)
@@ -80,10 +80,10 @@ func TestSetZonesSubZoneMovesRecordsWithoutReading(t *testing.T) {
 	if st.Generation <= gen {
 		t.Errorf("Generation %d after SetZones, was %d: want a new one", st.Generation, gen)
 	}
-	if got := zoneTexts(st.Zones["example.com."]); !slices.Equal(got, []string{"web.example.com. 300 IN A 10.0.0.1"}) {
+	if got := zoneTexts(st.Zone("example.com.")); !slices.Equal(got, []string{"web.example.com. 300 IN A 10.0.0.1"}) {
 		t.Errorf("example.com. = %q", got)
 	}
-	if got := zoneTexts(st.Zones["sub.example.com."]); !slices.Equal(got, []string{"x.sub.example.com. 300 IN A 10.0.0.2"}) {
+	if got := zoneTexts(st.Zone("sub.example.com.")); !slices.Equal(got, []string{"x.sub.example.com. 300 IN A 10.0.0.2"}) {
 		t.Errorf("sub.example.com. = %q", got)
 	}
 	if st.Records["example.com."] != 1 || st.Records["sub.example.com."] != 1 {
@@ -117,7 +117,7 @@ func TestSetZonesSubZoneMovesRecordsWithoutReading(t *testing.T) {
 	if _, ok := st.Zones["sub.example.com."]; ok {
 		t.Errorf("removed zone still in State")
 	}
-	if got := zoneTexts(st.Zones["example.com."]); len(got) != 2 {
+	if got := zoneTexts(st.Zone("example.com.")); len(got) != 2 {
 		t.Errorf("example.com. = %q, want both names", got)
 	}
 	if names, ok := s.ChangedSince("example.com.", gen); !ok || !names["x.sub.example.com."] {
@@ -150,7 +150,7 @@ func TestSetZonesRemoveZone(t *testing.T) {
 	if _, ok := st.Zones["other.net."]; ok {
 		t.Errorf("removed zone still in State.Zones")
 	}
-	if got := zoneTexts(st.Zones["example.com."]); len(got) != 2 {
+	if got := zoneTexts(st.Zone("example.com.")); len(got) != 2 {
 		t.Errorf("example.com. = %q, want b and c untouched", got)
 	}
 	if got := s.FilesIn("other.net"); len(got) != 0 {
@@ -171,7 +171,7 @@ func TestSetZonesRemoveZone(t *testing.T) {
 	if len(st.Incomplete) != 0 {
 		t.Errorf("Incomplete = %v: their last good content is known", st.Incomplete)
 	}
-	if got := zoneTexts(st.Zones["example.com."]); len(got) != 2 {
+	if got := zoneTexts(st.Zone("example.com.")); len(got) != 2 {
 		t.Errorf("c.yaml's last good content in example.com. must stay: %q", got)
 	}
 
@@ -180,7 +180,7 @@ func TestSetZonesRemoveZone(t *testing.T) {
 	if got := s.SetZones([]string{"example.com", "other.net"}); !slices.Equal(got, []string{"other.net."}) {
 		t.Errorf("SetZones = %q", got)
 	}
-	if got := zoneTexts(s.State().Zones["other.net."]); len(got) != 2 {
+	if got := zoneTexts(s.State().Zone("other.net.")); len(got) != 2 {
 		t.Errorf("other.net. = %q, want a and c", got)
 	}
 	mustScan(t, s)

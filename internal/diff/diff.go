@@ -84,7 +84,7 @@ func (p Plan) Empty() bool { return len(p.Changes) == 0 }
 // Input is everything Compute looks at.
 type Input struct {
 	Zone    string
-	Desired rrset.Zone
+	Desired rrset.Sets // nil: none
 	// Base holds the backend's own records (a zone file's SOA and NS). They
 	// are desired too, and win over Desired at the same key. Apart, so that
 	// Desired, shared and large, is never copied.
@@ -106,6 +106,9 @@ type Input struct {
 // name can change type in one message), then creates, then updates.
 func Compute(in Input) Plan {
 	p := Plan{Zone: in.Zone}
+	if in.Desired == nil {
+		in.Desired = rrset.Zone(nil)
+	}
 	managed := func(k rrset.Key) bool { return in.Managed == nil || in.Managed(k) }
 	// desire plans k to be served as want. Base wins over Desired at a key;
 	// a held name keeps what is served (the backend's own records are never
@@ -118,15 +121,14 @@ func Compute(in Input) Plan {
 	}
 	remove := func(k rrset.Key, have *rrset.Set) {
 		_, inBase := in.Base[k]
-		_, inDesired := in.Desired[k]
-		if inBase || inDesired || in.Held[k.Name] || !managed(k) {
+		if inBase || in.Desired.Get(k) != nil || in.Held[k.Name] || !managed(k) {
 			return
 		}
 		p.Changes = append(p.Changes, Change{Action: Delete, Key: k, Old: have})
 	}
 	// Per name, Only looks up every type there is; past a share of the zone
 	// a full pass over the zone is cheaper, and gives the same plan.
-	if in.Only != nil && len(in.Only)*len(dns.TypeToString) > 2*(len(in.Desired)+len(in.Observed)) {
+	if in.Only != nil && len(in.Only)*len(dns.TypeToString) > 2*(in.Desired.Len()+len(in.Observed)) {
 		in.Only = nil
 	}
 	if in.Only != nil {
@@ -135,7 +137,7 @@ func Compute(in Input) Plan {
 				k := rrset.Key{Name: name, Type: t}
 				if want, ok := in.Base[k]; ok {
 					desire(k, want, true)
-				} else if want, ok := in.Desired[k]; ok {
+				} else if want := in.Desired.Get(k); want != nil {
 					desire(k, want, false)
 				}
 				if have, ok := in.Observed[k]; ok {
@@ -147,7 +149,7 @@ func Compute(in Input) Plan {
 		for k, want := range in.Base {
 			desire(k, want, true)
 		}
-		for k, want := range in.Desired {
+		for k, want := range in.Desired.All() {
 			desire(k, want, false)
 		}
 		for k, have := range in.Observed {

@@ -250,13 +250,19 @@ func keyStrings(keys []rrset.Key) []string {
 // checkChange checks that a change carries the sets it claims to replace.
 func checkChange(t *testing.T, in Input, c Change) {
 	t.Helper()
+	desired := func(k rrset.Key) *rrset.Set {
+		if in.Desired == nil {
+			return nil
+		}
+		return in.Desired.Get(k)
+	}
 	switch c.Action {
 	case Create:
-		if c.Old != nil || c.New != in.Desired[c.Key] {
+		if c.Old != nil || c.New != desired(c.Key) {
 			t.Errorf("create %v: old %v, new %v", c.Key, c.Old, c.New)
 		}
 	case Update:
-		if c.Old != in.Observed[c.Key] || c.New != in.Desired[c.Key] {
+		if c.Old != in.Observed[c.Key] || c.New != desired(c.Key) {
 			t.Errorf("update %v: old %v, new %v", c.Key, c.Old, c.New)
 		}
 	case Delete:

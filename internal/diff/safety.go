@@ -250,8 +250,8 @@ func VanishedAtOnce(left, gone int) bool {
 // sets declared by the record files that vanished (the backend's own base
 // records aside, which it serves whatever records.d says). Every managed
 // zone must say so, and be readable, before the empty dir is believed.
-func EmptiedApplied(declared, served, base rrset.Zone) bool {
-	for k := range declared {
+func EmptiedApplied(declared rrset.Sets, served, base rrset.Zone) bool {
+	for k := range declared.All() {
 		if _, ok := served[k]; ok {
 			if _, own := base[k]; !own {
 				return false

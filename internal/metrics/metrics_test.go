@@ -48,7 +48,7 @@ func state(t *testing.T) *desired.State {
 	} {
 		com[s.Key] = s
 	}
-	return &desired.State{Zones: map[string]rrset.Zone{"example.com.": com, "example.org.": {}}, Records: map[string]int{"example.com.": com.Count()}, Files: 1}
+	return &desired.State{Zones: map[string]rrset.Sets{"example.com.": com, "example.org.": rrset.Zone{}}, Records: map[string]int{"example.com.": com.Count()}, Files: 1}
 }
 
 var (
@@ -237,7 +237,7 @@ dnssync_invalid_files 2
 	// counted as served; a zone no longer managed loses its series.
 	st = state(t)
 	delete(st.Zones, "example.org.")
-	st.Zones["example.com."][old] = set(t, "old.example.com. 60 IN A 192.0.2.9")
+	st.Zones["example.com."].(rrset.Zone)[old] = set(t, "old.example.com. 60 IN A 192.0.2.9")
 	st.Records["example.com."]++
 	res := reconcile.Result{Start: t0, State: st, Zones: []reconcile.ZoneResult{applied("example.com.", time.Second, verify.Result{Key: www})}}
 	m.Observe(res)

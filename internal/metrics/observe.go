@@ -102,7 +102,7 @@ func (m *Metrics) observeZone(res reconcile.Result, z reconcile.ZoneResult) {
 		if want, ok := res.State.Zones[z.Zone]; ok {
 			n := res.State.Records[z.Zone]
 			for _, k := range z.Plan.Foreign {
-				if s := want[k]; s != nil {
+				if s := want.Get(k); s != nil {
 					n -= len(s.RRs)
 				}
 			}

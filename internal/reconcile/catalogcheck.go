@@ -46,7 +46,7 @@ func (r *Reconciler) takeCatalog(st *desired.State, want map[rrset.Key]*rrset.Se
 		return nil
 	}
 	cat := map[rrset.Key]*rrset.Set{}
-	for k, s := range st.Zones[dns.CanonicalName(r.Catalog)] {
+	for k, s := range st.Zone(dns.CanonicalName(r.Catalog)).All() {
 		cat[k] = s
 		delete(want, k)
 	}

@@ -45,7 +45,7 @@ func TestCatalogCheckedAtThePrimaryOnly(t *testing.T) {
 	r := catalogReconciler(t, primary.addr)
 	r.Checker = verify.Servers{{Addr: primary.addr, Timeout: 200 * time.Millisecond}, {Addr: resolver, Timeout: 200 * time.Millisecond, Recurse: true}}
 	st := r.state()
-	if n := len(st.Zones[testCatalog]); n != 2 {
+	if n := st.Zone(testCatalog).Len(); n != 2 {
 		t.Fatalf("catalog's desired content %v, want the version TXT and one member PTR", st.Zones[testCatalog])
 	}
 

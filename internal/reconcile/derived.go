@@ -174,8 +174,9 @@ func deriveZones(st *desired.State, d Derivation, kept map[rrset.Key]*rrset.Set)
 		var ptrs map[string]rrset.Zone
 		ptrs, capped = reverse.Derive(d.Reverse, slices.Collect(maps.Keys(st.Zones)), forwardAddrs(st, d.zones(), kept), reverse.OptedOut(st.NoPTR), explicitIn(st, d.Reverse), d.Cap)
 		for zone, sets := range ptrs {
-			z := make(rrset.Zone, len(st.Zones[zone])+len(sets))
-			maps.Copy(z, st.Zones[zone])
+			own := st.Zone(zone)
+			z := make(rrset.Zone, own.Len()+len(sets))
+			maps.Insert(z, own.All())
 			maps.Copy(z, sets) // never at a name records.d declares (explicitIn)
 			out[zone] = z
 		}
@@ -194,7 +195,7 @@ func deriveZones(st *desired.State, d Derivation, kept map[rrset.Key]*rrset.Set)
 // maps copied, not changed.
 func overlay(st *desired.State, derived map[string]rrset.Zone) *desired.State {
 	out := *st
-	out.Zones = make(map[string]rrset.Zone, len(st.Zones)+len(derived))
+	out.Zones = make(map[string]rrset.Sets, len(st.Zones)+len(derived))
 	out.Records = make(map[string]int, len(st.Records)+len(derived))
 	maps.Copy(out.Zones, st.Zones)
 	maps.Copy(out.Records, st.Records)
@@ -213,7 +214,7 @@ func forwardAddrs(st *desired.State, derived map[string]bool, kept map[rrset.Key
 		if derived[zone] {
 			continue
 		}
-		for k, s := range sets {
+		for k, s := range sets.All() {
 			if (k.Type == dns.TypeA || k.Type == dns.TypeAAAA) && kept[k] == nil {
 				out = append(out, s)
 			}
@@ -236,8 +237,8 @@ func explicitIn(st *desired.State, reverseZones []string) reverse.Explicit {
 	}
 	return func(k rrset.Key) bool {
 		zone := mostSpecific(zs, k.Name)
-		sets := st.Zones[zone]
-		if sets[rrset.Key{Name: k.Name, Type: dns.TypePTR}] != nil || sets[rrset.Key{Name: k.Name, Type: dns.TypeCNAME}] != nil {
+		sets := st.Zone(zone)
+		if sets.Get(rrset.Key{Name: k.Name, Type: dns.TypePTR}) != nil || sets.Get(rrset.Key{Name: k.Name, Type: dns.TypeCNAME}) != nil {
 			return true
 		}
 		_, held := st.Held[zone][k.Name]

@@ -23,9 +23,9 @@ const (
 )
 
 // zoneLines renders a zone's records as sorted zone-file lines.
-func zoneLines(z rrset.Zone) []string {
+func zoneLines(z rrset.Sets) []string {
 	out := []string{}
-	for _, rr := range z.Records() {
+	for _, rr := range rrset.Zone(maps.Collect(z.All())).Records() {
 		out = append(out, strings.ReplaceAll(rr.String(), "\t", " "))
 	}
 	return out
@@ -57,7 +57,7 @@ func TestDerive(t *testing.T) {
 	}
 	st.Records = map[string]int{zoneA: 8, zoneRev: 2}
 	before := maps.Clone(st.Zones)
-	beforeRev := maps.Clone(st.Zones[zoneRev])
+	beforeRev := maps.Collect(st.Zone(zoneRev).All())
 
 	got, capped := derive(st, Derivation{
 		Catalog: zoneCat, Members: []string{zoneA, zoneRev, zoneRev6},
@@ -72,36 +72,36 @@ func TestDerive(t *testing.T) {
 		"5.2.0.192.in-addr.arpa. 600 IN PTR named-by-hand.example.com.",
 		"70.2.0.192.in-addr.arpa. 600 IN CNAME 70.64/26.2.0.192.in-addr.arpa.",
 	}
-	if g := zoneLines(got.Zones[zoneRev]); !slices.Equal(g, wantRev) {
+	if g := zoneLines(got.Zone(zoneRev)); !slices.Equal(g, wantRev) {
 		t.Errorf("reverse zone:\n%s\nwant (explicit PTR and CNAME win, wildcard and ptr: false skipped, lowest TTL):\n%s",
 			strings.Join(g, "\n"), strings.Join(wantRev, "\n"))
 	}
 	wantRev6 := []string{"1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa. 300 IN PTR www.example.com."}
-	if g := zoneLines(got.Zones[zoneRev6]); !slices.Equal(g, wantRev6) {
+	if g := zoneLines(got.Zone(zoneRev6)); !slices.Equal(g, wantRev6) {
 		t.Errorf("ip6 reverse zone: %q, want %q", g, wantRev6)
 	}
 	wantCat := zones.CatalogRecords(zoneCat, []string{zoneA, zoneRev, zoneRev6}, 3600)
-	if len(got.Zones[zoneCat]) != len(wantCat) || len(wantCat) != 4 {
-		t.Errorf("catalog holds %d sets, want %d (version and 3 members)", len(got.Zones[zoneCat]), len(wantCat))
+	if got.Zone(zoneCat).Len() != len(wantCat) || len(wantCat) != 4 {
+		t.Errorf("catalog holds %d sets, want %d (version and 3 members)", got.Zone(zoneCat).Len(), len(wantCat))
 	}
 	for _, s := range wantCat {
-		if !s.Equal(got.Zones[zoneCat][s.Key]) {
-			t.Errorf("catalog %s = %v, want %v", s.Key, got.Zones[zoneCat][s.Key], s)
+		if !s.Equal(got.Zone(zoneCat).Get(s.Key)) {
+			t.Errorf("catalog %s = %v, want %v", s.Key, got.Zone(zoneCat).Get(s.Key), s)
 		}
 	}
 	if got.Records[zoneRev] != 4 || got.Records[zoneCat] != 4 || got.Records[zoneA] != 8 {
 		t.Errorf("records = %v, want the derived zones counted", got.Records)
 	}
-	if !maps.EqualFunc(got.Zones[zoneA], st.Zones[zoneA], func(a, b *rrset.Set) bool { return a == b }) {
+	if !maps.EqualFunc(maps.Collect(got.Zone(zoneA).All()), maps.Collect(st.Zone(zoneA).All()), func(a, b *rrset.Set) bool { return a == b }) {
 		t.Errorf("forward zone changed")
 	}
 
 	// The input: the same zones, the same sets, no catalog added.
-	if got == st || !maps.EqualFunc(st.Zones, before, func(a, b rrset.Zone) bool { return len(a) == len(b) }) {
+	if got == st || !maps.EqualFunc(st.Zones, before, func(a, b rrset.Sets) bool { return a.Len() == b.Len() }) {
 		t.Errorf("derive changed the State it was given: %d zones, was %d", len(st.Zones), len(before))
 	}
-	if !maps.Equal(st.Zones[zoneRev], beforeRev) || st.Records[zoneRev] != 2 {
-		t.Errorf("derive changed the given reverse zone: %v", zoneLines(st.Zones[zoneRev]))
+	if !maps.Equal(maps.Collect(st.Zone(zoneRev).All()), beforeRev) || st.Records[zoneRev] != 2 {
+		t.Errorf("derive changed the given reverse zone: %v", zoneLines(st.Zone(zoneRev)))
 	}
 
 	if same, _ := derive(st, Derivation{}); same != st {
@@ -117,7 +117,7 @@ func TestDeriveCap(t *testing.T) {
 		"a.example.com. 300 IN A 192.0.2.1", "b.example.com. 300 IN A 192.0.2.1", "c.example.com. 300 IN A 192.0.2.1")}, zoneA, zoneRev)
 	got, capped := derive(st, Derivation{Reverse: []string{zoneRev}, Cap: 2})
 	want := []string{"1.2.0.192.in-addr.arpa. 300 IN PTR a.example.com.", "1.2.0.192.in-addr.arpa. 300 IN PTR b.example.com."}
-	if g := zoneLines(got.Zones[zoneRev]); !slices.Equal(g, want) {
+	if g := zoneLines(got.Zone(zoneRev)); !slices.Equal(g, want) {
 		t.Errorf("reverse zone = %q, want %q", g, want)
 	}
 	if len(capped) != 1 || capped[0].Dropped != 1 || capped[0].Names != 3 {
@@ -361,7 +361,7 @@ func TestStateReusesDerivation(t *testing.T) {
 	h := reverseHarness(t, zoneA, zoneRev)
 	h.r.ReverseZones = []string{zoneRev}
 	h.store.setState(stateOf(map[string]rrset.Zone{zoneA: zoneOf(t, "www.example.com. 300 IN A 192.0.2.1")}, zoneA, zoneRev))
-	same := func(a, b rrset.Zone) bool {
+	same := func(a, b rrset.Sets) bool {
 		return reflect.ValueOf(a).UnsafePointer() == reflect.ValueOf(b).UnsafePointer()
 	}
 	first := h.r.state()
@@ -373,7 +373,7 @@ func TestStateReusesDerivation(t *testing.T) {
 		t.Errorf("derivation changed: not derived again")
 	}
 	h.store.setState(stateOf(map[string]rrset.Zone{zoneA: zoneOf(t, "www.example.com. 300 IN A 192.0.2.2")}, zoneA, zoneRev))
-	if got := zoneLines(h.r.state().Zones[zoneRev]); len(got) != 1 || !strings.HasPrefix(got[0], "2.2.0.192.in-addr.arpa.") {
+	if got := zoneLines(h.r.state().Zone(zoneRev)); len(got) != 1 || !strings.HasPrefix(got[0], "2.2.0.192.in-addr.arpa.") {
 		t.Errorf("new generation: reverse zone %q, want the new address's PTR", got)
 	}
 }

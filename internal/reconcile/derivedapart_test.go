@@ -24,10 +24,10 @@ func TestDeriveSkipsZoneManagedApart(t *testing.T) {
 	}, zoneA, parent, zoneRev)
 
 	got, _ := derive(st, Derivation{Reverse: []string{parent}})
-	if g, want := zoneLines(got.Zones[parent]), []string{"10.3.0.192.in-addr.arpa. 300 IN PTR in-parent.example.com."}; !slices.Equal(g, want) {
+	if g, want := zoneLines(got.Zone(parent)), []string{"10.3.0.192.in-addr.arpa. 300 IN PTR in-parent.example.com."}; !slices.Equal(g, want) {
 		t.Errorf("%s = %q, want %q", parent, g, want)
 	}
-	if g, want := zoneLines(got.Zones[zoneRev]), []string{"99.2.0.192.in-addr.arpa. 300 IN PTR by-hand.example.com."}; !slices.Equal(g, want) {
+	if g, want := zoneLines(got.Zone(zoneRev)), []string{"99.2.0.192.in-addr.arpa. 300 IN PTR by-hand.example.com."}; !slices.Equal(g, want) {
 		t.Errorf("%s = %q, want %q (records.d's only)", zoneRev, g, want)
 	}
 }

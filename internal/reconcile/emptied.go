@@ -37,8 +37,8 @@ func (r *Reconciler) scan(ctx context.Context) error {
 // at the first zone that cannot be read or still serves one.
 func (r *Reconciler) deletedOnServer(ctx context.Context, st *desired.State) bool {
 	for _, zone := range r.Zones {
-		want := st.Zones[zone]
-		if len(want) == 0 {
+		want := st.Zone(zone)
+		if want.Len() == 0 {
 			continue
 		}
 		served, err := r.Observed.Transfer(ctx, zone)

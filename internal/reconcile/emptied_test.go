@@ -51,7 +51,7 @@ func TestEmptiedDirAcceptedOnceDeletedOnServer(t *testing.T) {
 	if res.Err != nil || res.Failed() != nil || res.Pending() {
 		t.Fatalf("records deleted on the server: err %v, failed %v, pending %v; want the empty dir accepted, in sync", res.Err, res.Failed(), res.Pending())
 	}
-	if st := res.State; st.Files != 0 || len(st.Zones[zoneA]) != 0 {
-		t.Errorf("state after accepting: %d files, %d sets; want none", st.Files, len(st.Zones[zoneA]))
+	if st := res.State; st.Files != 0 || st.Zone(zoneA).Len() != 0 {
+		t.Errorf("state after accepting: %d files, %d sets; want none", st.Files, st.Zone(zoneA).Len())
 	}
 }

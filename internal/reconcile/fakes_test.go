@@ -83,7 +83,7 @@ func baseOf(zone string) []string {
 // promises), one record file counted and nothing held.
 func stateOf(zones map[string]rrset.Zone, managed ...string) *desired.State {
 	st := &desired.State{
-		Zones: map[string]rrset.Zone{},
+		Zones: map[string]rrset.Sets{},
 		Held:  map[string]map[string]desired.Conflict{},
 		Files: 1,
 	}
@@ -91,7 +91,9 @@ func stateOf(zones map[string]rrset.Zone, managed ...string) *desired.State {
 		st.Zones[z] = rrset.Zone{}
 		st.Held[z] = map[string]desired.Conflict{}
 	}
-	maps.Copy(st.Zones, zones)
+	for z, sets := range zones {
+		st.Zones[z] = sets
+	}
 	return st
 }
 
@@ -217,8 +219,8 @@ func (s *fakeStore) setState(st *desired.State) {
 		for _, pair := range [][2]*desired.State{{old, st}, {st, old}} {
 			from, to := pair[0], pair[1]
 			for z, sets := range from.Zones {
-				for k, set := range sets {
-					if o, ok := to.Zones[z][k]; !ok || !o.Equal(set) {
+				for k, set := range sets.All() {
+					if o := to.Zone(z).Get(k); o == nil || !o.Equal(set) {
 						mark(z, k.Name)
 					}
 				}

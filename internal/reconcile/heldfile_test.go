@@ -3,6 +3,7 @@ package reconcile
 import (
 	"encoding/json"
 	"errors"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -167,7 +168,7 @@ func TestHeldClearedByForce(t *testing.T) {
 		t.Fatalf("daemon after the force: Pending %v, Failed %v; want in sync", res.Pending(), res.Failed())
 	}
 	st := h.store.State()
-	rest := st.Zones[zoneA]
+	rest := rrset.Zone(maps.Collect(st.Zone(zoneA).All())) // a copy: a State is never changed
 	delete(rest, rrset.Key{Name: "h40.example.com.", Type: 1})
 	h.store.setState(stateOf(map[string]rrset.Zone{zoneA: rest}, zoneA))
 	if zr := h.r.RunOnce(t.Context(), Options{Apply: true}).Zones[0]; !zr.Applied || zr.Err != nil || zr.Plan.Deleted() != 1 {

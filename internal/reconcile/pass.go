@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -81,9 +82,7 @@ func (r *Reconciler) Verify(ctx context.Context) (verify.Report, error) {
 func (r *Reconciler) check(ctx context.Context, st *desired.State, progress func()) verify.Report {
 	want := map[rrset.Key]*rrset.Set{}
 	for _, z := range st.Zones {
-		for k, s := range z {
-			want[k] = s
-		}
+		maps.Insert(want, z.All())
 	}
 	cat := r.takeCatalog(st, want) // asked of the primary alone (catalogcheck.go)
 	rep := r.Checker.CheckAll(ctx, want, r.history(), progress)

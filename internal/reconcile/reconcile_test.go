@@ -1059,7 +1059,7 @@ func TestRunOnceDoesNotModifyDesiredState(t *testing.T) {
 
 	h.r.RunOnce(t.Context(), Options{})
 
-	set := st.Zones[zoneA][rrset.Key{Name: "ns1.example.com.", Type: dns.TypeA}]
+	set := st.Zone(zoneA).Get(rrset.Key{Name: "ns1.example.com.", Type: dns.TypeA})
 	if got := set.Values(); !slices.Equal(got, []string{"192.0.2.53"}) {
 		t.Errorf("desired set after a pass = %q, want it unchanged [192.0.2.53]", got)
 	}

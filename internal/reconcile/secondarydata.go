@@ -98,7 +98,7 @@ func (r *Reconciler) compareData(ctx context.Context, st *desired.State, rep *ve
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			j.compare(ctx, wanted(st.Zones[j.status.Zone], skip))
+			j.compare(ctx, wanted(st.Zone(j.status.Zone), skip))
 		})
 	}
 	wg.Wait()
@@ -168,9 +168,9 @@ func (j *dataJob) compare(ctx context.Context, want map[rrset.Key]*rrset.Set) {
 }
 
 // wanted is zone's desired sets but those in skip.
-func wanted(zone rrset.Zone, skip map[rrset.Key]bool) map[rrset.Key]*rrset.Set {
-	out := make(map[rrset.Key]*rrset.Set, len(zone))
-	for k, s := range zone {
+func wanted(zone rrset.Sets, skip map[rrset.Key]bool) map[rrset.Key]*rrset.Set {
+	out := make(map[rrset.Key]*rrset.Set, zone.Len())
+	for k, s := range zone.All() {
 		if !skip[k] {
 			out[k] = s
 		}

@@ -115,7 +115,7 @@ func TestSecondaryDataComparedAtScheduledChecks(t *testing.T) {
 	r := &Reconciler{Zones: []string{zoneA}, Verifier: &verify.Resolver{Addr: primary.addr, Timeout: time.Second}, Log: slog.New(slog.NewTextHandler(&logs, nil)),
 		Replication: Replication{Primary: primary.addr, Secondaries: []Secondary{
 			sec("ns2", equal.addr), sec("ns3", differs.addr), sec("ns4", refuses.addr), sec("ns5", behind.addr)}}}
-	st := &desired.State{Zones: map[string]rrset.Zone{zoneA: zoneOf(t, www, held)}, Generation: 1}
+	st := &desired.State{Zones: map[string]rrset.Sets{zoneA: zoneOf(t, www, held)}, Generation: 1}
 	heldKey := rrset.KeyOf(mustRR(t, held))
 	check := func() verify.Report {
 		rep := verify.Report{Servers: []string{primary.addr}, Results: []verify.Result{

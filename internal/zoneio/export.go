@@ -19,10 +19,10 @@ import (
 // every record with its TTL, so that it loads anywhere (`named-checkzone`
 // takes it); only its first comment line, which speaks of the file the
 // backend keeps, is replaced.
-func Export(w io.Writer, zone string, want rrset.Zone, base []dns.RR, serial uint32) error {
+func Export(w io.Writer, zone string, want rrset.Sets, base []dns.RR, serial uint32) error {
 	zone = dns.CanonicalName(zone)
-	sets := make(rrset.Zone, len(want)+len(base))
-	for k, s := range want {
+	sets := make(rrset.Zone, want.Len()+len(base))
+	for k, s := range want.All() {
 		sets[k] = s
 	}
 	own := rrset.Zone{}
