@@ -1,9 +1,7 @@
 package desired
 
 import (
-	"maps"
 	"runtime"
-	"slices"
 	"sync"
 
 	"github.com/dnssync/dnssync/internal/rrset"
@@ -17,43 +15,65 @@ import (
 // every core busy, few enough that the round's results stay small.
 const flushBatch = 1 << 16
 
-// dirtyName is a name to merge again, in its zone.
+// dirtyName is a name to merge again, in its zone. fresh: nothing of the
+// zone was merged before (unmerged), so there is nothing to compare or
+// forget.
 type dirtyName struct {
-	zv   *zoneView
-	name string
+	zv    *zoneView
+	name  string
+	fresh bool
 }
 
 // flush re-merges the names changed since the last flush and returns how
-// many (n) and which (zone -> names): nil when none, and nil too when
-// they are more than the change log keeps (maxLogNames), since it would
-// forget them at once: at a cold start of 100,000 names the map cost
-// megabytes at the pass's peak for nothing.
+// many merged to something else (n) and which (zone -> names): nil when
+// none, and nil too when they are more than the change log keeps
+// (maxLogNames), since it would forget them at once: at a cold start of
+// 100,000 names the map cost megabytes at the pass's peak for nothing.
+//
+// A name merged again to what it merged to before is left alone and not
+// counted: a file rewritten as it was, or one record changed in a file of
+// many names, changes nothing else of the zone. The pass that asks
+// ChangedSince then compares only the names that did change, and the
+// zone's shards that a State shares are copied only where a name did.
 //
 // The merges themselves only read the index, so they run on every core
 // (mergeAll), in rounds of flushBatch names; what they produce is put into
-// the zones' maps here, by one goroutine.
+// the zones' sets here, by one goroutine.
 func (ix *index) flush() (changed map[string]map[string]bool, n int) {
+	toMerge := 0
 	for zv := range ix.pending {
-		n += zv.countToMerge()
+		toMerge += zv.countToMerge()
 		ix.looked++
 	}
-	if n == 0 {
+	if toMerge == 0 {
 		clear(ix.pending)
 		return nil, 0
 	}
-	if n <= maxLogNames {
-		changed = make(map[string]map[string]bool)
+	changed = make(map[string]map[string]bool)
+	note := func(zone, name string) {
+		if n++; n > maxLogNames {
+			changed = nil
+		}
+		if changed == nil {
+			return
+		}
+		if changed[zone] == nil {
+			changed[zone] = make(map[string]bool)
+		}
+		changed[zone][name] = true
 	}
-	// What the names merged to before, while the changes are kept: a
-	// name merged again to the same sets is no change (a file rewritten,
-	// or one record changed in a file of many names), and the pass that
-	// asks ChangedSince then compares only the names that did change.
-	var before []mergedBefore
-	batch := make([]dirtyName, 0, min(n, flushBatch))
+	batch := make([]dirtyName, 0, min(toMerge, flushBatch))
 	run := func() {
 		merged := mergeAll(batch)
 		for i, d := range batch {
+			if !d.fresh && d.zv.same(d.name, &merged[i]) {
+				continue
+			}
+			if !d.fresh {
+				d.zv.forget(d.name)
+			}
 			d.zv.put(d.name, &merged[i])
+			note(d.zv.zone, d.name)
 		}
 		ix.merges += len(batch)
 		batch = batch[:0]
@@ -66,24 +86,12 @@ func (ix *index) flush() (changed map[string]map[string]bool, n int) {
 		// A zone with nothing merged yet has nothing to forget, and its
 		// shards are made for its final size rather than grown name by
 		// name.
-		if zv.unmerged {
+		fresh := zv.unmerged
+		if fresh {
 			zv.sets = rrset.NewSharded(count)
-		} else {
-			for name := range zv.dirty {
-				if changed != nil {
-					before = append(before, mergedBefore{zv, name, zv.mergedAt(name)})
-				}
-				zv.forget(name)
-			}
-		}
-		if changed != nil {
-			changed[zv.zone] = make(map[string]bool, count)
 		}
 		for name := range zv.toMerge() {
-			if changed != nil {
-				changed[zv.zone][name] = true
-			}
-			if batch = append(batch, dirtyName{zv, name}); len(batch) == flushBatch {
+			if batch = append(batch, dirtyName{zv, name, fresh}); len(batch) == flushBatch {
 				run()
 			}
 		}
@@ -93,47 +101,42 @@ func (ix *index) flush() (changed map[string]map[string]bool, n int) {
 	}
 	run()
 	clear(ix.pending)
-	for _, b := range before {
-		if b.zv.mergedAt(b.name).equal(b.was) {
-			delete(changed[b.zv.zone], b.name)
-		}
+	if n == 0 {
+		return nil, 0
 	}
 	return changed, n
 }
 
-// mergedBefore is what a name merged to before it was merged again.
-type mergedBefore struct {
-	zv   *zoneView
-	name string
-	was  mergedName
-}
-
-// mergedName is what one name merged to: what a plan of the zone reads of
-// it (its sets and its hold) and what its derived PTRs read (its
-// opt-outs).
-type mergedName struct {
-	sets  []*rrset.Set
-	held  Conflict
-	noPTR [2]map[string]bool // A, AAAA
-}
-
-func (zv *zoneView) mergedAt(name string) mergedName {
-	var m mergedName
+// same reports whether m is what name merged to before: the same sets and
+// opt-outs of PTRs, or held for the same reason.
+func (zv *zoneView) same(name string, m *merged) bool {
+	var buf [1]fileRun
+	if (m.noPTR || zv.noPTR != nil) && !zv.sameNoPTR(name, zv.runs(name, &buf)) {
+		return false
+	}
+	c, held := zv.held[name]
+	if m.reason != "" || held {
+		return held && m.reason == c.Reason
+	}
+	want := len(m.sets)
+	if m.one != nil {
+		want++
+	}
+	have := 0
 	for _, t := range allowedTypes {
-		if s := zv.sets.Get(rrset.Key{Name: name, Type: t}); s != nil {
-			m.sets = append(m.sets, s)
+		if zv.sets.Get(rrset.Key{Name: name, Type: t}) != nil {
+			have++
 		}
 	}
-	m.held = zv.held[name]
-	if zv.noPTR != nil {
-		m.noPTR = [2]map[string]bool{zv.noPTR[rrset.Key{Name: name, Type: dns.TypeA}], zv.noPTR[rrset.Key{Name: name, Type: dns.TypeAAAA}]}
+	if have != want || m.one != nil && !m.one.Equal(zv.sets.Get(m.one.Key)) {
+		return false
 	}
-	return m
-}
-
-func (m mergedName) equal(o mergedName) bool {
-	return m.held == o.held && slices.EqualFunc(m.sets, o.sets, (*rrset.Set).Equal) &&
-		maps.Equal(m.noPTR[0], o.noPTR[0]) && maps.Equal(m.noPTR[1], o.noPTR[1])
+	for _, s := range m.sets {
+		if !s.Equal(zv.sets.Get(s.Key)) {
+			return false
+		}
+	}
+	return true
 }
 
 // forget drops what name contributed to the zone's merged view, before the

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -109,5 +110,39 @@ func TestChangedSinceNamesOnlyWhatMergedDifferently(t *testing.T) {
 		if got := slices.Sorted(maps.Keys(names)); !ok || !slices.Equal(got, tc.want) {
 			t.Errorf("%s: ChangedSince = %q, %v; want %q", tc.what, got, ok, tc.want)
 		}
+	}
+}
+
+// One record changed in a file of thousands of names copies one shard of
+// the zone's sets, not the shards of every name the file declares: the
+// others merge to what they were and are left alone.
+func TestChangeInLargeFileCopiesOneShard(t *testing.T) {
+	t.Parallel()
+	s, dir := newTestStore(t)
+	file := func(changed string) string {
+		var b strings.Builder
+		b.WriteString("records:\n")
+		for i := range 20_000 {
+			ip := fmt.Sprintf("10.0.%d.%d", i>>8, i&255)
+			if i == 7 {
+				ip = changed
+			}
+			b.WriteString(aRecord(fmt.Sprintf("h%d.example.com", i), ip, 300))
+		}
+		return b.String()
+	}
+	writeFile(t, dir, "hosts.yaml", file("192.0.2.1"))
+	mustScan(t, s)
+	first := s.State()
+	sets := s.ix.zones["example.com."].sets
+	copied := sets.Copied()
+	writeFile(t, dir, "hosts.yaml", file("192.0.2.2"))
+	mustScan(t, s)
+	names, ok := s.ChangedSince("example.com.", first.Generation)
+	if got := sets.Copied() - copied; got != 1 {
+		t.Errorf("%d shards copied for one record changed, want 1", got)
+	}
+	if !ok || len(names) != 1 || !names["h7.example.com."] {
+		t.Errorf("ChangedSince = %v, %v; want h7.example.com. alone", names, ok)
 	}
 }

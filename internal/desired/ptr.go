@@ -1,6 +1,8 @@
 package desired
 
 import (
+	"maps"
+
 	"github.com/dnssync/dnssync/internal/rrset"
 	"github.com/miekg/dns"
 )
@@ -28,19 +30,45 @@ func (zv *zoneView) forgetNoPTR(name string) {
 // Each value set is built anew, never changed in place, so States may share
 // it.
 func (zv *zoneView) noteNoPTR(files byFile) {
+	for k, values := range optOuts(files) {
+		if zv.noPTR == nil {
+			zv.noPTR = make(map[rrset.Key]map[string]bool)
+		}
+		zv.noPTR[k] = values
+	}
+}
+
+// optOuts is the values of files' records that opt out of their PTR, by
+// key; nil when none does.
+func optOuts(files byFile) map[rrset.Key]map[string]bool {
+	var out map[rrset.Key]map[string]bool
 	for _, f := range files {
 		for _, r := range f.recs() {
 			if !r.noPTR {
 				continue
 			}
-			if zv.noPTR == nil {
-				zv.noPTR = make(map[rrset.Key]map[string]bool)
+			if out == nil {
+				out = make(map[rrset.Key]map[string]bool)
 			}
 			k := rrset.KeyOf(r.rr)
-			if zv.noPTR[k] == nil {
-				zv.noPTR[k] = make(map[string]bool)
+			if out[k] == nil {
+				out[k] = make(map[string]bool)
 			}
-			zv.noPTR[k][rrset.Rdata(r.rr)] = true
+			out[k][rrset.Rdata(r.rr)] = true
 		}
 	}
+	return out
+}
+
+// sameNoPTR reports whether name's opt-outs, as files declare them now,
+// are the ones noted.
+func (zv *zoneView) sameNoPTR(name string, files byFile) bool {
+	now := optOuts(files)
+	for _, t := range [...]uint16{dns.TypeA, dns.TypeAAAA} {
+		k := rrset.Key{Name: name, Type: t}
+		if !maps.Equal(now[k], zv.noPTR[k]) {
+			return false
+		}
+	}
+	return true
 }

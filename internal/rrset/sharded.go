@@ -40,6 +40,7 @@ type Sharded struct {
 	shards []Zone
 	shared []bool // shard i is in a snapshot: copy it before changing it
 	n      int
+	copied int // shards copied so far (Copied)
 }
 
 // shardSets is the number of sets a shard is made for.
@@ -115,9 +116,14 @@ func (z *Sharded) Delete(k Key) {
 func (z *Sharded) own(i int) Zone {
 	if z.shared[i] {
 		z.shards[i], z.shared[i] = maps.Clone(z.shards[i]), false
+		z.copied++
 	}
 	return z.shards[i]
 }
+
+// Copied is how many shards changes have copied so far: what sharing
+// costs, for tests to check that a change copies what it touches alone.
+func (z *Sharded) Copied() int { return z.copied }
 
 // Snapshot returns the zone as it is now. It never changes: the zone's
 // next change to a shard copies that shard first.

@@ -55,14 +55,15 @@ func TestShardedChangeCopiesOneShard(t *testing.T) {
 	}
 	z.Snapshot()
 	z.Put(shardedKey(7), shardedSet(8))
+	z.Put(shardedKey(7), shardedSet(9)) // the same shard: copied once
 	copied := 0
 	for _, shared := range z.shared {
 		if !shared {
 			copied++
 		}
 	}
-	if copied != 1 {
-		t.Errorf("%d of %d shards copied for one change, want 1", copied, len(z.shards))
+	if copied != 1 || z.Copied() != 1 {
+		t.Errorf("%d of %d shards copied for one change (Copied %d), want 1", copied, len(z.shards), z.Copied())
 	}
 }
 
