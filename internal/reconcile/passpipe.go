@@ -123,7 +123,7 @@ func (r *Reconciler) observeAheadOf(ctx context.Context, zones []string, records
 			}
 			serial, isCached := cachedAt[z]
 			la.asked.Go(func() {
-				la.out[i] <- r.observeOne(ctx, z, serial, isCached, opts.recheck)
+				la.out[i] <- r.observeOne(ctx, z, serial, isCached, opts.recheck, opts.early[z])
 				<-inFlight
 			})
 		}
@@ -133,9 +133,9 @@ func (r *Reconciler) observeAheadOf(ctx context.Context, zones []string, records
 
 // observeOne is observe's network part for a zone cached under serial
 // (when isCached).
-func (r *Reconciler) observeOne(ctx context.Context, zone string, serial uint32, isCached, recheck bool) seen {
+func (r *Reconciler) observeOne(ctx context.Context, zone string, serial uint32, isCached, recheck bool, early *earlySerial) seen {
 	if isCached {
-		if s, err := r.Verifier.Serial(ctx, zone); err == nil && s == serial {
+		if s, err := r.serialOf(ctx, zone, early); err == nil && s == serial {
 			return seen{cached: true, serial: s}
 		}
 	}

@@ -157,6 +157,9 @@ type Options struct {
 	// written in turn.
 	ahead  *lookahead
 	writes *writes
+	// early: the serials a change pass asked for as it started
+	// (earlyserial.go).
+	early earlySerials
 }
 
 // ZoneResult is what a pass did to one zone.

@@ -32,7 +32,7 @@ func (z Zone) All() iter.Seq2[Key, *Set] { return maps.All(z) }
 // owner name into shards, a snapshot shares every shard, and a change
 // afterwards copies only the shard it touches. A million-set zone handed
 // to a pass as one map had to be copied whole on the next change (150 ms
-// to 600 ms); one shard of it is about 4,096 sets.
+// to 600 ms); one shard of it is about 1,024 sets.
 //
 // A Sharded zone is not safe for concurrent use; its snapshots are, being
 // never changed.
@@ -44,7 +44,7 @@ type Sharded struct {
 }
 
 // shardSets is the number of sets a shard is made for.
-const shardSets = 4096
+const shardSets = 1024
 
 var shardSeed = maphash.MakeSeed()
 

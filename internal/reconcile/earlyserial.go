@@ -1,0 +1,71 @@
+package reconcile
+
+import (
+	"context"
+	"sync/atomic"
+)
+
+// A pass for changed files that finds a zone cached asks the server for
+// its serial before planning it (cache.go): a round trip, most of a
+// millisecond, on the way from the rename in records.d to the write. The
+// pass asks as it starts instead, for the zones the change touched, and
+// the answer comes back while it reads the files and builds its State.
+// Passes are serialised, so nothing changes the cache in between; the
+// answer is the one asking later would have had, only older by that
+// millisecond.
+
+// earlyAsks bounds the zones asked early: a change touches one or a few
+// zones; one touching many leaves the rest to the lookahead, which asks
+// as many at once as the server takes (passpipe.go).
+const earlyAsks = observeInFlightUpdate
+
+// earlySerial is one zone's serial asked for early: its answer once done
+// is closed. The first to take it has it; whoever comes later (the same
+// zone planned again in the pass) asks anew.
+type earlySerial struct {
+	done   chan struct{}
+	serial uint32
+	err    error
+	taken  atomic.Bool
+}
+
+// earlySerials are the serials asked for early, by zone.
+type earlySerials map[string]*earlySerial
+
+// askSerialsEarly asks the serial of each of zones the cache holds, up to
+// earlyAsks of them, in the background.
+func (r *Reconciler) askSerialsEarly(ctx context.Context, zones []string) earlySerials {
+	var out earlySerials
+	for _, z := range zones {
+		if len(out) == earlyAsks {
+			break
+		}
+		if _, ok := r.served.has(z); !ok {
+			continue
+		}
+		if out == nil {
+			out = earlySerials{}
+		}
+		e := &earlySerial{done: make(chan struct{})}
+		out[z] = e
+		go func() {
+			e.serial, e.err = r.Verifier.Serial(ctx, z)
+			close(e.done)
+		}()
+	}
+	return out
+}
+
+// serialOf is zone's serial: the answer asked for early, if there is one
+// not taken yet, else asked now.
+func (r *Reconciler) serialOf(ctx context.Context, zone string, early *earlySerial) (uint32, error) {
+	if early == nil || early.taken.Swap(true) {
+		return r.Verifier.Serial(ctx, zone)
+	}
+	select {
+	case <-early.done:
+		return early.serial, early.err
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	}
+}
