@@ -122,8 +122,8 @@ Records are A records, 100 per records.d file (` + "`host-000000.bench.test`" + 
   each), from the first send until the last record is served.
   Incremental: as for zonefile (no tick here); floor: one UPDATE replacing
   the record's RRset, fenced likewise. Own share: from the records.d rename
-  until the change's first UPDATE reached the forwarder (median; the
-  watcher's 1 ms of quiet included). The notes give the batches, the
+  until the change's first UPDATE reached the forwarder (median; with
+  ` + "`" + `debounce = "0s"` + "`" + ` the watcher waits for no quiet). The notes give the batches, the
   server's time on them, and where dnssync's cold time went.
 - **zonefile, 4 secondaries**: one zone of N records on a primary CoreDNS
   (` + "`auto`" + `, ` + "`transfer to *`" + `, which notifies no one) and four secondaries
@@ -144,20 +144,19 @@ Records are A records, 100 per records.d file (` + "`host-000000.bench.test`" + 
 What each target not met comes down to, from profiles of the daemon
 (pprof, 2 cores) taken while this table's work was done:
 
-- **zonefile, CPU per change (100,000 and 1,000,000 records).** Two
-  costs grow with the zone, not the change. The zone file is written
-  whole on every change (CoreDNS's ` + "`" + `file` + "`" + ` and ` + "`" + `auto` + "`" + ` load nothing less):
-  about 4 ms per MB, mostly the kernel copying the text into fresh page
-  cache, 45 MB at 1,000,000 records. And the desired state hands each
-  pass its zone as a map that an earlier pass's State may still hold, so
-  the first change after it copies the zone's map (copy-on-write,
-  ` + "`" + `desired/flush.go` + "`" + `): a million-entry map costs 150 to 600 ms to copy,
-  more when the collector is marking, and its garbage brings on the next
-  collection of a heap of half a gigabyte. Making that O(change) needs a
-  persistent zone view (sharded maps, or a tree) behind ` + "`" + `desired.State` + "`" + `,
-  which every consumer of State reads as a plain map today. The rfc2136
-  backend pays the same copy but no file write: at 1,000,000 records on
-  BIND a change is served in about 50 ms.
+- **zonefile, CPU per change (1,000,000 records).** One cost grows with
+  the zone, not the change: the zone file is written whole on every
+  change (CoreDNS's ` + "`" + `file` + "`" + ` and ` + "`" + `auto` + "`" + ` load nothing less), 45 MB at
+  1,000,000 records, and most of its CPU is the kernel copying the text
+  into fresh page cache (a new file, renamed in). Asking for the new
+  serial while CoreDNS reloads adds a little, about a millisecond per
+  question on this VM (50 ms apart at first, then an eighth of the wait
+  so far). The desired state no longer costs the zone's size: a State's
+  zones are snapshots of sets in shards of about 1,024, a change copies
+  the shard it touches, and a file's names merged to what they were are
+  left alone. A smaller file (names relative to ` + "`" + `$ORIGIN` + "`" + `, TTLs from
+  ` + "`" + `$TTL` + "`" + `) would cut the copy by about 40%; the rfc2136 backend writes
+  no file at all.
 - **zonefile, a change served at 1,000,000 records.** Most of it is
   CoreDNS reloading a 45 MB zone file (the floor, several seconds);
   dnssync's part is the CPU above and the file's write.
@@ -176,11 +175,11 @@ What each target not met comes down to, from profiles of the daemon
   CoreDNS loading the zones written while the next are written, both on
   the same 2 cores. The floor renames one directory of 10,000 files in
   at once.
-- **rfc2136, own share at 10,000 records.** 5.4 to 5.8 ms from the rename
-  to the UPDATE's first byte, and already 5.2 to 5.5 ms at 1,000 records:
-  a fixed cost, not the zone's size. It is the watcher's 1 ms of quiet,
-  reading and checking the file, the pass's State, an SOA query that
-  checks the cached zone, the plan, and the UPDATE's connection and TSIG.
+- **rfc2136, own share at 10,000 records.** A fixed cost, not the zone's
+  size: reading and checking the file, the pass's State, the plan, and
+  the UPDATE's connection and TSIG. The SOA query that checks the cached
+  zone is asked as the pass starts, beside the rest; with ` + "`" + `debounce =
+  "0s"` + "`" + ` the watcher sends a change on at once.
 - **rfc2136, cold at 10,000 records (BIND, Knot).** Both servers load
   10,000 records in about 150 ms; dnssync's cold start adds its process
   start, reading records.d, a transfer of the zone and the plan before
