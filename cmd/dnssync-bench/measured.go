@@ -151,8 +151,9 @@ What each target not met comes down to, from profiles of the daemon
   into fresh page cache (a new file, renamed in). Asking for the new
   serial while CoreDNS reloads adds a little, about a millisecond per
   question on this VM (50 ms apart at first, then an eighth of the wait
-  so far). The desired state no longer costs the zone's size: a State's
-  zones are snapshots of sets in shards of about 1,024, a change copies
+  so far, at most 250 ms). The desired state no longer costs the zone's
+  size: a State's zones are snapshots of sets in shards of 512 to 2,048
+  sets, a change copies
   the shard it touches, and a file's names merged to what they were are
   left alone. A smaller file (names relative to ` + "`" + `$ORIGIN` + "`" + `, TTLs from
   ` + "`" + `$TTL` + "`" + `) would cut the copy by about 40%; the rfc2136 backend writes

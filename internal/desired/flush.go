@@ -67,6 +67,9 @@ func (ix *index) flush() (changed map[string]map[string]bool, n int) {
 		merged := mergeAll(batch)
 		for i, d := range batch {
 			if !d.fresh && d.zv.same(d.name, &merged[i]) {
+				if merged[i].reason != "" {
+					d.zv.heldAt[d.name] = merged[i].at // the same hold; its records may have moved
+				}
 				continue
 			}
 			if !d.fresh {
@@ -110,13 +113,13 @@ func (ix *index) flush() (changed map[string]map[string]bool, n int) {
 // same reports whether m is what name merged to before: the same sets and
 // opt-outs of PTRs, or held for the same reason.
 func (zv *zoneView) same(name string, m *merged) bool {
+	c, held := zv.held[name]
+	if m.reason != "" || held {
+		return held && m.reason == c.Reason // a held name notes no opt-outs (put)
+	}
 	var buf [1]fileRun
 	if (m.noPTR || zv.noPTR != nil) && !zv.sameNoPTR(name, zv.runs(name, &buf)) {
 		return false
-	}
-	c, held := zv.held[name]
-	if m.reason != "" || held {
-		return held && m.reason == c.Reason
 	}
 	want := len(m.sets)
 	if m.one != nil {
@@ -164,11 +167,11 @@ func (zv *zoneView) put(name string, m *merged) {
 		return
 	}
 	if m.one != nil {
-		zv.sets.Put(m.one.Key, m.one)
+		zv.sets.Store(m.one.Key, m.one)
 		zv.records += len(m.one.RRs)
 	}
 	for _, s := range m.sets {
-		zv.sets.Put(s.Key, s)
+		zv.sets.Store(s.Key, s)
 		zv.records += len(s.RRs)
 	}
 	if m.noPTR {

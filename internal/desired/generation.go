@@ -3,7 +3,7 @@ package desired
 import "maps"
 
 // The merged view advances by generations: each State that finds names
-// re-merged since the one before starts a new one. A caller that planned
+// merged to something else since the one before starts a new one. A caller that planned
 // against one generation asks ChangedSince for what changed after it, so
 // that reading a State (a check, a list, a plan) never takes the hint away
 // from the pass that needs it.
@@ -63,8 +63,8 @@ func (l *changeLog) since(zone string, gen uint64) (names map[string]bool, ok bo
 	return names, true
 }
 
-// ChangedSince returns the names of zone whose desired sets or holds may
-// have changed after the State of generation gen, up to the latest State
+// ChangedSince returns the names of zone whose desired sets, holds or
+// opt-outs of PTRs may have changed after the State of generation gen, up to the latest State
 // (possibly later than one the caller holds, and including files loaded
 // since: a superset is safe to compare). ok is false when the Store no longer knows: compare every name.
 func (s *Store) ChangedSince(zone string, gen uint64) (names map[string]bool, ok bool) {

@@ -93,15 +93,21 @@ func TestChangedSinceNamesOnlyWhatMergedDifferently(t *testing.T) {
 	writeFile(t, dir, "a.yaml", yamlFile(web, db, mail))
 	writeFile(t, dir, "b.yaml", yamlFile(mail))
 	mustScan(t, s)
+	web9, web8 := aRecord("web.example.com", "10.0.0.9", 300), aRecord("web.example.com", "10.0.0.8", 300)
+	dbOut, mail600 := db+"    ptr: false\n", aRecord("mail.example.com", "10.0.0.3", 600)
 	for _, tc := range []struct {
 		what    string
 		content string
 		want    []string
+		records int
 	}{
-		{"rewritten as it was", yamlFile(web, db, mail), nil},
-		{"one value changed", yamlFile(aRecord("web.example.com", "10.0.0.9", 300), db, mail), []string{"web.example.com."}},
-		{"an opt-out of the PTR", yamlFile(aRecord("web.example.com", "10.0.0.9", 300), db+"    ptr: false\n", mail), []string{"db.example.com."}},
-		{"a TTL that puts a name on hold", yamlFile(aRecord("web.example.com", "10.0.0.9", 300), db+"    ptr: false\n", aRecord("mail.example.com", "10.0.0.3", 600)), []string{"mail.example.com."}},
+		{"the same records in another order", yamlFile(mail, db, web), nil, 3},
+		{"one value changed", yamlFile(web9, db, mail), []string{"web.example.com."}, 3},
+		{"an opt-out of the PTR", yamlFile(web9, dbOut, mail), []string{"db.example.com."}, 3},
+		{"a TTL that puts a name on hold", yamlFile(web9, dbOut, mail600), []string{"mail.example.com."}, 2},
+		{"another name changed beside the hold", yamlFile(web8, dbOut, mail600), []string{"web.example.com."}, 2},
+		{"the hold released", yamlFile(web8, dbOut, mail), []string{"mail.example.com."}, 3},
+		{"the opt-out taken back", yamlFile(web8, db, mail), []string{"db.example.com."}, 3},
 	} {
 		gen := s.State().Generation
 		writeFile(t, dir, "a.yaml", tc.content)
@@ -109,6 +115,9 @@ func TestChangedSinceNamesOnlyWhatMergedDifferently(t *testing.T) {
 		names, ok := s.ChangedSince("example.com.", gen)
 		if got := slices.Sorted(maps.Keys(names)); !ok || !slices.Equal(got, tc.want) {
 			t.Errorf("%s: ChangedSince = %q, %v; want %q", tc.what, got, ok, tc.want)
+		}
+		if got := s.State().Records["example.com."]; got != tc.records {
+			t.Errorf("%s: %d records, want %d", tc.what, got, tc.records)
 		}
 	}
 }

@@ -38,7 +38,8 @@ type index struct {
 }
 
 // zoneView is one zone's index and merged result, updated in place; State
-// copies the maps so that what it hands out never changes.
+// hands out snapshots of the sets (rrset.Sharded), so that what it hands
+// out never changes.
 type zoneView struct {
 	zone string
 	// names: every name some file declares, with that file's run; the

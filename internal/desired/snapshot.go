@@ -11,7 +11,8 @@ import (
 
 // State builds the merged view, re-merging only names changed since the
 // last call. It has no other effect: any number of callers may read it.
-// Names re-merged start a new Generation (see ChangedSince).
+// Names merged to something else start a new Generation (see
+// ChangedSince).
 func (s *Store) State() *State {
 	s.mu.Lock()
 	defer s.mu.Unlock()

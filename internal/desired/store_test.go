@@ -374,9 +374,9 @@ func TestStateIsNotMutatedLater(t *testing.T) {
 	if after := zoneTexts(old.Zone("example.com.")); !slices.Equal(before, after) || len(old.Problems) != 0 {
 		t.Errorf("an earlier State changed: %q -> %q, problems %v", before, after, old.Problems)
 	}
-	// States share the zones' maps until a change (copy on write: a copy
-	// of 100,000 sets per State was the largest cost of a pass, issue 15),
-	// and a change after two States changes neither.
+	// States share the zones' sets (a change copies the shards it
+	// touches: a copy of 100,000 sets per State was the largest cost of a
+	// pass, issue 15), and a change after two States changes neither.
 	a, b := s.State(), s.State()
 	writeFile(t, dir, "a.yaml", yamlFile(aRecord("c.example.com", "10.0.0.4", 300)))
 	mustScan(t, s)

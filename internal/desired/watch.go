@@ -19,7 +19,8 @@ import (
 // are collected until debounce passes without a new one, but for at most
 // 10*debounce after the first, so a burst of writes is one batch and a
 // steady trickle still gets through. Writers' temp-then-rename shows up as
-// the final name. The channel is closed when ctx ends. A dir missing at
+// the final name. A debounce of 0 sends a file renamed or created in at
+// once; one written in place is still given a millisecond of quiet. The channel is closed when ctx ends. A dir missing at
 // start is an error; a dir removed later is watched again once it is back
 // (watch_dir.go).
 //
@@ -141,7 +142,7 @@ func (b *batcher) run(ctx context.Context, out chan<- []string) {
 				return
 			}
 			if b.event(ev) {
-				arm(b.wait(time.Now()))
+				arm(b.waitAfter(ev.Has(fsnotify.Write), time.Now()))
 			}
 			if b.lost && retry == nil {
 				retry = time.After(b.backoff)
@@ -156,7 +157,7 @@ func (b *batcher) run(ctx context.Context, out chan<- []string) {
 			}
 		case ev := <-writes:
 			if b.written(ev) {
-				arm(b.wait(time.Now()))
+				arm(b.waitAfter(!ev.closed, time.Now()))
 			}
 		case <-retry:
 			retry = nil
@@ -252,6 +253,17 @@ func (b *batcher) flush(now time.Time) bool {
 // own cost on the rfc2136 backend.
 func (b *batcher) wait(now time.Time) time.Duration {
 	return max(0, min(b.debounce, b.first.Add(10*b.debounce).Sub(now)))
+}
+
+// waitAfter is wait after an event; inPlace: the event is a write to the
+// file itself. A file renamed or created in is whole and goes at once at a
+// debounce of 0; one written in place still gets a millisecond of quiet,
+// so that its writer's next write is seen before it is read.
+func (b *batcher) waitAfter(inPlace bool, now time.Time) time.Duration {
+	if inPlace && b.debounce == 0 {
+		return b.relook()
+	}
+	return b.wait(now)
 }
 
 // relook is how soon to look again at paths whose writer is still at work:

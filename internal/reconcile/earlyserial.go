@@ -8,16 +8,17 @@ import (
 // A pass for changed files that finds a zone cached asks the server for
 // its serial before planning it (cache.go): a round trip, most of a
 // millisecond, on the way from the rename in records.d to the write. The
-// pass asks as it starts instead, for the zones the change touched, and
-// the answer comes back while it reads the files and builds its State.
+// pass asks as soon as it has read the files, for the zones the change
+// touched, and the answer comes back while it builds its State.
 // Passes are serialised, so nothing changes the cache in between; the
 // answer is the one asking later would have had, only older by that
 // millisecond.
 
 // earlyAsks bounds the zones asked early: a change touches one or a few
 // zones; one touching many leaves the rest to the lookahead, which asks
-// as many at once as the server takes (passpipe.go).
-const earlyAsks = observeInFlightUpdate
+// as many at once as the server takes (passpipe.go). These are SOA
+// queries, answered before the lookahead starts its transfers.
+const earlyAsks = 4
 
 // earlySerial is one zone's serial asked for early: its answer once done
 // is closed. The first to take it has it; whoever comes later (the same
@@ -33,14 +34,17 @@ type earlySerial struct {
 type earlySerials map[string]*earlySerial
 
 // askSerialsEarly asks the serial of each of zones the cache holds, up to
-// earlyAsks of them, in the background.
+// earlyAsks of them, in the background. Derived zones are left out: the
+// lookahead does not observe them. ctx ends the questions not answered
+// (the pass's end).
 func (r *Reconciler) askSerialsEarly(ctx context.Context, zones []string) earlySerials {
 	var out earlySerials
+	v := r.Verifier
 	for _, z := range zones {
 		if len(out) == earlyAsks {
 			break
 		}
-		if _, ok := r.served.has(z); !ok {
+		if _, ok := r.served.has(z); !ok || r.isDerived(z) {
 			continue
 		}
 		if out == nil {
@@ -49,7 +53,7 @@ func (r *Reconciler) askSerialsEarly(ctx context.Context, zones []string) earlyS
 		e := &earlySerial{done: make(chan struct{})}
 		out[z] = e
 		go func() {
-			e.serial, e.err = r.Verifier.Serial(ctx, z)
+			e.serial, e.err = v.Serial(ctx, z)
 			close(e.done)
 		}()
 	}

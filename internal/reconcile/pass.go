@@ -98,7 +98,9 @@ func (r *Reconciler) Changed(ctx context.Context, paths []string, opts Options) 
 	start := time.Now()
 	touched, setChanged := r.refreshZones()
 	opts.Zones = r.Store.Reload(paths)
-	opts.early = r.askSerialsEarly(ctx, opts.Zones)
+	early, cancel := context.WithCancel(ctx) // the pass's: the secondaries' waits outlive it, these do not
+	defer cancel()
+	opts.early = r.askSerialsEarly(early, opts.Zones)
 	if setChanged {
 		// The files that waited for a zone added are read on a Scan only.
 		if err := r.scan(ctx); err != nil {

@@ -72,11 +72,12 @@ func (r *Reconciler) verify(ctx context.Context, log *slog.Logger, zr *ZoneResul
 // pollEvery is how long to wait before asking for the new serial again,
 // elapsed after the change was applied: 50 ms at first, then an eighth of
 // the wait so far (so the latency measured is at most an eighth late), up
-// to a second. A server reloads its zone files on a tick (CoreDNS: a
-// minute by default); asking every 50 ms all that while cost a
-// millisecond of CPU each time, more than the change itself.
+// to 250 ms. A server reloads its zone files on a tick (CoreDNS: a minute
+// by default); asking every 50 ms all that while cost a millisecond of
+// CPU each time, more than the change itself. The cap is what the
+// secondaries' NOTIFY, sent once the serial is seen, may come late.
 func pollEvery(elapsed time.Duration) time.Duration {
-	return min(max(elapsed/8, 50*time.Millisecond), time.Second)
+	return min(max(elapsed/8, 50*time.Millisecond), 250*time.Millisecond)
 }
 
 // bulkVerify: a plan changing more RRsets than this is verified by one zone

@@ -1,9 +1,10 @@
 // Package rrset is the one shape of DNS data inside dnssync: RRsets keyed by
 // canonical (name, type), built from miekg/dns records.
 //
-// Desired state (records.d) and observed state (AXFR) are both turned into a
-// Zone here, in canonical form, so that comparing them is plain equality and
-// the plan right after an apply is always empty.
+// Desired state (records.d) and observed state (AXFR) are both turned into
+// RRsets here, in canonical form (a Zone; the desired state's a Sharded
+// zone's snapshots, sharded.go), so that comparing them is plain equality
+// and the plan right after an apply is always empty.
 package rrset
 
 import (

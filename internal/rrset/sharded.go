@@ -32,7 +32,7 @@ func (z Zone) All() iter.Seq2[Key, *Set] { return maps.All(z) }
 // owner name into shards, a snapshot shares every shard, and a change
 // afterwards copies only the shard it touches. A million-set zone handed
 // to a pass as one map had to be copied whole on the next change (150 ms
-// to 600 ms); one shard of it is about 1,024 sets.
+// to 600 ms); a shard holds 512 to 2,048 sets.
 //
 // A Sharded zone is not safe for concurrent use; its snapshots are, being
 // never changed.
@@ -40,13 +40,23 @@ type Sharded struct {
 	shards []Zone
 	shared []bool // shard i is in a snapshot: copy it before changing it
 	n      int
-	copied int // shards copied so far (Copied)
+	copied int  // shards copied so far (Copied)
+	snap   Sets // the last snapshot, while nothing changed since
 }
 
 // shardSets is the number of sets a shard is made for.
 const shardSets = 1024
 
 var shardSeed = maphash.MakeSeed()
+
+// shardOf is the index, among count shards (a power of two), of the
+// shard holding name's sets: every type of a name is in one shard.
+func shardOf(count int, name string) int {
+	if count == 1 {
+		return 0
+	}
+	return int(maphash.String(shardSeed, name) & uint64(count-1))
+}
 
 // NewSharded returns an empty zone sized for about n sets.
 func NewSharded(n int) *Sharded {
@@ -63,39 +73,30 @@ func (z *Sharded) split(n int) {
 		count *= 2
 	}
 	old := z.shards
-	z.shards, z.shared = make([]Zone, count), make([]bool, count)
+	z.shards, z.shared, z.snap = make([]Zone, count), make([]bool, count), nil
 	per := n / count
 	for i := range z.shards {
 		z.shards[i] = make(Zone, per)
 	}
 	for _, s := range old {
 		for k, set := range s {
-			z.shards[z.shard(k.Name)][k] = set
+			z.shards[shardOf(count, k.Name)][k] = set
 		}
 	}
 }
 
-// shard is the index of the shard holding name's sets: every type of a
-// name is in one shard.
-func (z *Sharded) shard(name string) int {
-	if len(z.shards) == 1 {
-		return 0
-	}
-	return int(maphash.String(shardSeed, name) & uint64(len(z.shards)-1))
-}
-
 // Get returns the set at k, nil when there is none.
-func (z *Sharded) Get(k Key) *Set { return z.shards[z.shard(k.Name)][k] }
+func (z *Sharded) Get(k Key) *Set { return z.shards[shardOf(len(z.shards), k.Name)][k] }
 
 // Len is the number of sets.
 func (z *Sharded) Len() int { return z.n }
 
-// Put sets the set at k.
-func (z *Sharded) Put(k Key, s *Set) {
-	if z.n >= 4*shardSets*len(z.shards) {
-		z.split(2 * z.n) // grown far past its shards: a copy would cost the zone again
+// Store sets the set at k.
+func (z *Sharded) Store(k Key, s *Set) {
+	if z.n >= 2*shardSets*len(z.shards) {
+		z.split(2 * z.n) // grown past its shards: a copy would cost more and more of the zone
 	}
-	m := z.own(z.shard(k.Name))
+	m := z.own(shardOf(len(z.shards), k.Name))
 	if _, ok := m[k]; !ok {
 		z.n++
 	}
@@ -104,7 +105,7 @@ func (z *Sharded) Put(k Key, s *Set) {
 
 // Delete removes the set at k, if any.
 func (z *Sharded) Delete(k Key) {
-	i := z.shard(k.Name)
+	i := shardOf(len(z.shards), k.Name)
 	if _, ok := z.shards[i][k]; !ok {
 		return
 	}
@@ -112,8 +113,9 @@ func (z *Sharded) Delete(k Key) {
 	z.n--
 }
 
-// own returns shard i, copied first if a snapshot shares it.
+// own returns shard i to change, copied first if a snapshot shares it.
 func (z *Sharded) own(i int) Zone {
+	z.snap = nil
 	if z.shared[i] {
 		z.shards[i], z.shared[i] = maps.Clone(z.shards[i]), false
 		z.copied++
@@ -126,12 +128,18 @@ func (z *Sharded) own(i int) Zone {
 func (z *Sharded) Copied() int { return z.copied }
 
 // Snapshot returns the zone as it is now. It never changes: the zone's
-// next change to a shard copies that shard first.
+// next change to a shard copies that shard first. Unchanged since the last
+// snapshot, the zone hands that one out again: a State of 10,000 zones
+// builds none anew for the zones a change did not touch.
 func (z *Sharded) Snapshot() Sets {
+	if z.snap != nil {
+		return z.snap
+	}
 	for i := range z.shared {
 		z.shared[i] = true
 	}
-	return shardedView{shards: append([]Zone(nil), z.shards...), n: z.n}
+	z.snap = shardedView{shards: append([]Zone(nil), z.shards...), n: z.n}
+	return z.snap
 }
 
 // shardedView is a Sharded zone's snapshot.
@@ -140,12 +148,9 @@ type shardedView struct {
 	n      int
 }
 
-func (v shardedView) Get(k Key) *Set {
-	if len(v.shards) == 1 {
-		return v.shards[0][k]
-	}
-	return v.shards[maphash.String(shardSeed, k.Name)&uint64(len(v.shards)-1)][k]
-}
+var _ Sets = shardedView{}
+
+func (v shardedView) Get(k Key) *Set { return v.shards[shardOf(len(v.shards), k.Name)][k] }
 
 func (v shardedView) Len() int { return v.n }
 
