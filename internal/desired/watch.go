@@ -20,9 +20,9 @@ import (
 // 10*debounce after the first, so a burst of writes is one batch and a
 // steady trickle still gets through. Writers' temp-then-rename shows up as
 // the final name. A debounce of 0 sends a file renamed or created in at
-// once; one written in place is still given a millisecond of quiet. The channel is closed when ctx ends. A dir missing at
-// start is an error; a dir removed later is watched again once it is back
-// (watch_dir.go).
+// once; one written in place is still given a millisecond of quiet. The
+// channel is closed when ctx ends. A dir missing at start is an error; a
+// dir removed later is watched again once it is back (watch_dir.go).
 //
 // Where the kernel says when a writer closes a file (Linux), a path being
 // written in place is held back until its writer closes it (for at most
@@ -85,7 +85,7 @@ type dirWatcher interface {
 var _ dirWatcher = (*fsnotify.Watcher)(nil)
 
 // newBatcher batches the events of w (events and errs are its channels)
-// for dir. A debounce of 0 or less sends each batch at once.
+// for dir. A debounce of 0 or less waits for no quiet (waitAfter).
 func newBatcher(dir string, debounce time.Duration, log *slog.Logger, w dirWatcher,
 	events <-chan fsnotify.Event, errs <-chan error, writing *writers) *batcher {
 	return &batcher{dir: dir, debounce: max(debounce, 0), log: log, w: w, events: events, errs: errs,
