@@ -51,7 +51,7 @@ type Metrics struct {
 	dnssecZones  map[string]float64
 
 	mu    sync.Mutex
-	zones map[string]bool // the zones with per-zone series, to drop those no longer managed
+	zones map[string]int // the zones with per-zone series (to drop those no longer managed), and the desired records last set
 	// servers: the (server, zone) pairs a scheduled check set series of,
 	// to drop those it no longer covers (servers.go).
 	servers map[serverZone]bool
@@ -147,7 +147,7 @@ func New(reg prometheus.Registerer) *Metrics {
 			Help:    "Time taken to answer HTTP requests, by route, method and status code (a write with ?wait=verified includes the wait).",
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
 		}, []string{"route", "method", "code"}),
-		zones:   map[string]bool{},
+		zones:   map[string]int{},
 		servers: map[serverZone]bool{},
 	}
 	m.newServerMetrics()

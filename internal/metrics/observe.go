@@ -114,7 +114,8 @@ func (m *Metrics) observeZone(res reconcile.Result, z reconcile.ZoneResult) {
 // setZones sets the desired record count of every managed zone, starts
 // its drift counter at 0 (an alert on its increase then sees the first
 // drift), and drops the series of zones no longer managed (after a config
-// reload).
+// reload). A count that did not change is not set again: every pass for a
+// change would otherwise look up the series of all of 10,000 zones.
 func (m *Metrics) setZones(res reconcile.Result) {
 	for zone := range m.zones {
 		if _, ok := res.State.Zones[zone]; !ok {
@@ -125,9 +126,16 @@ func (m *Metrics) setZones(res reconcile.Result) {
 		}
 	}
 	for zone := range res.State.Zones {
-		m.recordsDesired.WithLabelValues(zone).Set(float64(res.State.Records[zone]))
-		m.drift.WithLabelValues(zone)
-		m.zones[zone] = true
+		n := res.State.Records[zone]
+		last, seen := m.zones[zone]
+		if seen && last == n {
+			continue
+		}
+		m.recordsDesired.WithLabelValues(zone).Set(float64(n))
+		if !seen {
+			m.drift.WithLabelValues(zone)
+		}
+		m.zones[zone] = n
 	}
 }
 

@@ -2,6 +2,7 @@ package zones
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -225,5 +226,40 @@ func TestWriteAndRemoveFile(t *testing.T) {
 	}
 	if _, err := RemoveFile(dir, "staging.example.net"); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("RemoveFile again: %v, want fs.ErrNotExist", err)
+	}
+}
+
+// A Scan that reads and drops nothing returns the last Set without merging
+// the config's zones and the files again: the reconciler scans on every
+// change of records.d, and with 10,000 zones the merge and its comparison
+// were most of such a change's cost.
+func TestDirMergesOnlyWhatChanged(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	var cfg []config.Zone
+	for i := range 100 {
+		cfg = append(cfg, mustZone(t, fmt.Sprintf("z%d.test", i)))
+	}
+	d := NewDir(dir, cfg)
+	d.racyWindow = 0
+	first, _, err := d.Scan()
+	if err != nil || d.merges != 1 {
+		t.Fatalf("first scan: %v, %d merges", err, d.merges)
+	}
+	for range 3 {
+		if s, changed, err := d.Scan(); err != nil || changed || !s.Equal(first) {
+			t.Fatalf("unchanged: changed %v, %v", changed, err)
+		}
+	}
+	if d.merges != 1 {
+		t.Errorf("%d merges after scans that found nothing new, want 1", d.merges)
+	}
+	write(t, dir, "a.yaml", zoneFile("a.test"))
+	if s, changed, _ := d.Scan(); !changed || len(s.Names()) != 101 || d.merges != 2 {
+		t.Errorf("a file added: changed %v, %d zones, %d merges", changed, len(s.Names()), d.merges)
+	}
+	d.SetConfig(cfg[:50])
+	if s, changed, _ := d.Scan(); !changed || len(s.Names()) != 51 || d.merges != 3 {
+		t.Errorf("a config reload: changed %v, %d zones, %d merges", changed, len(s.Names()), d.merges)
 	}
 }
