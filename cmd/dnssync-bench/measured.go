@@ -179,7 +179,7 @@ What each target not met comes down to, from profiles of the daemon
 - **rfc2136, own share at 10,000 records.** A fixed cost, not the zone's
   size: reading and checking the file, the pass's State, the plan, and
   the UPDATE's connection and TSIG. The SOA query that checks the cached
-  zone is asked as the pass starts, beside the rest; with ` + "`" + `debounce =
+  zone is asked once the file is read, while the State is built; with ` + "`" + `debounce =
   "0s"` + "`" + ` the watcher sends a change on at once.
 - **rfc2136, cold at 10,000 records (BIND, Knot).** Both servers load
   10,000 records in about 150 ms; dnssync's cold start adds its process

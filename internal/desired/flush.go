@@ -40,16 +40,21 @@ type dirtyName struct {
 // (mergeAll), in rounds of flushBatch names; what they produce is put into
 // the zones' sets here, by one goroutine.
 func (ix *index) flush() (changed map[string]map[string]bool, n int) {
-	toMerge := 0
+	toMerge, fresh := 0, 0
 	for zv := range ix.pending {
 		toMerge += zv.countToMerge()
+		if zv.unmerged {
+			fresh += zv.countToMerge()
+		}
 		ix.looked++
 	}
 	if toMerge == 0 {
 		clear(ix.pending)
 		return nil, 0
 	}
-	changed = make(map[string]map[string]bool)
+	if fresh <= maxLogNames { // every fresh name is a change: more would not be kept
+		changed = make(map[string]map[string]bool)
+	}
 	note := func(zone, name string) {
 		if n++; n > maxLogNames {
 			changed = nil

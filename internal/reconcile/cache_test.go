@@ -185,18 +185,7 @@ func TestChangedUsesCachedZone(t *testing.T) {
 // backend derives the next serial from it.
 func TestChangedAppliesCachedZone(t *testing.T) {
 	h := newHarness()
-	h.store.reload = map[string][]string{"records.d/a.yaml": {zoneA}}
-	h.server.serve(zoneA, 7, zoneOf(t, with("www.example.com. 300 IN A 192.0.2.1")...))
-	h.backend.base = map[string][]dns.RR{zoneA: mustRRs(t, baseOf(zoneA)...)}
-	h.backend.serial = 8
-	h.verifier.serials = []uint32{8}
-	h.store.setState(stateOf(map[string]rrset.Zone{zoneA: zoneOf(t, "www.example.com. 300 IN A 192.0.2.2")}, zoneA))
-	opts := Options{Apply: true, Verify: true}
-
-	h.r.RunOnce(t.Context(), opts) // update www, verified at serial 8
-	h.store.setState(stateOf(map[string]rrset.Zone{zoneA: zoneOf(t, "www.example.com. 300 IN A 192.0.2.2", "new.example.com. 300 IN A 192.0.2.3")}, zoneA))
-	h.backend.serial = 9
-	h.verifier.serials = []uint32{8, 9}
+	opts := cachedChange(t, h)
 	res := h.r.Changed(t.Context(), []string{"records.d/a.yaml"}, opts)
 
 	if n := len(h.server.transfers()); n != 1 {
@@ -218,6 +207,27 @@ func TestChangedAppliesCachedZone(t *testing.T) {
 	if !res.Zones[0].Applied || res.Failed() != nil {
 		t.Errorf("Applied = %v, Failed() = %v", res.Zones[0].Applied, res.Failed())
 	}
+}
+
+// cachedChange readies h for a pass for records.d/a.yaml's change on a
+// cached zone: zoneA served at serial 7, a full pass that updates www and
+// sees it verified at serial 8 (so the zone is cached), then
+// new.example.com. desired beside it, to be applied at serial 9. It
+// returns the options the passes use.
+func cachedChange(t *testing.T, h *harness) Options {
+	t.Helper()
+	h.store.reload = map[string][]string{"records.d/a.yaml": {zoneA}}
+	h.server.serve(zoneA, 7, zoneOf(t, with("www.example.com. 300 IN A 192.0.2.1")...))
+	h.backend.base = map[string][]dns.RR{zoneA: mustRRs(t, baseOf(zoneA)...)}
+	h.backend.serial = 8
+	h.verifier.serials = []uint32{8}
+	h.store.setState(stateOf(map[string]rrset.Zone{zoneA: zoneOf(t, "www.example.com. 300 IN A 192.0.2.2")}, zoneA))
+	opts := Options{Apply: true, Verify: true}
+	h.r.RunOnce(t.Context(), opts)
+	h.store.setState(stateOf(map[string]rrset.Zone{zoneA: zoneOf(t, "www.example.com. 300 IN A 192.0.2.2", "new.example.com. 300 IN A 192.0.2.3")}, zoneA))
+	h.backend.serial = 9
+	h.verifier.serials = []uint32{8, 9}
+	return opts
 }
 
 // A full pass is how drift is found: it never trusts the cache.

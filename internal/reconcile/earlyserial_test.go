@@ -7,10 +7,7 @@ import (
 	"testing/synctest"
 	"time"
 
-	"github.com/miekg/dns"
-
 	"github.com/dnssync/dnssync/internal/desired"
-	"github.com/dnssync/dnssync/internal/rrset"
 )
 
 // stateAfterSerial is a Store whose State notes whether the serial had
@@ -65,18 +62,7 @@ func TestChangedAsksSerialEarly(t *testing.T) {
 		store := &stateAfterSerial{fakeStore: h.store, asked: make(chan struct{})}
 		h.r.Store = store
 		h.r.Verifier = askedSerial{fakeVerifier: h.verifier, store: store}
-		h.store.reload = map[string][]string{"records.d/a.yaml": {zoneA}}
-		h.server.serve(zoneA, 7, zoneOf(t, with("www.example.com. 300 IN A 192.0.2.1")...))
-		h.backend.base = map[string][]dns.RR{zoneA: mustRRs(t, baseOf(zoneA)...)}
-		h.backend.serial = 8
-		h.verifier.serials = []uint32{8}
-		h.store.setState(stateOf(map[string]rrset.Zone{zoneA: zoneOf(t, "www.example.com. 300 IN A 192.0.2.2")}, zoneA))
-		opts := Options{Apply: true, Verify: true}
-		h.r.RunOnce(t.Context(), opts)
-
-		h.store.setState(stateOf(map[string]rrset.Zone{zoneA: zoneOf(t, "www.example.com. 300 IN A 192.0.2.2", "new.example.com. 300 IN A 192.0.2.3")}, zoneA))
-		h.backend.serial = 9
-		h.verifier.serials = []uint32{8, 9}
+		opts := cachedChange(t, h)
 		store.mu.Lock()
 		store.watching = true
 		store.mu.Unlock()
