@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"os"
 	"runtime"
 	"slices"
 	"strings"
@@ -25,11 +26,19 @@ type zoneText struct {
 	soa    *dns.SOA
 	sets   []setText // canonical order, SOA not included
 	size   int       // bytes of text in sets
+	// file is the file last written from this text, as it was once
+	// written (nil: none), and edits counts the sets rendered or removed
+	// since: the next write may copy the rest from that file (patch.go).
+	file  os.FileInfo
+	edits int
 }
 
 type setText struct {
 	key  rrset.Key
 	text string // the set's lines
+	// off is where text starts in the file last written, 0 if it is not
+	// there as it is now (a header comes first: no set is ever at 0).
+	off int64
 }
 
 func newZoneText(zone string, sets rrset.Zone) *zoneText {
@@ -93,15 +102,18 @@ func (t *zoneText) set(k rrset.Key, s *rrset.Set) {
 	if found {
 		t.size -= len(t.sets[i].text)
 	}
+	if found || s != nil {
+		t.edits++
+	}
 	switch {
 	case s == nil && found:
 		t.sets = slices.Delete(t.sets, i, i+1)
 	case s == nil:
 	case found:
-		t.sets[i].text = render(s)
+		t.sets[i] = setText{key: k, text: render(s)}
 		t.size += len(t.sets[i].text)
 	default:
-		t.sets = slices.Insert(t.sets, i, setText{k, render(s)})
+		t.sets = slices.Insert(t.sets, i, setText{key: k, text: render(s)})
 		t.size += len(t.sets[i].text)
 	}
 }
@@ -152,6 +164,7 @@ func (t *zoneText) merge(changes []diff.Change) {
 		news[i] = c.New
 	}
 	texts := renderAll(news)
+	t.edits += len(cs)
 	out := make([]setText, 0, len(t.sets)+len(cs))
 	i := 0
 	for j, c := range cs {
@@ -164,7 +177,7 @@ func (t *zoneText) merge(changes []diff.Change) {
 			i++
 		}
 		if c.New != nil {
-			out = append(out, setText{c.Key, texts[j]})
+			out = append(out, setText{key: c.Key, text: texts[j]})
 			t.size += len(texts[j])
 		}
 	}
@@ -187,21 +200,24 @@ func (t *zoneText) write(w io.Writer, serial uint32) error {
 	return bw.Flush()
 }
 
-// textWriter is what writeTo needs: a bufio.Writer (which keeps its first
-// error for Flush) or a bytes.Buffer (which never fails).
-type textWriter interface {
-	io.Writer
-	io.StringWriter
-	io.ByteWriter
+// writeTo writes the zone with serial, and notes where each set went
+// (setText.off) for the next write to patch.
+func (t *zoneText) writeTo(w io.StringWriter, serial uint32) {
+	pos := int64(t.writeHead(w, serial))
+	for i := range t.sets {
+		s := &t.sets[i]
+		w.WriteString(s.text)
+		s.off = pos
+		pos += int64(len(s.text))
+	}
 }
 
-func (t *zoneText) writeTo(w textWriter, serial uint32) {
-	fmt.Fprintf(w, "; zone %s, written by dnssync: edits here are put back; change records.d instead\n", t.zone)
+// writeHead writes what comes before the sets: a comment and the SOA with
+// serial. It returns the bytes written.
+func (t *zoneText) writeHead(w io.StringWriter, serial uint32) int {
 	soa := *t.soa
 	soa.Serial = serial
-	w.WriteString(soa.String())
-	w.WriteByte('\n')
-	for _, s := range t.sets {
-		w.WriteString(s.text)
-	}
+	head := "; zone " + t.zone + ", written by dnssync: edits here are put back; change records.d instead\n" + soa.String() + "\n"
+	w.WriteString(head)
+	return len(head)
 }

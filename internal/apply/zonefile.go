@@ -194,15 +194,8 @@ func (b *ZoneFile) ApplyAbove(ctx context.Context, served *observed.Zone, p diff
 			return Result{}, fmt.Errorf("render %s: %w", p.Zone, err)
 		}
 	}
-	buf := &bytes.Buffer{}
-	if b.bufMu.TryLock() {
-		defer b.bufMu.Unlock()
-		buf = &b.buf
-		buf.Reset()
-	}
-	buf.Grow(t.size + 512)
-	if err := t.write(buf, serial); err != nil {
-		return Result{}, fmt.Errorf("render %s: %w", p.Zone, err)
+	if t.soa == nil {
+		return Result{}, fmt.Errorf("render %s: zone has no SOA", p.Zone)
 	}
 	if err := os.MkdirAll(b.dir, 0o755); err != nil {
 		return Result{}, fmt.Errorf("zone dir: %w", err)
@@ -213,7 +206,8 @@ func (b *ZoneFile) ApplyAbove(ctx context.Context, served *observed.Zone, p diff
 			return Result{}, err
 		}
 	}
-	if err := atomicfile.Write(path, b.dir, buf.Bytes(), 0o644); err != nil {
+	copied, err := b.write(path, t, serial)
+	if err != nil {
 		if diskSerial(path) != serial { // else renamed in: only the dir fsync failed
 			b.mu.Lock()
 			if b.unwritten == nil {
@@ -233,8 +227,40 @@ func (b *ZoneFile) ApplyAbove(ctx context.Context, served *observed.Zone, p diff
 	delete(b.unwritten, p.Zone)
 	b.mu.Unlock()
 	b.keep(p.Zone, t, sz)
-	b.log.Debug("zone file written", "zone", p.Zone, "path", path, "serial", serial, "bytes", buf.Len())
+	b.log.Debug("zone file written", "zone", p.Zone, "path", path, "serial", serial, "bytes", t.file.Size(), "copied", copied)
 	return Result{Serial: serial}, nil
+}
+
+// write writes t with serial as the zone file at path: patched from the
+// last file written when that file is still as written and most of it can
+// be copied (patch.go), else whole. It returns the bytes copied from the
+// last file.
+func (b *ZoneFile) write(path string, t *zoneText, serial uint32) (copied int64, err error) {
+	if last := t.lastFile(path); last != nil {
+		err := atomicfile.WriteWith(path, b.dir, 0o644, func(f *os.File) (err error) {
+			copied, err = t.patch(f, last, serial)
+			return err
+		})
+		last.Close()
+		if !errors.Is(err, errLastChanged) {
+			return copied, err
+		}
+		b.log.Warn("zone file changed by someone else while it was patched: writing it whole", "path", path)
+	}
+	buf := &bytes.Buffer{}
+	if b.bufMu.TryLock() {
+		defer b.bufMu.Unlock()
+		buf = &b.buf
+		buf.Reset()
+	}
+	buf.Grow(t.size + 512)
+	t.writeTo(buf, serial)
+	return 0, atomicfile.WriteWith(path, b.dir, 0o644, func(f *os.File) error {
+		if _, err := f.Write(buf.Bytes()); err != nil {
+			return err
+		}
+		return t.wrote(f)
+	})
 }
 
 // keep keeps zone's text and signed zone (either nil: none) as last

@@ -35,7 +35,18 @@ func IsTemp(name string) bool {
 // Write replaces path with data. The temporary file is created in tmpDir,
 // which must be on the same filesystem as path (rename cannot cross
 // filesystems): path's own directory is the one that always is.
-func Write(path, tmpDir string, data []byte, perm os.FileMode) (err error) {
+func Write(path, tmpDir string, data []byte, perm os.FileMode) error {
+	return WriteWith(path, tmpDir, perm, func(f *os.File) error {
+		_, err := f.Write(data)
+		return err
+	})
+}
+
+// WriteWith is Write with the content written by fill, into the temporary
+// file open for writing at offset 0: for content that is not one slice of
+// bytes, such as a file patched from the one it replaces. An error from
+// fill leaves path as it was.
+func WriteWith(path, tmpDir string, perm os.FileMode, fill func(*os.File) error) (err error) {
 	f, err := os.CreateTemp(tmpDir, TempPattern)
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
@@ -47,7 +58,7 @@ func Write(path, tmpDir string, data []byte, perm os.FileMode) (err error) {
 			err = fmt.Errorf("write %s: %w", path, err)
 		}
 	}()
-	if _, err = f.Write(data); err != nil {
+	if err = fill(f); err != nil {
 		f.Close()
 		return err
 	}

@@ -2,6 +2,7 @@ package atomicfile
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -157,6 +158,42 @@ func TestWriteFailure(t *testing.T) {
 				t.Errorf("unrelated file changed: %q, %v", b, err)
 			}
 		})
+	}
+}
+
+// TestWriteWithFillFails: a fill that fails part way leaves the old file
+// whole and no temporary file behind; one that succeeds replaces it.
+func TestWriteWithFillFails(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "db.example.com")
+	if err := os.WriteFile(path, []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	boom := fmt.Errorf("source changed")
+	err := WriteWith(path, dir, 0o644, func(f *os.File) error {
+		if _, err := f.WriteString("half of the n"); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) || !strings.Contains(err.Error(), "write "+path) {
+		t.Fatalf("WriteWith: %v, want %v naming %s", err, boom, path)
+	}
+	if b, err := os.ReadFile(path); err != nil || string(b) != "old" {
+		t.Errorf("after a failed fill: %q, %v; want the old content", b, err)
+	}
+	if names := entries(t, dir); len(names) != 1 {
+		t.Errorf("%s holds %v after a failed fill, want only the file", dir, names)
+	}
+	if err := WriteWith(path, dir, 0o600, func(f *os.File) error {
+		_, err := f.WriteString("new")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(path)
+	if b, _ := os.ReadFile(path); string(b) != "new" || err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("after a fill: %q, mode %v (%v); want \"new\", 0600", b, fi.Mode(), err)
 	}
 }
 
