@@ -21,11 +21,16 @@ import (
 // records and sorting their names costs far more than the write itself, so
 // a change re-renders only the sets it touches.
 type zoneText struct {
-	zone   string
-	serial uint32 // written with this text; 0 before the first write
-	soa    *dns.SOA
-	sets   []setText // canonical order, SOA not included
-	size   int       // bytes of text in sets
+	zone string
+	// relative: owner names are written relative to the zone ($ORIGIN)
+	// and the class IN is left out, a third less text for CoreDNS to
+	// read and for a change to copy (relative.go); else every name is
+	// fully qualified (Render).
+	relative bool
+	serial   uint32 // written with this text; 0 before the first write
+	soa      *dns.SOA
+	sets     []setText // canonical order, SOA not included
+	size     int       // bytes of text in sets
 	// file is the file last written from this text, as it was once
 	// written (nil: none), and edits counts the sets rendered or removed
 	// since: the next write may copy the rest from that file (patch.go).
@@ -41,8 +46,8 @@ type setText struct {
 	off int64
 }
 
-func newZoneText(zone string, sets rrset.Zone) *zoneText {
-	t := &zoneText{zone: zone, sets: make([]setText, 0, len(sets))}
+func newZoneText(zone string, sets rrset.Zone, relative bool) *zoneText {
+	t := &zoneText{zone: zone, relative: relative, sets: make([]setText, 0, len(sets))}
 	var all []*rrset.Set
 	for k, s := range sets {
 		if t.isSOA(k) {
@@ -52,7 +57,7 @@ func newZoneText(zone string, sets rrset.Zone) *zoneText {
 		t.sets = append(t.sets, setText{key: k})
 		all = append(all, s)
 	}
-	for i, text := range renderAll(all) {
+	for i, text := range t.renderAll(all) {
 		t.sets[i].text = text
 		t.size += len(text)
 	}
@@ -62,7 +67,7 @@ func newZoneText(zone string, sets rrset.Zone) *zoneText {
 
 // renderAll renders sets (nil: "") on every core: formatting is most of
 // writing a zone of 1,000,000 records from scratch.
-func renderAll(sets []*rrset.Set) []string {
+func (t *zoneText) renderAll(sets []*rrset.Set) []string {
 	out := make([]string, len(sets))
 	parts := runtime.GOMAXPROCS(0)
 	if len(sets) < 4096 {
@@ -74,7 +79,7 @@ func renderAll(sets []*rrset.Set) []string {
 		wg.Go(func() {
 			for i := lo; i < hi; i++ {
 				if sets[i] != nil {
-					out[i] = render(sets[i])
+					out[i] = t.render(sets[i])
 				}
 			}
 		})
@@ -110,21 +115,32 @@ func (t *zoneText) set(k rrset.Key, s *rrset.Set) {
 		t.sets = slices.Delete(t.sets, i, i+1)
 	case s == nil:
 	case found:
-		t.sets[i] = setText{key: k, text: render(s)}
+		t.sets[i] = setText{key: k, text: t.render(s)}
 		t.size += len(t.sets[i].text)
 	default:
-		t.sets = slices.Insert(t.sets, i, setText{key: k, text: render(s)})
+		t.sets = slices.Insert(t.sets, i, setText{key: k, text: t.render(s)})
 		t.size += len(t.sets[i].text)
 	}
 }
 
-func render(s *rrset.Set) string {
+// render returns s's lines.
+func (t *zoneText) render(s *rrset.Set) string {
 	var b strings.Builder
 	for _, rr := range s.RRs {
-		b.WriteString(rr.String())
-		b.WriteByte('\n')
+		t.line(&b, rr)
 	}
 	return b.String()
+}
+
+// line writes rr's line, with its owner relative to the zone if t is
+// relative.
+func (t *zoneText) line(b *strings.Builder, rr dns.RR) {
+	text := rr.String()
+	if t.relative {
+		text = relativeLine(text, t.zone)
+	}
+	b.WriteString(text)
+	b.WriteByte('\n')
 }
 
 func (t *zoneText) apply(p diff.Plan) error {
@@ -163,7 +179,7 @@ func (t *zoneText) merge(changes []diff.Change) {
 	for i, c := range cs {
 		news[i] = c.New
 	}
-	texts := renderAll(news)
+	texts := t.renderAll(news)
 	t.edits += len(cs)
 	out := make([]setText, 0, len(t.sets)+len(cs))
 	i := 0
@@ -217,7 +233,12 @@ func (t *zoneText) writeTo(w io.StringWriter, serial uint32) {
 func (t *zoneText) writeHead(w io.StringWriter, serial uint32) int {
 	soa := *t.soa
 	soa.Serial = serial
-	head := "; zone " + t.zone + ", written by dnssync: edits here are put back; change records.d instead\n" + soa.String() + "\n"
-	w.WriteString(head)
-	return len(head)
+	var b strings.Builder
+	b.WriteString("; zone " + t.zone + ", written by dnssync: edits here are put back; change records.d instead\n")
+	if t.relative {
+		b.WriteString("$ORIGIN " + t.zone + "\n")
+	}
+	t.line(&b, &soa)
+	w.WriteString(b.String())
+	return b.Len()
 }

@@ -32,7 +32,7 @@ func TestZoneTextIncrementalEqualsFull(t *testing.T) {
 	for i := 0; i < 200; i++ {
 		served.Put(mk(fmt.Sprintf("h%d.example.com. 300 IN A 192.0.2.%d", i, i%250)))
 	}
-	text := newZoneText(zone, served)
+	text := newZoneText(zone, served, false)
 	rng := rand.New(rand.NewPCG(1, 2))
 	for round := 0; round < 30; round++ {
 		want := rrset.Zone{}
@@ -83,7 +83,7 @@ func TestZoneTextWriteAnyWriter(t *testing.T) {
 		}
 		sets.Put(rr)
 	}
-	text := newZoneText("example.com.", sets)
+	text := newZoneText("example.com.", sets, false)
 	var direct, through bytes.Buffer
 	if err := text.write(&direct, 9); err != nil {
 		t.Fatal(err)
@@ -137,7 +137,7 @@ func BenchmarkRender100k(b *testing.B) {
 // text is kept from the last write: what a change costs.
 func BenchmarkRenderChange100k(b *testing.B) {
 	z := zone100k(b)
-	text := newZoneText("example.com.", z)
+	text := newZoneText("example.com.", z, false)
 	k := rrset.Key{Name: "host-000007.example.com.", Type: dns.TypeA}
 	b.ReportAllocs()
 	i := 0
@@ -180,7 +180,7 @@ func TestZoneTextMergeIsSetBySet(t *testing.T) {
 		if len(p.Changes) <= 64 {
 			t.Fatalf("round %d: %d changes, too few for merge", round, len(p.Changes))
 		}
-		merged, bySet := newZoneText(zone, served), newZoneText(zone, served)
+		merged, bySet := newZoneText(zone, served, false), newZoneText(zone, served, false)
 		if err := merged.apply(p); err != nil {
 			t.Fatal(err)
 		}

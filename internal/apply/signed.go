@@ -144,7 +144,7 @@ func (b *ZoneFile) signedText(sg *Signing, served *observed.Zone, p diff.Plan, s
 	}
 	b.log.Debug("zone signed", "zone", zone, "signed", stats.Signed, "reused", stats.Reused, "full", stats.Full, "reason", stats.Reason)
 	if t == nil || stats.Full {
-		return newZoneText(zone, sz.Sets), sz, nil
+		return newZoneText(zone, sz.Sets, true), sz, nil
 	}
 	for _, k := range touched {
 		t.set(k, sz.Sets[k])

@@ -35,7 +35,7 @@ func TestSignedKeptZoneInStepWithTheFile(t *testing.T) {
 			t.Fatalf("%s: no signed zone kept", when)
 		}
 		var want bytes.Buffer
-		if err := Render(&want, "example.com.", kept.serial, kept.sets.Sets); err != nil {
+		if err := newZoneText("example.com.", kept.sets.Sets, true).write(&want, kept.serial); err != nil {
 			t.Fatal(err)
 		}
 		got, err := os.ReadFile(path)

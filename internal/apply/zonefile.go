@@ -188,7 +188,7 @@ func (b *ZoneFile) ApplyAbove(ctx context.Context, served *observed.Zone, p diff
 		// What was last written is reused while it is what is served: a
 		// change then renders only the sets it touches, not the whole zone.
 		if t = kept; t == nil || t.serial != served.Serial {
-			t = newZoneText(p.Zone, served.Sets)
+			t = newZoneText(p.Zone, served.Sets, true)
 		}
 		if err := t.apply(p); err != nil {
 			return Result{}, fmt.Errorf("render %s: %w", p.Zone, err)
@@ -366,5 +366,5 @@ func diskSerial(path string) uint32 {
 // Render writes the zone as zone-file text: SOA first, then every set in
 // canonical order, one record a line, names fully qualified.
 func Render(w io.Writer, zone string, serial uint32, sets rrset.Zone) error {
-	return newZoneText(zone, sets).write(w, serial)
+	return newZoneText(zone, sets, false).write(w, serial)
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"math"
 	"math/rand/v2"
@@ -379,29 +380,69 @@ func TestRenderRoundTrip(t *testing.T) {
 		{"forward zone", "example.com.", richZone(t), 2026041501},
 		{"reverse zone", "2.0.192.in-addr.arpa.", reverseZone(t), 1},
 		{"SOA only", "example.com.", zoneOf(mustRR(t, "example.com. 3600 IN SOA ns1.example.com. hostmaster.example.com. 0 3600 600 604800 300")), math.MaxUint32},
+		{"names that must stay whole", "example.com.", trickyZone(t), 5},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var buf bytes.Buffer
-			if err := Render(&buf, tt.zone, tt.serial, tt.sets); err != nil {
-				t.Fatal(err)
-			}
-			got, serial := parseZone(t, tt.zone, buf.Bytes())
-			if serial != tt.serial {
-				t.Errorf("serial = %d, want %d", serial, tt.serial)
-			}
-			sameZone(t, got, tt.sets)
-			if t.Failed() {
-				t.Logf("rendered:\n%s", buf.Bytes())
-			}
-			// The SOA in sets keeps serial 0: Render must not change its input.
-			for _, rr := range tt.sets[rrset.Key{Name: tt.zone, Type: dns.TypeSOA}].RRs {
-				if s := rr.(*dns.SOA).Serial; s != 0 {
-					t.Errorf("Render changed the input SOA's serial to %d", s)
+		for _, relative := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/relative=%v", tt.name, relative), func(t *testing.T) {
+				var buf bytes.Buffer
+				if err := renderAs(&buf, tt.zone, tt.serial, tt.sets, relative); err != nil {
+					t.Fatal(err)
 				}
-			}
-		})
+				// The zone file is read as CoreDNS reads it: from its
+				// $ORIGIN, whatever origin the reader starts from.
+				origin := tt.zone
+				if relative {
+					origin = "unrelated.example."
+				}
+				got, serial := parseZone(t, origin, buf.Bytes())
+				if serial != tt.serial {
+					t.Errorf("serial = %d, want %d", serial, tt.serial)
+				}
+				sameZone(t, got, tt.sets)
+				if t.Failed() {
+					t.Logf("rendered:\n%s", buf.Bytes())
+				}
+				// The SOA in sets keeps serial 0: Render must not change its input.
+				for _, rr := range tt.sets[rrset.Key{Name: tt.zone, Type: dns.TypeSOA}].RRs {
+					if s := rr.(*dns.SOA).Serial; s != 0 {
+						t.Errorf("Render changed the input SOA's serial to %d", s)
+					}
+				}
+			})
+		}
 	}
+}
+
+// renderAs is Render (relative false) or the zone file backend's text
+// (relative true).
+func renderAs(w io.Writer, zone string, serial uint32, sets rrset.Zone, relative bool) error {
+	return newZoneText(zone, sets, relative).write(w, serial)
+}
+
+// trickyZone has owner names whose relative form could be misread: a
+// label holding a dot, a backslash or a space, one that reads as a
+// directive, a class or a number, the zone's name below itself.
+func trickyZone(t testing.TB) rrset.Zone {
+	z := rrset.Zone{}
+	for _, s := range []string{
+		"example.com. 3600 IN SOA ns1.example.com. hostmaster.example.com. 0 3600 600 604800 300",
+		"example.com. 3600 IN NS ns1.example.com.",
+		"ns1.example.com. 3600 IN A 127.0.0.1",
+		`a\.b.example.com. 300 IN A 192.0.2.1`,
+		`a\\.example.com. 300 IN A 192.0.2.2`,
+		`\$ttl.example.com. 300 IN A 192.0.2.3`,
+		`$origin.example.com. 300 IN A 192.0.2.4`,
+		`\@.example.com. 300 IN A 192.0.2.5`,
+		"in.example.com. 300 IN A 192.0.2.7",
+		"300.example.com. 300 IN A 192.0.2.8",
+		"a.example.com. 300 IN A 192.0.2.9",
+		"example.com.example.com. 300 IN A 192.0.2.10",
+		"ch.example.com. 300 IN TXT \"class CH is a label here\"",
+	} {
+		z.Put(mustRR(t, s))
+	}
+	return z
 }
 
 func TestRenderOrderAndLongTXT(t *testing.T) {
@@ -466,32 +507,45 @@ func TestRenderLoadsInBIND(t *testing.T) {
 	}{
 		{"forward zone", "example.com.", richZone(t)},
 		{"reverse zone", "2.0.192.in-addr.arpa.", reverseZone(t)},
+		// Host names only (check-names): BIND reads a label that starts
+		// with "$" as a directive even fully qualified.
+		{"owners that read as a class or a TTL", "example.com.", zoneOf(
+			mustRR(t, "example.com. 3600 IN SOA ns1.example.com. hostmaster.example.com. 0 3600 600 604800 300"),
+			mustRR(t, "example.com. 3600 IN NS ns1.example.com."),
+			mustRR(t, "ns1.example.com. 3600 IN A 127.0.0.1"),
+			mustRR(t, "in.example.com. 300 IN A 192.0.2.7"),
+			mustRR(t, "ch.example.com. 300 IN A 192.0.2.8"),
+			mustRR(t, "300.example.com. 300 IN A 192.0.2.9"),
+			mustRR(t, "example.com.example.com. 300 IN A 192.0.2.10"),
+		)},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var buf bytes.Buffer
-			if err := Render(&buf, tt.zone, 2026041501, tt.sets); err != nil {
-				t.Fatal(err)
-			}
-			path := filepath.Join(t.TempDir(), "db.zone")
-			if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			// Every check that named-checkzone only warns about by default fails here.
-			cmd := exec.Command(bin, "-k", "fail", "-n", "fail", "-m", "fail", "-M", "fail", "-S", "fail", "-i", "full", tt.zone, path)
-			out, err := cmd.CombinedOutput()
-			if err != nil {
-				t.Fatalf("named-checkzone: %v\n%s\nzone:\n%s", err, out, buf.Bytes())
-			}
-			if !strings.Contains(string(out), "loaded serial 2026041501") {
-				t.Errorf("named-checkzone did not load serial 2026041501:\n%s", out)
-			}
-			for _, line := range strings.Split(string(out), "\n") {
-				if strings.Contains(strings.ToLower(line), "warning") || strings.Contains(line, "ignoring") {
-					t.Errorf("named-checkzone: %s", line)
+		for _, relative := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/relative=%v", tt.name, relative), func(t *testing.T) {
+				var buf bytes.Buffer
+				if err := renderAs(&buf, tt.zone, 2026041501, tt.sets, relative); err != nil {
+					t.Fatal(err)
 				}
-			}
-		})
+				path := filepath.Join(t.TempDir(), "db.zone")
+				if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				// Every check that named-checkzone only warns about by default fails here.
+				cmd := exec.Command(bin, "-k", "fail", "-n", "fail", "-m", "fail", "-M", "fail", "-S", "fail", "-i", "full", tt.zone, path)
+				out, err := cmd.CombinedOutput()
+				if err != nil {
+					t.Fatalf("named-checkzone: %v\n%s\nzone:\n%s", err, out, buf.Bytes())
+				}
+				if !strings.Contains(string(out), "loaded serial 2026041501") {
+					t.Errorf("named-checkzone did not load serial 2026041501:\n%s", out)
+				}
+				for _, line := range strings.Split(string(out), "\n") {
+					if strings.Contains(strings.ToLower(line), "warning") || strings.Contains(line, "ignoring") {
+						t.Errorf("named-checkzone: %s", line)
+					}
+				}
+			})
+		}
 	}
 	t.Run("in-zone NS without address is refused", func(t *testing.T) {
 		// Guards the test itself: BIND must refuse what config refuses.
