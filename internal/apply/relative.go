@@ -9,30 +9,31 @@ import "strings"
 // for a change to copy and for CoreDNS to read on every reload. Names in
 // the data stay fully qualified.
 
-// relativeLine returns line, an RR as miekg/dns prints it (owner, TTL,
-// class, type and data, separated by tabs), with its owner relative to
-// origin and the class left out. A line it cannot shorten safely is
-// returned as it is: a class other than IN, an owner outside origin, or
-// one that would read as a directive.
-func relativeLine(line, origin string) string {
+// writeRelative writes line, an RR as miekg/dns prints it (owner, TTL,
+// class, type and data, separated by tabs), to b with its owner relative
+// to origin and the class left out. A line it cannot shorten safely goes
+// as it is: a class other than IN, an owner outside origin, or one that
+// would read as a directive.
+func writeRelative(b *strings.Builder, line, origin string) {
 	var ends [3]int // of the owner, the TTL and the class
 	from := 0
 	for k := range ends {
 		i := strings.IndexByte(line[from:], '\t')
 		if i < 0 {
-			return line
+			b.WriteString(line)
+			return
 		}
 		ends[k] = from + i
 		from = ends[k] + 1
 	}
-	if line[ends[1]+1:ends[2]] != "IN" {
-		return line
-	}
 	owner, ok := relativeName(line[:ends[0]], origin)
-	if !ok {
-		return line
+	if !ok || line[ends[1]+1:ends[2]] != "IN" {
+		b.WriteString(line)
+		return
 	}
-	return owner + line[ends[0]:ends[1]] + line[ends[2]:]
+	b.WriteString(owner)
+	b.WriteString(line[ends[0]:ends[1]]) // the tab and the TTL
+	b.WriteString(line[ends[2]:])        // the tab, the type and the data
 }
 
 // relativeName returns name (in presentation form) relative to origin:

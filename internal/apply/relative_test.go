@@ -1,8 +1,11 @@
 package apply
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
-func TestRelativeLine(t *testing.T) {
+func TestWriteRelative(t *testing.T) {
 	tests := []struct{ name, line, want string }{
 		{"below the zone", "host.example.com.\t300\tIN\tA\t192.0.2.1", "host\t300\tA\t192.0.2.1"},
 		{"the apex", "example.com.\t3600\tIN\tNS\tns1.example.com.", "@\t3600\tNS\tns1.example.com."},
@@ -17,8 +20,9 @@ func TestRelativeLine(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := relativeLine(tt.line, "example.com."); got != tt.want {
-				t.Errorf("relativeLine(%q) = %q, want %q", tt.line, got, tt.want)
+			var b strings.Builder
+			if writeRelative(&b, tt.line, "example.com."); b.String() != tt.want {
+				t.Errorf("writeRelative(%q) wrote %q, want %q", tt.line, b.String(), tt.want)
 			}
 		})
 	}

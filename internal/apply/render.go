@@ -135,11 +135,11 @@ func (t *zoneText) render(s *rrset.Set) string {
 // line writes rr's line, with its owner relative to the zone if t is
 // relative.
 func (t *zoneText) line(b *strings.Builder, rr dns.RR) {
-	text := rr.String()
 	if t.relative {
-		text = relativeLine(text, t.zone)
+		writeRelative(b, rr.String(), t.zone)
+	} else {
+		b.WriteString(rr.String())
 	}
-	b.WriteString(text)
 	b.WriteByte('\n')
 }
 
