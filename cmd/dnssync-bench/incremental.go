@@ -38,6 +38,11 @@ type side struct {
 	// before and after, if set, run just before a measured change and after
 	// it has settled.
 	before, after func() error
+	// cpu, if set, reads the CPU time of the process making this side's
+	// changes; busy adds it up from each change's commit until it has
+	// settled (cpuUsed), and the wall time the same (busyWall).
+	cpu               func() (time.Duration, error)
+	cpuUsed, busyWall time.Duration
 }
 
 // waitPhase sleeps until the given phase (0..1) of the side's reload tick:
@@ -87,6 +92,12 @@ func (s *side) measure(ctx context.Context, what, ip string, phase float64, hook
 			return 0, fmt.Errorf("%s: %w", what, err)
 		}
 	}
+	var cpu0 time.Duration
+	if s.cpu != nil {
+		if cpu0, err = s.cpu(); err != nil {
+			return 0, fmt.Errorf("%s: %w", what, err)
+		}
+	}
 	t0, err := commit()
 	if err != nil {
 		return 0, fmt.Errorf("%s: %w", what, err)
@@ -102,6 +113,14 @@ func (s *side) measure(ctx context.Context, what, ip string, phase float64, hook
 		return 0, ctx.Err()
 	case <-time.After(settle):
 	}
+	if s.cpu != nil {
+		cpu1, err := s.cpu()
+		if err != nil {
+			return 0, fmt.Errorf("%s: %w", what, err)
+		}
+		s.cpuUsed += cpu1 - cpu0
+		s.busyWall += time.Since(t0)
+	}
 	if hooks && s.after != nil {
 		if err := s.after(); err != nil {
 			return 0, fmt.Errorf("%s: %w", what, err)
@@ -114,15 +133,19 @@ func (s *side) measure(ctx context.Context, what, ip string, phase float64, hook
 type incrementalResult struct {
 	dnssync, floor       time.Duration   // medians
 	dnssyncAll, floorAll []time.Duration // every run, by phase
-	cpuPerChange         time.Duration
-	peakRSS              int64
+	// cpuPerChange is the daemon's CPU from a change's records.d rename
+	// until it settled (served, and settle after), per change; idleCPU is
+	// its CPU per second the rest of the time (the floor's runs, the waits
+	// for a tick's phase), when it had nothing to do.
+	cpuPerChange, idleCPU time.Duration
+	peakRSS               int64
 }
 
 // runIncremental changes one record runs times through dnssync and as
 // many times by hand, alternating, each run at the same phase of the
 // reload tick for both (phases spread evenly over the tick), after one
-// unmeasured warm-up change each. The daemon's CPU time is read before
-// and after the measured runs.
+// unmeasured warm-up change each. The daemon's CPU time is read around
+// each of its changes, and before and after the measured runs.
 func runIncremental(ctx context.Context, what string, runs int, d, f *side, daemon *proc) (incrementalResult, error) {
 	var res incrementalResult
 	for _, s := range []*side{d, f} {
@@ -130,6 +153,8 @@ func runIncremental(ctx context.Context, what string, runs int, d, f *side, daem
 			return res, err
 		}
 	}
+	d.cpu = func() (time.Duration, error) { return cpuTime(daemon.pid()) }
+	t0 := time.Now()
 	cpu0, err := cpuTime(daemon.pid())
 	if err != nil {
 		return res, fmt.Errorf("%s: %w", what, err)
@@ -157,7 +182,10 @@ func runIncremental(ctx context.Context, what string, runs int, d, f *side, daem
 	if err != nil {
 		return res, fmt.Errorf("%s: %w", what, err)
 	}
-	res.cpuPerChange = (cpu1 - cpu0) / time.Duration(runs)
+	res.cpuPerChange = d.cpuUsed / time.Duration(runs)
+	if idle := time.Since(t0) - d.busyWall; idle > time.Second {
+		res.idleCPU = (cpu1 - cpu0 - d.cpuUsed) * time.Second / idle
+	}
 	if res.peakRSS, err = peakRSS(daemon.pid()); err != nil {
 		return res, fmt.Errorf("%s: %w", what, err)
 	}

@@ -39,11 +39,15 @@ Records are A records, 100 per records.d file (` + "`host-000000.bench.test`" + 
 - **zone file in place (median)**: from the records.d rename until dnssync
   renamed the new zone file into zone_dir (its ctime), written and fsynced:
   dnssync's own delay, without CoreDNS's tick.
-- **CPU per change**: the daemon's user+system time (/proc/PID/stat) over
-  the measured incremental runs, each followed by 200 ms for its pass to
-  finish, divided by the runs (clock ticks of 10 ms: the resolution is
-  10 ms / runs). It includes dnssync's own check, after writing, that the
-  change is served.
+- **CPU per change**: the daemon's user+system time (/proc/PID/stat)
+  from each measured change's records.d rename until it is served and
+  200 ms more for its pass to finish, added up over the runs and divided
+  by them (clock ticks of 10 ms, read around each change: about 2 ms
+  either way over 7 runs). It includes dnssync's own check, after
+  writing, that the change is served. The daemon's CPU between its
+  changes (while the floor's changes run, and while a run waits for its
+  phase of the reload tick) is not a change's: the notes give it, per
+  second.
 - **peak RSS**: VmHWM of the daemon (/proc/PID/status) at the end of the
   incremental runs. Floor: VmHWM of the floor CoreDNS at the same moment:
   CoreDNS alone serving the same zone(s) through the same changes (each
@@ -146,21 +150,25 @@ What each target not met comes down to, from profiles of the daemon
 
 - **zonefile, CPU per change (1,000,000 records).** One cost grows with
   the zone, not the change: the zone file is written whole on every
-  change (CoreDNS's ` + "`" + `file` + "`" + ` and ` + "`" + `auto` + "`" + ` load nothing less), 45 MB at
-  1,000,000 records, and most of its CPU is the kernel copying the text
-  into fresh page cache (a new file, renamed in). Asking for the new
-  serial while CoreDNS reloads adds a little, about a millisecond per
-  question on this VM (50 ms apart at first, then an eighth of the wait
-  so far, at most 250 ms). The desired state no longer costs the zone's
-  size: a State's zones are snapshots of sets in shards of 512 to 2,048
-  sets, a change copies
-  the shard it touches, and a file's names merged to what they were are
-  left alone. A smaller file (names relative to ` + "`" + `$ORIGIN` + "`" + `, TTLs from
-  ` + "`" + `$TTL` + "`" + `) would cut the copy by about 40%; the rfc2136 backend writes
-  no file at all.
+  change (CoreDNS's ` + "`" + `file` + "`" + ` and ` + "`" + `auto` + "`" + ` load nothing less), about 28 MB at
+  1,000,000 records now that owners are written relative to ` + "`" + `$ORIGIN` + "`" + `
+  without the class (45 MB before). A change copies the unchanged stretches
+  from the file written last (` + "`" + `copy_file_range` + "`" + `) and writes only the
+  changed sets, so dnssync no longer formats or hands the kernel the whole
+  text; what is left is the kernel's copy into the new file's page cache.
+  On this VM that copy is slow in a process with a large heap: 6 to 10 ms
+  for the file in a small process, 80 to 90 ms in the daemon holding the
+  zone (reproduced outside dnssync with a program that keeps 1.5 GB of
+  memory in use; the VM's paravirtual paging charges the kernel's first
+  touch of each page). Asking for the new serial while CoreDNS reloads
+  adds a little (50 ms apart at first, then an eighth of the wait so
+  far, at most 250 ms). A smaller heap (packed RRsets) would help both;
+  the rfc2136 backend writes no file at all.
 - **zonefile, a change served at 1,000,000 records.** Most of it is
-  CoreDNS reloading a 45 MB zone file (the floor, several seconds);
-  dnssync's part is the CPU above and the file's write.
+  CoreDNS reloading the zone file (the floor, several seconds, reading
+  the same compact form); dnssync's part is the file's write, about 0.1 s,
+  and which side of CoreDNS's 1 s reload tick each run lands on moves the
+  pair by tens of milliseconds either way.
 - **zonefile, cold at 1,000,000 records.** dnssync's own part ("zone files
   in place") is reading 10,000 records.d files on every core, merging the
   desired state, planning and rendering a million RRsets (sorted once,
@@ -193,8 +201,8 @@ What each target not met comes down to, from profiles of the daemon
 - **Signed zone, CPU per change (issue 14).** The signing is O(change)
   (about 0.2 ms a change at 10,000 and 100,000 records: ` + "`" + `go test -bench
   ResignOneChange ./internal/dnssec/` + "`" + `); what grows is the signed zone
-  file written whole per change, about 490 bytes a record (49 MB at
-  100,000), as above.
+  file, about 490 bytes a record at 100,000, copied into a new file per
+  change as above.
 - **NOT MEASURED.** A row that is opt-in (` + "`" + `-sizes ...,1000000` + "`" + `,
   ` + "`" + `-zones 10000` + "`" + `, ` + "`" + `-steady 2m` + "`" + `, ` + "`" + `-rfcsizes ...,1000000` + "`" + `) or that a flag
   replaced (` + "`" + `-zones 10000` + "`" + ` runs instead of the 1,000-zone row).
