@@ -53,10 +53,11 @@ type ZoneFile struct {
 	// signMu serialises signing: the key store is read and written by one
 	// zone's signing at a time.
 	signMu sync.Mutex
-	// buf holds the text of a write, kept for the next one: a large
-	// signed zone's text is tens of megabytes, and a buffer made per write
-	// costs its clearing and a garbage collection over the whole zone. A
-	// write that finds it taken (zones written in parallel) makes its own.
+	// buf holds the text of a zone written whole, kept for the next one,
+	// up to patchMinSize: a larger zone's next write copies from its file
+	// (patch.go), so the tens of megabytes of its whole text are let go
+	// once written. A write that finds buf taken (zones written in
+	// parallel) makes its own.
 	bufMu sync.Mutex
 	buf   bytes.Buffer
 
@@ -248,7 +249,7 @@ func (b *ZoneFile) write(path string, t *zoneText, serial uint32) (copied int64,
 		b.log.Warn("zone file changed by someone else while it was patched: writing it whole", "path", path)
 	}
 	buf := &bytes.Buffer{}
-	if b.bufMu.TryLock() {
+	if t.size < patchMinSize && b.bufMu.TryLock() {
 		defer b.bufMu.Unlock()
 		buf = &b.buf
 		buf.Reset()
