@@ -12,6 +12,7 @@ import (
 	"github.com/miekg/dns"
 	"golang.org/x/sys/unix"
 
+	"github.com/dnssync/dnssync/internal/jsonerr"
 	"github.com/dnssync/dnssync/internal/rrset"
 )
 
@@ -140,7 +141,7 @@ func readBase(path string) (id stateID, zones map[string]map[rrset.Key]bool, fou
 	}
 	var of ownedFile
 	if err := json.Unmarshal(b, &of); err != nil {
-		return stateID{}, nil, false, fmt.Errorf("ownership state %s: %s (%s)", path, ownedJSONErr(err), startOver)
+		return stateID{}, nil, false, fmt.Errorf("ownership state %s is %s (%s)", path, jsonerr.Where(err), startOver)
 	}
 	for zone, keys := range of.Zones {
 		set := make(map[rrset.Key]bool, len(keys))
@@ -194,20 +195,4 @@ func parseOwnedKey(s string) (rrset.Key, bool) {
 		return rrset.Key{}, false
 	}
 	return rrset.Key{Name: dns.CanonicalName(name), Type: t}, true
-}
-
-// ownedJSONErr keeps of a decoding error where it happened: encoding/json
-// quotes the offending text.
-func ownedJSONErr(err error) string {
-	var syntax *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &syntax):
-		return fmt.Sprintf("not valid JSON (at byte %d)", syntax.Offset)
-	case errors.As(err, &typ):
-		return fmt.Sprintf("a value of the wrong type at byte %d", typ.Offset)
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		return "cut short"
-	}
-	return "not valid"
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"path/filepath"
 	"slices"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/dnssync/dnssync/internal/atomicfile"
 	"github.com/dnssync/dnssync/internal/diff"
+	"github.com/dnssync/dnssync/internal/jsonerr"
 	"github.com/dnssync/dnssync/internal/rrset"
 )
 
@@ -119,21 +119,9 @@ func parseHeld(b []byte) (map[string]heldEntry, error) {
 	return zones, nil
 }
 
-// jsonErr keeps of a decoding error where it happened: encoding/json
-// quotes the offending text.
-func jsonErr(err error) error {
-	var syntax *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &syntax):
-		return fmt.Errorf("is not valid JSON (at byte %d)", syntax.Offset)
-	case errors.As(err, &typ):
-		return fmt.Errorf("is not valid: a value of the wrong type at byte %d", typ.Offset)
-	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		return errors.New("is empty or cut short")
-	}
-	return errors.New("is not valid (unknown keys, or not an object)")
-}
+// jsonErr is a decoding error as the state file errors say it: where,
+// never what.
+func jsonErr(err error) error { return errors.New("is " + jsonerr.Where(err)) }
 
 // writeHeld writes zones to path, atomically.
 func writeHeld(path string, zones map[string]heldEntry) error {
