@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/dnssync/dnssync/internal/atomicfile"
 )
 
 // Zones come and go at run time (zones.d, the zones API): the reconciler
@@ -60,12 +62,8 @@ func (b *ZoneFile) RemoveZone(ctx context.Context, zone string) error {
 		return fmt.Errorf("remove zone file of %s: %w", zone, err)
 	}
 	// The removal is durable before the zone is forgotten.
-	if d, err := os.Open(filepath.Dir(path)); err == nil {
-		err = d.Sync()
-		d.Close()
-		if err != nil {
-			return fmt.Errorf("remove zone file of %s: sync %s: %w", zone, b.dir, err)
-		}
+	if err := atomicfile.SyncDir(filepath.Dir(path)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("remove zone file of %s: sync %s: %w", zone, b.dir, err)
 	}
 	b.mu.Lock()
 	delete(b.texts, zone)
