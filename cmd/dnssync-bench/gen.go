@@ -127,7 +127,7 @@ func (l layout) renderZone(w io.Writer, z int, serial uint32, o overrides) error
 	fmt.Fprintf(bw, "$ORIGIN %s\n", zone)
 	fmt.Fprintf(bw, "@\t3600\tSOA\tns1.%s hostmaster.%s %d 3600 600 604800 300\n", zone, zone, serial)
 	fmt.Fprintf(bw, "@\t3600\tNS\tns1.%s\n", zone)
-	fmt.Fprintf(bw, "ns1\t3600\tA\t127.0.0.1\n")
+	bw.WriteString("ns1\t3600\tA\t127.0.0.1\n")
 	for i := z * l.perZone; i < min(l.n, (z+1)*l.perZone); i++ {
 		fmt.Fprintf(bw, "%s\t300\tA\t%s\n", strings.TrimSuffix(l.name(i), "."+zone), o.value(i))
 	}

@@ -11,9 +11,11 @@ import (
 )
 
 // settle is how long the harness waits after a change is served before
-// the next step: the daemon's pass (its own check that the change is
-// served) has finished by then.
-const settle = 200 * time.Millisecond
+// the next step: the daemon's pass has finished by then. Its own check
+// that the change is served asks for the new serial at most 250 ms apart
+// (reconcile/verify.go), so it sees it at most that long after the
+// harness does, then notifies and logs.
+const settle = 500 * time.Millisecond
 
 // side is one of the two things compared: dnssync, or the harness doing
 // the same change by hand (the floor).
@@ -39,7 +41,7 @@ type side struct {
 	// it has settled.
 	before, after func() error
 	// cpu, if set, reads the CPU time of the process making this side's
-	// changes; busy adds it up from each change's commit until it has
+	// changes; measure adds it up from each change's commit until it has
 	// settled (cpuUsed), and the wall time the same (busyWall).
 	cpu               func() (time.Duration, error)
 	cpuUsed, busyWall time.Duration
@@ -136,9 +138,10 @@ type incrementalResult struct {
 	// cpuPerChange is the daemon's CPU from a change's records.d rename
 	// until it settled (served, and settle after), per change; idleCPU is
 	// its CPU per second the rest of the time (the floor's runs, the waits
-	// for a tick's phase), when it had nothing to do.
-	cpuPerChange, idleCPU time.Duration
-	peakRSS               int64
+	// for a tick's phase), when it had nothing to do (negative: not long
+	// enough to tell); cpuAll is all of it, per change.
+	cpuPerChange, idleCPU, cpuAll time.Duration
+	peakRSS                       int64
 }
 
 // runIncremental changes one record runs times through dnssync and as
@@ -183,6 +186,8 @@ func runIncremental(ctx context.Context, what string, runs int, d, f *side, daem
 		return res, fmt.Errorf("%s: %w", what, err)
 	}
 	res.cpuPerChange = d.cpuUsed / time.Duration(runs)
+	res.cpuAll = (cpu1 - cpu0) / time.Duration(runs)
+	res.idleCPU = -1
 	if idle := time.Since(t0) - d.busyWall; idle > time.Second {
 		res.idleCPU = (cpu1 - cpu0 - d.cpuUsed) * time.Second / idle
 	}
@@ -192,6 +197,16 @@ func runIncremental(ctx context.Context, what string, runs int, d, f *side, daem
 	res.dnssync, res.floor = median(dl), median(fl)
 	res.dnssyncAll, res.floorAll = dl, fl
 	return res, nil
+}
+
+// cpuNote is what the daemon's CPU was outside its changes (between is
+// what ran meanwhile).
+func (r incrementalResult) cpuNote(between string) string {
+	idle := "too short to tell"
+	if r.idleCPU >= 0 {
+		idle = fmtSeconds(r.idleCPU.Seconds()) + " per second"
+	}
+	return fmt.Sprintf("daemon CPU between its changes (%s): %s; over the whole run, changes and the time between them, %s per change", between, idle, fmtSeconds(r.cpuAll.Seconds()))
 }
 
 // median of ds (the lower middle one for an even count).

@@ -41,13 +41,15 @@ Records are A records, 100 per records.d file (` + "`host-000000.bench.test`" + 
   dnssync's own delay, without CoreDNS's tick.
 - **CPU per change**: the daemon's user+system time (/proc/PID/stat)
   from each measured change's records.d rename until it is served and
-  200 ms more for its pass to finish, added up over the runs and divided
-  by them (clock ticks of 10 ms, read around each change: about 2 ms
-  either way over 7 runs). It includes dnssync's own check, after
-  writing, that the change is served. The daemon's CPU between its
-  changes (while the floor's changes run, and while a run waits for its
-  phase of the reload tick) is not a change's: the notes give it, per
-  second.
+  500 ms more for its pass to finish (its own check asks for the new
+  serial at most 250 ms apart), added up over the runs and divided by
+  them. The time is in clock ticks of 10 ms, read around each change: a
+  change's figure is off by less than 10 ms, by about 2 ms typically.
+  It includes dnssync's own check, after writing, that the change is
+  served. The daemon's CPU between its changes (while the floor's changes
+  run, and while a run waits for its phase of the reload tick) is not a
+  change's: the notes give it per second, and the whole run's per change
+  (the measure of earlier runs).
 - **peak RSS**: VmHWM of the daemon (/proc/PID/status) at the end of the
   incremental runs. Floor: VmHWM of the floor CoreDNS at the same moment:
   CoreDNS alone serving the same zone(s) through the same changes (each
@@ -150,7 +152,7 @@ What each target not met comes down to, from profiles of the daemon
 
 - **zonefile, CPU per change (1,000,000 records).** One cost grows with
   the zone, not the change: the zone file is written whole on every
-  change (CoreDNS's ` + "`" + `file` + "`" + ` and ` + "`" + `auto` + "`" + ` load nothing less), about 28 MB at
+  change (CoreDNS's ` + "`" + `file` + "`" + ` and ` + "`" + `auto` + "`" + ` load nothing less), about 30 MB at
   1,000,000 records now that owners are written relative to ` + "`" + `$ORIGIN` + "`" + `
   without the class (45 MB before). A change copies the unchanged stretches
   from the file written last (` + "`" + `copy_file_range` + "`" + `) and writes only the

@@ -196,7 +196,7 @@ func (b *bench) runRFC2136On(srv rfcServer, n int) error {
 	b.emit(durationResult(scen, nl, metricIncremental, inc.dnssync, inc.floor))
 	b.emit(durationResult(scen, nl, metricOwnShare, median(shares), -1))
 	b.emit(durationResult(scen, nl, metricCPU, inc.cpuPerChange, -1))
-	b.note("%s: daemon CPU between its changes (the floor's runs): %s per second", what, fmtSeconds(inc.idleCPU.Seconds()))
+	b.note("%s: %s", what, inc.cpuNote("the floor's runs"))
 	b.emit(result{Scenario: scen, N: nl, Metric: metricRSS, Unit: unitBytes, D: float64(inc.peakRSS), F: nanF})
 	b.note("%s: a change: dnssync's own share (the rename until its UPDATE's first byte reached the forwarder; records.debounce = 0s: the watcher waits for no quiet) in order %s, with %d zone transfers in between over the %d changes; the server's time on dnssync's UPDATEs (median, relayed to answered) %s, on the floor's (median, its exchange, signing included) %s",
 		what, latencies(shares), xfrs, len(shares), fmtSeconds(median(spent).Seconds()), fmtSeconds(median(floor.rtts[floorFrom:]).Seconds()))

@@ -94,7 +94,7 @@ func (b *bench) runChanges(r *changeRun) error {
 	b.emit(durationResult(r.scen, r.n, metricIncremental, inc.dnssync, inc.floor))
 	b.emit(durationResult(r.scen, r.n, metricWritten, median(written), -1))
 	b.emit(durationResult(r.scen, r.n, metricCPU, inc.cpuPerChange, -1))
-	b.note("%s: daemon CPU between its changes (the floor's runs, the waits for a tick's phase): %s per second", what, fmtSeconds(inc.idleCPU.Seconds()))
+	b.note("%s: %s", what, inc.cpuNote("the floor's runs, the waits for a tick's phase"))
 	// The floor of dnssync's peak is CoreDNS's own peak serving the same
 	// zone(s) through the same changes.
 	floorPeak, err := peakRSS(r.floorSrv.pid())

@@ -89,7 +89,7 @@ type stateID struct {
 	dev, ino, size, mtime, ctime int64
 }
 
-func idOfOwned(st *unix.Stat_t) stateID {
+func stateIDOf(st *unix.Stat_t) stateID {
 	return stateID{dev: int64(st.Dev), ino: int64(st.Ino), size: st.Size, mtime: st.Mtim.Nano(), ctime: st.Ctim.Nano()}
 }
 
@@ -114,7 +114,7 @@ func statOwned(path string) (stateID, error) {
 	if err != nil {
 		return stateID{}, fmt.Errorf("ownership state %s: %w", path, err)
 	}
-	return idOfOwned(&st), nil
+	return stateIDOf(&st), nil
 }
 
 // CatchUp takes in what other processes saved since this one last read or

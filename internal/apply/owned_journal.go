@@ -222,7 +222,7 @@ func appendJournal(path string, truncate int64, b []byte) (stateID, error) {
 			return stateID{}, fmt.Errorf("ownership journal %s: %w", path, err)
 		}
 	}
-	return idOfOwned(&st), nil
+	return stateIDOf(&st), nil
 }
 
 // compact writes the whole list to owned.json and removes the journal.

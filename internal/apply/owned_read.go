@@ -178,13 +178,13 @@ func readStateFile(path string, offset int64, flags int) ([]byte, stateID, error
 		return nil, stateID{}, fmt.Errorf("ownership state %s: not a regular file (%s)", path, startOver)
 	}
 	if st.Size < offset {
-		return nil, idOfOwned(&st), errJournalShrank
+		return nil, stateIDOf(&st), errJournalShrank
 	}
 	b, err := io.ReadAll(io.NewSectionReader(f, offset, 1<<62))
 	if err != nil {
 		return nil, stateID{}, fmt.Errorf("read ownership state %s: %w", path, err)
 	}
-	return b, idOfOwned(&st), nil
+	return b, stateIDOf(&st), nil
 }
 
 // parseOwnedKey parses "name TYPE", canonical.

@@ -5,27 +5,35 @@ import (
 	"errors"
 	"io"
 	"os"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/dnssync/dnssync/internal/atomicfile"
 )
 
 // A zone file is written whole, or patched: the sets whose text has not
 // changed since the last write are copied from the file that write left,
 // and only the rest is written. On Linux the copy is copy_file_range: the
-// kernel copies page cache to page cache, never through dnssync's memory.
-// At 1,000,000 records the file is 45 MB and a change touches a few sets;
-// writing it whole costs about 100 ms of CPU copying the text into the
-// kernel (ext4, measured), copying it about 10 ms.
+// kernel copies page cache to page cache, never through dnssync's memory,
+// and dnssync neither formats nor hands over the whole text again. At
+// 1,000,000 records the file is about 30 MB and a change touches a few
+// sets.
 //
-// The file copied from is trusted only while it is the one written: the
-// same file, size and modification time after the copy as after that
-// write. A person's edit in place changes the time, and the zone is then
-// written whole, from the text, as before.
+// The file copied from is trusted only while it looks as it did once
+// renamed in: the same inode, size, modification and change times, before
+// the copy and after it. An edit in place changes the times (the change
+// time cannot be set back); the zone is then written whole, from the
+// text, and the edit is gone as before. The one edit this cannot see is
+// one of the same size, made within the filesystem's timestamp
+// granularity of dnssync's own rename (nanoseconds on ext4 since Linux
+// 6.13, a clock tick before).
 
 const (
 	// patchMinSize is the least text worth patching: below it, writing the
 	// whole zone costs less than opening and copying from the last file.
 	patchMinSize = 1 << 20
 	// patchMaxEdits is the most sets a patch writes: each one breaks the
-	// copy into one more span, a seek and a copy each.
+	// copy into one more run, a seek and a copy each.
 	patchMaxEdits = 256
 )
 
@@ -34,35 +42,35 @@ const (
 var errLastChanged = errors.New("the zone file changed while it was copied from")
 
 // lastFile opens the file t was last written to, if the next write should
-// patch it: it is still at path as written, and the text is large and its
-// edits few. Otherwise it returns nil: write the zone whole.
-func (t *zoneText) lastFile(path string) *os.File {
-	if t.file == nil || t.size < patchMinSize || t.edits > patchMaxEdits {
+// copy from it: the text is large and its edits few, and the file at path
+// is still as written. Otherwise it returns nil (write the zone whole),
+// and says so when the file was changed by someone else.
+func (b *ZoneFile) lastFile(path string, t *zoneText) *os.File {
+	if t.file == (stateID{}) || t.size < patchMinSize || t.edits > patchMaxEdits {
 		return nil
 	}
-	f, err := os.Open(path)
-	if err != nil {
+	f, st, err := atomicfile.OpenRegular(path)
+	if f == nil || err != nil {
 		return nil
 	}
-	if fi, err := f.Stat(); err != nil || !sameWrite(t.file, fi) {
+	if stateIDOf(st) != t.file {
 		f.Close()
+		b.log.Warn("zone file changed since dnssync wrote it: writing it whole, the change is not kept", "path", path)
 		return nil
 	}
 	return f
 }
 
-// sameWrite reports whether b is still the file a was: same file, size and
-// modification time.
-func sameWrite(a, b os.FileInfo) bool {
-	return os.SameFile(a, b) && a.Size() == b.Size() && a.ModTime().Equal(b.ModTime())
-}
-
-// patch writes t with serial to f (new, at offset 0), copying each run of
-// sets unchanged since the last write from last, that write's file
-// (lastFile). It returns the bytes copied; errLastChanged: last is no
-// longer as written.
-func (t *zoneText) patch(f, last *os.File, serial uint32) (copied int64, err error) {
-	bw := bufio.NewWriterSize(f, 64<<10)
+// writeFile writes t with serial to f (new, at offset 0): the sets
+// unchanged since the last write copied from last, that write's file
+// (lastFile), the rest from their text; with last nil, all of them. It
+// returns the bytes copied; errLastChanged: last is no longer as written.
+// The sets' offsets are those in f from then on, so t knows of no file to
+// copy from until the caller notes f's as renamed in (ZoneFile.write).
+func (t *zoneText) writeFile(f, last *os.File, serial uint32) (copied int64, err error) {
+	want := t.file
+	t.file = stateID{}
+	bw := bufio.NewWriterSize(f, min(64<<10, t.size+4096))
 	pos := int64(t.writeHead(bw, serial))
 	var from, n int64 // the run of last to copy next
 	copyRun := func() error {
@@ -87,7 +95,7 @@ func (t *zoneText) patch(f, last *os.File, serial uint32) (copied int64, err err
 		s := &t.sets[i]
 		size := int64(len(s.text))
 		switch {
-		case s.off == 0:
+		case s.off == 0 || last == nil:
 			if err := copyRun(); err != nil {
 				return copied, err
 			}
@@ -109,19 +117,19 @@ func (t *zoneText) patch(f, last *os.File, serial uint32) (copied int64, err err
 	if err := bw.Flush(); err != nil {
 		return copied, err
 	}
-	if fi, err := last.Stat(); err != nil || !sameWrite(t.file, fi) {
-		return copied, errLastChanged
+	if last != nil {
+		if id, err := fileID(last); err != nil || id != want {
+			return copied, errLastChanged
+		}
 	}
-	return copied, t.wrote(f)
+	return copied, nil
 }
 
-// wrote notes f as the file t was last written to: the next write may
-// patch it.
-func (t *zoneText) wrote(f *os.File) error {
-	fi, err := f.Stat()
-	if err != nil {
-		return err
+// fileID is f's stateID.
+func fileID(f *os.File) (stateID, error) {
+	var st unix.Stat_t
+	if err := unix.Fstat(int(f.Fd()), &st); err != nil {
+		return stateID{}, err
 	}
-	t.file, t.edits = fi, 0
-	return nil
+	return stateIDOf(&st), nil
 }

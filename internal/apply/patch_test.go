@@ -11,7 +11,10 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/miekg/dns"
 
@@ -113,9 +116,6 @@ func firstDiff(a, b []byte) int {
 // every set moves), many changes at once.
 func TestPatchedWriteIsTheWholeText(t *testing.T) {
 	z := newPatchZone(t, 45000)
-	if c := z.b.buf.Cap(); c >= patchMinSize {
-		t.Errorf("after writing the zone whole the backend keeps a buffer of %d bytes: its next write copies from the file", c)
-	}
 	fileSize := func() int64 {
 		fi, err := os.Stat(z.b.Path("example.com."))
 		if err != nil {
@@ -209,6 +209,29 @@ func TestPatchNotFromAnEditedFile(t *testing.T) {
 				t.Fatal(err)
 			}
 		}},
+		{"overwritten in place, same size, times set back", func(t *testing.T, path string) {
+			text, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			i := bytes.Index(text, []byte("\nhost20000\t")) + 1
+			f, err := os.OpenFile(path, os.O_WRONLY, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			fi, err := f.Stat()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := f.WriteAt([]byte("evil"), int64(i)); err != nil {
+				t.Fatal(err)
+			}
+			// Only the change time still tells: it cannot be set back.
+			if err := os.Chtimes(path, fi.ModTime(), fi.ModTime()); err != nil {
+				t.Fatal(err)
+			}
+		}},
 		{"replaced", func(t *testing.T, path string) {
 			if err := os.WriteFile(path+".new", []byte("; nothing\n"), 0o644); err != nil {
 				t.Fatal(err)
@@ -235,35 +258,68 @@ func TestPatchNotFromAnEditedFile(t *testing.T) {
 	}
 }
 
-// TestPatchSeesChangeWhileCopying: a file changed after it was opened to
-// copy from, while the copy runs, fails the patch (and ApplyAbove writes
-// the zone whole).
+// TestPatchSeesChangeWhileCopying: a file changed once opened to copy
+// from, while the copy runs, fails the patch, and the zone is written
+// whole: the change is gone.
 func TestPatchSeesChangeWhileCopying(t *testing.T) {
 	z := newPatchZone(t, 45000)
 	path := z.b.Path("example.com.")
-	z.b.mu.Lock()
-	text := z.b.texts["example.com."]
-	z.b.mu.Unlock()
-	text.set(rrset.Key{Name: "host5.example.com.", Type: dns.TypeA}, rrset.New(mustRR(t, "host5.example.com. 300 IN A 192.0.2.9")))
-	last := text.lastFile(path)
-	if last == nil {
-		t.Fatal("lastFile: nil for the file just written")
+	edited := false
+	z.b.lastOpened = func() {
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if _, err := f.WriteString("evil.example.com. 300 IN A 192.0.2.66\n"); err != nil {
+			t.Fatal(err)
+		}
+		edited = true
 	}
-	defer last.Close()
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
-	if err != nil {
+	copied := z.change(t, func(w rrset.Zone) { put(w, mustRR(t, "host5.example.com. 300 IN A 192.0.2.9")) })
+	if !edited {
+		t.Fatal("the write did not open the last file to copy from")
+	}
+	if copied != 0 {
+		t.Errorf("copied %d bytes from a file changed while it was copied from", copied)
+	}
+	if !strings.Contains(z.logs.String(), "zone file changed while dnssync copied from it") {
+		t.Errorf("the fallback is not logged:\n%s", z.logs)
+	}
+}
+
+// TestZoneFileOverAFIFO: a FIFO put where the zone file goes is never
+// opened to read (its open would wait for a writer for ever, the zone's
+// lock held): the zone file replaces it.
+func TestZoneFileOverAFIFO(t *testing.T) {
+	b, _ := newZoneFile(t)
+	if err := os.MkdirAll(b.dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.WriteString("evil.example.com. 300 IN A 192.0.2.66\n"); err != nil {
+	path := b.Path("example.com.")
+	if err := syscall.Mkfifo(path, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	f.Close()
-	out, err := os.Create(filepath.Join(t.TempDir(), "out"))
-	if err != nil {
-		t.Fatal(err)
+	served := &observed.Zone{Name: "example.com.", Sets: rrset.Zone{}}
+	p := diff.Compute(diff.Input{Zone: "example.com.", Desired: desiredZone(t, b), Observed: served.Sets})
+	done := make(chan error, 1)
+	go func() {
+		_, err := b.Apply(context.Background(), served, p)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(20 * time.Second):
+		// Unblock the open, so that the test ends.
+		if f, err := os.OpenFile(path, os.O_WRONLY, 0); err == nil {
+			f.Close()
+		}
+		t.Fatal("Apply waits on the FIFO at the zone file's path")
 	}
-	defer out.Close()
-	if _, err := text.patch(out, last, z.serial+1); err != errLastChanged {
-		t.Errorf("patch from a file changed meanwhile: %v, want %v", err, errLastChanged)
+	if fi, err := os.Lstat(path); err != nil || !fi.Mode().IsRegular() {
+		t.Errorf("zone file: %v, %v; want a regular file", fi.Mode(), err)
 	}
 }

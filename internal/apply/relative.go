@@ -38,8 +38,10 @@ func writeRelative(b *strings.Builder, line, origin string) {
 
 // relativeName returns name (in presentation form) relative to origin:
 // "@" for origin itself, the labels before it for a name below it. ok is
-// false for a name outside origin, and for one whose relative form starts
-// with "$": at the start of a line it could read as $TTL or $ORIGIN.
+// false for a name outside origin (a dot before origin that is escaped is
+// part of a label: "a\.example.com." is not below "example.com."), and
+// for one whose relative form starts with "$": at the start of a line it
+// could read as $TTL or $ORIGIN.
 func relativeName(name, origin string) (rel string, ok bool) {
 	if name == origin {
 		return "@", true

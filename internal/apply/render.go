@@ -2,10 +2,8 @@ package apply
 
 import (
 	"bufio"
-	"bytes"
 	"fmt"
 	"io"
-	"os"
 	"runtime"
 	"slices"
 	"strings"
@@ -32,9 +30,10 @@ type zoneText struct {
 	sets     []setText // canonical order, SOA not included
 	size     int       // bytes of text in sets
 	// file is the file last written from this text, as it was once
-	// written (nil: none), and edits counts the sets rendered or removed
-	// since: the next write may copy the rest from that file (patch.go).
-	file  os.FileInfo
+	// renamed in (zero: none), and edits counts the sets rendered or
+	// removed since: the next write may copy the rest from that file
+	// (patch.go).
+	file  stateID
 	edits int
 }
 
@@ -123,7 +122,6 @@ func (t *zoneText) set(k rrset.Key, s *rrset.Set) {
 	}
 }
 
-// render returns s's lines.
 func (t *zoneText) render(s *rrset.Set) string {
 	var b strings.Builder
 	for _, rr := range s.RRs {
@@ -200,32 +198,18 @@ func (t *zoneText) merge(changes []diff.Change) {
 	t.sets = append(out, t.sets[i:]...)
 }
 
+// write writes the zone with serial to w (Render; the backend's own
+// writes go through writeFile, patch.go).
 func (t *zoneText) write(w io.Writer, serial uint32) error {
 	if t.soa == nil {
 		return fmt.Errorf("zone %s has no SOA", t.zone)
 	}
-	// A bytes.Buffer (ApplyAbove's, kept between writes) takes the text
-	// as it is: a bufio.Writer in front of it would copy each byte twice,
-	// and a signed zone of 100,000 records is about 50 MB of text.
-	if buf, ok := w.(*bytes.Buffer); ok {
-		t.writeTo(buf, serial)
-		return nil
-	}
 	bw := bufio.NewWriterSize(w, 64<<10)
-	t.writeTo(bw, serial)
-	return bw.Flush()
-}
-
-// writeTo writes the zone with serial, and notes where each set went
-// (setText.off) for the next write to patch.
-func (t *zoneText) writeTo(w io.StringWriter, serial uint32) {
-	pos := int64(t.writeHead(w, serial))
-	for i := range t.sets {
-		s := &t.sets[i]
-		w.WriteString(s.text)
-		s.off = pos
-		pos += int64(len(s.text))
+	t.writeHead(bw, serial)
+	for _, s := range t.sets {
+		bw.WriteString(s.text)
 	}
+	return bw.Flush()
 }
 
 // writeHead writes what comes before the sets: a comment and the SOA with

@@ -66,8 +66,8 @@ func TestZoneTextIncrementalEqualsFull(t *testing.T) {
 	}
 }
 
-// The zone file's text is the same whether it is written straight into
-// a bytes.Buffer (ApplyAbove's, without the bufio copy) or through any
+// The zone file's text is the same whether it is written into a
+// bytes.Buffer or through any
 // other writer, and a writer's failure is still an error.
 func TestZoneTextWriteAnyWriter(t *testing.T) {
 	sets := rrset.Zone{}

@@ -3,8 +3,12 @@ package apply
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"testing"
 
 	"github.com/miekg/dns"
@@ -86,4 +90,45 @@ func TestSignedKeptZoneInStepWithTheFile(t *testing.T) {
 	desired.Put(mustRR(t, "last.example.com. 300 IN A 192.0.2.68"))
 	signedStep(t, b, served, desired)
 	inStep("the next write")
+}
+
+// TestSignedLargeZonePatched: a change to a signed zone large enough to be
+// patched copies most of its file from the last one, and the file is what
+// the kept signed zone renders whole, and passes dnssec-verify
+// (signedStep).
+func TestSignedLargeZonePatched(t *testing.T) {
+	dir := t.TempDir()
+	b := signedBackend(t, filepath.Join(dir, "zones"), filepath.Join(dir, "keys"))
+	logs := &bytes.Buffer{}
+	b.log = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	desired := rrset.Zone{}
+	for i := range 3000 {
+		desired.Put(mustRR(t, fmt.Sprintf("h%d.example.com. 300 IN A 10.0.%d.%d", i, i>>8, i&255)))
+	}
+	served := signedStep(t, b, &observed.Zone{Name: "example.com.", Sets: rrset.Zone{}}, desired)
+	copiedRE := regexp.MustCompile(`msg="zone file written".* bytes=(\d+) copied=(\d+)`)
+	for _, s := range []string{"h7.example.com. 300 IN A 192.0.2.7", `new.example.com. 300 IN TXT "x"`, "h2000.example.com. 300 IN A 192.0.2.8"} {
+		put(desired, mustRR(t, s))
+		logs.Reset()
+		served = signedStep(t, b, served, desired)
+		m := copiedRE.FindSubmatch(logs.Bytes())
+		if m == nil {
+			t.Fatalf("%s: no write logged:\n%s", s, logs)
+		}
+		size, _ := strconv.Atoi(string(m[1]))
+		copied, _ := strconv.Atoi(string(m[2]))
+		if size < patchMinSize || copied < size*9/10 {
+			t.Errorf("%s: copied %d of %d bytes from the last file, want most of at least %d", s, copied, size, patchMinSize)
+		}
+		b.mu.Lock()
+		kept := b.signed["example.com."]
+		b.mu.Unlock()
+		var want bytes.Buffer
+		if err := newZoneText("example.com.", kept.sets.Sets, true).write(&want, kept.serial); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := os.ReadFile(b.Path("example.com.")); err != nil || !bytes.Equal(got, want.Bytes()) {
+			t.Fatalf("%s: the patched file is not the kept signed zone rendered whole (%v)", s, err)
+		}
+	}
 }

@@ -2,7 +2,6 @@ package apply
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -53,13 +52,9 @@ type ZoneFile struct {
 	// signMu serialises signing: the key store is read and written by one
 	// zone's signing at a time.
 	signMu sync.Mutex
-	// buf holds the text of a zone written whole, kept for the next one,
-	// up to patchMinSize: a larger zone's next write copies from its file
-	// (patch.go), so the tens of megabytes of its whole text are let go
-	// once written. A write that finds buf taken (zones written in
-	// parallel) makes its own.
-	bufMu sync.Mutex
-	buf   bytes.Buffer
+	// lastOpened, when set (tests), runs once a write has opened the file
+	// it copies from, before it copies.
+	lastOpened func()
 
 	tempsSwept time.Time // the last look for stale temporary files
 	tempsClean bool      // that look found none left: no need to look again
@@ -228,7 +223,7 @@ func (b *ZoneFile) ApplyAbove(ctx context.Context, served *observed.Zone, p diff
 	delete(b.unwritten, p.Zone)
 	b.mu.Unlock()
 	b.keep(p.Zone, t, sz)
-	b.log.Debug("zone file written", "zone", p.Zone, "path", path, "serial", serial, "bytes", t.file.Size(), "copied", copied)
+	b.log.Debug("zone file written", "zone", p.Zone, "path", path, "serial", serial, "bytes", t.file.size, "copied", copied)
 	return Result{Serial: serial}, nil
 }
 
@@ -237,31 +232,37 @@ func (b *ZoneFile) ApplyAbove(ctx context.Context, served *observed.Zone, p diff
 // be copied (patch.go), else whole. It returns the bytes copied from the
 // last file.
 func (b *ZoneFile) write(path string, t *zoneText, serial uint32) (copied int64, err error) {
-	if last := t.lastFile(path); last != nil {
-		err := atomicfile.WriteWith(path, b.dir, 0o644, func(f *os.File) (err error) {
-			copied, err = t.patch(f, last, serial)
-			return err
-		})
-		last.Close()
-		if !errors.Is(err, errLastChanged) {
-			return copied, err
+	last := b.lastFile(path, t)
+	if last != nil {
+		defer last.Close()
+		if b.lastOpened != nil {
+			b.lastOpened()
 		}
-		b.log.Warn("zone file changed by someone else while it was patched: writing it whole", "path", path)
 	}
-	buf := &bytes.Buffer{}
-	if t.size < patchMinSize && b.bufMu.TryLock() {
-		defer b.bufMu.Unlock()
-		buf = &b.buf
-		buf.Reset()
-	}
-	buf.Grow(t.size + 512)
-	t.writeTo(buf, serial)
-	return 0, atomicfile.WriteWith(path, b.dir, 0o644, func(f *os.File) error {
-		if _, err := f.Write(buf.Bytes()); err != nil {
+	var written stateID
+	fill := func(f *os.File) (err error) {
+		if copied, err = t.writeFile(f, last, serial); err != nil {
 			return err
 		}
-		return t.wrote(f)
-	})
+		written, err = fileID(f)
+		return err
+	}
+	err = atomicfile.WriteWith(path, b.dir, 0o644, fill)
+	if errors.Is(err, errLastChanged) {
+		b.log.Warn("zone file changed while dnssync copied from it: writing it whole, the change is not kept", "path", path)
+		last, copied = nil, 0
+		err = atomicfile.WriteWith(path, b.dir, 0o644, fill)
+	}
+	if err != nil {
+		return copied, err
+	}
+	// Renamed in, its change time moved: the next write copies from it
+	// while it looks as it does now.
+	if id := statState(path); id.sameFile(written) {
+		t.file = id
+	}
+	t.edits = 0
+	return copied, nil
 }
 
 // keep keeps zone's text and signed zone (either nil: none) as last
@@ -348,10 +349,11 @@ func (b *ZoneFile) removeStaleTemps() {
 }
 
 // diskSerial returns the serial of the zone file at path, 0 when there is
-// none or it cannot be read: it only ever raises the next serial.
+// none or it cannot be read (a link or a FIFO put there is not read): it
+// only ever raises the next serial.
 func diskSerial(path string) uint32 {
-	f, err := os.Open(path)
-	if err != nil {
+	f, _, err := atomicfile.OpenRegular(path)
+	if f == nil || err != nil {
 		return 0
 	}
 	defer f.Close()

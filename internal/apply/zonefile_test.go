@@ -439,6 +439,8 @@ func trickyZone(t testing.TB) rrset.Zone {
 		"a.example.com. 300 IN A 192.0.2.9",
 		"example.com.example.com. 300 IN A 192.0.2.10",
 		"ch.example.com. 300 IN TXT \"class CH is a label here\"",
+		`a\..example.com. 300 IN A 192.0.2.11`,
+		`other.example.com. 300 CH TXT "class CH"`,
 	} {
 		z.Put(mustRR(t, s))
 	}

@@ -23,6 +23,25 @@ var ErrNotRegular = errors.New("not a regular file")
 // stat, or nil content (and no error) when there is no file. The content
 // of an empty file is empty, not nil.
 func ReadRegular(path string) ([]byte, *unix.Stat_t, error) {
+	file, st, err := OpenRegular(path)
+	if file == nil {
+		return nil, nil, err
+	}
+	defer file.Close()
+	b, err := io.ReadAll(file)
+	if err != nil {
+		return nil, nil, fmt.Errorf("cannot be read: %w", err)
+	}
+	if b == nil {
+		b = []byte{} // empty, not missing
+	}
+	return b, st, nil
+}
+
+// OpenRegular opens the regular file at path for reading, and returns its
+// stat; no file is nil, nil, nil. A link, a FIFO or a device is
+// ErrNotRegular, and is never waited on.
+func OpenRegular(path string) (*os.File, *unix.Stat_t, error) {
 	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
 	switch {
 	case errors.Is(err, unix.ENOENT):
@@ -33,20 +52,14 @@ func ReadRegular(path string) ([]byte, *unix.Stat_t, error) {
 		return nil, nil, fmt.Errorf("cannot be opened: %w", err)
 	}
 	file := os.NewFile(uintptr(fd), path)
-	defer file.Close()
 	var st unix.Stat_t
 	if err := unix.Fstat(fd, &st); err != nil {
+		file.Close()
 		return nil, nil, err
 	}
 	if st.Mode&unix.S_IFMT != unix.S_IFREG {
+		file.Close()
 		return nil, nil, fmt.Errorf("is %w", ErrNotRegular)
 	}
-	b, err := io.ReadAll(file)
-	if err != nil {
-		return nil, nil, fmt.Errorf("cannot be read: %w", err)
-	}
-	if b == nil {
-		b = []byte{} // empty, not missing
-	}
-	return b, &st, nil
+	return file, &st, nil
 }

@@ -9,12 +9,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 )
 
 // Where describes err, from encoding/json, to follow "is": "not valid
 // JSON (at byte 12)", "not valid: a value of the wrong type at byte 40",
-// "empty or cut short", or "not valid (an unknown key, or not an
-// object)".
+// "empty or cut short", "not valid: an unknown key", or "not valid".
 func Where(err error) string {
 	var syntax *json.SyntaxError
 	var typ *json.UnmarshalTypeError
@@ -25,6 +25,8 @@ func Where(err error) string {
 		return fmt.Sprintf("not valid: a value of the wrong type at byte %d", typ.Offset)
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return "empty or cut short"
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		return "not valid: an unknown key" // Decoder.DisallowUnknownFields
 	}
-	return "not valid (an unknown key, or not an object)"
+	return "not valid"
 }

@@ -17,7 +17,7 @@ func TestWhere(t *testing.T) {
 		{"wrong type", `{"version": "secret-value"}`, "not valid: a value of the wrong type at byte 26"},
 		{"cut short", `{"version": 1, "zones": {"secret.example.": "`, "empty or cut short"},
 		{"empty", ``, "empty or cut short"},
-		{"unknown key", `{"version": 1, "secret-key": 2}`, "not valid (an unknown key, or not an object)"},
+		{"unknown key", `{"version": 1, "secret-key": 2}`, "not valid: an unknown key"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
