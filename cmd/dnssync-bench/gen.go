@@ -119,17 +119,17 @@ func (l layout) writeZonesDir(dir string) error {
 // renderZone writes zone z as a zone file: what dnssync's zonefile backend
 // renders from the same records and the default [[zones]] settings (SOA,
 // apex NS ns1.<zone>, its address 127.0.0.1, records with TTL 300), in
-// its form: $ORIGIN, owners relative to it, no class. CoreDNS alone then
-// reads as much text as behind dnssync.
+// its form: $ORIGIN, $TTL, owners relative to the zone, no class. CoreDNS
+// alone then reads as much text as behind dnssync.
 func (l layout) renderZone(w io.Writer, z int, serial uint32, o overrides) error {
 	zone := l.zone(z) + "."
 	bw := bufio.NewWriter(w)
-	fmt.Fprintf(bw, "$ORIGIN %s\n", zone)
+	fmt.Fprintf(bw, "$ORIGIN %s\n$TTL 300\n", zone)
 	fmt.Fprintf(bw, "@\t3600\tSOA\tns1.%s hostmaster.%s %d 3600 600 604800 300\n", zone, zone, serial)
 	fmt.Fprintf(bw, "@\t3600\tNS\tns1.%s\n", zone)
 	bw.WriteString("ns1\t3600\tA\t127.0.0.1\n")
 	for i := z * l.perZone; i < min(l.n, (z+1)*l.perZone); i++ {
-		fmt.Fprintf(bw, "%s\t300\tA\t%s\n", strings.TrimSuffix(l.name(i), "."+zone), o.value(i))
+		fmt.Fprintf(bw, "%s\tA\t%s\n", strings.TrimSuffix(l.name(i), "."+zone), o.value(i))
 	}
 	return bw.Flush()
 }

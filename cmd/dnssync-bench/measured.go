@@ -152,9 +152,10 @@ What each target not met comes down to, from profiles of the daemon
 
 - **zonefile, CPU per change (1,000,000 records).** One cost grows with
   the zone, not the change: the zone file is written whole on every
-  change (CoreDNS's ` + "`" + `file` + "`" + ` and ` + "`" + `auto` + "`" + ` load nothing less), about 30 MB at
-  1,000,000 records now that owners are written relative to ` + "`" + `$ORIGIN` + "`" + `
-  without the class (45 MB before). A change copies the unchanged stretches
+  change (CoreDNS's ` + "`" + `file` + "`" + ` and ` + "`" + `auto` + "`" + ` load nothing less), about 26 MB at
+  1,000,000 records now that owners are written relative to ` + "`" + `$ORIGIN` + "`" + `,
+  without the class, and TTLs only where they are not the ` + "`" + `$TTL` + "`" + ` (45 MB
+  before). A change copies the unchanged stretches
   from the file written last (` + "`" + `copy_file_range` + "`" + `) and writes only the
   changed sets, so dnssync no longer formats or hands the kernel the whole
   text; what is left is the kernel's copy into the new file's page cache.

@@ -2,19 +2,21 @@ package apply
 
 import "strings"
 
-// A zone file dnssync writes names its zone once, in $ORIGIN, and writes
-// each owner relative to it, without the class IN that every record has:
-// "host-1 300 A 10.0.0.1" where Render writes "host-1.example.com. 300 IN
-// A 10.0.0.1". At 1,000,000 records that is a third less text to write,
+// A zone file dnssync writes names its zone once, in $ORIGIN, and its
+// most common TTL once, in $TTL, and writes each owner relative to the
+// zone, the TTL only where it is another, and no class (every record is
+// IN): "host-1 A 10.0.0.1" where Render writes "host-1.example.com. 300
+// IN A 10.0.0.1". At 1,000,000 records that is 40% less text to write,
 // for a change to copy and for CoreDNS to read on every reload. Names in
 // the data stay fully qualified.
 
 // writeRelative writes line, an RR as miekg/dns prints it (owner, TTL,
 // class, type and data, separated by tabs), to b with its owner relative
-// to origin and the class left out. A line it cannot shorten safely goes
-// as it is: a class other than IN, an owner outside origin, or one that
-// would read as a directive.
-func writeRelative(b *strings.Builder, line, origin string) {
+// to origin, its TTL left out if it is ttl (the $TTL; "": none), and the
+// class left out. A line it cannot shorten safely goes as it is: a class
+// other than IN, an owner outside origin, or one that would read as a
+// directive.
+func writeRelative(b *strings.Builder, line, origin, ttl string) {
 	var ends [3]int // of the owner, the TTL and the class
 	from := 0
 	for k := range ends {
@@ -32,8 +34,10 @@ func writeRelative(b *strings.Builder, line, origin string) {
 		return
 	}
 	b.WriteString(owner)
-	b.WriteString(line[ends[0]:ends[1]]) // the tab and the TTL
-	b.WriteString(line[ends[2]:])        // the tab, the type and the data
+	if line[ends[0]+1:ends[1]] != ttl {
+		b.WriteString(line[ends[0]:ends[1]]) // the tab and the TTL
+	}
+	b.WriteString(line[ends[2]:]) // the tab, the type and the data
 }
 
 // relativeName returns name (in presentation form) relative to origin:

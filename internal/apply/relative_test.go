@@ -8,7 +8,8 @@ import (
 func TestWriteRelative(t *testing.T) {
 	tests := []struct{ name, line, want string }{
 		{"below the zone", "host.example.com.\t300\tIN\tA\t192.0.2.1", "host\t300\tA\t192.0.2.1"},
-		{"the apex", "example.com.\t3600\tIN\tNS\tns1.example.com.", "@\t3600\tNS\tns1.example.com."},
+		{"the apex, at the $TTL", "example.com.\t3600\tIN\tNS\tns1.example.com.", "@\tNS\tns1.example.com."},
+		{"a TTL that starts like the $TTL", "host.example.com.\t36000\tIN\tA\t192.0.2.1", "host\t36000\tA\t192.0.2.1"},
 		{"two labels below", "_sip._tcp.example.com.\t300\tIN\tSRV\t10 5 5060 app.example.com.", "_sip._tcp\t300\tSRV\t10 5 5060 app.example.com."},
 		{"outside the zone", "host.example.net.\t300\tIN\tA\t192.0.2.1", "host.example.net.\t300\tIN\tA\t192.0.2.1"},
 		{"the zone's name as a suffix of a label", "myexample.com.\t300\tIN\tA\t192.0.2.1", "myexample.com.\t300\tIN\tA\t192.0.2.1"},
@@ -21,7 +22,7 @@ func TestWriteRelative(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var b strings.Builder
-			if writeRelative(&b, tt.line, "example.com."); b.String() != tt.want {
+			if writeRelative(&b, tt.line, "example.com.", "3600"); b.String() != tt.want {
 				t.Errorf("writeRelative(%q) wrote %q, want %q", tt.line, b.String(), tt.want)
 			}
 		})

@@ -6,6 +6,7 @@ import (
 	"io"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -20,15 +21,18 @@ import (
 // a change re-renders only the sets it touches.
 type zoneText struct {
 	zone string
-	// relative: owner names are written relative to the zone ($ORIGIN)
-	// and the class IN is left out, a third less text for CoreDNS to
-	// read and for a change to copy (relative.go); else every name is
-	// fully qualified (Render).
+	// relative: owner names are written relative to the zone ($ORIGIN),
+	// the TTL only where it is not the $TTL, and no class: 40% less text
+	// for CoreDNS to read and for a change to copy (relative.go); else
+	// every line is whole (Render).
 	relative bool
-	serial   uint32 // written with this text; 0 before the first write
-	soa      *dns.SOA
-	sets     []setText // canonical order, SOA not included
-	size     int       // bytes of text in sets
+	// ttl is the $TTL of a relative text (""; none): the most common TTL
+	// when the text was made, left out of every line that has it.
+	ttl    string
+	serial uint32 // written with this text; 0 before the first write
+	soa    *dns.SOA
+	sets   []setText // canonical order, SOA not included
+	size   int       // bytes of text in sets
 	// file is the file last written from this text, as it was once
 	// renamed in (zero: none), and edits counts the sets rendered or
 	// removed since: the next write may copy the rest from that file
@@ -48,6 +52,7 @@ type setText struct {
 func newZoneText(zone string, sets rrset.Zone, relative bool) *zoneText {
 	t := &zoneText{zone: zone, relative: relative, sets: make([]setText, 0, len(sets))}
 	var all []*rrset.Set
+	ttls := map[uint32]int{}
 	for k, s := range sets {
 		if t.isSOA(k) {
 			t.setSOA(s)
@@ -55,6 +60,12 @@ func newZoneText(zone string, sets rrset.Zone, relative bool) *zoneText {
 		}
 		t.sets = append(t.sets, setText{key: k})
 		all = append(all, s)
+		for _, rr := range s.RRs {
+			ttls[rr.Header().Ttl]++
+		}
+	}
+	if relative {
+		t.ttl = mostCommon(ttls)
 	}
 	for i, text := range t.renderAll(all) {
 		t.sets[i].text = text
@@ -62,6 +73,21 @@ func newZoneText(zone string, sets rrset.Zone, relative bool) *zoneText {
 	}
 	rrset.SortBy(t.sets, func(setText) byte { return 0 }, func(s setText) rrset.Key { return s.key })
 	return t
+}
+
+// mostCommon is the TTL most records have (the lowest of those tied), ""
+// for none.
+func mostCommon(ttls map[uint32]int) string {
+	best, n := uint32(0), 0
+	for ttl, c := range ttls {
+		if c > n || c == n && ttl < best {
+			best, n = ttl, c
+		}
+	}
+	if n == 0 {
+		return ""
+	}
+	return strconv.FormatUint(uint64(best), 10)
 }
 
 // renderAll renders sets (nil: "") on every core: formatting is most of
@@ -134,7 +160,7 @@ func (t *zoneText) render(s *rrset.Set) string {
 // relative.
 func (t *zoneText) line(b *strings.Builder, rr dns.RR) {
 	if t.relative {
-		writeRelative(b, rr.String(), t.zone)
+		writeRelative(b, rr.String(), t.zone, t.ttl)
 	} else {
 		b.WriteString(rr.String())
 	}
@@ -142,6 +168,19 @@ func (t *zoneText) line(b *strings.Builder, rr dns.RR) {
 }
 
 func (t *zoneText) apply(p diff.Plan) error {
+	if t.relative && t.ttl == "" && len(t.sets) == 0 {
+		// A zone written from nothing (a cold start): its $TTL is the
+		// plan's, before any set is rendered.
+		ttls := map[uint32]int{}
+		for _, c := range p.Changes {
+			if c.New != nil && !t.isSOA(c.Key) {
+				for _, rr := range c.New.RRs {
+					ttls[rr.Header().Ttl]++
+				}
+			}
+		}
+		t.ttl = mostCommon(ttls)
+	}
 	if n := len(p.Changes); n > 64 && n > len(t.sets)/16 {
 		t.merge(p.Changes)
 	} else {
@@ -221,6 +260,9 @@ func (t *zoneText) writeHead(w io.StringWriter, serial uint32) int {
 	b.WriteString("; zone " + t.zone + ", written by dnssync: edits here are put back; change records.d instead\n")
 	if t.relative {
 		b.WriteString("$ORIGIN " + t.zone + "\n")
+		if t.ttl != "" {
+			b.WriteString("$TTL " + t.ttl + "\n")
+		}
 	}
 	t.line(&b, &soa)
 	w.WriteString(b.String())
