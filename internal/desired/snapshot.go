@@ -29,7 +29,7 @@ func (s *Store) State() *State {
 	}
 	for z, zv := range s.ix.zones {
 		st.Zones[z] = zv.sets.Snapshot() // a change copies only the shards it touches
-		if len(zv.held) > 0 { // absent reads as none: no empty copy per zone
+		if len(zv.held) > 0 {            // absent reads as none: no empty copy per zone
 			st.Held[z] = maps.Clone(zv.held)
 		}
 		st.Records[z] = zv.records
