@@ -29,7 +29,9 @@ func (s *Store) State() *State {
 	}
 	for z, zv := range s.ix.zones {
 		st.Zones[z] = zv.sets.Snapshot() // a change copies only the shards it touches
-		if len(zv.held) > 0 {            // absent reads as none: no empty copy per zone
+		// A zone with no held name is left out (it reads as none): no
+		// empty copy per zone.
+		if len(zv.held) > 0 {
 			st.Held[z] = maps.Clone(zv.held)
 		}
 		st.Records[z] = zv.records
