@@ -194,44 +194,8 @@ func TestPatchNotFromAnEditedFile(t *testing.T) {
 				t.Fatal(err)
 			}
 		}},
-		{"overwritten in place, same size", func(t *testing.T, path string) {
-			text, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			i := bytes.Index(text, []byte("\nhost20000\t")) + 1
-			f, err := os.OpenFile(path, os.O_WRONLY, 0)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer f.Close()
-			if _, err := f.WriteAt([]byte("evil"), int64(i)); err != nil {
-				t.Fatal(err)
-			}
-		}},
-		{"overwritten in place, same size, times set back", func(t *testing.T, path string) {
-			text, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			i := bytes.Index(text, []byte("\nhost20000\t")) + 1
-			f, err := os.OpenFile(path, os.O_WRONLY, 0)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer f.Close()
-			fi, err := f.Stat()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := f.WriteAt([]byte("evil"), int64(i)); err != nil {
-				t.Fatal(err)
-			}
-			// Only the change time still tells: it cannot be set back.
-			if err := os.Chtimes(path, fi.ModTime(), fi.ModTime()); err != nil {
-				t.Fatal(err)
-			}
-		}},
+		{"overwritten in place, same size", func(t *testing.T, path string) { overwriteInPlace(t, path, false) }},
+		{"overwritten in place, same size, times set back", func(t *testing.T, path string) { overwriteInPlace(t, path, true) }},
 		{"replaced", func(t *testing.T, path string) {
 			if err := os.WriteFile(path+".new", []byte("; nothing\n"), 0o644); err != nil {
 				t.Fatal(err)
@@ -255,6 +219,34 @@ func TestPatchNotFromAnEditedFile(t *testing.T) {
 				t.Errorf("copied %d bytes from a file changed since it was written", copied)
 			}
 		})
+	}
+}
+
+// overwriteInPlace writes "evil" over a name in the zone file at path,
+// keeping its size, and with setBack its modification time as it was: only
+// the change time then still tells (it cannot be set back).
+func overwriteInPlace(t *testing.T, path string, setBack bool) {
+	t.Helper()
+	text, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.WriteAt([]byte("evil"), int64(bytes.Index(text, []byte("\nhost20000\t"))+1)); err != nil {
+		t.Fatal(err)
+	}
+	if setBack {
+		if err := os.Chtimes(path, fi.ModTime(), fi.ModTime()); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 
