@@ -184,16 +184,7 @@ func TestPatchNotFromAnEditedFile(t *testing.T) {
 		name string
 		edit func(t *testing.T, path string)
 	}{
-		{"appended to", func(t *testing.T, path string) {
-			f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer f.Close()
-			if _, err := f.WriteString("evil.example.com. 300 IN A 192.0.2.66\n"); err != nil {
-				t.Fatal(err)
-			}
-		}},
+		{"appended to", appendEvil},
 		{"overwritten in place, same size", func(t *testing.T, path string) { overwriteInPlace(t, path, false) }},
 		{"overwritten in place, same size, times set back", func(t *testing.T, path string) { overwriteInPlace(t, path, true) }},
 		{"replaced", func(t *testing.T, path string) {
@@ -219,6 +210,19 @@ func TestPatchNotFromAnEditedFile(t *testing.T) {
 				t.Errorf("copied %d bytes from a file changed since it was written", copied)
 			}
 		})
+	}
+}
+
+// appendEvil appends a record to the zone file at path, in place.
+func appendEvil(t *testing.T, path string) {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.WriteString("evil.example.com. 300 IN A 192.0.2.66\n"); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -250,22 +254,15 @@ func overwriteInPlace(t *testing.T, path string, setBack bool) {
 	}
 }
 
-// TestPatchSeesChangeWhileCopying: a file changed once opened to copy
-// from, while the copy runs, fails the patch, and the zone is written
-// whole: the change is gone.
+// TestPatchSeesChangeWhileCopying: a file changed after it was opened to
+// copy from (checked when opened, so seen only after the copy) fails the
+// patch, and the zone is written whole: the change is gone.
 func TestPatchSeesChangeWhileCopying(t *testing.T) {
 	z := newPatchZone(t, 45000)
 	path := z.b.Path("example.com.")
 	edited := false
 	z.b.lastOpened = func() {
-		f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		if _, err := f.WriteString("evil.example.com. 300 IN A 192.0.2.66\n"); err != nil {
-			t.Fatal(err)
-		}
+		appendEvil(t, path)
 		edited = true
 	}
 	copied := z.change(t, func(w rrset.Zone) { put(w, mustRR(t, "host5.example.com. 300 IN A 192.0.2.9")) })
@@ -313,5 +310,21 @@ func TestZoneFileOverAFIFO(t *testing.T) {
 	}
 	if fi, err := os.Lstat(path); err != nil || !fi.Mode().IsRegular() {
 		t.Errorf("zone file: %v, %v; want a regular file", fi.Mode(), err)
+	}
+}
+
+// TestZoneFileNamesItsTTLOnce: a zone written from nothing takes its $TTL
+// from what it writes, and leaves it out of every line that has it.
+func TestZoneFileNamesItsTTLOnce(t *testing.T) {
+	z := newPatchZone(t, 100) // 100 A records at 300; the SOA, NS and glue at 3600
+	text, err := os.ReadFile(z.b.Path("example.com."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(text, []byte("\n$ORIGIN example.com.\n$TTL 300\n")) {
+		t.Errorf("no $ORIGIN and $TTL 300 at the top:\n%.300s", text)
+	}
+	if !bytes.Contains(text, []byte("\nhost5\tA\t10.0.0.5\n")) || !bytes.Contains(text, []byte("\n@\t3600\tNS\t")) {
+		t.Errorf("lines at the $TTL keep it, or others lose theirs:\n%.600s", text)
 	}
 }

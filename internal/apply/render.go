@@ -52,7 +52,6 @@ type setText struct {
 func newZoneText(zone string, sets rrset.Zone, relative bool) *zoneText {
 	t := &zoneText{zone: zone, relative: relative, sets: make([]setText, 0, len(sets))}
 	var all []*rrset.Set
-	ttls := map[uint32]int{}
 	for k, s := range sets {
 		if t.isSOA(k) {
 			t.setSOA(s)
@@ -60,12 +59,9 @@ func newZoneText(zone string, sets rrset.Zone, relative bool) *zoneText {
 		}
 		t.sets = append(t.sets, setText{key: k})
 		all = append(all, s)
-		for _, rr := range s.RRs {
-			ttls[rr.Header().Ttl]++
-		}
 	}
 	if relative {
-		t.ttl = mostCommon(ttls)
+		t.ttl = mostCommonTTL(all)
 	}
 	for i, text := range t.renderAll(all) {
 		t.sets[i].text = text
@@ -75,9 +71,17 @@ func newZoneText(zone string, sets rrset.Zone, relative bool) *zoneText {
 	return t
 }
 
-// mostCommon is the TTL most records have (the lowest of those tied), ""
-// for none.
-func mostCommon(ttls map[uint32]int) string {
+// mostCommonTTL is the TTL most records of sets have (the lowest of those
+// tied; nil sets are skipped), "" for none.
+func mostCommonTTL(sets []*rrset.Set) string {
+	ttls := map[uint32]int{}
+	for _, s := range sets {
+		if s != nil {
+			for _, rr := range s.RRs {
+				ttls[rr.Header().Ttl]++
+			}
+		}
+	}
 	best, n := uint32(0), 0
 	for ttl, c := range ttls {
 		if c > n || c == n && ttl < best {
@@ -171,15 +175,13 @@ func (t *zoneText) apply(p diff.Plan) error {
 	if t.relative && t.ttl == "" && len(t.sets) == 0 {
 		// A zone written from nothing (a cold start): its $TTL is the
 		// plan's, before any set is rendered.
-		ttls := map[uint32]int{}
+		news := make([]*rrset.Set, 0, len(p.Changes))
 		for _, c := range p.Changes {
-			if c.New != nil && !t.isSOA(c.Key) {
-				for _, rr := range c.New.RRs {
-					ttls[rr.Header().Ttl]++
-				}
+			if !t.isSOA(c.Key) {
+				news = append(news, c.New)
 			}
 		}
-		t.ttl = mostCommon(ttls)
+		t.ttl = mostCommonTTL(news)
 	}
 	if n := len(p.Changes); n > 64 && n > len(t.sets)/16 {
 		t.merge(p.Changes)
