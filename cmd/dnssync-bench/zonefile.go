@@ -85,6 +85,11 @@ func (b *bench) runZonefile(scen, n string, lay layout) error {
 	// Cold, floor: the harness renders the zone(s) outside the auto
 	// directory and renames them in at once.
 	b.progress("%s: cold (floor)", what)
+	resumeOther, err := dnsSrv.pause() // each cold start alone (proc.pause)
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	defer resumeOther()
 	serials := make([]uint32, lay.zones())
 	for z := range serials {
 		serials[z] = 1
@@ -122,6 +127,7 @@ func (b *bench) runZonefile(scen, n string, lay layout) error {
 		return err
 	}
 	floorCold := floorServed.Sub(t0)
+	resumeOther()
 
 	// Cold, dnssync: from `dnssync run` until the last record is served.
 	backend := corednstest.Backend{Type: "zonefile", ZoneDir: zones, StateDir: filepath.Join(dir, "state")}
@@ -129,7 +135,12 @@ func (b *bench) runZonefile(scen, n string, lay layout) error {
 	if cfg.Pprof, err = pprofAddr(); err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
+	resumeFloor, err := floorSrv.pause()
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
 	daemon, t0, served, err := b.coldDnssync(what, config, cfg, dnsSrv, lastName, lastIP)
+	resumeFloor()
 	if err != nil {
 		return err
 	}
