@@ -125,6 +125,15 @@ func (b *ZoneFile) Base(zone string) []dns.RR {
 	return z.base()
 }
 
+// Wrote reports whether dnssync recorded a serial for zone (serials.json,
+// as this process knows it): the zone was written, or was about to be. A
+// zone never written is most likely not served yet, and the reconciler
+// asks its SOA before a transfer the server would refuse. Without the
+// state file it cannot tell, and says true.
+func (b *ZoneFile) Wrote(zone string) bool {
+	return b.serials == nil || b.serials.Last(zone) != 0
+}
+
 // Managed: a zone file is dnssync's whole, but for the records the signer
 // makes in a signed zone (signed.go).
 func (b *ZoneFile) Managed(zone string) func(rrset.Key) bool {

@@ -680,6 +680,33 @@ func TestZoneFileApply(t *testing.T) {
 	}
 }
 
+// Wrote says whether a zone was written: not before its first Apply,
+// after it, and after a restart (from serials.json).
+func TestZoneFileWrote(t *testing.T) {
+	b, _ := newZoneFile(t)
+	if b.Wrote("example.com.") {
+		t.Fatal("Wrote before any write = true, want false")
+	}
+	served := &observed.Zone{Name: "example.com.", Sets: rrset.Zone{}}
+	if _, err := b.Apply(t.Context(), served, diff.Compute(diff.Input{Zone: "example.com.", Desired: desiredZone(t, b), Observed: served.Sets})); err != nil {
+		t.Fatalf("Apply: %v", err)
+	}
+	if !b.Wrote("example.com.") {
+		t.Error("Wrote after Apply = false, want true")
+	}
+	serials, err := LoadSerials(b.serials.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	restarted, err := NewZoneFile(ZoneFileOptions{Dir: b.dir, Zones: []Zone{testZone("example.com.")}, Serials: serials, Now: fixedNow, Log: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !restarted.Wrote("example.com.") {
+		t.Error("Wrote after a restart = false, want true (serials.json says it was written)")
+	}
+}
+
 func TestZoneFileApplyCreatesDir(t *testing.T) {
 	b, parent := newZoneFile(t)
 	b.dir = filepath.Join(parent, "var", "zones")

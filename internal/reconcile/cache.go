@@ -3,6 +3,7 @@ package reconcile
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 
 	"github.com/dnssync/dnssync/internal/observed"
@@ -81,13 +82,17 @@ func (r *Reconciler) observe(ctx context.Context, log *slog.Logger, zone string,
 // means (unserved.go).
 func (r *Reconciler) transfer(ctx context.Context, log *slog.Logger, zone string, recheck bool) (*observed.Zone, error) {
 	var soa *observed.SOAAnswer
-	if recheck && r.CreatesZones {
-		// Looked not served a moment ago: its SOA query alone says
-		// whether it still is, without a transfer the server refuses (a
-		// cold start of 10,000 zones asks 10,000 times, while the server
-		// loads the zones written meanwhile).
+	if r.CreatesZones && (recheck || !r.wrote(zone)) {
+		// Looked not served a moment ago, or never written by the
+		// backend: its SOA query alone says whether it is served, without
+		// a transfer the server refuses (a cold start of 10,000 zones
+		// asks 10,000 times, twice, while the server loads the zones
+		// written meanwhile).
 		a, err := r.Observed.Probe(ctx, zone)
 		if err == nil && a.NotServed() {
+			if !recheck {
+				return nil, fmt.Errorf("zone %s: %w (SOA answer %s)", zone, errNotServedOnce, a)
+			}
 			log.Info("zone not served (its SOA query answered so twice); it will be created", "soa", a.String())
 			return &observed.Zone{Name: zone, Sets: rrset.Zone{}}, nil
 		}

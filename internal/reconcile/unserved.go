@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dnssync/dnssync/internal/apply"
 	"github.com/dnssync/dnssync/internal/observed"
 	"github.com/dnssync/dnssync/internal/rrset"
 )
@@ -21,15 +22,30 @@ import (
 // and the pass changes nothing in the zone; REFUSED, NOTAUTH or SERVFAIL
 // (CoreDNS, for a zone it has not loaded) means not served, but only when
 // it says so twice, a moment apart (a server starting or reloading may
-// say so for a moment); anything else changes nothing. The second time
-// the SOA query is asked first and alone (cache.go, transfer): the
-// evidence for "not served" is the two SOA answers; the transfer is
-// asked again only of a zone the second answer says is served.
+// say so for a moment); anything else changes nothing. The second time,
+// and the first for a zone the backend never wrote, the SOA query is
+// asked first and alone (cache.go, transfer): the evidence for "not
+// served" is the two SOA answers; the transfer is asked only of a zone
+// the answer says is served.
 
 // defaultRecheck is how long after a zone first looked not served it is
 // asked again. The pass asks about all such zones after one wait, so a
 // cold start creating 1,000 zones waits once, not 1,000 times.
 const defaultRecheck = 250 * time.Millisecond
+
+// zoneWriter is a backend that knows which zones it has written
+// (apply.ZoneFile: those it recorded a serial for). A zone it never wrote
+// is most likely not served yet, so its SOA query is asked before a
+// transfer; the answer decides as it does after a refused transfer.
+type zoneWriter interface{ Wrote(zone string) bool }
+
+var _ zoneWriter = (*apply.ZoneFile)(nil)
+
+// wrote is false only for a zone the backend knows it never wrote.
+func (r *Reconciler) wrote(zone string) bool {
+	w, ok := r.Backend.(zoneWriter)
+	return !ok || w.Wrote(zone)
+}
 
 // errNotServedOnce marks a zone that looked not served once in this pass;
 // the pass asks again after recheckAfter.

@@ -1,0 +1,61 @@
+package reconcile
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/miekg/dns"
+)
+
+// wroteBackend is a zone file backend that says which zones it wrote.
+type wroteBackend struct {
+	*fakeBackend
+	wrote map[string]bool
+}
+
+func (b wroteBackend) Wrote(zone string) bool { return b.wrote[zone] }
+
+// A zone the backend never wrote is asked its SOA before any transfer: a
+// cold start creating 10,000 zones asked each for a transfer the server
+// refused, then for its SOA twice; now it asks the SOA twice. A zone the
+// backend wrote is transferred first, as a served zone should be, and a
+// zone it never wrote that the server serves is still transferred.
+func TestUnwrittenZoneAskedSOAFirst(t *testing.T) {
+	const (
+		fresh  = "fresh.test."  // never written, not served: created
+		served = "served.test." // never written, served: transferred
+		gone   = "gone.test."   // written once, not served now: created
+	)
+	h := newHarness(fresh, served, gone)
+	h.r.CreatesZones = true
+	h.backend.base = map[string][]dns.RR{}
+	for _, z := range []string{fresh, served, gone} {
+		h.backend.base[z] = mustRRs(t, baseOf(z)...)
+	}
+	h.r.Backend = wroteBackend{h.backend, map[string]bool{gone: true}}
+	h.server.serve(served, 7, zoneOf(t, baseOf(served)...))
+
+	res := h.r.RunOnce(t.Context(), Options{Apply: true})
+	if err := res.Failed(); err != nil {
+		t.Fatalf("Failed() = %v", err)
+	}
+	got := h.server.transfers()
+	if slices.Contains(got, fresh) {
+		t.Errorf("transfers %v: %s, never written, was asked for a transfer before its SOA said it is served", got, fresh)
+	}
+	for _, z := range []string{served, gone} {
+		if !slices.Contains(got, z) {
+			t.Errorf("transfers %v: %s was not transferred", got, z)
+		}
+	}
+	applied := map[string]bool{}
+	for _, zr := range res.Zones {
+		applied[zr.Zone] = zr.Applied
+	}
+	if !applied[fresh] || !applied[gone] {
+		t.Errorf("applied %v: want %s and %s created", applied, fresh, gone)
+	}
+	if applied[served] {
+		t.Errorf("applied %v: %s is served as desired and needs no change", applied, served)
+	}
+}
