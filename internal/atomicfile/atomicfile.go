@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 )
 
 // TempPattern is the name of every temporary file Write creates (the "*"
@@ -80,7 +82,69 @@ func WriteWith(path, tmpDir string, perm os.FileMode, fill func(*os.File) error)
 }
 
 // SyncDir makes a new name, a rename or a removal in dir durable.
+//
+// Syncs of one directory are shared (group commit): a sync that starts
+// after a caller's change covers it, so the callers that arrive while one
+// sync is under way wait and share the next, which one of them makes. A
+// cold start writing 64 zone files at once syncs their directory a few
+// times, not 64 times.
 func SyncDir(dir string) error {
+	ds := dirSyncOf(dir)
+	ds.mu.Lock()
+	r := ds.pending
+	if r == nil {
+		r = &syncRound{done: make(chan struct{})}
+		ds.pending = r
+	}
+	r.callers++
+	ds.mu.Unlock()
+
+	ds.turn.Lock()
+	defer ds.turn.Unlock()
+	select {
+	case <-r.done: // made by a caller of the same round
+	default:
+		ds.mu.Lock()
+		if ds.pending == r {
+			ds.pending = nil // every change it covers is made: no one joins it now
+		}
+		ds.mu.Unlock()
+		ds.syncs.Add(1)
+		r.err = syncDir(dir)
+		close(r.done)
+	}
+	return r.err
+}
+
+// dirSync is one directory's shared syncs: pending is the round the next
+// callers join, turn is held over a sync.
+type dirSync struct {
+	mu      sync.Mutex
+	pending *syncRound
+	turn    sync.Mutex
+	syncs   atomic.Int64 // made (tests)
+}
+
+// syncRound is one sync and the callers it answers; err is set before
+// done is closed.
+type syncRound struct {
+	done    chan struct{}
+	err     error
+	callers int // that joined it (tests)
+}
+
+var dirSyncs sync.Map // cleaned directory path -> *dirSync; a process syncs a few directories
+
+func dirSyncOf(dir string) *dirSync {
+	dir = filepath.Clean(dir)
+	if ds, ok := dirSyncs.Load(dir); ok {
+		return ds.(*dirSync)
+	}
+	ds, _ := dirSyncs.LoadOrStore(dir, &dirSync{})
+	return ds.(*dirSync)
+}
+
+func syncDir(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {
 		return err

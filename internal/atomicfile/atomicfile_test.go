@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // dirs returns a target dir and a separate temp dir on the same filesystem.
@@ -241,5 +243,52 @@ func TestWriteReadersSeeWholeFiles(t *testing.T) {
 	wg.Wait()
 	if len(bad) > 0 {
 		t.Errorf("%d partial reads, first: %s", len(bad), bad[0])
+	}
+}
+
+// Callers that arrive while a sync of their directory is under way share
+// the next one: one sync for all of them, and each gets its result.
+func TestSyncDirShared(t *testing.T) {
+	dir := t.TempDir()
+	ds := dirSyncOf(dir)
+	ds.turn.Lock() // a sync under way
+	const n = 20
+	errs := make(chan error, n)
+	for range n {
+		go func() { errs <- SyncDir(dir) }()
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		ds.mu.Lock()
+		joined := 0
+		if ds.pending != nil {
+			joined = ds.pending.callers
+		}
+		ds.mu.Unlock()
+		if joined == n {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d callers joined the next sync", joined, n)
+		}
+		runtime.Gosched()
+	}
+	before := ds.syncs.Load()
+	ds.turn.Unlock()
+	for range n {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := ds.syncs.Load() - before; got != 1 {
+		t.Errorf("%d callers made %d syncs, want 1", n, got)
+	}
+	// A caller that comes after a sync ended gets a sync of its own, and
+	// an error reaches it.
+	if err := SyncDir(dir); err != nil || ds.syncs.Load()-before != 2 {
+		t.Errorf("SyncDir after the shared one: %v, %d syncs in all; want nil and 2", err, ds.syncs.Load()-before)
+	}
+	if err := SyncDir(filepath.Join(dir, "missing")); err == nil {
+		t.Error("SyncDir of a missing directory = nil, want an error")
 	}
 }
