@@ -59,6 +59,7 @@ type Serials struct {
 // written (done closed), each zone's outcome.
 type serialBatch struct {
 	zones map[string]uint32
+	bases map[string]uint32 // each zone's base (Record)
 	errs  map[string]error
 	done  chan struct{}
 }
@@ -120,23 +121,26 @@ func (s *Serials) Last(zone string) uint32 {
 // before the zone file carrying that serial is written: a crash in between
 // then skips a serial, which is harmless, and never lets one be reused.
 //
-// Should another process have recorded the same or a newer serial for
-// zone since this one last looked, that one stays, Last returns it from now on, and Record
-// fails: the zone file must not be written with an older serial. A serial
-// that replaces this process's own is written whatever it is: NextSerial
-// chose it, also when no serial could be newer than all known ones.
-func (s *Serials) Record(zone string, serial uint32) error {
+// base is the serial Last returned when serial was chosen (above it).
+// Should another process have recorded another serial for zone since
+// (this one may have read it meanwhile, while writing another zone's),
+// and serial is not newer than that one, that one stays, Last returns it
+// from now on, and Record fails: the zone file must not be written with
+// an older serial, nor with one another file carries. A serial that
+// replaces this process's own is written whatever it is: NextSerial chose
+// it, also when no serial could be newer than all known ones.
+func (s *Serials) Record(zone string, serial, base uint32) error {
 	zone = dns.CanonicalName(zone)
 	s.mu.Lock()
 	b := s.pending
 	if b == nil {
-		b = &serialBatch{zones: map[string]uint32{}, done: make(chan struct{})}
+		b = &serialBatch{zones: map[string]uint32{}, bases: map[string]uint32{}, done: make(chan struct{})}
 		s.pending = b
 	}
 	// The same zone twice in one batch cannot come from one ZoneFile (it
 	// writes a zone at a time); should it, the later serial is the one
 	// this process goes on from.
-	b.zones[zone] = serial
+	b.zones[zone], b.bases[zone] = serial, base
 	s.mu.Unlock()
 
 	s.commit.Lock()
@@ -183,10 +187,7 @@ func (s *Serials) write(b *serialBatch) {
 	defer release()
 	// Under commit only this goroutine changes s.last (under mu, for Last):
 	// reading it here needs no lock.
-	var (
-		theirs map[string]uint32 // the batch's zones another process recorded otherwise
-		stale  bool              // the file lacks what this process knows
-	)
+	stale := false // the file lacks what this process knows
 	if id := statState(s.path); id == (stateID{}) || id != s.seen {
 		s.reads++
 		onDisk, err := readSerials(s.path)
@@ -195,20 +196,22 @@ func (s *Serials) write(b *serialBatch) {
 			return
 		}
 		s.seen = id
-		theirs, stale = s.takeIn(onDisk, b.zones)
+		stale = s.takeIn(onDisk)
 	}
 	changed := map[string]uint32{}
 	for zone, serial := range b.zones {
-		if v, ok := theirs[zone]; ok && !serialNewer(serial, v) {
-			// Another process recorded this serial or a newer one meanwhile
-			// (and is writing a zone file with it): a file with this one
-			// would go back, or replace that file under the same serial,
-			// which CoreDNS and secondaries would never load. Refused; the
-			// retry's NextSerial starts from that one.
-			b.errs[zone] = fmt.Errorf("another dnssync recorded serial %d meanwhile; this write is not made, the next attempt takes a newer serial", v)
+		known, ok := s.last[zone]
+		if known != b.bases[zone] && !serialNewer(serial, known) {
+			// Another process recorded this serial or a newer one since
+			// serial was chosen (and is writing a zone file with it),
+			// read now or by an earlier write of this one's: a file with
+			// this one would go back, or replace that file under the same
+			// serial, which CoreDNS and secondaries would never load.
+			// Refused; the retry's NextSerial starts from that one.
+			b.errs[zone] = fmt.Errorf("another dnssync recorded serial %d meanwhile; this write is not made, the next attempt takes a newer serial", known)
 			continue
 		}
-		if known, ok := s.last[zone]; !ok || known != serial {
+		if !ok || known != serial {
 			changed[zone] = serial
 		}
 	}
@@ -240,17 +243,10 @@ func (s *Serials) write(b *serialBatch) {
 }
 
 // takeIn merges a file another process wrote into s.last: each zone's
-// newer serial (RFC 1982) of the file's and this process's. It returns
-// the batch's zones whose serial on disk is not the one this process
-// knew, and whether the file lacks or is behind anything this process
-// knows (it must be written even if the batch changes nothing).
-func (s *Serials) takeIn(onDisk, batch map[string]uint32) (theirs map[string]uint32, stale bool) {
-	theirs = map[string]uint32{}
-	for zone := range batch {
-		if v, ok := onDisk[zone]; ok && v != s.last[zone] {
-			theirs[zone] = v
-		}
-	}
+// newer serial (RFC 1982) of the file's and this process's. It reports
+// whether the file lacks or is behind anything this process knows (it
+// must be written even if the batch changes nothing).
+func (s *Serials) takeIn(onDisk map[string]uint32) (stale bool) {
 	for z, known := range s.last {
 		if v, ok := onDisk[z]; !ok || serialNewer(known, v) {
 			stale = true
@@ -269,7 +265,7 @@ func (s *Serials) takeIn(onDisk, batch map[string]uint32) (theirs map[string]uin
 	}
 	s.names = withNames(s.names, added, nil)
 	s.mu.Unlock()
-	return theirs, stale
+	return stale
 }
 
 // zoneName is a zone's name and its JSON string, as serials.json has it.

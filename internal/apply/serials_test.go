@@ -28,13 +28,13 @@ func TestSerialsStateFile(t *testing.T) {
 	if got := s.Last("example.com."); got != 0 {
 		t.Errorf("Last with no state = %d, want 0", got)
 	}
-	if err := s.Record("Example.COM", 2026041501); err != nil {
+	if err := s.Record("Example.COM", 2026041501, s.Last("Example.COM")); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Record("example.org.", 7); err != nil {
+	if err := s.Record("example.org.", 7, s.Last("example.org.")); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Record("example.org.", 8); err != nil {
+	if err := s.Record("example.org.", 8, s.Last("example.org.")); err != nil {
 		t.Fatal(err)
 	}
 	b, err := os.ReadFile(path)
@@ -87,7 +87,7 @@ func TestSerialsAcrossProcesses(t *testing.T) {
 	}
 	record := func(s *Serials, zone string, serial uint32) {
 		t.Helper()
-		if err := s.Record(zone, serial); err != nil {
+		if err := s.Record(zone, serial, s.Last(zone)); err != nil {
 			t.Fatalf("Record(%s, %d): %v", zone, serial, err)
 		}
 	}
@@ -101,7 +101,7 @@ func TestSerialsAcrossProcesses(t *testing.T) {
 	// The same zone: the CLI applied it (serial 30); the daemon, which
 	// still knows 11, must not record an older one over it.
 	record(cli, "a.example.", 30)
-	if err := daemon.Record("a.example.", 12); err == nil || !strings.Contains(err.Error(), "30") {
+	if err := daemon.Record("a.example.", 12, daemon.Last("a.example.")); err == nil || !strings.Contains(err.Error(), "30") {
 		t.Errorf("recording an older serial over another process's: %v, want an error naming 30", err)
 	}
 	if got := onDisk(); got["a.example."] != 30 {
@@ -113,7 +113,7 @@ func TestSerialsAcrossProcesses(t *testing.T) {
 	record(daemon, "a.example.", 31)
 	// Both chose the same serial (the day's first, or served+1): the second
 	// must not write another zone file under the one the first wrote.
-	if err := cli.Record("a.example.", 31); err == nil {
+	if err := cli.Record("a.example.", 31, cli.Last("a.example.")); err == nil {
 		t.Errorf("recording the serial another process recorded: no error")
 	}
 	// A retry of this process's own serial is fine.
@@ -152,11 +152,13 @@ func TestSerialsConcurrentProcesses(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := range each {
-				serial := after(s.Last("example.com."))
-				if err := s.Record("example.com.", serial); err == nil {
+				base := s.Last("example.com.")
+				serial := after(base)
+				if err := s.Record("example.com.", serial, base); err == nil {
 					newest[p] = max(newest[p], serial)
 				} // else another recorded a newer one: the next round starts there
-				if err := s.Record(fmt.Sprintf("p%d.example.", p), uint32(1+i)); err != nil {
+				own := fmt.Sprintf("p%d.example.", p)
+				if err := s.Record(own, uint32(1+i), s.Last(own)); err != nil {
 					t.Error(err)
 				}
 			}
@@ -478,7 +480,7 @@ func TestSerialsGroupCommit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Record("first.example.", 1); err != nil {
+	if err := s.Record("first.example.", 1, s.Last("first.example.")); err != nil {
 		t.Fatal(err)
 	}
 	// A write under way: the Records arriving meanwhile wait for it.
@@ -486,7 +488,7 @@ func TestSerialsGroupCommit(t *testing.T) {
 	const n = 50
 	errs := make(chan error, n)
 	for i := range n {
-		go func() { errs <- s.Record(fmt.Sprintf("z%02d.example.", i), uint32(100+i)) }()
+		go func() { errs <- s.Record(fmt.Sprintf("z%02d.example.", i), uint32(100+i), 0) }()
 	}
 	deadline := time.Now().Add(10 * time.Second)
 	for {
@@ -531,10 +533,10 @@ func TestSerialsGroupCommit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := other.Record("other.example.", 7); err != nil {
+	if err := other.Record("other.example.", 7, other.Last("other.example.")); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Record("first.example.", 2); err != nil {
+	if err := s.Record("first.example.", 2, s.Last("first.example.")); err != nil {
 		t.Fatal(err)
 	}
 	if s.Last("other.example.") != 7 {
@@ -582,7 +584,7 @@ func TestSerialsRecordDoesNotRedoEveryZone(t *testing.T) {
 	serial := uint32(2026041500)
 	record := func() {
 		serial++
-		if err := s.Record("zone-00042.example.", serial); err != nil {
+		if err := s.Record("zone-00042.example.", serial, s.Last("zone-00042.example.")); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -604,13 +606,13 @@ func TestSerialsFileRemovedIsWrittenWhole(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Record("a.example.", 5); err != nil {
+	if err := s.Record("a.example.", 5, s.Last("a.example.")); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.Remove(path); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Record("b.example.", 9); err != nil {
+	if err := s.Record("b.example.", 9, s.Last("b.example.")); err != nil {
 		t.Fatal(err)
 	}
 	again, err := LoadSerials(path)
@@ -624,10 +626,43 @@ func TestSerialsFileRemovedIsWrittenWhole(t *testing.T) {
 	if err := os.Remove(path); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Record("b.example.", 9); err != nil {
+	if err := s.Record("b.example.", 9, s.Last("b.example.")); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(path); err != nil {
 		t.Errorf("a Record after the file was removed did not write it: %v", err)
+	}
+}
+
+// A serial another process recorded since this one chose its own is
+// refused also when this process already read it, writing another zone's
+// serial (found by review: the file was compared only with what the
+// process knew at its own write, which by then held the other's serial).
+// Two zone files would carry one serial, and the second never loads.
+func TestSerialsRefusesWhatAnotherRecordedSinceChosen(t *testing.T) {
+	path := filepath.Join(t.TempDir(), SerialsFile)
+	daemon, err := LoadSerials(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := daemon.Record("a.example.", 10, 0); err != nil {
+		t.Fatal(err)
+	}
+	base := daemon.Last("a.example.") // the daemon chooses 11, above it
+	cli, err := LoadSerials(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cli.Record("a.example.", 11, cli.Last("a.example.")); err != nil {
+		t.Fatal(err)
+	}
+	if err := daemon.Record("b.example.", 5, 0); err != nil { // reads cli's 11
+		t.Fatal(err)
+	}
+	if err := daemon.Record("a.example.", 11, base); err == nil {
+		t.Error("the daemon recorded serial 11 for a.example., which the CLI recorded since the daemon chose it: want a refusal")
+	}
+	if err := daemon.Record("a.example.", 12, daemon.Last("a.example.")); err != nil {
+		t.Errorf("the retry above the CLI's serial: %v", err)
 	}
 }

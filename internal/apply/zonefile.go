@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -125,13 +126,19 @@ func (b *ZoneFile) Base(zone string) []dns.RR {
 	return z.base()
 }
 
-// Wrote reports whether dnssync recorded a serial for zone (serials.json,
-// as this process knows it): the zone was written, or was about to be. A
-// zone never written is most likely not served yet, and the reconciler
-// asks its SOA before a transfer the server would refuse. Without the
-// state file it cannot tell, and says true.
+// Wrote reports whether zone was written: dnssync recorded a serial for
+// it (serials.json, as this process knows it), or its zone file is there
+// (written before serials.json was moved away, or by hand). A zone never
+// written is most likely not served yet, and the reconciler asks its SOA
+// before a transfer the server would refuse; a served zone that reads as
+// never written would be asked so on every pass. Without the state file
+// it cannot tell, and says true.
 func (b *ZoneFile) Wrote(zone string) bool {
-	return b.serials == nil || b.serials.Last(zone) != 0
+	if b.serials == nil || b.serials.Last(zone) != 0 {
+		return true
+	}
+	_, err := os.Lstat(b.Path(zone))
+	return !errors.Is(err, fs.ErrNotExist)
 }
 
 // Managed: a zone file is dnssync's whole, but for the records the signer
@@ -166,7 +173,11 @@ func (b *ZoneFile) ApplyAbove(ctx context.Context, served *observed.Zone, p diff
 	delete(b.texts, p.Zone)
 	delete(b.signed, p.Zone)
 	b.mu.Unlock()
-	serial, err := b.nextSerial(p.Zone, served.Serial, diskSerial(path), floors, unwritten)
+	var base uint32 // the last serial recorded, which the new one goes above
+	if b.serials != nil {
+		base = b.serials.Last(p.Zone)
+	}
+	serial, err := b.nextSerial(p.Zone, served.Serial, diskSerial(path), base, floors, unwritten)
 	if err != nil && p.Empty() {
 		// A serial-only write (floor.go) is made only to go above the
 		// floors: one that cannot is not made at all.
@@ -207,7 +218,7 @@ func (b *ZoneFile) ApplyAbove(ctx context.Context, served *observed.Zone, p diff
 	}
 	b.removeStaleTemps()
 	if b.serials != nil {
-		if err := b.serials.Record(p.Zone, serial); err != nil {
+		if err := b.serials.Record(p.Zone, serial, base); err != nil {
 			return Result{}, err
 		}
 	}
@@ -297,11 +308,7 @@ func (b *ZoneFile) keep(zone string, t *zoneText, sz *signedZone) {
 // had (served, on disk, and last written by dnssync) and the floors.
 // unwritten is the serial recorded for zone's last write if that write
 // failed.
-func (b *ZoneFile) nextSerial(zone string, served, onDisk uint32, floors []Floor, unwritten uint32) (uint32, error) {
-	var last uint32
-	if b.serials != nil {
-		last = b.serials.Last(zone)
-	}
+func (b *ZoneFile) nextSerial(zone string, served, onDisk, last uint32, floors []Floor, unwritten uint32) (uint32, error) {
 	// A serial recorded for a write that then failed was never carried by
 	// any file: a retry may use it again instead of climbing once per
 	// failed attempt (a day of full disk would push the serial days ahead

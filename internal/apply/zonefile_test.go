@@ -687,6 +687,18 @@ func TestZoneFileWrote(t *testing.T) {
 	if b.Wrote("example.com.") {
 		t.Fatal("Wrote before any write = true, want false")
 	}
+	// A zone file there without a serial recorded (serials.json moved
+	// away, a file written by hand): written, and most likely served.
+	other := filepath.Join(b.dir, "db.example.org")
+	if err := os.MkdirAll(b.dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(other, []byte("example.org. 3600 IN SOA ns1.example.org. h.example.org. 5 3600 600 604800 300\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if !b.Wrote("example.org.") {
+		t.Error("Wrote of a zone whose file is there = false, want true")
+	}
 	served := &observed.Zone{Name: "example.com.", Sets: rrset.Zone{}}
 	if _, err := b.Apply(t.Context(), served, diff.Compute(diff.Input{Zone: "example.com.", Desired: desiredZone(t, b), Observed: served.Sets})); err != nil {
 		t.Fatalf("Apply: %v", err)

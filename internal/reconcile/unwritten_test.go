@@ -1,10 +1,13 @@
 package reconcile
 
 import (
+	"errors"
 	"slices"
 	"testing"
 
 	"github.com/miekg/dns"
+
+	"github.com/dnssync/dnssync/internal/observed"
 )
 
 // wroteBackend is a zone file backend that says which zones it wrote.
@@ -57,5 +60,25 @@ func TestUnwrittenZoneAskedSOAFirst(t *testing.T) {
 	}
 	if applied[served] {
 		t.Errorf("applied %v: %s is served as desired and needs no change", applied, served)
+	}
+}
+
+// A zone never written that the server serves but does not transfer is
+// a refused transfer, as for any zone: its SOA answer, asked first, says
+// served, and nothing in the zone changes.
+func TestUnwrittenZoneServedButNotTransferred(t *testing.T) {
+	h := newHarness(zoneA)
+	h.r.CreatesZones = true
+	h.backend.base = map[string][]dns.RR{zoneA: mustRRs(t, baseOf(zoneA)...)}
+	h.r.Backend = wroteBackend{h.backend, nil}
+	h.server.serve(zoneA, 7, zoneOf(t, baseOf(zoneA)...))
+	h.server.refuse[zoneA] = true
+
+	res := h.r.RunOnce(t.Context(), Options{Apply: true})
+	if err := res.Failed(); !errors.Is(err, observed.ErrTransferRefused) {
+		t.Errorf("Failed() = %v, want the refused transfer (observed.ErrTransferRefused)", err)
+	}
+	if got := h.backend.applied(); len(got) != 0 {
+		t.Errorf("applied %d plans to a zone the server serves but would not transfer, want none", len(got))
 	}
 }
