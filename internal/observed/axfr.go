@@ -74,6 +74,8 @@ type Client struct {
 	// ProbeTimeout bounds one SOA query (Probe); Timeout when zero.
 	ProbeTimeout time.Duration
 	TSIG         *TSIG
+
+	probes probeConns
 }
 
 // Transfer performs an AXFR of zone over TCP and returns it. A transfer that

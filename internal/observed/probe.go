@@ -49,8 +49,9 @@ func (a SOAAnswer) String() string {
 	return strings.Join(parts, ", ")
 }
 
-// Probe asks the server for zone's SOA, over TCP like the transfers, and
-// reports what it answered. The query is not signed: it asks what any
+// Probe asks the server for zone's SOA, over TCP like the transfers (on a
+// connection kept open between queries, probeconns.go), and reports what
+// it answered. The query is not signed: it asks what any
 // client is told, and a TSIG problem must not read as "not served".
 func (c *Client) Probe(ctx context.Context, zone string) (SOAAnswer, error) {
 	zone = dns.CanonicalName(zone)
@@ -63,7 +64,7 @@ func (c *Client) Probe(ctx context.Context, zone string) (SOAAnswer, error) {
 	q := new(dns.Msg)
 	q.SetQuestion(zone, dns.TypeSOA)
 	q.RecursionDesired = false
-	resp, _, err := (&dns.Client{Net: "tcp", Timeout: timeout}).ExchangeContext(ctx, q, c.Addr)
+	resp, err := c.probes.exchange(ctx, c.Addr, q, timeout)
 	if err != nil {
 		return SOAAnswer{}, fmt.Errorf("soa %s from %s: %w", zone, c.Addr, ctxErr(ctx, err))
 	}
