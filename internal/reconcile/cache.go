@@ -74,13 +74,16 @@ func (r *Reconciler) observe(ctx context.Context, log *slog.Logger, zone string,
 			}
 		}
 	}
-	served, err := r.transfer(ctx, log, zone, recheck)
+	served, err := r.transfer(ctx, log, zone, recheck, nil)
 	return served, 0, false, err
 }
 
 // transfer is observe's transfer of zone, with what the server's refusal
 // means (unserved.go).
-func (r *Reconciler) transfer(ctx context.Context, log *slog.Logger, zone string, recheck bool) (*observed.Zone, error) {
+//
+// early, when set, is zone's SOA answer asked while the pass read
+// records.d (earlyprobe.go): it stands for the first question.
+func (r *Reconciler) transfer(ctx context.Context, log *slog.Logger, zone string, recheck bool, early *earlyProbe) (*observed.Zone, error) {
 	var soa *observed.SOAAnswer
 	if r.CreatesZones && (recheck || !r.wrote(zone)) {
 		// Looked not served a moment ago, or never written by the
@@ -88,7 +91,10 @@ func (r *Reconciler) transfer(ctx context.Context, log *slog.Logger, zone string
 		// a transfer the server refuses (a cold start of 10,000 zones
 		// asks 10,000 times, twice, while the server loads the zones
 		// written meanwhile).
-		a, err := r.Observed.Probe(ctx, zone)
+		if recheck {
+			early = nil // the second question is asked now
+		}
+		a, err := r.probeOf(ctx, zone, early)
 		if err == nil && a.NotServed() {
 			if !recheck {
 				return nil, fmt.Errorf("zone %s: %w (SOA answer %s)", zone, errNotServedOnce, a)

@@ -31,6 +31,15 @@ func (r *Reconciler) RunOnce(ctx context.Context, opts Options) Result {
 	defer r.mu.Unlock()
 	start := time.Now()
 	_, _ = r.refreshZones() // every zone is planned: those it adds and retires too
+	// The SOA of the zones never written is asked while records.d is read
+	// (earlyprobe.go); the questions not answered end with the pass.
+	early, cancel := context.WithCancel(ctx)
+	defer cancel()
+	zones := opts.Zones
+	if zones == nil {
+		zones = r.Zones
+	}
+	opts.probes = r.probeEarly(early, zones)
 	if err := r.scan(ctx); err != nil {
 		return Result{Full: true, Start: start, Duration: time.Since(start), Err: fmt.Errorf("records: %w", err)}
 	}

@@ -123,7 +123,7 @@ func (r *Reconciler) observeAheadOf(ctx context.Context, zones []string, records
 			}
 			serial, isCached := cachedAt[z]
 			la.asked.Go(func() {
-				la.out[i] <- r.observeOne(ctx, z, serial, isCached, opts.recheck, opts.early[z])
+				la.out[i] <- r.observeOne(ctx, z, serial, isCached, opts.recheck, opts.early[z], opts.probes[z])
 				<-inFlight
 			})
 		}
@@ -133,13 +133,13 @@ func (r *Reconciler) observeAheadOf(ctx context.Context, zones []string, records
 
 // observeOne is observe's network part for a zone cached under serial
 // (when isCached).
-func (r *Reconciler) observeOne(ctx context.Context, zone string, serial uint32, isCached, recheck bool, early *earlySerial) seen {
+func (r *Reconciler) observeOne(ctx context.Context, zone string, serial uint32, isCached, recheck bool, early *earlySerial, probe *earlyProbe) seen {
 	if isCached {
 		if s, err := r.serialOf(ctx, zone, early); err == nil && s == serial {
 			return seen{cached: true, serial: s}
 		}
 	}
-	served, err := r.transfer(ctx, r.Log.With("zone", zone), zone, recheck)
+	served, err := r.transfer(ctx, r.Log.With("zone", zone), zone, recheck, probe)
 	return seen{served: served, err: err}
 }
 

@@ -160,6 +160,9 @@ type Options struct {
 	// early: the serials a change pass asked for as it started
 	// (earlyserial.go).
 	early earlySerials
+	// probes: the SOA answers a full pass asked for as it started
+	// (earlyprobe.go).
+	probes earlyProbes
 }
 
 // ZoneResult is what a pass did to one zone.

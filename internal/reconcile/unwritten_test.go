@@ -4,6 +4,7 @@ import (
 	"errors"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/miekg/dns"
 
@@ -80,5 +81,55 @@ func TestUnwrittenZoneServedButNotTransferred(t *testing.T) {
 	}
 	if got := h.backend.applied(); len(got) != 0 {
 		t.Errorf("applied %d plans to a zone the server serves but would not transfer, want none", len(got))
+	}
+}
+
+// scanWaitsForProbes is a store whose Scan (reading records.d) waits
+// until the server was asked want SOA queries, or a deadline.
+type scanWaitsForProbes struct {
+	*fakeStore
+	server *fakeServer
+	want   int
+	asked  int // SOA queries asked when Scan returned
+}
+
+func (s *scanWaitsForProbes) Scan() ([]string, error) {
+	deadline := time.Now().Add(5 * time.Second)
+	for len(s.server.probeTimes()) < s.want && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	s.asked = len(s.server.probeTimes())
+	return s.fakeStore.Scan()
+}
+
+// A full pass asks the zones the backend never wrote for their SOA while
+// it reads records.d, not after: at 10,000 zones each took two seconds.
+// The early answer is the first of the two a zone is created on.
+func TestUnwrittenZonesAskedWhileRecordsRead(t *testing.T) {
+	zones := []string{"a.test.", "b.test.", "c.test."}
+	h := newHarness(zones...)
+	h.r.CreatesZones = true
+	h.backend.base = map[string][]dns.RR{}
+	for _, z := range zones {
+		h.backend.base[z] = mustRRs(t, baseOf(z)...)
+	}
+	h.r.Backend = wroteBackend{h.backend, nil}
+	store := &scanWaitsForProbes{fakeStore: h.store, server: h.server, want: len(zones)}
+	h.r.Store = store
+
+	res := h.r.RunOnce(t.Context(), Options{Apply: true})
+	if err := res.Failed(); err != nil {
+		t.Fatalf("Failed() = %v", err)
+	}
+	if store.asked < len(zones) {
+		t.Errorf("%d SOA queries asked while records.d was read, want %d (one per zone never written)", store.asked, len(zones))
+	}
+	if got := len(h.server.probeTimes()); got != 2*len(zones) {
+		t.Errorf("%d SOA queries in all, want %d (two per zone created)", got, 2*len(zones))
+	}
+	for _, zr := range res.Zones {
+		if !zr.Applied {
+			t.Errorf("zone %s not created", zr.Zone)
+		}
 	}
 }
