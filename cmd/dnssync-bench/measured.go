@@ -154,8 +154,9 @@ Records are A records, 100 per records.d file (` + "`host-000000.bench.test`" + 
 What each target not met comes down to, from profiles of the daemon
 (pprof, 2 cores) taken while this table's work was done:
 
-- **zonefile, CPU per change (1,000,000 records).** One cost grows with
-  the zone, not the change: the zone file is written whole on every
+- **zonefile, CPU per change (1,000,000 records).** Close to the limit
+  (met in the run of 2026-12-01, 97 ms; 113 to 151 ms in other runs).
+  One cost grows with the zone, not the change: the zone file is written whole on every
   change (CoreDNS's ` + "`" + `file` + "`" + ` and ` + "`" + `auto` + "`" + ` load nothing less), about 26 MB at
   1,000,000 records now that owners are written relative to ` + "`" + `$ORIGIN` + "`" + `,
   without the class, and TTLs only where they are not the ` + "`" + `$TTL` + "`" + ` (45 MB
@@ -166,12 +167,15 @@ What each target not met comes down to, from profiles of the daemon
   On this VM that copy is slow in a process with a large heap: 6 to 10 ms
   for the file in a small process, 80 to 90 ms in the daemon holding the
   zone (reproduced outside dnssync with a program that keeps 1.5 GB of
-  memory in use; the VM's paravirtual paging charges the kernel's first
-  touch of each page). Asking for the new serial while CoreDNS reloads
+  memory in use; perf shows the time in the kernel's memcpy into the
+  new pages, about 600 MB/s, and the paravirtual VM's interrupt
+  enabling). Asking for the new serial while CoreDNS reloads
   adds a little (50 ms apart at first, then an eighth of the wait so
   far, at most 250 ms). A smaller heap (packed RRsets) would help both;
   the rfc2136 backend writes no file at all.
-- **zonefile, a change served at 1,000,000 records.** Most of it is
+- **zonefile, a change served at 1,000,000 records.** Close to the
+  limit (met in the run of 2026-12-01, 51 ms over the floor; 262 ms over
+  in the run before). Most of it is
   CoreDNS reloading the zone file (the floor, several seconds, reading
   the same compact form); dnssync's part is the file's write, about 0.1 s,
   and which side of CoreDNS's 1 s reload tick each run lands on moves the
