@@ -205,9 +205,18 @@ func TestTransferUnreachable(t *testing.T) {
 	}
 }
 
-// fakeServer answers each AXFR over TCP with reply. It closes every
-// connection at test cleanup.
+// fakeServer answers each AXFR over TCP with reply, one query a
+// connection, which it then closes. It closes every connection at test
+// cleanup.
 func fakeServer(t *testing.T, reply func(q *dns.Msg, c *dns.Conn)) string {
+	addr, _ := listenDNS(t, false, reply)
+	return addr
+}
+
+// listenDNS serves TCP on loopback, answering each query with reply: one
+// query a connection, or (keepAlive) every query the client sends on it,
+// as CoreDNS, BIND and Knot do. accepted counts the connections.
+func listenDNS(t *testing.T, keepAlive bool, reply func(q *dns.Msg, c *dns.Conn)) (addr string, accepted func() int) {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -218,9 +227,7 @@ func fakeServer(t *testing.T, reply func(q *dns.Msg, c *dns.Conn)) string {
 		conns []net.Conn
 		wg    sync.WaitGroup
 	)
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
+	wg.Go(func() {
 		for {
 			nc, err := l.Accept()
 			if err != nil {
@@ -229,21 +236,24 @@ func fakeServer(t *testing.T, reply func(q *dns.Msg, c *dns.Conn)) string {
 			mu.Lock()
 			conns = append(conns, nc)
 			mu.Unlock()
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
+			wg.Go(func() {
 				defer nc.Close()
 				c := &dns.Conn{Conn: nc}
-				q, err := c.ReadMsg()
-				// A signed query reads with an error (the fake holds no
-				// secret) and is answered all the same.
-				if err != nil && (q == nil || q.IsTsig() == nil) {
-					return
+				for {
+					q, err := c.ReadMsg()
+					// A signed query reads with an error (the fake holds no
+					// secret) and is answered all the same.
+					if err != nil && (q == nil || q.IsTsig() == nil) {
+						return
+					}
+					reply(q, c)
+					if !keepAlive {
+						return
+					}
 				}
-				reply(q, c)
-			}()
+			})
 		}
-	}()
+	})
 	t.Cleanup(func() {
 		l.Close()
 		mu.Lock()
@@ -253,7 +263,11 @@ func fakeServer(t *testing.T, reply func(q *dns.Msg, c *dns.Conn)) string {
 		mu.Unlock()
 		wg.Wait()
 	})
-	return l.Addr().String()
+	return l.Addr().String(), func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(conns)
+	}
 }
 
 func mustRR(s string) dns.RR {

@@ -2,7 +2,6 @@ package observed
 
 import (
 	"context"
-	"net"
 	"sync"
 	"testing"
 	"time"
@@ -10,63 +9,15 @@ import (
 	"github.com/miekg/dns"
 )
 
-// keepAliveServer answers every query on a connection, as CoreDNS, BIND
-// and Knot do, REFUSED, and counts the connections it accepted.
-func keepAliveServer(t *testing.T) (addr string, accepted func() int) {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var (
-		mu    sync.Mutex
-		n     int
-		conns []net.Conn
-		wg    sync.WaitGroup
-	)
-	wg.Go(func() {
-		for {
-			nc, err := l.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			n++
-			conns = append(conns, nc)
-			mu.Unlock()
-			wg.Go(func() {
-				c := &dns.Conn{Conn: nc}
-				for {
-					q, err := c.ReadMsg()
-					if err != nil {
-						return
-					}
-					m := new(dns.Msg)
-					m.SetRcode(q, dns.RcodeRefused)
-					if c.WriteMsg(m) != nil {
-						return
-					}
-				}
-			})
-		}
-	})
-	t.Cleanup(func() {
-		l.Close()
-		mu.Lock()
-		for _, c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-		wg.Wait()
-	})
-	return l.Addr().String(), func() int { mu.Lock(); defer mu.Unlock(); return n }
-}
-
 // SOA queries one after another share one connection, and as many at
 // once as the pool keeps share that many: a cold start's 20,000 SOA
 // queries were 20,000 connections.
 func TestProbeReusesConnections(t *testing.T) {
-	addr, accepted := keepAliveServer(t)
+	addr, accepted := listenDNS(t, true, func(q *dns.Msg, c *dns.Conn) {
+		m := new(dns.Msg)
+		m.SetRcode(q, dns.RcodeRefused)
+		c.WriteMsg(m)
+	})
 	c := &Client{Addr: addr, Timeout: 5 * time.Second}
 	for range 50 {
 		a, err := c.Probe(t.Context(), "example.com.")

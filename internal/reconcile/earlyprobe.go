@@ -16,14 +16,8 @@ import (
 // is "not served" is asked again after the recheck wait, as before: the
 // early answer is the first of the two.
 
-// earlyProbe is one zone's SOA answer asked for early: set once done is
-// closed. The first to take it has it; whoever comes later asks anew.
-type earlyProbe struct {
-	done   chan struct{}
-	answer observed.SOAAnswer
-	err    error
-	taken  atomic.Bool
-}
+// earlyProbe is one zone's SOA answer asked for early (earlyserial.go).
+type earlyProbe = early[observed.SOAAnswer]
 
 // earlyProbes are the SOA answers asked for early, by zone.
 type earlyProbes map[string]*earlyProbe
@@ -46,7 +40,7 @@ func (r *Reconciler) probeEarly(ctx context.Context, zones []string) earlyProbes
 	}
 	out := make(earlyProbes, len(ask))
 	for _, z := range ask {
-		out[z] = &earlyProbe{done: make(chan struct{})}
+		out[z] = newEarly[observed.SOAAnswer]()
 	}
 	var next atomic.Int64
 	for range min(observeInFlight, len(ask)) {
@@ -64,13 +58,5 @@ func (r *Reconciler) probeEarly(ctx context.Context, zones []string) earlyProbes
 // probeOf is zone's SOA answer: the one asked for early, if there is one
 // not taken yet, else asked now.
 func (r *Reconciler) probeOf(ctx context.Context, zone string, early *earlyProbe) (observed.SOAAnswer, error) {
-	if early == nil || early.taken.Swap(true) {
-		return r.Observed.Probe(ctx, zone)
-	}
-	select {
-	case <-early.done:
-		return early.answer, early.err
-	case <-ctx.Done():
-		return observed.SOAAnswer{}, ctx.Err()
-	}
+	return early.take(ctx, func() (observed.SOAAnswer, error) { return r.Observed.Probe(ctx, zone) })
 }

@@ -20,15 +20,35 @@ import (
 // queries, answered before the lookahead starts its transfers.
 const earlyAsks = 4
 
-// earlySerial is one zone's serial asked for early: its answer once done
-// is closed. The first to take it has it; whoever comes later (the same
-// zone planned again in the pass) asks anew.
-type earlySerial struct {
+// early is one zone's answer asked for early (a serial here, an SOA
+// answer in earlyprobe.go): set once done is closed. The first to take it
+// has it; whoever comes later (the same zone planned again in the pass)
+// asks anew.
+type early[T any] struct {
 	done   chan struct{}
-	serial uint32
+	answer T
 	err    error
 	taken  atomic.Bool
 }
+
+func newEarly[T any]() *early[T] { return &early[T]{done: make(chan struct{})} }
+
+// take is the answer asked for early, if e is set and not taken yet, else
+// ask's.
+func (e *early[T]) take(ctx context.Context, ask func() (T, error)) (T, error) {
+	if e == nil || e.taken.Swap(true) {
+		return ask()
+	}
+	select {
+	case <-e.done:
+		return e.answer, e.err
+	case <-ctx.Done():
+		var zero T
+		return zero, ctx.Err()
+	}
+}
+
+type earlySerial = early[uint32]
 
 // earlySerials are the serials asked for early, by zone.
 type earlySerials map[string]*earlySerial
@@ -50,10 +70,10 @@ func (r *Reconciler) askSerialsEarly(ctx context.Context, zones []string) earlyS
 		if out == nil {
 			out = earlySerials{}
 		}
-		e := &earlySerial{done: make(chan struct{})}
+		e := newEarly[uint32]()
 		out[z] = e
 		go func() {
-			e.serial, e.err = v.Serial(ctx, z)
+			e.answer, e.err = v.Serial(ctx, z)
 			close(e.done)
 		}()
 	}
@@ -63,13 +83,5 @@ func (r *Reconciler) askSerialsEarly(ctx context.Context, zones []string) earlyS
 // serialOf is zone's serial: the answer asked for early, if there is one
 // not taken yet, else asked now.
 func (r *Reconciler) serialOf(ctx context.Context, zone string, early *earlySerial) (uint32, error) {
-	if early == nil || early.taken.Swap(true) {
-		return r.Verifier.Serial(ctx, zone)
-	}
-	select {
-	case <-early.done:
-		return early.serial, early.err
-	case <-ctx.Done():
-		return 0, ctx.Err()
-	}
+	return early.take(ctx, func() (uint32, error) { return r.Verifier.Serial(ctx, zone) })
 }
