@@ -103,10 +103,18 @@ func NewKey(zone string, role Role, algorithm uint8, now time.Time) (*Key, error
 		Protocol:  3,
 		Algorithm: algorithm,
 	}
-	priv, err := k.Generate(256) // both ECDSA P-256 and Ed25519 are 256 bits
-
-	if err != nil {
-		return nil, fmt.Errorf("generate %s key for %s: %w", role, zone, err)
+	// A key whose tag is 0 (one in 65,536) is generated again: miekg/dns
+	// refuses to sign with it ("bad key"), and the zone would stay
+	// unsigned for as long as the key is kept.
+	var priv crypto.PrivateKey
+	for tries := 0; priv == nil || k.KeyTag() == 0; tries++ {
+		if tries == 8 {
+			return nil, fmt.Errorf("generate %s key for %s: every key generated has key tag 0", role, zone)
+		}
+		var err error
+		if priv, err = generateKey(k); err != nil {
+			return nil, fmt.Errorf("generate %s key for %s: %w", role, zone, err)
+		}
 	}
 	signer, ok := priv.(crypto.Signer)
 	if !ok {
@@ -114,6 +122,12 @@ func NewKey(zone string, role Role, algorithm uint8, now time.Time) (*Key, error
 	}
 	now = now.UTC().Truncate(time.Second)
 	return &Key{DNSKEY: k, Signer: signer, Role: role, Created: now, Timing: Timing{Published: now, Active: now}}, nil
+}
+
+// generateKey sets k's public key to a new key's and returns its private
+// half (tests replace it).
+var generateKey = func(k *dns.DNSKEY) (crypto.PrivateKey, error) {
+	return k.Generate(256) // both ECDSA P-256 and Ed25519 are 256 bits
 }
 
 // publicKeyMatches reports whether pub (a private key's public half) is the

@@ -74,14 +74,9 @@ func TestCheckDNSSECFailsASecondaryNearExpiry(t *testing.T) {
 	t.Parallel()
 	const zone = "signed.test."
 	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
-	key := &dns.DNSKEY{Hdr: dns.RR_Header{Name: zone, Rrtype: dns.TypeDNSKEY, Class: dns.ClassINET, Ttl: 3600},
-		Flags: 257, Protocol: 3, Algorithm: dns.ECDSAP256SHA256}
-	priv, err := key.Generate(256)
-	if err != nil {
-		t.Fatal(err)
-	}
-	primary := signedZoneServer(t, zone, key, priv.(crypto.Signer), now, now.Add(14*24*time.Hour))
-	stale := signedZoneServer(t, zone, key, priv.(crypto.Signer), now, now.Add(24*time.Hour))
+	key, priv := newZoneKey(t, zone)
+	primary := signedZoneServer(t, zone, key, priv, now, now.Add(14*24*time.Hour))
+	stale := signedZoneServer(t, zone, key, priv, now, now.Add(24*time.Hour))
 	r := &Reconciler{Zones: []string{zone, "plain.test."}, Log: discardLog(),
 		Replication: Replication{Primary: primary, Secondaries: []Secondary{
 			{Name: "ns2", Addr: stale, Zones: []string{zone, "plain.test."}},
@@ -118,11 +113,15 @@ func newZoneKey(t *testing.T, zone string) (*dns.DNSKEY, crypto.Signer) {
 	t.Helper()
 	key := &dns.DNSKEY{Hdr: dns.RR_Header{Name: zone, Rrtype: dns.TypeDNSKEY, Class: dns.ClassINET, Ttl: 3600},
 		Flags: 257, Protocol: 3, Algorithm: dns.ECDSAP256SHA256}
-	priv, err := key.Generate(256)
-	if err != nil {
-		t.Fatal(err)
+	for {
+		priv, err := key.Generate(256)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if key.KeyTag() != 0 { // miekg/dns signs with no key of tag 0 (one in 65,536)
+			return key, priv.(crypto.Signer)
+		}
 	}
-	return key, priv.(crypto.Signer)
 }
 
 // Without a configured anchor (rfc2136: the server signs), the primary is
