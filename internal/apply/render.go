@@ -152,6 +152,7 @@ func (t *zoneText) set(k rrset.Key, s *rrset.Set) {
 	}
 }
 
+// render returns s's lines.
 func (t *zoneText) render(s *rrset.Set) string {
 	var b strings.Builder
 	for _, rr := range s.RRs {

@@ -55,14 +55,17 @@ type Serials struct {
 	reads, writes int
 }
 
-// serialBatch is Records written together: each zone's serial, and once
-// written (done closed), each zone's outcome.
+// serialBatch is Records written together: each zone's serial and the
+// one it was chosen above, and once written (done closed), each zone's
+// outcome.
 type serialBatch struct {
-	zones map[string]uint32
-	bases map[string]uint32 // each zone's base (Record)
+	zones map[string]serialRecord
 	errs  map[string]error
 	done  chan struct{}
 }
+
+// serialRecord is one Record's serial and base.
+type serialRecord struct{ serial, base uint32 }
 
 // serialsFile is the state file's shape.
 type serialsFile struct {
@@ -134,13 +137,13 @@ func (s *Serials) Record(zone string, serial, base uint32) error {
 	s.mu.Lock()
 	b := s.pending
 	if b == nil {
-		b = &serialBatch{zones: map[string]uint32{}, bases: map[string]uint32{}, done: make(chan struct{})}
+		b = &serialBatch{zones: map[string]serialRecord{}, done: make(chan struct{})}
 		s.pending = b
 	}
 	// The same zone twice in one batch cannot come from one ZoneFile (it
 	// writes a zone at a time); should it, the later serial is the one
 	// this process goes on from.
-	b.zones[zone], b.bases[zone] = serial, base
+	b.zones[zone] = serialRecord{serial, base}
 	s.mu.Unlock()
 
 	s.commit.Lock()
@@ -199,9 +202,9 @@ func (s *Serials) write(b *serialBatch) {
 		stale = s.takeIn(onDisk)
 	}
 	changed := map[string]uint32{}
-	for zone, serial := range b.zones {
-		known, ok := s.last[zone]
-		if known != b.bases[zone] && !serialNewer(serial, known) {
+	for zone, rec := range b.zones {
+		serial, known := rec.serial, s.last[zone]
+		if known != rec.base && !serialNewer(serial, known) {
 			// Another process recorded this serial or a newer one since
 			// serial was chosen (and is writing a zone file with it),
 			// read now or by an earlier write of this one's: a file with
@@ -211,7 +214,7 @@ func (s *Serials) write(b *serialBatch) {
 			b.errs[zone] = fmt.Errorf("another dnssync recorded serial %d meanwhile; this write is not made, the next attempt takes a newer serial", known)
 			continue
 		}
-		if !ok || known != serial {
+		if known != serial { // a serial is never 0: an unknown zone is changed
 			changed[zone] = serial
 		}
 	}
